@@ -1,0 +1,21 @@
+"""Needs Map engine: plain Python (no Dash) for need indicators, travel distance and
+site coverage over an area's data bundle.
+
+Typical use::
+
+    from geo import load_bundle, TravelSettings, Engine
+    bundle = load_bundle("data/luton")
+    engine = Engine(bundle, TravelSettings(mode="walk"))
+    result = engine.coverage(engine.scenario("proposed_2020"), minutes=20)
+"""
+
+from geo.errors import BundleError, BundleWarning, NeedsMapError, ScenarioError
+from geo.bundle import Bundle, load_bundle
+from geo.travel import TravelSettings
+from geo.scenario import Scenario, AddedSite
+from geo.engine import Engine
+
+__all__ = [
+    "AddedSite", "Bundle", "BundleError", "BundleWarning", "Engine", "NeedsMapError",
+    "Scenario", "ScenarioError", "TravelSettings", "load_bundle",
+]

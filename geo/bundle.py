@@ -1,0 +1,558 @@
+"""Load and validate an area's data bundle (``data/<area>/bundle.toml`` plus its files).
+
+The manifest says which file is which layer and what its columns mean; this module
+reads every file, checks it, and returns a ``Bundle`` whose tables are aligned on
+the LSOA order of the boundary file. Checks (each raises ``BundleError`` naming
+file, row and field):
+
+* a file named by the manifest is missing, or cannot be parsed;
+* a required column or property is missing; a key is blank or duplicated;
+* a geometry is empty, not a polygon or invalid; a CRS string is unknown;
+* LSOA codes differ between the boundary, centroid, population and indicator files;
+* a ward name (after the manifest's aliases) matches no ward;
+* an indicator value is not a finite number;
+* a site has a coordinate outside the area, one of lat/lon only, or a postcode not in
+  the postcode lookup; a scenario names an unknown site.
+
+Unlocated sites and low-confidence locations are warnings (``Bundle.warnings``), not
+errors: they load, are listed, and are excluded from distances.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import BundleError, ScenarioError
+from geo.readers import csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, unique_keys
+
+MANIFEST = "bundle.toml"
+DIRECTIONS = {"higher", "lower", "none"}
+COMPLETENESS = {"complete", "listed", "unlisted_zero"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator as described by the manifest."""
+
+    id: str
+    level: str  # "lsoa" or "ward"
+    label: str
+    unit: str
+    period: str
+    direction: str
+    completeness: str
+    source: str
+    completeness_note: str = ""
+    aggregate: str = "mean"  # how LSOA values roll up to wards: population-weighted "mean" or "sum"
+    benchmark_area: float | None = None
+    benchmark_england: float | None = None
+
+
+@dataclass
+class Bundle:
+    """Everything the engine knows about one area, validated and aligned.
+
+    Row order of ``lsoas``, ``lsoa_values`` and ``origin_xy`` is the same (the LSOA
+    boundary file's order).
+    """
+
+    path: Path
+    manifest: dict
+    area_name: str
+    projected_crs: str
+    wards: "object"  # GeoDataFrame: code, name, geometry (WGS84)
+    lsoas: "object"  # GeoDataFrame: code, name, geometry (WGS84)
+    lsoa_values: pd.DataFrame  # index = LSOA code; population fields + LSOA indicators
+    population_fields: dict[str, str]  # field -> label
+    origin_xy: np.ndarray  # (n_lsoa, 2) projected metres: population-weighted centroids
+    ward_values: pd.DataFrame  # index = ward code; ward-level indicators (NaN = no published figure)
+    flags: pd.DataFrame  # id, label, source, wards (list of ward codes)
+    indicators: dict[str, Indicator]
+    sites: pd.DataFrame  # index = site id; x, y (projected, NaN when unlocated), located
+    postcodes: pd.DataFrame  # index = normalised postcode; x, y projected metres
+    calibration: pd.DataFrame  # straight_km, network_km
+    scenarios: dict[str, dict]
+    warnings: list[str] = field(default_factory=list)
+    _transformers: dict = field(default_factory=dict, repr=False)
+
+    # -- coordinate helpers -------------------------------------------------
+    def _transformer(self, source: str, target: str):
+        from pyproj import Transformer
+
+        key = (source, target)
+        if key not in self._transformers:
+            self._transformers[key] = Transformer.from_crs(source, target, always_xy=True)
+        return self._transformers[key]
+
+    def to_projected(self, lon, lat):
+        return self._transformer("EPSG:4326", self.projected_crs).transform(lon, lat)
+
+    def to_lonlat(self, x, y):
+        return self._transformer(self.projected_crs, "EPSG:4326").transform(x, y)
+
+    def postcode_xy(self, postcode: str) -> tuple[float, float]:
+        """Projected coordinate of a postcode centroid, or ScenarioError."""
+        code = normalise_postcode(postcode)
+        if code not in self.postcodes.index:
+            raise ScenarioError(f"postcode {code} is not in this area's postcode lookup "
+                                f"({self.manifest['layers']['postcodes']['file']})")
+        row = self.postcodes.loc[code]
+        return float(row["x"]), float(row["y"])
+
+    @property
+    def located_sites(self) -> pd.DataFrame:
+        return self.sites[self.sites["located"]]
+
+    @property
+    def unlocated_site_ids(self) -> list[str]:
+        return list(self.sites.index[~self.sites["located"]])
+
+    def inside_area(self, x: float, y: float) -> bool:
+        """True when (x, y) lies within the area's boundary plus the manifest's tolerance."""
+        import shapely
+
+        return bool(shapely.contains_xy(self._area_buffer, x, y))
+
+    @property
+    def _area_buffer(self):
+        if "area_buffer" not in self._transformers:
+            tolerance = float(self.manifest["area"].get("site_tolerance_m", 0))
+            boundary = self.wards.to_crs(self.projected_crs).geometry.union_all()
+            self._transformers["area_buffer"] = boundary.buffer(tolerance)
+        return self._transformers["area_buffer"]
+
+
+def _require(table: dict, keys: list[str], where: str) -> None:
+    for key in keys:
+        if key not in table or table[key] in (None, ""):
+            raise BundleError(f"missing key '{key}' in [{where}]", file=MANIFEST, field=f"{where}.{key}")
+
+
+def _check_crs(crs: str, where: str) -> str:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(crs)
+    except CRSError:
+        raise BundleError(f"unknown CRS {crs!r}; use an EPSG code such as 'EPSG:27700'",
+                          file=MANIFEST, field=where) from None
+    return crs
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise BundleError(f"bundle folder {folder} does not exist")
+    if not path.is_file():
+        raise BundleError(f"no manifest in {folder}; every bundle needs a {MANIFEST}", file=MANIFEST)
+    try:
+        with open(path, "rb") as handle:
+            manifest = tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(f"cannot be parsed as TOML: {exc}", file=MANIFEST) from None
+    _require(manifest, ["area", "layers", "indicators", "scenarios", "travel"], "top level")
+    _require(manifest["area"], ["name", "projected_crs"], "area")
+    for layer in ("wards", "lsoas", "origins", "population", "postcodes", "sites", "calibration"):
+        if layer not in manifest["layers"]:
+            raise BundleError(f"missing layer [layers.{layer}]", file=MANIFEST, field=f"layers.{layer}")
+    return manifest
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Read, validate and align every file of the bundle at ``path``."""
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    layers = manifest["layers"]
+    projected = _check_crs(manifest["area"]["projected_crs"], "area.projected_crs")
+    warnings: list[str] = []
+
+    wards, lsoas = (_load_polygons(folder, layers[name], name) for name in ("wards", "lsoas"))
+    lsoa_codes = list(lsoas["code"])
+    lsoa_set = set(lsoa_codes)
+
+    origin_xy = _load_origins(folder, layers["origins"], lsoa_codes, projected)
+    population_fields, lsoa_values = _load_population(folder, layers["population"], lsoa_codes)
+    indicators = _indicator_specs(manifest)
+    _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, lsoa_values)
+
+    ward_lookup = _ward_lookup(wards, manifest.get("aliases", {}).get("ward", {}))
+    ward_values = _load_ward_figures(folder, layers.get("ward_figures"), indicators, ward_lookup, wards)
+    flags = _load_flags(folder, layers.get("ward_flags"), ward_lookup, indicators, ward_values)
+    _apply_benchmarks(folder, layers.get("benchmarks"), indicators, ward_values)
+    derive_ward_indicators(manifest, indicators, ward_values)
+
+    postcodes = _load_postcodes(folder, layers["postcodes"], projected)
+    bundle = Bundle(
+        path=folder, manifest=manifest, area_name=manifest["area"]["name"], projected_crs=projected,
+        wards=wards, lsoas=lsoas, lsoa_values=lsoa_values, population_fields=population_fields,
+        origin_xy=origin_xy, ward_values=ward_values, flags=flags, indicators=indicators,
+        sites=pd.DataFrame(), postcodes=postcodes,
+        calibration=_load_calibration(folder, layers["calibration"]), scenarios={}, warnings=warnings,
+    )
+    bundle.sites = _load_sites(folder, layers["sites"], bundle, warnings)
+    bundle.scenarios = _load_scenarios(manifest, bundle.sites)
+    return bundle
+
+
+# -- layers ------------------------------------------------------------------
+
+def _load_polygons(folder: Path, spec: dict, layer: str):
+    _require(spec, ["file", "key", "name", "crs"], f"layers.{layer}")
+    crs = _check_crs(spec["crs"], f"layers.{layer}.crs")
+    frame = read_geojson(folder, spec["file"], spec["key"], spec["name"])
+    frame = frame.set_crs(crs)
+    if frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs("EPSG:4326")
+    return frame
+
+
+def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: str) -> np.ndarray:
+    _require(spec, ["file", "key", "x", "y", "crs"], "layers.origins")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["key"], spec["x"], spec["y"]])
+    keys = unique_keys(frame, spec["key"], name)
+    _same_codes(keys, lsoa_codes, name, spec["key"])
+    xs = numeric_column(frame, spec["x"], name)
+    ys = numeric_column(frame, spec["y"], name)
+    crs = _check_crs(spec["crs"], "layers.origins.crs")
+    if crs != projected:
+        from pyproj import Transformer
+
+        xs, ys = Transformer.from_crs(crs, projected, always_xy=True).transform(xs, ys)
+    order = {code: i for i, code in enumerate(keys)}
+    idx = [order[c] for c in lsoa_codes]
+    return np.column_stack([np.asarray(xs)[idx], np.asarray(ys)[idx]])
+
+
+def _same_codes(keys: list[str], lsoa_codes: list[str], name: str, column: str) -> None:
+    """Every file keyed by LSOA must hold exactly the boundary file's codes."""
+    reference = set(lsoa_codes)
+    for i, key in enumerate(keys):
+        if key not in reference:
+            raise BundleError(f"LSOA code {key!r} is not in the LSOA boundary file", file=name,
+                              row=csv_line(i), field=column)
+    missing = sorted(reference - set(keys))
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise BundleError(f"{len(missing)} LSOA code(s) of the boundary file have no row here: {shown}",
+                          file=name, field=column)
+
+
+def _load_population(folder: Path, spec: dict, lsoa_codes: list[str]):
+    _require(spec, ["file", "key", "fields"], "layers.population")
+    name = spec["file"]
+    fields: dict = spec["fields"]
+    frame = read_csv(folder, name, [spec["key"], *fields.values()])
+    keys = unique_keys(frame, spec["key"], name)
+    _same_codes(keys, lsoa_codes, name, spec["key"])
+    values = pd.DataFrame(index=pd.Index(keys, name="lsoa_code"))
+    for field_name, column in fields.items():
+        numbers = numeric_column(frame, column, name)
+        for i, value in enumerate(numbers):
+            if value < 0:
+                raise BundleError(f"population {value:g} is negative", file=name, row=csv_line(i),
+                                  field=column)
+        values[field_name] = numbers
+        values[column] = numbers  # also addressable by its file column, for indicators
+    labels = spec.get("labels", {})
+    return {f: labels.get(f, f) for f in fields}, values.loc[lsoa_codes]
+
+
+def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
+    specs: dict[str, Indicator] = {}
+    for i, raw in enumerate(manifest["indicators"]):
+        where = f"indicators[{i}]"
+        _require(raw, ["id", "level", "label", "unit", "period", "direction", "completeness", "source"], where)
+        if raw["id"] in specs:
+            raise BundleError(f"duplicate indicator id {raw['id']!r}", file=MANIFEST, field=f"{where}.id")
+        if raw["level"] not in ("lsoa", "ward"):
+            raise BundleError(f"level {raw['level']!r}; expected 'lsoa' or 'ward'", file=MANIFEST,
+                              field=f"{where}.level")
+        if raw["direction"] not in DIRECTIONS:
+            raise BundleError(f"direction {raw['direction']!r}; expected one of {sorted(DIRECTIONS)}",
+                              file=MANIFEST, field=f"{where}.direction")
+        if raw["completeness"] not in COMPLETENESS:
+            raise BundleError(f"completeness {raw['completeness']!r}; expected one of {sorted(COMPLETENESS)}",
+                              file=MANIFEST, field=f"{where}.completeness")
+        specs[raw["id"]] = Indicator(
+            id=raw["id"], level=raw["level"], label=raw["label"], unit=raw["unit"], period=str(raw["period"]),
+            direction=raw["direction"], completeness=raw["completeness"], source=raw["source"],
+            completeness_note=raw.get("completeness_note", ""), aggregate=raw.get("aggregate", "mean"),
+        )
+    return specs
+
+
+def _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, values: pd.DataFrame) -> None:
+    tables = manifest.get("tables", {})
+    frames: dict[str, tuple[pd.DataFrame, str]] = {}
+    for i, raw in enumerate(manifest["indicators"]):
+        if raw["level"] != "lsoa":
+            continue
+        where = f"indicators[{i}]"
+        _require(raw, ["table", "column"], where)
+        table = raw["table"]
+        if table == "population":
+            if raw["column"] not in values.columns:
+                raise BundleError(f"column {raw['column']!r} is not a population field", file=MANIFEST,
+                                  field=f"{where}.column")
+            values[raw["id"]] = values[raw["column"]]
+            continue
+        if table not in tables:
+            raise BundleError(f"table {table!r} is not defined under [tables]", file=MANIFEST,
+                              field=f"{where}.table")
+        spec = tables[table]
+        if table not in frames:
+            frame = read_csv(folder, spec["file"], [spec["key"]])
+            keys = unique_keys(frame, spec["key"], spec["file"])
+            _same_codes(keys, lsoa_codes, spec["file"], spec["key"])
+            frames[table] = (frame.set_index(pd.Index(keys)), spec["file"])
+        frame, name = frames[table]
+        if raw["column"] not in frame.columns:
+            raise BundleError(f"missing column for indicator {raw['id']!r}", file=name, field=raw["column"])
+        numbers = numeric_column(frame.reset_index(drop=True), raw["column"], name)
+        values[raw["id"]] = pd.Series(numbers, index=frame.index).loc[lsoa_codes].to_numpy()
+
+
+def _ward_lookup(wards, aliases: dict) -> dict[str, str]:
+    """Lower-cased ward name or alias -> ward code."""
+    lookup = {name.lower(): code for code, name in zip(wards["code"], wards["name"])}
+    for alias, target in aliases.items():
+        if target.lower() not in lookup:
+            raise BundleError(f"alias {alias!r} points at {target!r}, which is not a ward name",
+                              file=MANIFEST, field=f"aliases.ward.{alias}")
+        lookup[alias.lower()] = lookup[target.lower()]
+    return lookup
+
+
+def _ward_code(lookup: dict, name: str, file: str, row: int, field: str) -> str:
+    code = lookup.get(name.strip().lower())
+    if code is None:
+        raise BundleError(f"ward name {name!r} matches no ward in the boundary file (add an alias to "
+                          f"[aliases.ward] in {MANIFEST} if it is a spelling variant)",
+                          file=file, row=row, field=field)
+    return code
+
+
+def _load_ward_figures(folder, spec, indicators, lookup, wards) -> pd.DataFrame:
+    values = pd.DataFrame(index=pd.Index(list(wards["code"]), name="ward_code"))
+    ward_ids = [i for i, s in indicators.items() if s.level == "ward"]
+    if spec is None:
+        return values
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["ward"], spec["indicator"], spec["value"]])
+    numbers = numeric_column(frame, spec["value"], name)
+    for ind in ward_ids:
+        values[ind] = np.nan
+    for i, (ward, indicator) in enumerate(zip(frame[spec["ward"]], frame[spec["indicator"]])):
+        code = _ward_code(lookup, ward, name, csv_line(i), spec["ward"])
+        indicator = indicator.strip()
+        if indicator not in indicators or indicators[indicator].level != "ward":
+            raise BundleError(f"indicator {indicator!r} is not a ward indicator in {MANIFEST}",
+                              file=name, row=csv_line(i), field=spec["indicator"])
+        if not np.isnan(values.at[code, indicator]):
+            raise BundleError(f"second value for {indicator} in ward {ward}", file=name,
+                              row=csv_line(i), field=spec["value"])
+        values.at[code, indicator] = numbers[i]
+    for ind in ward_ids:
+        if indicators[ind].completeness == "unlisted_zero" and values[ind].notna().any():
+            values[ind] = values[ind].fillna(0.0)
+    return values
+
+
+def _load_flags(folder, spec, lookup, indicators, ward_values) -> pd.DataFrame:
+    """Each flag becomes a complete 0/1 ward indicator ``flag_<name>``."""
+    rows = []
+    if spec is None:
+        return pd.DataFrame(columns=["id", "label", "source", "wards"])
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["flag"], spec["wards"]])
+    for i, row in frame.iterrows():
+        flag_id = "flag_" + row[spec["flag"]].strip()
+        codes = [_ward_code(lookup, w, name, csv_line(i), spec["wards"])
+                 for w in row[spec["wards"]].split(spec.get("separator", ";")) if w.strip()]
+        meaning = row.get(spec.get("meaning", ""), "") or row[spec["flag"]]
+        source = " ".join(str(row.get(spec.get(k, ""), "")) for k in ("source", "section")).strip()
+        label = meaning[0].upper() + meaning[1:] if meaning else flag_id
+        ward_values[flag_id] = [1.0 if c in codes else 0.0 for c in ward_values.index]
+        indicators[flag_id] = Indicator(
+            id=flag_id, level="ward", label=label, unit="flag (1 = named ward)", period="as published",
+            direction="higher", completeness="complete", source=source,
+            completeness_note="Every ward is either named by the source (1) or not (0).")
+        rows.append({"id": flag_id, "label": label, "source": source, "wards": codes})
+    return pd.DataFrame(rows)
+
+
+def _apply_benchmarks(folder, spec, indicators, ward_values) -> None:
+    """Attach area/England benchmarks and build the derived 'gap below area average' indicators."""
+    bench: dict[str, tuple[float | None, float | None]] = {}
+    if spec is not None:
+        name = spec["file"]
+        frame = read_csv(folder, name, [spec["indicator"], spec["area"], spec["england"]])
+        area = numeric_column(frame, spec["area"], name, allow_blank=True)
+        england = numeric_column(frame, spec["england"], name, allow_blank=True)
+        for i, ind in enumerate(frame[spec["indicator"]]):
+            ind = ind.strip()
+            if ind not in indicators:
+                raise BundleError(f"indicator {ind!r} is not defined in {MANIFEST}", file=name,
+                                  row=csv_line(i), field=spec["indicator"])
+            bench[ind] = (None if np.isnan(area[i]) else area[i], None if np.isnan(england[i]) else england[i])
+    for ind_id, (area, england) in bench.items():
+        spec_ = indicators[ind_id]
+        indicators[ind_id] = Indicator(**{**spec_.__dict__, "benchmark_area": area, "benchmark_england": england})
+
+
+def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], ward_values: pd.DataFrame) -> None:
+    """Derived ward indicators (``derived_from`` in the manifest), computed after benchmarks."""
+    for i, raw in enumerate(manifest["indicators"]):
+        if "derived_from" not in raw:
+            continue
+        base = indicators.get(raw["derived_from"])
+        where = f"indicators[{i}].derived_from"
+        if base is None:
+            raise BundleError(f"derived_from {raw['derived_from']!r} is not an indicator", file=MANIFEST, field=where)
+        if raw.get("derivation") != "gap_below_area" or base.benchmark_area is None:
+            raise BundleError("only derivation 'gap_below_area' with an area benchmark is supported",
+                              file=MANIFEST, field=f"indicators[{i}].derivation")
+        gap = (base.benchmark_area - ward_values[base.id]).clip(lower=0)
+        # Listed wards get their gap; the completeness rule says every other ward has none.
+        ward_values[raw["id"]] = gap.fillna(0.0) if raw["completeness"] == "unlisted_zero" else gap
+        ind = indicators[raw["id"]]
+        indicators[raw["id"]] = Indicator(**{**ind.__dict__, "benchmark_area": 0.0})
+
+
+def _load_postcodes(folder, spec, projected) -> pd.DataFrame:
+    _require(spec, ["file", "postcode", "x", "y", "crs"], "layers.postcodes")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["postcode"], spec["x"], spec["y"]])
+    xs = numeric_column(frame, spec["x"], name)
+    ys = numeric_column(frame, spec["y"], name)
+    crs = _check_crs(spec["crs"], "layers.postcodes.crs")
+    if crs != projected:
+        from pyproj import Transformer
+
+        xs, ys = Transformer.from_crs(crs, projected, always_xy=True).transform(xs, ys)
+    codes = []
+    for i, raw in enumerate(frame[spec["postcode"]]):
+        try:
+            codes.append(normalise_postcode(raw))
+        except ScenarioError as exc:
+            raise BundleError(str(exc), file=name, row=csv_line(i), field=spec["postcode"]) from None
+    table = pd.DataFrame({"x": xs, "y": ys}, index=pd.Index(codes, name="postcode"))
+    dup = table.index.duplicated()
+    if dup.any():
+        i = int(np.argmax(dup))
+        raise BundleError(f"duplicate postcode {codes[i]!r}", file=name, row=csv_line(i), field=spec["postcode"])
+    return table
+
+
+def _load_calibration(folder, spec) -> pd.DataFrame:
+    _require(spec, ["file", "straight_km", "network_km"], "layers.calibration")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["straight_km"], spec["network_km"]])
+    straight = numeric_column(frame, spec["straight_km"], name)
+    network = numeric_column(frame, spec["network_km"], name)
+    for i, (s, n) in enumerate(zip(straight, network)):
+        if s <= 0:
+            raise BundleError(f"straight-line distance {s:g} must be positive", file=name, row=csv_line(i),
+                              field=spec["straight_km"])
+        if n < s:
+            raise BundleError(f"route length {n:g} km is shorter than the straight line {s:g} km",
+                              file=name, row=csv_line(i), field=spec["network_km"])
+    return pd.DataFrame({"straight_km": straight, "network_km": network})
+
+
+def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFrame:
+    _require(spec, ["file", "key", "name", "role", "lat", "lon"], "layers.sites")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["key"], spec["name"], spec["role"], spec["lat"], spec["lon"]])
+    ids = unique_keys(frame, spec["key"], name)
+    roles = spec.get("roles", {})
+    lats = numeric_column(frame, spec["lat"], name, allow_blank=True)
+    lons = numeric_column(frame, spec["lon"], name, allow_blank=True)
+    out = pd.DataFrame(index=pd.Index(ids, name="site_id"))
+
+    def col(key):
+        column = spec.get(key)
+        return [str(v).strip() for v in frame[column]] if column and column in frame.columns else [""] * len(frame)
+
+    out["name"] = col("name")
+    out["role"] = col("role")
+    out["group"] = col("group")
+    out["address"] = col("address")
+    out["postcode"] = col("postcode")
+    out["confidence"] = col("confidence")
+    out["source"] = col("source")
+    out["notes"] = col("notes")
+    out["lat"], out["lon"] = lats, lons
+    xs, ys = np.full(len(ids), np.nan), np.full(len(ids), np.nan)
+    for i, site in enumerate(ids):
+        line = csv_line(i)
+        if roles and out.at[site, "role"] not in roles:
+            raise BundleError(f"role {out.at[site, 'role']!r} is not one of {sorted(roles)}", file=name,
+                              row=line, field=spec["role"])
+        if np.isnan(lats[i]) != np.isnan(lons[i]):
+            missing = spec["lat"] if np.isnan(lats[i]) else spec["lon"]
+            raise BundleError("has only one of latitude/longitude; give both or neither", file=name, row=line,
+                              field=missing)
+        postcode = out.at[site, "postcode"]
+        if postcode:
+            try:
+                normal = normalise_postcode(postcode)
+            except ScenarioError as exc:
+                raise BundleError(str(exc), file=name, row=line, field=spec.get("postcode")) from None
+            if normal not in bundle.postcodes.index:
+                raise BundleError(f"postcode {normal} is not in the postcode lookup "
+                                  f"({bundle.manifest['layers']['postcodes']['file']})", file=name, row=line,
+                                  field=spec.get("postcode"))
+            out.at[site, "postcode"] = normal
+        if np.isnan(lats[i]):
+            warnings.append(f"site {site} ({out.at[site, 'name']}) has no sourced location: it is listed "
+                            "as unlocated and left out of distances")
+            continue
+        if not (-90 <= lats[i] <= 90 and -180 <= lons[i] <= 180):
+            raise BundleError(f"lat {lats[i]:g}, lon {lons[i]:g} is not a WGS84 coordinate", file=name,
+                              row=line, field=spec["lat"])
+        x, y = bundle.to_projected(lons[i], lats[i])
+        if not bundle.inside_area(x, y):
+            raise BundleError(f"coordinate ({lats[i]:g}, {lons[i]:g}) is outside {bundle.area_name} "
+                              "(are latitude and longitude swapped?)", file=name, row=line, field=spec["lat"])
+        xs[i], ys[i] = x, y
+        if out.at[site, "confidence"].lower() == "low":
+            warnings.append(f"site {site} ({out.at[site, 'name']}) has a low-confidence location "
+                            f"({postcode or 'no postcode'}); see its notes")
+    out["x"], out["y"] = xs, ys
+    out["located"] = ~np.isnan(xs)
+    return out
+
+
+def _load_scenarios(manifest: dict, sites: pd.DataFrame) -> dict[str, dict]:
+    scenarios = {}
+    for i, raw in enumerate(manifest["scenarios"]):
+        where = f"scenarios[{i}]"
+        _require(raw, ["id", "label"], where)
+        if "sites" in raw:
+            for site in raw["sites"]:
+                if site not in sites.index:
+                    raise BundleError(f"scenario {raw['id']!r} names unknown site {site!r}", file=MANIFEST,
+                                      field=f"{where}.sites")
+            members = list(raw["sites"])
+        elif "roles" in raw:
+            members = list(sites.index[sites["role"].isin(raw["roles"])])
+        else:
+            raise BundleError("a scenario needs 'sites' or 'roles'", file=MANIFEST, field=where)
+        assumptions = []
+        for j, item in enumerate(raw.get("assumptions", [])):
+            item = {"site": None, "text": item} if isinstance(item, str) else dict(item)
+            if item.get("site") is not None and item["site"] not in sites.index:
+                raise BundleError(f"assumption names unknown site {item['site']!r}", file=MANIFEST,
+                                  field=f"{where}.assumptions[{j}].site")
+            assumptions.append(item)
+        scenarios[raw["id"]] = {"id": raw["id"], "label": raw["label"], "description": raw.get("description", ""),
+                                "sites": members, "assumptions": assumptions}
+    return scenarios

@@ -1,0 +1,316 @@
+"""The engine: an area's bundle plus a travel matrix, answering coverage questions.
+
+Modelled on spopt's model objects: the heavy part (the origin x site route matrix)
+is built once in ``Engine.__init__``; ``coverage`` and ``compare`` are array
+arithmetic on it and return typed results (``geo.results``). Sites a user adds or
+moves are the only new distances computed per query (one column each).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.bundle import Bundle
+from geo.errors import ScenarioError
+from geo.geometry import assign_lsoas_to_wards, ward_aggregates
+from geo.need import need_index
+from geo.results import Comparison, CoverageResult, coverage_result
+from geo.scenario import AddedSite, Scenario, parse_added_site
+from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
+
+MAX_MINUTES = 240.0
+MAX_KM = 100.0
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where people start: projected coordinates, their LSOA, and each origin's share
+    of its LSOA's population (1 for LSOA centroids; 1/k for k postcodes in an LSOA)."""
+
+    xy: np.ndarray
+    lsoa_code: np.ndarray
+    share: np.ndarray
+    kind: str
+    label: np.ndarray
+
+
+def lsoa_origins(bundle: Bundle) -> Origins:
+    codes = bundle.lsoa_values.index.to_numpy()
+    return Origins(bundle.origin_xy, codes, np.ones(len(codes)), "lsoa", codes)
+
+
+def postcode_origins(bundle: Bundle) -> Origins:
+    """Postcode centroids inside each LSOA, sharing its population equally. An LSOA with
+    no postcode centroid inside its (generalised) boundary keeps its population-weighted
+    centroid, so no one is dropped."""
+    import geopandas as gpd
+
+    lsoas = bundle.lsoas[["code", "geometry"]].to_crs(bundle.projected_crs)
+    points = gpd.GeoDataFrame({"postcode": bundle.postcodes.index},
+                              geometry=gpd.points_from_xy(bundle.postcodes["x"], bundle.postcodes["y"]),
+                              crs=bundle.projected_crs)
+    joined = gpd.sjoin(points, lsoas, predicate="within", how="inner")
+    counts = joined.groupby("code").size()
+    xy, codes, labels, shares = [], [], [], []
+    for i, code in enumerate(bundle.lsoa_values.index):
+        if code in counts.index:
+            rows = joined[joined["code"] == code]
+            xy.extend(zip(rows.geometry.x, rows.geometry.y))
+            codes.extend([code] * len(rows))
+            labels.extend(rows["postcode"])
+            shares.extend([1.0 / len(rows)] * len(rows))
+        else:
+            xy.append(tuple(bundle.origin_xy[i]))
+            codes.append(code)
+            labels.append(code)
+            shares.append(1.0)
+    return Origins(np.array(xy, float), np.array(codes), np.array(shares), "postcode", np.array(labels))
+
+
+class Engine:
+    """Coverage and comparison of site scenarios over one bundle."""
+
+    def __init__(self, bundle: Bundle, origins: str = "lsoa", travel_model: TravelModel | None = None,
+                 car_kmh: float | None = None):
+        if origins not in ("lsoa", "postcode"):
+            raise ScenarioError(f"origins {origins!r}: expected 'lsoa' or 'postcode'")
+        self.bundle = bundle
+        manifest = bundle.manifest
+        self.modes = modes_from_manifest(manifest, car_kmh)
+        self.detour = fit_detour(bundle.calibration, manifest)
+        self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
+        self.travel_model = travel_model or DetourTravelModel(self.detour, name=self.detour_name)
+        self._straight_model = StraightLineModel()
+        self.assignment = assign_lsoas_to_wards(bundle.lsoas, bundle.wards, bundle.projected_crs)
+        self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
+        self.deprivation_indicator = manifest["area"].get("deprivation_decile")
+
+        self.origins = lsoa_origins(bundle) if origins == "lsoa" else postcode_origins(bundle)
+        ward_of = self.assignment.set_index("lsoa_code")["ward_code"]
+        self.origin_ward = ward_of.reindex(self.origins.lsoa_code).to_numpy()
+        self.origin_population = {
+            f: bundle.lsoa_values[f].reindex(self.origins.lsoa_code).to_numpy() * self.origins.share
+            for f in bundle.population_fields
+        }
+        if self.deprivation_indicator:
+            self.origin_decile = bundle.lsoa_values[self.deprivation_indicator].reindex(
+                self.origins.lsoa_code).to_numpy()
+        else:
+            self.origin_decile = np.full(len(self.origins.xy), np.nan)
+
+        located = bundle.located_sites
+        self.site_ids = list(located.index)
+        self._site_col = {s: j for j, s in enumerate(self.site_ids)}
+        self.site_xy = located[["x", "y"]].to_numpy(float)
+        # The heavy work, done once: origin x site straight and estimated route metres.
+        self.straight_matrix = self._straight_model.route_m(self.origins.xy, self.site_xy)
+        self.route_matrix = self.travel_model.route_m(self.origins.xy, self.site_xy)
+        self._ward_table: pd.DataFrame | None = None
+
+    # -- scenarios -----------------------------------------------------------------
+    def scenario_names(self) -> list[str]:
+        return list(self.bundle.scenarios)
+
+    def _check_site(self, site: str) -> str:
+        if site not in self.bundle.sites.index:
+            near = difflib.get_close_matches(site, list(self.bundle.sites.index), n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise ScenarioError(f"unknown site {site!r}{hint}")
+        return site
+
+    def _check_added(self, added: AddedSite) -> tuple[float, float]:
+        if added.postcode:
+            x, y = self.bundle.postcode_xy(added.postcode)
+        else:
+            x, y = self.bundle.to_projected(added.lon, added.lat)
+            if not (math.isfinite(x) and math.isfinite(y)) or not self.bundle.inside_area(x, y):
+                swapped = self.bundle.to_projected(added.lat, added.lon)
+                hint = (" (latitude and longitude look swapped)"
+                        if all(map(math.isfinite, swapped)) and self.bundle.inside_area(*swapped) else "")
+                raise ScenarioError(f"site {added.label!r} at {added.lat}, {added.lon} is outside "
+                                    f"{self.bundle.area_name}{hint}")
+        return x, y
+
+    def scenario(self, base: str | None = None, open=(), close=(), add=(), move=None, label: str = "") -> Scenario:
+        """Build and validate a scenario. ``add`` items are AddedSite or 'LABEL@POSTCODE' /
+        'LABEL@LAT,LON' strings; ``move`` maps site id -> AddedSite or 'LABEL@WHERE'."""
+        if base is not None and base not in self.bundle.scenarios:
+            raise ScenarioError(f"unknown scenario {base!r}; choose from {', '.join(self.bundle.scenarios)}")
+        opened = frozenset(self._check_site(s) for s in open)
+        closed = frozenset(self._check_site(s) for s in close)
+        both = opened & closed
+        if both:
+            raise ScenarioError(f"site(s) {', '.join(sorted(both))} are both opened and closed")
+        added = tuple(a if isinstance(a, AddedSite) else parse_added_site(a) for a in add)
+        moved = []
+        for site, where in (move or {}).items():
+            self._check_site(site)
+            moved.append((site, where if isinstance(where, AddedSite) else parse_added_site(where)))
+        for a in list(added) + [m for _, m in moved]:
+            self._check_added(a)
+        if not label:
+            label = self.bundle.scenarios[base]["label"] if base else "Custom"
+            if opened or closed or added or moved:
+                label = f"{label}, modified" if base else label
+        return Scenario(base, opened, closed, added, tuple(sorted(moved)), label)
+
+    def open_site_ids(self, scenario: Scenario) -> list[str]:
+        """Register sites open in the scenario, in register order (located or not)."""
+        members = set(self.bundle.scenarios[scenario.base]["sites"]) if scenario.base else set()
+        members = (members | scenario.opened) - scenario.closed
+        return [s for s in self.bundle.sites.index if s in members]
+
+    def assumptions(self, scenario: Scenario, mode: str, detour: str, population: str) -> list[str]:
+        out = []
+        moved = scenario.moved_map
+        open_ids = set(self.open_site_ids(scenario))
+        if scenario.base:
+            for item in self.bundle.scenarios[scenario.base]["assumptions"]:
+                site = item.get("site")
+                if site is None or (site in open_ids and site not in moved):
+                    out.append(item["text"])
+        for site, where in sorted(moved.items()):
+            if site in open_ids:
+                out.append(f"{self.bundle.sites.at[site, 'name']} is placed at {where.describe()} by the user.")
+        for a in scenario.added:
+            out.append(f"Added site {a.describe()} placed by the user.")
+        unlocated = [s for s in open_ids if not self.bundle.sites.at[s, "located"] and s not in moved]
+        if unlocated:
+            names = ", ".join(self.bundle.sites.at[s, "name"] for s in unlocated)
+            out.append(f"{len(unlocated)} open site(s) have no sourced location and are not counted: {names}.")
+        m = self.modes[mode]
+        out.append(f"{m.label} at {m.speed_kmh:g} km/h ({m.source}).")
+        if detour == "none":
+            out.append("Distances are straight lines (no detour).")
+        else:
+            out.append(f"Route length is the straight line times a detour factor fitted to "
+                       f"{len(self.bundle.calibration)} {self.detour_name} route/straight-line pairs.")
+        out.append(f"Origins: {'LSOA population-weighted centroids' if self.origins.kind == 'lsoa' else 'postcode centroids sharing their LSOA population equally'}; "
+                   f"population: {self.bundle.population_fields[population]}.")
+        return out
+
+    def _columns(self, scenario: Scenario, detour: str):
+        """Open located sites as (ids, straight (n,k), route (n,k))."""
+        moved = scenario.moved_map
+        ids, straight_cols, route_cols = [], [], []
+        model = self._straight_model if detour == "none" else self.travel_model
+        for site in self.open_site_ids(scenario):
+            if site in moved:
+                xy = np.array([self._check_added(moved[site])])
+                ids.append(site)
+                straight_cols.append(self._straight_model.route_m(self.origins.xy, xy)[:, 0])
+                route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
+            elif site in self._site_col:
+                j = self._site_col[site]
+                ids.append(site)
+                straight_cols.append(self.straight_matrix[:, j])
+                route_cols.append(self.straight_matrix[:, j] if detour == "none" else self.route_matrix[:, j])
+        for a in scenario.added:
+            xy = np.array([self._check_added(a)])
+            ids.append(f"added:{a.label}")
+            straight_cols.append(self._straight_model.route_m(self.origins.xy, xy)[:, 0])
+            route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
+        n = len(self.origins.xy)
+        if not ids:
+            return ids, np.empty((n, 0)), np.empty((n, 0))
+        return ids, np.column_stack(straight_cols), np.column_stack(route_cols)
+
+    # -- queries -----------------------------------------------------------------------
+    def check_options(self, mode: str, minutes, km, detour: str, population: str) -> None:
+        if mode not in self.modes:
+            raise ScenarioError(f"unknown mode {mode!r}; choose from {', '.join(self.modes)}")
+        if detour not in ("none", self.detour_name):
+            raise ScenarioError(f"unknown detour {detour!r}; choose '{self.detour_name}' or 'none'")
+        if population not in self.bundle.population_fields:
+            raise ScenarioError(f"unknown population {population!r}; choose from "
+                                f"{', '.join(self.bundle.population_fields)}")
+        if (minutes is None) == (km is None):
+            raise ScenarioError("give exactly one threshold: minutes or km")
+        value, unit, cap = (minutes, "minutes", MAX_MINUTES) if minutes is not None else (km, "km", MAX_KM)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"threshold {value!r} {unit} is not a number") from None
+        if not math.isfinite(value) or value <= 0 or value > cap:
+            raise ScenarioError(f"threshold {value:g} {unit} must be more than 0 and at most {cap:g}")
+
+    def coverage(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
+                 km: float | None = None, detour: str | None = None,
+                 population: str | None = None) -> CoverageResult:
+        detour = self.detour_name if detour is None else detour
+        population = population or self.bundle.manifest["layers"]["population"].get(
+            "default", next(iter(self.bundle.population_fields)))
+        if minutes is None and km is None:
+            minutes = self.bundle.manifest["travel"].get("default_minutes", 20)
+        self.check_options(mode, minutes, km, detour, population)
+        ids, straight, route = self._columns(scenario, detour)
+        speed = self.modes[mode].metres_per_minute
+        n = len(self.origins.xy)
+        if ids:
+            nearest = np.argmin(route, axis=1)
+            rows = np.arange(n)
+            route_m = route[rows, nearest]
+            straight_m = straight[rows, nearest]
+            nearest_ids = np.array(ids, dtype=object)[nearest]
+        else:
+            route_m = np.full(n, np.inf)
+            straight_m = np.full(n, np.inf)
+            nearest_ids = np.full(n, None, dtype=object)
+        minutes_to = route_m / speed
+        covered = minutes_to <= float(minutes) if minutes is not None else route_m <= float(km) * 1000.0
+        return coverage_result(
+            engine=self, scenario=scenario, open_ids=ids, population=population, mode=mode,
+            threshold={"minutes": None if minutes is None else float(minutes),
+                       "km": None if km is None else float(km)},
+            detour=detour, nearest=nearest_ids, straight_m=straight_m, route_m=route_m,
+            minutes=minutes_to, covered=covered,
+            assumptions=self.assumptions(scenario, mode, detour, population))
+
+    def compare(self, base: Scenario, alt: Scenario, **options) -> Comparison:
+        return Comparison.of(self, self.coverage(base, **options), self.coverage(alt, **options))
+
+    # -- indicators --------------------------------------------------------------------
+    def ward_table(self) -> pd.DataFrame:
+        """Ward values: the ward-level indicators plus ward aggregates of LSOA indicators
+        (population-weighted by children 0-15 for means, summed for counts)."""
+        if self._ward_table is None:
+            bundle = self.bundle
+            lsoa_ids = {i: s.aggregate for i, s in bundle.indicators.items() if s.level == "lsoa"}
+            weights = bundle.lsoa_values[self.default_population]
+            agg = ward_aggregates(bundle.lsoa_values, self.assignment, lsoa_ids, weights, list(bundle.wards["code"]))
+            table = bundle.ward_values.join(agg)
+            table.insert(0, "ward_name", table.index.map(self.ward_names))
+            self._ward_table = table
+        return self._ward_table
+
+    @property
+    def default_population(self) -> str:
+        return self.bundle.manifest["layers"]["population"].get("default", next(iter(self.bundle.population_fields)))
+
+    def indicator_values(self, indicator: str, level: str) -> pd.Series:
+        """Values of one indicator at 'lsoa' or 'ward' level (NaN = no published figure)."""
+        spec = self.bundle.indicators.get(indicator)
+        if spec is None:
+            raise ScenarioError(f"unknown indicator {indicator!r}")
+        if level == "lsoa":
+            if spec.level != "lsoa":
+                raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
+            return self.bundle.lsoa_values[indicator]
+        if level == "ward":
+            return self.ward_table()[indicator]
+        raise ScenarioError(f"level {level!r}: expected 'lsoa' or 'ward'")
+
+    def need_index(self, weights: dict[str, float] | None = None, level: str = "lsoa") -> pd.Series:
+        weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
+        lsoa = need_index(self.bundle.lsoa_values, self.bundle.indicators, weights)
+        if level == "lsoa":
+            return lsoa
+        frame = pd.DataFrame({"need_index": lsoa})
+        out = ward_aggregates(frame, self.assignment, {"need_index": "mean"},
+                              self.bundle.lsoa_values[self.default_population], list(self.bundle.wards["code"]))
+        return out["need_index"]

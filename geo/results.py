@@ -1,0 +1,225 @@
+"""Typed results of coverage and comparison, with the JSON shape the CLI promises.
+
+Rows of ``origins`` align with the engine's origins (one per LSOA, or per postcode).
+All population figures are weighted sums of the chosen population field; shares are
+0-1. Minutes that cannot be computed (no open located site) are ``inf`` in frames and
+``null`` in JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MOST_DEPRIVED_DECILES = (1, 2)  # "the 20% most deprived areas" nationally
+
+
+def _num(value, digits: int = 3):
+    """JSON-safe number: None for NaN/inf; ints stay ints when whole."""
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Smallest value v such that the weight at or below v is at least q of the total."""
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values)[order], np.asarray(weights)[order]
+    total = w.sum()
+    if total <= 0:
+        return float("nan")
+    cumulative = np.cumsum(w) / total
+    return float(v[min(np.searchsorted(cumulative, q - 1e-12), len(v) - 1)])
+
+
+def _share(covered, total):
+    return covered / total if total > 0 else float("nan")
+
+
+@dataclass
+class CoverageResult:
+    scenario_label: str
+    scenario: object
+    open_sites: list[str]
+    unlocated_sites: list[str]
+    assumptions: list[str]
+    population: str
+    mode: str
+    threshold: dict
+    detour: str
+    origins: pd.DataFrame
+    by_ward: pd.DataFrame
+    by_imd_decile: pd.DataFrame
+    total: float
+    covered: float
+    share_covered: float
+    mean_minutes: float
+    median_minutes: float
+    p90_minutes: float
+
+    def summary(self) -> dict:
+        return {
+            "scenario": self.scenario_label,
+            "scenario_spec": self.scenario.to_dict(),
+            "open_sites": self.open_sites,
+            "unlocated_sites": self.unlocated_sites,
+            "assumptions": self.assumptions,
+            "population": self.population,
+            "mode": self.mode,
+            "threshold": self.threshold,
+            "detour": self.detour,
+            "total": _num(self.total, 1),
+            "covered": _num(self.covered, 1),
+            "share_covered": _num(self.share_covered, 4),
+            "mean_minutes": _num(self.mean_minutes, 2),
+            "median_minutes": _num(self.median_minutes, 2),
+            "p90_minutes": _num(self.p90_minutes, 2),
+            "by_ward": [
+                {"ward_code": r.ward_code, "ward_name": r.ward_name, "total": _num(r.total, 1),
+                 "covered": _num(r.covered, 1), "share_covered": _num(r.share_covered, 4)}
+                for r in self.by_ward.itertuples()
+            ],
+            "by_imd_decile": [
+                {"decile": int(r.decile), "total": _num(r.total, 1), "covered": _num(r.covered, 1),
+                 "share_covered": _num(r.share_covered, 4)}
+                for r in self.by_imd_decile.itertuples()
+            ],
+        }
+
+    def to_dict(self, include_origins: bool = True) -> dict:
+        out = self.summary()
+        if include_origins:
+            out["origins"] = origin_rows(self.origins)
+        return out
+
+
+def origin_rows(frame: pd.DataFrame) -> list[dict]:
+    rows = []
+    for r in frame.itertuples():
+        row = {"origin": r.origin, "lsoa_code": r.lsoa_code, "ward_code": r.ward_code,
+               "nearest_site": r.nearest_site, "straight_m": _num(r.straight_m, 1),
+               "network_m": _num(r.network_m, 1), "minutes": _num(r.minutes, 2), "covered": bool(r.covered),
+               "population": _num(r.population, 2), "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile)}
+        for extra in ("base_minutes", "alt_minutes", "change_minutes", "base_site", "alt_site"):
+            if hasattr(r, extra):
+                value = getattr(r, extra)
+                row[extra] = value if isinstance(value, str) or value is None else _num(value, 2)
+        rows.append(row)
+    return rows
+
+
+def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, detour, nearest, straight_m,
+                    route_m, minutes, covered, assumptions) -> CoverageResult:
+    pop = engine.origin_population[population]
+    origins = pd.DataFrame({
+        "origin": engine.origins.label, "lsoa_code": engine.origins.lsoa_code, "ward_code": engine.origin_ward,
+        "nearest_site": nearest, "straight_m": straight_m, "network_m": route_m, "minutes": minutes,
+        "covered": covered, "population": pop, "imd_decile": engine.origin_decile,
+    })
+    total = float(pop.sum())
+    covered_pop = float(pop[covered].sum())
+    if np.isfinite(minutes).all():
+        mean = float(np.average(minutes, weights=pop)) if total > 0 else float("nan")
+        median = weighted_quantile(minutes, pop, 0.5)
+        p90 = weighted_quantile(minutes, pop, 0.9)
+    else:
+        mean = median = p90 = float("inf")
+    cov_pop = np.where(covered, pop, 0.0)
+    by_ward = (pd.DataFrame({"ward_code": engine.origin_ward, "total": pop, "covered": cov_pop})
+               .groupby("ward_code", sort=False).sum())
+    by_ward = by_ward.reindex(list(engine.bundle.wards["code"])).fillna(0.0).reset_index()
+    by_ward.insert(1, "ward_name", by_ward["ward_code"].map(engine.ward_names))
+    by_ward["share_covered"] = [_share(c, t) for c, t in zip(by_ward["covered"], by_ward["total"])]
+    by_decile = (pd.DataFrame({"decile": engine.origin_decile, "total": pop, "covered": cov_pop})
+                 .dropna(subset=["decile"]).groupby("decile").sum().reset_index())
+    by_decile["decile"] = by_decile["decile"].astype(int)
+    by_decile["share_covered"] = [_share(c, t) for c, t in zip(by_decile["covered"], by_decile["total"])]
+    unlocated = [s for s in engine.open_site_ids(scenario)
+                 if not engine.bundle.sites.at[s, "located"] and s not in scenario.moved_map]
+    return CoverageResult(
+        scenario_label=scenario.label, scenario=scenario, open_sites=list(open_ids), unlocated_sites=unlocated,
+        assumptions=assumptions, population=population, mode=mode, threshold=threshold, detour=detour,
+        origins=origins, by_ward=by_ward, by_imd_decile=by_decile, total=total, covered=covered_pop,
+        share_covered=_share(covered_pop, total), mean_minutes=mean, median_minutes=median, p90_minutes=p90)
+
+
+@dataclass
+class Comparison:
+    base: CoverageResult
+    alt: CoverageResult
+    origins: pd.DataFrame  # base origins plus base/alt minutes and sites, change_minutes
+    lost: pd.DataFrame
+    gained: pd.DataFrame
+    population_losing_access: float
+    population_gaining_access: float
+    losing_in_most_deprived: float
+    by_imd_decile: pd.DataFrame
+    by_ward: pd.DataFrame
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, engine, base: CoverageResult, alt: CoverageResult) -> "Comparison":
+        o = base.origins.copy()
+        o["base_site"] = base.origins["nearest_site"]
+        o["alt_site"] = alt.origins["nearest_site"].to_numpy()
+        o["base_minutes"] = base.origins["minutes"]
+        o["alt_minutes"] = alt.origins["minutes"].to_numpy()
+        o["change_minutes"] = o["alt_minutes"] - o["base_minutes"]
+        o["alt_covered"] = alt.origins["covered"].to_numpy()
+        lost_mask = o["covered"] & ~o["alt_covered"]
+        gained_mask = ~o["covered"] & o["alt_covered"]
+        lost, gained = o[lost_mask], o[gained_mask]
+        deprived = lost["imd_decile"].isin(MOST_DEPRIVED_DECILES)
+        by_decile = base.by_imd_decile[["decile", "total", "covered", "share_covered"]].rename(
+            columns={"covered": "base_covered", "share_covered": "base_share"})
+        alt_dec = alt.by_imd_decile.set_index("decile")
+        by_decile["alt_covered"] = by_decile["decile"].map(alt_dec["covered"])
+        by_decile["alt_share"] = by_decile["decile"].map(alt_dec["share_covered"])
+        by_ward = base.by_ward.rename(columns={"covered": "base_covered", "share_covered": "base_share"})
+        alt_ward = alt.by_ward.set_index("ward_code")
+        by_ward["alt_covered"] = by_ward["ward_code"].map(alt_ward["covered"])
+        by_ward["alt_share"] = by_ward["ward_code"].map(alt_ward["share_covered"])
+        by_ward["change_covered"] = by_ward["alt_covered"] - by_ward["base_covered"]
+        by_ward["losing_access"] = by_ward["ward_code"].map(
+            lost.groupby("ward_code")["population"].sum()).fillna(0.0)
+        return cls(base=base, alt=alt, origins=o, lost=lost, gained=gained,
+                   population_losing_access=float(lost["population"].sum()),
+                   population_gaining_access=float(gained["population"].sum()),
+                   losing_in_most_deprived=float(lost.loc[deprived, "population"].sum()),
+                   by_imd_decile=by_decile, by_ward=by_ward)
+
+    @property
+    def share_losing_in_most_deprived(self) -> float:
+        return _share(self.losing_in_most_deprived, self.population_losing_access)
+
+    def to_dict(self) -> dict:
+        return {
+            "base": self.base.summary(),
+            "alt": self.alt.summary(),
+            "change_covered": _num(self.alt.covered - self.base.covered, 1),
+            "population_losing_access": _num(self.population_losing_access, 1),
+            "population_gaining_access": _num(self.population_gaining_access, 1),
+            "losing_access_in_most_deprived_20pct": _num(self.losing_in_most_deprived, 1),
+            "share_losing_access_in_most_deprived_20pct": _num(self.share_losing_in_most_deprived, 4),
+            "lost": origin_rows(self.lost),
+            "gained": origin_rows(self.gained),
+            "by_imd_decile": [
+                {"decile": int(r.decile), "total": _num(r.total, 1), "base_covered": _num(r.base_covered, 1),
+                 "alt_covered": _num(r.alt_covered, 1), "base_share": _num(r.base_share, 4),
+                 "alt_share": _num(r.alt_share, 4)}
+                for r in self.by_imd_decile.itertuples()
+            ],
+            "by_ward": [
+                {"ward_code": r.ward_code, "ward_name": r.ward_name, "total": _num(r.total, 1),
+                 "base_covered": _num(r.base_covered, 1), "alt_covered": _num(r.alt_covered, 1),
+                 "base_share": _num(r.base_share, 4), "alt_share": _num(r.alt_share, 4),
+                 "losing_access": _num(r.losing_access, 1)}
+                for r in self.by_ward.itertuples()
+            ],
+        }

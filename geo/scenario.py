@@ -1,0 +1,85 @@
+"""Scenarios: which sites are open.
+
+A scenario starts from a named base in the manifest (or from nothing), then opens,
+closes, moves and adds sites. It is a small immutable value, so the dashboard can keep
+it in the browser (URL and dcc.Store) and the engine can evaluate it statelessly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from geo.errors import ScenarioError
+from geo.readers import normalise_postcode
+
+_LATLON_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class AddedSite:
+    """A site placed by the user, by postcode or by WGS84 coordinates."""
+
+    label: str
+    postcode: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def describe(self) -> str:
+        where = self.postcode if self.postcode else f"{self.lat:.6f}, {self.lon:.6f}"
+        return f"{self.label} ({where})"
+
+    def to_spec(self) -> str:
+        where = self.postcode if self.postcode else f"{self.lat:.6f},{self.lon:.6f}"
+        return f"{self.label}@{where}"
+
+
+def parse_added_site(text: str) -> AddedSite:
+    """'LABEL@POSTCODE' or 'LABEL@LAT,LON' -> AddedSite (coordinates checked for range only;
+    the engine checks they fall inside the area)."""
+    if "@" not in str(text):
+        raise ScenarioError(f"added site {text!r}: expected LABEL@POSTCODE or LABEL@LAT,LON")
+    label, where = str(text).rsplit("@", 1)
+    label = label.strip()
+    if not label:
+        raise ScenarioError(f"added site {text!r}: the label before '@' is empty")
+    if len(label) > 80:
+        raise ScenarioError(f"added site label is {len(label)} characters; 80 at most")
+    match = _LATLON_RE.match(where)
+    if match:
+        lat, lon = float(match.group(1)), float(match.group(2))
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ScenarioError(f"added site {label!r}: {where!r} is not a latitude,longitude pair")
+        return AddedSite(label=label, lat=lat, lon=lon)
+    return AddedSite(label=label, postcode=normalise_postcode(where))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Open sites = base sites + ``opened`` - ``closed``, plus ``added`` ones.
+
+    ``moved`` maps a register site id to a new location (e.g. the Leagrave-area hub
+    that the 2020 proposal left 'to be agreed').
+    """
+
+    base: str | None = None
+    opened: frozenset[str] = frozenset()
+    closed: frozenset[str] = frozenset()
+    added: tuple[AddedSite, ...] = ()
+    moved: tuple[tuple[str, AddedSite], ...] = ()
+    label: str = ""
+    assumptions: tuple[str, ...] = field(default=())
+
+    @property
+    def moved_map(self) -> dict[str, AddedSite]:
+        return dict(self.moved)
+
+    def to_dict(self) -> dict:
+        return {
+            "base": self.base,
+            "open": sorted(self.opened),
+            "close": sorted(self.closed),
+            "add": [a.to_spec() for a in self.added],
+            "move": {k: v.to_spec() for k, v in self.moved},
+        }
