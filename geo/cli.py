@@ -1,0 +1,204 @@
+"""Command line: ``python -m geo <command> [options]``.
+
+Commands: validate, sites, coverage, compare. ``--bundle`` defaults to the embedded
+Luton bundle (data/luton). Errors in the data or the arguments exit with status 2
+and one line on stderr; there is no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from geo.errors import NeedsMapError
+
+DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse prints the whole usage by default)
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    out = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def _add_travel_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--open", action="append", metavar="IDS", help="site ids to open (comma-separated, repeatable)")
+    p.add_argument("--close", action="append", metavar="IDS", help="site ids to close (comma-separated, repeatable)")
+    p.add_argument("--add", action="append", metavar="LABEL@WHERE",
+                   help="add a site by postcode (Hub@LU4 9ND) or coordinates (Hub@51.90,-0.47); repeatable")
+    p.add_argument("--move", action="append", metavar="SITE=LABEL@WHERE",
+                   help="place a register site elsewhere, e.g. hub_leagrave_tbc=Hub@LU4 0PE")
+    p.add_argument("--mode", default="walk", help="walk, cycle or car (default walk)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--minutes", type=float, help="threshold in minutes (default 20)")
+    g.add_argument("--km", type=float, help="threshold in km of estimated route (straight line with --detour none)")
+    p.add_argument("--detour", default=None, help="the bundle's calibration name (luton) or none")
+    p.add_argument("--population", default=None, help="population field: age_0_15 (default) or total")
+    p.add_argument("--origins", default="lsoa", choices=["lsoa", "postcode"],
+                   help="LSOA population-weighted centroids (default) or postcode centroids")
+    p.add_argument("--car-kmh", type=float, default=None, help="car speed assumption in km/h")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m geo", description="Needs Map engine: need, travel distance and coverage.")
+    parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help="data bundle folder (default data/luton)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("validate", help="check a data bundle and summarise it")
+    p_sites = sub.add_parser("sites", help="list the site register with status")
+    p_sites.add_argument("--json", action="store_true")
+    p_cov = sub.add_parser("coverage", help="coverage of one scenario")
+    p_cov.add_argument("--scenario", default=None, help="named scenario (e.g. current_2020, proposed_2020)")
+    _add_travel_options(p_cov)
+    p_cmp = sub.add_parser("compare", help="compare two scenarios")
+    p_cmp.add_argument("--base", required=True, help="named base scenario")
+    p_cmp.add_argument("--alt", required=True, help="named alternative scenario (modified by --open/--close/--add)")
+    _add_travel_options(p_cmp)
+    return parser
+
+
+def _load(args):
+    from geo.bundle import load_bundle
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_bundle(args.bundle)
+
+
+def _engine(args):
+    from geo.engine import Engine
+
+    return Engine(_load(args), origins=args.origins, car_kmh=args.car_kmh)
+
+
+def _moves(values):
+    out = {}
+    for value in values or []:
+        if "=" not in value:
+            raise UsageError(f"--move {value!r}: expected SITE=LABEL@WHERE")
+        site, where = value.split("=", 1)
+        out[site.strip()] = where
+    return out
+
+
+def _options(args) -> dict:
+    return {"mode": args.mode, "minutes": args.minutes, "km": args.km, "detour": args.detour,
+            "population": args.population}
+
+
+def _fmt_pct(x):
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def cmd_validate(args, out) -> int:
+    bundle = _load(args)
+    located = int(bundle.sites["located"].sum())
+    print(f"Bundle {bundle.path} ({bundle.area_name}): OK", file=out)
+    print(f"  wards: {len(bundle.wards)}; LSOAs: {len(bundle.lsoas)}; postcodes: {len(bundle.postcodes)}", file=out)
+    print(f"  sites: {len(bundle.sites)} ({located} located, {len(bundle.sites) - located} unlocated)", file=out)
+    print(f"  indicators: {len(bundle.indicators)}; scenarios: {', '.join(bundle.scenarios)}", file=out)
+    print(f"  warnings: {len(bundle.warnings)}", file=out)
+    for w in bundle.warnings:
+        print(f"  - {w}", file=out)
+    return 0
+
+
+def cmd_sites(args, out) -> int:
+    bundle = _load(args)
+    rows = []
+    for site, r in bundle.sites.iterrows():
+        rows.append({"site_id": site, "name": r["name"], "role": r["role"], "group": r["group"],
+                     "status": "located" if r["located"] else "unlocated", "address": r["address"],
+                     "postcode": r["postcode"] or None, "lat": None if not r["located"] else float(r["lat"]),
+                     "lon": None if not r["located"] else float(r["lon"]), "confidence": r["confidence"],
+                     "source": r["source"]})
+    if args.json:
+        json.dump({"sites": rows, "warnings": bundle.warnings}, out, indent=2)
+        print(file=out)
+        return 0
+    print(f"{'site_id':24} {'role':18} {'status':10} {'postcode':9} {'conf.':7} name", file=out)
+    for r in rows:
+        print(f"{r['site_id']:24} {r['role']:18} {r['status']:10} {(r['postcode'] or '-'):9} "
+              f"{r['confidence']:7} {r['name']}", file=out)
+    return 0
+
+
+def _print_coverage(res, out):
+    s = res.summary()
+    t = res.threshold
+    limit = f"{t['minutes']:g} min" if t["minutes"] is not None else f"{t['km']:g} km"
+    print(f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} ({_fmt_pct(s['share_covered'])}) "
+          f"within {limit} by {res.mode}; mean {s['mean_minutes']} min", file=out)
+    print(f"  open sites used: {', '.join(s['open_sites']) or 'none'}", file=out)
+    if s["unlocated_sites"]:
+        print(f"  not counted (no location): {', '.join(s['unlocated_sites'])}", file=out)
+    for a in s["assumptions"]:
+        print(f"  assumption: {a}", file=out)
+
+
+def cmd_coverage(args, out) -> int:
+    engine = _engine(args)
+    scenario = engine.scenario(args.scenario, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
+    res = engine.coverage(scenario, **_options(args))
+    if args.json:
+        json.dump(res.to_dict(), out, indent=2)
+        print(file=out)
+    else:
+        _print_coverage(res, out)
+        print("  by IMD 2019 decile:", file=out)
+        for r in res.summary()["by_imd_decile"]:
+            print(f"    {r['decile']:>2}: {r['covered']:>9,.0f} / {r['total']:>9,.0f}  {_fmt_pct(r['share_covered'])}",
+                  file=out)
+    return 0
+
+
+def cmd_compare(args, out) -> int:
+    engine = _engine(args)
+    base = engine.scenario(args.base)
+    alt = engine.scenario(args.alt, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
+    cmp = engine.compare(base, alt, **_options(args))
+    if args.json:
+        json.dump(cmp.to_dict(), out, indent=2)
+        print(file=out)
+        return 0
+    d = cmp.to_dict()
+    _print_coverage(cmp.base, out)
+    _print_coverage(cmp.alt, out)
+    print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
+    print(f"Losing access: {d['population_losing_access']:,.0f} in {len(cmp.lost)} areas; "
+          f"{d['losing_access_in_most_deprived_20pct']:,.0f} of them "
+          f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs",
+          file=out)
+    print("  decile  base    alt", file=out)
+    for r in d["by_imd_decile"]:
+        print(f"    {r['decile']:>2}  {_fmt_pct(r['base_share']):>6} {_fmt_pct(r['alt_share']):>6}", file=out)
+    return 0
+
+
+COMMANDS = {"validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
+
+
+def main(argv: list[str] | None = None, out=None, err=None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args, out)
+    except (NeedsMapError, UsageError) as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0

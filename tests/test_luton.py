@@ -1,0 +1,111 @@
+"""Facts about the embedded Luton bundle, checked against the sources, and coverage
+checked against an independent computation from the raw CSV files."""
+
+import csv
+import math
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from conftest import LUTON
+
+
+def _rows(name):
+    with open(LUTON / name, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_counts(luton_bundle):
+    assert len(luton_bundle.wards) == 19
+    assert len(luton_bundle.lsoas) == 121
+    assert luton_bundle.lsoa_values["age_0_15"].sum() == 50578  # IoD2019 File 6, mid-2015
+    assert luton_bundle.lsoa_values["total"].sum() == 213581
+    assert len(luton_bundle.sites) == 20 and int(luton_bundle.sites["located"].sum()) == 17
+    assert sorted(luton_bundle.unlocated_site_ids) == ["chaul_end", "limbury", "stopsley_baptist"]
+
+
+def test_legrave_alias_resolves_to_leagrave(luton_engine):
+    table = luton_engine.ward_table().set_index("ward_name")
+    # The strategy spells it 'Legrave' for Year 6 obesity (47.5%) and the breastfeeding flag.
+    assert table.loc["Leagrave", "obesity_year6_pct"] == 47.5
+    assert table.loc["Leagrave", "flag_breastfeeding_under_50pct"] == 1
+    assert table["obesity_year6_pct"].notna().sum() == 1
+
+
+def test_completeness_rules(luton_engine):
+    table = luton_engine.ward_table().set_index("ward_name")
+    # Missing means no published figure, never zero.
+    assert np.isnan(table.loc["Barnfield", "eyfs_gld_pct"])
+    assert table.loc["Lewsey", "eyfs_gld_pct"] == 59.0
+    # Every ward below the Luton GLD average (68.4) is listed, so the gap is known everywhere.
+    assert table["eyfs_gld_gap"].notna().all()
+    assert table.loc["Lewsey", "eyfs_gld_gap"] == pytest.approx(68.4 - 59.0)
+    assert table.loc["Barnfield", "eyfs_gld_gap"] == 0
+    assert table.loc["Limbury", "eyfs_gld_gap"] == 0  # 73.1 is above the average
+    # IMD 2015 top-10% output areas: nine in all, zero for unnamed wards.
+    assert table["imd2015_top10pct_output_areas"].sum() == 9
+    assert table.loc["Wigmore", "imd2015_top10pct_output_areas"] == 0
+    spec = luton_engine.bundle.indicators["obesity_year6_pct"]
+    assert (spec.benchmark_area, spec.benchmark_england) == (41.1, 34.2)
+
+
+def test_site_coordinates_are_codepoint_centroids(luton_bundle):
+    postcodes = {r["postcode"]: r for r in _rows("lu_postcodes.csv")}
+    for site, row in luton_bundle.located_sites.iterrows():
+        pc = postcodes[row["postcode"]]
+        assert (row["lat"], row["lon"]) == (float(pc["lat"]), float(pc["lon"])), site
+        # and the projected point is within a metre of the Code-Point easting/northing
+        assert math.hypot(row["x"] - float(pc["easting"]), row["y"] - float(pc["northing"])) < 1.0, site
+
+
+def test_lsoa_ward_overlap_matches_provenance(luton_engine):
+    # PROVENANCE.md: every LSOA has at least 96.5% of its area inside a single 2013 ward.
+    shares = luton_engine.assignment["overlap_share"]
+    assert shares.min() >= 0.965 and shares.notna().all()
+    assert luton_engine.assignment["ward_code"].nunique() == 19
+
+
+def test_detour_calibration_bands(luton_engine):
+    # SOURCE.txt: circuity medians 1.40 (<1.5 km, n=30), 1.43 (1.5-2.5, n=41), 1.31, 1.29, 1.28.
+    d = luton_engine.detour
+    assert d.band_counts == (30, 41, 68, 54, 11)
+    assert d.band_circuity == pytest.approx([1.40, 1.43, 1.31, 1.29, 1.28], abs=0.006)
+    assert (luton_engine.route_matrix >= luton_engine.straight_matrix).all()
+
+
+def _independent_straight_coverage(site_ids, km):
+    """Children 0-15 within ``km`` straight line of the nearest of ``site_ids``, from raw files."""
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    sites = {r["site_id"]: r for r in _rows("sites.csv")}
+    points = [to_bng.transform(float(sites[s]["lon"]), float(sites[s]["lat"])) for s in site_ids if sites[s]["lat"]]
+    children = {r["lsoa11cd"]: int(r["age_0_15"]) for r in _rows("lsoa_population_luton.csv")}
+    covered = 0
+    for r in _rows("lsoa_pwc_2011_luton.csv"):
+        x, y = to_bng.transform(float(r["X"]), float(r["Y"]))
+        if min(math.dist((x, y), p) for p in points) <= km * 1000:
+            covered += children[r["lsoa11cd"]]
+    return covered
+
+
+@pytest.mark.parametrize("name", ["current_2020", "proposed_2020"])
+def test_straight_line_coverage_matches_independent_computation(luton_engine, name):
+    site_ids = luton_engine.bundle.scenarios[name]["sites"]
+    res = luton_engine.coverage(luton_engine.scenario(name), km=1, detour="none")
+    assert res.covered == _independent_straight_coverage(site_ids, 1.0)
+    assert res.total == 50578
+
+
+def test_proposed_assumption_flagged_until_moved(luton_engine):
+    e = luton_engine
+    res = e.coverage(e.scenario("proposed_2020"), minutes=20)
+    assert any("Leagrave-area hub" in a and "LU4 9ND" in a for a in res.assumptions)
+    moved = e.coverage(e.scenario("proposed_2020", move={"hub_leagrave_tbc": "Hub@LU4 0PE"}), minutes=20)
+    assert not any("an assumption you can move" in a for a in moved.assumptions)
+    assert any("LU4 0PE" in a for a in moved.assumptions)
+
+
+def test_unlocated_sites_listed_in_current(luton_engine):
+    res = luton_engine.coverage(luton_engine.scenario("current_2020"), minutes=20)
+    assert sorted(res.unlocated_sites) == ["chaul_end", "limbury", "stopsley_baptist"]
+    assert len(res.open_sites) == 12
