@@ -223,3 +223,16 @@ class Comparison:
                 for r in self.by_ward.itertuples()
             ],
         }
+
+
+def cumulative_share(result: CoverageResult, minutes_grid) -> np.ndarray:
+    """Share (0-1) of the population whose nearest open site is within each t of ``minutes_grid``."""
+    minutes = result.origins["minutes"].to_numpy(float)
+    pop = result.origins["population"].to_numpy(float)
+    total = pop.sum()
+    grid = np.asarray(minutes_grid, float)
+    if total <= 0:
+        return np.zeros(len(grid))
+    order = np.argsort(minutes)
+    cum = np.concatenate([[0.0], np.cumsum(pop[order])]) / total
+    return cum[np.searchsorted(minutes[order], grid, side="right")]

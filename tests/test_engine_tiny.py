@@ -173,3 +173,12 @@ def test_postcode_origins_share_population(tiny_path):
     assert list(o.label[o.lsoa_code == "L3"]) == ["L3"]  # falls back to the LSOA centroid
     assert engine.origin_population["age_0_15"].sum() == pytest.approx(1000)
     assert engine.origin_population["age_0_15"][o.lsoa_code == "L2"].tolist() == [100, 100]
+
+
+def test_cumulative_share(tiny_engine):
+    from geo.results import cumulative_share
+
+    res = tiny_engine.coverage(tiny_engine.scenario("current"), minutes=10)
+    # minutes: L1 9.375 (100), L4 9.375 (400), L2 15.12 (200), L3 21.95 (300)
+    got = cumulative_share(res, [0, 9.38, 10, 16, 30])  # 9.38: site coordinates round-trip via WGS84
+    assert list(np.round(got, 6)) == [0.0, 0.5, 0.5, 0.7, 1.0]
