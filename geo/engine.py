@@ -123,7 +123,7 @@ class Engine:
             raise ScenarioError(f"unknown site {site!r}{hint}")
         return site
 
-    def _check_added(self, added: AddedSite) -> tuple[float, float]:
+    def locate_added(self, added: AddedSite) -> tuple[float, float]:
         if added.postcode:
             x, y = self.bundle.postcode_xy(added.postcode)
         else:
@@ -152,12 +152,43 @@ class Engine:
             self._check_site(site)
             moved.append((site, where if isinstance(where, AddedSite) else parse_added_site(where)))
         for a in list(added) + [m for _, m in moved]:
-            self._check_added(a)
+            self.locate_added(a)
         if not label:
             label = self.bundle.scenarios[base]["label"] if base else "Custom"
             if opened or closed or added or moved:
                 label = f"{label}, modified" if base else label
         return Scenario(base, opened, closed, added, tuple(sorted(moved)), label)
+
+    def site_label(self, site_id) -> str | None:
+        """Display name of a register site, or the label of an added one ('added:LABEL')."""
+        if site_id is None:
+            return None
+        if site_id in self.bundle.sites.index:
+            return self.bundle.sites.at[site_id, "name"]
+        return str(site_id).removeprefix("added:")
+
+    def placeable_sites(self) -> list[dict]:
+        """Sites whose placement the manifest marks as an assumption (e.g. a hub 'to be agreed')."""
+        out, seen = [], set()
+        for scenario in self.bundle.scenarios.values():
+            for item in scenario["assumptions"]:
+                site = item.get("site")
+                if site and site not in seen:
+                    seen.add(site)
+                    out.append({"site": site, "name": self.bundle.sites.at[site, "name"], "text": item["text"]})
+        return out
+
+    def sites_in_ward(self, ward_code: str) -> list[dict]:
+        """Located register sites whose point lies in the ward."""
+        import shapely
+
+        ward = self.bundle.wards.set_index("code").to_crs(self.bundle.projected_crs).geometry.get(ward_code)
+        if ward is None:
+            return []
+        located = self.bundle.located_sites
+        inside = shapely.contains_xy(ward, located["x"].to_numpy(), located["y"].to_numpy())
+        return [{"site_id": s, "name": r["name"], "role": r["role"], "postcode": r["postcode"]}
+                for (s, r), flag in zip(located.iterrows(), inside) if flag]
 
     def open_site_ids(self, scenario: Scenario) -> list[str]:
         """Register sites open in the scenario, in register order (located or not)."""
@@ -201,7 +232,7 @@ class Engine:
         model = self._straight_model if detour == "none" else self.travel_model
         for site in self.open_site_ids(scenario):
             if site in moved:
-                xy = np.array([self._check_added(moved[site])])
+                xy = np.array([self.locate_added(moved[site])])
                 ids.append(site)
                 straight_cols.append(self._straight_model.route_m(self.origins.xy, xy)[:, 0])
                 route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
@@ -211,7 +242,7 @@ class Engine:
                 straight_cols.append(self.straight_matrix[:, j])
                 route_cols.append(self.straight_matrix[:, j] if detour == "none" else self.route_matrix[:, j])
         for a in scenario.added:
-            xy = np.array([self._check_added(a)])
+            xy = np.array([self.locate_added(a)])
             ids.append(f"added:{a.label}")
             straight_cols.append(self._straight_model.route_m(self.origins.xy, xy)[:, 0])
             route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
@@ -281,6 +312,7 @@ class Engine:
         if self._ward_table is None:
             bundle = self.bundle
             lsoa_ids = {i: s.aggregate for i, s in bundle.indicators.items() if s.level == "lsoa"}
+            lsoa_ids.update({f: "sum" for f in bundle.population_fields})
             weights = bundle.lsoa_values[self.default_population]
             agg = ward_aggregates(bundle.lsoa_values, self.assignment, lsoa_ids, weights, list(bundle.wards["code"]))
             table = bundle.ward_values.join(agg)

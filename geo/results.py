@@ -122,6 +122,8 @@ def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, 
         "nearest_site": nearest, "straight_m": straight_m, "network_m": route_m, "minutes": minutes,
         "covered": covered, "population": pop, "imd_decile": engine.origin_decile,
     })
+    origins["ward_name"] = origins["ward_code"].map(engine.ward_names)
+    origins["nearest_site_name"] = [engine.site_label(s) for s in nearest]
     total = float(pop.sum())
     covered_pop = float(pop[covered].sum())
     if np.isfinite(minutes).all():

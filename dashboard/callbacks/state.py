@@ -1,0 +1,213 @@
+"""The one callback that keeps URL, view state and controls in step.
+
+``apply_event`` is the pure core: given the current state and one UI event it returns
+the next state and messages. The registered callback only unpacks Dash's inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from dashboard import ids
+from dashboard.layouts.access import checklist_values, site_groups
+from dashboard.state import MAX_ADDED, decode, encode
+from geo.errors import NeedsMapError
+from geo.scenario import parse_added_site
+
+NEEDS_KEYS = ("ind", "level", "w")
+ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "cmp", "colour", "w")
+
+
+def effective_open(engine, state: dict) -> list[str]:
+    scenario = engine.scenario(None if state["base"] == "none" else state["base"], state["open"], state["close"])
+    return engine.open_site_ids(scenario)
+
+
+def _set_open(engine, state: dict, wanted: set[str]) -> None:
+    base = set(engine.bundle.scenarios[state["base"]]["sites"]) if state["base"] != "none" else set()
+    order = list(engine.bundle.sites.index)
+    state["open"] = [s for s in order if s in wanted - base]
+    state["close"] = [s for s in order if s in base - wanted]
+
+
+def apply_event(engine, state: dict, event: str, value=None, extra: dict | None = None) -> tuple[dict, dict]:
+    """Next state after one event, and messages {"add_error", "move_error", "notice"}."""
+    state = copy.deepcopy(state)
+    extra = extra or {}
+    msgs = {"add_error": "", "move_error": "", "notice": ""}
+    if event == "page":
+        state["page"] = value
+    elif event == "indicator" and value:
+        state["ind"] = value
+        spec = engine.bundle.indicators.get(value)
+        if spec is not None and spec.level == "ward":
+            state["level"] = "ward"
+    elif event == "level" and value in ("ward", "lsoa"):
+        spec = engine.bundle.indicators.get(state["ind"])
+        if value == "lsoa" and spec is not None and spec.level == "ward":
+            msgs["notice"] = f"{spec.label} is published by ward only, so it is shown by ward."
+            state["level"] = "ward"
+        else:
+            state["level"] = value
+    elif event == "weights":
+        weights = {k: float(v or 0) for k, v in (value or {}).items()}
+        try:
+            engine.need_index(weights)
+            state["w"] = weights
+        except NeedsMapError as exc:
+            msgs["notice"] = str(exc)
+    elif event == "base":
+        state["base"] = value if value in engine.bundle.scenarios or value == "none" else state["base"]
+        state["open"], state["close"] = [], []
+    elif event == "checklist":
+        _set_open(engine, state, set(value or []))
+    elif event == "toggle" and value in engine.bundle.sites.index:
+        current = set(effective_open(engine, state))
+        current ^= {value}
+        _set_open(engine, state, current)
+    elif event == "add":
+        label = (extra.get("label") or "").strip() or "New site"
+        where = (extra.get("where") or "").strip()
+        if not where:
+            msgs["add_error"] = "Enter a postcode (e.g. LU2 0NY) or latitude,longitude."
+        elif len(state["add"]) >= MAX_ADDED:
+            msgs["add_error"] = f"At most {MAX_ADDED} added sites."
+        else:
+            spec = f"{label}@{where}"
+            try:
+                engine.scenario(None, add=[spec])
+                state["add"] = state["add"] + [parse_added_site(spec).to_spec()]
+            except NeedsMapError as exc:
+                msgs["add_error"] = str(exc)
+    elif event == "clear_added":
+        state["add"] = []
+    elif event == "move":
+        site = extra.get("site")
+        where = (extra.get("text") or "").strip()
+        if not where and extra.get("candidate"):
+            where = extra["candidate"].rsplit("@", 1)[1]
+        if not site:
+            msgs["move_error"] = "Choose the site to place."
+        elif not where:
+            msgs["move_error"] = "Choose a candidate or type a postcode or latitude,longitude."
+        else:
+            name = engine.bundle.sites.at[site, "name"].split(" (")[0][:40] if site in engine.bundle.sites.index else site
+            spec = f"{name}@{where}"
+            try:
+                engine.scenario(None, move={site: spec})
+                state["move"] = {**state["move"], site: parse_added_site(spec).to_spec()}
+            except NeedsMapError as exc:
+                msgs["move_error"] = str(exc)
+    elif event == "move_reset":
+        state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
+    elif event in ("mode", "unit", "pop", "cmp", "colour"):
+        state[event] = value
+    elif event == "threshold":
+        try:
+            number = float(value)
+            engine.check_options(state["mode"], number if state["unit"] == "minutes" else None,
+                                 number if state["unit"] == "km" else None, "none", state["pop"])
+            state["threshold"] = number
+        except (TypeError, ValueError, NeedsMapError) as exc:
+            msgs["notice"] = f"Threshold not changed: {exc}" if isinstance(exc, NeedsMapError) else \
+                "Threshold not changed: enter a number."
+    if event == "unit":
+        # Switching unit keeps a sensible threshold: 20 minutes <-> 1 km.
+        default = engine.bundle.manifest["travel"].get("default_minutes", 20)
+        state["threshold"] = float(default) if value == "minutes" else 1.0
+    return state, msgs
+
+
+def _slice(state, keys):
+    return None if state is None else {k: state[k] for k in keys}
+
+
+def register(app, engine) -> None:
+    groups = site_groups(engine)
+    controls = [
+        (ids.TABS, "active_tab", "page"), (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
+        (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
+        (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
+        (ids.COLOUR_BY, "value", "colour"),
+    ]
+    weight_ids = [i for i, s in engine.bundle.indicators.items()
+                  if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"]
+
+    @app.callback(
+        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output("needs-view", "data"),
+        Output("access-view", "data"), Output(ids.NOTICE, "children"),
+        *[Output(cid, prop) for cid, prop, _ in controls],
+        Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
+        Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
+        Output(ids.ADD_ERROR, "children"), Output(ids.MOVE_ERROR, "children"), Output(ids.ADDED_LIST, "children"),
+        Input(ids.URL, "search"),
+        *[Input(cid, prop) for cid, prop, _ in controls],
+        Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
+        Input({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
+        Input(ids.ACCESS_MAP, "clickData"), Input(ids.ADD_BUTTON, "n_clicks"), Input(ids.CLEAR_ADDED, "n_clicks"),
+        Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"),
+        State(ids.STATE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
+        State(ids.MOVE_SITE, "value"), State(ids.MOVE_WHERE, "value"), State(ids.MOVE_WHERE_TEXT, "value"),
+    )
+    def sync(search, *args):
+        n = len(controls)
+        control_values = dict(zip([c[2] for c in controls], args[:n]))
+        weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
+        current, add_label, add_where, move_site, move_candidate, move_text = args[n + 7:]
+        trigger = ctx.triggered_id
+        msgs = {"add_error": "", "move_error": "", "notice": ""}
+        notices: list[str] = []
+        if trigger is None or trigger == ids.URL or current is None:
+            state, notices = decode(engine, search)
+        else:
+            event, value, extra = _event(trigger, control_values, weights_values, weight_ids, checklists, click,
+                                         {"label": add_label, "where": add_where, "site": move_site,
+                                          "candidate": move_candidate, "text": move_text})
+            state, msgs = apply_event(engine, current, event, value, extra)
+            if msgs["notice"]:
+                notices = [msgs["notice"]]
+        try:
+            open_ids = effective_open(engine, state)
+        except NeedsMapError as exc:  # a stale or tampered state: start again from defaults
+            state, _ = decode(engine, "")
+            open_ids = effective_open(engine, state)
+            notices.append(f"The view could not be restored ({exc}); showing the default view.")
+        notice = [html.Div(n) for n in notices] if notices else None
+        needs_view = _slice(state, NEEDS_KEYS)
+        access_view = _slice(state, ACCESS_KEYS)
+        if current is not None and trigger not in (None, ids.URL):
+            needs_view = needs_view if _slice(current, NEEDS_KEYS) != needs_view else no_update
+            access_view = access_view if _slice(current, ACCESS_KEYS) != access_view else no_update
+        added_list = [html.Li(spec.replace("@", " at ")) for spec in state["add"]]
+        control_out = [state[c[2]] if c[2] not in ("indicator",) else state["ind"] for c in controls]
+        return (
+            encode(state), state, needs_view, access_view, notice, *control_out,
+            [float(state["w"].get(i, 0)) for i in weight_ids],
+            checklist_values(engine, open_ids, groups),
+            msgs["add_error"], msgs["move_error"], added_list,
+        )
+
+    # The link to copy: the page's own address (origin + path + query), in the browser.
+    app.clientside_callback(
+        "function(search) { return window.location.origin + window.location.pathname + (search || ''); }",
+        Output(ids.LINK_TEXT, "children"), Input(ids.URL, "search"))
+
+
+def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
+    names = {ids.TABS: "page", ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
+             ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
+             ids.COLOUR_BY: "colour"}
+    if isinstance(trigger, str) and trigger in names:
+        key = names[trigger]
+        return key, control_values[key], extra
+    if isinstance(trigger, dict) and trigger.get("type") == ids.WEIGHTS:
+        return "weights", dict(zip(weight_ids, weights_values)), extra
+    if isinstance(trigger, dict) and trigger.get("type") == ids.SITE_CHECKLIST:
+        return "checklist", [s for values in checklists for s in (values or [])], extra
+    if trigger == ids.ACCESS_MAP:
+        point = ((click or {}).get("points") or [{}])[0]
+        return "toggle", point.get("customdata"), extra
+    return {ids.ADD_BUTTON: "add", ids.CLEAR_ADDED: "clear_added", ids.MOVE_BUTTON: "move",
+            ids.MOVE_RESET: "move_reset"}.get(trigger, "none"), None, extra

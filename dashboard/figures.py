@@ -1,0 +1,245 @@
+"""Figure builders: pure functions of engine results (no Dash callbacks, no I/O).
+
+The map is a Plotly ``geo`` figure (SVG, drawn in the browser with no tile server and
+no WebGL), with the area's own boundaries as the only base layer. Boundary GeoJSON is
+put in the first figure only; updates are ``dash.Patch`` objects that change values,
+colours and hover text (see ``*_patch`` functions), never geometry.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+ROLE_STYLE = {
+    "current_centre": ("circle", "#0072B2"),
+    "proposed_hub": ("star", "#D55E00"),
+    "proposed_outreach": ("diamond", "#009E73"),
+    "venue": ("square", "#CC79A7"),
+}
+OTHER_STYLE = ("circle", "#56B4E9")
+CLOSED_STYLE = ("x", "#6b6b6b")
+ADDED_STYLE = ("triangle-up", "#E69F00")
+NEED_SCALE = "Blues"  # single-hue sequential: darker = more need
+# Explicit colour lists (not names): a Patch sends them verbatim to plotly.js, which does
+# not know plotly.py's "_r" names.
+MINUTES_SCALE = get_colorscale("cividis_r")  # darker = longer journey; colour-blind safe
+CHANGE_SCALE = get_colorscale("puor_r")  # orange = longer journey under the scenario, purple = shorter
+NO_DATA_GREY = "#d9d9d9"
+BASE_COLOUR, ALT_COLOUR = "#999999", "#0072B2"
+
+
+def area_geojson(frame, digits: int = 5) -> dict:
+    """FeatureCollection with ``id`` = area code and coordinates rounded to ~1 m (smaller payload)."""
+    import shapely
+
+    features = []
+    for code, geom in zip(frame["code"], frame.geometry):
+        # d3-geo (Plotly's geo maps) wants clockwise exterior rings; RFC 7946 GeoJSON is
+        # counter-clockwise, which d3 reads as "the whole globe minus this polygon".
+        rounded = shapely.orient_polygons(shapely.set_precision(geom, 10 ** -digits), exterior_cw=True)
+        features.append({"type": "Feature", "id": code, "properties": {},
+                         "geometry": shapely.geometry.mapping(rounded)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def fmt(value, unit: str = "", digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "no published figure"
+    if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:,.{digits if abs(value) >= 1 else 3}f}"
+    return f"{text} {unit}".strip()
+
+
+def _geo_layout(fig: go.Figure, uirevision: str) -> None:
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), uirevision=uirevision, dragmode="pan",
+                      paper_bgcolor="white", legend=dict(orientation="h", y=-0.02, x=0, font=dict(size=12)),
+                      font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"))
+
+
+# -- Needs map ----------------------------------------------------------------------
+def needs_trace_values(values, names: dict, meta: dict) -> dict:
+    """z, locations, hover text and colour settings for one indicator at one level."""
+    present = values.dropna()
+    z = [float(v) for v in present]
+    reverse = meta["direction"] == "lower"
+    text = [f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(v, meta['unit'])}"
+            for code, v in present.items()]
+    zmin, zmax = (min(z), max(z)) if z else (0, 1)
+    if zmin == zmax:
+        zmax = zmin + 1
+    return {"locations": list(present.index), "z": z, "text": text, "reversescale": reverse,
+            "zmin": zmin, "zmax": zmax, "colorbar_title": meta["short_unit"]}
+
+
+def needs_figure(ward_geojson, lsoa_geojson, ward_names, lsoa_names, level: str, ward_view, lsoa_view) -> go.Figure:
+    fig = go.Figure()
+    # 0: every ward in grey: shows through where a ward has no published figure.
+    fig.add_trace(go.Choropleth(
+        geojson=ward_geojson, locations=list(ward_names), z=[0] * len(ward_names),
+        colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name="No published figure",
+        text=[f"<b>{n}</b><br>No published figure for this ward" for n in ward_names.values()],
+        hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=1,
+        visible=level == "ward", showlegend=False))
+    for geojson, view, visible in ((ward_geojson, ward_view, level == "ward"),
+                                   (lsoa_geojson, lsoa_view, level == "lsoa")):
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
+            colorscale=NEED_SCALE, reversescale=view["reversescale"], zmin=view["zmin"], zmax=view["zmax"],
+            hovertemplate="%{text}<extra></extra>", marker_line_color="white",
+            marker_line_width=1 if geojson is ward_geojson else 0.3, visible=visible,
+            colorbar=dict(title=dict(text=view["colorbar_title"]), thickness=14, len=0.7), showlegend=False))
+    _geo_layout(fig, "needs")
+    fig.update_layout(height=560)
+    return fig
+
+
+def needs_patch(patch, level: str, view) -> object:
+    """Update the needs map in place: visibility of the level traces and the values of one."""
+    patch["data"][0]["visible"] = level == "ward"
+    patch["data"][1]["visible"] = level == "ward"
+    patch["data"][2]["visible"] = level == "lsoa"
+    i = 1 if level == "ward" else 2
+    for key in ("locations", "z", "text", "reversescale", "zmin", "zmax"):
+        patch["data"][i][key] = view[key]
+    patch["data"][i]["colorbar"]["title"]["text"] = view["colorbar_title"]
+    return patch
+
+
+# -- Access map ----------------------------------------------------------------------
+def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
+    symbols, colours, texts = [], [], []
+    for site, row in sites.iterrows():
+        is_open = site in open_ids
+        symbol, colour = ROLE_STYLE.get(row["role"], OTHER_STYLE) if is_open else CLOSED_STYLE
+        symbols.append(symbol)
+        colours.append(colour)
+        status = "open" if is_open else "closed in this scenario"
+        texts.append(f"<b>{row['name']}</b><br>{role_labels.get(row['role'], row['role'])}<br>"
+                     f"{row['postcode']} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>")
+    return {"marker_symbol": symbols, "marker_color": colours, "text": texts}
+
+
+def access_values(comparison_or_result, colour_by: str, threshold_label: str) -> dict:
+    """Choropleth values for the access map: minutes to the nearest open site, or the change."""
+    from geo.results import Comparison
+
+    if isinstance(comparison_or_result, Comparison) and colour_by == "change":
+        o = comparison_or_result.origins
+        change = o["change_minutes"].to_numpy(float)
+        z = [None if not math.isfinite(v) else round(float(v), 2) for v in change]
+        finite = [abs(v) for v in z if v is not None]
+        span = max(finite + [5.0])
+        text = [f"<b>{lsoa}</b> ({ward})<br>{_mins(b)} → {_mins(a)} ({_signed(c)})"
+                for lsoa, ward, b, a, c in zip(o["origin"], o["ward_name"], o["base_minutes"], o["alt_minutes"], change)]
+        return {"z": z, "text": text, "colorscale": CHANGE_SCALE, "zmin": -span, "zmax": span,
+                "colorbar_title": "Change in minutes"}
+    result = comparison_or_result.alt if isinstance(comparison_or_result, Comparison) else comparison_or_result
+    o = result.origins
+    z = [None if not math.isfinite(v) else round(float(v), 2) for v in o["minutes"]]
+    text = [f"<b>{lsoa}</b> ({ward})<br>{_mins(m)} to {site or 'no open site'}<br>"
+            f"{'within' if cov else 'beyond'} {threshold_label}"
+            for lsoa, ward, m, site, cov in zip(o["origin"], o["ward_name"], o["minutes"], o["nearest_site_name"],
+                                                o["covered"])]
+    return {"z": z, "text": text, "colorscale": MINUTES_SCALE, "zmin": 0, "zmax": 60,
+            "colorbar_title": "Minutes to nearest open site"}
+
+
+def _mins(v) -> str:
+    return "no open site" if v is None or not math.isfinite(v) else f"{v:.0f} min"
+
+
+def _signed(v) -> str:
+    return "n/a" if v is None or not math.isfinite(v) else f"{v:+.0f} min"
+
+
+def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Choropleth(
+        geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=values["text"],
+        colorscale=values["colorscale"], zmin=values["zmin"], zmax=values["zmax"],
+        hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=0.3,
+        colorbar=dict(title=dict(text=values["colorbar_title"], side="right"), thickness=14, len=0.7),
+        showlegend=False))
+    fig.add_trace(go.Choropleth(
+        geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, hoverinfo="skip",
+        marker_line_color="#333333", marker_line_width=1.2, showlegend=False))
+    fig.add_trace(go.Scattergeo(
+        lon=list(sites["lon"]), lat=list(sites["lat"]), customdata=list(sites.index), text=styles["text"],
+        mode="markers", hovertemplate="%{text}<extra></extra>", showlegend=False, name="Sites",
+        marker=dict(size=13, symbol=styles["marker_symbol"], color=styles["marker_color"],
+                    line=dict(color="white", width=1.5))))
+    fig.add_trace(go.Scattergeo(
+        lon=added["lon"], lat=added["lat"], text=added["text"], customdata=added["customdata"], mode="markers",
+        hovertemplate="%{text}<extra></extra>", name="Added or moved site", showlegend=False,
+        marker=dict(size=15, symbol=ADDED_STYLE[0], color=ADDED_STYLE[1], line=dict(color="black", width=1))))
+    _geo_layout(fig, "access")
+    fig.update_layout(height=560)
+    return fig
+
+
+def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:
+    """(symbol, colour, label) for the map legend, drawn in HTML beside the map."""
+    items = [(*ROLE_STYLE.get(role, OTHER_STYLE), label) for role, label in role_labels.items()]
+    items.append((*CLOSED_STYLE, "Closed in this scenario"))
+    items.append((*ADDED_STYLE, "Added or moved by you"))
+    return items
+
+
+def access_patch(patch, values, styles, added):
+    for key in ("z", "text", "colorscale", "zmin", "zmax"):
+        patch["data"][0][key] = values[key]
+    patch["data"][0]["colorbar"]["title"]["text"] = values["colorbar_title"]
+    patch["data"][2]["marker"]["symbol"] = styles["marker_symbol"]
+    patch["data"][2]["marker"]["color"] = styles["marker_color"]
+    patch["data"][2]["text"] = styles["text"]
+    for key in ("lon", "lat", "text", "customdata"):
+        patch["data"][3][key] = added[key]
+    return patch
+
+
+# -- Charts ----------------------------------------------------------------------------
+def decile_chart(rows: list[dict], base_label: str | None, alt_label: str) -> go.Figure:
+    fig = go.Figure()
+    deciles = [r["decile"] for r in rows]
+    if base_label is not None:
+        fig.add_trace(go.Bar(x=deciles, y=[_pct(r["base_share"]) for r in rows], name=base_label,
+                             marker_color=BASE_COLOUR, hovertemplate="Decile %{x}: %{y:.1f}%<extra>" + base_label + "</extra>"))
+    fig.add_trace(go.Bar(x=deciles, y=[_pct(r["alt_share"]) for r in rows], name=alt_label, marker_color=ALT_COLOUR,
+                         hovertemplate="Decile %{x}: %{y:.1f}%<extra>" + alt_label + "</extra>"))
+    fig.update_layout(barmode="group", height=300, margin=dict(l=50, r=10, t=10, b=60),
+                      yaxis=dict(title="% within threshold", range=[0, 100]),
+                      xaxis=dict(title="IMD 2019 decile (1 = most deprived 10% in England)", dtick=1),
+                      legend=dict(orientation="h", y=1.12), plot_bgcolor="white")
+    fig.update_yaxes(gridcolor="#eee")
+    return fig
+
+
+def curve_chart(grid, base_curve, alt_curve, base_label: str | None, alt_label: str, threshold: float | None) -> go.Figure:
+    fig = go.Figure()
+    if base_curve is not None:
+        fig.add_trace(go.Scatter(x=list(grid), y=[100 * v for v in base_curve], name=base_label, mode="lines",
+                                 line=dict(color=BASE_COLOUR, width=3, dash="dash")))
+    fig.add_trace(go.Scatter(x=list(grid), y=[100 * v for v in alt_curve], name=alt_label, mode="lines",
+                             line=dict(color=ALT_COLOUR, width=3)))
+    if threshold is not None:
+        fig.add_vline(x=threshold, line=dict(color="#333", dash="dot"))
+    fig.update_layout(height=300, margin=dict(l=50, r=10, t=10, b=50), plot_bgcolor="white",
+                      xaxis=dict(title="Minutes to the nearest open site"),
+                      yaxis=dict(title="% of population within", range=[0, 100]), legend=dict(orientation="h", y=1.12),
+                      hovermode="x unified")
+    fig.update_yaxes(gridcolor="#eee")
+    fig.update_xaxes(gridcolor="#eee")
+    return fig
+
+
+def _pct(v):
+    return None if v is None else round(100 * v, 2)

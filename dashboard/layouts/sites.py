@@ -1,0 +1,35 @@
+"""Sites page: the register with status, address, postcode, source and confidence."""
+
+from __future__ import annotations
+
+from dash import dash_table, html
+
+from dashboard import ids
+from dashboard.layouts.access import TABLE_STYLE
+
+
+def layout(engine) -> html.Div:
+    roles = engine.bundle.manifest["layers"]["sites"].get("roles", {})
+    rows = []
+    for site, r in engine.bundle.sites.iterrows():
+        rows.append({"site_id": site, "name": r["name"], "role": roles.get(r["role"], r["role"]),
+                     "group": r["group"], "status": "located" if r["located"] else "unlocated: not counted",
+                     "address": r["address"], "postcode": r["postcode"] or "—", "confidence": r["confidence"],
+                     "source": r["source"], "notes": r["notes"]})
+    columns = [{"name": n, "id": i} for i, n in [("site_id", "Id"), ("name", "Name"), ("role", "Role"),
+                                                ("group", "Neighbourhood"), ("status", "Status"), ("address", "Address"),
+                                                ("postcode", "Postcode"), ("confidence", "Confidence"),
+                                                ("source", "Source"), ("notes", "Notes")]]
+    return html.Div([
+        html.P(["Every site of the register with where its location comes from. Coordinates are Code-Point Open "
+                "postcode-unit centroids, not building points. Sites without a sourced postcode are ",
+                html.B("unlocated"), ": they are listed but never placed at a guessed point, and coverage figures "
+                "do not count them. Place one by postcode on the Access page."], className="small"),
+        dash_table.DataTable(id=ids.SITES_TABLE, data=rows, columns=columns, sort_action="native",
+                             filter_action="native", export_format="csv", page_size=25,
+                             style_table={"overflowX": "auto"},
+                             style_cell={**TABLE_STYLE["style_cell"], "maxWidth": "28rem"},
+                             style_header=TABLE_STYLE["style_header"],
+                             style_data_conditional=[{"if": {"filter_query": '{status} contains "unlocated"'},
+                                                      "backgroundColor": "#fff3cd"}]),
+    ])

@@ -1,0 +1,187 @@
+"""The view state: what the user is looking at, kept in the browser (dcc.Store and the
+URL query string), never on the server.
+
+``decode`` turns any query string, however malformed or stale, into a valid state plus
+a list of notices saying what was ignored; ``encode`` is its inverse. Pure functions of
+the engine, so they are unit-tested without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import parse_qs, urlencode
+
+from geo.errors import NeedsMapError
+from geo.scenario import parse_added_site
+
+PAGES = ("needs", "access", "sites", "about")
+NEED_INDEX = "need_index"
+MAX_ADDED = 20
+
+
+def default_state(engine) -> dict:
+    names = engine.scenario_names()
+    travel = engine.bundle.manifest["travel"]
+    return {
+        "page": "needs",
+        "ind": NEED_INDEX,
+        "level": "ward",
+        "base": names[-1],
+        "open": [],
+        "close": [],
+        "add": [],
+        "move": {},
+        "mode": travel.get("default_mode", next(iter(engine.modes))),
+        "unit": "minutes",
+        "threshold": float(travel.get("default_minutes", 20)),
+        "pop": engine.default_population,
+        "cmp": names[0] if len(names) > 1 else "none",
+        "colour": "minutes",
+        "w": dict(engine.bundle.manifest.get("need_index", {}).get("weights", {})),
+    }
+
+
+def indicator_ids(engine) -> list[str]:
+    return [NEED_INDEX, *engine.bundle.indicators]
+
+
+def encode(state: dict) -> str:
+    params = {
+        "page": state["page"], "ind": state["ind"], "level": state["level"], "base": state["base"] or "none",
+        "mode": state["mode"], state["unit"]: f"{state['threshold']:g}", "pop": state["pop"],
+        "cmp": state["cmp"] or "none",
+    }
+    if state.get("colour", "minutes") != "minutes":
+        params["colour"] = state["colour"]
+    if state["open"]:
+        params["open"] = ",".join(state["open"])
+    if state["close"]:
+        params["close"] = ",".join(state["close"])
+    if state["add"]:
+        params["add"] = "|".join(state["add"])
+    if state["move"]:
+        params["move"] = "|".join(f"{k}={v}" for k, v in sorted(state["move"].items()))
+    if state.get("w"):
+        params["w"] = ",".join(f"{k}:{v:g}" for k, v in state["w"].items())
+    return "?" + urlencode(params, safe=",:|@=")
+
+
+def _one(query: dict, key: str) -> str | None:
+    values = query.get(key)
+    return values[-1] if values else None
+
+
+def decode(engine, search: str | None) -> tuple[dict, list[str]]:
+    """A valid state from a query string, and notices for every part that was ignored."""
+    state = default_state(engine)
+    notices: list[str] = []
+    if not search or search in ("?", ""):
+        return state, notices
+    try:
+        query = parse_qs(search.lstrip("?"), keep_blank_values=True, max_num_fields=50)
+    except ValueError:
+        return state, ["The link could not be read; showing the default view."]
+
+    def bad(what: str, value) -> None:
+        shown = str(value)
+        notices.append(f"The link's {what} {shown[:60]!r} is not valid here and was ignored.")
+
+    page = _one(query, "page")
+    if page is not None:
+        state["page"] = page if page in PAGES else (bad("page", page) or state["page"])
+    ind = _one(query, "ind")
+    if ind is not None:
+        state["ind"] = ind if ind in indicator_ids(engine) else (bad("indicator", ind) or state["ind"])
+    level = _one(query, "level")
+    if level is not None:
+        state["level"] = level if level in ("ward", "lsoa") else (bad("level", level) or state["level"])
+    spec = engine.bundle.indicators.get(state["ind"])
+    if spec is not None and spec.level == "ward" and state["level"] == "lsoa":
+        state["level"] = "ward"
+    for key, what in (("base", "scenario"), ("cmp", "comparison scenario")):
+        value = _one(query, key)
+        if value is not None:
+            ok = value == "none" or value in engine.bundle.scenarios
+            state[key] = value if ok else (bad(what, value) or state[key])
+    mode = _one(query, "mode")
+    if mode is not None:
+        state["mode"] = mode if mode in engine.modes else (bad("travel mode", mode) or state["mode"])
+    pop = _one(query, "pop")
+    if pop is not None:
+        ok = pop in engine.bundle.population_fields
+        state["pop"] = pop if ok else (bad("population", pop) or state["pop"])
+    colour = _one(query, "colour")
+    if colour is not None:
+        state["colour"] = colour if colour in ("minutes", "change") else (bad("map colouring", colour) or "minutes")
+    for unit in ("minutes", "km"):
+        raw = _one(query, unit)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+            engine.check_options(state["mode"], value if unit == "minutes" else None,
+                                 value if unit == "km" else None, "none", state["pop"])
+            state["unit"], state["threshold"] = unit, value
+        except (ValueError, NeedsMapError):
+            bad(f"threshold ({unit})", raw)
+    for key in ("open", "close"):
+        raw = _one(query, key)
+        if raw:
+            for site in raw.split(","):
+                if site in engine.bundle.sites.index and site not in state[key]:
+                    state[key].append(site)
+                else:
+                    bad("site", site)
+    clash = set(state["open"]) & set(state["close"])
+    if clash:
+        notices.append("The link both opened and closed " + ", ".join(sorted(clash)) + "; they were left as in the preset.")
+        state["open"] = [s for s in state["open"] if s not in clash]
+        state["close"] = [s for s in state["close"] if s not in clash]
+    raw = _one(query, "add")
+    if raw:
+        for item in raw.split("|")[:MAX_ADDED]:
+            try:
+                engine.scenario(None, add=[item])
+                state["add"].append(parse_added_site(item).to_spec())
+            except NeedsMapError as exc:
+                notices.append(f"An added site in the link was ignored: {exc}")
+    raw = _one(query, "move")
+    if raw:
+        for item in raw.split("|"):
+            site, _, where = item.partition("=")
+            try:
+                engine.scenario(None, move={site: where})
+                state["move"][site] = parse_added_site(where).to_spec()
+            except NeedsMapError as exc:
+                notices.append(f"A moved site in the link was ignored: {exc}")
+    raw = _one(query, "w")
+    if raw is not None:
+        weights = {}
+        for item in raw.split(","):
+            name, _, value = item.partition(":")
+            try:
+                number = float(value)
+                if name not in engine.bundle.indicators or not math.isfinite(number) or number < 0:
+                    raise ValueError
+                weights[name] = number
+            except ValueError:
+                bad("need-index weight", item)
+        try:
+            engine.need_index(weights)
+            state["w"] = weights
+        except NeedsMapError as exc:
+            notices.append(f"The link's need-index weights were ignored: {exc}")
+    return state, notices
+
+
+def scenario_of(engine, state: dict, which: str = "alt"):
+    """The engine Scenario for the state's scenario (``alt``) or its comparison (``cmp``)."""
+    if which == "cmp":
+        return None if state["cmp"] == "none" else engine.scenario(state["cmp"])
+    base = None if state["base"] == "none" else state["base"]
+    return engine.scenario(base, state["open"], state["close"], state["add"], state["move"])
+
+
+def threshold_kwargs(state: dict) -> dict:
+    return {"mode": state["mode"], "population": state["pop"],
+            state["unit"]: float(state["threshold"])}

@@ -1,0 +1,185 @@
+"""View models: engine calls shaped for the dashboard (labels, metadata, table rows).
+
+Thin on purpose: every number comes from ``geo``; this module only picks and labels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from dashboard.state import NEED_INDEX, scenario_of, threshold_kwargs
+from geo.results import Comparison, cumulative_share
+
+CURVE_GRID = np.arange(0, 61, 1.0)
+
+
+def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
+    if ind == NEED_INDEX:
+        w = weights or {}
+        total = sum(w.values()) or 1
+        parts = ", ".join(f"{engine.bundle.indicators[k].label} {100 * v / total:.0f}%" for k, v in w.items() if v > 0)
+        return {"id": ind, "label": "Need index", "unit": "0-100 (100 = most need in the area)", "short_unit": "Need index",
+                "period": "IoD 2019", "direction": "higher", "level": "lsoa",
+                "source": f"Composite of percentile ranks within the area: {parts}",
+                "completeness": "Complete for every LSOA and ward.", "benchmark_area": None,
+                "benchmark_england": None}
+    spec = engine.bundle.indicators[ind]
+    completeness = {
+        "complete": "Every area has a value.",
+        "listed": "Only the wards the source names have a figure; the others are shown as 'no published figure'.",
+        "unlisted_zero": "Wards the source does not name are a known 0.",
+    }[spec.completeness]
+    if spec.completeness_note:
+        completeness = spec.completeness_note
+    short = spec.unit if len(spec.unit) <= 24 else spec.label.split(" (")[0][:24]
+    return {"id": ind, "label": spec.label, "unit": spec.unit, "short_unit": short, "period": spec.period,
+            "direction": spec.direction, "level": spec.level, "source": spec.source, "completeness": completeness,
+            "benchmark_area": spec.benchmark_area, "benchmark_england": spec.benchmark_england}
+
+
+def indicator_series(engine, ind: str, level: str, weights: dict | None) -> pd.Series:
+    if ind == NEED_INDEX:
+        return engine.need_index(weights, level=level)
+    return engine.indicator_values(ind, level)
+
+
+def indicator_options(engine) -> list[dict]:
+    """Dropdown options grouped by source level; ward-only ones say so."""
+    opts = [{"label": "Need index (composite, adjustable weights)", "value": NEED_INDEX}]
+    for ind, spec in engine.bundle.indicators.items():
+        suffix = "" if spec.level == "lsoa" else " (ward only)"
+        opts.append({"label": f"{spec.label}{suffix} · {spec.period}", "value": ind})
+    return opts
+
+
+def ward_profile(engine, ward_code: str, weights: dict | None) -> dict:
+    table = engine.ward_table()
+    if ward_code not in table.index:
+        return {}
+    rows = []
+    need = engine.need_index(weights, level="ward")
+    rows.append({"Indicator": "Need index", "Value": f"{need[ward_code]:.1f}", "Period": "IoD 2019",
+                 "Source": "Composite (see About the data)"})
+    for ind, spec in engine.bundle.indicators.items():
+        value = table.at[ward_code, ind]
+        shown = "no published figure" if pd.isna(value) else _fmt(value, spec.unit)
+        if spec.level == "lsoa" and not pd.isna(value):
+            shown += " (ward aggregate of LSOAs)"
+        rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": spec.source})
+    assign = engine.assignment[engine.assignment["ward_code"] == ward_code]
+    lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+    lsoas = [{"LSOA": code, "Name": lsoa_names[code], "Share of area in ward": f"{100 * share:.1f}%",
+              "IMD decile": int(engine.bundle.lsoa_values.at[code, engine.deprivation_indicator])
+              if engine.deprivation_indicator else None,
+              "Children 0-15": int(engine.bundle.lsoa_values.at[code, engine.default_population])}
+             for code, share in zip(assign["lsoa_code"], assign["overlap_share"])]
+    sites = engine.sites_in_ward(ward_code)
+    return {"name": engine.ward_names[ward_code], "indicators": rows, "lsoas": lsoas, "sites": sites}
+
+
+def _fmt(value, unit):
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.3f} {unit}" if abs(value) < 1 else f"{value:,.1f} {unit}"
+
+
+def threshold_label(state: dict, engine) -> str:
+    mode = engine.modes[state["mode"]].label.lower()
+    if state["unit"] == "minutes":
+        return f"{state['threshold']:g}-minute {mode.rstrip('ing') if mode.endswith('ing') else mode}"
+    return f"{state['threshold']:g} km ({mode})"
+
+
+def scenario_outputs(engine, state: dict) -> dict:
+    """Everything the Access page shows for a state: the scenario's coverage and, when a
+    comparison is chosen, the comparison."""
+    alt_scenario = scenario_of(engine, state, "alt")
+    cmp_scenario = scenario_of(engine, state, "cmp")
+    kwargs = threshold_kwargs(state)
+    if cmp_scenario is None:
+        alt = engine.coverage(alt_scenario, **kwargs)
+        comparison = None
+    else:
+        comparison = engine.compare(cmp_scenario, alt_scenario, **kwargs)
+        alt = comparison.alt
+    return {"alt": alt, "comparison": comparison,
+            "alt_curve": cumulative_share(alt, CURVE_GRID),
+            "base_curve": None if comparison is None else cumulative_share(comparison.base, CURVE_GRID)}
+
+
+def headline(out: dict, state: dict, engine) -> dict:
+    alt, cmp = out["alt"], out["comparison"]
+    pop_label = engine.bundle.population_fields[state["pop"]].split(" (")[0].lower()
+    h = {"pop_label": pop_label, "alt_label": alt.scenario_label, "alt_covered": alt.covered, "total": alt.total,
+         "alt_share": alt.share_covered, "alt_mean": alt.mean_minutes}
+    if cmp is not None:
+        h.update({"base_label": cmp.base.scenario_label, "base_covered": cmp.base.covered,
+                  "base_share": cmp.base.share_covered, "base_mean": cmp.base.mean_minutes,
+                  "change": alt.covered - cmp.base.covered, "losing": cmp.population_losing_access,
+                  "losing_share_of_total": cmp.population_losing_access / alt.total if alt.total else math.nan,
+                  "losing_deprived": cmp.losing_in_most_deprived,
+                  "losing_deprived_share": cmp.share_losing_in_most_deprived,
+                  "gaining": cmp.population_gaining_access})
+    return h
+
+
+def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
+    alt, cmp = out["alt"], out["comparison"]
+    table = engine.ward_table()
+    need = engine.need_index(weights, level="ward")
+    rows = []
+    by_ward = (cmp.by_ward if cmp is not None else alt.by_ward).set_index("ward_code")
+    for code in by_ward.index:
+        r = by_ward.loc[code]
+        row = {"ward": r["ward_name"], "need_index": round(float(need[code]), 1),
+               "children_0_15": int(table.at[code, engine.default_population])}
+        if engine.deprivation_indicator:
+            row["imd_decile_mean"] = round(float(table.at[code, engine.deprivation_indicator]), 2)
+        if cmp is not None:
+            row.update({"base_covered_pct": _pct(r["base_share"]), "alt_covered_pct": _pct(r["alt_share"]),
+                        "losing_access": round(float(r["losing_access"]))})
+        else:
+            row["alt_covered_pct"] = _pct(r["share_covered"])
+        rows.append(row)
+    return rows
+
+
+def lost_rows(out: dict) -> list[dict]:
+    cmp = out["comparison"]
+    if cmp is None:
+        return []
+    rows = []
+    for r in cmp.lost.sort_values("population", ascending=False).itertuples():
+        rows.append({"lsoa": r.origin, "ward": r.ward_name, "population": round(float(r.population)),
+                     "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
+                     "minutes_before": _round(r.base_minutes), "minutes_after": _round(r.alt_minutes),
+                     "nearest_after": r.nearest_site_name})
+    return rows
+
+
+def _pct(v):
+    return None if v is None or not math.isfinite(v) else round(100 * float(v), 1)
+
+
+def _round(v):
+    return None if v is None or not math.isfinite(v) else round(float(v), 1)
+
+
+def added_points(engine, state: dict) -> dict:
+    """Map points for added and moved sites."""
+    lon, lat, text, custom = [], [], [], []
+    items = [("Added", spec) for spec in state["add"]] + [
+        (f"Moved: {engine.site_label(site)}", spec) for site, spec in sorted(state["move"].items())]
+    for kind, spec in items:
+        scenario = engine.scenario(None, add=[spec])
+        site = scenario.added[0]
+        x, y = engine.locate_added(site)
+        lo, la = engine.bundle.to_lonlat(x, y)
+        lon.append(lo)
+        lat.append(la)
+        text.append(f"<b>{site.label}</b><br>{kind} · {site.postcode or f'{site.lat:.5f}, {site.lon:.5f}'}")
+        custom.append(None)
+    return {"lon": lon, "lat": lat, "text": text, "customdata": custom}
