@@ -36,3 +36,26 @@ def luton_engine(luton_bundle):
     from geo import Engine
 
     return Engine(luton_bundle)
+
+
+def pytest_setup_options():
+    """Headless Debian Chromium for dash[testing] browser tests (dash_duo)."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+                "--window-size=1366,900"):
+        options.add_argument(arg)
+    return options
+
+
+ARTIFACTS = ROOT / "artifacts"
+
+
+@pytest.fixture
+def luton_app(luton_engine):
+    from dashboard import create_app
+
+    return create_app(engine=luton_engine)

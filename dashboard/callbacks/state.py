@@ -71,7 +71,7 @@ def apply_event(engine, state: dict, event: str, value=None, extra: dict | None 
         label = (extra.get("label") or "").strip() or "New site"
         where = (extra.get("where") or "").strip()
         if not where:
-            msgs["add_error"] = "Enter a postcode (e.g. LU2 0NY) or latitude,longitude."
+            msgs["add_error"] = "Enter a postcode (e.g. LU2 0AB) or latitude,longitude."
         elif len(state["add"]) >= MAX_ADDED:
             msgs["add_error"] = f"At most {MAX_ADDED} added sites."
         else:

@@ -64,7 +64,7 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
         html.Details([
             html.Summary("Add a site", className="fw-semibold"),
             labelled("Name", dbc.Input(id=ids.ADD_LABEL, placeholder="e.g. New hub", type="text"), ids.ADD_LABEL),
-            labelled("Postcode or lat,lon", dbc.Input(id=ids.ADD_WHERE, placeholder="e.g. LU2 0NY or 51.89,-0.42",
+            labelled("Postcode or lat,lon", dbc.Input(id=ids.ADD_WHERE, placeholder="e.g. LU2 0AB or 51.89,-0.42",
                                                       type="text"), ids.ADD_WHERE),
             dbc.Button("Add site", id=ids.ADD_BUTTON, size="sm", color="primary", className="me-2"),
             dbc.Button("Remove added sites", id=ids.CLEAR_ADDED, size="sm", color="secondary", outline=True),

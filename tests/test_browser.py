@@ -1,0 +1,151 @@
+"""The dashboard in headless Chromium (dash[testing] + Debian chromium-driver).
+
+Each test checks what a user sees against the engine's own numbers. Screenshots of
+every page are written to artifacts/screenshots/.
+"""
+
+import time
+from urllib.parse import urlparse
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from conftest import ARTIFACTS
+from dashboard import ids
+
+pytestmark = pytest.mark.browser
+SHOTS = ARTIFACTS / "screenshots"
+
+
+def _severe(dash_duo):
+    # Chromium logs a failed favicon fetch on some builds; nothing else is acceptable.
+    return [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")]
+
+
+def _shot(dash_duo, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.5)
+    dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def _plot_data(dash_duo, graph_id, expr):
+    return dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{graph_id} .js-plotly-plot'); return g && {expr};")
+
+
+def _open_details(dash_duo, summary_text):
+    for summary in dash_duo.driver.find_elements(By.TAG_NAME, "summary"):
+        if summary.text == summary_text and summary.is_displayed():
+            summary.click()
+            return
+    raise AssertionError(f"no visible <summary> {summary_text!r}")
+
+
+def _headline(dash_duo, card):
+    return dash_duo.find_element(f"#{card} .h4").text
+
+
+def _wait_headline(dash_duo, card, text, timeout=10):
+    dash_duo.wait_for_text_to_equal(f"#{card} .h4", text, timeout=timeout)
+
+
+def test_loads_without_console_errors_and_screenshots_every_page(dash_duo, luton_app):
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    assert _severe(dash_duo) == []
+    _shot(dash_duo, "needs")
+    for tab, name in (("Access and scenarios", "access"), ("Sites", "sites"), ("About the data", "about")):
+        dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, tab).click()
+        time.sleep(1.0)
+        _shot(dash_duo, name)
+        assert f"page={name}" in dash_duo.driver.current_url
+    assert _severe(dash_duo) == []
+    dash_duo.driver.set_window_size(420, 900)
+    dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, "Access and scenarios").click()
+    _shot(dash_duo, "access-narrow")
+
+
+def test_switching_indicator_and_level_updates_the_map(dash_duo, luton_app, luton_engine):
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[1].visible") is True
+    dash_duo.find_element(f"#{ids.LEVEL} input[value='lsoa']").click()
+    dash_duo.wait_for_contains_text(f"#{ids.NEEDS_TABLE}", "Luton", timeout=10)
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[2].visible") is True
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[2].z.length") == 121
+    dash_duo.select_dcc_dropdown(f"#{ids.INDICATOR}", value="Overweight or obese, Year 6 (ward only) · 2016/17")
+    dash_duo.wait_for_contains_text(f"#{ids.INDICATOR_INFO}", "Overweight or obese, Year 6", timeout=10)
+    # a ward-only figure: back to wards, and only Leagrave has a published value
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[1].visible") is True
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, "JSON.stringify(g.data[1].z)") == "[47.5]"
+    assert "ind=obesity_year6_pct" in dash_duo.driver.current_url
+
+
+def test_proposed_preset_shows_engine_figures(dash_duo, luton_app, luton_engine):
+    e = luton_engine
+    cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
+    dash_duo.start_server(luton_app)
+    dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, "Access and scenarios").click()
+    _wait_headline(dash_duo, "headline-alt", f"{cmp.alt.covered:,.0f}")
+    _wait_headline(dash_duo, "headline-base", f"{cmp.base.covered:,.0f}")
+    _wait_headline(dash_duo, "headline-losing", f"{cmp.population_losing_access:,.0f}")
+    _wait_headline(dash_duo, "headline-deprived", f"{cmp.losing_in_most_deprived:,.0f}")
+
+
+def test_closing_a_site_changes_the_headline_to_the_engine_figure(dash_duo, luton_app, luton_engine):
+    e = luton_engine
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&cmp=none")
+    before = e.coverage(e.scenario("current_2020"), minutes=20).covered
+    _wait_headline(dash_duo, "headline-alt", f"{before:,.0f}")
+    zoom_before = _plot_data(dash_duo, ids.ACCESS_MAP, "JSON.stringify(g.layout.uirevision)")
+    _open_details(dash_duo, "Open or close sites")
+    box = dash_duo.driver.find_element(By.XPATH, "//input[@value='pastures_way']")
+    dash_duo.driver.execute_script("arguments[0].click();", box)
+    after = e.coverage(e.scenario("current_2020", close=["pastures_way"]), minutes=20).covered
+    assert after != before
+    _wait_headline(dash_duo, "headline-alt", f"{after:,.0f}")
+    assert "close=pastures_way" in dash_duo.driver.current_url
+    assert _plot_data(dash_duo, ids.ACCESS_MAP, "JSON.stringify(g.layout.uirevision)") == zoom_before
+
+
+def test_copied_link_restores_the_same_view(dash_duo, luton_app, luton_engine):
+    e = luton_engine
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&close=dallow,foxdell&mode=cycle"
+                        "&minutes=5&cmp=proposed_2020&add=Mine@LU2 0AB")
+    expected = e.coverage(e.scenario("current_2020", close=["dallow", "foxdell"], add=["Mine@LU2 0AB"]),
+                          mode="cycle", minutes=5).covered
+    _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
+    link = dash_duo.driver.execute_script(f"return document.getElementById('{ids.LINK_TEXT}').textContent")
+    assert urlparse(link).netloc == urlparse(dash_duo.server_url).netloc
+    dash_duo.driver.get(dash_duo.server_url + "/")  # somewhere else first
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.driver.get(link)
+    _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
+    assert dash_duo.find_element(f"#{ids.MODE} input[value='cycle']").is_selected()
+    assert dash_duo.find_element(f"#{ids.THRESHOLD}").get_attribute("value") == "5"
+    assert "Mine" in dash_duo.driver.execute_script(
+        f"return document.getElementById('{ids.ADDED_LIST}').textContent")
+
+
+def test_bad_postcode_shows_an_error_and_keeps_the_scenario(dash_duo, luton_app, luton_engine):
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
+    dash_duo.wait_for_element("#headline-alt", timeout=20)
+    before = _headline(dash_duo, "headline-alt")
+    _open_details(dash_duo, "Add a site")
+    dash_duo.find_element(f"#{ids.ADD_WHERE}").send_keys("ZZ99 9ZZ")
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.ADD_BUTTON}"))
+    dash_duo.wait_for_contains_text(f"#{ids.ADD_ERROR}", "ZZ99 9ZZ is not in this area's postcode lookup",
+                                    timeout=10)
+    assert _headline(dash_duo, "headline-alt") == before
+    assert _severe(dash_duo) == []
+
+
+def test_malformed_link_shows_a_notice_not_an_error_page(dash_duo, luton_app):
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&open=nosuch&minutes=abc&base=%3Cscript%3E")
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "not valid here", timeout=15)
+    dash_duo.wait_for_element("#headline-alt", timeout=10)

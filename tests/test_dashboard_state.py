@@ -1,0 +1,133 @@
+"""URL state and callback functions, tested directly (no browser)."""
+
+import pytest
+
+from dashboard.callbacks.access import access_update
+from dashboard.callbacks.needs import needs_update
+from dashboard.callbacks.state import apply_event, effective_open
+from dashboard.state import decode, default_state, encode, scenario_of, threshold_kwargs
+
+
+def test_default_state_is_proposed_vs_current(luton_engine):
+    s = default_state(luton_engine)
+    assert (s["base"], s["cmp"], s["mode"], s["threshold"], s["unit"]) == (
+        "proposed_2020", "current_2020", "walk", 20.0, "minutes")
+
+
+def test_encode_decode_round_trip(luton_engine):
+    e = luton_engine
+    state = default_state(e)
+    state.update(page="access", ind="idaci_score", level="lsoa", base="current_2020", open=["hub_manor"],
+                 close=["leagrave", "dallow"], add=["New hub@LU4 0PE", "Point@51.890000,-0.430000"],
+                 move={"hub_leagrave_tbc": "Hub@LU3 3QN"}, mode="cycle", unit="km", threshold=1.5, pop="total",
+                 cmp="none", colour="change", w={"idaci_score": 1.0, "imd_rank": 0.5})
+    back, notices = decode(e, encode(state))
+    assert notices == []
+    assert back == state
+
+
+@pytest.mark.parametrize("search, fragment", [
+    ("?page=bogus", "page"),
+    ("?base=nonsense", "scenario"),
+    ("?open=nosuchsite", "site"),
+    ("?minutes=-4", "threshold"),
+    ("?minutes=1e999", "threshold"),
+    ("?add=X@ZZ1 1ZZ", "added site"),
+    ("?add=X@0,0", "outside"),
+    ("?w=idaci_score:-1", "weight"),
+    ("?ind=<script>", "indicator"),
+    ("?move=hub_leagrave_tbc=Hub@nowhere", "moved site"),
+])
+def test_bad_links_fall_back_with_a_notice(luton_engine, search, fragment):
+    state, notices = decode(luton_engine, search)
+    assert notices and any(fragment in n for n in notices)
+    # whatever was wrong, the state is usable
+    scenario_of(luton_engine, state)
+    luton_engine.coverage(scenario_of(luton_engine, state), **threshold_kwargs(state))
+
+
+def test_ward_only_indicator_forces_ward_level(luton_engine):
+    state, _ = decode(luton_engine, "?ind=eyfs_gld_pct&level=lsoa")
+    assert state["level"] == "ward"
+    state, msgs = apply_event(luton_engine, state, "level", "lsoa")
+    assert state["level"] == "ward" and "ward only" in msgs["notice"]
+
+
+def test_toggle_and_checklist_events(luton_engine):
+    e = luton_engine
+    state = default_state(e)
+    state, _ = apply_event(e, state, "base", "current_2020")
+    state, _ = apply_event(e, state, "toggle", "leagrave")
+    assert state["close"] == ["leagrave"] and "leagrave" not in effective_open(e, state)
+    state, _ = apply_event(e, state, "toggle", "leagrave")
+    assert state["close"] == [] and state["open"] == []
+    state, _ = apply_event(e, state, "checklist", effective_open(e, state) + ["hub_manor"])
+    assert state["open"] == ["hub_manor"]
+    state, _ = apply_event(e, state, "base", "proposed_2020")  # a preset resets open/close
+    assert state["open"] == [] and state["close"] == []
+
+
+def test_add_site_errors_keep_the_scenario(luton_engine):
+    e = luton_engine
+    state = default_state(e)
+    state, msgs = apply_event(e, state, "add", extra={"label": "A", "where": "LU4 0PE"})
+    assert msgs["add_error"] == "" and state["add"] == ["A@LU4 0PE"]
+    state2, msgs = apply_event(e, state, "add", extra={"label": "B", "where": "XX99 9XX"})
+    assert "postcode" in msgs["add_error"] and state2["add"] == ["A@LU4 0PE"]
+    state3, msgs = apply_event(e, state, "add", extra={"label": "C", "where": "-0.43,51.88"})
+    assert "swapped" in msgs["add_error"] and state3["add"] == state["add"]
+
+
+def test_move_site_by_candidate_and_reset(luton_engine):
+    e = luton_engine
+    state = default_state(e)
+    state, msgs = apply_event(e, state, "move", extra={"site": "hub_leagrave_tbc", "candidate": "Redgrave@LU3 3QN"})
+    assert msgs["move_error"] == "" and state["move"]["hub_leagrave_tbc"].endswith("@LU3 3QN")
+    state, _ = apply_event(e, state, "move_reset", extra={"site": "hub_leagrave_tbc"})
+    assert state["move"] == {}
+
+
+def test_threshold_event_rejects_bad_values(luton_engine):
+    state = default_state(luton_engine)
+    for bad in (None, "abc", -1, 0, 10_000):
+        new, msgs = apply_event(luton_engine, state, "threshold", bad)
+        assert new["threshold"] == 20.0 and msgs["notice"].startswith("Threshold not changed")
+
+
+def test_access_update_headline_matches_engine(luton_engine):
+    e = luton_engine
+    state = default_state(e)
+    state, _ = apply_event(e, state, "toggle", "outreach_beech_hill")  # close it
+    out = access_update(e, state, e.bundle.located_sites, {})
+    patch, headlines = out[0], out[1]
+    expected = e.coverage(e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20)
+    text = str(headlines)
+    assert f"{expected.covered:,.0f}" in text
+    cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20)
+    assert f"{cmp.population_losing_access:,.0f}" in text
+    # the update is a Patch of values, not a figure with geometry
+    ops = patch.to_plotly_json()["operations"]
+    assert ops and not any("geojson" in str(op["location"]) for op in ops)
+    lost_rows = out[6]
+    assert sum(r["population"] for r in lost_rows) == pytest.approx(cmp.population_losing_access, abs=len(lost_rows))
+
+
+def test_access_update_reports_engine_errors(luton_engine):
+    state = default_state(luton_engine)
+    state["move"] = {"hub_leagrave_tbc": "Hub@ZZ1 1ZZ"}  # tampered store
+    out = access_update(luton_engine, state, luton_engine.bundle.located_sites, {})
+    assert "cannot be evaluated" in str(out[1])
+
+
+def test_needs_update_marks_missing_wards(luton_engine):
+    from dashboard.callbacks.needs import register  # noqa: F401  (module imports cleanly)
+
+    names = {"ward": dict(zip(luton_engine.bundle.wards["code"], luton_engine.bundle.wards["name"])),
+             "lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"]))}
+    view = {"ind": "obesity_year6_pct", "level": "ward", "w": {}}
+    patch, info, rows, columns = needs_update(luton_engine, view, names)
+    assert rows[0] == {"rank": 1, "area": "Leagrave", "value": "47.5 % of children"}
+    assert sum(r["value"] == "no published figure" for r in rows) == 18
+    ops = {str(op["location"]): op for op in patch.to_plotly_json()["operations"]}
+    assert any("locations" in k for k in ops)
+    assert "41.1" in str(info) and "34.2" in str(info)  # Luton and England benchmarks
