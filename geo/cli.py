@@ -139,9 +139,12 @@ def cmd_sites(args, out) -> int:
 def _print_coverage(res, out):
     s = res.summary()
     t = res.threshold
-    limit = f"{t['minutes']:g} min" if t["minutes"] is not None else f"{t['km']:g} km"
+    if t["minutes"] is not None:
+        limit = f"{t['minutes']:g} min by {res.mode}"
+    else:
+        limit = f"{t['km']:g} km ({'straight line' if res.detour == 'none' else 'estimated route'})"
     print(f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} ({_fmt_pct(s['share_covered'])}) "
-          f"within {limit} by {res.mode}; mean {s['mean_minutes']} min", file=out)
+          f"within {limit}; mean {s['mean_minutes']} min by {res.mode}", file=out)
     print(f"  open sites used: {', '.join(s['open_sites']) or 'none'}", file=out)
     if s["unlocated_sites"]:
         print(f"  not counted (no location): {', '.join(s['unlocated_sites'])}", file=out)
@@ -178,7 +181,8 @@ def cmd_compare(args, out) -> int:
     _print_coverage(cmp.base, out)
     _print_coverage(cmp.alt, out)
     print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
-    print(f"Losing access: {d['population_losing_access']:,.0f} in {len(cmp.lost)} areas; "
+    kind = "LSOAs" if engine.origins.kind == "lsoa" else "postcode origins"
+    print(f"Losing access: {d['population_losing_access']:,.0f} in {len(cmp.lost)} {kind}; "
           f"{d['losing_access_in_most_deprived_20pct']:,.0f} of them "
           f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs",
           file=out)

@@ -10,14 +10,15 @@ def _provenance_summary(engine) -> str:
     path = engine.bundle.path / "PROVENANCE.md"
     if not path.is_file():
         return "This bundle has no PROVENANCE.md."
-    text = path.read_text(encoding="utf-8")
-    return text.split("\n---", 1)[0]
+    text = path.read_text(encoding="utf-8").split("\n---", 1)[0]
+    # The file's own title duplicates the page heading.
+    return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
 
 
 def layout(engine) -> html.Div:
     bundle = engine.bundle
     d = engine.detour
-    bands = "; ".join(f"{b['median_straight_km']} km: x{b['circuity']} ({b['pairs']} pairs)" for b in d.describe())
+    bands = "; ".join(f"{b['median_straight_km']:.1f} km: ×{b['circuity']:.2f} ({b['pairs']} pairs)" for b in d.describe())
     modes = "; ".join(f"{m.label} {m.speed_kmh:g} km/h ({m.source})" for m in engine.modes.values())
     unlocated = ", ".join(bundle.sites.loc[s, "name"] for s in bundle.unlocated_site_ids) or "none"
     pop_fields = "; ".join(bundle.population_fields.values())
@@ -27,8 +28,8 @@ def layout(engine) -> html.Div:
 * **Origins.** Each LSOA's population-weighted centroid stands for everyone living in it, weighted by its
   population ({pop_fields}). Coverage is the population whose nearest open site is within the threshold.
 * **Distance.** Straight-line distance in British National Grid metres, turned into an estimated route length with a
-  detour factor fitted to {len(bundle.calibration)} real route/straight-line pairs ({d.__class__.__name__}; by distance band:
-  {bands}). The estimate is never shorter than the straight line and never falls as distance grows.
+  detour factor fitted to {len(bundle.calibration)} real route/straight-line pairs (median circuity by distance band,
+  at each band's median straight-line distance: {bands}). The estimate is never shorter than the straight line and never falls as distance grows.
   The calibration routes are cycle routes on OpenStreetMap; the same factor is used for walking and driving.
 * **Time.** Minutes = route length / speed. {modes}.
 * **Not modelled.** Public transport (there is no timetable data), waiting and parking time, opening hours,
@@ -50,7 +51,9 @@ def layout(engine) -> html.Div:
 """
     attribution = "\n".join(f"* {a}" for a in bundle.manifest["area"].get("attribution", []))
     return dbc.Row([
-        dbc.Col([dcc.Markdown(method), html.H3("Attribution", className="h5"), dcc.Markdown(attribution)], lg=5),
-        dbc.Col([html.H3("Sources", className="h5"), dcc.Markdown(_provenance_summary(engine),
-                                                                   className="small about-sources")], lg=7),
+        dbc.Col([dcc.Markdown(method, className="about-method"), html.H3("Attribution", className="h5"),
+                 dcc.Markdown(attribution, className="small")], lg=5),
+        dbc.Col([html.H3("Sources", className="h5"),
+                 html.Div(dcc.Markdown(_provenance_summary(engine), className="small about-sources"),
+                          style={"overflowX": "auto"})], lg=7),
     ])

@@ -15,10 +15,13 @@ def layout(engine) -> html.Div:
         rows.append({"site_id": site, "name": r["name"], "role": roles.get(r["role"], r["role"]),
                      "group": r["group"], "status": "located" if r["located"] else "unlocated: not counted",
                      "address": r["address"], "postcode": r["postcode"] or "—", "confidence": r["confidence"],
+                     "lat": None if not r["located"] else round(float(r["lat"]), 6),
+                     "lon": None if not r["located"] else round(float(r["lon"]), 6),
                      "source": r["source"], "notes": r["notes"]})
     columns = [{"name": n, "id": i} for i, n in [("site_id", "Id"), ("name", "Name"), ("role", "Role"),
                                                 ("group", "Neighbourhood"), ("status", "Status"), ("address", "Address"),
-                                                ("postcode", "Postcode"), ("confidence", "Confidence"),
+                                                ("postcode", "Postcode"), ("lat", "Lat"), ("lon", "Lon"),
+                                                ("confidence", "Confidence"),
                                                 ("source", "Source"), ("notes", "Notes")]]
     return html.Div([
         html.P(["Every site of the register with where its location comes from. Coordinates are Code-Point Open "
@@ -28,7 +31,14 @@ def layout(engine) -> html.Div:
         dash_table.DataTable(id=ids.SITES_TABLE, data=rows, columns=columns, sort_action="native",
                              filter_action="native", export_format="csv", page_size=25,
                              style_table={"overflowX": "auto"},
-                             style_cell={**TABLE_STYLE["style_cell"], "maxWidth": "28rem"},
+                             style_cell={**TABLE_STYLE["style_cell"], "maxWidth": "16rem"},
+                             # Long citations are cut to one line here (hover shows them whole; the CSV keeps them).
+                             style_cell_conditional=[{"if": {"column_id": c}, "whiteSpace": "nowrap", "overflow": "hidden",
+                                                      "textOverflow": "ellipsis", "maxWidth": "14rem"}
+                                                     for c in ("source", "notes")],
+                             tooltip_data=[{c: {"value": row[c], "type": "text"} for c in ("source", "notes")}
+                                           for row in rows],
+                             tooltip_duration=None,
                              style_header=TABLE_STYLE["style_header"],
                              style_data_conditional=[{"if": {"filter_query": '{status} contains "unlocated"'},
                                                       "backgroundColor": "#fff3cd"}]),
