@@ -337,6 +337,13 @@ class Engine:
             return self.ward_table()[indicator]
         raise ScenarioError(f"level {level!r}: expected 'lsoa' or 'ward'")
 
+    def need_index_candidates(self) -> list[str]:
+        """Indicators a user may weight in the need index (the manifest's list, else every eligible one)."""
+        eligible = [i for i, s in self.bundle.indicators.items()
+                    if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"]
+        listed = self.bundle.manifest.get("need_index", {}).get("candidates")
+        return [i for i in listed if i in eligible] if listed else eligible
+
     def need_index(self, weights: dict[str, float] | None = None, level: str = "lsoa") -> pd.Series:
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
         lsoa = need_index(self.bundle.lsoa_values, self.bundle.indicators, weights)

@@ -132,8 +132,7 @@ def register(app, engine) -> None:
         (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
         (ids.COLOUR_BY, "value", "colour"),
     ]
-    weight_ids = [i for i, s in engine.bundle.indicators.items()
-                  if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"]
+    weight_ids = engine.need_index_candidates()
 
     @app.callback(
         Output(ids.URL, "search"), Output(ids.STATE, "data"), Output("needs-view", "data"),

@@ -12,8 +12,7 @@ from dashboard.layouts.common import MAP_CONFIG, labelled
 
 def layout(engine, state, figure, indicator_options) -> html.Div:
     weights = state["w"]
-    candidates = [i for i, s in engine.bundle.indicators.items()
-                  if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"]
+    candidates = engine.need_index_candidates()
     sliders = [labelled(f"Weight: {engine.bundle.indicators[i].label}",
                         dcc.Slider(0, 1, 0.05, value=float(weights.get(i, 0)), id={"type": ids.WEIGHTS, "indicator": i},
                                    marks=None, tooltip={"placement": "bottom"}, allow_direct_input=False),
