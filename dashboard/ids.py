@@ -46,6 +46,7 @@ WARD_TABLE = "access-ward-table"
 LOST_TABLE = "access-lost-table"
 UNLOCATED = "access-unlocated"
 DECILE_TEXT = "access-decile-text"
+CURVE_TEXT = "access-curve-text"
 
 # Sites page
 SITES_TABLE = "sites-table"

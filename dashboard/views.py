@@ -126,6 +126,12 @@ def headline(out: dict, state: dict, engine) -> dict:
     return h
 
 
+def ward_table_indicators(engine) -> list[str]:
+    """Indicator columns of the Access page's ward table, from the manifest's [dashboard] section."""
+    listed = engine.bundle.manifest.get("dashboard", {}).get("ward_table", [])
+    return [i for i in listed if i in engine.bundle.indicators]
+
+
 def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     alt, cmp = out["alt"], out["comparison"]
     table = engine.ward_table()
@@ -138,6 +144,10 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
                "children_0_15": int(table.at[code, engine.default_population])}
         if engine.deprivation_indicator:
             row["imd_decile_mean"] = round(float(table.at[code, engine.deprivation_indicator]), 2)
+        for ind in ward_table_indicators(engine):
+            value = table.at[code, ind]
+            # None (blank in the table and CSV) where the source publishes no figure for the ward
+            row[ind] = None if pd.isna(value) else round(float(value), 3)
         if cmp is not None:
             row.update({"base_covered_pct": _pct(r["base_share"]), "alt_covered_pct": _pct(r["alt_share"]),
                         "losing_access": round(float(r["losing_access"]))})

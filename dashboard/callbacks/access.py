@@ -9,7 +9,7 @@ from dash import Input, Output, Patch, html
 from dashboard import ids
 from dashboard.figures import access_patch, access_values, curve_chart, decile_chart, site_styles
 from dashboard.layouts.common import stat_card
-from dashboard.views import CURVE_GRID, added_points, headline, lost_rows, scenario_outputs, threshold_label, ward_rows
+from dashboard.views import CURVE_GRID, added_points, ward_table_indicators, headline, lost_rows, scenario_outputs, threshold_label, ward_rows
 from geo.errors import NeedsMapError
 
 WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("children_0_15", "Children 0-15"),
@@ -56,7 +56,7 @@ def access_update(engine, view: dict, sites, role_labels):
         added = added_points(engine, view)
     except NeedsMapError as exc:
         alert = dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger")
-        return (Patch(), alert, {}, {}, [], [], [], [], None, None, None)
+        return (Patch(), alert, {}, {}, [], [], [], [], None, None, None, None)
     alt, cmp = out["alt"], out["comparison"]
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
@@ -77,9 +77,18 @@ def access_update(engine, view: dict, sites, role_labels):
                               html.Tbody([html.Tr([html.Td(r["decile"]), html.Td(_p(r["base_share"]) if base_label else ""),
                                                    html.Td(_p(r["alt_share"]))]) for r in rows])],
                              className="table table-sm small")
+    marks = [5, 10, 15, 20, 30, 45, 60]
+    base_curve = out["base_curve"]
+    curve_text = html.Table([html.Thead(html.Tr([html.Th("Within")] + ([html.Th(base_label)] if base_label else [])
+                                                + [html.Th(alt.scenario_label)])),
+                             html.Tbody([html.Tr([html.Td(f"{m} min")]
+                                                 + ([html.Td(_p(base_curve[m]))] if base_label else [])
+                                                 + [html.Td(_p(out["alt_curve"][m]))]) for m in marks])],
+                            className="table table-sm small")
     wards = ward_rows(engine, out, view.get("w"))
+    extra = [(i, engine.bundle.indicators[i].label) for i in ward_table_indicators(engine)]
     ward_cols = [{"name": n, "id": i, "type": "numeric" if i != "ward" else "text"}
-                 for i, n in WARD_COLUMNS if wards and i in wards[0]]
+                 for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
     lost = lost_rows(out)
     lost_cols = [{"name": n, "id": i} for i, n in LOST_COLUMNS]
     unlocated = None
@@ -90,7 +99,7 @@ def access_update(engine, view: dict, sites, role_labels):
                               color="secondary", className="py-2 small mb-2")
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in alt.assumptions], className="mb-0")])
     return (patch, headline_cards(h, limit), decile, curve, wards, ward_cols, lost, lost_cols, unlocated, assumptions,
-            decile_text)
+            decile_text, curve_text)
 
 
 def register(app, engine) -> None:
@@ -102,7 +111,7 @@ def register(app, engine) -> None:
                   Output(ids.WARD_TABLE, "data"), Output(ids.WARD_TABLE, "columns"),
                   Output(ids.LOST_TABLE, "data"), Output(ids.LOST_TABLE, "columns"),
                   Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
-                  Output(ids.DECILE_TEXT, "children"),
+                  Output(ids.DECILE_TEXT, "children"), Output(ids.CURVE_TEXT, "children"),
                   Input("access-view", "data"), prevent_initial_call=True)
     def update(view):
         return access_update(engine, view, sites, role_labels)

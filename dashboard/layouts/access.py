@@ -35,7 +35,9 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
         html.Legend(group, className="small fw-semibold mb-1 mt-2"),
         dbc.Checklist(options=opts, value=val, id={"type": ids.SITE_CHECKLIST, "group": group}, className="small"),
     ]) for (group, opts), val in zip(groups.items(), values)]
-    placeable = engine.placeable_sites()
+    # The site whose placement is an assumption (the Leagrave hub), then sites with no sourced location.
+    placeable = engine.placeable_sites() + [
+        {"site": s, "name": f"{engine.site_label(s)} (no sourced location)"} for s in engine.bundle.unlocated_site_ids]
     candidates = [{"label": f"{r['name']} ({r['postcode']})", "value": f"{r['name'][:60]}@{r['postcode']}"}
                   for _, r in engine.bundle.located_sites.iterrows()]
     modes = [{"label": f"{m.label} ({m.speed_kmh:g} km/h{', assumed' if m.assumption else ''})", "value": k}
@@ -48,7 +50,8 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
                       dbc.FormText("Tick to open, untick to close; or click a site on the map."), *checklists],
                      open=False, className="mb-3"),
         html.Details([
-            html.Summary("Place the undecided site", className="fw-semibold"),
+            html.Summary("Place a site", className="fw-semibold"),
+            dbc.FormText("Move the undecided Leagrave-area hub, or give an unlocated site a postcode."),
             labelled("Site to place", dcc.Dropdown([{"label": p["name"], "value": p["site"]} for p in placeable],
                                                   placeable[0]["site"] if placeable else None, id=ids.MOVE_SITE,
                                                   clearable=False), ids.MOVE_SITE),
@@ -107,7 +110,9 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
                          html.Details([html.Summary("Chart as a table", className="small"),
                                        html.Div(id=ids.DECILE_TEXT)])], md=6),
                 dbc.Col([html.H2("Share within t minutes", className="h6"),
-                         dcc.Graph(id=ids.CURVE_CHART, config={"displayModeBar": False})], md=6),
+                         dcc.Graph(id=ids.CURVE_CHART, config={"displayModeBar": False}),
+                         html.Details([html.Summary("Chart as a table", className="small"),
+                                       html.Div(id=ids.CURVE_TEXT)])], md=6),
             ]),
             html.H2("Wards", className="h6 mt-3"),
             dash_table.DataTable(id=ids.WARD_TABLE, sort_action="native", filter_action="native", page_size=20,
