@@ -48,6 +48,7 @@ class Indicator:
     completeness: str
     source: str
     completeness_note: str = ""
+    short_label: str = ""  # for table headers; falls back to label
     aggregate: str = "mean"  # how LSOA values roll up to wards: population-weighted "mean" or "sum"
     benchmark_area: float | None = None
     benchmark_england: float | None = None
@@ -284,6 +285,7 @@ def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
             id=raw["id"], level=raw["level"], label=raw["label"], unit=raw["unit"], period=str(raw["period"]),
             direction=raw["direction"], completeness=raw["completeness"], source=raw["source"],
             completeness_note=raw.get("completeness_note", ""), aggregate=raw.get("aggregate", "mean"),
+            short_label=raw.get("short_label", raw["label"]),
         )
     return specs
 
@@ -383,7 +385,8 @@ def _load_flags(folder, spec, lookup, indicators, ward_values) -> pd.DataFrame:
         indicators[flag_id] = Indicator(
             id=flag_id, level="ward", label=label, unit="flag (1 = named ward)", period="as published",
             direction="higher", completeness="complete", source=source,
-            completeness_note="Every ward is either named by the source (1) or not (0).")
+            completeness_note="Every ward is either named by the source (1) or not (0).",
+            short_label=row[spec["flag"]].strip().replace("_", " ").capitalize())
         rows.append({"id": flag_id, "label": label, "source": source, "wards": codes})
     return pd.DataFrame(rows)
 

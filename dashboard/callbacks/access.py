@@ -86,7 +86,7 @@ def access_update(engine, view: dict, sites, role_labels):
                                                  + [html.Td(_p(out["alt_curve"][m]))]) for m in marks])],
                             className="table table-sm small")
     wards = ward_rows(engine, out, view.get("w"))
-    extra = [(i, engine.bundle.indicators[i].label) for i in ward_table_indicators(engine)]
+    extra = [(i, engine.bundle.indicators[i].short_label) for i in ward_table_indicators(engine)]
     ward_cols = [{"name": n, "id": i, "type": "numeric" if i != "ward" else "text"}
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
     lost = lost_rows(out)
