@@ -19,35 +19,23 @@ from dashboard import ids
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import state as state_callbacks
-from dashboard.figures import access_figure, access_values, area_geojson, legend_items, needs_figure, \
-    needs_trace_values, site_styles
+from dashboard.figures import legend_items
+from dashboard.maps import MapAssets, access_map, needs_map
 from dashboard.layouts import about, access, needs, sites
 from dashboard.layouts.common import header
-from dashboard.state import default_state
-from dashboard.views import added_points, indicator_meta, indicator_options, indicator_series, scenario_outputs, \
-    threshold_label
+from dashboard.state import default_state, scenario_of
+from dashboard.views import indicator_options
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
 
 
-def build_layout(engine) -> html.Div:
+def build_layout(engine, assets: MapAssets) -> html.Div:
     bundle = engine.bundle
     state = default_state(engine)
-    ward_geo, lsoa_geo = area_geojson(bundle.wards), area_geojson(bundle.lsoas)
-    ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
-    lsoa_names = dict(zip(bundle.lsoas["code"], bundle.lsoas["name"]))
-    meta = indicator_meta(engine, state["ind"], state["w"])
-    ward_view = needs_trace_values(indicator_series(engine, state["ind"], "ward", state["w"]), ward_names, meta)
-    lsoa_view = needs_trace_values(indicator_series(engine, state["ind"], "lsoa", state["w"]), lsoa_names, meta)
-    needs_fig = needs_figure(ward_geo, lsoa_geo, ward_names, lsoa_names, state["level"], ward_view, lsoa_view)
-
-    out = scenario_outputs(engine, state)
+    needs_fig = needs_map(engine, assets, state)
+    access_fig = access_map(engine, assets, state)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
-    open_ids = engine.open_site_ids(out["alt"].scenario)
-    values = access_values(out["comparison"] or out["alt"], state["colour"], threshold_label(state, engine))
-    access_fig = access_figure(lsoa_geo, ward_geo, bundle.lsoas["code"], bundle.wards["code"], values,
-                               bundle.located_sites, site_styles(bundle.located_sites, set(open_ids), role_labels),
-                               added_points(engine, state))
+    open_ids = engine.open_site_ids(scenario_of(engine, state))
     tabs = dbc.Tabs([
         dbc.Tab(needs.layout(engine, state, needs_fig, indicator_options(engine)), label="Needs", tab_id="needs"),
         dbc.Tab(access.layout(engine, state, access_fig, legend_items(role_labels), open_ids),
@@ -57,7 +45,8 @@ def build_layout(engine) -> html.Div:
     ], id=ids.TABS, active_tab=state["page"], className="mb-3")
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
-        dcc.Store(id=ids.STATE), dcc.Store(id="needs-view"), dcc.Store(id="access-view"),
+        dcc.Store(id=ids.STATE), dcc.Store(id=ids.NEEDS_VIEW), dcc.Store(id=ids.ACCESS_VIEW),
+        dcc.Store(id=ids.TILES_VIEW),
         header(engine),
         dbc.Container([
             html.Div(id=ids.NOTICE, role="status", className="alert alert-warning py-2 small empty-hide"),
@@ -79,8 +68,9 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     # Bootstrap 5.3.9 CSS is vendored in assets/ (MIT): the app must work with no internet.
     app = dash.Dash(__name__, title=f"Needs Map · {engine.bundle.area_name}",
                     assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
-    app.layout = build_layout(engine)
-    state_callbacks.register(app, engine)
+    assets = MapAssets.of(engine.bundle)
+    app.layout = build_layout(engine, assets)
+    state_callbacks.register(app, engine, assets)
     needs_callbacks.register(app, engine)
     access_callbacks.register(app, engine)
     app.engine = engine

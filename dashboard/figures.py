@@ -57,8 +57,32 @@ def fmt(value, unit: str = "", digits: int = 1) -> str:
     return f"{text} {unit}".strip()
 
 
-def _geo_layout(fig: go.Figure, uirevision: str) -> None:
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+def _choropleth(tiles: bool, **kwargs):
+    """The same choropleth on the plain SVG map (default) or on web map tiles (option)."""
+    return go.Choroplethmap(**kwargs) if tiles else go.Choropleth(**kwargs)
+
+
+def _points(tiles: bool, marker: dict, **kwargs):
+    if tiles:
+        # MapLibre markers are circles without outlines (symbols need a sprite server).
+        marker = {k: v for k, v in marker.items() if k not in ("symbol", "line")}
+        return go.Scattermap(marker=marker, **kwargs)
+    return go.Scattergeo(marker=marker, **kwargs)
+
+
+def _map_layout(fig: go.Figure, uirevision: str, tiles: bool, bounds) -> None:
+    """Plain style by default: the area's own boundaries on white, no tile server. With
+    ``tiles`` an OpenStreetMap basemap is drawn underneath (needs internet)."""
+    if tiles:
+        minx, miny, maxx, maxy = bounds
+        # Web-mercator zoom that fits the area in about 560 x 480 px (the narrower Needs map) (MapLibre: 512 px world at zoom 0).
+        stretch = 1 / math.cos(math.radians((miny + maxy) / 2))
+        zoom_x = math.log2(560 * 360 / (512 * max(maxx - minx, 1e-6)))
+        zoom_y = math.log2(480 * 360 / (512 * max(maxy - miny, 1e-6) * stretch))
+        fig.update_layout(map=dict(style="open-street-map", center=dict(lon=(minx + maxx) / 2, lat=(miny + maxy) / 2),
+                                   zoom=float(np.clip(min(zoom_x, zoom_y), 1, 16))))
+    else:
+        fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), uirevision=uirevision, dragmode="pan",
                       paper_bgcolor="white", legend=dict(orientation="h", y=-0.02, x=0, font=dict(size=12)),
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"))
@@ -79,10 +103,11 @@ def needs_trace_values(values, names: dict, meta: dict) -> dict:
             "zmin": zmin, "zmax": zmax, "colorbar_title": meta["short_unit"]}
 
 
-def needs_figure(ward_geojson, lsoa_geojson, ward_names, lsoa_names, level: str, ward_view, lsoa_view) -> go.Figure:
+def needs_figure(ward_geojson, lsoa_geojson, ward_names, lsoa_names, level: str, ward_view, lsoa_view,
+                 tiles: bool = False, bounds=None) -> go.Figure:
     fig = go.Figure()
     # 0: every ward in grey: shows through where a ward has no published figure.
-    fig.add_trace(go.Choropleth(
+    fig.add_trace(_choropleth(tiles, 
         geojson=ward_geojson, locations=list(ward_names), z=[0] * len(ward_names),
         colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name="No published figure",
         text=[f"<b>{n}</b><br>No published figure for this ward" for n in ward_names.values()],
@@ -90,13 +115,13 @@ def needs_figure(ward_geojson, lsoa_geojson, ward_names, lsoa_names, level: str,
         visible=level == "ward", showlegend=False))
     for geojson, view, visible in ((ward_geojson, ward_view, level == "ward"),
                                    (lsoa_geojson, lsoa_view, level == "lsoa")):
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
+        fig.add_trace(_choropleth(
+            tiles, geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
             colorscale=NEED_SCALE, reversescale=view["reversescale"], zmin=view["zmin"], zmax=view["zmax"],
             hovertemplate="%{text}<extra></extra>", marker_line_color="white",
             marker_line_width=1 if geojson is ward_geojson else 0.3, visible=visible,
             colorbar=dict(title=dict(text=view["colorbar_title"]), thickness=14, len=0.7), showlegend=False))
-    _geo_layout(fig, "needs")
+    _map_layout(fig, "needs", tiles, bounds)
     fig.update_layout(height=560)
     return fig
 
@@ -160,28 +185,29 @@ def _signed(v) -> str:
     return "n/a" if v is None or not math.isfinite(v) else f"{v:+.0f} min"
 
 
-def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added) -> go.Figure:
+def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added,
+                  tiles: bool = False, bounds=None) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(go.Choropleth(
-        geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=values["text"],
+    fig.add_trace(_choropleth(
+        tiles, geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=values["text"],
         colorscale=values["colorscale"], zmin=values["zmin"], zmax=values["zmax"],
         hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=0.3,
         colorbar=dict(title=dict(text=values["colorbar_title"], side="right"), thickness=14, len=0.7),
         showlegend=False))
-    fig.add_trace(go.Choropleth(
-        geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
+    fig.add_trace(_choropleth(
+        tiles, geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, hoverinfo="skip",
         marker_line_color="#333333", marker_line_width=1.2, showlegend=False))
-    fig.add_trace(go.Scattergeo(
-        lon=list(sites["lon"]), lat=list(sites["lat"]), customdata=list(sites.index), text=styles["text"],
+    fig.add_trace(_points(
+        tiles, lon=list(sites["lon"]), lat=list(sites["lat"]), customdata=list(sites.index), text=styles["text"],
         mode="markers", hovertemplate="%{text}<extra></extra>", showlegend=False, name="Sites",
         marker=dict(size=13, symbol=styles["marker_symbol"], color=styles["marker_color"],
                     line=dict(color="white", width=1.5))))
-    fig.add_trace(go.Scattergeo(
-        lon=added["lon"], lat=added["lat"], text=added["text"], customdata=added["customdata"], mode="markers",
+    fig.add_trace(_points(
+        tiles, lon=added["lon"], lat=added["lat"], text=added["text"], customdata=added["customdata"], mode="markers",
         hovertemplate="%{text}<extra></extra>", name="Added or moved site", showlegend=False,
         marker=dict(size=15, symbol=ADDED_STYLE[0], color=ADDED_STYLE[1], line=dict(color="black", width=1))))
-    _geo_layout(fig, "access")
+    _map_layout(fig, "access", tiles, bounds)
     fig.update_layout(height=560)
     return fig
 
@@ -194,11 +220,12 @@ def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:
     return items
 
 
-def access_patch(patch, values, styles, added):
+def access_patch(patch, values, styles, added, tiles: bool = False):
     for key in ("z", "text", "colorscale", "zmin", "zmax"):
         patch["data"][0][key] = values[key]
     patch["data"][0]["colorbar"]["title"]["text"] = values["colorbar_title"]
-    patch["data"][2]["marker"]["symbol"] = styles["marker_symbol"]
+    if not tiles:
+        patch["data"][2]["marker"]["symbol"] = styles["marker_symbol"]
     patch["data"][2]["marker"]["color"] = styles["marker_color"]
     patch["data"][2]["text"] = styles["text"]
     for key in ("lon", "lat", "text", "customdata"):

@@ -4,6 +4,10 @@ URL = "url"
 STATE = "view-state"
 NOTICE = "url-notice"
 TABS = "page-tabs"
+NEEDS_VIEW = "needs-view"  # store: the Needs page's slice of the state
+ACCESS_VIEW = "access-view"  # store: the Access page's slice of the state
+TILES_VIEW = "tiles-view"  # store: set only when the basemap option changes
+TILES = "basemap-tiles"
 COPY_LINK = "copy-link"
 LINK_TEXT = "link-text"
 

@@ -38,6 +38,7 @@ def default_state(engine) -> dict:
         "cmp": names[0] if len(names) > 1 else "none",
         "colour": "minutes",
         "w": dict(engine.bundle.manifest.get("need_index", {}).get("weights", {})),
+        "tiles": False,
     }
 
 
@@ -53,6 +54,8 @@ def encode(state: dict) -> str:
     }
     if state.get("colour", "minutes") != "minutes":
         params["colour"] = state["colour"]
+    if state.get("tiles"):
+        params["tiles"] = "1"
     if state["open"]:
         params["open"] = ",".join(state["open"])
     if state["close"]:
@@ -113,6 +116,9 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     colour = _one(query, "colour")
     if colour is not None:
         state["colour"] = colour if colour in ("minutes", "change") else (bad("map colouring", colour) or "minutes")
+    tiles = _one(query, "tiles")
+    if tiles is not None:
+        state["tiles"] = tiles == "1" if tiles in ("0", "1") else (bad("basemap option", tiles) or False)
     for unit in ("minutes", "km"):
         raw = _one(query, unit)
         if raw is None:

@@ -20,7 +20,7 @@ def test_encode_decode_round_trip(luton_engine):
     state.update(page="access", ind="idaci_score", level="lsoa", base="current_2020", open=["hub_manor"],
                  close=["leagrave", "dallow"], add=["New hub@LU4 0PE", "Point@51.890000,-0.430000"],
                  move={"hub_leagrave_tbc": "Hub@LU3 3QN"}, mode="cycle", unit="km", threshold=1.5, pop="total",
-                 cmp="none", colour="change", w={"idaci_score": 1.0, "imd_rank": 0.5})
+                 cmp="none", colour="change", w={"idaci_score": 1.0, "imd_rank": 0.5}, tiles=True)
     back, notices = decode(e, encode(state))
     assert notices == []
     assert back == state
@@ -131,3 +131,33 @@ def test_needs_update_marks_missing_wards(luton_engine):
     ops = {str(op["location"]): op for op in patch.to_plotly_json()["operations"]}
     assert any("locations" in k for k in ops)
     assert "41.1" in str(info) and "34.2" in str(info)  # Luton and England benchmarks
+
+
+def test_maps_need_no_tiles_unless_asked(luton_engine):
+    from dashboard.maps import MapAssets, access_map, needs_map
+
+    assets = MapAssets.of(luton_engine.bundle)
+    state = default_state(luton_engine)
+    for fig in (needs_map(luton_engine, assets, state), access_map(luton_engine, assets, state)):
+        assert {t.type for t in fig.data} <= {"choropleth", "scattergeo"}
+        assert fig.layout.map.style is None  # plain SVG map: boundaries only, no tile server
+    state["tiles"] = True
+    fig = access_map(luton_engine, assets, state)
+    assert {t.type for t in fig.data} == {"choroplethmap", "scattermap"}
+    assert fig.layout.map.style == "open-street-map"
+    # the map is centred on the area
+    minx, miny, maxx, maxy = assets.bounds
+    assert minx < fig.layout.map.center.lon < maxx and miny < fig.layout.map.center.lat < maxy
+
+
+def test_boundary_geojson_is_rounded_and_clockwise(luton_engine):
+    import shapely
+
+    from dashboard.maps import MapAssets
+
+    assets = MapAssets.of(luton_engine.bundle)
+    assert len(assets.lsoa_geojson["features"]) == 121
+    for feature in assets.ward_geojson["features"]:
+        geom = shapely.geometry.shape(feature["geometry"])
+        polygons = getattr(geom, "geoms", [geom])
+        assert all(not p.exterior.is_ccw for p in polygons)  # d3-geo wants clockwise exteriors

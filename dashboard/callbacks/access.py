@@ -62,7 +62,7 @@ def access_update(engine, view: dict, sites, role_labels):
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
     values = access_values(cmp if cmp is not None else alt, view["colour"], limit)
     styles = site_styles(sites, open_ids, role_labels)
-    patch = access_patch(Patch(), values, styles, added)
+    patch = access_patch(Patch(), values, styles, added, tiles=view.get("tiles", False))
     h = headline(out, view, engine)
     base_label = cmp.base.scenario_label if cmp is not None else None
     if cmp is not None:
@@ -112,6 +112,6 @@ def register(app, engine) -> None:
                   Output(ids.LOST_TABLE, "data"), Output(ids.LOST_TABLE, "columns"),
                   Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
                   Output(ids.DECILE_TEXT, "children"), Output(ids.CURVE_TEXT, "children"),
-                  Input("access-view", "data"), prevent_initial_call=True)
+                  Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
     def update(view):
         return access_update(engine, view, sites, role_labels)

@@ -18,12 +18,13 @@ def needs_update(engine, view: dict, names: dict):
     trace = needs_trace_values(values, names[view["level"]], meta)
     patch = needs_patch(Patch(), view["level"], trace)
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
-    rows = [{"rank": i + 1, "area": names[view["level"]].get(code, code), "value": fmt(float(v), meta["unit"])}
+    unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead
+    rows = [{"rank": i + 1, "area": names[view["level"]].get(code, code), "value": fmt(float(v), unit)}
             for i, (code, v) in enumerate(ranked.items())]
     missing = [names[view["level"]].get(c, c) for c in values.index[values.isna()]]
     rows += [{"rank": "—", "area": n, "value": "no published figure"} for n in missing]
     columns = [{"name": "Rank (1 = most need)", "id": "rank"}, {"name": "Area", "id": "area"},
-               {"name": meta["label"], "id": "value"}]
+               {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"}]
     return patch, info_card(meta), rows, columns
 
 
@@ -73,7 +74,7 @@ def register(app, engine) -> None:
 
     @app.callback(Output(ids.NEEDS_MAP, "figure"), Output(ids.INDICATOR_INFO, "children"),
                   Output(ids.NEEDS_TABLE, "data"), Output(ids.NEEDS_TABLE, "columns"),
-                  Input("needs-view", "data"), prevent_initial_call=True)
+                  Input(ids.NEEDS_VIEW, "data"), prevent_initial_call=True)
     def update(view):
         return needs_update(engine, view, names)
 

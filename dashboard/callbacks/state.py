@@ -12,12 +12,13 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.layouts.access import checklist_values, site_groups
+from dashboard.maps import access_map, needs_map
 from dashboard.state import MAX_ADDED, decode, encode
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
-NEEDS_KEYS = ("ind", "level", "w")
-ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "cmp", "colour", "w")
+NEEDS_KEYS = ("ind", "level", "w", "tiles")
+ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "cmp", "colour", "w", "tiles")
 
 
 def effective_open(engine, state: dict) -> list[str]:
@@ -102,6 +103,8 @@ def apply_event(engine, state: dict, event: str, value=None, extra: dict | None 
                 msgs["move_error"] = str(exc)
     elif event == "move_reset":
         state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
+    elif event == "tiles":
+        state["tiles"] = bool(value)
     elif event in ("mode", "unit", "pop", "cmp", "colour"):
         state[event] = value
     elif event == "threshold":
@@ -124,19 +127,19 @@ def _slice(state, keys):
     return None if state is None else {k: state[k] for k in keys}
 
 
-def register(app, engine) -> None:
+def register(app, engine, assets) -> None:
     groups = site_groups(engine)
     controls = [
         (ids.TABS, "active_tab", "page"), (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
         (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
         (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
-        (ids.COLOUR_BY, "value", "colour"),
+        (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"),
     ]
     weight_ids = engine.need_index_candidates()
 
     @app.callback(
-        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output("needs-view", "data"),
-        Output("access-view", "data"), Output(ids.NOTICE, "children"),
+        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.NEEDS_VIEW, "data"),
+        Output(ids.ACCESS_VIEW, "data"), Output(ids.TILES_VIEW, "data"), Output(ids.NOTICE, "children"),
         *[Output(cid, prop) for cid, prop, _ in controls],
         Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
         Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
@@ -174,6 +177,8 @@ def register(app, engine) -> None:
             open_ids = effective_open(engine, state)
             notices.append(f"The view could not be restored ({exc}); showing the default view.")
         notice = [html.Div(n) for n in notices] if notices else None
+        tiles_changed = (current or {}).get("tiles", False) != state["tiles"]
+        tiles_view = state["tiles"] if tiles_changed else no_update
         needs_view = _slice(state, NEEDS_KEYS)
         access_view = _slice(state, ACCESS_KEYS)
         if current is not None and trigger not in (None, ids.URL):
@@ -182,11 +187,18 @@ def register(app, engine) -> None:
         added_list = [html.Li(spec.replace("@", " at ")) for spec in state["add"]]
         control_out = [state[c[2]] if c[2] not in ("indicator",) else state["ind"] for c in controls]
         return (
-            encode(state), state, needs_view, access_view, notice, *control_out,
+            encode(state), state, needs_view, access_view, tiles_view, notice, *control_out,
             [float(state["w"].get(i, 0)) for i in weight_ids],
             checklist_values(engine, open_ids, groups),
             msgs["add_error"], msgs["move_error"], added_list,
         )
+
+    @app.callback(Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
+                  Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+                  Input(ids.TILES_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def switch_basemap(_tiles, state):
+        # The only update that sends geometry again: the two map types draw differently.
+        return needs_map(engine, assets, state), access_map(engine, assets, state)
 
     # The link to copy: the page's own address (origin + path + query), in the browser.
     app.clientside_callback(
@@ -197,7 +209,7 @@ def register(app, engine) -> None:
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
     names = {ids.TABS: "page", ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
              ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
-             ids.COLOUR_BY: "colour"}
+             ids.COLOUR_BY: "colour", ids.TILES: "tiles"}
     if isinstance(trigger, str) and trigger in names:
         key = names[trigger]
         return key, control_values[key], extra

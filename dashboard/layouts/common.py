@@ -22,12 +22,15 @@ def header(engine) -> dbc.Navbar:
                      style={"maxWidth": "60rem"}),
         ]),
         html.Div([
+            dbc.Switch(id=ids.TILES, label="Street basemap (needs internet)", value=False,
+                       className="text-white small me-3 mb-0",
+                       label_class_name="text-white"),
             html.Span(id=ids.LINK_TEXT, className="d-none"),
             dbc.Button([dcc.Clipboard(id=ids.COPY_LINK, target_id=ids.LINK_TEXT,
                                       style={"display": "inline-block", "marginRight": "0.4rem"}),
                         "Copy link to this view"], color="light", size="sm", className="d-flex align-items-center",
                        title="Copies a link that reopens exactly this view"),
-        ], className="ms-auto"),
+        ], className="ms-auto d-flex align-items-center"),
     ], fluid=True), color="#1f3b57", dark=True, className="mb-2")
 
 
