@@ -109,3 +109,22 @@ def test_unlocated_sites_listed_in_current(luton_engine):
     res = luton_engine.coverage(luton_engine.scenario("current_2020"), minutes=20)
     assert sorted(res.unlocated_sites) == ["chaul_end", "limbury", "stopsley_baptist"]
     assert len(res.open_sites) == 12
+
+
+def test_every_located_site_is_in_exactly_one_ward(luton_engine):
+    seen = [s["site_id"] for code in luton_engine.bundle.wards["code"] for s in luton_engine.sites_in_ward(code)]
+    assert sorted(seen) == sorted(luton_engine.bundle.located_sites.index)
+
+
+def test_ward_profile_lists_indicators_lsoas_and_sites(luton_engine):
+    from dashboard.views import ward_profile
+
+    code = luton_engine.bundle.wards.set_index("name").loc["Leagrave", "code"]
+    profile = ward_profile(luton_engine, code, None)
+    values = {r["Indicator"]: r["Value"] for r in profile["indicators"]}
+    assert values["Overweight or obese, Year 6"] == "47.5 % of children"
+    assert values["Overweight or obese, Reception"] == "no published figure"
+    lsoas = [r["LSOA"] for r in profile["lsoas"]]
+    assigned = luton_engine.assignment.query("ward_code == @code")["lsoa_code"].tolist()
+    assert lsoas == assigned and len(lsoas) > 0
+    assert "leagrave" in [s["site_id"] for s in profile["sites"]]

@@ -96,7 +96,8 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
                                                      value=state["colour"], id=ids.COLOUR_BY), ids.COLOUR_BY),
     ]), className="shadow-sm")
     return html.Div(dbc.Row([
-        dbc.Col([scenario_card, travel_card], lg=3, md=12),
+        # On a narrow screen the figures come first and the controls after them.
+        dbc.Col([scenario_card, travel_card], lg=3, md=12, className="order-2 order-lg-1"),
         dbc.Col([
             html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
             legend(legend_items),
@@ -120,5 +121,5 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
             html.H2("Areas that lose access", className="h6 mt-4"),
             dash_table.DataTable(id=ids.LOST_TABLE, sort_action="native", page_size=15, export_format="csv",
                                  style_table={"overflowX": "auto"}, **TABLE_STYLE),
-        ], lg=9, md=12),
+        ], lg=9, md=12, className="order-1 order-lg-2 mb-3"),
     ]))
