@@ -23,7 +23,7 @@ from dashboard.figures import legend_items
 from dashboard.maps import MapAssets, access_map, needs_map
 from dashboard.layouts import about, access, needs, sites
 from dashboard.layouts.common import header
-from dashboard.state import default_state, scenario_of
+from geo.viewstate import default_state, scenario_of
 from dashboard.views import indicator_options
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"

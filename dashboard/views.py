@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dashboard.state import NEED_INDEX, scenario_of, threshold_kwargs
+from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
 from geo.results import Comparison, cumulative_share
 
 CURVE_GRID = np.arange(0, 61, 1.0)

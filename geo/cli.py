@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--base", required=True, help="named base scenario")
     p_cmp.add_argument("--alt", required=True, help="named alternative scenario (modified by --open/--close/--add)")
     _add_travel_options(p_cmp)
+    p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
+    p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
+    p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
+    p_brief.add_argument("--indicator", default=None, help="map this indicator instead of minutes (need_index or an id)")
+    p_brief.add_argument("--level", default="ward", choices=["ward", "lsoa"], help="level of --indicator")
+    p_brief.add_argument("--out", required=True, help="output file: .pdf, .png or .html")
+    p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
+    _add_travel_options(p_brief)
     return parser
 
 
@@ -192,7 +200,51 @@ def cmd_compare(args, out) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
+def briefing_state(engine, args) -> dict:
+    """The dashboard view state that the briefing's options describe."""
+    from geo.viewstate import decode, default_state, encode
+
+    state = default_state(engine)
+    state.update(page="needs" if args.indicator else "access", base=args.scenario, cmp=args.compare or "none",
+                 open=_ids(args.open), close=_ids(args.close), mode=args.mode,
+                 pop=args.population or engine.default_population)
+    if args.indicator:
+        state.update(ind=args.indicator, level=args.level)
+    if args.km is not None:
+        state.update(unit="km", threshold=args.km)
+    elif args.minutes is not None:
+        state.update(unit="minutes", threshold=args.minutes)
+    engine.scenario(args.scenario, state["open"], state["close"], args.add or [], _moves(args.move))
+    from geo.scenario import parse_added_site
+
+    state["add"] = [parse_added_site(a).to_spec() for a in args.add or []]
+    state["move"] = {k: parse_added_site(v).to_spec() for k, v in _moves(args.move).items()}
+    checked, notices = decode(engine, encode(state))
+    if notices:
+        raise UsageError(notices[0])
+    return checked
+
+
+def cmd_briefing(args, out) -> int:
+    from geo.briefing import briefing_content, render_briefing
+
+    if args.detour not in (None, "luton") or args.origins != "lsoa" or args.car_kmh is not None:
+        raise UsageError("briefing: --detour, --origins and --car-kmh are not part of a dashboard view; "
+                         "the briefing uses the dashboard's travel model")
+    engine = _engine(args)
+    if args.compare is not None and args.compare not in engine.bundle.scenarios:
+        raise UsageError(f"unknown scenario {args.compare!r} for --compare")
+    state = briefing_state(engine, args)
+    render_briefing(engine, state, args.out, base_url=args.base_url)
+    content = briefing_content(engine, state, args.base_url)
+    print(f"Wrote {args.out}", file=out)
+    for label, count, pct in content.headlines:
+        print(f"  {label}: {count} ({pct})", file=out)
+    print(f"Link: {content.link}", file=out)
+    return 0
+
+
+COMMANDS = {"briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
 
 
 def main(argv: list[str] | None = None, out=None, err=None) -> int:

@@ -5,7 +5,7 @@ import pytest
 from dashboard.callbacks.access import access_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.state import apply_event, effective_open
-from dashboard.state import decode, default_state, encode, scenario_of, threshold_kwargs
+from geo.viewstate import decode, default_state, encode, scenario_of, threshold_kwargs
 
 
 def test_default_state_is_proposed_vs_current(luton_engine):

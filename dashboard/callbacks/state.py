@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from dashboard import ids
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
-from dashboard.state import MAX_ADDED, decode, encode
+from geo.viewstate import MAX_ADDED, decode, encode
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 

@@ -1,9 +1,10 @@
-"""The view state: what the user is looking at, kept in the browser (dcc.Store and the
+"""The dashboard view state: what the user is looking at, kept in the browser (dcc.Store and the
 URL query string), never on the server.
 
 ``decode`` turns any query string, however malformed or stale, into a valid state plus
 a list of notices saying what was ignored; ``encode`` is its inverse. Pure functions of
-the engine, so they are unit-tested without a browser.
+the engine, so they are unit-tested without a browser. It lives in the engine, not in
+dashboard/, because the CLI prints the same links (briefings) without Dash.
 """
 
 from __future__ import annotations

@@ -1,0 +1,410 @@
+"""One-page briefing for councillors: A4 landscape PDF, PNG or self-contained HTML.
+
+``briefing_content`` gathers every number and sentence from the engine (pure data, so
+tests compare it with the engine directly); ``render_briefing`` lays it out with
+matplotlib (vector PDF with real, extractable text; PNG; HTML with the page inlined as
+SVG, working with no server). The page holds: title and date; the scenario in plain
+words with its assumptions; a map (the area's own boundaries, site symbols, labels and
+a legend; no web tiles); headline figures as counts and percentages; coverage by IMD
+decile; the five wards with the largest loss; sources and method notes; and the link that
+reopens this exact view in the dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geo.errors import ScenarioError
+from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs
+
+FORMATS = ("pdf", "png", "html")
+PAGE_INCHES = (11.69, 8.27)  # A4 landscape
+PNG_DPI = 150  # 1754 x 1240 pixels
+ROLE_MARKERS = {"current_centre": ("o", "#0072B2"), "proposed_hub": ("*", "#D55E00"),
+                "proposed_outreach": ("D", "#009E73"), "venue": ("s", "#CC79A7")}
+CLOSED_MARKER = ("x", "#555555")
+ADDED_MARKER = ("^", "#E69F00")
+
+
+@dataclass
+class BriefingContent:
+    title: str
+    subtitle: str
+    date: str
+    scenario_lines: list[str]
+    assumptions: list[str]
+    headlines: list[tuple[str, str, str]]  # (label, count, percentage text)
+    deciles: list[dict]
+    top_wards: list[dict]
+    base_label: str | None
+    alt_label: str
+    map_title: str
+    link: str
+    sources: list[str]
+    method: list[str]
+    numbers: dict = field(default_factory=dict)  # raw figures, for tests and callers
+
+
+def _n(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _pct(v: float) -> str:
+    return "n/a" if v is None or not math.isfinite(v) else f"{100 * v:.1f}%"
+
+
+def _short(name: str) -> str:
+    return name.split(" (")[0]
+
+
+def limit_text(engine, state: dict) -> str:
+    mode = engine.modes[state["mode"]].label.lower()
+    if state["unit"] == "minutes":
+        return f"{state['threshold']:g}-minute {'walk' if state['mode'] == 'walk' else 'journey by ' + mode}"
+    return f"{state['threshold']:g} km"
+
+
+def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050/",
+                     today: _dt.date | None = None) -> BriefingContent:
+    """Every figure and sentence of the briefing for a view state (see geo.viewstate)."""
+    today = today or _dt.date.today()
+    alt_scn = scenario_of(engine, state, "alt")
+    cmp_scn = scenario_of(engine, state, "cmp")
+    kwargs = threshold_kwargs(state)
+    pop_label = engine.bundle.population_fields[state["pop"]].split(" (")[0]
+    limit = limit_text(engine, state)
+    sites = engine.bundle.sites
+    if cmp_scn is not None:
+        cmp = engine.compare(cmp_scn, alt_scn, **kwargs)
+        alt, base = cmp.alt, cmp.base
+    else:
+        cmp, alt, base = None, engine.coverage(alt_scn, **kwargs), None
+
+    headlines = []
+    numbers = {"alt_covered": alt.covered, "total": alt.total, "alt_share": alt.share_covered}
+    if base is not None:
+        headlines.append((f"{base.scenario_label}: within reach", _n(base.covered),
+                          f"{_pct(base.share_covered)} of {_n(base.total)}"))
+    headlines.append((f"{alt.scenario_label}: within reach", _n(alt.covered),
+                      f"{_pct(alt.share_covered)} of {_n(alt.total)}"))
+    if cmp is not None:
+        change = alt.covered - base.covered
+        headlines.append(("Change", f"{change:+,.0f}", f"{100 * change / alt.total:+.1f} percentage points"
+                          if alt.total else ""))
+        headlines.append(("Losing access", _n(cmp.population_losing_access),
+                          f"{_pct(cmp.population_losing_access / alt.total if alt.total else math.nan)} of all children"
+                          if state["pop"] != "total" else
+                          f"{_pct(cmp.population_losing_access / alt.total if alt.total else math.nan)} of all"))
+        headlines.append(("Of those, in the 20% most deprived areas", _n(cmp.losing_in_most_deprived),
+                          f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"))
+        numbers.update(base_covered=base.covered, base_share=base.share_covered, change=change,
+                       losing=cmp.population_losing_access, losing_deprived=cmp.losing_in_most_deprived,
+                       losing_deprived_share=cmp.share_losing_in_most_deprived)
+        deciles = cmp.to_dict()["by_imd_decile"]
+        wards = cmp.by_ward.sort_values(["losing_access", "ward_name"], ascending=[False, True])
+        top_wards = [{"ward": r.ward_name, "losing": _n(r.losing_access), "before": _pct(r.base_share),
+                      "after": _pct(r.alt_share)} for r in wards.itertuples() if r.losing_access > 0][:5]
+    else:
+        deciles = [{"decile": r["decile"], "alt_share": r["share_covered"], "base_share": None}
+                   for r in alt.summary()["by_imd_decile"]]
+        top_wards = []
+
+    open_ids = engine.open_site_ids(alt_scn)
+    located_open = [s for s in alt.open_sites if not s.startswith("added:")]
+    lines = [f"Open ({len(located_open) + len(alt_scn.added)} counted): "
+             + ", ".join(_short(engine.site_label(s)) for s in alt.open_sites) + "."]
+    if alt_scn.base:
+        preset = set(engine.bundle.scenarios[alt_scn.base]["sites"])
+        closed = [s for s in sites.index if s in preset and s not in open_ids]
+        opened = [s for s in open_ids if s not in preset]
+        lines.insert(0, f"Starts from '{engine.bundle.scenarios[alt_scn.base]['label']}'"
+                     + (f"; opened: {', '.join(_short(engine.site_label(s)) for s in opened)}" if opened else "")
+                     + (f"; closed: {', '.join(_short(engine.site_label(s)) for s in closed)}" if closed else "") + ".")
+    if cmp_scn is not None:
+        lines.append(f"Compared with '{base.scenario_label}': "
+                     + ", ".join(_short(engine.site_label(s)) for s in base.open_sites) + ".")
+    if state.get("page") == "needs":
+        map_title = "Map: " + _indicator_label(engine, state["ind"]) + f" by {state['level'].upper() if state['level'] == 'lsoa' else 'ward'}"
+    else:
+        map_title = f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
+    bundle = engine.bundle
+    d = engine.detour
+    method = [
+        f"Origins: {len(engine.origins.xy)} LSOA population-weighted centroids weighted by {pop_label.lower()} "
+        f"({bundle.population_fields[state['pop']]}).",
+        f"Route length = straight line x detour fitted to {len(bundle.calibration)} real route pairs "
+        f"(x{min(d.band_circuity):.2f} to x{max(d.band_circuity):.2f} by distance); "
+        f"{engine.modes[state['mode']].label.lower()} at {engine.modes[state['mode']].speed_kmh:g} km/h "
+        f"({engine.modes[state['mode']].source}). No public transport is modelled.",
+        "Most deprived 20% = LSOAs in IMD 2019 deciles 1-2 (England).",
+    ]
+    sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
+        bundle.manifest["area"].get("attribution", []))
+    title = (f"{alt.scenario_label} compared with {base.scenario_label}: who can reach a site within a {limit}"
+             if base is not None else f"{alt.scenario_label}: who can reach a site within a {limit}")
+    return BriefingContent(
+        title=title, date=today.strftime("%-d %B %Y"),
+        subtitle=f"{bundle.area_name} · {bundle.population_fields[state['pop']].lower()} within a {limit} of an open site",
+        scenario_lines=lines, assumptions=list(alt.assumptions), headlines=headlines, deciles=deciles,
+        top_wards=top_wards, base_label=base.scenario_label if base is not None else None,
+        alt_label=alt.scenario_label, map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state),
+        sources=sources, method=method, numbers=numbers)
+
+
+def _indicator_label(engine, ind: str) -> str:
+    if ind == NEED_INDEX:
+        return "need index (100 = most need in the area)"
+    spec = engine.bundle.indicators[ind]
+    return f"{spec.label} ({spec.unit}, {spec.period})"
+
+
+# -- drawing -----------------------------------------------------------------------------
+def _draw_polygons(ax, geoms, colours, edge="white", width=0.3):
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon
+
+    patches, facecolours = [], []
+    for geom, colour in zip(geoms, colours):
+        for poly in getattr(geom, "geoms", [geom]):
+            patches.append(Polygon(np.asarray(poly.exterior.coords), closed=True))
+            facecolours.append(colour)
+    ax.add_collection(PatchCollection(patches, facecolor=facecolours, edgecolor=edge, linewidth=width))
+
+
+def _map_classes(engine, state, alt_origins):
+    """Colour classes for the map: minutes to the nearest open site, or the chosen indicator."""
+    from matplotlib import colormaps
+
+    if state.get("page") == "needs":
+        from geo.viewstate import NEED_INDEX as _NI
+
+        values = (engine.need_index(state["w"], level=state["level"]) if state["ind"] == _NI
+                  else engine.indicator_values(state["ind"], state["level"]))
+        direction = "higher" if state["ind"] == _NI else engine.bundle.indicators[state["ind"]].direction
+        present = values.dropna()
+        if len(present.unique()) > 5:
+            edges = np.unique(np.quantile(present, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+        else:
+            edges = np.unique(np.concatenate([present.unique(), [present.max() + 1e-9]]))
+        cmap = colormaps["Blues"]
+        n = max(len(edges) - 1, 1)
+        labels, colours = [], {}
+        for i in range(n):
+            shade = (i + 1) / (n + 1) if direction != "lower" else (n - i) / (n + 1)
+            labels.append((f"{edges[i]:.3g} to {edges[i + 1]:.3g}", cmap(0.15 + 0.8 * shade)))
+        codes = list(values.index)
+        fills = []
+        for code in codes:
+            v = values[code]
+            if np.isnan(v):
+                fills.append("#d9d9d9")
+            else:
+                k = min(int(np.searchsorted(edges, v, side="right")) - 1, n - 1)
+                fills.append(labels[max(k, 0)][1])
+        if values.isna().any():
+            labels.append(("no published figure", "#d9d9d9"))
+        return state["level"], codes, fills, labels
+    t = float(state["threshold"]) if state["unit"] == "minutes" else 20.0
+    edges = [0, t / 2, t, 1.5 * t, 2 * t, np.inf]
+    cmap = colormaps["cividis_r"]
+    labels = []
+    for i in range(5):
+        hi = edges[i + 1]
+        text = f"{edges[i]:g}-{hi:g} min" if math.isfinite(hi) else f"over {edges[i]:g} min"
+        labels.append((text, cmap(0.1 + 0.85 * i / 4)))
+    minutes = alt_origins["minutes"].to_numpy(float)
+    fills = [labels[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)][1] if math.isfinite(m) else "#d9d9d9"
+             for m in minutes]
+    return "lsoa", list(alt_origins["lsoa_code"]), fills, labels
+
+
+def render_briefing(engine, state: dict, out: str | Path | None = None, fmt: str | None = None,
+                    base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None) -> bytes:
+    """Render the briefing as pdf, png or html bytes (and write them to ``out`` if given)."""
+    if fmt is None:
+        if out is None:
+            raise ScenarioError("give a format or an output file name")
+        fmt = Path(out).suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ScenarioError(f"briefing format {fmt!r}: use .pdf, .png or .html")
+    content = briefing_content(engine, state, base_url, today)
+    fig = _page(engine, state, content)
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    try:
+        if fmt == "pdf":
+            fig.savefig(buffer, format="pdf", metadata={"Title": content.title, "Subject": content.link})
+        elif fmt == "png":
+            fig.savefig(buffer, format="png", dpi=PNG_DPI)
+        else:
+            svg = io.StringIO()
+            fig.savefig(svg, format="svg")
+            buffer.write(_html(content, svg.getvalue()).encode("utf-8"))
+    finally:
+        plt.close(fig)
+    data = buffer.getvalue()
+    if out is not None:
+        Path(out).write_bytes(data)
+    return data
+
+
+def _html(content: BriefingContent, svg: str) -> str:
+    from html import escape
+
+    svg = svg[svg.index("<svg"):]
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(content.title)}</title>"
+            "<style>body{margin:0;font-family:system-ui,sans-serif;background:#fff}"
+            ".page{max-width:1170px;margin:auto}.page svg{width:100%;height:auto}"
+            "p{margin:0.5rem 1rem}</style></head><body><div class='page'>"
+            f"{svg}<p>Reopen this view in the dashboard: <a href='{escape(content.link)}'>{escape(content.link)}</a></p>"
+            "</div></body></html>\n")
+
+
+def _page(engine, state: dict, c: BriefingContent):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, Rectangle
+
+    matplotlib.rcParams.update({"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans",
+                                "font.size": 7.5})
+    fig = plt.figure(figsize=PAGE_INCHES)
+    ink, muted = "#1f2933", "#52606d"
+    fig.text(0.02, 0.962, "\n".join(textwrap.wrap(c.title, 95)), fontsize=14, weight="bold", color="#1f3b57",
+             va="top")
+    fig.text(0.98, 0.905, c.date, fontsize=9, ha="right", va="top", color=muted)
+    fig.text(0.02, 0.905, c.subtitle, fontsize=9, color=muted, va="top")
+
+    # Map ---------------------------------------------------------------------------
+    ax = fig.add_axes([0.015, 0.16, 0.49, 0.70])
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    bundle = engine.bundle
+    alt = engine.coverage(scenario_of(engine, state, "alt"), **threshold_kwargs(state))
+    level, codes, fills, legend_classes = _map_classes(engine, state, alt.origins)
+    layer = (bundle.lsoas if level == "lsoa" else bundle.wards).set_index("code").to_crs(bundle.projected_crs)
+    _draw_polygons(ax, [layer.geometry[c_] for c_ in codes], fills, width=0.2 if level == "lsoa" else 0.6)
+    wards = bundle.wards.to_crs(bundle.projected_crs)
+    _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.7)
+    minx, miny, maxx, maxy = wards.total_bounds
+    ax.set_xlim(minx - 300, maxx + 300)
+    ax.set_ylim(miny - 300, maxy + 300)
+    open_ids = set(engine.open_site_ids(alt.scenario)) - set(alt.scenario.moved_map)
+    role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
+    for site, row in bundle.located_sites.iterrows():
+        marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9")) if site in open_ids else CLOSED_MARKER
+        size = 70 if marker == "*" else 26
+        ax.scatter(row["x"], row["y"], marker=marker, s=size, c=colour, edgecolors="white" if marker != "x" else None,
+                   linewidths=0.6, zorder=5)
+        if site in open_ids:
+            ax.annotate(_short(row["name"]), (row["x"], row["y"]), xytext=(4, 3), textcoords="offset points",
+                        fontsize=6, color=ink, zorder=6,
+                        bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75))
+    for added in list(alt.scenario.added) + [m for _, m in alt.scenario.moved]:
+        x, y = engine.locate_added(added)
+        ax.scatter(x, y, marker=ADDED_MARKER[0], s=45, c=ADDED_MARKER[1], edgecolors="black", linewidths=0.5, zorder=6)
+        ax.annotate(added.label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6, zorder=6,
+                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75))
+    ax.set_title(c.map_title, fontsize=8.5, loc="left", color=ink)
+    handles = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in legend_classes]
+    handles += [Line2D([], [], marker=ROLE_MARKERS[r][0], color="none", markerfacecolor=ROLE_MARKERS[r][1],
+                       markeredgecolor="white", markersize=8 if r == "proposed_hub" else 6, label=role_labels.get(r, r))
+                for r in ROLE_MARKERS if r in set(bundle.sites["role"])]
+    handles += [Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
+                Line2D([], [], marker="^", color="none", markerfacecolor=ADDED_MARKER[1], markeredgecolor="black",
+                       markersize=6, label="Added or moved")]
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.015, 0.075), ncol=3, fontsize=6.5, frameon=False,
+               handlelength=1.2, columnspacing=1.0)
+
+    # Headline figures ---------------------------------------------------------------------
+    x0, width, gap = 0.52, 0.46, 0.006
+    n = len(c.headlines)
+    box_w = (width - gap * (n - 1)) / n
+    for i, (label, count, pct) in enumerate(c.headlines):
+        bx = x0 + i * (box_w + gap)
+        highlight = label.startswith("Losing")
+        fig.add_artist(Rectangle((bx, 0.775), box_w, 0.105, transform=fig.transFigure,
+                                 facecolor="#fff3cd" if highlight else "#f1f4f8", edgecolor="#c9d2dc", linewidth=0.6))
+        chars = int(box_w * PAGE_INCHES[0] * 72 / (6.3 * 0.58))  # characters that fit the box at 6.3 pt
+        fig.text(bx + 0.005, 0.872, "\n".join(textwrap.wrap(label, chars)), fontsize=6.3, va="top", color=muted)
+        fig.text(bx + 0.005, 0.805, count, fontsize=14, weight="bold", color="#1f3b57", va="bottom")
+        fig.text(bx + 0.005, 0.781, "\n".join(textwrap.wrap(pct, chars)), fontsize=6.3, va="bottom", color=ink)
+
+    # Scenario in plain words --------------------------------------------------------------
+    y = 0.755
+    fig.text(x0, y, "The scenario", fontsize=8.5, weight="bold", va="top", color=ink)
+    y -= 0.022
+    for line in c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))]:
+        wrapped = textwrap.wrap(line, 120)
+        fig.text(x0, y, "\n".join(wrapped), fontsize=6.6, va="top", color=ink, linespacing=1.3)
+        y -= 0.0165 * len(wrapped) + 0.004
+
+    # Decile chart -------------------------------------------------------------------------
+    cax = fig.add_axes([x0 + 0.035, 0.40, 0.20, 0.15])
+    deciles = [r["decile"] for r in c.deciles]
+    xs = np.arange(len(deciles))
+    if c.base_label is not None:
+        cax.bar(xs - 0.2, [100 * (r["base_share"] or 0) for r in c.deciles], 0.4, color="#9aa5b1", label=c.base_label)
+        cax.bar(xs + 0.2, [100 * (r["alt_share"] or 0) for r in c.deciles], 0.4, color="#0072B2", label=c.alt_label)
+    else:
+        cax.bar(xs, [100 * (r["alt_share"] or 0) for r in c.deciles], 0.6, color="#0072B2", label=c.alt_label)
+    cax.set_xticks(xs, [str(d_) for d_ in deciles], fontsize=6.5)
+    cax.set_ylim(0, 100)
+    cax.set_ylabel("% within reach", fontsize=6.5)
+    cax.set_xlabel("IMD 2019 decile (1 = most deprived 10% in England)", fontsize=6.5)
+    cax.tick_params(labelsize=6.5)
+    cax.spines[["top", "right"]].set_visible(False)
+    cax.legend(fontsize=6, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2)
+    fig.text(x0, 0.598, "Coverage by deprivation", fontsize=8.5, weight="bold", va="top", color=ink)
+
+    # Top five wards -----------------------------------------------------------------------
+    wx = x0 + 0.27
+    fig.text(wx, 0.598, "Wards with the largest loss", fontsize=8.5, weight="bold", va="top", color=ink)
+    if c.top_wards:
+        header = ["Ward", "Losing", "Before", "After"]
+        rows = [[w["ward"], w["losing"], w["before"], w["after"]] for w in c.top_wards]
+        tax = fig.add_axes([wx, 0.40, 0.19, 0.17])
+        tax.set_axis_off()
+        table = tax.table(cellText=rows, colLabels=header, loc="upper left", cellLoc="left", colLoc="left",
+                          colWidths=[0.40, 0.2, 0.2, 0.2])
+        table.auto_set_font_size(False)
+        table.set_fontsize(6.8)
+        table.scale(1, 1.35)
+        for (r, _), cell in table.get_celld().items():
+            cell.set_edgecolor("#d5dbe1")
+            if r == 0:
+                cell.set_text_props(weight="bold")
+    else:
+        fig.text(wx, 0.57, "No ward loses access in this comparison." if c.base_label else
+                 "Choose a comparison to see losses.", fontsize=7, va="top", color=muted)
+
+    # Method, sources and link --------------------------------------------------------------
+    y = 0.335
+    fig.text(x0, y, "Method", fontsize=8.5, weight="bold", va="top", color=ink)
+    y -= 0.02
+    for line in c.method:
+        wrapped = textwrap.wrap(line, 125)
+        fig.text(x0, y, "\n".join(wrapped), fontsize=6.2, va="top", color=ink, linespacing=1.25)
+        y -= 0.0145 * len(wrapped) + 0.003
+    y -= 0.006
+    fig.text(x0, y, "Sources", fontsize=8.5, weight="bold", va="top", color=ink)
+    y -= 0.02
+    for line in c.sources:
+        wrapped = textwrap.wrap(line, 135)
+        fig.text(x0, y, "\n".join(wrapped), fontsize=5.6, va="top", color=muted, linespacing=1.2)
+        y -= 0.0125 * len(wrapped) + 0.002
+    fig.text(0.02, 0.034, "Reopen this exact view in the dashboard:", fontsize=7, color=ink, va="bottom", weight="bold")
+    link_lines = textwrap.wrap(c.link, 210, break_on_hyphens=False)
+    fig.text(0.02, 0.012, "\n".join(link_lines), fontsize=5.8, color="#0b5394", va="bottom", url=c.link,
+             family="DejaVu Sans Mono")
+    return fig
