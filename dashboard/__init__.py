@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.callbacks import access as access_callbacks
+from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.figures import legend_items
@@ -57,6 +58,18 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     ])
 
 
+def background_manager():
+    """Where background work (briefings) runs: a disk cache shared by this machine's
+    workers. NEEDSMAP_CACHE_DIR sets its folder."""
+    import os
+    import tempfile
+
+    import diskcache
+
+    folder = os.environ.get("NEEDSMAP_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "needs-map-cache")
+    return dash.DiskcacheManager(diskcache.Cache(folder))
+
+
 def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwargs) -> dash.Dash:
     """The Dash app for one bundle. ``engine`` may be passed in (tests reuse one)."""
     from geo import Engine, load_bundle
@@ -67,10 +80,12 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
             engine = Engine(load_bundle(bundle_path))
     # Bootstrap 5.3.9 CSS is vendored in assets/ (MIT): the app must work with no internet.
     app = dash.Dash(__name__, title=f"Needs Map · {engine.bundle.area_name}",
+                    background_callback_manager=background_manager(),
                     assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
     assets = MapAssets.of(engine.bundle)
     app.layout = build_layout(engine, assets)
     state_callbacks.register(app, engine, assets)
+    briefing_callbacks.register(app, engine)
     needs_callbacks.register(app, engine)
     access_callbacks.register(app, engine)
     app.engine = engine

@@ -54,3 +54,9 @@ CURVE_TEXT = "access-curve-text"
 
 # Sites page
 SITES_TABLE = "sites-table"
+
+# Briefing download (header)
+BRIEF_BUTTON = "briefing-button"
+BRIEF_FORMAT = "briefing-format"
+BRIEF_STATUS = "briefing-status"
+BRIEF_DOWNLOAD = "briefing-download"

@@ -25,8 +25,8 @@ from geo.errors import ScenarioError
 from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs
 
 FORMATS = ("pdf", "png", "html")
-PAGE_INCHES = (11.69, 8.27)  # A4 landscape
-PNG_DPI = 150  # 1754 x 1240 pixels
+PAGE_INCHES = (297 / 25.4, 210 / 25.4)  # A4 landscape
+PNG_DPI = 150  # 1753 x 1240 pixels
 ROLE_MARKERS = {"current_centre": ("o", "#0072B2"), "proposed_hub": ("*", "#D55E00"),
                 "proposed_outreach": ("D", "#009E73"), "venue": ("s", "#CC79A7")}
 CLOSED_MARKER = ("x", "#555555")

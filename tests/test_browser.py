@@ -149,3 +149,34 @@ def test_malformed_link_shows_a_notice_not_an_error_page(dash_duo, luton_app):
     dash_duo.driver.get(dash_duo.server_url + "/?page=access&open=nosuch&minutes=abc&base=%3Cscript%3E")
     dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "not valid here", timeout=15)
     dash_duo.wait_for_element("#headline-alt", timeout=10)
+
+
+def test_briefing_link_reopens_the_view_with_the_same_headline(dash_duo, luton_app, luton_engine):
+    from geo.briefing import briefing_content
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    state = default_state(e)
+    state.update(page="access", base="proposed_2020", cmp="current_2020", move={"hub_leagrave_tbc": "Hub@LU4 0PE"})
+    dash_duo.start_server(luton_app)
+    content = briefing_content(e, state, base_url=dash_duo.server_url + "/")
+    dash_duo.driver.get(content.link)
+    expected = e.coverage(e.scenario("proposed_2020", move={"hub_leagrave_tbc": "Hub@LU4 0PE"}), minutes=20).covered
+    assert content.numbers["alt_covered"] == expected
+    _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
+    assert any("LU4 0PE" in a for a in dash_duo.find_element(f"#{ids.ASSUMPTIONS}").text.splitlines())
+
+
+def test_download_briefing_button_delivers_a_pdf(dash_duo, luton_app):
+    from pypdf import PdfReader
+
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
+    deadline = time.time() + 30
+    files = []
+    while time.time() < deadline and not files:
+        files = [p for p in __import__("pathlib").Path(dash_duo.download_path).glob("*.pdf")]
+        time.sleep(0.5)
+    assert files, "no briefing was downloaded within 30 s"
+    assert len(PdfReader(files[0]).pages) == 1

@@ -1,0 +1,39 @@
+"""Briefing download: rendered off the request thread (a Dash background callback, with
+DiskcacheManager by default) while the button shows progress."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from dashboard import ids
+from geo.briefing import FORMATS, render_briefing
+from geo.errors import NeedsMapError
+
+
+def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
+    """The dcc.Download payload for the briefing of ``state`` (the link's address is the
+    page's own, so the briefing reopens this dashboard)."""
+    fmt = fmt if fmt in FORMATS else "pdf"
+    base_url = (link or "http://127.0.0.1:8050/").split("?")[0]
+    data = render_briefing(engine, state, fmt=fmt, base_url=base_url)
+    name = f"needs-map-briefing-{engine.bundle.area_name.lower().replace(' ', '-')}-{_dt.date.today():%Y-%m-%d}.{fmt}"
+    return dcc.send_bytes(data, name)
+
+
+def register(app, engine) -> None:
+    @app.callback(Output(ids.BRIEF_DOWNLOAD, "data"), Output(ids.NOTICE, "children", allow_duplicate=True),
+                  Input(ids.BRIEF_BUTTON, "n_clicks"), State(ids.STATE, "data"), State(ids.BRIEF_FORMAT, "value"),
+                  State(ids.LINK_TEXT, "children"), background=True, prevent_initial_call=True,
+                  running=[(Output(ids.BRIEF_BUTTON, "disabled"), True, False),
+                           (Output(ids.BRIEF_STATUS, "children"),
+                            [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Preparing the briefing…"], "")])
+    def download(_clicks, state, fmt, link):
+        from dash import no_update
+
+        try:
+            return briefing_download(engine, state, fmt, link), no_update
+        except NeedsMapError as exc:
+            return no_update, html.Div(f"The briefing could not be made: {exc}")
