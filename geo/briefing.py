@@ -303,7 +303,7 @@ def _page(engine, state: dict, c: BriefingContent):
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     for site, row in bundle.located_sites.iterrows():
         marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9")) if site in open_ids else CLOSED_MARKER
-        size = 70 if marker == "*" else 26
+        size = 120 if marker == "*" else 30
         ax.scatter(row["x"], row["y"], marker=marker, s=size, c=colour, edgecolors="white" if marker != "x" else None,
                    linewidths=0.6, zorder=5)
         if site in open_ids:
@@ -315,7 +315,7 @@ def _page(engine, state: dict, c: BriefingContent):
         ax.scatter(x, y, marker=ADDED_MARKER[0], s=45, c=ADDED_MARKER[1], edgecolors="black", linewidths=0.5, zorder=6)
         ax.annotate(added.label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6, zorder=6,
                     bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75))
-    ax.set_title(c.map_title, fontsize=8.5, loc="left", color=ink)
+    ax.set_title("\n".join(textwrap.wrap(c.map_title, 85)), fontsize=8.5, loc="left", color=ink)
     handles = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in legend_classes]
     handles += [Line2D([], [], marker=ROLE_MARKERS[r][0], color="none", markerfacecolor=ROLE_MARKERS[r][1],
                        markeredgecolor="white", markersize=8 if r == "proposed_hub" else 6, label=role_labels.get(r, r))
@@ -329,7 +329,7 @@ def _page(engine, state: dict, c: BriefingContent):
     # Headline figures ---------------------------------------------------------------------
     x0, width, gap = 0.52, 0.46, 0.006
     n = len(c.headlines)
-    box_w = (width - gap * (n - 1)) / n
+    box_w = min((width - gap * (n - 1)) / n, 0.11)
     for i, (label, count, pct) in enumerate(c.headlines):
         bx = x0 + i * (box_w + gap)
         highlight = label.startswith("Losing")
@@ -345,7 +345,7 @@ def _page(engine, state: dict, c: BriefingContent):
     fig.text(x0, y, "The scenario", fontsize=8.5, weight="bold", va="top", color=ink)
     y -= 0.022
     for line in c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))]:
-        wrapped = textwrap.wrap(line, 120)
+        wrapped = textwrap.wrap(line, 105)
         fig.text(x0, y, "\n".join(wrapped), fontsize=6.6, va="top", color=ink, linespacing=1.3)
         y -= 0.0165 * len(wrapped) + 0.004
 
@@ -393,14 +393,14 @@ def _page(engine, state: dict, c: BriefingContent):
     fig.text(x0, y, "Method", fontsize=8.5, weight="bold", va="top", color=ink)
     y -= 0.02
     for line in c.method:
-        wrapped = textwrap.wrap(line, 125)
+        wrapped = textwrap.wrap(line, 112)
         fig.text(x0, y, "\n".join(wrapped), fontsize=6.2, va="top", color=ink, linespacing=1.25)
         y -= 0.0145 * len(wrapped) + 0.003
     y -= 0.006
     fig.text(x0, y, "Sources", fontsize=8.5, weight="bold", va="top", color=ink)
     y -= 0.02
     for line in c.sources:
-        wrapped = textwrap.wrap(line, 135)
+        wrapped = textwrap.wrap(line, 122)
         fig.text(x0, y, "\n".join(wrapped), fontsize=5.6, va="top", color=muted, linespacing=1.2)
         y -= 0.0125 * len(wrapped) + 0.002
     fig.text(0.02, 0.034, "Reopen this exact view in the dashboard:", fontsize=7, color=ink, va="bottom", weight="bold")
