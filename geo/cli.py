@@ -67,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--base", required=True, help="named base scenario")
     p_cmp.add_argument("--alt", required=True, help="named alternative scenario (modified by --open/--close/--add)")
     _add_travel_options(p_cmp)
+    p_opt = sub.add_parser("optimise", help="best sites to add (maximal covering or p-median)")
+    p_opt.add_argument("--objective", default="coverage", choices=["coverage", "median"])
+    p_opt.add_argument("--p", type=int, default=1, help="number of sites to choose (1-10)")
+    p_opt.add_argument("--fixed", action="append", metavar="IDS", help="register sites kept open (comma-separated)")
+    p_opt.add_argument("--candidates", default="sites",
+                       help="sites | lsoas | postcodes:WARD,WARD | FILE.csv (name, postcode or lat/lon)")
+    p_opt.add_argument("--weight", default="population", choices=["population", "need"],
+                       help="weight origins by population (default) or population x need index")
+    p_opt.add_argument("--baseline", default=None, help="a register site to compare the answer with")
+    p_opt.add_argument("--time-limit", type=float, default=30.0, help="solver time limit in seconds")
+    _add_travel_options(p_opt)
     p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
     p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
     p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
@@ -244,7 +255,38 @@ def cmd_briefing(args, out) -> int:
     return 0
 
 
-COMMANDS = {"briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
+def cmd_optimise(args, out) -> int:
+    from geo.optimise import optimise, parse_candidates
+
+    if args.open or args.close or args.add or args.move:
+        raise UsageError("optimise: use --fixed for the sites kept open (not --open/--close/--add/--move)")
+    engine = _engine(args)
+    fixed = _ids(args.fixed)
+    for site in fixed:
+        engine.scenario(None, open=[site])  # validates the id
+    candidates = parse_candidates(engine, args.candidates, exclude=fixed)
+    res = optimise(engine, objective=args.objective, p=args.p, fixed=fixed, candidates=candidates,
+                   weight=args.weight, time_limit=args.time_limit, baseline=args.baseline, **_options(args))
+    if args.json:
+        json.dump(res.to_dict(), out, indent=2)
+        print(file=out)
+        return 0
+    kind = "population covered" if res.objective == "coverage" else "population-weighted minutes"
+    print(f"{'Optimal' if res.optimal else 'Best found'} ({res.message}); {res.n_candidates} candidates, "
+          f"{res.seconds:.2f} s", file=out)
+    print(f"  objective ({kind}{', need-weighted' if args.weight == 'need' else ''}): {res.objective_value:,.1f}",
+          file=out)
+    print(f"  covered: {res.covered_before:,.0f} with the fixed sites alone -> {res.covered_after:,.0f}", file=out)
+    for row in res.chosen:
+        print(f"  chosen: {row['label']} ({row['lat']:.5f}, {row['lon']:.5f}); gain {row['gain']:,.1f}", file=out)
+    if res.baseline:
+        b = res.baseline
+        print(f"  versus {b['label']}: {b['covered']:,.0f} covered; the optimum covers {b['gain_of_optimum']:+,.0f}",
+              file=out)
+    return 0
+
+
+COMMANDS = {"optimise": cmd_optimise, "briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
 
 
 def main(argv: list[str] | None = None, out=None, err=None) -> int:

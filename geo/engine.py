@@ -85,7 +85,7 @@ class Engine:
         self.detour = fit_detour(bundle.calibration, manifest)
         self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
         self.travel_model = travel_model or DetourTravelModel(self.detour, name=self.detour_name)
-        self._straight_model = StraightLineModel()
+        self.straight_model = StraightLineModel()
         self.assignment = assign_lsoas_to_wards(bundle.lsoas, bundle.wards, bundle.projected_crs)
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         self.deprivation_indicator = manifest["area"].get("deprivation_decile")
@@ -108,7 +108,7 @@ class Engine:
         self._site_col = {s: j for j, s in enumerate(self.site_ids)}
         self.site_xy = located[["x", "y"]].to_numpy(float)
         # The heavy work, done once: origin x site straight and estimated route metres.
-        self.straight_matrix = self._straight_model.route_m(self.origins.xy, self.site_xy)
+        self.straight_matrix = self.straight_model.route_m(self.origins.xy, self.site_xy)
         self.route_matrix = self.travel_model.route_m(self.origins.xy, self.site_xy)
         self._ward_table: pd.DataFrame | None = None
 
@@ -225,16 +225,16 @@ class Engine:
                    f"population: {self.bundle.population_fields[population]}.")
         return out
 
-    def _columns(self, scenario: Scenario, detour: str):
+    def open_columns(self, scenario: Scenario, detour: str):
         """Open located sites as (ids, straight (n,k), route (n,k))."""
         moved = scenario.moved_map
         ids, straight_cols, route_cols = [], [], []
-        model = self._straight_model if detour == "none" else self.travel_model
+        model = self.straight_model if detour == "none" else self.travel_model
         for site in self.open_site_ids(scenario):
             if site in moved:
                 xy = np.array([self.locate_added(moved[site])])
                 ids.append(site)
-                straight_cols.append(self._straight_model.route_m(self.origins.xy, xy)[:, 0])
+                straight_cols.append(self.straight_model.route_m(self.origins.xy, xy)[:, 0])
                 route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
             elif site in self._site_col:
                 j = self._site_col[site]
@@ -244,7 +244,7 @@ class Engine:
         for a in scenario.added:
             xy = np.array([self.locate_added(a)])
             ids.append(f"added:{a.label}")
-            straight_cols.append(self._straight_model.route_m(self.origins.xy, xy)[:, 0])
+            straight_cols.append(self.straight_model.route_m(self.origins.xy, xy)[:, 0])
             route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
         n = len(self.origins.xy)
         if not ids:
@@ -279,7 +279,7 @@ class Engine:
         if minutes is None and km is None:
             minutes = self.bundle.manifest["travel"].get("default_minutes", 20)
         self.check_options(mode, minutes, km, detour, population)
-        ids, straight, route = self._columns(scenario, detour)
+        ids, straight, route = self.open_columns(scenario, detour)
         speed = self.modes[mode].metres_per_minute
         n = len(self.origins.xy)
         if ids:

@@ -1,0 +1,372 @@
+"""Location-allocation: which sites to add, solved exactly as integer programs.
+
+Two models over the engine's origin x candidate route matrix (spopt-style: a cost
+matrix in, a typed result out):
+
+* **Maximal covering (MCLP).** Choose ``p`` candidates, with some sites fixed open, to
+  maximise the population (optionally weighted by the need index) whose nearest open
+  site is within the threshold. Variables: x_j (candidate j chosen), y_i (origin i
+  covered); max sum w_i y_i subject to y_i <= sum of x_j over candidates covering i
+  (origins already covered by a fixed site are counted as a constant), sum x_j = p.
+* **p-median.** Choose ``p`` candidates, with fixed sites, to minimise the population-
+  weighted minutes to the nearest open site. Each origin is assigned to one open site;
+  only candidates nearer than the origin's nearest fixed site can improve on it, so only
+  those assignment variables are created (an exact reduction).
+
+Both are solved with CBC through PuLP under a time limit; ``optimal`` says whether CBC
+proved optimality. The gain of each chosen site is what the objective loses if that site
+alone is dropped from the solution.
+
+Need weighting: w_i = population_i x need_index_i / 100 (the need index ranks the
+area's LSOAs 0-100), so a covered child in the neediest LSOA counts fully and one in the
+least needy hardly at all. The reported ``covered`` figures are always plain population.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geo.errors import BundleError, ScenarioError
+from geo.readers import csv_line, normalise_postcode
+
+MAX_P = 10
+MAX_CANDIDATES = 5000
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate locations: ids, labels, projected xy and WGS84 lon/lat."""
+
+    ids: list[str]
+    labels: list[str]
+    xy: np.ndarray
+    lonlat: np.ndarray
+    kind: str
+
+
+@dataclass
+class OptimiseResult:
+    objective: str  # "coverage" or "median"
+    objective_value: float
+    chosen: list[dict]
+    fixed: list[str]
+    covered_before: float
+    covered_after: float
+    minutes_before: float
+    minutes_after: float
+    optimal: bool
+    message: str
+    p: int
+    n_candidates: int
+    candidate_kind: str
+    seconds: float
+    baseline: dict | None = None
+    assumptions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        def num(v, d=2):
+            return None if v is None or not math.isfinite(v) else round(float(v), d)
+
+        return {
+            "objective_kind": self.objective, "objective": num(self.objective_value, 3),
+            "chosen": self.chosen, "fixed": self.fixed, "covered_before": num(self.covered_before, 1),
+            "covered_after": num(self.covered_after, 1), "mean_minutes_before": num(self.minutes_before),
+            "mean_minutes_after": num(self.minutes_after), "optimal": self.optimal, "message": self.message,
+            "p": self.p, "candidates": self.n_candidates, "candidate_set": self.candidate_kind,
+            "seconds": num(self.seconds, 3), "baseline": self.baseline, "assumptions": self.assumptions,
+        }
+
+
+# -- candidate sets ----------------------------------------------------------------------
+def _candidates(engine, ids, labels, xy, kind) -> Candidates:
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    if len(ids) == 0:
+        raise ScenarioError(f"the candidate set '{kind}' is empty")
+    if len(ids) > MAX_CANDIDATES:
+        raise ScenarioError(f"{len(ids)} candidates; at most {MAX_CANDIDATES}")
+    lon, lat = engine.bundle.to_lonlat(xy[:, 0], xy[:, 1])
+    return Candidates(list(ids), list(labels), xy, np.column_stack([lon, lat]), kind)
+
+
+def register_candidates(engine, exclude=()) -> Candidates:
+    sites = engine.bundle.located_sites
+    sites = sites[~sites.index.isin(list(exclude))]
+    return _candidates(engine, list(sites.index), [f"{n.split(' (')[0]} ({p})" for n, p in
+                                                   zip(sites["name"], sites["postcode"])],
+                       sites[["x", "y"]].to_numpy(), "sites")
+
+
+def lsoa_candidates(engine) -> Candidates:
+    codes = list(engine.bundle.lsoa_values.index)
+    names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+    return _candidates(engine, [f"lsoa:{c}" for c in codes], [f"{names[c]} centroid" for c in codes],
+                       engine.bundle.origin_xy, "lsoas")
+
+
+def postcode_candidates(engine, wards: list[str]) -> Candidates:
+    """Postcode centroids inside the named wards (names or codes; the manifest's aliases apply)."""
+    import shapely
+
+    bundle = engine.bundle
+    lookup = {n.lower(): c for c, n in zip(bundle.wards["code"], bundle.wards["name"])}
+    lookup.update({c.lower(): c for c in bundle.wards["code"]})
+    for alias, target in bundle.manifest.get("aliases", {}).get("ward", {}).items():
+        lookup[alias.lower()] = lookup[target.lower()]
+    codes = []
+    for ward in wards:
+        code = lookup.get(ward.strip().lower())
+        if code is None:
+            raise ScenarioError(f"ward {ward!r} is not a ward of {bundle.area_name}")
+        codes.append(code)
+    area = bundle.wards.set_index("code").loc[codes].to_crs(bundle.projected_crs).geometry.union_all()
+    pc = bundle.postcodes
+    inside = shapely.contains_xy(area, pc["x"].to_numpy(), pc["y"].to_numpy())
+    chosen = pc[inside]
+    return _candidates(engine, [f"postcode:{p}" for p in chosen.index], list(chosen.index),
+                       chosen[["x", "y"]].to_numpy(), "postcodes:" + ",".join(wards))
+
+
+def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.csv") -> Candidates:
+    """A user's CSV of candidates: columns ``name`` and either ``postcode`` or ``lat``/``lon``.
+    Errors name the row and the field; nothing is skipped."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        name = path.name
+        if not path.is_file():
+            raise BundleError("file not found", file=name)
+        raw = path.read_bytes()
+    else:
+        raw = source
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise BundleError(f"is {len(raw):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV", file=name) from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows:
+        raise BundleError("has no data rows; expected columns name and postcode (or lat, lon)", file=name)
+    columns = {c.strip().lower(): c for c in rows[0].keys() if c is not None}
+    if "name" not in columns:
+        raise BundleError("missing column", file=name, field="name")
+    if "postcode" not in columns and not {"lat", "lon"} <= set(columns):
+        raise BundleError("needs a postcode column or lat and lon columns", file=name, field="postcode")
+    ids, labels, xy = [], [], []
+    for i, row in enumerate(rows):
+        line = csv_line(i)
+        label = (row.get(columns["name"]) or "").strip()
+        if not label:
+            raise BundleError("is blank", file=name, row=line, field="name")
+        if label[0] in "=+-@":
+            raise BundleError(f"{label!r} starts with {label[0]!r}, which spreadsheets run as a formula",
+                              file=name, row=line, field="name")
+        postcode = (row.get(columns.get("postcode", ""), "") or "").strip() if "postcode" in columns else ""
+        try:
+            if postcode:
+                x, y = engine.bundle.postcode_xy(normalise_postcode(postcode))
+            else:
+                lat = float(row.get(columns["lat"], "") or "nan")
+                lon = float(row.get(columns["lon"], "") or "nan")
+                if not (math.isfinite(lat) and math.isfinite(lon)):
+                    raise ScenarioError("give a postcode or both lat and lon as numbers")
+                x, y = engine.bundle.to_projected(lon, lat)
+                if not engine.bundle.inside_area(x, y):
+                    raise ScenarioError(f"{lat}, {lon} is outside {engine.bundle.area_name}")
+        except (ScenarioError, ValueError) as exc:
+            field_name = "postcode" if postcode else "lat"
+            raise BundleError(str(exc), file=name, row=line, field=field_name) from None
+        ids.append(f"csv:{i + 1}")
+        labels.append(label)
+        xy.append((x, y))
+    return _candidates(engine, ids, labels, xy, f"file:{name}")
+
+
+def parse_candidates(engine, spec: str, exclude=()) -> Candidates:
+    """'sites' | 'lsoas' | 'postcodes:WARD,WARD' | a CSV file path."""
+    if spec == "sites":
+        return register_candidates(engine, exclude)
+    if spec == "lsoas":
+        return lsoa_candidates(engine)
+    if spec.startswith("postcodes:"):
+        wards = [w for w in spec.split(":", 1)[1].split(",") if w.strip()]
+        if not wards:
+            raise ScenarioError("postcodes: name at least one ward, e.g. postcodes:Leagrave,Lewsey")
+        return postcode_candidates(engine, wards)
+    if spec.lower().endswith(".csv"):
+        return csv_candidates(engine, spec)
+    raise ScenarioError(f"candidates {spec!r}: use sites, lsoas, postcodes:WARD,WARD or a .csv file")
+
+
+# -- solving -------------------------------------------------------------------------------
+def _solver(time_limit: float):
+    """CBC: the binary from ``pulp[cbc]`` (cbcbox) when present, else PuLP's bundled one
+    (which PuLP 4 will drop)."""
+    import pulp
+
+    limit = max(1, int(math.ceil(time_limit)))
+    coin = pulp.COIN_CMD(msg=False, timeLimit=limit)
+    return coin if coin.available() else pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
+
+
+def solve_mclp(cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, p: int,
+               time_limit: float = 30.0) -> tuple[list[int], bool, str]:
+    """``cover``: (n_origins, n_candidates) bool; ``fixed_cover``: (n_origins,) bool.
+    Returns chosen candidate indices, whether optimal, and CBC's status."""
+    import pulp
+
+    n_o, n_c = cover.shape
+    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
+    x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
+    open_origins = [i for i in range(n_o) if not fixed_cover[i] and weights[i] > 0 and cover[i].any()]
+    y = {i: prob.add_variable(f"y{i}", lowBound=0, upBound=1) for i in open_origins}
+    prob += pulp.lpSum(float(weights[i]) * y[i] for i in open_origins)
+    for i in open_origins:
+        prob += y[i] <= pulp.lpSum(x[j] for j in np.flatnonzero(cover[i]))
+    prob += pulp.lpSum(x) == p
+    status = prob.solve(_solver(time_limit))
+    chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
+    optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
+    return chosen, optimal, pulp.LpStatus[status]
+
+
+def solve_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int,
+                  time_limit: float = 30.0) -> tuple[list[int], bool, str]:
+    """``minutes``: (n_origins, n_candidates); ``fixed_minutes``: (n_origins,) minutes to the
+    nearest fixed site (inf without fixed sites)."""
+    import pulp
+
+    n_o, n_c = minutes.shape
+    prob = pulp.LpProblem("pmedian", pulp.LpMinimize)
+    x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
+    terms, rows = [], []
+    for i in range(n_o):
+        if weights[i] <= 0:
+            continue
+        better = np.flatnonzero(minutes[i] < fixed_minutes[i])
+        if len(better) == 0:
+            continue  # the nearest fixed site stays nearest whatever is chosen
+        z = {j: prob.add_variable(f"z{i}_{j}", lowBound=0, upBound=1) for j in better}
+        options = [(j, v) for j, v in z.items()]
+        if math.isfinite(fixed_minutes[i]):
+            zf = prob.add_variable(f"zf{i}", lowBound=0, upBound=1)
+            terms.append(float(weights[i] * fixed_minutes[i]) * zf)
+            prob += zf + pulp.lpSum(v for _, v in options) == 1
+        else:
+            prob += pulp.lpSum(v for _, v in options) == 1
+        for j, v in options:
+            terms.append(float(weights[i] * minutes[i, j]) * v)
+            prob += v <= x[j]
+        rows.append(i)
+    prob += pulp.lpSum(terms)
+    prob += pulp.lpSum(x) == p
+    status = prob.solve(_solver(time_limit))
+    chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
+    optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
+    return chosen, optimal, pulp.LpStatus[status]
+
+
+def _coverage_value(cover, weights, fixed_cover, chosen) -> float:
+    covered = fixed_cover.copy()
+    if chosen:
+        covered |= cover[:, chosen].any(axis=1)
+    return float(weights[covered].sum())
+
+
+def _median_value(minutes, weights, fixed_minutes, chosen) -> float:
+    best = fixed_minutes.copy()
+    if chosen:
+        best = np.minimum(best, minutes[:, chosen].min(axis=1))
+    return float((weights * best).sum())
+
+
+def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candidates: Candidates,
+             mode: str = "walk", minutes: float | None = None, km: float | None = None, detour: str | None = None,
+             population: str | None = None, weight: str = "population", time_limit: float = 30.0,
+             baseline: str | None = None) -> OptimiseResult:
+    """Best ``p`` candidates to add to the ``fixed`` sites (register ids) for the objective."""
+    if objective not in ("coverage", "median"):
+        raise ScenarioError(f"objective {objective!r}: use coverage or median")
+    if not isinstance(p, int) or not 1 <= p <= MAX_P:
+        raise ScenarioError(f"p = {p!r}: choose between 1 and {MAX_P} sites")
+    if p > len(candidates.ids):
+        raise ScenarioError(f"p = {p} but there are only {len(candidates.ids)} candidates")
+    if weight not in ("population", "need"):
+        raise ScenarioError(f"weight {weight!r}: use population or need")
+    detour = engine.detour_name if detour is None else detour
+    population = population or engine.default_population
+    if minutes is None and km is None:
+        minutes = engine.bundle.manifest["travel"].get("default_minutes", 20)
+    engine.check_options(mode, minutes, km, detour, population)
+    fixed = list(fixed)
+    fixed_scenario = engine.scenario(None, open=fixed)
+    unlocated = [s for s in fixed if not engine.bundle.sites.at[s, "located"]]
+    if unlocated:
+        raise ScenarioError(f"fixed site(s) {', '.join(unlocated)} have no location; place them first")
+
+    started = time.perf_counter()
+    model = engine.straight_model if detour == "none" else engine.travel_model
+    cand_m = model.route_m(engine.origins.xy, candidates.xy)
+    speed = engine.modes[mode].metres_per_minute
+    cand_min = cand_m / speed
+    if fixed:
+        _, _, fixed_route = engine.open_columns(fixed_scenario, detour)
+        fixed_m = fixed_route.min(axis=1)
+    else:
+        fixed_m = np.full(len(engine.origins.xy), np.inf)
+    fixed_min = fixed_m / speed
+    pop = engine.origin_population[population].astype(float)
+    weights = pop * (engine.need_index().reindex(engine.origins.lsoa_code).to_numpy() / 100.0) if weight == "need" else pop
+    if minutes is not None:
+        cover, fixed_cover = cand_min <= float(minutes), fixed_min <= float(minutes)
+    else:
+        cover, fixed_cover = cand_m <= float(km) * 1000, fixed_m <= float(km) * 1000
+
+    if objective == "coverage":
+        chosen, optimal, status = solve_mclp(cover, weights, fixed_cover, p, time_limit)
+        value = _coverage_value(cover, weights, fixed_cover, chosen)
+        gains = [value - _coverage_value(cover, weights, fixed_cover, [k for k in chosen if k != j]) for j in chosen]
+    else:
+        chosen, optimal, status = solve_pmedian(cand_min, weights, fixed_min, p, time_limit)
+        value = _median_value(cand_min, weights, fixed_min, chosen)
+        gains = [_median_value(cand_min, weights, fixed_min, [k for k in chosen if k != j]) - value for j in chosen]
+    seconds = time.perf_counter() - started
+    if len(chosen) != p:
+        raise ScenarioError(f"the solver found no solution within {time_limit:g} s (CBC status: {status}); "
+                            "try fewer candidates or a longer time limit")
+    message = "optimal" if optimal else (f"stopped at the time limit of {time_limit:g} s: the best solution found is "
+                                         f"shown but not proven optimal (CBC status: {status})")
+
+    def plain_cover(indices):
+        return _coverage_value(cover, pop, fixed_cover, indices)
+
+    def plain_minutes(indices):
+        total = pop.sum()
+        return _median_value(cand_min, pop, fixed_min, indices) / total if total > 0 else math.nan
+
+    rows = []
+    for j, gain in zip(chosen, gains):
+        rows.append({"id": candidates.ids[j], "label": candidates.labels[j],
+                     "lat": round(float(candidates.lonlat[j, 1]), 6), "lon": round(float(candidates.lonlat[j, 0]), 6),
+                     "gain": round(float(gain), 3),
+                     "spec": f"{candidates.labels[j][:60]}@{candidates.lonlat[j, 1]:.6f},{candidates.lonlat[j, 0]:.6f}"})
+    result = OptimiseResult(
+        objective=objective, objective_value=value, chosen=rows, fixed=fixed,
+        covered_before=plain_cover([]), covered_after=plain_cover(chosen),
+        minutes_before=plain_minutes([]), minutes_after=plain_minutes(chosen), optimal=optimal, message=message,
+        p=p, n_candidates=len(candidates.ids), candidate_kind=candidates.kind, seconds=seconds,
+        assumptions=engine.assumptions(fixed_scenario, mode, detour, population)[-3:])
+    if baseline is not None:
+        base_scn = engine.scenario(None, open=fixed + [baseline])
+        base_res = engine.coverage(base_scn, mode=mode, minutes=minutes, km=km, detour=detour, population=population)
+        result.baseline = {"site": baseline, "label": engine.site_label(baseline), "covered": round(base_res.covered, 1),
+                           "mean_minutes": round(base_res.mean_minutes, 2) if math.isfinite(base_res.mean_minutes) else None,
+                           "gain_of_optimum": round(result.covered_after - base_res.covered, 1)}
+    return result
