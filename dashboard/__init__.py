@@ -18,6 +18,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
+from dashboard.callbacks import optimise as optimise_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.figures import legend_items
@@ -86,6 +87,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     app.layout = build_layout(engine, assets)
     state_callbacks.register(app, engine, assets)
     briefing_callbacks.register(app, engine)
+    optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine)
     access_callbacks.register(app, engine)
     app.engine = engine

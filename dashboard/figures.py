@@ -24,6 +24,7 @@ ROLE_STYLE = {
 OTHER_STYLE = ("circle", "#56B4E9")
 CLOSED_STYLE = ("x", "#6b6b6b")
 ADDED_STYLE = ("triangle-up", "#E69F00")
+SUGGESTED_STYLE = ("star-diamond", "#000000")
 NEED_SCALE = "Blues"  # single-hue sequential: darker = more need
 # Explicit colour lists (not names): a Patch sends them verbatim to plotly.js, which does
 # not know plotly.py's "_r" names.
@@ -207,6 +208,11 @@ def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, si
         tiles, lon=added["lon"], lat=added["lat"], text=added["text"], customdata=added["customdata"], mode="markers",
         hovertemplate="%{text}<extra></extra>", name="Added or moved site", showlegend=False,
         marker=dict(size=15, symbol=ADDED_STYLE[0], color=ADDED_STYLE[1], line=dict(color="black", width=1))))
+    # 4: the optimiser's suggestions (empty until it runs)
+    fig.add_trace(_points(
+        tiles, lon=[], lat=[], text=[], mode="markers", hovertemplate="%{text}<extra></extra>",
+        name="Suggested by the optimiser", showlegend=False,
+        marker=dict(size=20, symbol=SUGGESTED_STYLE[0], color=SUGGESTED_STYLE[1], line=dict(color="white", width=1.5))))
     _map_layout(fig, "access", tiles, bounds)
     fig.update_layout(height=560)
     return fig
@@ -217,6 +223,7 @@ def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:
     items = [(*ROLE_STYLE.get(role, OTHER_STYLE), label) for role, label in role_labels.items()]
     items.append((*CLOSED_STYLE, "Closed in this scenario"))
     items.append((*ADDED_STYLE, "Added or moved by you"))
+    items.append((*SUGGESTED_STYLE, "Suggested by the optimiser"))
     return items
 
 
@@ -270,3 +277,11 @@ def curve_chart(grid, base_curve, alt_curve, base_label: str | None, alt_label: 
 
 def _pct(v):
     return None if v is None else round(100 * v, 2)
+
+
+def suggestion_patch(patch, chosen: list[dict]):
+    """Show the optimiser's suggested sites (trace 4) without touching anything else."""
+    patch["data"][4]["lon"] = [c["lon"] for c in chosen]
+    patch["data"][4]["lat"] = [c["lat"] for c in chosen]
+    patch["data"][4]["text"] = [f"<b>Suggested: {c['label']}</b><br>gain {c['gain']:,.0f}" for c in chosen]
+    return patch

@@ -157,16 +157,18 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     return rows
 
 
-def lost_rows(out: dict) -> list[dict]:
+def lost_rows(engine, out: dict) -> list[dict]:
     cmp = out["comparison"]
     if cmp is None:
         return []
+    names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     rows = []
     for r in cmp.lost.sort_values("population", ascending=False).itertuples():
-        rows.append({"lsoa": r.origin, "ward": r.ward_name, "population": round(float(r.population)),
+        rows.append({"lsoa": f"{names.get(r.lsoa_code, r.lsoa_code)} ({r.origin})", "ward": r.ward_name,
+                     "population": round(float(r.population)),
                      "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
                      "minutes_before": _round(r.base_minutes), "minutes_after": _round(r.alt_minutes),
-                     "nearest_after": r.nearest_site_name})
+                     "nearest_after": r.alt_site_name})
     return rows
 
 

@@ -170,6 +170,7 @@ class Comparison:
         o = base.origins.copy()
         o["base_site"] = base.origins["nearest_site"]
         o["alt_site"] = alt.origins["nearest_site"].to_numpy()
+        o["alt_site_name"] = alt.origins["nearest_site_name"].to_numpy()
         o["base_minutes"] = base.origins["minutes"]
         o["alt_minutes"] = alt.origins["minutes"].to_numpy()
         o["change_minutes"] = o["alt_minutes"] - o["base_minutes"]

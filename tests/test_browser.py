@@ -180,3 +180,24 @@ def test_download_briefing_button_delivers_a_pdf(dash_duo, luton_app):
         time.sleep(0.5)
     assert files, "no briefing was downloaded within 30 s"
     assert len(PdfReader(files[0]).pages) == 1
+
+
+def test_optimise_panel_suggests_and_adopts(dash_duo, luton_app, luton_engine):
+    from dashboard.callbacks.optimise import run_optimiser
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    expected = run_optimiser(e, default_state(e), "coverage", 1, ["hub_manor", "outreach_london_road",
+                             "outreach_beech_hill"], "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"],
+                             None, None, [])
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
+    dash_duo.wait_for_element("#headline-alt", timeout=20)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();",
+                                   dash_duo.find_element(f"#{ids.OPT_RUN}"))
+    dash_duo.wait_for_contains_text(f"#{ids.OPT_RESULT}", "optimal", timeout=60)
+    assert expected["chosen"][0]["label"] in dash_duo.find_element(f"#{ids.OPT_RESULT}").text
+    assert _plot_data(dash_duo, ids.ACCESS_MAP, "g.data[4].lon.length") == 1
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_ADOPT}"))
+    _wait_headline(dash_duo, "headline-alt", f"{expected['covered_after']:,.0f}", timeout=15)
+    assert "move=hub_leagrave_tbc" in dash_duo.driver.current_url

@@ -161,3 +161,45 @@ def test_boundary_geojson_is_rounded_and_clockwise(luton_engine):
         geom = shapely.geometry.shape(feature["geometry"])
         polygons = getattr(geom, "geoms", [geom])
         assert all(not p.exterior.is_ccw for p in polygons)  # d3-geo wants clockwise exteriors
+
+
+def test_optimiser_panel_and_adopt(luton_engine):
+    from dashboard.callbacks.optimise import run_optimiser
+
+    e = luton_engine
+    state = default_state(e)  # Proposed (2020), 20-minute walk
+    d = run_optimiser(e, state, "coverage", 1, ["hub_manor", "outreach_london_road", "outreach_beech_hill"],
+                      "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"], None, None, [])
+    assert d["optimal"] and d["baseline"]["site"] == "hub_leagrave_tbc"
+    adopted, msgs = apply_event(e, state, "adopt", extra={"suggestion": d})
+    # the suggestion takes the undecided hub's place; the headline becomes the optimiser's figure
+    assert list(adopted["move"]) == ["hub_leagrave_tbc"] and adopted["add"] == []
+    res = e.coverage(scenario_of(e, adopted), **threshold_kwargs(adopted))
+    assert res.covered == pytest.approx(d["covered_after"], abs=1.0)
+    back, notices = decode(e, encode(adopted))
+    assert notices == [] and back == adopted  # and so into the URL and the briefing
+
+
+def test_optimiser_panel_reports_bad_input(luton_engine):
+    from dashboard.callbacks.optimise import run_optimiser
+    from geo.errors import NeedsMapError
+
+    state = default_state(luton_engine)
+    for args in [("coverage", "x", [], "sites", [], None, None, []),
+                 ("coverage", 1, [], "postcodes", [], None, None, []),
+                 ("coverage", 1, [], "upload", [], None, None, [])]:
+        with pytest.raises(NeedsMapError):
+            run_optimiser(luton_engine, state, *args)
+    bad_csv = "data:text/csv;base64," + __import__("base64").b64encode(b"name,postcode\nA,XX1 1XX\n").decode()
+    with pytest.raises(NeedsMapError, match="row 2"):
+        run_optimiser(luton_engine, state, "coverage", 1, [], "upload", [], bad_csv, "mine.csv", [])
+
+
+def test_lost_rows_name_the_nearest_site_after_the_change(luton_engine):
+    from dashboard.views import lost_rows, scenario_outputs
+
+    state = default_state(luton_engine)  # proposed vs current
+    rows = lost_rows(luton_engine, scenario_outputs(luton_engine, state))
+    proposed_names = {luton_engine.site_label(s) for s in luton_engine.bundle.scenarios["proposed_2020"]["sites"]}
+    assert rows and all(r["nearest_after"] in proposed_names for r in rows)
+    assert all(r["minutes_after"] > 20 >= r["minutes_before"] for r in rows)

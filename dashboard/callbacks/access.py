@@ -9,7 +9,8 @@ from dash import Input, Output, Patch, html
 from dashboard import ids
 from dashboard.figures import access_patch, access_values, curve_chart, decile_chart, site_styles
 from dashboard.layouts.common import stat_card
-from dashboard.views import CURVE_GRID, added_points, ward_table_indicators, headline, lost_rows, scenario_outputs, threshold_label, ward_rows
+from dashboard.views import (CURVE_GRID, added_points, headline, lost_rows, scenario_outputs, threshold_label,
+                             ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
 
 WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("children_0_15", "Children 0-15"),
@@ -89,7 +90,7 @@ def access_update(engine, view: dict, sites, role_labels):
     extra = [(i, engine.bundle.indicators[i].short_label) for i in ward_table_indicators(engine)]
     ward_cols = [{"name": n, "id": i, "type": "numeric" if i != "ward" else "text"}
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
-    lost = lost_rows(out)
+    lost = lost_rows(engine, out)
     lost_cols = [{"name": n, "id": i} for i, n in LOST_COLUMNS]
     unlocated = None
     if alt.unlocated_sites:

@@ -101,6 +101,21 @@ def apply_event(engine, state: dict, event: str, value=None, extra: dict | None 
                 state["move"] = {**state["move"], site: parse_added_site(spec).to_spec()}
             except NeedsMapError as exc:
                 msgs["move_error"] = str(exc)
+    elif event == "adopt":
+        suggestion = extra.get("suggestion") or {}
+        specs = [c["spec"] for c in suggestion.get("chosen", [])]
+        if not specs:
+            msgs["notice"] = "Run the optimiser first."
+        else:
+            # The first suggestion takes the place of the site whose placement is an assumption
+            # (the Leagrave-area hub) when it is open and was not kept fixed; the rest are added.
+            open_now = set(effective_open(engine, state))
+            movable = [s["site"] for s in engine.placeable_sites()
+                       if s["site"] in open_now and s["site"] not in suggestion.get("fixed", [])]
+            if movable:
+                state["move"] = {**state["move"], movable[0]: specs[0]}
+                specs = specs[1:]
+            state["add"] = (state["add"] + specs)[:MAX_ADDED]
     elif event == "move_reset":
         state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
     elif event == "tiles":
@@ -149,15 +164,15 @@ def register(app, engine, assets) -> None:
         Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
         Input({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
         Input(ids.ACCESS_MAP, "clickData"), Input(ids.ADD_BUTTON, "n_clicks"), Input(ids.CLEAR_ADDED, "n_clicks"),
-        Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"),
-        State(ids.STATE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
+        Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"), Input(ids.OPT_ADOPT, "n_clicks"),
+        State(ids.STATE, "data"), State(ids.OPT_STORE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
         State(ids.MOVE_SITE, "value"), State(ids.MOVE_WHERE, "value"), State(ids.MOVE_WHERE_TEXT, "value"),
     )
     def sync(search, *args):
         n = len(controls)
         control_values = dict(zip([c[2] for c in controls], args[:n]))
         weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
-        current, add_label, add_where, move_site, move_candidate, move_text = args[n + 7:]
+        current, suggestion, add_label, add_where, move_site, move_candidate, move_text = args[n + 8:]
         trigger = ctx.triggered_id
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
@@ -166,7 +181,8 @@ def register(app, engine, assets) -> None:
         else:
             event, value, extra = _event(trigger, control_values, weights_values, weight_ids, checklists, click,
                                          {"label": add_label, "where": add_where, "site": move_site,
-                                          "candidate": move_candidate, "text": move_text})
+                                          "candidate": move_candidate, "text": move_text,
+                                          "suggestion": suggestion})
             state, msgs = apply_event(engine, current, event, value, extra)
             if msgs["notice"]:
                 notices = [msgs["notice"]]
@@ -221,4 +237,4 @@ def _event(trigger, control_values, weights_values, weight_ids, checklists, clic
         point = ((click or {}).get("points") or [{}])[0]
         return "toggle", point.get("customdata"), extra
     return {ids.ADD_BUTTON: "add", ids.CLEAR_ADDED: "clear_added", ids.MOVE_BUTTON: "move",
-            ids.MOVE_RESET: "move_reset"}.get(trigger, "none"), None, extra
+            ids.MOVE_RESET: "move_reset", ids.OPT_ADOPT: "adopt"}.get(trigger, "none"), None, extra

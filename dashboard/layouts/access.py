@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 from dashboard import ids
+from dashboard.layouts import optimise
 from dashboard.layouts.common import MAP_CONFIG, labelled, legend
 
 TABLE_STYLE = {"style_cell": {"fontFamily": "inherit", "fontSize": "0.85rem", "textAlign": "left", "whiteSpace": "normal"},
@@ -97,7 +98,7 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
     ]), className="shadow-sm")
     return html.Div(dbc.Row([
         # On a narrow screen the figures come first and the controls after them.
-        dbc.Col([scenario_card, travel_card], lg=3, md=12, className="order-2 order-lg-1"),
+        dbc.Col([scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-2 order-lg-1"),
         dbc.Col([
             html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
             legend(legend_items),

@@ -60,7 +60,8 @@ def stat_card(title: str, value: str, detail: str = "", colour: str = "light", c
 
 
 def legend(items) -> html.Ul:
-    glyph = {"circle": "●", "star": "★", "diamond": "◆", "square": "■", "x": "✕", "triangle-up": "▲"}
+    glyph = {"circle": "●", "star": "★", "diamond": "◆", "square": "■", "x": "✕", "triangle-up": "▲",
+             "star-diamond": "✦"}
     return html.Ul([
         html.Li([html.Span(glyph.get(sym, "●"), style={"color": colour, "fontSize": "1.2rem", "marginRight": "0.3rem"}),
                  label], className="list-inline-item me-3")

@@ -1,0 +1,81 @@
+"""Optimise panel: runs the engine's optimiser as a background callback (progress and
+cancel), shows the suggestion on the map, and offers it for adoption."""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, Patch, State, html, no_update
+
+from dashboard import ids
+from dashboard.figures import suggestion_patch
+from geo.errors import NeedsMapError, ScenarioError
+from geo.optimise import csv_candidates, optimise, parse_candidates
+
+
+def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight) -> dict:
+    """The optimiser's answer for the panel's options and the view's travel settings."""
+    try:
+        p = int(p)
+    except (TypeError, ValueError):
+        raise ScenarioError("the number of sites must be a whole number") from None
+    fixed = list(fixed or [])
+    if candidates == "upload":
+        if not upload:
+            raise ScenarioError("choose a candidates CSV file first")
+        data = base64.b64decode(upload.split(",", 1)[1])
+        cands = csv_candidates(engine, data, filename or "candidates.csv")
+    elif candidates == "postcodes":
+        if not wards:
+            raise ScenarioError("choose at least one ward for the candidate postcodes")
+        cands = parse_candidates(engine, "postcodes:" + ",".join(wards))
+    else:
+        cands = parse_candidates(engine, candidates, exclude=fixed)
+    placeable = [s["site"] for s in engine.placeable_sites() if s["site"] not in fixed]
+    threshold = {state["unit"]: float(state["threshold"])}
+    result = optimise(engine, objective=objective, p=p, fixed=fixed, candidates=cands, mode=state["mode"],
+                      population=state["pop"], weight="need" if "need" in (weight or []) else "population",
+                      baseline=placeable[0] if placeable and p == 1 else None, **threshold)
+    return result.to_dict()
+
+
+def result_panel(d: dict):
+    unit = "covered" if d["objective_kind"] == "coverage" else "minutes saved (population-weighted)"
+    items = [html.Li([html.B(c["label"]), f" ({c['lat']:.5f}, {c['lon']:.5f}): gain {c['gain']:,.0f} {unit}"])
+             for c in d["chosen"]]
+    lines = [html.P([dbc.Badge("optimal" if d["optimal"] else "not proven optimal",
+                               color="success" if d["optimal"] else "warning", className="me-1"),
+                     f"{d['candidates']} candidates, {d['seconds']:.2f} s"], className="mb-1"),
+             html.Ul(items, className="mb-1"),
+             html.P(f"Covered: {d['covered_before']:,.0f} with the kept sites alone → {d['covered_after']:,.0f}"
+                    + (f"; mean {d['mean_minutes_after']:.1f} min" if d["mean_minutes_after"] is not None else ""),
+                    className="mb-1")]
+    if d.get("baseline"):
+        b = d["baseline"]
+        lines.append(html.P(f"Versus {b['label']}: {b['covered']:,.0f} covered; this suggestion reaches "
+                            f"{b['gain_of_optimum']:+,.0f} more.", className="mb-1"))
+    if not d["optimal"]:
+        lines.append(html.P(d["message"], className="text-warning mb-1"))
+    return html.Div(lines)
+
+
+def register(app, engine) -> None:
+    @app.callback(
+        Output(ids.OPT_RESULT, "children"), Output(ids.OPT_STORE, "data"),
+        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.OPT_ADOPT, "disabled"),
+        Input(ids.OPT_RUN, "n_clicks"),
+        State(ids.STATE, "data"), State(ids.OPT_OBJECTIVE, "value"), State(ids.OPT_P, "value"),
+        State(ids.OPT_FIXED, "value"), State(ids.OPT_CANDIDATES, "value"), State(ids.OPT_WARDS, "value"),
+        State(ids.OPT_UPLOAD, "contents"), State(ids.OPT_UPLOAD, "filename"), State(ids.OPT_WEIGHT, "value"),
+        background=True, prevent_initial_call=True,
+        running=[(Output(ids.OPT_RUN, "disabled"), True, False), (Output(ids.OPT_CANCEL, "disabled"), False, True),
+                 (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], "")],
+        cancel=[Input(ids.OPT_CANCEL, "n_clicks")])
+    def run(_clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight):
+        try:
+            d = run_optimiser(engine, state, objective, p, fixed, candidates, wards, upload, filename, weight)
+        except NeedsMapError as exc:
+            return dbc.Alert(str(exc), color="danger", className="py-1 px-2 small"), None, no_update, True
+        return result_panel(d), d, suggestion_patch(Patch(), d["chosen"]), False
