@@ -18,6 +18,7 @@ import pandas as pd
 from geo.bundle import Bundle
 from geo.errors import ScenarioError
 from geo.geometry import assign_lsoas_to_wards, ward_aggregates
+from geo.nearest import NearestSiteIndex
 from geo.need import need_index
 from geo.results import Comparison, CoverageResult, coverage_result
 from geo.scenario import AddedSite, Scenario, parse_added_site
@@ -107,9 +108,13 @@ class Engine:
         self.site_ids = list(located.index)
         self._site_col = {s: j for j, s in enumerate(self.site_ids)}
         self.site_xy = located[["x", "y"]].to_numpy(float)
-        # The heavy work, done once: origin x site straight and estimated route metres.
-        self.straight_matrix = self.straight_model.route_m(self.origins.xy, self.site_xy)
-        self.route_matrix = self.travel_model.route_m(self.origins.xy, self.site_xy)
+        # The heavy work, done once: the origin x site structure (a dense route matrix, or a
+        # k-d tree for very large inputs; see geo.nearest).
+        monotone = isinstance(self.travel_model, (DetourTravelModel, StraightLineModel))
+        self.index = NearestSiteIndex(
+            self.origins.xy, self.site_xy,
+            route_of_straight=self.detour.network_m if isinstance(self.travel_model, DetourTravelModel) else None,
+            route_matrix_fn=None if monotone else self.travel_model.route_m)
         self._ward_table: pd.DataFrame | None = None
 
     # -- scenarios -----------------------------------------------------------------
@@ -225,31 +230,46 @@ class Engine:
                    f"population: {self.bundle.population_fields[population]}.")
         return out
 
-    def open_columns(self, scenario: Scenario, detour: str):
-        """Open located sites as (ids, straight (n,k), route (n,k))."""
+    @property
+    def straight_matrix(self) -> np.ndarray:
+        """Origin x register-site straight metres (dense strategy only)."""
+        return self.index.straight
+
+    @property
+    def route_matrix(self) -> np.ndarray:
+        """Origin x register-site estimated route metres (dense strategy only)."""
+        return self.index.route
+
+    def nearest_open(self, scenario: Scenario, detour: str):
+        """For each origin, the nearest open located site of the scenario.
+
+        Returns (ids of the open sites used, nearest site id per origin (None if no site is
+        open), straight metres, route metres). Register sites come from the prebuilt index;
+        sites the user moved or added are a few extra columns computed here.
+        """
         moved = scenario.moved_map
-        ids, straight_cols, route_cols = [], [], []
+        open_ids = self.open_site_ids(scenario)
+        mask = np.zeros(len(self.site_ids), bool)
+        for site in open_ids:
+            if site in self._site_col and site not in moved:
+                mask[self._site_col[site]] = True
+        idx, straight, route = self.index.nearest(mask, use_route=detour != "none")
+        register_ids = np.array(self.site_ids + [None], dtype=object)
+        nearest = register_ids[idx]  # -1 (no open site) picks the trailing None
+        used = [s for s in open_ids if s in self._site_col and s not in moved]
+        extras = [(site, moved[site]) for site in open_ids if site in moved]
+        extras += [(f"added:{a.label}", a) for a in scenario.added]
         model = self.straight_model if detour == "none" else self.travel_model
-        for site in self.open_site_ids(scenario):
-            if site in moved:
-                xy = np.array([self.locate_added(moved[site])])
-                ids.append(site)
-                straight_cols.append(self.straight_model.route_m(self.origins.xy, xy)[:, 0])
-                route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
-            elif site in self._site_col:
-                j = self._site_col[site]
-                ids.append(site)
-                straight_cols.append(self.straight_matrix[:, j])
-                route_cols.append(self.straight_matrix[:, j] if detour == "none" else self.route_matrix[:, j])
-        for a in scenario.added:
-            xy = np.array([self.locate_added(a)])
-            ids.append(f"added:{a.label}")
-            straight_cols.append(self.straight_model.route_m(self.origins.xy, xy)[:, 0])
-            route_cols.append(model.route_m(self.origins.xy, xy)[:, 0])
-        n = len(self.origins.xy)
-        if not ids:
-            return ids, np.empty((n, 0)), np.empty((n, 0))
-        return ids, np.column_stack(straight_cols), np.column_stack(route_cols)
+        for site_id, where in extras:
+            xy = np.array([self.locate_added(where)])
+            extra_straight = self.straight_model.route_m(self.origins.xy, xy)[:, 0]
+            extra_route = model.route_m(self.origins.xy, xy)[:, 0]
+            better = extra_route < route
+            nearest = np.where(better, site_id, nearest)
+            straight = np.where(better, extra_straight, straight)
+            route = np.where(better, extra_route, route)
+            used.append(site_id)
+        return used, nearest, straight, route
 
     # -- queries -----------------------------------------------------------------------
     def check_options(self, mode: str, minutes, km, detour: str, population: str) -> None:
@@ -279,19 +299,8 @@ class Engine:
         if minutes is None and km is None:
             minutes = self.bundle.manifest["travel"].get("default_minutes", 20)
         self.check_options(mode, minutes, km, detour, population)
-        ids, straight, route = self.open_columns(scenario, detour)
+        ids, nearest_ids, straight_m, route_m = self.nearest_open(scenario, detour)
         speed = self.modes[mode].metres_per_minute
-        n = len(self.origins.xy)
-        if ids:
-            nearest = np.argmin(route, axis=1)
-            rows = np.arange(n)
-            route_m = route[rows, nearest]
-            straight_m = straight[rows, nearest]
-            nearest_ids = np.array(ids, dtype=object)[nearest]
-        else:
-            route_m = np.full(n, np.inf)
-            straight_m = np.full(n, np.inf)
-            nearest_ids = np.full(n, None, dtype=object)
         minutes_to = route_m / speed
         covered = minutes_to <= float(minutes) if minutes is not None else route_m <= float(km) * 1000.0
         return coverage_result(

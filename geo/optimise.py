@@ -317,8 +317,7 @@ def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candi
     speed = engine.modes[mode].metres_per_minute
     cand_min = cand_m / speed
     if fixed:
-        _, _, fixed_route = engine.open_columns(fixed_scenario, detour)
-        fixed_m = fixed_route.min(axis=1)
+        _, _, _, fixed_m = engine.nearest_open(fixed_scenario, detour)
     else:
         fixed_m = np.full(len(engine.origins.xy), np.inf)
     fixed_min = fixed_m / speed
