@@ -22,7 +22,7 @@ from dashboard.callbacks import optimise as optimise_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.figures import legend_items
-from dashboard.maps import MapAssets, access_map, needs_map
+from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.layouts import about, access, needs, sites
 from dashboard.layouts.common import header
 from geo.viewstate import default_state, scenario_of
@@ -38,9 +38,10 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     access_fig = access_map(engine, assets, state)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = engine.open_site_ids(scenario_of(engine, state))
+    charts = access_charts(engine, state)
     tabs = dbc.Tabs([
         dbc.Tab(needs.layout(engine, state, needs_fig, indicator_options(engine)), label="Needs", tab_id="needs"),
-        dbc.Tab(access.layout(engine, state, access_fig, legend_items(role_labels), open_ids),
+        dbc.Tab(access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
                 label="Access and scenarios", tab_id="access"),
         dbc.Tab(sites.layout(engine), label="Sites", tab_id="sites"),
         dbc.Tab(about.layout(engine), label="About the data", tab_id="about"),
@@ -83,7 +84,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     app = dash.Dash(__name__, title=f"Needs Map · {engine.bundle.area_name}",
                     background_callback_manager=background_manager(),
                     assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
-    assets = MapAssets.of(engine.bundle)
+    assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
     state_callbacks.register(app, engine, assets)
     briefing_callbacks.register(app, engine)

@@ -153,29 +153,29 @@ def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
     return {"marker_symbol": symbols, "marker_color": colours, "text": texts}
 
 
-def access_values(comparison_or_result, colour_by: str, threshold_label: str) -> dict:
-    """Choropleth values for the access map: minutes to the nearest open site, or the change."""
-    from geo.results import Comparison
+def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, threshold_label: str) -> dict:
+    """Choropleth values for the access map: minutes to the nearest open site, or the change
+    against the comparison (when ``base_minutes`` is given and ``colour_by`` is "change").
 
-    if isinstance(comparison_or_result, Comparison) and colour_by == "change":
-        o = comparison_or_result.origins
-        change = o["change_minutes"].to_numpy(float)
-        z = [None if not math.isfinite(v) else round(float(v), 2) for v in change]
-        finite = [abs(v) for v in z if v is not None]
-        span = max(finite + [5.0])
-        text = [f"<b>{lsoa}</b> ({ward})<br>{_mins(b)} → {_mins(a)} ({_signed(c)})"
-                for lsoa, ward, b, a, c in zip(o["origin"], o["ward_name"], o["base_minutes"], o["alt_minutes"], change)]
-        return {"z": z, "text": text, "colorscale": CHANGE_SCALE, "zmin": -span, "zmax": span,
+    Only numbers and site names change with the scenario; the LSOA and ward names sit in
+    the trace's static ``text`` (sent once), so an update stays small."""
+    if base_minutes is not None and colour_by == "change":
+        change = np.asarray(alt_minutes, float) - np.asarray(base_minutes, float)
+        z = [_round1(v) for v in change]
+        span = max([abs(v) for v in z if v is not None] + [5.0])
+        custom = [[_round1(b), _round1(a)] for b, a in zip(base_minutes, alt_minutes)]
+        return {"z": z, "customdata": custom, "colorscale": CHANGE_SCALE, "zmin": -span, "zmax": span,
+                "hovertemplate": "%{text}<br>%{customdata[0]:.0f} → %{customdata[1]:.0f} min (%{z:+.0f})<extra></extra>",
                 "colorbar_title": "Change in minutes"}
-    result = comparison_or_result.alt if isinstance(comparison_or_result, Comparison) else comparison_or_result
-    o = result.origins
-    z = [None if not math.isfinite(v) else round(float(v), 2) for v in o["minutes"]]
-    text = [f"<b>{lsoa}</b> ({ward})<br>{_mins(m)} to {site or 'no open site'}<br>"
-            f"{'within' if cov else 'beyond'} {threshold_label}"
-            for lsoa, ward, m, site, cov in zip(o["origin"], o["ward_name"], o["minutes"], o["nearest_site_name"],
-                                                o["covered"])]
-    return {"z": z, "text": text, "colorscale": MINUTES_SCALE, "zmin": 0, "zmax": 60,
-            "colorbar_title": "Minutes to nearest open site"}
+    return {"z": [_round1(v) for v in alt_minutes],
+            "customdata": [name or "no open site" for name in alt_site_names], "colorscale": MINUTES_SCALE,
+            "zmin": 0, "zmax": 60, "colorbar_title": "Minutes to nearest open site",
+            "hovertemplate": "%{text}<br>%{z:.0f} min to %{customdata}<br>threshold: " + threshold_label
+                             + "<extra></extra>"}
+
+
+def _round1(v):
+    return None if v is None or not math.isfinite(v) else round(float(v), 1)
 
 
 def _mins(v) -> str:
@@ -187,12 +187,12 @@ def _signed(v) -> str:
 
 
 def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added,
-                  tiles: bool = False, bounds=None) -> go.Figure:
+                  tiles: bool = False, bounds=None, lsoa_text=None) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(_choropleth(
-        tiles, geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=values["text"],
-        colorscale=values["colorscale"], zmin=values["zmin"], zmax=values["zmax"],
-        hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=0.3,
+        tiles, geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=lsoa_text,
+        customdata=values["customdata"], colorscale=values["colorscale"], zmin=values["zmin"], zmax=values["zmax"],
+        hovertemplate=values["hovertemplate"], marker_line_color="white", marker_line_width=0.3,
         colorbar=dict(title=dict(text=values["colorbar_title"], side="right"), thickness=14, len=0.7),
         showlegend=False))
     fig.add_trace(_choropleth(
@@ -228,7 +228,7 @@ def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:
 
 
 def access_patch(patch, values, styles, added, tiles: bool = False):
-    for key in ("z", "text", "colorscale", "zmin", "zmax"):
+    for key in ("z", "customdata", "hovertemplate", "colorscale", "zmin", "zmax"):
         patch["data"][0][key] = values[key]
     patch["data"][0]["colorbar"]["title"]["text"] = values["colorbar_title"]
     if not tiles:
@@ -242,37 +242,68 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
 
 # -- Charts ----------------------------------------------------------------------------
 def decile_chart(rows: list[dict], base_label: str | None, alt_label: str) -> go.Figure:
+    """Coverage by IMD decile: trace 0 = comparison (hidden without one), trace 1 = scenario."""
     fig = go.Figure()
     deciles = [r["decile"] for r in rows]
-    if base_label is not None:
-        fig.add_trace(go.Bar(x=deciles, y=[_pct(r["base_share"]) for r in rows], name=base_label,
-                             marker_color=BASE_COLOUR, hovertemplate="Decile %{x}: %{y:.1f}%<extra>" + base_label + "</extra>"))
-    fig.add_trace(go.Bar(x=deciles, y=[_pct(r["alt_share"]) for r in rows], name=alt_label, marker_color=ALT_COLOUR,
-                         hovertemplate="Decile %{x}: %{y:.1f}%<extra>" + alt_label + "</extra>"))
+    for colour in (BASE_COLOUR, ALT_COLOUR):
+        fig.add_trace(go.Bar(x=deciles, y=[], marker_color=colour, hovertemplate="Decile %{x}: %{y:.1f}%"))
     fig.update_layout(barmode="group", height=300, margin=dict(l=50, r=10, t=10, b=60),
                       yaxis=dict(title="% within threshold", range=[0, 100]),
                       xaxis=dict(title="IMD 2019 decile (1 = most deprived 10% in England)", dtick=1),
-                      legend=dict(orientation="h", y=1.12), plot_bgcolor="white")
+                      legend=dict(orientation="h", y=1.12), plot_bgcolor="white", template="none")
     fig.update_yaxes(gridcolor="#eee")
+    decile_patch(fig, rows, base_label, alt_label)
     return fig
 
 
+def decile_patch(target, rows: list[dict], base_label: str | None, alt_label: str):
+    """Set the bars' values and names on a Figure or a dash.Patch (values only travel)."""
+    data = target["data"] if not isinstance(target, go.Figure) else None
+    values = [([_pct(r.get("base_share")) for r in rows], base_label or "", base_label is not None),
+              ([_pct(r["alt_share"]) for r in rows], alt_label, True)]
+    for i, (y, name, visible) in enumerate(values):
+        if data is None:
+            target.data[i].update(y=y, name=name, visible=visible)
+        else:
+            data[i]["y"], data[i]["name"], data[i]["visible"] = y, name, visible
+    return target
+
+
 def curve_chart(grid, base_curve, alt_curve, base_label: str | None, alt_label: str, threshold: float | None) -> go.Figure:
+    """Share within t minutes: trace 0 = comparison (hidden without one), trace 1 = scenario;
+    shape 0 marks the threshold."""
     fig = go.Figure()
-    if base_curve is not None:
-        fig.add_trace(go.Scatter(x=list(grid), y=[100 * v for v in base_curve], name=base_label, mode="lines",
-                                 line=dict(color=BASE_COLOUR, width=3, dash="dash")))
-    fig.add_trace(go.Scatter(x=list(grid), y=[100 * v for v in alt_curve], name=alt_label, mode="lines",
-                             line=dict(color=ALT_COLOUR, width=3)))
-    if threshold is not None:
-        fig.add_vline(x=threshold, line=dict(color="#333", dash="dot"))
-    fig.update_layout(height=300, margin=dict(l=50, r=10, t=10, b=50), plot_bgcolor="white",
+    fig.add_trace(go.Scatter(x=list(grid), y=[], mode="lines", line=dict(color=BASE_COLOUR, width=3, dash="dash")))
+    fig.add_trace(go.Scatter(x=list(grid), y=[], mode="lines", line=dict(color=ALT_COLOUR, width=3)))
+    fig.add_vline(x=threshold or 0, line=dict(color="#333", dash="dot"))
+    fig.update_layout(height=300, margin=dict(l=50, r=10, t=10, b=50), plot_bgcolor="white", template="none",
                       xaxis=dict(title="Minutes to the nearest open site"),
                       yaxis=dict(title="% of population within", range=[0, 100]), legend=dict(orientation="h", y=1.12),
                       hovermode="x unified")
     fig.update_yaxes(gridcolor="#eee")
     fig.update_xaxes(gridcolor="#eee")
+    curve_patch(fig, base_curve, alt_curve, base_label, alt_label, threshold)
     return fig
+
+
+def curve_patch(target, base_curve, alt_curve, base_label, alt_label, threshold):
+    is_fig = isinstance(target, go.Figure)
+    values = [(None if base_curve is None else [round(100 * v, 2) for v in base_curve], base_label or "",
+               base_curve is not None),
+              ([round(100 * v, 2) for v in alt_curve], alt_label, True)]
+    for i, (y, name, visible) in enumerate(values):
+        if is_fig:
+            target.data[i].update(y=y or [], name=name, visible=visible)
+        else:
+            target["data"][i]["y"], target["data"][i]["name"] = y or [], name
+            target["data"][i]["visible"] = visible
+    x = threshold if threshold is not None else 0
+    if is_fig:
+        target.layout.shapes[0].update(x0=x, x1=x, visible=threshold is not None)
+    else:
+        shape = target["layout"]["shapes"][0]
+        shape["x0"], shape["x1"], shape["visible"] = x, x, threshold is not None
+    return target
 
 
 def _pct(v):

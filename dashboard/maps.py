@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.figures import access_figure, access_values, area_geojson, needs_figure, needs_trace_values, site_styles
-from dashboard.views import added_points, indicator_meta, indicator_series, scenario_outputs, threshold_label
+from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, needs_figure,
+                               needs_trace_values, site_styles)
+from dashboard.views import (CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
+                             scenario_outputs, site_names, threshold_label)
 
 
 @dataclass(frozen=True)
@@ -18,12 +20,17 @@ class MapAssets:
     ward_names: dict
     lsoa_names: dict
     bounds: tuple
+    lsoa_hover: list  # "<b>LSOA name</b> (ward)", static hover text of the access map
 
     @classmethod
-    def of(cls, bundle) -> "MapAssets":
-        return cls(area_geojson(bundle.wards), area_geojson(bundle.lsoas),
-                   dict(zip(bundle.wards["code"], bundle.wards["name"])),
-                   dict(zip(bundle.lsoas["code"], bundle.lsoas["name"])), tuple(bundle.wards.total_bounds))
+    def of(cls, engine) -> "MapAssets":
+        bundle = engine.bundle
+        ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
+        lsoa_names = dict(zip(bundle.lsoas["code"], bundle.lsoas["name"]))
+        ward_of = engine.assignment.set_index("lsoa_code")["ward_code"]
+        hover = [f"<b>{lsoa_names[c]}</b> ({ward_names.get(ward_of.get(c), '')})" for c in bundle.lsoas["code"]]
+        return cls(area_geojson(bundle.wards), area_geojson(bundle.lsoas), ward_names, lsoa_names,
+                   tuple(bundle.wards.total_bounds), hover)
 
 
 def needs_map(engine, assets: MapAssets, state: dict):
@@ -40,10 +47,22 @@ def needs_map(engine, assets: MapAssets, state: dict):
 
 def access_map(engine, assets: MapAssets, state: dict):
     bundle = engine.bundle
-    out = scenario_outputs(engine, state)
+    alt, base = evaluations(engine, state)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
-    open_ids = set(engine.open_site_ids(out["alt"].scenario)) - set(state["move"])
-    values = access_values(out["comparison"] or out["alt"], state["colour"], threshold_label(state, engine))
+    open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
+    values = access_values(alt.minutes, site_names(engine, alt.nearest), None if base is None else base.minutes,
+                           state["colour"], threshold_label(state, engine))
     return access_figure(assets.lsoa_geojson, assets.ward_geojson, bundle.lsoas["code"], bundle.wards["code"], values,
                          bundle.located_sites, site_styles(bundle.located_sites, open_ids, role_labels),
-                         added_points(engine, state), tiles=state.get("tiles", False), bounds=assets.bounds)
+                         added_points(engine, state), tiles=state.get("tiles", False), bounds=assets.bounds,
+                         lsoa_text=assets.lsoa_hover)
+
+
+def access_charts(engine, state: dict):
+    """The decile chart and the cumulative curve for a state (later updated by Patch)."""
+    out = scenario_outputs(engine, state)
+    rows, base_label = decile_rows(out)
+    alt_label = out["alt"].scenario_label
+    return (decile_chart(rows, base_label, alt_label),
+            curve_chart(CURVE_GRID, out["base_curve"], out["alt_curve"], base_label, alt_label,
+                        state["threshold"] if state["unit"] == "minutes" else None))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
-from geo.results import Comparison, cumulative_share
+from geo.results import cumulative_share, headline_numbers
 
 CURVE_GRID = np.arange(0, 61, 1.0)
 
@@ -110,20 +110,40 @@ def scenario_outputs(engine, state: dict) -> dict:
             "base_curve": None if comparison is None else cumulative_share(comparison.base, CURVE_GRID)}
 
 
-def headline(out: dict, state: dict, engine) -> dict:
-    alt, cmp = out["alt"], out["comparison"]
-    pop_label = engine.bundle.population_fields[state["pop"]].split(" (")[0].lower()
-    h = {"pop_label": pop_label, "alt_label": alt.scenario_label, "alt_covered": alt.covered, "total": alt.total,
-         "alt_share": alt.share_covered, "alt_mean": alt.mean_minutes}
+def decile_rows(out: dict) -> tuple[list[dict], str | None]:
+    """Coverage share by IMD decile for the scenario and its comparison, and the comparison's label."""
+    cmp, alt = out["comparison"], out["alt"]
     if cmp is not None:
-        h.update({"base_label": cmp.base.scenario_label, "base_covered": cmp.base.covered,
-                  "base_share": cmp.base.share_covered, "base_mean": cmp.base.mean_minutes,
-                  "change": alt.covered - cmp.base.covered, "losing": cmp.population_losing_access,
-                  "losing_share_of_total": cmp.population_losing_access / alt.total if alt.total else math.nan,
-                  "losing_deprived": cmp.losing_in_most_deprived,
-                  "losing_deprived_share": cmp.share_losing_in_most_deprived,
-                  "gaining": cmp.population_gaining_access})
+        frame = cmp.by_imd_decile
+        rows = [{"decile": int(d), "base_share": b, "alt_share": a}
+                for d, b, a in zip(frame["decile"], frame["base_share"], frame["alt_share"])]
+        return rows, cmp.base.scenario_label
+    frame = alt.by_imd_decile
+    return [{"decile": int(d), "base_share": None, "alt_share": a}
+            for d, a in zip(frame["decile"], frame["share_covered"])], None
+
+
+def evaluations(engine, state: dict):
+    """The scenario's and the comparison's per-origin arrays (the fast path of a click)."""
+    kwargs = threshold_kwargs(state)
+    alt = engine.evaluate(scenario_of(engine, state, "alt"), **kwargs)
+    cmp_scenario = scenario_of(engine, state, "cmp")
+    base = None if cmp_scenario is None else engine.evaluate(cmp_scenario, **kwargs)
+    return alt, base
+
+
+def headline(engine, state: dict, alt, base) -> dict:
+    h = headline_numbers(alt, base, engine.origin_decile)
+    h["pop_label"] = engine.bundle.population_fields[state["pop"]].split(" (")[0].lower()
+    h["alt_label"] = alt.scenario.label
+    if base is not None:
+        h["base_label"] = base.scenario.label
     return h
+
+
+def site_names(engine, nearest) -> list:
+    labels = {s: engine.site_label(s) for s in set(nearest)}
+    return [labels[s] for s in nearest]
 
 
 def ward_table_indicators(engine) -> list[str]:

@@ -20,7 +20,7 @@ from geo.errors import ScenarioError
 from geo.geometry import assign_lsoas_to_wards, ward_aggregates
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
-from geo.results import Comparison, CoverageResult, coverage_result
+from geo.results import Comparison, CoverageResult, Evaluation, coverage_result
 from geo.scenario import AddedSite, Scenario, parse_added_site
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
@@ -94,6 +94,10 @@ class Engine:
         self.origins = lsoa_origins(bundle) if origins == "lsoa" else postcode_origins(bundle)
         ward_of = self.assignment.set_index("lsoa_code")["ward_code"]
         self.origin_ward = ward_of.reindex(self.origins.lsoa_code).to_numpy()
+        self.ward_codes = list(bundle.wards["code"])
+        ward_pos = {c: i for i, c in enumerate(self.ward_codes)}
+        self.origin_ward_index = np.array([ward_pos.get(c, -1) for c in self.origin_ward])
+        self.origin_ward_name = np.array([self.ward_names.get(c) for c in self.origin_ward], dtype=object)
         self.origin_population = {
             f: bundle.lsoa_values[f].reindex(self.origins.lsoa_code).to_numpy() * self.origins.share
             for f in bundle.population_fields
@@ -290,26 +294,33 @@ class Engine:
         if not math.isfinite(value) or value <= 0 or value > cap:
             raise ScenarioError(f"threshold {value:g} {unit} must be more than 0 and at most {cap:g}")
 
-    def coverage(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
-                 km: float | None = None, detour: str | None = None,
-                 population: str | None = None) -> CoverageResult:
+    def evaluate(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
+                 km: float | None = None, detour: str | None = None, population: str | None = None) -> Evaluation:
+        """The hot path: nearest open site, minutes and coverage per origin, as arrays only
+        (what a click needs). ``coverage`` adds the tables on top."""
         detour = self.detour_name if detour is None else detour
-        population = population or self.bundle.manifest["layers"]["population"].get(
-            "default", next(iter(self.bundle.population_fields)))
+        population = population or self.default_population
         if minutes is None and km is None:
             minutes = self.bundle.manifest["travel"].get("default_minutes", 20)
         self.check_options(mode, minutes, km, detour, population)
         ids, nearest_ids, straight_m, route_m = self.nearest_open(scenario, detour)
-        speed = self.modes[mode].metres_per_minute
-        minutes_to = route_m / speed
+        minutes_to = route_m / self.modes[mode].metres_per_minute
         covered = minutes_to <= float(minutes) if minutes is not None else route_m <= float(km) * 1000.0
+        return Evaluation(scenario=scenario, open_ids=ids, nearest=nearest_ids, straight_m=straight_m,
+                          route_m=route_m, minutes=minutes_to, covered=covered,
+                          population=self.origin_population[population], population_field=population, mode=mode,
+                          detour=detour, threshold={"minutes": None if minutes is None else float(minutes),
+                                                    "km": None if km is None else float(km)})
+
+    def coverage(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
+                 km: float | None = None, detour: str | None = None,
+                 population: str | None = None) -> CoverageResult:
+        ev = self.evaluate(scenario, mode=mode, minutes=minutes, km=km, detour=detour, population=population)
         return coverage_result(
-            engine=self, scenario=scenario, open_ids=ids, population=population, mode=mode,
-            threshold={"minutes": None if minutes is None else float(minutes),
-                       "km": None if km is None else float(km)},
-            detour=detour, nearest=nearest_ids, straight_m=straight_m, route_m=route_m,
-            minutes=minutes_to, covered=covered,
-            assumptions=self.assumptions(scenario, mode, detour, population))
+            engine=self, scenario=scenario, open_ids=ev.open_ids, population=ev.population_field, mode=mode,
+            threshold=ev.threshold, detour=ev.detour, nearest=ev.nearest, straight_m=ev.straight_m,
+            route_m=ev.route_m, minutes=ev.minutes, covered=ev.covered,
+            assumptions=self.assumptions(scenario, mode, ev.detour, ev.population_field))
 
     def compare(self, base: Scenario, alt: Scenario, **options) -> Comparison:
         return Comparison.of(self, self.coverage(base, **options), self.coverage(alt, **options))
@@ -355,6 +366,15 @@ class Engine:
 
     def need_index(self, weights: dict[str, float] | None = None, level: str = "lsoa") -> pd.Series:
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
+        key = (tuple(sorted(weights.items())), level)
+        cache = self.__dict__.setdefault("_need_cache", {})
+        if key not in cache:
+            if len(cache) > 64:  # weights come from users: keep the cache small
+                cache.clear()
+            cache[key] = self._need_index(weights, level)
+        return cache[key].copy()
+
+    def _need_index(self, weights: dict[str, float], level: str) -> pd.Series:
         lsoa = need_index(self.bundle.lsoa_values, self.bundle.indicators, weights)
         if level == "lsoa":
             return lsoa

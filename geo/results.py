@@ -43,6 +43,58 @@ def _share(covered, total):
 
 
 @dataclass
+class Evaluation:
+    """Per-origin arrays for one scenario (aligned with the engine's origins)."""
+
+    scenario: object
+    open_ids: list[str]
+    nearest: np.ndarray  # site id per origin (None when no site is open)
+    straight_m: np.ndarray
+    route_m: np.ndarray
+    minutes: np.ndarray
+    covered: np.ndarray
+    population: np.ndarray
+    population_field: str
+    mode: str
+    detour: str
+    threshold: dict
+
+    @property
+    def total(self) -> float:
+        return float(self.population.sum())
+
+    @property
+    def covered_population(self) -> float:
+        return float(self.population[self.covered].sum())
+
+    @property
+    def share_covered(self) -> float:
+        return _share(self.covered_population, self.total)
+
+    @property
+    def mean_minutes(self) -> float:
+        if not np.isfinite(self.minutes).all():
+            return float("inf")
+        return float(np.average(self.minutes, weights=self.population)) if self.total > 0 else float("nan")
+
+
+def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
+    """The Access page's headline figures from two evaluations (no tables)."""
+    out = {"alt_covered": alt.covered_population, "total": alt.total, "alt_share": alt.share_covered,
+           "alt_mean": alt.mean_minutes}
+    if base is not None:
+        lost = base.covered & ~alt.covered
+        gained = ~base.covered & alt.covered
+        losing = float(alt.population[lost].sum())
+        deprived = float(alt.population[lost & np.isin(deciles, MOST_DEPRIVED_DECILES)].sum())
+        out.update(base_covered=base.covered_population, base_share=base.share_covered, base_mean=base.mean_minutes,
+                   change=alt.covered_population - base.covered_population, losing=losing,
+                   losing_share_of_total=_share(losing, alt.total), losing_deprived=deprived,
+                   losing_deprived_share=_share(deprived, losing), gaining=float(alt.population[gained].sum()))
+    return out
+
+
+@dataclass
 class CoverageResult:
     scenario_label: str
     scenario: object
@@ -114,16 +166,26 @@ def origin_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _group_sums(codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.ndarray):
+    """Totals and covered population per group code (0..n_groups-1); code -1 = no group."""
+    ok = codes >= 0
+    total = np.bincount(codes[ok], weights=pop[ok], minlength=n_groups)
+    cov = np.bincount(codes[ok], weights=np.where(covered, pop, 0.0)[ok], minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, cov / np.where(total > 0, total, 1), np.nan)
+    return total, cov, share
+
+
 def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, detour, nearest, straight_m,
                     route_m, minutes, covered, assumptions) -> CoverageResult:
     pop = engine.origin_population[population]
+    labels = {s: engine.site_label(s) for s in set(nearest)}
     origins = pd.DataFrame({
         "origin": engine.origins.label, "lsoa_code": engine.origins.lsoa_code, "ward_code": engine.origin_ward,
-        "nearest_site": nearest, "straight_m": straight_m, "network_m": route_m, "minutes": minutes,
-        "covered": covered, "population": pop, "imd_decile": engine.origin_decile,
+        "ward_name": engine.origin_ward_name, "nearest_site": nearest,
+        "nearest_site_name": [labels[s] for s in nearest], "straight_m": straight_m, "network_m": route_m,
+        "minutes": minutes, "covered": covered, "population": pop, "imd_decile": engine.origin_decile,
     })
-    origins["ward_name"] = origins["ward_code"].map(engine.ward_names)
-    origins["nearest_site_name"] = [engine.site_label(s) for s in nearest]
     total = float(pop.sum())
     covered_pop = float(pop[covered].sum())
     if np.isfinite(minutes).all():
@@ -132,16 +194,17 @@ def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, 
         p90 = weighted_quantile(minutes, pop, 0.9)
     else:
         mean = median = p90 = float("inf")
-    cov_pop = np.where(covered, pop, 0.0)
-    by_ward = (pd.DataFrame({"ward_code": engine.origin_ward, "total": pop, "covered": cov_pop})
-               .groupby("ward_code", sort=False).sum())
-    by_ward = by_ward.reindex(list(engine.bundle.wards["code"])).fillna(0.0).reset_index()
-    by_ward.insert(1, "ward_name", by_ward["ward_code"].map(engine.ward_names))
-    by_ward["share_covered"] = [_share(c, t) for c, t in zip(by_ward["covered"], by_ward["total"])]
-    by_decile = (pd.DataFrame({"decile": engine.origin_decile, "total": pop, "covered": cov_pop})
-                 .dropna(subset=["decile"]).groupby("decile").sum().reset_index())
-    by_decile["decile"] = by_decile["decile"].astype(int)
-    by_decile["share_covered"] = [_share(c, t) for c, t in zip(by_decile["covered"], by_decile["total"])]
+    ward_codes = engine.ward_codes
+    w_total, w_cov, w_share = _group_sums(engine.origin_ward_index, len(ward_codes), pop, covered)
+    by_ward = pd.DataFrame({"ward_code": ward_codes, "ward_name": [engine.ward_names[c] for c in ward_codes],
+                            "total": w_total, "covered": w_cov, "share_covered": w_share})
+    deciles = engine.origin_decile
+    finite = np.isfinite(deciles)
+    dec_codes = np.where(finite, np.nan_to_num(deciles, nan=0).astype(int), -1)
+    present = np.unique(dec_codes[dec_codes >= 0])
+    d_total, d_cov, d_share = _group_sums(dec_codes, int(present.max()) + 1 if len(present) else 0, pop, covered)
+    by_decile = pd.DataFrame({"decile": present, "total": d_total[present], "covered": d_cov[present],
+                              "share_covered": d_share[present]})
     unlocated = [s for s in engine.open_site_ids(scenario)
                  if not engine.bundle.sites.at[s, "located"] and s not in scenario.moved_map]
     return CoverageResult(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.callbacks.access import access_update
+from dashboard.callbacks.access import access_detail_update, access_map_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.state import apply_event, effective_open
 from geo.viewstate import decode, default_state, encode, scenario_of, threshold_kwargs
@@ -98,8 +98,7 @@ def test_access_update_headline_matches_engine(luton_engine):
     e = luton_engine
     state = default_state(e)
     state, _ = apply_event(e, state, "toggle", "outreach_beech_hill")  # close it
-    out = access_update(e, state, e.bundle.located_sites, {})
-    patch, headlines = out[0], out[1]
+    patch, headlines, _, _ = access_map_update(e, state, e.bundle.located_sites, {})
     expected = e.coverage(e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20)
     text = str(headlines)
     assert f"{expected.covered:,.0f}" in text
@@ -108,15 +107,20 @@ def test_access_update_headline_matches_engine(luton_engine):
     # the update is a Patch of values, not a figure with geometry
     ops = patch.to_plotly_json()["operations"]
     assert ops and not any("geojson" in str(op["location"]) for op in ops)
-    lost_rows = out[6]
+    assert f"{cmp.losing_in_most_deprived:,.0f}" in text
+    decile, curve, wards, _, lost_rows, _, _, _ = access_detail_update(e, state)
     assert sum(r["population"] for r in lost_rows) == pytest.approx(cmp.population_losing_access, abs=len(lost_rows))
+    assert sum(r["losing_access"] for r in wards) == pytest.approx(cmp.population_losing_access, abs=len(wards))
+    for p in (patch, decile, curve):  # only values travel
+        assert "geojson" not in str(p.to_plotly_json())
 
 
 def test_access_update_reports_engine_errors(luton_engine):
     state = default_state(luton_engine)
     state["move"] = {"hub_leagrave_tbc": "Hub@ZZ1 1ZZ"}  # tampered store
-    out = access_update(luton_engine, state, luton_engine.bundle.located_sites, {})
+    out = access_map_update(luton_engine, state, luton_engine.bundle.located_sites, {})
     assert "cannot be evaluated" in str(out[1])
+    assert access_detail_update(luton_engine, state)[2] == []
 
 
 def test_needs_update_marks_missing_wards(luton_engine):
@@ -136,7 +140,7 @@ def test_needs_update_marks_missing_wards(luton_engine):
 def test_maps_need_no_tiles_unless_asked(luton_engine):
     from dashboard.maps import MapAssets, access_map, needs_map
 
-    assets = MapAssets.of(luton_engine.bundle)
+    assets = MapAssets.of(luton_engine)
     state = default_state(luton_engine)
     for fig in (needs_map(luton_engine, assets, state), access_map(luton_engine, assets, state)):
         assert {t.type for t in fig.data} <= {"choropleth", "scattergeo"}
@@ -155,7 +159,7 @@ def test_boundary_geojson_is_rounded_and_clockwise(luton_engine):
 
     from dashboard.maps import MapAssets
 
-    assets = MapAssets.of(luton_engine.bundle)
+    assets = MapAssets.of(luton_engine)
     assert len(assets.lsoa_geojson["features"]) == 121
     for feature in assets.ward_geojson["features"]:
         geom = shapely.geometry.shape(feature["geometry"])

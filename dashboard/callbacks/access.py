@@ -1,5 +1,9 @@
-"""Access page callbacks: a scenario view -> engine results -> map patch, headlines,
-charts and tables."""
+"""Access page callbacks. A scenario change runs two callbacks:
+
+* the map and headline figures (the fast path: per-origin arrays from
+  ``Engine.evaluate``, a Patch of values and colours), and
+* the charts and tables (full coverage results, Patches for the charts).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, html
 
 from dashboard import ids
-from dashboard.figures import access_patch, access_values, curve_chart, decile_chart, site_styles
+from dashboard.figures import access_patch, access_values, curve_patch, decile_patch, site_styles
 from dashboard.layouts.common import stat_card
-from dashboard.views import (CURVE_GRID, added_points, headline, lost_rows, scenario_outputs, threshold_label,
-                             ward_rows, ward_table_indicators)
+from dashboard.views import (added_points, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
+                             threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
 
 WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("children_0_15", "Children 0-15"),
@@ -19,6 +23,7 @@ WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("children_0_15"
 LOST_COLUMNS = [("lsoa", "LSOA"), ("ward", "Ward"), ("population", "Population"), ("imd_decile", "IMD decile"),
                 ("minutes_before", "Minutes before"), ("minutes_after", "Minutes after"),
                 ("nearest_after", "Nearest open site after")]
+CURVE_MARKS = [5, 10, 15, 20, 30, 45, 60]
 
 
 def _n(v):
@@ -50,41 +55,54 @@ def headline_cards(h: dict, limit: str):
                             id="headline-mean")])
 
 
-def access_update(engine, view: dict, sites, role_labels):
-    """All Access page outputs for one view; engine errors become a visible message."""
+def access_map_update(engine, view: dict, sites, role_labels):
+    """Map patch, headline cards, unlocated-site note and assumptions for a view."""
     try:
-        out = scenario_outputs(engine, view)
+        alt, base = evaluations(engine, view)
         added = added_points(engine, view)
     except NeedsMapError as exc:
-        alert = dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger")
-        return (Patch(), alert, {}, {}, [], [], [], [], None, None, None, None)
-    alt, cmp = out["alt"], out["comparison"]
+        return Patch(), dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger"), None, None
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
-    values = access_values(cmp if cmp is not None else alt, view["colour"], limit)
-    styles = site_styles(sites, open_ids, role_labels)
-    patch = access_patch(Patch(), values, styles, added, tiles=view.get("tiles", False))
-    h = headline(out, view, engine)
-    base_label = cmp.base.scenario_label if cmp is not None else None
-    if cmp is not None:
-        rows = cmp.to_dict()["by_imd_decile"]
-    else:
-        rows = [{"decile": r["decile"], "alt_share": r["share_covered"], "base_share": None}
-                for r in alt.summary()["by_imd_decile"]]
-    decile = decile_chart(rows, base_label, alt.scenario_label)
-    curve = curve_chart(CURVE_GRID, out["base_curve"], out["alt_curve"], base_label, alt.scenario_label,
+    values = access_values(alt.minutes, site_names(engine, alt.nearest), None if base is None else base.minutes,
+                           view["colour"], limit)
+    patch = access_patch(Patch(), values, site_styles(sites, open_ids, role_labels), added,
+                         tiles=view.get("tiles", False))
+    unlocated_ids = [s for s in engine.open_site_ids(alt.scenario)
+                     if not engine.bundle.sites.at[s, "located"] and s not in alt.scenario.moved_map]
+    unlocated = None
+    if unlocated_ids:
+        names = ", ".join(engine.site_label(s) for s in unlocated_ids)
+        unlocated = dbc.Alert([html.B("Not counted: "), f"{names} have no sourced location, so they are left out of "
+                               "every figure. Give one a postcode with 'Place a site'."],
+                              color="secondary", className="py-2 small mb-2")
+    notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
+    assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])
+    return patch, headline_cards(headline(engine, view, alt, base), limit), unlocated, assumptions
+
+
+def access_detail_update(engine, view: dict):
+    """Chart patches, tables and text alternatives for a view."""
+    try:
+        out = scenario_outputs(engine, view)
+    except NeedsMapError:
+        return Patch(), Patch(), [], [], [], [], None, None  # the map callback shows the message
+    alt = out["alt"]
+    rows, base_label = decile_rows(out)
+    decile = decile_patch(Patch(), rows, base_label, alt.scenario_label)
+    curve = curve_patch(Patch(), out["base_curve"], out["alt_curve"], base_label, alt.scenario_label,
                         view["threshold"] if view["unit"] == "minutes" else None)
-    decile_text = html.Table([html.Thead(html.Tr([html.Th("IMD decile"), html.Th(base_label or ""), html.Th(alt.scenario_label)])),
+    decile_text = html.Table([html.Thead(html.Tr([html.Th("IMD decile"), html.Th(base_label or ""),
+                                                  html.Th(alt.scenario_label)])),
                               html.Tbody([html.Tr([html.Td(r["decile"]), html.Td(_p(r["base_share"]) if base_label else ""),
                                                    html.Td(_p(r["alt_share"]))]) for r in rows])],
                              className="table table-sm small")
-    marks = [5, 10, 15, 20, 30, 45, 60]
     base_curve = out["base_curve"]
     curve_text = html.Table([html.Thead(html.Tr([html.Th("Within")] + ([html.Th(base_label)] if base_label else [])
                                                 + [html.Th(alt.scenario_label)])),
                              html.Tbody([html.Tr([html.Td(f"{m} min")]
                                                  + ([html.Td(_p(base_curve[m]))] if base_label else [])
-                                                 + [html.Td(_p(out["alt_curve"][m]))]) for m in marks])],
+                                                 + [html.Td(_p(out["alt_curve"][m]))]) for m in CURVE_MARKS])],
                             className="table table-sm small")
     wards = ward_rows(engine, out, view.get("w"))
     extra = [(i, engine.bundle.indicators[i].short_label) for i in ward_table_indicators(engine)]
@@ -92,15 +110,7 @@ def access_update(engine, view: dict, sites, role_labels):
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
     lost = lost_rows(engine, out)
     lost_cols = [{"name": n, "id": i} for i, n in LOST_COLUMNS]
-    unlocated = None
-    if alt.unlocated_sites:
-        names = ", ".join(engine.site_label(s) for s in alt.unlocated_sites)
-        unlocated = dbc.Alert([html.B("Not counted: "), f"{names} have no sourced location, so they are left out of "
-                               "every figure. Place one with 'Add a site' if you know its postcode."],
-                              color="secondary", className="py-2 small mb-2")
-    assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in alt.assumptions], className="mb-0")])
-    return (patch, headline_cards(h, limit), decile, curve, wards, ward_cols, lost, lost_cols, unlocated, assumptions,
-            decile_text, curve_text)
+    return decile, curve, wards, ward_cols, lost, lost_cols, decile_text, curve_text
 
 
 def register(app, engine) -> None:
@@ -108,11 +118,15 @@ def register(app, engine) -> None:
     role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
 
     @app.callback(Output(ids.ACCESS_MAP, "figure"), Output(ids.HEADLINES, "children"),
-                  Output(ids.DECILE_CHART, "figure"), Output(ids.CURVE_CHART, "figure"),
+                  Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
+                  Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
+    def update_map(view):
+        return access_map_update(engine, view, sites, role_labels)
+
+    @app.callback(Output(ids.DECILE_CHART, "figure"), Output(ids.CURVE_CHART, "figure"),
                   Output(ids.WARD_TABLE, "data"), Output(ids.WARD_TABLE, "columns"),
                   Output(ids.LOST_TABLE, "data"), Output(ids.LOST_TABLE, "columns"),
-                  Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
                   Output(ids.DECILE_TEXT, "children"), Output(ids.CURVE_TEXT, "children"),
                   Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
-    def update(view):
-        return access_update(engine, view, sites, role_labels)
+    def update_details(view):
+        return access_detail_update(engine, view)

@@ -28,7 +28,7 @@ def checklist_values(engine, open_ids: list[str], groups: dict) -> list[list[str
     return [[o["value"] for o in opts if o["value"] in open_ids] for opts in groups.values()]
 
 
-def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
+def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
     scen_opts = [{"label": s["label"], "value": k} for k, s in engine.bundle.scenarios.items()]
     groups = site_groups(engine)
     values = checklist_values(engine, open_ids, groups)
@@ -108,11 +108,11 @@ def layout(engine, state, figure, legend_items, open_ids) -> html.Div:
             html.Div(id=ids.ASSUMPTIONS, className="small text-muted mb-3"),
             dbc.Row([
                 dbc.Col([html.H2("Coverage by deprivation", className="h6"),
-                         dcc.Graph(id=ids.DECILE_CHART, config={"displayModeBar": False}),
+                         dcc.Graph(id=ids.DECILE_CHART, figure=charts[0], config={"displayModeBar": False}),
                          html.Details([html.Summary("Chart as a table", className="small"),
                                        html.Div(id=ids.DECILE_TEXT)])], md=6),
                 dbc.Col([html.H2("Share within t minutes", className="h6"),
-                         dcc.Graph(id=ids.CURVE_CHART, config={"displayModeBar": False}),
+                         dcc.Graph(id=ids.CURVE_CHART, figure=charts[1], config={"displayModeBar": False}),
                          html.Details([html.Summary("Chart as a table", className="small"),
                                        html.Div(id=ids.CURVE_TEXT)])], md=6),
             ]),

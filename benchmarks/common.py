@@ -1,0 +1,55 @@
+"""Helpers shared by the benchmark sections."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LUTON = ROOT / "data" / "luton"
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: str
+    goal: str = ""
+    met: bool | None = None
+
+    def cells(self) -> list[str]:
+        verdict = "" if self.met is None else ("yes" if self.met else "**no**")
+        return [self.section, self.measure, self.value, self.goal, verdict]
+
+
+def timings(fn, repeat: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def median_p95(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def luton_engine(origins: str = "lsoa"):
+    import warnings
+
+    from geo import Engine, load_bundle
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Engine(load_bundle(LUTON), origins=origins)
