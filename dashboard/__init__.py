@@ -72,6 +72,27 @@ def background_manager():
     return dash.DiskcacheManager(diskcache.Cache(folder))
 
 
+PARTIAL_PLOTLY = "vendor/plotly-needs-map-4.1.1.min.js"
+
+
+def _use_partial_plotly(app) -> None:
+    """Serve the small plotly.js build (see plotly_bundle/README.md) unless the page asks for
+    web tiles, which need the full plotly.js that Dash loads by itself."""
+    import flask
+
+    plain = app.interpolate_index
+
+    def interpolate_index(**kwargs):
+        tiles = flask.has_request_context() and flask.request.args.get("tiles") == "1"
+        if not tiles:
+            src = app.get_asset_url(PARTIAL_PLOTLY)
+            kwargs["scripts"] = (f'<script src="{src}"></script>'
+                                 '<script>window.NEEDS_MAP_PARTIAL_PLOTLY = true;</script>' + kwargs["scripts"])
+        return plain(**kwargs)
+
+    app.interpolate_index = interpolate_index
+
+
 def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwargs) -> dash.Dash:
     """The Dash app for one bundle. ``engine`` may be passed in (tests reuse one)."""
     from geo import Engine, load_bundle
@@ -82,10 +103,12 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
             engine = Engine(load_bundle(bundle_path))
     # Bootstrap 5.3.9 CSS is vendored in assets/ (MIT): the app must work with no internet.
     app = dash.Dash(__name__, title=f"Needs Map · {engine.bundle.area_name}",
-                    background_callback_manager=background_manager(),
+                    background_callback_manager=background_manager(), compress=True,
+                    assets_ignore=r"vendor/.*",
                     assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
+    _use_partial_plotly(app)
     state_callbacks.register(app, engine, assets)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)

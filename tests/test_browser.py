@@ -201,3 +201,17 @@ def test_optimise_panel_suggests_and_adopts(dash_duo, luton_app, luton_engine):
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_ADOPT}"))
     _wait_headline(dash_duo, "headline-alt", f"{expected['covered_after']:,.0f}", timeout=15)
     assert "move=hub_leagrave_tbc" in dash_duo.driver.current_url
+
+
+def test_basemap_switch_reloads_with_full_plotly(dash_duo, luton_app):
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    assert dash_duo.driver.execute_script("return window.NEEDS_MAP_PARTIAL_PLOTLY === true")  # the small build
+    dash_duo.find_element(f"#{ids.TILES}").click()
+    deadline = time.time() + 20
+    while time.time() < deadline and "tiles=1" not in dash_duo.driver.current_url:
+        time.sleep(0.2)
+    time.sleep(3)  # the page reloads with the full plotly.js and redraws both maps on tiles
+    assert dash_duo.driver.execute_script("return window.NEEDS_MAP_PARTIAL_PLOTLY === undefined")
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[1].type") == "choroplethmap"
+    assert dash_duo.find_element(f"#{ids.TILES}").is_selected()

@@ -216,6 +216,17 @@ def register(app, engine, assets) -> None:
         # The only update that sends geometry again: the two map types draw differently.
         return needs_map(engine, assets, state), access_map(engine, assets, state)
 
+    # The street basemap needs the full plotly.js: reload the page (its URL now says tiles=1)
+    # when the partial build is the one loaded.
+    app.clientside_callback(
+        """function(search) {
+            if (window.NEEDS_MAP_PARTIAL_PLOTLY && (search || '').indexOf('tiles=1') >= 0) {
+                window.location.reload();
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.TILES, "id"), Input(ids.URL, "search"), prevent_initial_call=True)
+
     # The link to copy: the page's own address (origin + path + query), in the browser.
     app.clientside_callback(
         "function(search) { return window.location.origin + window.location.pathname + (search || ''); }",
