@@ -1,8 +1,10 @@
-"""Access page callbacks. A scenario change runs two callbacks:
+"""Access page updates for a scenario change:
 
-* the map and headline figures (the fast path: per-origin arrays from
-  ``Engine.evaluate``, a Patch of values and colours), and
-* the charts and tables (full coverage results, Patches for the charts).
+* ``access_map_update``: the map and headline figures (the fast path: per-origin arrays
+  from ``Engine.evaluate``, a Patch of values and colours), returned by the state callback
+  in the same response as the click;
+* ``access_detail_update``: the charts and tables (full coverage results, Patches for the
+  charts), a callback of its own that follows.
 """
 
 from __future__ import annotations
@@ -114,15 +116,8 @@ def access_detail_update(engine, view: dict):
 
 
 def register(app, engine) -> None:
-    sites = engine.bundle.located_sites
-    role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
-
-    @app.callback(Output(ids.ACCESS_MAP, "figure"), Output(ids.HEADLINES, "children"),
-                  Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
-                  Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
-    def update_map(view):
-        return access_map_update(engine, view, sites, role_labels)
-
+    # The map and headline figures are updated by the state callback (callbacks/state.py),
+    # in the same response as the click; this one fills the charts and tables after it.
     @app.callback(Output(ids.DECILE_CHART, "figure"), Output(ids.CURVE_CHART, "figure"),
                   Output(ids.WARD_TABLE, "data"), Output(ids.WARD_TABLE, "columns"),
                   Output(ids.LOST_TABLE, "data"), Output(ids.LOST_TABLE, "columns"),

@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
 from dashboard.layouts.access import checklist_values, site_groups
+from dashboard.callbacks.access import access_map_update
 from dashboard.maps import access_map, needs_map
 from geo.viewstate import MAX_ADDED, decode, encode
 from geo.errors import NeedsMapError
@@ -144,6 +145,8 @@ def _slice(state, keys):
 
 def register(app, engine, assets) -> None:
     groups = site_groups(engine)
+    sites = engine.bundle.located_sites
+    role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
     controls = [
         (ids.TABS, "active_tab", "page"), (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
         (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
@@ -159,6 +162,8 @@ def register(app, engine, assets) -> None:
         Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
         Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
         Output(ids.ADD_ERROR, "children"), Output(ids.MOVE_ERROR, "children"), Output(ids.ADDED_LIST, "children"),
+        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.HEADLINES, "children"),
+        Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop, _ in controls],
         Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
@@ -167,6 +172,8 @@ def register(app, engine, assets) -> None:
         Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"), Input(ids.OPT_ADOPT, "n_clicks"),
         State(ids.STATE, "data"), State(ids.OPT_STORE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
         State(ids.MOVE_SITE, "value"), State(ids.MOVE_WHERE, "value"), State(ids.MOVE_WHERE_TEXT, "value"),
+        # runs on page load (to read the URL) and shares the map output with the optimiser
+        prevent_initial_call="initial_duplicate",
     )
     def sync(search, *args):
         n = len(controls)
@@ -200,13 +207,26 @@ def register(app, engine, assets) -> None:
         if current is not None and trigger not in (None, ids.URL):
             needs_view = needs_view if _slice(current, NEEDS_KEYS) != needs_view else no_update
             access_view = access_view if _slice(current, ACCESS_KEYS) != access_view else no_update
+        control_out = [state[c[2]] if c[2] != "indicator" else state["ind"] for c in controls]
+        weights_out = [float(state["w"].get(i, 0)) for i in weight_ids]
+        checklists_out = checklist_values(engine, open_ids, groups)
         added_list = [html.Li(spec.replace("@", " at ")) for spec in state["add"]]
-        control_out = [state[c[2]] if c[2] not in ("indicator",) else state["ind"] for c in controls]
+        if trigger not in (None, ids.URL) and current is not None:
+            # Send only what differs from what the browser shows: every output set here makes
+            # the browser re-render that control, which is most of a click's cost.
+            control_out = [no_update if new == old else new for new, old in zip(control_out, args[:n])]
+            # pattern-matching (ALL) outputs take one no_update per matched component
+            weights_out = [no_update if new == old else new for new, old in zip(weights_out, weights_values or [])]
+            checklists_out = [no_update if new == list(old or []) else new
+                              for new, old in zip(checklists_out, checklists)]
+            added_list = no_update if state["add"] == current["add"] else added_list
+        # A click's map and headline update travels in this same response (one round trip);
+        # charts and tables follow from the access-view store.
+        access_out = (access_map_update(engine, access_view, sites, role_labels)
+                      if access_view is not no_update else (no_update,) * 4)
         return (
             encode(state), state, needs_view, access_view, tiles_view, notice, *control_out,
-            [float(state["w"].get(i, 0)) for i in weight_ids],
-            checklist_values(engine, open_ids, groups),
-            msgs["add_error"], msgs["move_error"], added_list,
+            weights_out, checklists_out, msgs["add_error"], msgs["move_error"], added_list, *access_out,
         )
 
     @app.callback(Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
