@@ -159,6 +159,14 @@ def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
     return {"marker_symbol": symbols, "marker_color": colours, "text": texts}
 
 
+def _rounded(values) -> np.ndarray:
+    """Values to one decimal as a float array; no value (no open site) is NaN, sent as null.
+    Numpy arrays go through plotly's JSON encoder (orjson) far faster than lists."""
+    out = np.round(np.asarray(values, float), 1)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
 def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, threshold_label: str) -> dict:
     """Choropleth values for the access map: minutes to the nearest open site, or the change
     against the comparison (when ``base_minutes`` is given and ``colour_by`` is "change").
@@ -166,22 +174,18 @@ def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, thr
     Only numbers and site names change with the scenario; the LSOA and ward names sit in
     the trace's static ``text`` (sent once), so an update stays small."""
     if base_minutes is not None and colour_by == "change":
-        change = np.asarray(alt_minutes, float) - np.asarray(base_minutes, float)
-        z = [_round1(v) for v in change]
-        span = max([abs(v) for v in z if v is not None] + [5.0])
-        custom = [[_round1(b), _round1(a)] for b, a in zip(base_minutes, alt_minutes)]
-        return {"z": z, "customdata": custom, "colorscale": CHANGE_SCALE, "zmin": -span, "zmax": span,
+        change = _rounded(np.asarray(alt_minutes, float) - np.asarray(base_minutes, float))
+        finite = np.abs(change[np.isfinite(change)])
+        span = float(max(finite.max() if len(finite) else 0.0, 5.0))
+        custom = np.column_stack([_rounded(base_minutes), _rounded(alt_minutes)])
+        return {"z": change, "customdata": custom, "colorscale": CHANGE_SCALE, "zmin": -span, "zmax": span,
                 "hovertemplate": "%{text}<br>%{customdata[0]:.0f} → %{customdata[1]:.0f} min (%{z:+.0f})<extra></extra>",
                 "colorbar_title": "Change in minutes"}
-    return {"z": [_round1(v) for v in alt_minutes],
+    return {"z": _rounded(alt_minutes),
             "customdata": [name or "no open site" for name in alt_site_names], "colorscale": MINUTES_SCALE,
             "zmin": 0, "zmax": 60, "colorbar_title": "Minutes to nearest open site",
             "hovertemplate": "%{text}<br>%{z:.0f} min to %{customdata}<br>threshold: " + threshold_label
                              + "<extra></extra>"}
-
-
-def _round1(v):
-    return None if v is None or not math.isfinite(v) else round(float(v), 1)
 
 
 def _mins(v) -> str:

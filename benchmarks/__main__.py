@@ -1,0 +1,57 @@
+"""``python -m benchmarks [--skip browser,scale,...]``: run every benchmark, print the table
+(Markdown) and write it to benchmarks/RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import time
+
+from benchmarks.common import ROOT, Row
+
+SECTIONS = {
+    "engine": ("benchmarks.engine_bench", "scenario_toggle"),
+    "server": ("benchmarks.server_bench", "run"),
+    "browser": ("benchmarks.browser_bench", "run"),
+    "scale": ("benchmarks.scale_bench", "run"),
+    "optimiser": ("benchmarks.engine_bench", "optimiser"),
+    "briefing": ("benchmarks.engine_bench", "briefing"),
+}
+
+
+def machine() -> str:
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| section | measure | result | goal | met |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    import importlib
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip", default="", help="comma-separated sections to skip: " + ", ".join(SECTIONS))
+    args = parser.parse_args()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    rows: list[Row] = []
+    started = time.perf_counter()
+    for name, (module, func) in SECTIONS.items():
+        if name in skip:
+            continue
+        print(f"running {name} ...", flush=True)
+        rows.extend(getattr(importlib.import_module(module), func)())
+    took = time.perf_counter() - started
+    text = (f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}; all benchmarks took {took:.0f} s.\n"
+            f"Command: `python -m benchmarks`\n\n{table(rows)}\n")
+    print()
+    print(text)
+    (ROOT / "benchmarks" / "RESULTS.md").write_text("# Benchmark results\n\n" + text)
+
+
+if __name__ == "__main__":
+    main()
