@@ -13,8 +13,10 @@ matrix in, a typed result out):
   only candidates nearer than the origin's nearest fixed site can improve on it, so only
   those assignment variables are created (an exact reduction).
 
-Both are solved with CBC through PuLP under a time limit; ``optimal`` says whether CBC
-proved optimality. The gain of each chosen site is what the objective loses if that site
+Both are solved as integer programs through PuLP (HiGHS when installed, else CBC) under a
+time limit; ``optimal`` says whether the solver proved optimality. Small p-median problems
+(p <= 3 and few enough combinations) are solved exactly by exhaustive enumeration instead,
+which is faster than building the integer program. The gain of each chosen site is what the objective loses if that site
 alone is dropped from the solution.
 
 Need weighting: w_i = population_i x need_index_i / 100 (the need index ranks the
@@ -207,11 +209,14 @@ def parse_candidates(engine, spec: str, exclude=()) -> Candidates:
 
 # -- solving -------------------------------------------------------------------------------
 def _solver(time_limit: float):
-    """CBC: the binary from ``pulp[cbc]`` (cbcbox) when present, else PuLP's bundled one
-    (which PuLP 4 will drop)."""
+    """HiGHS (highspy) when installed, else CBC: the binary from ``pulp[cbc]`` (cbcbox), else
+    PuLP's bundled one (which PuLP 4 will drop)."""
     import pulp
 
     limit = max(1, int(math.ceil(time_limit)))
+    highs = pulp.HiGHS(msg=False, timeLimit=limit)
+    if highs.available():
+        return highs
     coin = pulp.COIN_CMD(msg=False, timeLimit=limit)
     return coin if coin.available() else pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
 
@@ -237,10 +242,60 @@ def solve_mclp(cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, 
     return chosen, optimal, pulp.LpStatus[status]
 
 
+ENUMERATION_BUDGET = 60_000_000  # origin x combination evaluations; beyond this, the integer program
+
+
+def _combinations_count(n: int, p: int) -> int:
+    return math.comb(n, p)
+
+
+def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int) -> list[int]:
+    """Exact p-median for p <= 3 by evaluating every combination, vectorised with numpy
+    (each origin's cost is its weight x minutes to the nearest of the fixed and chosen sites).
+    Ties go to the lexicographically first combination."""
+    n_o, n_c = minutes.shape
+    base = np.where(np.isfinite(fixed_minutes), fixed_minutes, np.inf)
+    w = weights.astype(float)
+    best_cost, best = np.inf, None
+
+    def consider(cost: np.ndarray, prefix: tuple):
+        nonlocal best_cost, best
+        k = int(np.argmin(cost))
+        if cost[k] < best_cost - 1e-9:
+            best_cost, best = float(cost[k]), prefix + (k,)
+
+    if p == 1:
+        consider(w @ np.minimum(base[:, None], minutes), ())
+    elif p == 2:
+        for j in range(n_c - 1):
+            m = np.minimum(base, minutes[:, j])
+            cost = w @ np.minimum(m[:, None], minutes[:, j + 1:])
+            k = int(np.argmin(cost))
+            if cost[k] < best_cost - 1e-9:
+                best_cost, best = float(cost[k]), (j, j + 1 + k)
+    elif p == 3:
+        for j in range(n_c - 2):
+            mj = np.minimum(base, minutes[:, j])
+            for k in range(j + 1, n_c - 1):
+                m = np.minimum(mj, minutes[:, k])
+                cost = w @ np.minimum(m[:, None], minutes[:, k + 1:])
+                l = int(np.argmin(cost))
+                if cost[l] < best_cost - 1e-9:
+                    best_cost, best = float(cost[l]), (j, k, k + 1 + l)
+    else:
+        raise ValueError("enumeration is for p <= 3")
+    return list(best)
+
+
 def solve_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int,
-                  time_limit: float = 30.0) -> tuple[list[int], bool, str]:
+                  time_limit: float = 30.0, method: str = "auto") -> tuple[list[int], bool, str]:
     """``minutes``: (n_origins, n_candidates); ``fixed_minutes``: (n_origins,) minutes to the
-    nearest fixed site (inf without fixed sites)."""
+    nearest fixed site (inf without fixed sites). ``method``: "enumerate" (exhaustive, exact,
+    p <= 3), "ip" (integer program), or "auto" (enumerate when it is cheap enough)."""
+    n_o, n_c = minutes.shape
+    if method == "enumerate" or (method == "auto" and p <= 3 and np.isfinite(minutes).all()
+                                 and _combinations_count(n_c, p) * n_o <= ENUMERATION_BUDGET):
+        return enumerate_pmedian(minutes, weights, fixed_minutes, p), True, "Optimal (exhaustive enumeration)"
     import pulp
 
     n_o, n_c = minutes.shape

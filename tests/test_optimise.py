@@ -48,9 +48,11 @@ def test_solvers_match_brute_force(seed, with_fixed, p):
     covered = (fixed <= threshold) | (minutes[:, chosen] <= threshold).any(axis=1)
     assert optimal and len(chosen) == p
     assert weights[covered].sum() == brute_mclp(minutes <= threshold, weights, fixed <= threshold, p)
-    chosen, optimal, _ = solve_pmedian(minutes, weights, fixed, p)
-    value = float((weights * np.minimum(fixed, minutes[:, chosen].min(axis=1))).sum())
-    assert optimal and value == pytest.approx(brute_median(minutes, weights, fixed, p))
+    for method in ("ip", "enumerate"):
+        chosen, optimal, _ = solve_pmedian(minutes, weights, fixed, p, method=method)
+        value = float((weights * np.minimum(fixed, minutes[:, chosen].min(axis=1))).sum())
+        assert optimal and len(chosen) == p
+        assert value == pytest.approx(brute_median(minutes, weights, fixed, p)), method
 
 
 @settings(max_examples=25, deadline=None)
@@ -65,8 +67,8 @@ def test_adding_a_candidate_never_makes_the_optimum_worse(seed, p):
         return weights[(fixed <= t) | (m[:, ch] <= t).any(axis=1)].sum()
 
     assert cov(minutes, more) >= cov(minutes[:, :5], fewer)
-    fewer, _, _ = solve_pmedian(minutes[:, :5], weights, fixed, p)
-    more, _, _ = solve_pmedian(minutes, weights, fixed, p)
+    fewer, _, _ = solve_pmedian(minutes[:, :5], weights, fixed, p, method="ip")
+    more, _, _ = solve_pmedian(minutes, weights, fixed, p, method="ip")
 
     def med(m, ch):
         return (weights * np.minimum(fixed, m[:, ch].min(axis=1))).sum()
