@@ -148,14 +148,14 @@ def needs_patch(patch, level: str, view) -> object:
 # -- Access map ----------------------------------------------------------------------
 def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
     symbols, colours, texts = [], [], []
-    for site, row in sites.iterrows():
+    for site, name, role, postcode in zip(sites.index, sites["name"], sites["role"], sites["postcode"]):
         is_open = site in open_ids
-        symbol, colour = ROLE_STYLE.get(row["role"], OTHER_STYLE) if is_open else CLOSED_STYLE
+        symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE) if is_open else CLOSED_STYLE
         symbols.append(symbol)
         colours.append(colour)
         status = "open" if is_open else "closed in this scenario"
-        texts.append(f"<b>{row['name']}</b><br>{role_labels.get(row['role'], row['role'])}<br>"
-                     f"{row['postcode']} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>")
+        texts.append(f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
+                     f"{postcode} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>")
     return {"marker_symbol": symbols, "marker_color": colours, "text": texts}
 
 
