@@ -10,7 +10,7 @@ from benchmarks.common import Row, luton_engine, median_p95, ms, timings
 
 def scenario_toggle() -> list[Row]:
     rows = []
-    for origins, label in (("lsoa", "121 LSOA origins"), ("postcode", "postcode origins")):
+    for origins, label in (("lsoa", "LSOA origins"), ("postcode", "postcode origins")):
         engine = luton_engine(origins)
         sites = engine.site_ids
         rng = random.Random(1)
