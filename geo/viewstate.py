@@ -18,6 +18,7 @@ from geo.scenario import parse_added_site
 PAGES = ("needs", "access", "sites", "about")
 NEED_INDEX = "need_index"
 MAX_ADDED = 20
+MAX_QUERY = 8_000  # characters of a link's query string
 
 
 def default_state(engine) -> dict:
@@ -79,6 +80,10 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     """A valid state from a query string, and notices for every part that was ignored."""
     state = default_state(engine)
     notices: list[str] = []
+    if not isinstance(search, str):
+        return state, ([] if search is None else ["The view could not be read; showing the default view."])
+    if len(search) > MAX_QUERY:
+        return state, [f"The link is longer than {MAX_QUERY:,} characters; showing the default view."]
     if not search or search in ("?", ""):
         return state, notices
     try:
@@ -179,6 +184,22 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
         except NeedsMapError as exc:
             notices.append(f"The link's need-index weights were ignored: {exc}")
     return state, notices
+
+
+def from_store(engine, data) -> tuple[dict, list[str]]:
+    """A valid state from a view state sent back by a browser (dcc.Store), which a modified
+    browser may have tampered with: it goes through the same checks as a link."""
+    if data is None:
+        return default_state(engine), []
+    if not isinstance(data, dict):
+        return default_state(engine), ["The view could not be read; showing the default view."]
+    merged = default_state(engine)
+    merged.update({k: v for k, v in data.items() if k in merged})
+    try:
+        search = encode(merged)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return default_state(engine), ["The view could not be read; showing the default view."]
+    return decode(engine, search)
 
 
 def scenario_of(engine, state: dict, which: str = "alt"):

@@ -18,6 +18,7 @@ from dashboard.layouts.common import stat_card
 from dashboard.views import (added_points, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
                              threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
+from geo.viewstate import from_store
 
 WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("children_0_15", "Children 0-15"),
                 ("imd_decile_mean", "Mean IMD decile"), ("base_covered_pct", "% within: comparison"),
@@ -124,4 +125,5 @@ def register(app, engine) -> None:
                   Output(ids.DECILE_TEXT, "children"), Output(ids.CURVE_TEXT, "children"),
                   Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
     def update_details(view):
-        return access_detail_update(engine, view)
+        state, _ = from_store(engine, view)  # the store may have been tampered with
+        return access_detail_update(engine, state)

@@ -11,6 +11,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard import ids
 from geo.briefing import FORMATS, render_briefing
 from geo.errors import NeedsMapError
+from geo.viewstate import from_store
 
 
 def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
@@ -33,6 +34,8 @@ def register(app, engine) -> None:
     def download(_clicks, state, fmt, link):
         from dash import no_update
 
+        state, _ = from_store(engine, state)
+        link = link if isinstance(link, str) else None
         try:
             return briefing_download(engine, state, fmt, link), no_update
         except NeedsMapError as exc:

@@ -9,6 +9,7 @@ from dash import Input, Output, Patch, State, dash_table, html
 from dashboard import ids
 from dashboard.figures import fmt, needs_patch, needs_trace_values
 from dashboard.views import indicator_meta, indicator_series, ward_profile
+from geo.viewstate import from_store
 
 
 def needs_update(engine, view: dict, names: dict):
@@ -76,16 +77,20 @@ def register(app, engine) -> None:
                   Output(ids.NEEDS_TABLE, "data"), Output(ids.NEEDS_TABLE, "columns"),
                   Input(ids.NEEDS_VIEW, "data"), prevent_initial_call=True)
     def update(view):
-        return needs_update(engine, view, names)
+        state, _ = from_store(engine, view)  # the store may have been tampered with
+        return needs_update(engine, state, names)
 
     @app.callback(Output(ids.WARD_PROFILE, "children"), Input(ids.NEEDS_MAP, "clickData"),
                   State(ids.STATE, "data"), prevent_initial_call=True)
     def profile(click, state):
-        point = ((click or {}).get("points") or [{}])[0]
+        points = click.get("points") if isinstance(click, dict) else None
+        point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
         code = point.get("location")
+        if not isinstance(code, str):
+            return html.P("Click a ward on the map.", className="text-muted")
         if code not in names["ward"]:
             assignment = engine.assignment.set_index("lsoa_code")["ward_code"]
             code = assignment.get(code)
         if code is None:
             return html.P("Click a ward on the map.", className="text-muted")
-        return profile_panel(engine, code, (state or {}).get("w"))
+        return profile_panel(engine, code, from_store(engine, state)[0]["w"])

@@ -4,6 +4,7 @@ cancel), shows the suggestion on the map, and offers it for adoption."""
 from __future__ import annotations
 
 import base64
+import binascii
 import math
 
 import dash_bootstrap_components as dbc
@@ -17,26 +18,41 @@ from geo.optimise import csv_candidates, optimise, parse_candidates
 
 def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight) -> dict:
     """The optimiser's answer for the panel's options and the view's travel settings."""
+    if objective not in ("coverage", "median"):
+        raise ScenarioError("choose coverage or median")
     try:
         p = int(p)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ScenarioError("the number of sites must be a whole number") from None
+    if not isinstance(fixed, (list, type(None))) or not all(isinstance(f, str) for f in fixed or []):
+        raise ScenarioError("the sites kept open must be a list of site ids")
     fixed = list(fixed or [])
+    for site in fixed:
+        engine.scenario(None, open=[site])  # unknown ids are named in the error
+    if not isinstance(wards, (list, type(None))) or not all(isinstance(w, str) for w in wards or []):
+        raise ScenarioError("the wards must be a list of ward names")
     if candidates == "upload":
-        if not upload:
+        if not isinstance(upload, str) or "," not in upload:
             raise ScenarioError("choose a candidates CSV file first")
-        data = base64.b64decode(upload.split(",", 1)[1])
+        try:
+            data = base64.b64decode(upload.split(",", 1)[1], validate=True)
+        except (binascii.Error, ValueError):
+            raise ScenarioError("the uploaded file could not be read") from None
+        filename = filename if isinstance(filename, str) else "candidates.csv"
         cands = csv_candidates(engine, data, filename or "candidates.csv")
     elif candidates == "postcodes":
         if not wards:
             raise ScenarioError("choose at least one ward for the candidate postcodes")
         cands = parse_candidates(engine, "postcodes:" + ",".join(wards))
-    else:
+    elif candidates in ("sites", "lsoas"):
         cands = parse_candidates(engine, candidates, exclude=fixed)
+    else:
+        raise ScenarioError(f"unknown candidate set {str(candidates)[:40]!r}")
     placeable = [s["site"] for s in engine.placeable_sites() if s["site"] not in fixed]
     threshold = {state["unit"]: float(state["threshold"])}
     result = optimise(engine, objective=objective, p=p, fixed=fixed, candidates=cands, mode=state["mode"],
-                      population=state["pop"], weight="need" if "need" in (weight or []) else "population",
+                      population=state["pop"],
+                      weight="need" if isinstance(weight, list) and "need" in weight else "population",
                       baseline=placeable[0] if placeable and p == 1 else None, **threshold)
     return result.to_dict()
 
@@ -74,6 +90,7 @@ def register(app, engine) -> None:
                  (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], "")],
         cancel=[Input(ids.OPT_CANCEL, "n_clicks")])
     def run(_clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight):
+        state, _ = from_store(engine, state)
         try:
             d = run_optimiser(engine, state, objective, p, fixed, candidates, wards, upload, filename, weight)
         except NeedsMapError as exc:

@@ -14,7 +14,7 @@ from dashboard import ids
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.callbacks.access import access_map_update
 from dashboard.maps import access_map, needs_map
-from geo.viewstate import MAX_ADDED, decode, encode
+from geo.viewstate import MAX_ADDED, decode, encode, from_store
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
@@ -35,7 +35,18 @@ def _set_open(engine, state: dict, wanted: set[str]) -> None:
 
 
 def apply_event(engine, state: dict, event: str, value=None, extra: dict | None = None) -> tuple[dict, dict]:
-    """Next state after one event, and messages {"add_error", "move_error", "notice"}."""
+    """Next state after one event, and messages {"add_error", "move_error", "notice"}.
+
+    Values come from the browser and may be anything a modified browser sends: a value of
+    the wrong shape leaves the state as it was, with a notice."""
+    try:
+        return _apply_event(engine, state, event, value, extra if isinstance(extra, dict) else {})
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return copy.deepcopy(state), {"add_error": "", "move_error": "",
+                                      "notice": "An invalid update from the page was ignored."}
+
+
+def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None = None) -> tuple[dict, dict]:
     state = copy.deepcopy(state)
     extra = extra or {}
     msgs = {"add_error": "", "move_error": "", "notice": ""}
@@ -186,13 +197,14 @@ def register(app, engine, assets) -> None:
         if trigger is None or trigger == ids.URL or current is None:
             state, notices = decode(engine, search)
         else:
+            current, notices = from_store(engine, current)
             event, value, extra = _event(trigger, control_values, weights_values, weight_ids, checklists, click,
                                          {"label": add_label, "where": add_where, "site": move_site,
                                           "candidate": move_candidate, "text": move_text,
                                           "suggestion": suggestion})
             state, msgs = apply_event(engine, current, event, value, extra)
             if msgs["notice"]:
-                notices = [msgs["notice"]]
+                notices = notices + [msgs["notice"]]
         try:
             open_ids = effective_open(engine, state)
         except NeedsMapError as exc:  # a stale or tampered state: start again from defaults
@@ -234,6 +246,7 @@ def register(app, engine, assets) -> None:
                   Input(ids.TILES_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
     def switch_basemap(_tiles, state):
         # The only update that sends geometry again: the two map types draw differently.
+        state, _ = from_store(engine, state)
         return needs_map(engine, assets, state), access_map(engine, assets, state)
 
     # The street basemap needs the full plotly.js: reload the page (its URL now says tiles=1)
