@@ -86,8 +86,7 @@ def _use_partial_plotly(app) -> None:
         tiles = flask.has_request_context() and flask.request.args.get("tiles") == "1"
         if not tiles:
             src = app.get_asset_url(PARTIAL_PLOTLY)
-            kwargs["scripts"] = (f'<script src="{src}"></script>'
-                                 '<script>window.NEEDS_MAP_PARTIAL_PLOTLY = true;</script>' + kwargs["scripts"])
+            kwargs["scripts"] = f'<script src="{src}"></script>' + kwargs["scripts"]
         return plain(**kwargs)
 
     app.interpolate_index = interpolate_index
@@ -104,7 +103,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     # Bootstrap 5.3.9 CSS is vendored in assets/ (MIT): the app must work with no internet.
     app = dash.Dash(__name__, title=f"Needs Map · {engine.bundle.area_name}",
                     background_callback_manager=background_manager(), compress=True,
-                    assets_ignore=r"vendor/.*",
+                    assets_path_ignore=["vendor"],  # loaded by hand, see _use_partial_plotly
                     assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
@@ -114,5 +113,47 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine)
     access_callbacks.register(app, engine)
+    add_server_routes(app)
     app.engine = engine
     return app
+
+
+# Tile hosts used only by the optional street basemap (MapLibre, from plotly.js).
+TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
+
+
+def add_server_routes(app) -> None:
+    """Security headers on every response and a /healthz endpoint for load balancers."""
+    import flask
+
+    # Dash's own inline scripts (the renderer start-up and clientside callbacks) are allowed
+    # by hash, so the policy needs no 'unsafe-inline' for scripts.
+    script_hashes = " ".join(app.csp_hashes())
+    policy = "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' {script_hashes}",
+        "style-src 'self' 'unsafe-inline'",  # React and plotly.js set inline styles
+        f"img-src 'self' data: blob: {TILE_HOSTS}",
+        f"connect-src 'self' {TILE_HOSTS}",
+        "worker-src 'self' blob:",
+        "font-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+    server = app.server
+
+    @server.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @server.route("/healthz")
+    def healthz():
+        bundle = app.engine.bundle
+        return flask.jsonify({"status": "ok", "area": bundle.area_name, "lsoas": len(bundle.lsoas),
+                              "sites_located": int(bundle.sites["located"].sum())})

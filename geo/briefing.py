@@ -195,7 +195,7 @@ def _map_classes(engine, state, alt_origins):
             edges = np.unique(np.concatenate([present.unique(), [present.max() + 1e-9]]))
         cmap = colormaps["Blues"]
         n = max(len(edges) - 1, 1)
-        labels, colours = [], {}
+        labels = []
         for i in range(n):
             shade = (i + 1) / (n + 1) if direction != "lower" else (n - i) / (n + 1)
             labels.append((f"{edges[i]:.3g} to {edges[i + 1]:.3g}", cmap(0.15 + 0.8 * shade)))

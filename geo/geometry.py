@@ -9,7 +9,6 @@ Functions return frames aligned with the input rows (momepy style).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 

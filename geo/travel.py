@@ -75,11 +75,8 @@ class DetourModel:
         return np.maximum(out, d)
 
     def describe(self) -> list[dict]:
-        edges = list(self.band_edges_km)
-        rows = []
-        for i, (x, f, n) in enumerate(zip(self.knots_straight_m, self.band_circuity, self.band_counts)):
-            rows.append({"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n})
-        return rows
+        return [{"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n}
+                for x, f, n in zip(self.knots_straight_m, self.band_circuity, self.band_counts)]
 
 
 class TravelModel(Protocol):

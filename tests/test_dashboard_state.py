@@ -124,8 +124,6 @@ def test_access_update_reports_engine_errors(luton_engine):
 
 
 def test_needs_update_marks_missing_wards(luton_engine):
-    from dashboard.callbacks.needs import register  # noqa: F401  (module imports cleanly)
-
     names = {"ward": dict(zip(luton_engine.bundle.wards["code"], luton_engine.bundle.wards["name"])),
              "lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"]))}
     view = {"ind": "obesity_year6_pct", "level": "ward", "w": {}}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dashboard.callbacks.access import access_detail_update, access_map_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.optimise import run_optimiser
-from dashboard.callbacks.state import apply_event, effective_open
+from dashboard.callbacks.state import apply_event
 from geo.errors import NeedsMapError
 from geo.viewstate import decode, default_state, encode, from_store, scenario_of, threshold_kwargs
 

@@ -88,7 +88,6 @@ def _spopt_matrix(engine, candidates, mode="walk"):
 
 
 def test_luton_mclp_agrees_with_spopt(luton_engine):
-    import pulp
     from spopt.locate import MCLP
 
     e = luton_engine
@@ -106,7 +105,6 @@ def test_luton_mclp_agrees_with_spopt(luton_engine):
 
 
 def test_luton_pmedian_agrees_with_spopt(luton_engine):
-    import pulp
     from spopt.locate import PMedian
 
     e = luton_engine

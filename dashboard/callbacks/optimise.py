@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, html, no_update
@@ -14,6 +13,7 @@ from dashboard import ids
 from dashboard.figures import suggestion_patch
 from geo.errors import NeedsMapError, ScenarioError
 from geo.optimise import csv_candidates, optimise, parse_candidates
+from geo.viewstate import from_store
 
 
 def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight) -> dict:

@@ -7,3 +7,6 @@ Plotly.register([
     require('plotly.js/lib/bar'),
 ]);
 window.Plotly = Plotly;
+
+// Tells the page that this partial build (no tile-map traces) is the one loaded.
+window.NEEDS_MAP_PARTIAL_PLOTLY = true;
