@@ -1,0 +1,111 @@
+"""Production mode: several gunicorn workers, security headers, /healthz, no stack traces,
+a killed worker replaced, and a broken bundle refused at start-up with exit code 2."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+
+from conftest import LUTON, ROOT
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url, data=None, headers=None):
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+@pytest.fixture(scope="module")
+def prod_server():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if _get(base + "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the production server did not start")
+    yield base, proc
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+
+
+def _workers(proc):
+    return [c for c in psutil.Process(proc.pid).children() if c.is_running()]
+
+
+def test_health_and_security_headers(prod_server):
+    base, proc = prod_server
+    status, headers, body = _get(base + "/healthz")
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    status, headers, body = _get(base + "/")
+    assert status == 200
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"].split("script-src", 1)[1].split(";")[0]
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert len(_workers(proc)) == 2
+
+
+def test_bad_requests_get_no_stack_trace(prod_server):
+    base, _ = prod_server
+    for body in (b"{not json", json.dumps({"output": "nope.children", "inputs": []}).encode()):
+        status, _, content = _get(base + "/_dash-update-component", data=body,
+                                  headers={"Content-Type": "application/json"})
+        assert status >= 400
+        assert b"Traceback" not in content and b"File \"" not in content
+
+
+def test_a_killed_worker_is_replaced_and_others_keep_serving(prod_server):
+    base, proc = prod_server
+    before = _workers(proc)
+    victim = before[0]
+    victim.send_signal(signal.SIGKILL)
+    for _ in range(10):
+        assert _get(base + "/healthz")[0] == 200
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        now = _workers(proc)
+        if len(now) == 2 and victim.pid not in [w.pid for w in now]:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("gunicorn did not replace the killed worker")
+    assert _get(base + "/")[0] == 200
+
+
+@pytest.mark.parametrize("prod", [False, True])
+def test_corrupt_bundle_refused_with_exit_code_2(tmp_path, prod):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(LUTON, bundle)
+    (bundle / "sites.csv").write_text("site_id,name\n")  # header only, required columns missing
+    args = [sys.executable, "app.py", "--bundle", str(bundle), "--port", str(_free_port())] + (["--prod"] if prod else [])
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sites.csv" in lines[0] and "Traceback" not in out.stderr
