@@ -18,6 +18,7 @@ SECTIONS = {
     "scale": ("benchmarks.scale_bench", "run"),
     "optimiser": ("benchmarks.engine_bench", "optimiser"),
     "briefing": ("benchmarks.engine_bench", "briefing"),
+    "load": ("benchmarks.load_bench", "run"),
 }
 
 
