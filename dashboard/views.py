@@ -6,6 +6,7 @@ Thin on purpose: every number comes from ``geo``; this module only picks and lab
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,21 @@ from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
 from geo.results import cumulative_share, headline_numbers
 
 CURVE_GRID = np.arange(0, 61, 1.0)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @ ...) gets a leading
+    apostrophe, so CSV downloads of the tables cannot carry formulas (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if value[0] in "+-" and re.fullmatch(r"[+-]\d[\d,]*(\.\d+)?( [\w %()/-]*)?", value):
+            return value  # a signed number, perhaps with its unit: not a formula
+        return "'" + value
+    return value
+
+
+def csv_safe_rows(rows: list[dict]) -> list[dict]:
+    return [{k: csv_safe(v) for k, v in row.items()} for row in rows]
 
 
 def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:

@@ -205,3 +205,18 @@ def test_lost_rows_name_the_nearest_site_after_the_change(luton_engine):
     proposed_names = {luton_engine.site_label(s) for s in luton_engine.bundle.scenarios["proposed_2020"]["sites"]}
     assert rows and all(r["nearest_after"] in proposed_names for r in rows)
     assert all(r["minutes_after"] > 20 >= r["minutes_before"] for r in rows)
+
+
+def test_table_downloads_cannot_carry_formulas(tiny_path):
+    from bundle_factory import replace_in
+    from dashboard.layouts import sites
+    from dashboard.views import csv_safe
+    from geo import Engine, load_bundle
+
+    assert [csv_safe(v) for v in ("=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "Leagrave", 3, "-2.5 pts",
+                                  "+18,750")] == [
+        "'=1+1", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "Leagrave", 3, "-2.5 pts", "+18,750"]
+    replace_in(tiny_path / "sites.csv", "Site s1", "=HYPERLINK(\"http://x\")")
+    layout = sites.layout(Engine(load_bundle(tiny_path)))
+    table = layout.children[1]
+    assert table.data[0]["name"].startswith("'=")

@@ -2,7 +2,6 @@
 a killed worker replaced, and a broken bundle refused at start-up with exit code 2."""
 
 import json
-import os
 import shutil
 import signal
 import socket

@@ -148,3 +148,41 @@ def test_unlocated_and_low_confidence_are_warnings(tiny_path):
     bundle = load_bundle(tiny_path)
     assert any("s1" in w and "low-confidence" in w for w in bundle.warnings)
     assert any("s4" in w and "no sourced location" in w for w in bundle.warnings)
+
+
+def test_byte_order_mark_is_accepted(tiny_path):
+    path = tiny_path / "population.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as Excel saves "CSV UTF-8"
+    assert load_bundle(tiny_path).lsoa_values["age_0_15"].sum() == 1000
+
+
+def test_header_only_file(tiny_path):
+    (tiny_path / "imd.csv").write_text("code,decile,score\n")
+    err = _load_error(tiny_path)
+    assert err.file == "imd.csv" and "no data rows" in str(err)
+
+
+def test_empty_file(tiny_path):
+    (tiny_path / "imd.csv").write_text("")
+    err = _load_error(tiny_path)
+    assert err.file == "imd.csv" and "cannot be parsed" in str(err)
+
+
+def test_nan_value(tiny_path):
+    replace_in(tiny_path / "imd.csv", "L2,2,", "L2,NaN,")
+    err = _load_error(tiny_path)
+    assert (err.file, err.row, err.field) == ("imd.csv", 3, "decile") and "finite" in str(err)
+
+
+@pytest.mark.parametrize("typed", ["lu4 0pe", "LU40PE", " LU4\u00a00PE ", "Lu4  0Pe"])
+def test_spreadsheet_mangled_postcodes_are_normalised(luton_engine, typed):
+    # lower case, lost or doubled spaces, non-breaking spaces: all the same postcode
+    scenario = luton_engine.scenario(None, add=[f"X@{typed}"])
+    assert scenario.added[0].postcode == "LU4 0PE"
+
+
+def test_duplicate_postcode_in_lookup(tiny_path):
+    path = tiny_path / "postcodes.csv"
+    path.write_text(path.read_text() + "ab1 1aa,500000,200000\n")
+    err = _load_error(tiny_path)
+    assert (err.file, err.row, err.field) == ("postcodes.csv", 6, "pc") and "duplicate postcode 'AB1 1AA'" in str(err)

@@ -15,7 +15,7 @@ from dash import Input, Output, Patch, html
 from dashboard import ids
 from dashboard.figures import access_patch, access_values, curve_patch, decile_patch, site_styles
 from dashboard.layouts.common import stat_card
-from dashboard.views import (added_points, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
+from dashboard.views import (added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
                              threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
 from geo.viewstate import from_store
@@ -107,11 +107,11 @@ def access_detail_update(engine, view: dict):
                                                  + ([html.Td(_p(base_curve[m]))] if base_label else [])
                                                  + [html.Td(_p(out["alt_curve"][m]))]) for m in CURVE_MARKS])],
                             className="table table-sm small")
-    wards = ward_rows(engine, out, view.get("w"))
+    wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))
     extra = [(i, engine.bundle.indicators[i].short_label) for i in ward_table_indicators(engine)]
     ward_cols = [{"name": n, "id": i, "type": "numeric" if i != "ward" else "text"}
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
-    lost = lost_rows(engine, out)
+    lost = csv_safe_rows(lost_rows(engine, out))
     lost_cols = [{"name": n, "id": i} for i, n in LOST_COLUMNS]
     return decile, curve, wards, ward_cols, lost, lost_cols, decile_text, curve_text
 

@@ -8,7 +8,7 @@ from dash import Input, Output, Patch, State, dash_table, html
 
 from dashboard import ids
 from dashboard.figures import fmt, needs_patch, needs_trace_values
-from dashboard.views import indicator_meta, indicator_series, ward_profile
+from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, ward_profile
 from geo.viewstate import from_store
 
 
@@ -26,7 +26,7 @@ def needs_update(engine, view: dict, names: dict):
     rows += [{"rank": "—", "area": n, "value": "no published figure"} for n in missing]
     columns = [{"name": "Rank (1 = most need)", "id": "rank"}, {"name": "Area", "id": "area"},
                {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"}]
-    return patch, info_card(meta), rows, columns
+    return patch, info_card(meta), csv_safe_rows(rows), columns
 
 
 def info_card(meta: dict):

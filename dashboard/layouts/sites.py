@@ -6,6 +6,7 @@ from dash import dash_table, html
 
 from dashboard import ids
 from dashboard.layouts.access import TABLE_STYLE
+from dashboard.views import csv_safe_rows
 
 
 def layout(engine) -> html.Div:
@@ -18,6 +19,7 @@ def layout(engine) -> html.Div:
                      "lat": None if not r["located"] else round(float(r["lat"]), 6),
                      "lon": None if not r["located"] else round(float(r["lon"]), 6),
                      "source": r["source"], "notes": r["notes"]})
+    rows = csv_safe_rows(rows)
     columns = [{"name": n, "id": i} for i, n in [("site_id", "Id"), ("name", "Name"), ("role", "Role"),
                                                 ("group", "Neighbourhood"), ("status", "Status"), ("address", "Address"),
                                                 ("postcode", "Postcode"), ("lat", "Lat"), ("lon", "Lon"),
