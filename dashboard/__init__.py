@@ -61,11 +61,23 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
 
 
 def background_manager():
-    """Where background work (briefings) runs: a disk cache shared by this machine's
-    workers. NEEDSMAP_CACHE_DIR sets its folder."""
+    """Where background work (briefings, the optimiser) runs.
+
+    * REDIS_URL set: Celery with Redis as broker and result store (``dash.CeleryManager``),
+      so several machines share the work; run workers with
+      ``celery -A dashboard.celery_worker:celery_app worker``.
+    * Otherwise: a disk cache shared by this machine's processes (``dash.DiskcacheManager``);
+      NEEDSMAP_CACHE_DIR sets its folder.
+    """
     import os
     import tempfile
 
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        from celery import Celery
+
+        celery_app = Celery("needs_map", broker=redis_url, backend=redis_url)
+        return dash.CeleryManager(celery_app)
     import diskcache
 
     folder = os.environ.get("NEEDSMAP_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "needs-map-cache")

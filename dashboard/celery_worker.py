@@ -1,0 +1,16 @@
+"""Celery worker entry point, used when REDIS_URL is set:
+``REDIS_URL=redis://host:6379/0 celery -A dashboard.celery_worker:celery_app worker``.
+
+It builds the same Dash app as the web processes (bundle from NEEDSMAP_BUNDLE), which
+registers the background callbacks (briefings, optimiser) as Celery tasks.
+"""
+
+import os
+
+from dashboard import DEFAULT_BUNDLE, create_app
+
+if not os.environ.get("REDIS_URL"):
+    raise SystemExit("REDIS_URL is not set: the Celery worker needs Redis (see README, Production)")
+
+app = create_app(os.environ.get("NEEDSMAP_BUNDLE", str(DEFAULT_BUNDLE)))
+celery_app = app._background_manager.handle
