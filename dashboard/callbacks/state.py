@@ -1,7 +1,10 @@
 """The one callback that keeps URL, view state and controls in step.
 
 ``apply_event`` is the pure core: given the current state and one UI event it returns
-the next state and messages. The registered callback only unpacks Dash's inputs.
+the next state and messages. The registered callback unpacks Dash's inputs, re-checks the
+new state like a link (so every state the page holds is valid), and returns in the same
+response the Access map and headline update (``access_map_update``), so a click is one
+round trip.
 """
 
 from __future__ import annotations
@@ -203,8 +206,8 @@ def register(app, engine, assets) -> None:
                                           "candidate": move_candidate, "text": move_text,
                                           "suggestion": suggestion})
             state, msgs = apply_event(engine, current, event, value, extra)
-            if msgs["notice"]:
-                notices = notices + [msgs["notice"]]
+            state, invalid = from_store(engine, state)  # e.g. a page name no page has
+            notices = notices + ([msgs["notice"]] if msgs["notice"] else []) + invalid
         try:
             open_ids = effective_open(engine, state)
         except NeedsMapError as exc:  # a stale or tampered state: start again from defaults
