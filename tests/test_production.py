@@ -48,6 +48,9 @@ def prod_server():
     else:
         proc.kill()
         pytest.fail("the production server did not start")
+    deadline = time.time() + 60  # gunicorn forks its workers one after another
+    while time.time() < deadline and len(_workers(proc)) < 2:
+        time.sleep(0.2)
     yield base, proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(30)
