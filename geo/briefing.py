@@ -27,6 +27,7 @@ from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs
 FORMATS = ("pdf", "png", "html")
 PAGE_INCHES = (297 / 25.4, 210 / 25.4)  # A4 landscape
 PNG_DPI = 150  # 1753 x 1240 pixels
+MAX_NOTES = 7  # scenario lines and assumptions shown on the page
 ROLE_MARKERS = {"current_centre": ("o", "#0072B2"), "proposed_hub": ("*", "#D55E00"),
                 "proposed_outreach": ("D", "#009E73"), "venue": ("s", "#CC79A7")}
 CLOSED_MARKER = ("x", "#555555")
@@ -280,7 +281,9 @@ def _page(engine, state: dict, c: BriefingContent):
                                 "font.size": 7.5})
     fig = plt.figure(figsize=PAGE_INCHES)
     ink, muted = "#1f2933", "#52606d"
-    fig.text(0.02, 0.962, "\n".join(textwrap.wrap(c.title, 95)), fontsize=14, weight="bold", color="#1f3b57",
+    # A long title (a modified scenario) gets a smaller font so it stays on one line.
+    fig.text(0.02, 0.962, c.title, fontsize=14 if len(c.title) <= 90 else 11 if len(c.title) <= 120 else 9,
+             weight="bold", color="#1f3b57",
              va="top")
     fig.text(0.98, 0.905, c.date, fontsize=9, ha="right", va="top", color=muted)
     fig.text(0.02, 0.905, c.subtitle, fontsize=9, color=muted, va="top")
@@ -344,13 +347,20 @@ def _page(engine, state: dict, c: BriefingContent):
     y = 0.755
     fig.text(x0, y, "The scenario", fontsize=8.5, weight="bold", va="top", color=ink)
     y -= 0.022
-    for line in c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))]:
-        wrapped = textwrap.wrap(line, 105)
+    notes = c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions
+                                if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))]
+    if len(notes) > MAX_NOTES:  # the page has room for so much; the link shows the rest
+        notes = notes[:MAX_NOTES - 1] + [f"... and {len(notes) - MAX_NOTES + 1} more assumptions: open the link."]
+    for line in notes:
+        wrapped = textwrap.wrap(line, 105, max_lines=3, placeholder=" ...")
         fig.text(x0, y, "\n".join(wrapped), fontsize=6.6, va="top", color=ink, linespacing=1.3)
         y -= 0.0165 * len(wrapped) + 0.004
 
+    # Charts start below the scenario text, however long it is.
+    top = min(0.598, y - 0.008)
+
     # Decile chart -------------------------------------------------------------------------
-    cax = fig.add_axes([x0 + 0.035, 0.40, 0.20, 0.15])
+    cax = fig.add_axes([x0 + 0.035, top - 0.198, 0.20, 0.15])
     deciles = [r["decile"] for r in c.deciles]
     xs = np.arange(len(deciles))
     if c.base_label is not None:
@@ -365,15 +375,15 @@ def _page(engine, state: dict, c: BriefingContent):
     cax.tick_params(labelsize=6.5)
     cax.spines[["top", "right"]].set_visible(False)
     cax.legend(fontsize=6, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2)
-    fig.text(x0, 0.598, "Coverage by deprivation", fontsize=8.5, weight="bold", va="top", color=ink)
+    fig.text(x0, top, "Coverage by deprivation", fontsize=8.5, weight="bold", va="top", color=ink)
 
     # Top five wards -----------------------------------------------------------------------
     wx = x0 + 0.27
-    fig.text(wx, 0.598, "Wards with the largest loss", fontsize=8.5, weight="bold", va="top", color=ink)
+    fig.text(wx, top, "Wards with the largest loss", fontsize=8.5, weight="bold", va="top", color=ink)
     if c.top_wards:
         header = ["Ward", "Losing", "Before", "After"]
         rows = [[w["ward"], w["losing"], w["before"], w["after"]] for w in c.top_wards]
-        tax = fig.add_axes([wx, 0.40, 0.19, 0.17])
+        tax = fig.add_axes([wx, top - 0.198, 0.19, 0.17])
         tax.set_axis_off()
         table = tax.table(cellText=rows, colLabels=header, loc="upper left", cellLoc="left", colLoc="left",
                           colWidths=[0.40, 0.2, 0.2, 0.2])
@@ -385,26 +395,34 @@ def _page(engine, state: dict, c: BriefingContent):
             if r == 0:
                 cell.set_text_props(weight="bold")
     else:
-        fig.text(wx, 0.57, "No ward loses access in this comparison." if c.base_label else
+        fig.text(wx, top - 0.028, "No ward loses access in this comparison." if c.base_label else
                  "Choose a comparison to see losses.", fontsize=7, va="top", color=muted)
 
     # Method, sources and link --------------------------------------------------------------
-    y = 0.335
-    fig.text(x0, y, "Method", fontsize=8.5, weight="bold", va="top", color=ink)
-    y -= 0.02
-    for line in c.method:
-        wrapped = textwrap.wrap(line, 112)
-        fig.text(x0, y, "\n".join(wrapped), fontsize=6.2, va="top", color=ink, linespacing=1.25)
-        y -= 0.0145 * len(wrapped) + 0.003
-    y -= 0.006
-    fig.text(x0, y, "Sources", fontsize=8.5, weight="bold", va="top", color=ink)
-    y -= 0.02
-    for line in c.sources:
-        wrapped = textwrap.wrap(line, 122)
-        fig.text(x0, y, "\n".join(wrapped), fontsize=5.6, va="top", color=muted, linespacing=1.2)
-        y -= 0.0125 * len(wrapped) + 0.002
-    fig.text(0.02, 0.034, "Reopen this exact view in the dashboard:", fontsize=7, color=ink, va="bottom", weight="bold")
     link_lines = textwrap.wrap(c.link, 210, break_on_hyphens=False)
+    link_top = 0.012 + 0.011 * len(link_lines) + 0.022  # the link and its label, from the bottom up
+    floor = link_top + 0.01
+
+    def section(y, heading, lines, width, size, colour, step):
+        """A heading and wrapped paragraphs from ``y`` down, stopping above the link;
+        returns the y below them."""
+        fig.text(x0, y, heading, fontsize=8.5, weight="bold", va="top", color=ink)
+        y -= 0.02
+        for line in lines:
+            wrapped = textwrap.wrap(line, width)
+            if y - step * len(wrapped) < floor:
+                fig.text(x0, y, "... (full sources: About the data, in the dashboard)", fontsize=size, va="top",
+                         color=colour)
+                return y - step
+
+            fig.text(x0, y, "\n".join(wrapped), fontsize=size, va="top", color=colour, linespacing=1.25)
+            y -= step * len(wrapped) + 0.003
+        return y
+
+    y = section(min(0.335, top - 0.263), "Method", c.method, 112, 6.2, ink, 0.0145)
+    section(y - 0.006, "Sources", c.sources, 122, 5.6, muted, 0.0125)
+    fig.text(0.02, link_top - 0.022, "Reopen this exact view in the dashboard:", fontsize=7, color=ink, va="bottom",
+             weight="bold")
     fig.text(0.02, 0.012, "\n".join(link_lines), fontsize=5.8, color="#0b5394", va="bottom", url=c.link,
              family="DejaVu Sans Mono")
     return fig

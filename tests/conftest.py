@@ -54,6 +54,19 @@ def pytest_setup_options():
 ARTIFACTS = ROOT / "artifacts"
 
 
+def wait_for_download(folder, pattern: str = "*.pdf", seconds: float = 30) -> list:
+    """Files matching ``pattern`` that appear in a browser's download folder within ``seconds``."""
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        files = list(Path(folder).glob(pattern))
+        if files:
+            return files
+        time.sleep(0.5)
+    return []
+
+
 @pytest.fixture
 def luton_app(luton_engine):
     from dashboard import create_app

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, wait_for_download
 from dashboard import ids
 
 pytestmark = pytest.mark.browser
@@ -173,11 +173,7 @@ def test_download_briefing_button_delivers_a_pdf(dash_duo, luton_app):
     dash_duo.start_server(luton_app)
     dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
     dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
-    deadline = time.time() + 30
-    files = []
-    while time.time() < deadline and not files:
-        files = [p for p in __import__("pathlib").Path(dash_duo.download_path).glob("*.pdf")]
-        time.sleep(0.5)
+    files = wait_for_download(dash_duo.download_path)
     assert files, "no briefing was downloaded within 30 s"
     assert len(PdfReader(files[0]).pages) == 1
 

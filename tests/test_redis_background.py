@@ -3,7 +3,6 @@ Celery worker are started by the test on loopback, and a briefing downloaded in 
 browser is made by that worker."""
 
 import os
-import pathlib
 import shutil
 import socket
 import subprocess
@@ -13,7 +12,7 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT
+from conftest import ROOT, wait_for_download
 from dashboard import ids
 
 pytestmark = pytest.mark.browser
@@ -60,10 +59,6 @@ def test_briefing_made_by_a_celery_worker(dash_duo, redis_and_worker, luton_engi
     dash_duo.start_server(app)
     dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
     dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
-    deadline = time.time() + 60
-    files = []
-    while time.time() < deadline and not files:
-        files = list(pathlib.Path(dash_duo.download_path).glob("*.pdf"))
-        time.sleep(0.5)
+    files = wait_for_download(dash_duo.download_path, seconds=60)
     assert files, "no briefing was downloaded within 60 s"
     assert len(PdfReader(files[0]).pages) == 1
