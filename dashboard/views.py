@@ -83,7 +83,7 @@ def ward_profile(engine, ward_code: str, weights: dict | None) -> dict:
         value = table.at[ward_code, ind]
         shown = "no published figure" if pd.isna(value) else _fmt(value, spec.unit)
         if spec.level == "lsoa" and not pd.isna(value):
-            shown += " (ward aggregate of LSOAs)"
+            shown += " (from its LSOAs)"
         rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": spec.source})
     assign = engine.assignment[engine.assignment["ward_code"] == ward_code]
     lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))

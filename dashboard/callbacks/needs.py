@@ -51,8 +51,9 @@ def profile_panel(engine, ward_code: str, weights):
     profile = ward_profile(engine, ward_code, weights)
     if not profile:
         return html.P("No profile for this area.", className="text-muted")
-    small = {"style_cell": {"fontSize": "0.8rem", "textAlign": "left", "whiteSpace": "normal", "fontFamily": "inherit"},
-             "style_header": {"fontWeight": "600"}}
+    small = {"style_cell": {"fontSize": "0.8rem", "textAlign": "left", "whiteSpace": "normal", "fontFamily": "inherit",
+                            "maxWidth": "9rem", "overflowWrap": "anywhere"},
+             "style_header": {"fontWeight": "600"}, "style_table": {"overflowX": "auto", "maxWidth": "100%"}}
     sites = profile["sites"]
     return html.Div([
         html.H2(f"{profile['name']} ward", className="h5"),
