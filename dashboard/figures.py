@@ -188,14 +188,6 @@ def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, thr
                              + "<extra></extra>"}
 
 
-def _mins(v) -> str:
-    return "no open site" if v is None or not math.isfinite(v) else f"{v:.0f} min"
-
-
-def _signed(v) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:+.0f} min"
-
-
 def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added,
                   tiles: bool = False, bounds=None, lsoa_text=None) -> go.Figure:
     fig = go.Figure()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
 from geo.results import cumulative_share, headline_numbers
+from geo.viewstate import threshold_text
 
 CURVE_GRID = np.arange(0, 61, 1.0)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,10 +104,7 @@ def _fmt(value, unit):
 
 
 def threshold_label(state: dict, engine) -> str:
-    mode = engine.modes[state["mode"]].label.lower()
-    if state["unit"] == "minutes":
-        return f"{state['threshold']:g}-minute {mode.rstrip('ing') if mode.endswith('ing') else mode}"
-    return f"{state['threshold']:g} km ({mode})"
+    return threshold_text(engine, state)
 
 
 def scenario_outputs(engine, state: dict) -> dict:

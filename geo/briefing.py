@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import ScenarioError
-from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs
+from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs, threshold_text
 
 FORMATS = ("pdf", "png", "html")
 PAGE_INCHES = (297 / 25.4, 210 / 25.4)  # A4 landscape
@@ -65,13 +65,6 @@ def _short(name: str) -> str:
     return name.split(" (")[0]
 
 
-def limit_text(engine, state: dict) -> str:
-    mode = engine.modes[state["mode"]].label.lower()
-    if state["unit"] == "minutes":
-        return f"{state['threshold']:g}-minute {'walk' if state['mode'] == 'walk' else 'journey by ' + mode}"
-    return f"{state['threshold']:g} km"
-
-
 def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050/",
                      today: _dt.date | None = None) -> BriefingContent:
     """Every figure and sentence of the briefing for a view state (see geo.viewstate)."""
@@ -80,7 +73,7 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
     cmp_scn = scenario_of(engine, state, "cmp")
     kwargs = threshold_kwargs(state)
     pop_label = engine.bundle.population_fields[state["pop"]].split(" (")[0]
-    limit = limit_text(engine, state)
+    limit = threshold_text(engine, state)
     sites = engine.bundle.sites
     if cmp_scn is not None:
         cmp = engine.compare(cmp_scn, alt_scn, **kwargs)

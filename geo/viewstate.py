@@ -210,6 +210,14 @@ def scenario_of(engine, state: dict, which: str = "alt"):
     return engine.scenario(base, state["open"], state["close"], state["add"], state["move"])
 
 
+def threshold_text(engine, state: dict) -> str:
+    """The threshold in words: '20-minute walk', '15-minute journey by cycling', '1 km'."""
+    if state["unit"] == "minutes":
+        mode = engine.modes[state["mode"]].label.lower()
+        return f"{state['threshold']:g}-minute {'walk' if state['mode'] == 'walk' else 'journey by ' + mode}"
+    return f"{state['threshold']:g} km"
+
+
 def threshold_kwargs(state: dict) -> dict:
     return {"mode": state["mode"], "population": state["pop"],
             state["unit"]: float(state["threshold"])}
