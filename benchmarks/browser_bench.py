@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import ROOT, Row, median_p95, ms
+from benchmarks.common import free_port, ROOT, Row, median_p95, ms
 
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--window-size=1366,900")
@@ -38,11 +38,6 @@ box.click();
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _driver():
     from selenium import webdriver
@@ -59,7 +54,7 @@ def _driver():
 
 
 def run() -> list[Row]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"

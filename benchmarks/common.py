@@ -24,6 +24,15 @@ class Row:
         return [self.section, self.measure, self.value, self.goal, verdict]
 
 
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def timings(fn, repeat: int, warmup: int = 2) -> list[float]:
     for _ in range(warmup):
         fn()

@@ -8,24 +8,18 @@ import http.client
 import json
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 
-from benchmarks.common import ROOT, Row, luton_engine, median_p95, ms
+from benchmarks.common import free_port, ROOT, Row, luton_engine, median_p95, ms
 
 USERS = 50
 SECONDS = 60
 KILL_AT = 20
 MAX_REQUESTS = 200_000
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(users: int = USERS, seconds: float = SECONDS, workers: int = 4) -> list[Row]:
@@ -37,7 +31,7 @@ def run(users: int = USERS, seconds: float = SECONDS, workers: int = 4) -> list[
 
     engine = luton_engine()
     app = create_app(engine=engine)  # only to build request bodies exactly as the browser does
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "app.py", "--prod", "--workers", str(workers), "--port", str(port)],
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

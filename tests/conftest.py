@@ -54,6 +54,12 @@ def pytest_setup_options():
 ARTIFACTS = ROOT / "artifacts"
 
 
+def free_port() -> int:
+    from benchmarks.common import free_port as _free
+
+    return _free()
+
+
 def wait_for_download(folder, pattern: str = "*.pdf", seconds: float = 30) -> list:
     """Files matching ``pattern`` that appear in a browser's download folder within ``seconds``."""
     import time

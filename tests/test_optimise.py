@@ -80,11 +80,13 @@ LEAGRAVE_AREA = "postcodes:Leagrave,Lewsey,Limbury,Sundon Park"
 FIXED = ["hub_manor", "outreach_london_road", "outreach_beech_hill"]
 
 
-def _spopt_matrix(engine, candidates, mode="walk"):
+def _spopt_inputs(engine, candidates, mode="walk"):
+    """spopt's inputs for the same problem: minutes (fixed sites first), weights, predefined mask."""
     speed = engine.modes[mode].metres_per_minute
     fixed_cols = [engine.route_matrix[:, engine.site_ids.index(s)] for s in FIXED]
     cand = engine.travel_model.route_m(engine.origins.xy, candidates.xy)
-    return np.column_stack(fixed_cols + [cand]) / speed
+    predefined = np.array([1] * len(FIXED) + [0] * len(candidates.ids))
+    return np.column_stack(fixed_cols + [cand]) / speed, engine.origin_population["age_0_15"], predefined
 
 
 def test_luton_mclp_agrees_with_spopt(luton_engine):
@@ -93,9 +95,7 @@ def test_luton_mclp_agrees_with_spopt(luton_engine):
     e = luton_engine
     candidates = parse_candidates(e, "sites", exclude=FIXED)
     res = optimise(e, objective="coverage", p=2, fixed=FIXED, candidates=candidates, minutes=20)
-    cost = _spopt_matrix(e, candidates)
-    weights = e.origin_population["age_0_15"]
-    predefined = np.array([1] * len(FIXED) + [0] * len(candidates.ids))
+    cost, weights, predefined = _spopt_inputs(e, candidates)
     model = MCLP.from_cost_matrix(cost, weights, service_radius=20.0, p_facilities=len(FIXED) + 2,
                                   predefined_facilities_arr=predefined)
     model = model.solve(_solver(60))
@@ -110,9 +110,7 @@ def test_luton_pmedian_agrees_with_spopt(luton_engine):
     e = luton_engine
     candidates = parse_candidates(e, "sites", exclude=FIXED)
     res = optimise(e, objective="median", p=1, fixed=FIXED, candidates=candidates, minutes=20)
-    cost = _spopt_matrix(e, candidates)
-    weights = e.origin_population["age_0_15"]
-    predefined = np.array([1] * len(FIXED) + [0] * len(candidates.ids))
+    cost, weights, predefined = _spopt_inputs(e, candidates)
     model = PMedian.from_cost_matrix(cost, weights, p_facilities=len(FIXED) + 1, predefined_facilities_arr=predefined)
     model = model.solve(_solver(60))
     assert res.objective_value == pytest.approx(model.problem.objective.value(), rel=1e-9)

@@ -4,7 +4,6 @@ a killed worker replaced, and a broken bundle refused at start-up with exit code
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,8 @@ import urllib.request
 import psutil
 import pytest
 
-from conftest import LUTON, ROOT
+from conftest import free_port, LUTON, ROOT
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url, data=None, headers=None):
@@ -34,7 +28,7 @@ def _get(url, data=None, headers=None):
 
 @pytest.fixture(scope="module")
 def prod_server():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -106,7 +100,7 @@ def test_corrupt_bundle_refused_with_exit_code_2(tmp_path, prod):
     bundle = tmp_path / "bundle"
     shutil.copytree(LUTON, bundle)
     (bundle / "sites.csv").write_text("site_id,name\n")  # header only, required columns missing
-    args = [sys.executable, "app.py", "--bundle", str(bundle), "--port", str(_free_port())] + (["--prod"] if prod else [])
+    args = [sys.executable, "app.py", "--bundle", str(bundle), "--port", str(free_port())] + (["--prod"] if prod else [])
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()

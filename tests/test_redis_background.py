@@ -12,23 +12,18 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, wait_for_download
+from conftest import free_port, ROOT, wait_for_download
 from dashboard import ids
 
 pytestmark = pytest.mark.browser
 
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def redis_and_worker(tmp_path, monkeypatch):
     redis_server = shutil.which("redis-server")
     assert redis_server, "redis-server is not installed (.ci/run installs Debian's redis-server)"
-    port = _free_port()
+    port = free_port()
     redis = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", str(tmp_path)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
