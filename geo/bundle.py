@@ -27,8 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, read_lsoa_lookup
 from geo.errors import BundleError, ScenarioError
-from geo.readers import csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, unique_keys
+from geo.population import AgeTables, band_population, load_age_tables
+from geo.readers import (csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes,
+                         unique_keys)
 
 MANIFEST = "bundle.toml"
 DIRECTIONS = {"higher", "lower", "none"}
@@ -79,6 +82,9 @@ class Bundle:
     calibration: pd.DataFrame  # straight_km, network_km
     scenarios: dict[str, dict]
     warnings: list[str] = field(default_factory=list)
+    age_tables: AgeTables | None = None  # single-year-of-age population by year (None: not in the bundle)
+    output_areas: OutputAreas | None = None  # small areas inside LSOAs, used as origins when present
+    ward_sets: dict[str, WardSet] = field(default_factory=dict)  # primary ward set first
     _transformers: dict = field(default_factory=dict, repr=False)
 
     # -- coordinate helpers -------------------------------------------------
@@ -114,18 +120,56 @@ class Bundle:
         return list(self.sites.index[~self.sites["located"]])
 
     def inside_area(self, x: float, y: float) -> bool:
-        """True when (x, y) lies within the area's boundary plus the manifest's tolerance."""
+        """True when (x, y) may hold a site: within the area's boundary plus the manifest's
+        ``site_buffer_m`` (sites just over the border serve residents too)."""
         import shapely
 
-        return bool(shapely.contains_xy(self._area_buffer, x, y))
+        return bool(shapely.contains_xy(self._area_shape("buffer"), x, y))
+
+    def outside_boundary(self, x: float, y: float) -> bool:
+        """True when (x, y) lies beyond the area's own boundary (by more than the
+        ``boundary_tolerance_m`` that allows for generalised boundaries)."""
+        import shapely
+
+        return not bool(shapely.contains_xy(self._area_shape("boundary"), x, y))
 
     @property
-    def _area_buffer(self):
-        if "area_buffer" not in self._transformers:
-            tolerance = float(self.manifest["area"].get("site_tolerance_m", 0))
+    def site_buffer_m(self) -> float:
+        area = self.manifest["area"]
+        return float(area.get("site_buffer_m", area.get("site_tolerance_m", 0)))
+
+    def _area_shape(self, kind: str):
+        key = f"area_{kind}"
+        if key not in self._transformers:
             boundary = self.wards.to_crs(self.projected_crs).geometry.union_all()
-            self._transformers["area_buffer"] = boundary.buffer(tolerance)
-        return self._transformers["area_buffer"]
+            tolerance = float(self.manifest["area"].get("boundary_tolerance_m", 0))
+            distance = self.site_buffer_m if kind == "buffer" else tolerance
+            self._transformers[key] = boundary.buffer(distance)
+        return self._transformers[key]
+
+    # -- population ------------------------------------------------------------
+    def population_field(self, ages: str, year) -> str:
+        """The population field for an age band and year (``"0-4"``, 2019), added on first use.
+
+        Raises ``ScenarioError`` when the bundle has no age table, the band is outside it
+        or the year is not in it.
+        """
+        if self.age_tables is None:
+            raise ScenarioError("this bundle has no population by single year of age "
+                                "([layers.population_by_age]); use --population instead")
+        field_id, label, values = band_population(self.age_tables, ages, year, list(self.lsoa_values.index))
+        if field_id not in self.population_fields:
+            self.population_fields[field_id] = label
+            self.lsoa_values[field_id] = values.to_numpy()
+        return field_id
+
+    @property
+    def default_population(self) -> str:
+        """The manifest's default population: the age table's default band and year when present."""
+        if self.age_tables is not None:
+            return self.population_field(self.age_tables.default_band, self.age_tables.default_year)
+        spec = self.manifest["layers"]["population"]
+        return spec.get("default", next(iter(self.population_fields)))
 
 
 def _require(table: dict, keys: list[str], where: str) -> None:
@@ -173,7 +217,7 @@ def load_bundle(path: str | Path) -> Bundle:
     projected = _check_crs(manifest["area"]["projected_crs"], "area.projected_crs")
     warnings: list[str] = []
 
-    wards, lsoas = (_load_polygons(folder, layers[name], name) for name in ("wards", "lsoas"))
+    wards, lsoas = (_load_polygons(folder, layers[name], f"layers.{name}") for name in ("wards", "lsoas"))
     lsoa_codes = list(lsoas["code"])
     lsoa_set = set(lsoa_codes)
 
@@ -196,6 +240,20 @@ def load_bundle(path: str | Path) -> Bundle:
         sites=pd.DataFrame(), postcodes=postcodes,
         calibration=_load_calibration(folder, layers["calibration"]), scenarios={}, warnings=warnings,
     )
+    bundle.ward_sets = load_ward_sets(folder, manifest, wards, _load_polygons)
+    if "population_by_age" in layers:
+        bundle.age_tables = load_age_tables(folder, layers["population_by_age"], lsoa_codes, MANIFEST)
+        for year in bundle.age_tables.years:
+            for band in bundle.age_tables.preset_bands:
+                bundle.population_field(band, year)
+    if "output_areas" in layers:
+        if "lsoa_lookup" not in layers:
+            raise BundleError("output areas need [layers.lsoa_lookup] to reach the bundle's LSOAs",
+                              file=MANIFEST, field="layers.lsoa_lookup")
+        parents = read_lsoa_lookup(folder, layers["lsoa_lookup"], lsoa_codes)
+        bundle.output_areas = load_output_areas(
+            folder, layers["output_areas"], parents, lsoas, projected,
+            lambda crs, xs, ys: bundle._transformer(crs, projected).transform(xs, ys))
     bundle.sites = _load_sites(folder, layers["sites"], bundle, warnings)
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
     return bundle
@@ -203,9 +261,9 @@ def load_bundle(path: str | Path) -> Bundle:
 
 # -- layers ------------------------------------------------------------------
 
-def _load_polygons(folder: Path, spec: dict, layer: str):
-    _require(spec, ["file", "key", "name", "crs"], f"layers.{layer}")
-    crs = _check_crs(spec["crs"], f"layers.{layer}.crs")
+def _load_polygons(folder: Path, spec: dict, where: str):
+    _require(spec, ["file", "key", "name", "crs"], where)
+    crs = _check_crs(spec["crs"], f"{where}.crs")
     frame = read_geojson(folder, spec["file"], spec["key"], spec["name"])
     frame = frame.set_crs(crs)
     if frame.crs.to_epsg() != 4326:
@@ -218,7 +276,7 @@ def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: st
     name = spec["file"]
     frame = read_csv(folder, name, [spec["key"], spec["x"], spec["y"]])
     keys = unique_keys(frame, spec["key"], name)
-    _same_codes(keys, lsoa_codes, name, spec["key"])
+    same_codes(keys, lsoa_codes, name, spec["key"])
     xs = numeric_column(frame, spec["x"], name)
     ys = numeric_column(frame, spec["y"], name)
     crs = _check_crs(spec["crs"], "layers.origins.crs")
@@ -231,27 +289,13 @@ def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: st
     return np.column_stack([np.asarray(xs)[idx], np.asarray(ys)[idx]])
 
 
-def _same_codes(keys: list[str], lsoa_codes: list[str], name: str, column: str) -> None:
-    """Every file keyed by LSOA must hold exactly the boundary file's codes."""
-    reference = set(lsoa_codes)
-    for i, key in enumerate(keys):
-        if key not in reference:
-            raise BundleError(f"LSOA code {key!r} is not in the LSOA boundary file", file=name,
-                              row=csv_line(i), field=column)
-    missing = sorted(reference - set(keys))
-    if missing:
-        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise BundleError(f"{len(missing)} LSOA code(s) of the boundary file have no row here: {shown}",
-                          file=name, field=column)
-
-
 def _load_population(folder: Path, spec: dict, lsoa_codes: list[str]):
     _require(spec, ["file", "key", "fields"], "layers.population")
     name = spec["file"]
     fields: dict = spec["fields"]
     frame = read_csv(folder, name, [spec["key"], *fields.values()])
     keys = unique_keys(frame, spec["key"], name)
-    _same_codes(keys, lsoa_codes, name, spec["key"])
+    same_codes(keys, lsoa_codes, name, spec["key"])
     values = pd.DataFrame(index=pd.Index(keys, name="lsoa_code"))
     for field_name, column in fields.items():
         numbers = numeric_column(frame, column, name)
@@ -312,7 +356,7 @@ def _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, va
         if table not in frames:
             frame = read_csv(folder, spec["file"], [spec["key"]])
             keys = unique_keys(frame, spec["key"], spec["file"])
-            _same_codes(keys, lsoa_codes, spec["file"], spec["key"])
+            same_codes(keys, lsoa_codes, spec["file"], spec["key"])
             frames[table] = (frame.set_index(pd.Index(keys)), spec["file"])
         frame, name = frames[table]
         if raw["column"] not in frame.columns:
@@ -523,14 +567,16 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
                               row=line, field=spec["lat"])
         x, y = bundle.to_projected(lons[i], lats[i])
         if not bundle.inside_area(x, y):
-            raise BundleError(f"coordinate ({lats[i]:g}, {lons[i]:g}) is outside {bundle.area_name} "
-                              "(are latitude and longitude swapped?)", file=name, row=line, field=spec["lat"])
+            raise BundleError(f"coordinate ({lats[i]:g}, {lons[i]:g}) is more than {bundle.site_buffer_m:g} m "
+                              f"outside {bundle.area_name} (are latitude and longitude swapped?)", file=name,
+                              row=line, field=spec["lat"])
         xs[i], ys[i] = x, y
         if out.at[site, "confidence"].lower() == "low":
             warnings.append(f"site {site} ({out.at[site, 'name']}) has a low-confidence location "
                             f"({postcode or 'no postcode'}); see its notes")
     out["x"], out["y"] = xs, ys
     out["located"] = ~np.isnan(xs)
+    out["outside_area"] = [bool(ok) and bundle.outside_boundary(x, y) for ok, x, y in zip(out["located"], xs, ys)]
     return out
 
 

@@ -20,8 +20,9 @@ from geo.errors import ScenarioError
 from geo.geometry import assign_lsoas_to_wards, ward_aggregates
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
-from geo.results import Comparison, CoverageResult, Evaluation, coverage_result
+from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges
 from geo.scenario import AddedSite, Scenario, parse_added_site
+from geo.areas import WardSet, place_in_wards
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
 MAX_MINUTES = 240.0
@@ -40,9 +41,35 @@ class Origins:
     label: np.ndarray
 
 
+ORIGIN_KINDS = ("output_areas", "lsoa", "postcode")
+ORIGIN_DESCRIPTIONS = {
+    "lsoa": "LSOA population-weighted centroids",
+    "postcode": "postcode centroids sharing their LSOA population equally",
+    "output_areas": "output-area population-weighted centroids sharing their LSOA's population in proportion "
+                    "to residents",
+}
+
+
 def lsoa_origins(bundle: Bundle) -> Origins:
     codes = bundle.lsoa_values.index.to_numpy()
     return Origins(bundle.origin_xy, codes, np.ones(len(codes)), "lsoa", codes)
+
+
+def output_area_origins(bundle: Bundle) -> Origins:
+    """Output-area centroids, each holding its LSOA's figures in proportion to its residents
+    (``geo.areas``). An LSOA with no output area keeps its own centroid, so no one is dropped."""
+    from geo.areas import share_by_group
+
+    areas = bundle.output_areas
+    if areas is None:
+        raise ScenarioError("this bundle has no output areas ([layers.output_areas]); use origins 'lsoa'")
+    codes = list(bundle.lsoa_values.index)
+    missing = sorted(set(codes) - set(areas.lsoa_code))
+    xy = np.vstack([areas.xy, bundle.origin_xy[[codes.index(c) for c in missing]].reshape(-1, 2)])
+    lsoa = np.concatenate([areas.lsoa_code, np.array(missing, dtype=areas.lsoa_code.dtype)])
+    weights = np.concatenate([areas.residents, np.ones(len(missing))])
+    labels = np.concatenate([areas.codes, np.array(missing, dtype=areas.codes.dtype)])
+    return Origins(xy, lsoa, share_by_group(lsoa, weights), "output_areas", labels)
 
 
 def postcode_origins(bundle: Bundle) -> Origins:
@@ -73,35 +100,74 @@ def postcode_origins(bundle: Bundle) -> Origins:
     return Origins(np.array(xy, float), np.array(codes), np.array(shares), "postcode", np.array(labels))
 
 
+def _lsoa_weights(bundle: Bundle, lsoa_code: np.ndarray) -> np.ndarray:
+    """Residents per origin's LSOA (all ages, default year), to weight origins like the
+    official distances do (by the residents of each output area)."""
+    if bundle.age_tables is not None:
+        field = bundle.population_field("all", bundle.age_tables.default_year)
+    else:
+        field = next(iter(bundle.population_fields))
+    return bundle.lsoa_values[field].reindex(lsoa_code).to_numpy(float)
+
+
+class _OriginPopulation(dict):
+    """Population per origin for each population field, filled on first use (so an age band
+    chosen by a user costs one array when it is first asked for)."""
+
+    def __init__(self, engine: "Engine"):
+        super().__init__()
+        self._engine = engine
+
+    def __missing__(self, field: str) -> np.ndarray:
+        bundle = self._engine.bundle
+        if field not in bundle.population_fields:
+            raise KeyError(field)
+        origins = self._engine.origins
+        values = bundle.lsoa_values[field].reindex(origins.lsoa_code).to_numpy(float) * origins.share
+        self[field] = values
+        return values
+
+
 class Engine:
     """Coverage and comparison of site scenarios over one bundle."""
 
-    def __init__(self, bundle: Bundle, origins: str = "lsoa", travel_model: TravelModel | None = None,
+    def __init__(self, bundle: Bundle, origins: str | None = None, travel_model: TravelModel | None = None,
                  car_kmh: float | None = None):
-        if origins not in ("lsoa", "postcode"):
-            raise ScenarioError(f"origins {origins!r}: expected 'lsoa' or 'postcode'")
+        if origins is None:
+            origins = bundle.manifest["travel"].get("default_origins", "lsoa")
+            if origins == "output_areas" and bundle.output_areas is None:
+                origins = "lsoa"
+        if origins not in ORIGIN_KINDS:
+            raise ScenarioError(f"origins {origins!r}: expected one of {', '.join(ORIGIN_KINDS)}")
         self.bundle = bundle
         manifest = bundle.manifest
         self.modes = modes_from_manifest(manifest, car_kmh)
-        self.detour = fit_detour(bundle.calibration, manifest)
+        self.pairs_detour = fit_detour(bundle.calibration, manifest)
         self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
+        self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins,
+                        "output_areas": output_area_origins}[origins](bundle)
+        self.calibration = self._calibrate() if travel_model is None else None
+        self.detour = self.calibration.model if self.calibration is not None else self.pairs_detour
+        # Route factors (low, high) for the travel range of every headline figure; None when the
+        # bundle has no official distances to measure the model's error against.
+        self.travel_range = self.calibration.interval if self.calibration is not None else None
         self.travel_model = travel_model or DetourTravelModel(self.detour, name=self.detour_name)
         self.straight_model = StraightLineModel()
         self.assignment = assign_lsoas_to_wards(bundle.lsoas, bundle.wards, bundle.projected_crs)
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         self.deprivation_indicator = manifest["area"].get("deprivation_decile")
 
-        self.origins = lsoa_origins(bundle) if origins == "lsoa" else postcode_origins(bundle)
-        ward_of = self.assignment.set_index("lsoa_code")["ward_code"]
-        self.origin_ward = ward_of.reindex(self.origins.lsoa_code).to_numpy()
+        # Every origin's ward in every ward set (the ward holding its point; geo.areas).
+        self.ward_sets = bundle.ward_sets or {"wards": WardSet("wards", "Wards", bundle.wards, True)}
+        self.primary_ward_set = next(iter(self.ward_sets))
+        self.origin_ward_index_by_set = {
+            set_id: place_in_wards(self.origins.xy, ward_set.wards, bundle.projected_crs)
+            for set_id, ward_set in self.ward_sets.items()}
         self.ward_codes = list(bundle.wards["code"])
-        ward_pos = {c: i for i, c in enumerate(self.ward_codes)}
-        self.origin_ward_index = np.array([ward_pos.get(c, -1) for c in self.origin_ward])
+        self.origin_ward_index = self.origin_ward_index_by_set[self.primary_ward_set]
+        self.origin_ward = np.array(self.ward_codes, dtype=object)[self.origin_ward_index]
         self.origin_ward_name = np.array([self.ward_names.get(c) for c in self.origin_ward], dtype=object)
-        self.origin_population = {
-            f: bundle.lsoa_values[f].reindex(self.origins.lsoa_code).to_numpy() * self.origins.share
-            for f in bundle.population_fields
-        }
+        self.origin_population = _OriginPopulation(self)
         if self.deprivation_indicator:
             self.origin_decile = bundle.lsoa_values[self.deprivation_indicator].reindex(
                 self.origins.lsoa_code).to_numpy()
@@ -113,13 +179,33 @@ class Engine:
         self._site_col = {s: j for j, s in enumerate(self.site_ids)}
         self.site_xy = located[["x", "y"]].to_numpy(float)
         # The heavy work, done once: the origin x site structure (a dense route matrix, or a
-        # k-d tree for very large inputs; see geo.nearest).
-        monotone = isinstance(self.travel_model, (DetourTravelModel, StraightLineModel))
+        # k-d tree for very large inputs; see geo.nearest). A model that is a function of the
+        # straight line says so with ``of_straight``; any other model fills a full matrix.
+        of_straight = getattr(self.travel_model, "of_straight", None)
         self.index = NearestSiteIndex(
-            self.origins.xy, self.site_xy,
-            route_of_straight=self.detour.network_m if isinstance(self.travel_model, DetourTravelModel) else None,
-            route_matrix_fn=None if monotone else self.travel_model.route_m)
-        self._ward_table: pd.DataFrame | None = None
+            self.origins.xy, self.site_xy, route_of_straight=of_straight,
+            route_matrix_fn=None if of_straight is not None else self.travel_model.route_m)
+        self._ward_tables: dict[str, pd.DataFrame] = {}
+
+    def _calibrate(self):
+        """Fit the travel model on the bundle's official distances (cached on the bundle)."""
+        bundle = self.bundle
+        spec = bundle.manifest["layers"].get("road_check")
+        if spec is None:
+            return None
+        key = ("calibration", self.origins.kind)
+        cache = bundle.__dict__.setdefault("_engine_cache", {})
+        if key not in cache:
+            from geo.calibrate import calibrate, load_road_sample
+
+            codes = list(bundle.lsoa_values.index)
+            sample = load_road_sample(bundle.path, spec, codes, bundle.projected_crs,
+                                      lambda crs, xs, ys: bundle._transformer(crs, bundle.projected_crs).transform(xs, ys))
+            cache[key] = calibrate(sample, self.pairs_detour, self.origins.xy, self.origins.lsoa_code,
+                                   self.origins.share * _lsoa_weights(bundle, self.origins.lsoa_code),
+                                   pairs=len(bundle.calibration), centroid_xy=bundle.origin_xy,
+                                   centroid_lsoa=np.array(codes))
+        return cache[key]
 
     # -- scenarios -----------------------------------------------------------------
     def scenario_names(self) -> list[str]:
@@ -141,8 +227,8 @@ class Engine:
                 swapped = self.bundle.to_projected(added.lat, added.lon)
                 hint = (" (latitude and longitude look swapped)"
                         if all(map(math.isfinite, swapped)) and self.bundle.inside_area(*swapped) else "")
-                raise ScenarioError(f"site {added.label!r} at {added.lat}, {added.lon} is outside "
-                                    f"{self.bundle.area_name}{hint}")
+                raise ScenarioError(f"site {added.label!r} at {added.lat}, {added.lon} is more than "
+                                    f"{self.bundle.site_buffer_m / 1000:g} km outside {self.bundle.area_name}{hint}")
         return x, y
 
     def scenario(self, base: str | None = None, open=(), close=(), add=(), move=None, label: str = "") -> Scenario:
@@ -219,20 +305,49 @@ class Engine:
                 out.append(f"{self.bundle.sites.at[site, 'name']} is placed at {where.describe()} by the user.")
         for a in scenario.added:
             out.append(f"Added site {a.describe()} placed by the user.")
-        unlocated = [s for s in open_ids if not self.bundle.sites.at[s, "located"] and s not in moved]
+        unlocated = self.unlocated_open(scenario)
         if unlocated:
             names = ", ".join(self.bundle.sites.at[s, "name"] for s in unlocated)
             out.append(f"{len(unlocated)} open site(s) have no sourced location and are not counted: {names}.")
+        outside = [self.bundle.sites.at[s, "name"] for s in open_ids
+                   if s not in moved and bool(self.bundle.sites.at[s, "outside_area"])]
+        outside += [where.label for site, where in moved.items() if site in open_ids and self.is_outside(where)]
+        outside += [a.label for a in scenario.added if self.is_outside(a)]
+        if outside:
+            out.append(f"Outside {self.bundle.area_name} (serving its residents across the boundary): "
+                       f"{', '.join(outside)}.")
         m = self.modes[mode]
         out.append(f"{m.label} at {m.speed_kmh:g} km/h ({m.source}).")
-        if detour == "none":
-            out.append("Distances are straight lines (no detour).")
-        else:
-            out.append(f"Route length is the straight line times a detour factor fitted to "
-                       f"{len(self.bundle.calibration)} {self.detour_name} route/straight-line pairs.")
-        out.append(f"Origins: {'LSOA population-weighted centroids' if self.origins.kind == 'lsoa' else 'postcode centroids sharing their LSOA population equally'}; "
+        out.append(self.travel_description(detour))
+        out.append(f"Origins: {ORIGIN_DESCRIPTIONS[self.origins.kind]}; "
                    f"population: {self.bundle.population_fields[population]}.")
         return out
+
+    def travel_description(self, detour: str) -> str:
+        """One sentence saying what the route model is and how well it did out of sample."""
+        if detour == "none":
+            return "Distances are straight lines (no detour)."
+        if self.calibration is None:
+            return (f"Route length is the straight line times a detour factor fitted to "
+                    f"{len(self.bundle.calibration)} route/straight-line pairs.")
+        from geo.calibrate import FORM_LABELS
+
+        c = self.calibration
+        oos = c.out_of_sample[c.chosen]
+        low, high = c.interval
+        return (f"Route length: {FORM_LABELS[c.chosen]} ({len(self.bundle.calibration)} route pairs; "
+                f"{c.sample_name}); out of sample the median estimate/official ratio is "
+                f"{oos['median_ratio']:.2f} and the mean absolute error {oos['mean_abs_pct_error']:.0f}%. "
+                f"Ranges use routes {low:.2f} to {high:.2f} times as long (10th-90th percentile of that error).")
+
+    def unlocated_open(self, scenario: Scenario) -> list[str]:
+        """Open register sites with no sourced location (not moved by the user): left out of distances."""
+        moved = scenario.moved_map
+        return [s for s in self.open_site_ids(scenario) if not self.bundle.sites.at[s, "located"] and s not in moved]
+
+    def is_outside(self, added: AddedSite) -> bool:
+        """True when a user-placed site lies beyond the area's boundary (but within its buffer)."""
+        return self.bundle.outside_boundary(*self.locate_added(added))
 
     @property
     def straight_matrix(self) -> np.ndarray:
@@ -282,8 +397,9 @@ class Engine:
         if detour not in ("none", self.detour_name):
             raise ScenarioError(f"unknown detour {detour!r}; choose '{self.detour_name}' or 'none'")
         if population not in self.bundle.population_fields:
+            hint = (" (or an age band and year, e.g. --ages 0-4 --year 2019)" if self.bundle.age_tables else "")
             raise ScenarioError(f"unknown population {population!r}; choose from "
-                                f"{', '.join(self.bundle.population_fields)}")
+                                f"{', '.join(self.bundle.population_fields)}{hint}")
         if (minutes is None) == (km is None):
             raise ScenarioError("give exactly one threshold: minutes or km")
         value, unit, cap = (minutes, "minutes", MAX_MINUTES) if minutes is not None else (km, "km", MAX_KM)
@@ -310,39 +426,113 @@ class Engine:
                           route_m=route_m, minutes=minutes_to, covered=covered,
                           population=self.origin_population[population], population_field=population, mode=mode,
                           detour=detour, threshold={"minutes": None if minutes is None else float(minutes),
-                                                    "km": None if km is None else float(km)})
+                                                    "km": None if km is None else float(km)},
+                          range_factors=None if detour == "none" else self.travel_range,
+                          metres_per_minute=self.modes[mode].metres_per_minute)
 
     def coverage(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
-                 km: float | None = None, detour: str | None = None,
-                 population: str | None = None) -> CoverageResult:
+                 km: float | None = None, detour: str | None = None, population: str | None = None,
+                 wards: str | None = None) -> CoverageResult:
+        """Who can reach an open site of ``scenario``: totals, per ward (of the ``wards`` set),
+        per deprivation decile and per origin, with a low-high range of the totals across the
+        travel range.
+
+        >>> result = engine.coverage(engine.scenario("proposed_2020"))  # doctest: +SKIP
+        >>> result.population_label  # doctest: +SKIP
+        'Children under 5 (mid-2019)'
+        """
         ev = self.evaluate(scenario, mode=mode, minutes=minutes, km=km, detour=detour, population=population)
+        return self._coverage_of(ev, wards, travel_ranges(ev, None, self.origin_decile))
+
+    def _coverage_of(self, ev: Evaluation, wards: str | None, ranges: dict) -> CoverageResult:
         return coverage_result(
-            engine=self, scenario=scenario, open_ids=ev.open_ids, population=ev.population_field, mode=mode,
+            engine=self, scenario=ev.scenario, open_ids=ev.open_ids, population=ev.population_field, mode=ev.mode,
             threshold=ev.threshold, detour=ev.detour, nearest=ev.nearest, straight_m=ev.straight_m,
             route_m=ev.route_m, minutes=ev.minutes, covered=ev.covered,
-            assumptions=self.assumptions(scenario, mode, ev.detour, ev.population_field))
+            assumptions=self.assumptions(ev.scenario, ev.mode, ev.detour, ev.population_field),
+            ward_set=wards, ranges=ranges)
 
-    def compare(self, base: Scenario, alt: Scenario, **options) -> Comparison:
-        return Comparison.of(self, self.coverage(base, **options), self.coverage(alt, **options))
+    def compare(self, base: Scenario, alt: Scenario, *, wards: str | None = None, **options) -> Comparison:
+        """Coverage of ``base`` and ``alt`` and who loses or gains access, with low-high ranges
+        of the headline figures across the travel range (``Comparison.ranges``).
+
+        >>> comparison = engine.compare(engine.scenario("current_2020"), engine.scenario("proposed_2020"))  # doctest: +SKIP
+        """
+        base_ev = self.evaluate(base, **options)
+        alt_ev = self.evaluate(alt, **options)
+        ranges = travel_ranges(alt_ev, base_ev, self.origin_decile)
+        base_ranges = {k.replace("base_", "alt_"): v for k, v in ranges.items() if k.startswith("base_")}
+        return Comparison.of(self, self._coverage_of(base_ev, wards, base_ranges),
+                             self._coverage_of(alt_ev, wards, ranges), ranges)
 
     # -- indicators --------------------------------------------------------------------
-    def ward_table(self) -> pd.DataFrame:
-        """Ward values: the ward-level indicators plus ward aggregates of LSOA indicators
-        (population-weighted by children 0-15 for means, summed for counts)."""
-        if self._ward_table is None:
+    def ward_table(self, ward_set: str | None = None) -> pd.DataFrame:
+        """Ward values of one ward set (default: the primary set).
+
+        The primary set has the bundle's ward-level indicators plus ward aggregates of LSOA
+        indicators over the LSOAs assigned to each ward by area (``geo.geometry``). Another set
+        has the LSOA aggregates only, computed over origins (each origin carries its LSOA's
+        values; ``geo.areas``). Means are weighted by the default population (say so where
+        shown: ``ward_weights_label``), counts are summed.
+        """
+        set_id = self.check_ward_set(ward_set)
+        if set_id not in self._ward_tables:
             bundle = self.bundle
             lsoa_ids = {i: s.aggregate for i, s in bundle.indicators.items() if s.level == "lsoa"}
             lsoa_ids.update({f: "sum" for f in bundle.population_fields})
             weights = bundle.lsoa_values[self.default_population]
-            agg = ward_aggregates(bundle.lsoa_values, self.assignment, lsoa_ids, weights, list(bundle.wards["code"]))
-            table = bundle.ward_values.join(agg)
-            table.insert(0, "ward_name", table.index.map(self.ward_names))
-            self._ward_table = table
-        return self._ward_table
+            ward_set_ = self.ward_sets[set_id]
+            if ward_set_.primary:
+                agg = ward_aggregates(bundle.lsoa_values, self.assignment, lsoa_ids, weights, ward_set_.codes)
+                table = bundle.ward_values.join(agg)
+            else:
+                table = self._origin_ward_aggregates(set_id, lsoa_ids)
+            table.insert(0, "ward_name", table.index.map(ward_set_.names))
+            self._ward_tables[set_id] = table
+        return self._ward_tables[set_id]
+
+    def _origin_ward_aggregates(self, set_id: str, columns: dict[str, str]) -> pd.DataFrame:
+        codes = self.ward_sets[set_id].codes
+        index = self.origin_ward_index_by_set[set_id]
+        values = self.bundle.lsoa_values.reindex(self.origins.lsoa_code)
+        share = self.origins.share
+        weight = self.origin_population[self.default_population]
+        out = pd.DataFrame(index=pd.Index(codes, name="ward_code"))
+        for column, how in columns.items():
+            v = values[column].to_numpy(float)
+            if how == "sum":
+                agg = np.bincount(index, weights=v * share, minlength=len(codes))
+            else:
+                num = np.bincount(index, weights=v * weight, minlength=len(codes))
+                den = np.bincount(index, weights=weight, minlength=len(codes))
+                agg = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+            out[column] = agg
+        return out
+
+    def check_ward_set(self, ward_set: str | None) -> str:
+        """The ward set id (default: the primary set), or ScenarioError naming the choices."""
+        if ward_set is None:
+            return self.primary_ward_set
+        if str(ward_set) not in self.ward_sets:
+            raise ScenarioError(f"--wards {ward_set}: choose from {', '.join(self.ward_sets)} "
+                                f"({'; '.join(f'{k}: {v.label}' for k, v in self.ward_sets.items())})")
+        return str(ward_set)
+
+    @property
+    def ward_weights_label(self) -> str:
+        return self.bundle.population_fields[self.default_population]
 
     @property
     def default_population(self) -> str:
-        return self.bundle.manifest["layers"]["population"].get("default", next(iter(self.bundle.population_fields)))
+        return self.bundle.default_population
+
+    def population_field(self, ages: str, year) -> str:
+        """Population field id for an age band and year (see ``geo.population``).
+
+        >>> engine.population_field("0-4", 2019)  # doctest: +SKIP
+        'age0-4_2019'
+        """
+        return self.bundle.population_field(ages, year)
 
     def indicator_values(self, indicator: str, level: str) -> pd.Series:
         """Values of one indicator at 'lsoa' or 'ward' level (NaN = no published figure)."""

@@ -141,3 +141,17 @@ def normalise_postcode(text: str) -> str:
     if not match:
         raise ScenarioError(f"{text!r} is not a valid UK postcode (expected e.g. 'LU1 3QZ')")
     return f"{match.group(1)} {match.group(2)}"
+
+
+def same_codes(keys: list[str], lsoa_codes: list[str], name: str, column: str) -> None:
+    """Every file keyed by LSOA must hold exactly the boundary file's codes."""
+    reference = set(lsoa_codes)
+    for i, key in enumerate(keys):
+        if key not in reference:
+            raise BundleError(f"LSOA code {key!r} is not in the LSOA boundary file", file=name,
+                              row=csv_line(i), field=column)
+    missing = sorted(reference - set(keys))
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise BundleError(f"{len(missing)} LSOA code(s) of the boundary file have no row here: {shown}",
+                          file=name, field=column)

@@ -9,7 +9,7 @@ All population figures are weighted sums of the chosen population field; shares 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,19 @@ class Evaluation:
     mode: str
     detour: str
     threshold: dict
+    range_factors: tuple[float, float] | None = None  # route factors of the travel range (None: no range)
+    metres_per_minute: float = 80.0
+
+    def scaled(self, factor: float) -> "Evaluation":
+        """The same evaluation with every route ``factor`` times as long (nearest sites are
+        unchanged: scaling all routes alike keeps their order)."""
+        route = self.route_m * factor
+        minutes = route / self.metres_per_minute
+        if self.threshold.get("minutes") is not None:
+            covered = minutes <= self.threshold["minutes"]
+        else:
+            covered = route <= self.threshold["km"] * 1000.0
+        return replace(self, route_m=route, minutes=minutes, covered=covered, range_factors=None)
 
     @property
     def total(self) -> float:
@@ -76,6 +89,39 @@ class Evaluation:
         if not np.isfinite(self.minutes).all():
             return float("inf")
         return float(np.average(self.minutes, weights=self.population)) if self.total > 0 else float("nan")
+
+
+RANGE_STEPS = 9
+RANGED = ("alt_covered", "alt_share", "base_covered", "base_share", "change", "losing", "losing_deprived",
+          "losing_deprived_share", "gaining")
+
+
+def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
+    """Low-high range of each headline figure across the travel range (routes scaled by the
+    engine's two factors); empty when the evaluation has no range (e.g. straight lines).
+
+    >>> ev = Evaluation(None, [], np.array(["s"]), np.array([900.0]), np.array([1000.0]),
+    ...                 np.array([12.5]), np.array([True]), np.array([10.0]), "p", "walk", "x",
+    ...                 {"minutes": 20.0, "km": None}, (0.5, 2.0), 80.0)
+    >>> travel_ranges(ev, None, np.array([1]))["alt_covered"]
+    (0.0, 10.0)
+
+    Here routes of 500 to 2,000 m at 80 m a minute cross the 20-minute (1,600 m) threshold.
+    """
+    if alt.range_factors is None:
+        return {}
+    # Figures such as "losing access" need not move monotonically with route length, so the
+    # range is taken over several factors across the interval, the central model included.
+    low, high = alt.range_factors
+    factors = np.unique(np.r_[np.linspace(low, high, RANGE_STEPS), 1.0])
+    sets = [headline_numbers(alt.scaled(f), None if base is None else base.scaled(f), deciles) for f in factors]
+    out = {}
+    for key in RANGED:
+        values = [h[key] for h in sets if key in h]
+        if values:
+            finite = [v for v in values if v == v]
+            out[key] = (min(finite), max(finite)) if finite else (float("nan"), float("nan"))
+    return out
 
 
 def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
@@ -114,9 +160,16 @@ class CoverageResult:
     mean_minutes: float
     median_minutes: float
     p90_minutes: float
+    population_label: str = ""
+    ward_set: str = ""
+    ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
 
     def summary(self) -> dict:
         return {
+            "population_label": self.population_label,
+            "ward_set": self.ward_set,
+            "range": {k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
+                      for k, (a, b) in self.ranges.items() if k.startswith("alt_")},
             "scenario": self.scenario_label,
             "scenario_spec": self.scenario.to_dict(),
             "open_sites": self.open_sites,
@@ -177,7 +230,7 @@ def _group_sums(codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.n
 
 
 def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, detour, nearest, straight_m,
-                    route_m, minutes, covered, assumptions) -> CoverageResult:
+                    route_m, minutes, covered, assumptions, ward_set=None, ranges=None) -> CoverageResult:
     pop = engine.origin_population[population]
     labels = {s: engine.site_label(s) for s in set(nearest)}
     origins = pd.DataFrame({
@@ -194,9 +247,15 @@ def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, 
         p90 = weighted_quantile(minutes, pop, 0.9)
     else:
         mean = median = p90 = float("inf")
-    ward_codes = engine.ward_codes
-    w_total, w_cov, w_share = _group_sums(engine.origin_ward_index, len(ward_codes), pop, covered)
-    by_ward = pd.DataFrame({"ward_code": ward_codes, "ward_name": [engine.ward_names[c] for c in ward_codes],
+    ward_set = engine.check_ward_set(ward_set)
+    wards = engine.ward_sets[ward_set]
+    ward_codes, ward_names = wards.codes, wards.names
+    ward_index = engine.origin_ward_index_by_set[ward_set]
+    if not wards.primary:
+        origins["ward_code"] = np.array(ward_codes, dtype=object)[ward_index]
+        origins["ward_name"] = [ward_names[c] for c in origins["ward_code"]]
+    w_total, w_cov, w_share = _group_sums(ward_index, len(ward_codes), pop, covered)
+    by_ward = pd.DataFrame({"ward_code": ward_codes, "ward_name": [ward_names[c] for c in ward_codes],
                             "total": w_total, "covered": w_cov, "share_covered": w_share})
     deciles = engine.origin_decile
     finite = np.isfinite(deciles)
@@ -205,13 +264,13 @@ def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, 
     d_total, d_cov, d_share = _group_sums(dec_codes, int(present.max()) + 1 if len(present) else 0, pop, covered)
     by_decile = pd.DataFrame({"decile": present, "total": d_total[present], "covered": d_cov[present],
                               "share_covered": d_share[present]})
-    unlocated = [s for s in engine.open_site_ids(scenario)
-                 if not engine.bundle.sites.at[s, "located"] and s not in scenario.moved_map]
+    unlocated = engine.unlocated_open(scenario)
     return CoverageResult(
         scenario_label=scenario.label, scenario=scenario, open_sites=list(open_ids), unlocated_sites=unlocated,
         assumptions=assumptions, population=population, mode=mode, threshold=threshold, detour=detour,
         origins=origins, by_ward=by_ward, by_imd_decile=by_decile, total=total, covered=covered_pop,
-        share_covered=_share(covered_pop, total), mean_minutes=mean, median_minutes=median, p90_minutes=p90)
+        share_covered=_share(covered_pop, total), mean_minutes=mean, median_minutes=median, p90_minutes=p90,
+        population_label=engine.bundle.population_fields[population], ward_set=ward_set, ranges=ranges or {})
 
 
 @dataclass
@@ -227,9 +286,10 @@ class Comparison:
     by_imd_decile: pd.DataFrame
     by_ward: pd.DataFrame
     extra: dict = field(default_factory=dict)
+    ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
 
     @classmethod
-    def of(cls, engine, base: CoverageResult, alt: CoverageResult) -> "Comparison":
+    def of(cls, engine, base: CoverageResult, alt: CoverageResult, ranges: dict | None = None) -> "Comparison":
         o = base.origins.copy()
         o["base_site"] = base.origins["nearest_site"]
         o["alt_site"] = alt.origins["nearest_site"].to_numpy()
@@ -258,7 +318,7 @@ class Comparison:
                    population_losing_access=float(lost["population"].sum()),
                    population_gaining_access=float(gained["population"].sum()),
                    losing_in_most_deprived=float(lost.loc[deprived, "population"].sum()),
-                   by_imd_decile=by_decile, by_ward=by_ward)
+                   by_imd_decile=by_decile, by_ward=by_ward, ranges=ranges or {})
 
     @property
     def share_losing_in_most_deprived(self) -> float:
@@ -266,6 +326,11 @@ class Comparison:
 
     def to_dict(self) -> dict:
         return {
+            "population": self.alt.population,
+            "population_label": self.alt.population_label,
+            "ward_set": self.alt.ward_set,
+            "range": {k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
+                      for k, (a, b) in self.ranges.items()},
             "base": self.base.summary(),
             "alt": self.alt.summary(),
             "change_covered": _num(self.alt.covered - self.base.covered, 1),

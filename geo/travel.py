@@ -43,6 +43,7 @@ class DetourModel:
     band_circuity: tuple[float, ...]
     band_counts: tuple[int, ...]
     band_edges_km: tuple[float, ...]
+    access_m: float = 0.0  # added to every route: door to street network (fitted, see geo.calibrate)
 
     @classmethod
     def fit(cls, straight_km, network_km, band_edges_km) -> "DetourModel":
@@ -72,7 +73,12 @@ class DetourModel:
         out = np.interp(d, xs, ys)
         out = np.where(d < xs[0], d * first, out)
         out = np.where(d > xs[-1], d * last, out)
-        return np.maximum(out, d)
+        return np.maximum(out, d) + self.access_m
+
+    def with_access(self, access_m: float) -> "DetourModel":
+        """The same curve with a different access distance."""
+        return DetourModel(self.knots_straight_m, self.knots_network_m, self.band_circuity, self.band_counts,
+                           self.band_edges_km, float(access_m))
 
     def describe(self) -> list[dict]:
         return [{"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n}
@@ -83,6 +89,9 @@ class TravelModel(Protocol):
     """Anything that turns origin and site coordinates into route metres.
 
     ``route_m(origins_xy, sites_xy)`` returns an (n_origins, n_sites) array of metres.
+    A model whose route is a non-decreasing function of the straight line may also offer
+    ``of_straight(straight_m)``; the engine then uses a k-d tree for very large inputs
+    (``geo.nearest``). Every model is used the same way for register, moved and added sites.
     """
 
     name: str
@@ -99,19 +108,29 @@ def straight_m(origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class StraightLineModel:
+    """Route = straight line."""
+
     name: str = "none"
 
     def route_m(self, origins_xy, sites_xy):
         return straight_m(origins_xy, sites_xy)
 
+    def of_straight(self, straight):
+        return np.asarray(straight, float)
+
 
 @dataclass(frozen=True)
 class DetourTravelModel:
+    """Route = the fitted detour curve of the straight line (plus its access distance)."""
+
     detour: DetourModel
     name: str = "calibrated"
 
     def route_m(self, origins_xy, sites_xy):
         return self.detour.network_m(straight_m(origins_xy, sites_xy))
+
+    def of_straight(self, straight):
+        return self.detour.network_m(straight)
 
 
 class NetworkTravelModel:

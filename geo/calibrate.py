@@ -1,0 +1,277 @@
+"""Fit and check the travel model against an official network distance, honestly.
+
+Two calibration sources, both optional parts of a bundle:
+
+* ``[layers.calibration]``: pairs of places with their straight-line and real route
+  length (Luton: 204 MSOA-to-MSOA cycle routes, mostly 1-7 km). They give the *shape*
+  of circuity at longer distances (``geo.travel.DetourModel``).
+* ``[layers.road_check]``: an official measure of the road distance from each sampled
+  LSOA's residents to the nearest facility of some kind, with the facilities' locations
+  (Luton: the IoD 2019 road distance to the nearest primary school, 73 of 121 LSOAs,
+  mostly 0.3-1.5 km). The official figure is a population-weighted mean over the LSOA's
+  output-area centroids, so the model is applied the same way: route from each output
+  area to its nearest facility, averaged with residents as weights.
+
+Candidate model forms (route = access + curve(straight)):
+
+``cycle_detour``
+    the detour curve of the pairs alone (the model before this check).
+``cycle_detour+access``
+    that curve plus a constant ``access_m`` (the way from the door to the street network
+    and the spread of homes around a centroid), fitted on the road sample.
+``short_circuity+cycle_detour+access``
+    as above plus a short-distance knot whose circuity is fitted on the road sample.
+``linear``
+    ``access_m + circuity * straight`` fitted on the road sample alone.
+
+Each form is fitted by least squares on the log of estimate / official (so over- and
+under-estimates count alike) and judged by *k*-fold cross-validation over the sampled
+LSOAs: every LSOA's estimate comes from a fit that did not see it. The form with the
+lowest out-of-sample mean absolute percentage error is chosen; a form within
+``TIE_PP`` points of it that uses both sources is preferred (the road sample says
+nothing about trips over ~1.5 km). The chosen form is then refitted on the whole sample.
+Every form is monotone and never shorter than the straight line.
+
+The 10th and 90th percentiles of the out-of-sample ratio official / estimate give the
+*travel range*: figures are also computed with every route scaled by those two factors,
+so a reader sees how much an answer depends on the travel model.
+
+Examples
+--------
+>>> import numpy as np
+>>> error_summary(np.array([1.0, 1.1, 0.5]), np.array([1.0, 1.0, 1.0]))["median_ratio"]
+1.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import BundleError
+from geo.readers import csv_line, numeric_column, read_csv, unique_keys
+from geo.travel import DetourModel
+
+FORMS = ("cycle_detour", "cycle_detour+access", "short_circuity+cycle_detour+access", "linear")
+FORM_LABELS = {
+    "cycle_detour": "detour curve of the calibration routes only",
+    "cycle_detour+access": "detour curve of the calibration routes plus a fitted access distance",
+    "short_circuity+cycle_detour+access": "fitted short-trip circuity, the routes' detour curve beyond, plus access",
+    "linear": "fitted access distance plus a fitted constant circuity (road sample only)",
+}
+USES_BOTH_SOURCES = {"cycle_detour+access", "short_circuity+cycle_detour+access"}
+TIE_PP = 0.5
+SHORT_KNOT_M = 400.0  # where the fitted short-trip circuity applies (about the median school trip)
+FOLDS = 10
+MIN_SAMPLE = 10
+INTERVAL = (0.1, 0.9)
+
+
+@dataclass(frozen=True)
+class RoadSample:
+    """Official road distances (metres) for some LSOAs, and the facilities they lead to."""
+
+    lsoa_codes: np.ndarray
+    official_m: np.ndarray
+    facilities_xy: np.ndarray
+    name: str
+    source: str
+    file: str
+
+
+def load_road_sample(folder: Path, spec: dict, lsoa_codes: list[str], projected: str, transform) -> RoadSample:
+    """Read ``[layers.road_check]``: the sample file and the facilities file.
+
+    Errors name file, row and field: an unknown LSOA code, a distance that is not a
+    positive number, too few rows to cross-validate, a facility without coordinates.
+    """
+    for key in ("file", "key", "km", "facilities", "facility_x", "facility_y", "facility_crs"):
+        if key not in spec:
+            raise BundleError(f"missing key '{key}' in [layers.road_check]", file="bundle.toml",
+                              field=f"layers.road_check.{key}")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["key"], spec["km"]])
+    keys = unique_keys(frame, spec["key"], name)
+    known = set(lsoa_codes)
+    for i, key in enumerate(keys):
+        if key not in known:
+            raise BundleError(f"LSOA code {key!r} is not in the LSOA boundary file", file=name, row=csv_line(i),
+                              field=spec["key"])
+    km = numeric_column(frame, spec["km"], name)
+    for i, value in enumerate(km):
+        if value <= 0:
+            raise BundleError(f"road distance {value:g} km must be positive", file=name, row=csv_line(i),
+                              field=spec["km"])
+    if len(keys) < MIN_SAMPLE:
+        raise BundleError(f"{len(keys)} rows; at least {MIN_SAMPLE} are needed to cross-validate the travel model",
+                          file=name)
+    facilities = spec["facilities"]
+    fac = read_csv(folder, facilities, [spec["facility_x"], spec["facility_y"]])
+    xs = numeric_column(fac, spec["facility_x"], facilities)
+    ys = numeric_column(fac, spec["facility_y"], facilities)
+    if spec["facility_crs"] != projected:
+        xs, ys = transform(spec["facility_crs"], xs, ys)
+    return RoadSample(np.array(keys), km * 1000.0, np.column_stack([xs, ys]).astype(float),
+                      str(spec.get("name", "official road distance")), str(spec.get("source", "")), name)
+
+
+def error_summary(estimate: np.ndarray, official: np.ndarray) -> dict:
+    """Median estimate/official ratio, mean absolute % error, share within 20%, and
+    agreement on "within 1 km" (both at most 1 km, or both more)."""
+    ratio = np.asarray(estimate, float) / np.asarray(official, float)
+    return {
+        "median_ratio": round(float(np.median(ratio)), 3),
+        "mean_abs_pct_error": round(float(np.mean(np.abs(ratio - 1.0)) * 100), 1),
+        "share_within_20pct": round(float(np.mean(np.abs(ratio - 1.0) <= 0.2)), 3),
+        "agreement_within_1km": round(float(np.mean((estimate <= 1000.0) == (official <= 1000.0))), 3),
+        "n": int(len(ratio)),
+    }
+
+
+@dataclass
+class CalibrationReport:
+    """What was fitted, on what, and how well it does in and out of sample."""
+
+    chosen: str
+    model: DetourModel
+    parameters: dict
+    in_sample: dict
+    out_of_sample: dict  # form -> error summary of cross-validated estimates
+    interval: tuple[float, float]  # route factors (low, high): 10th/90th pct of official/estimate
+    sample_name: str
+    sample_source: str
+    sample_size: int
+    folds: int
+    pairs: int
+    before: dict = field(default_factory=dict)  # the pairs-only model from LSOA centroids
+
+    def to_dict(self) -> dict:
+        return {"chosen_form": self.chosen, "description": FORM_LABELS[self.chosen], "parameters": self.parameters,
+                "in_sample": self.in_sample, "out_of_sample": self.out_of_sample,
+                "travel_range_factors": list(self.interval), "sample": self.sample_name,
+                "sample_source": self.sample_source, "sample_size": self.sample_size, "folds": self.folds,
+                "calibration_pairs": self.pairs, "before": self.before}
+
+
+def build_model(form: str, params: np.ndarray, detour: DetourModel) -> DetourModel:
+    """The route model of a form with its parameters (see the module docstring)."""
+    if form == "cycle_detour":
+        return detour
+    if form == "cycle_detour+access":
+        return detour.with_access(float(params[0]))
+    if form == "short_circuity+cycle_detour+access":
+        access, circuity = float(params[0]), float(params[1])
+        xs = (SHORT_KNOT_M, *detour.knots_straight_m)
+        ys = tuple(np.maximum.accumulate([SHORT_KNOT_M * circuity, *detour.knots_network_m]))
+        return DetourModel(xs, ys, (circuity, *detour.band_circuity), (0, *detour.band_counts),
+                           detour.band_edges_km, access)
+    if form == "linear":
+        access, circuity = float(params[0]), float(params[1])
+        return DetourModel((1000.0,), (1000.0 * circuity,), (circuity,), (0,), (0.0,), access)
+    raise ValueError(f"unknown form {form!r}")
+
+
+_START = {"cycle_detour": [], "cycle_detour+access": [100.0], "short_circuity+cycle_detour+access": [100.0, 1.4],
+          "linear": [100.0, 1.4]}
+_BOUNDS = {"cycle_detour+access": ([0.0], [1000.0]),
+           "short_circuity+cycle_detour+access": ([0.0, 1.0], [1000.0, 3.0]),
+           "linear": ([0.0, 1.0], [1000.0, 3.0])}
+
+
+class _Problem:
+    """Straight distance from each sample origin to its nearest facility, grouped by LSOA."""
+
+    def __init__(self, sample: RoadSample, origin_xy: np.ndarray, origin_lsoa: np.ndarray, origin_weight: np.ndarray):
+        from scipy.spatial import cKDTree
+
+        keep = np.isin(origin_lsoa, sample.lsoa_codes)
+        self.straight, _ = cKDTree(sample.facilities_xy).query(origin_xy[keep])
+        codes = list(sample.lsoa_codes)
+        position = {c: i for i, c in enumerate(codes)}
+        self.group = np.array([position[c] for c in origin_lsoa[keep]])
+        self.weight = np.asarray(origin_weight, float)[keep]
+        self.official = sample.official_m
+        self.n = len(codes)
+        missing = set(range(self.n)) - set(self.group)
+        if missing:
+            raise BundleError(f"{len(missing)} sampled LSOA(s) have no origin", file=sample.file)
+
+    def estimate(self, model: DetourModel) -> np.ndarray:
+        """Population-weighted mean route (m) to the nearest facility, per sampled LSOA."""
+        route = model.network_m(self.straight)
+        num = np.bincount(self.group, weights=route * self.weight, minlength=self.n)
+        den = np.bincount(self.group, weights=self.weight, minlength=self.n)
+        return num / np.where(den > 0, den, 1.0)
+
+    def fit(self, form: str, detour: DetourModel, rows: np.ndarray) -> np.ndarray:
+        from scipy.optimize import least_squares
+
+        start = _START[form]
+        if not start:
+            return np.array([])
+
+        def residuals(p):
+            return np.log(self.estimate(build_model(form, p, detour))[rows] / self.official[rows])
+
+        return least_squares(residuals, start, bounds=_BOUNDS[form]).x
+
+
+def calibrate(sample: RoadSample, detour: DetourModel, origin_xy: np.ndarray, origin_lsoa: np.ndarray,
+              origin_weight: np.ndarray, *, pairs: int, folds: int = FOLDS, seed: int = 0,
+              centroid_xy: np.ndarray | None = None, centroid_lsoa: np.ndarray | None = None) -> CalibrationReport:
+    """Cross-validate every form, choose one, refit it on the whole sample (see module docstring).
+
+    ``centroid_xy``/``centroid_lsoa`` (one point per LSOA) give the *before* figures: the
+    pairs-only model measured from LSOA centroids, as the product worked before this check.
+    """
+    problem = _Problem(sample, origin_xy, origin_lsoa, origin_weight)
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(problem.n, int)
+    fold_of[rng.permutation(problem.n)] = np.arange(problem.n) % folds
+    out_of_sample: dict[str, dict] = {}
+    oos_estimates: dict[str, np.ndarray] = {}
+    for form in FORMS:
+        estimate = np.empty(problem.n)
+        for k in range(folds):
+            test = fold_of == k
+            params = problem.fit(form, detour, np.flatnonzero(~test))
+            estimate[test] = problem.estimate(build_model(form, params, detour))[test]
+        oos_estimates[form] = estimate
+        out_of_sample[form] = error_summary(estimate, problem.official)
+    best = min(FORMS, key=lambda f: out_of_sample[f]["mean_abs_pct_error"])
+    close = [f for f in FORMS if f in USES_BOTH_SOURCES
+             and out_of_sample[f]["mean_abs_pct_error"] <= out_of_sample[best]["mean_abs_pct_error"] + TIE_PP]
+    chosen = best if best in USES_BOTH_SOURCES or not close else min(
+        close, key=lambda f: out_of_sample[f]["mean_abs_pct_error"])
+    params = problem.fit(chosen, detour, np.arange(problem.n))
+    model = build_model(chosen, params, detour)
+    ratio = problem.official / oos_estimates[chosen]
+    low, high = (float(np.quantile(ratio, q)) for q in INTERVAL)
+    names = {"cycle_detour": [], "cycle_detour+access": ["access_m"],
+             "short_circuity+cycle_detour+access": ["access_m", "short_circuity"],
+             "linear": ["access_m", "circuity"]}[chosen]
+    before = {}
+    if centroid_xy is not None and centroid_lsoa is not None:
+        centroid = _Problem(sample, centroid_xy, centroid_lsoa, np.ones(len(centroid_lsoa)))
+        before = error_summary(centroid.estimate(detour), centroid.official)
+    return CalibrationReport(
+        chosen=chosen, model=model, parameters={n: round(float(v), 3) for n, v in zip(names, params)},
+        in_sample=error_summary(problem.estimate(model), problem.official), out_of_sample=out_of_sample,
+        interval=(round(min(low, 1.0), 3), round(max(high, 1.0), 3)), sample_name=sample.name,
+        sample_source=sample.source, sample_size=problem.n, folds=folds, pairs=pairs, before=before)
+
+
+def report_table(report: CalibrationReport) -> pd.DataFrame:
+    """One row per model (before, each form out of sample, the chosen form in sample)."""
+    rows = []
+    if report.before:
+        rows.append({"model": "before: routes' detour curve from LSOA centroids (in sample: nothing fitted)",
+                     **report.before})
+    for form, stats in report.out_of_sample.items():
+        mark = " (chosen)" if form == report.chosen else ""
+        rows.append({"model": f"{FORM_LABELS[form]}, from output areas, out of sample{mark}", **stats})
+    rows.append({"model": f"chosen, refitted on all {report.sample_size} LSOAs (in sample)", **report.in_sample})
+    return pd.DataFrame(rows)
