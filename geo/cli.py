@@ -13,6 +13,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from geo.engine import ORIGIN_KINDS
+from geo.population import lower_first
 from geo.errors import NeedsMapError
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
@@ -45,10 +47,14 @@ def _add_travel_options(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--minutes", type=float, help="threshold in minutes (default 20)")
     g.add_argument("--km", type=float, help="threshold in km of estimated route (straight line with --detour none)")
-    p.add_argument("--detour", default=None, help="the bundle's calibration name (luton) or none")
-    p.add_argument("--population", default=None, help="population field: age_0_15 (default) or total")
-    p.add_argument("--origins", default="lsoa", choices=["lsoa", "postcode"],
-                   help="LSOA population-weighted centroids (default) or postcode centroids")
+    p.add_argument("--detour", default=None, help="the bundle's calibration name (default) or none")
+    p.add_argument("--ages", default=None, help="age band: 0-4 (default), 0-15, 0-19, any A-B, A+ or all")
+    p.add_argument("--year", default=None, help="population estimate year, e.g. 2019 (default: the bundle's)")
+    p.add_argument("--population", default=None,
+                   help="a population field id instead of --ages/--year (e.g. age_0_15: IoD 2019 mid-2015)")
+    p.add_argument("--origins", default=None, choices=list(ORIGIN_KINDS),
+                   help="where people start: output_areas (default when the bundle has them), lsoa or postcode")
+    p.add_argument("--wards", default=None, help="ward set to report by, e.g. 2013 or 2023 (default: the first)")
     p.add_argument("--car-kmh", type=float, default=None, help="car speed assumption in km/h")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -57,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m geo", description="Needs Map engine: need, travel distance and coverage.")
     parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help="data bundle folder (default data/luton)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # --bundle is accepted after the subcommand too (SUPPRESS keeps the top-level default).
     sub.add_parser("validate", help="check a data bundle and summarise it")
     p_sites = sub.add_parser("sites", help="list the site register with status")
     p_sites.add_argument("--json", action="store_true")
@@ -78,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_opt.add_argument("--baseline", default=None, help="a register site to compare the answer with")
     p_opt.add_argument("--time-limit", type=float, default=30.0, help="solver time limit in seconds")
     _add_travel_options(p_opt)
+    p_cal = sub.add_parser("calibrate", help="check the travel model against the official road distances")
+    p_cal.add_argument("--json", action="store_true")
     p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
     p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
     p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
@@ -86,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief.add_argument("--out", required=True, help="output file: .pdf, .png or .html")
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
     _add_travel_options(p_brief)
+    for command in sub.choices.values():
+        command.add_argument("--bundle", default=argparse.SUPPRESS, help="data bundle folder (default data/luton)")
     return parser
 
 
@@ -100,7 +111,7 @@ def _load(args):
 def _engine(args):
     from geo.engine import Engine
 
-    return Engine(_load(args), origins=args.origins, car_kmh=args.car_kmh)
+    return Engine(_load(args), origins=getattr(args, "origins", None), car_kmh=getattr(args, "car_kmh", None))
 
 
 def _moves(values):
@@ -113,9 +124,35 @@ def _moves(values):
     return out
 
 
-def _options(args) -> dict:
+def _population(engine, args) -> str | None:
+    """The population field named by --ages/--year or --population (None: the default)."""
+    if args.population is not None and (args.ages is not None or args.year is not None):
+        raise UsageError("give --population or --ages/--year, not both")
+    if args.population is not None:
+        legacy = {"total": "all", "age_0_15": "0-15"}
+        if args.population not in engine.bundle.population_fields and args.population in legacy:
+            raise UsageError(f"--population {args.population} is not in this bundle; use --ages "
+                             f"{legacy[args.population]} --year YEAR")
+        return args.population
+    if args.ages is None and args.year is None:
+        return None
+    tables = engine.bundle.age_tables
+    if tables is None:
+        raise UsageError("this bundle has no population by single year of age; use --population")
+    return engine.population_field(args.ages or tables.default_band, args.year or tables.default_year)
+
+
+def _options(args, engine) -> dict:
     return {"mode": args.mode, "minutes": args.minutes, "km": args.km, "detour": args.detour,
-            "population": args.population}
+            "population": _population(engine, args)}
+
+
+def _between(ranges: dict, key: str, share: bool = False) -> str:
+    if key not in ranges:
+        return ""
+    low, high = ranges[key]
+    text = f"{_fmt_pct(low)} and {_fmt_pct(high)}" if share else f"{low:,.0f} and {high:,.0f}"
+    return f" (between {text} across the travel range)"
 
 
 def _fmt_pct(x):
@@ -162,8 +199,9 @@ def _print_coverage(res, out):
         limit = f"{t['minutes']:g} min by {res.mode}"
     else:
         limit = f"{t['km']:g} km ({'straight line' if res.detour == 'none' else 'estimated route'})"
-    print(f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} ({_fmt_pct(s['share_covered'])}) "
-          f"within {limit}; mean {s['mean_minutes']} min by {res.mode}", file=out)
+    print(f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} {lower_first(res.population_label)} "
+          f"({_fmt_pct(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
+          f"mean {s['mean_minutes']} min by {res.mode}", file=out)
     print(f"  open sites used: {', '.join(s['open_sites']) or 'none'}", file=out)
     if s["unlocated_sites"]:
         print(f"  not counted (no location): {', '.join(s['unlocated_sites'])}", file=out)
@@ -174,7 +212,7 @@ def _print_coverage(res, out):
 def cmd_coverage(args, out) -> int:
     engine = _engine(args)
     scenario = engine.scenario(args.scenario, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
-    res = engine.coverage(scenario, **_options(args))
+    res = engine.coverage(scenario, wards=args.wards, **_options(args, engine))
     if args.json:
         json.dump(res.to_dict(), out, indent=2)
         print(file=out)
@@ -191,7 +229,7 @@ def cmd_compare(args, out) -> int:
     engine = _engine(args)
     base = engine.scenario(args.base)
     alt = engine.scenario(args.alt, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
-    cmp = engine.compare(base, alt, **_options(args))
+    cmp = engine.compare(base, alt, wards=args.wards, **_options(args, engine))
     if args.json:
         json.dump(cmp.to_dict(), out, indent=2)
         print(file=out)
@@ -200,11 +238,12 @@ def cmd_compare(args, out) -> int:
     _print_coverage(cmp.base, out)
     _print_coverage(cmp.alt, out)
     print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
-    kind = "LSOAs" if engine.origins.kind == "lsoa" else "postcode origins"
-    print(f"Losing access: {d['population_losing_access']:,.0f} in {len(cmp.lost)} {kind}; "
+    kind = {"lsoa": "LSOAs", "postcode": "postcode origins", "output_areas": "output areas"}[engine.origins.kind]
+    print(f"Losing access: {d['population_losing_access']:,.0f} {lower_first(cmp.alt.population_label)} in "
+          f"{len(cmp.lost)} {kind}{_between(cmp.ranges, 'losing')}; "
           f"{d['losing_access_in_most_deprived_20pct']:,.0f} of them "
-          f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs",
-          file=out)
+          f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs"
+          f"{_between(cmp.ranges, 'losing_deprived_share', share=True)}", file=out)
     print("  decile  base    alt", file=out)
     for r in d["by_imd_decile"]:
         print(f"    {r['decile']:>2}  {_fmt_pct(r['base_share']):>6} {_fmt_pct(r['alt_share']):>6}", file=out)
@@ -218,7 +257,9 @@ def briefing_state(engine, args) -> dict:
     state = default_state(engine)
     state.update(page="needs" if args.indicator else "access", base=args.scenario, cmp=args.compare or "none",
                  open=_ids(args.open), close=_ids(args.close), mode=args.mode,
-                 pop=args.population or engine.default_population)
+                 pop=_population(engine, args) or engine.default_population)
+    if args.wards is not None:
+        state["wards"] = engine.check_ward_set(args.wards)
     if args.indicator:
         state.update(ind=args.indicator, level=args.level)
     if args.km is not None:
@@ -239,10 +280,11 @@ def briefing_state(engine, args) -> dict:
 def cmd_briefing(args, out) -> int:
     from geo.briefing import briefing_content, render_briefing
 
-    if args.detour not in (None, "luton") or args.origins != "lsoa" or args.car_kmh is not None:
+    engine = _engine(args)
+    if (args.detour not in (None, engine.detour_name) or args.origins not in (None, engine.origins.kind)
+            or args.car_kmh is not None):
         raise UsageError("briefing: --detour, --origins and --car-kmh are not part of a dashboard view; "
                          "the briefing uses the dashboard's travel model")
-    engine = _engine(args)
     if args.compare is not None and args.compare not in engine.bundle.scenarios:
         raise UsageError(f"unknown scenario {args.compare!r} for --compare")
     state = briefing_state(engine, args)
@@ -266,7 +308,7 @@ def cmd_optimise(args, out) -> int:
         engine.scenario(None, open=[site])  # validates the id
     candidates = parse_candidates(engine, args.candidates, exclude=fixed)
     res = optimise(engine, objective=args.objective, p=args.p, fixed=fixed, candidates=candidates,
-                   weight=args.weight, time_limit=args.time_limit, baseline=args.baseline, **_options(args))
+                   weight=args.weight, time_limit=args.time_limit, baseline=args.baseline, **_options(args, engine))
     if args.json:
         json.dump(res.to_dict(), out, indent=2)
         print(file=out)
@@ -286,7 +328,31 @@ def cmd_optimise(args, out) -> int:
     return 0
 
 
-COMMANDS = {"optimise": cmd_optimise, "briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
+def cmd_calibrate(args, out) -> int:
+    from geo.calibrate import report_table
+
+    engine = _engine(args)
+    report = engine.calibration
+    if report is None:
+        raise UsageError("this bundle has no official distances to check the travel model against "
+                         "([layers.road_check])")
+    if args.json:
+        json.dump(report.to_dict(), out, indent=2)
+        print(file=out)
+        return 0
+    print(f"Travel model checked against: {report.sample_name} ({report.sample_size} LSOAs; "
+          f"{report.folds}-fold cross-validation; {report.pairs} calibration route pairs)", file=out)
+    table = report_table(report)
+    print(f"{'model':95} {'median':>6} {'MAPE':>6} {'<=20%':>6} {'1 km':>6}", file=out)
+    for r in table.itertuples():
+        print(f"{r.model[:95]:95} {r.median_ratio:6.3f} {r.mean_abs_pct_error:5.1f}% "
+              f"{100 * r.share_within_20pct:5.1f}% {100 * r.agreement_within_1km:5.1f}%", file=out)
+    print(f"Chosen: {report.chosen} {report.parameters}; travel range: routes x {report.interval[0]:.3f} to "
+          f"x {report.interval[1]:.3f} (10th-90th percentile of official / out-of-sample estimate)", file=out)
+    return 0
+
+
+COMMANDS = {"calibrate": cmd_calibrate, "optimise": cmd_optimise, "briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
 
 
 def main(argv: list[str] | None = None, out=None, err=None) -> int:

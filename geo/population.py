@@ -105,6 +105,16 @@ def band_label(band: tuple[int, int] | None) -> str:
     return f"People aged {low}" if low == high else f"People aged {low}-{high}"
 
 
+def lower_first(label: str) -> str:
+    """A label inside a sentence: ``'Children under 5 (mid-2019)'`` -> ``'children under 5 (mid-2019)'``
+    (only the first letter changes, so 'IoD' stays 'IoD').
+
+    >>> lower_first("All residents (mid-2015, IoD 2019 denominators)")
+    'all residents (mid-2015, IoD 2019 denominators)'
+    """
+    return label[:1].lower() + label[1:]
+
+
 def population_field_id(band: tuple[int, int] | None, year: int) -> str:
     """Stable id of a band and year, safe in links and column names."""
     if band is None:

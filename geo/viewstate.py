@@ -10,6 +10,7 @@ dashboard/, because the CLI prints the same links (briefings) without Dash.
 from __future__ import annotations
 
 import math
+import re
 from urllib.parse import parse_qs, urlencode
 
 from geo.errors import NeedsMapError
@@ -37,6 +38,7 @@ def default_state(engine) -> dict:
         "unit": "minutes",
         "threshold": float(travel.get("default_minutes", 20)),
         "pop": engine.default_population,
+        "wards": engine.primary_ward_set,
         "cmp": names[0] if len(names) > 1 else "none",
         "colour": "minutes",
         "w": dict(engine.bundle.manifest.get("need_index", {}).get("weights", {})),
@@ -54,6 +56,8 @@ def encode(state: dict) -> str:
         "mode": state["mode"], state["unit"]: f"{state['threshold']:g}", "pop": state["pop"],
         "cmp": state["cmp"] or "none",
     }
+    if state.get("wards"):
+        params["wards"] = state["wards"]
     if state.get("colour", "minutes") != "minutes":
         params["colour"] = state["colour"]
     if state.get("tiles"):
@@ -69,6 +73,25 @@ def encode(state: dict) -> str:
     if state.get("w"):
         params["w"] = ",".join(f"{k}:{v:g}" for k, v in state["w"].items())
     return "?" + urlencode(params, safe=",:|@=")
+
+
+_POP_ID = re.compile(r"^(?:age(\d{1,3})-(\d{1,3})|age(\d{1,3})plus|all)_(\d{4})$")
+
+
+def population_from_id(engine, value: str) -> str | None:
+    """A population field id from a link: a field the bundle has, or an age band and year it
+    can make (``age3-7_2019``); None when neither."""
+    if value in engine.bundle.population_fields:
+        return value
+    match = _POP_ID.match(value)
+    if not match or engine.bundle.age_tables is None:
+        return None
+    low, high, plus, year = match.groups()
+    ages = f"{low}-{high}" if low is not None else (f"{plus}+" if plus is not None else "all")
+    try:
+        return engine.population_field(ages, year)
+    except NeedsMapError:
+        return None
 
 
 def _one(query: dict, key: str) -> str | None:
@@ -117,8 +140,11 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
         state["mode"] = mode if mode in engine.modes else (bad("travel mode", mode) or state["mode"])
     pop = _one(query, "pop")
     if pop is not None:
-        ok = pop in engine.bundle.population_fields
-        state["pop"] = pop if ok else (bad("population", pop) or state["pop"])
+        field = population_from_id(engine, pop)
+        state["pop"] = field if field else (bad("population", pop) or state["pop"])
+    wards = _one(query, "wards")
+    if wards is not None:
+        state["wards"] = wards if wards in engine.ward_sets else (bad("ward set", wards) or state["wards"])
     colour = _one(query, "colour")
     if colour is not None:
         state["colour"] = colour if colour in ("minutes", "change") else (bad("map colouring", colour) or "minutes")

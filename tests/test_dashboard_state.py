@@ -204,7 +204,8 @@ def test_lost_rows_name_the_nearest_site_after_the_change(luton_engine):
     rows = lost_rows(luton_engine, scenario_outputs(luton_engine, state))
     proposed_names = {luton_engine.site_label(s) for s in luton_engine.bundle.scenarios["proposed_2020"]["sites"]}
     assert rows and all(r["nearest_after"] in proposed_names for r in rows)
-    assert all(r["minutes_after"] > 20 >= r["minutes_before"] for r in rows)
+    # minutes are shown to 0.1, so a route just over 20 minutes may read 20.0
+    assert all(r["minutes_after"] >= 20 >= r["minutes_before"] for r in rows)
 
 
 def test_table_downloads_cannot_carry_formulas(tiny_path):

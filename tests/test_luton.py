@@ -74,11 +74,17 @@ def test_detour_calibration_bands(luton_engine):
     assert (luton_engine.route_matrix >= luton_engine.straight_matrix).all()
 
 
-def _independent_straight_coverage(site_ids, km):
-    """Children 0-15 within ``km`` straight line of the nearest of ``site_ids``, from raw files."""
+def _site_points(site_ids):
     to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
     sites = {r["site_id"]: r for r in _rows("sites.csv")}
-    points = [to_bng.transform(float(sites[s]["lon"]), float(sites[s]["lat"])) for s in site_ids if sites[s]["lat"]]
+    return [to_bng.transform(float(sites[s]["lon"]), float(sites[s]["lat"])) for s in site_ids if sites[s]["lat"]]
+
+
+def _independent_straight_coverage_lsoa(site_ids, km):
+    """Children 0-15 (mid-2015) within ``km`` straight line of the nearest of ``site_ids``, from
+    LSOA centroids in the raw files (the first version's method)."""
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    points = _site_points(site_ids)
     children = {r["lsoa11cd"]: int(r["age_0_15"]) for r in _rows("lsoa_population_luton.csv")}
     covered = 0
     for r in _rows("lsoa_pwc_2011_luton.csv"):
@@ -88,11 +94,48 @@ def _independent_straight_coverage(site_ids, km):
     return covered
 
 
+def independent_under_fives_by_output_area(year=2019):
+    """Under-fives per 2021 output area from the raw files: each 2011 LSOA's under-fives
+    (sum of single years 0-4) shared among its output areas in proportion to residents."""
+    parent = {r["lsoa21_code"]: r["lsoa11_code"] for r in _rows("lookup_lsoa11_lsoa21.csv")}
+    under5 = {r["lsoa11_code"]: sum(float(r[str(a)]) for a in range(5))
+              for r in _rows(f"luton_sape_mid{year}_lsoa11_syoa.csv")}
+    areas = _rows("oa21_luton_pwc_population.csv")
+    residents = {}
+    for r in areas:
+        lsoa = parent[r["lsoa21_code"]]
+        residents[lsoa] = residents.get(lsoa, 0.0) + float(r["usual_residents_2021"])
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    out = []
+    for r in areas:
+        lsoa = parent[r["lsoa21_code"]]
+        people = under5[lsoa] * float(r["usual_residents_2021"]) / residents[lsoa]
+        out.append((to_bng.transform(float(r["lon"]), float(r["lat"])), people, lsoa))
+    return out
+
+
+def _independent_straight_coverage(site_ids, km):
+    points = _site_points(site_ids)
+    return sum(people for xy, people, _ in independent_under_fives_by_output_area()
+               if min(math.dist(xy, p) for p in points) <= km * 1000)
+
+
 @pytest.mark.parametrize("name", ["current_2020", "proposed_2020"])
 def test_straight_line_coverage_matches_independent_computation(luton_engine, name):
     site_ids = luton_engine.bundle.scenarios[name]["sites"]
     res = luton_engine.coverage(luton_engine.scenario(name), km=1, detour="none")
-    assert res.covered == _independent_straight_coverage(site_ids, 1.0)
+    assert res.covered == pytest.approx(_independent_straight_coverage(site_ids, 1.0), abs=1e-6)
+    assert res.total == pytest.approx(17208)  # ONS mid-2019 under-fives (PROVENANCE_2.md)
+
+
+@pytest.mark.parametrize("name", ["current_2020", "proposed_2020"])
+def test_lsoa_origins_and_iod_population_still_available(luton_bundle, name):
+    from geo import Engine
+
+    engine = Engine(luton_bundle, origins="lsoa")
+    site_ids = luton_bundle.scenarios[name]["sites"]
+    res = engine.coverage(engine.scenario(name), km=1, detour="none", population="age_0_15")
+    assert res.covered == _independent_straight_coverage_lsoa(site_ids, 1.0)
     assert res.total == 50578
 
 

@@ -86,7 +86,7 @@ def _spopt_inputs(engine, candidates, mode="walk"):
     fixed_cols = [engine.route_matrix[:, engine.site_ids.index(s)] for s in FIXED]
     cand = engine.travel_model.route_m(engine.origins.xy, candidates.xy)
     predefined = np.array([1] * len(FIXED) + [0] * len(candidates.ids))
-    return np.column_stack(fixed_cols + [cand]) / speed, engine.origin_population["age_0_15"], predefined
+    return np.column_stack(fixed_cols + [cand]) / speed, engine.origin_population[engine.default_population], predefined
 
 
 def test_luton_mclp_agrees_with_spopt(luton_engine):
@@ -130,7 +130,7 @@ def test_leagrave_hub_question(luton_engine):
     check = e.coverage(e.scenario(None, open=FIXED, add=[chosen["spec"]]), minutes=20)
     assert check.covered == pytest.approx(res.covered_after, abs=1.0)
     proposed = e.coverage(e.scenario("proposed_2020"), minutes=20).covered
-    assert res.baseline["covered"] == proposed
+    assert res.baseline["covered"] == pytest.approx(proposed, abs=0.05)
     assert res.baseline["gain_of_optimum"] == pytest.approx(res.covered_after - proposed, abs=0.1)
     assert res.covered_after >= proposed  # the Leagrave Centre postcode is itself a candidate
 
@@ -191,6 +191,6 @@ def test_cli_optimise_json_contract():
         assert key in d
     assert d["optimal"] is True and d["fixed"] == FIXED and len(d["chosen"]) == 1
     assert set(d["chosen"][0]) >= {"id", "label", "lat", "lon", "gain"}
-    assert d["objective"] == d["covered_after"]
+    assert d["objective"] == pytest.approx(d["covered_after"], abs=0.05)
     code = main(["optimise", "--candidates", "postcodes:Atlantis"], out=io.StringIO(), err=err)
     assert code == 2 and "not a ward" in err.getvalue()
