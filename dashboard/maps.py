@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, needs_figure,
                                needs_trace_values, site_styles)
-from dashboard.views import (CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
+from dashboard.views import (lsoa_map_arrays, CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
                              scenario_outputs, site_names, threshold_label)
 
 
@@ -50,8 +50,7 @@ def access_map(engine, assets: MapAssets, state: dict):
     alt, base = evaluations(engine, state)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
-    values = access_values(alt.minutes, site_names(engine, alt.nearest), None if base is None else base.minutes,
-                           state["colour"], threshold_label(state, engine))
+    values = access_values(*lsoa_map_arrays(engine, alt, base), state["colour"], threshold_label(state, engine))
     return access_figure(assets.lsoa_geojson, assets.ward_geojson, bundle.lsoas["code"], bundle.wards["code"], values,
                          bundle.located_sites, site_styles(bundle.located_sites, open_ids, role_labels),
                          added_points(engine, state), tiles=state.get("tiles", False), bounds=assets.bounds,

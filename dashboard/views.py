@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
-from geo.results import cumulative_share, headline_numbers
+from geo.population import lower_first
+from geo.results import cumulative_share, headline_numbers, travel_ranges
 from geo.viewstate import threshold_text
 
 CURVE_GRID = np.arange(0, 61, 1.0)
@@ -113,11 +114,12 @@ def scenario_outputs(engine, state: dict) -> dict:
     alt_scenario = scenario_of(engine, state, "alt")
     cmp_scenario = scenario_of(engine, state, "cmp")
     kwargs = threshold_kwargs(state)
+    wards = state.get("wards")
     if cmp_scenario is None:
-        alt = engine.coverage(alt_scenario, **kwargs)
+        alt = engine.coverage(alt_scenario, wards=wards, **kwargs)
         comparison = None
     else:
-        comparison = engine.compare(cmp_scenario, alt_scenario, **kwargs)
+        comparison = engine.compare(cmp_scenario, alt_scenario, wards=wards, **kwargs)
         alt = comparison.alt
     return {"alt": alt, "comparison": comparison,
             "alt_curve": cumulative_share(alt, CURVE_GRID),
@@ -148,11 +150,22 @@ def evaluations(engine, state: dict):
 
 def headline(engine, state: dict, alt, base) -> dict:
     h = headline_numbers(alt, base, engine.origin_decile)
-    h["pop_label"] = engine.bundle.population_fields[state["pop"]].split(" (")[0].lower()
+    h["ranges"] = travel_ranges(alt, base, engine.origin_decile)
+    h["range_factors"] = alt.range_factors
+    h["pop_label"] = lower_first(engine.bundle.population_fields[state["pop"]])
     h["alt_label"] = alt.scenario.label
     if base is not None:
         h["base_label"] = base.scenario.label
     return h
+
+
+def lsoa_map_arrays(engine, alt, base):
+    """(minutes, site names, comparison minutes) per LSOA for the access map: population-weighted
+    means over each LSOA's origins, and the site of its most populous origin."""
+    minutes = engine.lsoa_mean(alt.minutes, alt.population)
+    names = site_names(engine, engine.lsoa_main_site(alt.nearest, alt.population))
+    base_minutes = None if base is None else engine.lsoa_mean(base.minutes, base.population)
+    return minutes, names, base_minutes
 
 
 def site_names(engine, nearest) -> list:
@@ -168,18 +181,19 @@ def ward_table_indicators(engine) -> list[str]:
 
 def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     alt, cmp = out["alt"], out["comparison"]
-    table = engine.ward_table()
-    need = engine.need_index(weights, level="ward")
+    ward_set = alt.ward_set or None
+    table = engine.ward_table(ward_set)
+    need = engine.need_index(weights, level="ward", ward_set=ward_set)
     rows = []
     by_ward = (cmp.by_ward if cmp is not None else alt.by_ward).set_index("ward_code")
     for code in by_ward.index:
         r = by_ward.loc[code]
         row = {"ward": r["ward_name"], "need_index": round(float(need[code]), 1),
-               "children_0_15": int(table.at[code, engine.default_population])}
+               "population": round(float(r["total"]))}
         if engine.deprivation_indicator:
             row["imd_decile_mean"] = round(float(table.at[code, engine.deprivation_indicator]), 2)
         for ind in ward_table_indicators(engine):
-            value = table.at[code, ind]
+            value = table.at[code, ind] if ind in table.columns else float("nan")
             # None (blank in the table and CSV) where the source publishes no figure for the ward
             row[ind] = None if pd.isna(value) else round(float(value), 3)
         if cmp is not None:

@@ -213,10 +213,10 @@ def _map_classes(engine, state, alt_origins):
         hi = edges[i + 1]
         text = f"{edges[i]:g}-{hi:g} min" if math.isfinite(hi) else f"over {edges[i]:g} min"
         labels.append((text, cmap(0.1 + 0.85 * i / 4)))
-    minutes = alt_origins["minutes"].to_numpy(float)
+    minutes = engine.lsoa_mean(alt_origins["minutes"].to_numpy(float), alt_origins["population"].to_numpy(float))
     fills = [labels[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)][1] if math.isfinite(m) else "#d9d9d9"
              for m in minutes]
-    return "lsoa", list(alt_origins["lsoa_code"]), fills, labels
+    return "lsoa", list(engine.bundle.lsoa_values.index), fills, labels
 
 
 def render_briefing(engine, state: dict, out: str | Path | None = None, fmt: str | None = None,

@@ -207,6 +207,41 @@ class Engine:
                                    centroid_lsoa=np.array(codes))
         return cache[key]
 
+    # -- per-LSOA views of per-origin arrays (maps draw LSOAs; origins may be smaller areas) --
+    @property
+    def origin_lsoa_index(self) -> np.ndarray:
+        """Position of each origin's LSOA in the bundle's LSOA order."""
+        if "_origin_lsoa_index" not in self.__dict__:
+            position = {c: i for i, c in enumerate(self.bundle.lsoa_values.index)}
+            self.__dict__["_origin_lsoa_index"] = np.array([position[c] for c in self.origins.lsoa_code])
+        return self.__dict__["_origin_lsoa_index"]
+
+    def lsoa_mean(self, values: np.ndarray, population: np.ndarray) -> np.ndarray:
+        """Population-weighted mean of a per-origin array for each LSOA (bundle order); inf when
+        any of the LSOA's origins is inf (no open site), NaN for an LSOA with no population.
+
+        >>> engine.lsoa_mean(ev.minutes, ev.population)  # doctest: +SKIP
+        """
+        values = np.asarray(values, float)
+        weights = np.asarray(population, float)
+        index, n = self.origin_lsoa_index, len(self.bundle.lsoa_values)
+        infinite = np.bincount(index, weights=~np.isfinite(values), minlength=n) > 0
+        finite_values = np.where(np.isfinite(values), values, 0.0)
+        num = np.bincount(index, weights=finite_values * weights, minlength=n)
+        den = np.bincount(index, weights=weights, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        return np.where(infinite, np.inf, out)
+
+    def lsoa_main_site(self, nearest: np.ndarray, population: np.ndarray) -> list:
+        """For each LSOA, the nearest site of its most populous origin (what the map names)."""
+        order = np.lexsort((-np.asarray(population, float), self.origin_lsoa_index))
+        first = np.unique(self.origin_lsoa_index[order], return_index=True)[1]
+        out = [None] * len(self.bundle.lsoa_values)
+        for position, row in zip(self.origin_lsoa_index[order][first], order[first]):
+            out[position] = nearest[row]
+        return out
+
     # -- scenarios -----------------------------------------------------------------
     def scenario_names(self) -> list[str]:
         return list(self.bundle.scenarios)
@@ -271,6 +306,24 @@ class Engine:
                 if site and site not in seen:
                     seen.add(site)
                     out.append({"site": site, "name": self.bundle.sites.at[site, "name"], "text": item["text"]})
+        return out
+
+    def site_wards(self) -> dict[str, dict[str, str]]:
+        """For each ward set, located register site id -> the name of the ward holding it
+        ('outside the area' for a border site beyond every ward)."""
+        import shapely
+
+        located = self.bundle.located_sites
+        xy = located[["x", "y"]].to_numpy(float)
+        out = {}
+        for set_id, ward_set in self.ward_sets.items():
+            polygons = ward_set.wards.to_crs(self.bundle.projected_crs).geometry.to_numpy()
+            names = list(ward_set.wards["name"])
+            row = {}
+            for site, (x, y) in zip(located.index, xy):
+                inside = [names[j] for j, poly in enumerate(polygons) if shapely.contains_xy(poly, x, y)]
+                row[site] = inside[0] if inside else f"outside {self.bundle.area_name}"
+            out[set_id] = row
         return out
 
     def sites_in_ward(self, ward_code: str) -> list[dict]:
@@ -554,8 +607,21 @@ class Engine:
         listed = self.bundle.manifest.get("need_index", {}).get("candidates")
         return [i for i in listed if i in eligible] if listed else eligible
 
-    def need_index(self, weights: dict[str, float] | None = None, level: str = "lsoa") -> pd.Series:
+    def need_index(self, weights: dict[str, float] | None = None, level: str = "lsoa",
+                   ward_set: str | None = None) -> pd.Series:
+        """Composite need index (0-100) per LSOA, or per ward of a ward set (population-weighted)."""
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
+        ward_set = self.check_ward_set(ward_set) if level == "ward" else None
+        if ward_set is not None and not self.ward_sets[ward_set].primary:
+            lsoa = self.need_index(weights, level="lsoa")
+            values = lsoa.reindex(self.origins.lsoa_code).to_numpy(float)
+            weight = self.origin_population[self.default_population]
+            index = self.origin_ward_index_by_set[ward_set]
+            codes = self.ward_sets[ward_set].codes
+            num = np.bincount(index, weights=values * weight, minlength=len(codes))
+            den = np.bincount(index, weights=weight, minlength=len(codes))
+            return pd.Series(np.where(den > 0, num / np.where(den > 0, den, 1), np.nan),
+                             index=pd.Index(codes, name="ward_code"), name="need_index")
         key = (tuple(sorted(weights.items())), level)
         cache = self.__dict__.setdefault("_need_cache", {})
         if key not in cache:

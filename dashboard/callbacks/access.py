@@ -15,12 +15,12 @@ from dash import Input, Output, Patch, html
 from dashboard import ids
 from dashboard.figures import access_patch, access_values, curve_patch, decile_patch, site_styles
 from dashboard.layouts.common import stat_card
-from dashboard.views import (added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
+from dashboard.views import (lsoa_map_arrays, added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
                              threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
 from geo.viewstate import from_store
 
-WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("children_0_15", "Children 0-15"),
+WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("population", "Population"),
                 ("imd_decile_mean", "Mean IMD decile"), ("base_covered_pct", "% within: comparison"),
                 ("alt_covered_pct", "% within: scenario"), ("losing_access", "Losing access")]
 LOST_COLUMNS = [("lsoa", "LSOA"), ("ward", "Ward"), ("population", "Population"), ("imd_decile", "IMD decile"),
@@ -37,25 +37,68 @@ def _p(v):
     return "n/a" if v is None or v != v else f"{100 * v:.1f}%"
 
 
+def _range(h: dict, key: str, share: bool = False) -> str:
+    """'range 4,184-9,982' across the travel range, or '' when the figures have none."""
+    if key not in h.get("ranges", {}):
+        return ""
+    low, high = h["ranges"][key]
+    return f"range {_p(low)}-{_p(high)}" if share else f"range {_n(low)}-{_n(high)}"
+
+
+def _lines(*parts: str):
+    return [item for part in parts if part for item in (html.Br(), part)][1:]
+
+
 def headline_cards(h: dict, limit: str):
     cards = [dbc.Col(stat_card(f"{h['alt_label']}: {h['pop_label']} within a {limit}", _n(h["alt_covered"]),
-                               f"{_p(h['alt_share'])} of {_n(h['total'])}", card_id="headline-alt"), md=3)]
+                               _lines(f"{_p(h['alt_share'])} of {_n(h['total'])}", _range(h, "alt_covered")),
+                               card_id="headline-alt"), md=3)]
     if "base_label" in h:
         cards.insert(0, dbc.Col(stat_card(f"{h['base_label']}: within a {limit}", _n(h["base_covered"]),
-                                          f"{_p(h['base_share'])} of {_n(h['total'])}", card_id="headline-base"), md=3))
+                                          _lines(f"{_p(h['base_share'])} of {_n(h['total'])}",
+                                                 _range(h, "base_covered")), card_id="headline-base"), md=3))
         cards.append(dbc.Col(stat_card("Losing access", _n(h["losing"]),
-                                       f"{_p(h['losing_share_of_total'])} of all; change {h['change']:+,.0f}",
+                                       _lines(f"{_p(h['losing_share_of_total'])} of all; change {h['change']:+,.0f}",
+                                              _range(h, "losing")),
                                        colour="warning" if h["losing"] > 0 else "light", card_id="headline-losing"), md=3))
         cards.append(dbc.Col(stat_card("Of those, in the 20% most deprived areas", _n(h["losing_deprived"]),
-                                       f"{_p(h['losing_deprived_share'])} of those losing access (IMD deciles 1-2)",
+                                       _lines(f"{_p(h['losing_deprived_share'])} of those losing access (IMD deciles 1-2)",
+                                              _range(h, "losing_deprived_share", share=True)),
                                        card_id="headline-deprived"), md=3))
     mean = "no open site" if h["alt_mean"] != h["alt_mean"] or h["alt_mean"] == float("inf") else f"{h['alt_mean']:.1f}"
     base_mean = ""
     if "base_mean" in h and h["base_mean"] not in (float("inf"),):
         base_mean = f" (comparison {h['base_mean']:.1f})"
+    note = _range_note(h)
     return html.Div([dbc.Row(cards, className="g-2"),
-                     html.P(f"Mean minutes to the nearest open site: {mean}{base_mean}.", className="small mt-1 mb-0",
-                            id="headline-mean")])
+                     html.P(f"Mean minutes to the nearest open site: {mean}{base_mean}. {note}",
+                            className="small mt-1 mb-0", id="headline-mean")])
+
+
+def _range_note(h: dict) -> str:
+    factors = h.get("range_factors")
+    if not factors:
+        return "No range: straight-line distances." if not h.get("ranges") else ""
+    return (f"Ranges show the same figures with every route {factors[0]:.2f} to {factors[1]:.2f} times as long: "
+            "the travel model's error against official road distances (see About the data).")
+
+
+def unlocated_note(engine, alt, base):
+    """Words next to the figures naming open sites that are not counted (no sourced location),
+    in the scenario and in its comparison."""
+    parts = []
+    for ev in (base, alt):
+        if ev is None:
+            continue
+        missing = engine.unlocated_open(ev.scenario)
+        if missing:
+            names = ", ".join(engine.site_label(s) for s in missing)
+            parts.append(f"{ev.scenario.label}: {len(missing)} site(s) not counted ({names}).")
+    if not parts:
+        return None
+    return dbc.Alert([html.B("Not in these figures: "), " ".join(parts),
+                      " They have no sourced location, so they are left out of every figure; give one a postcode "
+                      "with 'Place a site'."], color="secondary", className="py-2 small mb-2")
 
 
 def access_map_update(engine, view: dict, sites, role_labels):
@@ -67,18 +110,10 @@ def access_map_update(engine, view: dict, sites, role_labels):
         return Patch(), dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger"), None, None
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
-    values = access_values(alt.minutes, site_names(engine, alt.nearest), None if base is None else base.minutes,
-                           view["colour"], limit)
+    values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit)
     patch = access_patch(Patch(), values, site_styles(sites, open_ids, role_labels), added,
                          tiles=view.get("tiles", False))
-    unlocated_ids = [s for s in engine.open_site_ids(alt.scenario)
-                     if not engine.bundle.sites.at[s, "located"] and s not in alt.scenario.moved_map]
-    unlocated = None
-    if unlocated_ids:
-        names = ", ".join(engine.site_label(s) for s in unlocated_ids)
-        unlocated = dbc.Alert([html.B("Not counted: "), f"{names} have no sourced location, so they are left out of "
-                               "every figure. Give one a postcode with 'Place a site'."],
-                              color="secondary", className="py-2 small mb-2")
+    unlocated = unlocated_note(engine, alt, base)
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])
     return patch, headline_cards(headline(engine, view, alt, base), limit), unlocated, assumptions
@@ -109,7 +144,8 @@ def access_detail_update(engine, view: dict):
                             className="table table-sm small")
     wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))
     extra = [(i, engine.bundle.indicators[i].short_label) for i in ward_table_indicators(engine)]
-    ward_cols = [{"name": n, "id": i, "type": "numeric" if i != "ward" else "text"}
+    names = {"population": alt.population_label, "ward": engine.ward_sets[alt.ward_set].label}
+    ward_cols = [{"name": names.get(i, n), "id": i, "type": "numeric" if i != "ward" else "text"}
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
     lost = csv_safe_rows(lost_rows(engine, out))
     lost_cols = [{"name": n, "id": i} for i, n in LOST_COLUMNS]

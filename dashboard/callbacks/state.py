@@ -22,7 +22,8 @@ from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
 NEEDS_KEYS = ("ind", "level", "w", "tiles")
-ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "cmp", "colour", "w", "tiles")
+ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "wards", "cmp", "colour", "w",
+               "tiles")
 
 
 def effective_open(engine, state: dict) -> list[str]:
@@ -135,7 +136,7 @@ def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None
         state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
     elif event == "tiles":
         state["tiles"] = bool(value)
-    elif event in ("mode", "unit", "pop", "cmp", "colour"):
+    elif event in ("mode", "unit", "pop", "cmp", "colour", "wards"):
         state[event] = value
     elif event == "threshold":
         try:
@@ -165,7 +166,7 @@ def register(app, engine, assets) -> None:
         (ids.TABS, "active_tab", "page"), (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
         (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
         (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
-        (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"),
+        (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"), (ids.WARD_SET, "value", "wards"),
     ]
     weight_ids = engine.need_index_candidates()
 
@@ -272,7 +273,7 @@ def register(app, engine, assets) -> None:
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
     names = {ids.TABS: "page", ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
              ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
-             ids.COLOUR_BY: "colour", ids.TILES: "tiles"}
+             ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards"}
     if isinstance(trigger, str) and trigger in names:
         key = names[trigger]
         return key, control_values[key], extra

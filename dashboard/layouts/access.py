@@ -89,6 +89,9 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         labelled("Population", dbc.Select(id=ids.POPULATION, value=state["pop"],
                                           options=[{"label": v, "value": k}
                                                    for k, v in engine.bundle.population_fields.items()]), ids.POPULATION),
+        labelled("Report by wards", dbc.Select(id=ids.WARD_SET, value=state["wards"],
+                                               options=[{"label": w.label, "value": k}
+                                                        for k, w in engine.ward_sets.items()]), ids.WARD_SET),
         labelled("Compare against", dbc.Select(id=ids.COMPARE, value=state["cmp"],
                                                options=scen_opts + [{"label": "No comparison", "value": "none"}]),
                  ids.COMPARE),

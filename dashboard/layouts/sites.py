@@ -11,17 +11,24 @@ from dashboard.views import csv_safe_rows
 
 def layout(engine) -> html.Div:
     roles = engine.bundle.manifest["layers"]["sites"].get("roles", {})
+    area = engine.bundle.area_name
+    ward_columns = engine.site_wards()
     rows = []
     for site, r in engine.bundle.sites.iterrows():
+        status = ("unlocated: not counted" if not r["located"]
+                  else f"located, outside {area}" if r["outside_area"] else "located")
         rows.append({"site_id": site, "name": r["name"], "role": roles.get(r["role"], r["role"]),
-                     "group": r["group"], "status": "located" if r["located"] else "unlocated: not counted",
+                     "group": r["group"], "status": status,
+                     **{f"ward_{k}": v.get(site, "—") for k, v in ward_columns.items()},
                      "address": r["address"], "postcode": r["postcode"] or "—", "confidence": r["confidence"],
                      "lat": None if not r["located"] else round(float(r["lat"]), 6),
                      "lon": None if not r["located"] else round(float(r["lon"]), 6),
                      "source": r["source"], "notes": r["notes"]})
     rows = csv_safe_rows(rows)
     columns = [{"name": n, "id": i} for i, n in [("site_id", "Id"), ("name", "Name"), ("role", "Role"),
-                                                ("group", "Neighbourhood"), ("status", "Status"), ("address", "Address"),
+                                                ("group", "Neighbourhood"), ("status", "Status"),
+                                                *[(f"ward_{k}", w.label) for k, w in engine.ward_sets.items()],
+                                                ("address", "Address"),
                                                 ("postcode", "Postcode"), ("lat", "Lat"), ("lon", "Lon"),
                                                 ("confidence", "Confidence"),
                                                 ("source", "Source"), ("notes", "Notes")]]
