@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import ScenarioError
+from geo.engine import ORIGIN_DESCRIPTIONS
+from geo.population import lower_first
 from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs, threshold_text
 
 FORMATS = ("pdf", "png", "html")
@@ -72,32 +74,42 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
     alt_scn = scenario_of(engine, state, "alt")
     cmp_scn = scenario_of(engine, state, "cmp")
     kwargs = threshold_kwargs(state)
-    pop_label = engine.bundle.population_fields[state["pop"]].split(" (")[0]
+    pop_full = engine.bundle.population_fields[state["pop"]]
+    pop_label = pop_full.split(" (")[0]
     limit = threshold_text(engine, state)
     sites = engine.bundle.sites
+    wards = state.get("wards")
     if cmp_scn is not None:
-        cmp = engine.compare(cmp_scn, alt_scn, **kwargs)
+        cmp = engine.compare(cmp_scn, alt_scn, wards=wards, **kwargs)
         alt, base = cmp.alt, cmp.base
+        ranges = cmp.ranges
     else:
-        cmp, alt, base = None, engine.coverage(alt_scn, **kwargs), None
+        cmp, alt, base = None, engine.coverage(alt_scn, wards=wards, **kwargs), None
+        ranges = alt.ranges
+
+    def between(key: str, share: bool = False) -> str:
+        if key not in ranges:
+            return ""
+        low, high = ranges[key]
+        return f"; between {_pct(low)} and {_pct(high)}" if share else f"; between {_n(low)} and {_n(high)}"
 
     headlines = []
     numbers = {"alt_covered": alt.covered, "total": alt.total, "alt_share": alt.share_covered}
     if base is not None:
         headlines.append((f"{base.scenario_label}: within reach", _n(base.covered),
-                          f"{_pct(base.share_covered)} of {_n(base.total)}"))
+                          f"{_pct(base.share_covered)} of {_n(base.total)}{between('base_covered')}"))
     headlines.append((f"{alt.scenario_label}: within reach", _n(alt.covered),
-                      f"{_pct(alt.share_covered)} of {_n(alt.total)}"))
+                      f"{_pct(alt.share_covered)} of {_n(alt.total)}{between('alt_covered')}"))
     if cmp is not None:
         change = alt.covered - base.covered
         headlines.append(("Change", f"{change:+,.0f}", f"{100 * change / alt.total:+.1f} percentage points"
                           if alt.total else ""))
+        share_all = _pct(cmp.population_losing_access / alt.total if alt.total else math.nan)
         headlines.append(("Losing access", _n(cmp.population_losing_access),
-                          f"{_pct(cmp.population_losing_access / alt.total if alt.total else math.nan)} of all children"
-                          if state["pop"] != "total" else
-                          f"{_pct(cmp.population_losing_access / alt.total if alt.total else math.nan)} of all"))
+                          f"{share_all} of all {lower_first(pop_label)}{between('losing')}"))
         headlines.append(("Of those, in the 20% most deprived areas", _n(cmp.losing_in_most_deprived),
-                          f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"))
+                          f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"
+                          f"{between('losing_deprived_share', share=True)}"))
         numbers.update(base_covered=base.covered, base_share=base.share_covered, change=change,
                        losing=cmp.population_losing_access, losing_deprived=cmp.losing_in_most_deprived,
                        losing_deprived_share=cmp.share_losing_in_most_deprived)
@@ -129,15 +141,19 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
     else:
         map_title = f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
     bundle = engine.bundle
-    d = engine.detour
+    mode = engine.modes[state["mode"]]
+    unlocated = []
+    for scn in (s for s in (cmp_scn, alt_scn) if s is not None):
+        missing = engine.unlocated_open(scn)
+        if missing:
+            unlocated.append(f"{scn.label}: {len(missing)} site(s) not counted, no sourced location "
+                             f"({', '.join(_short(engine.site_label(s)) for s in missing)}).")
+    lines.extend(unlocated)
     method = [
-        f"Origins: {len(engine.origins.xy)} LSOA population-weighted centroids weighted by {pop_label.lower()} "
-        f"({bundle.population_fields[state['pop']]}).",
-        f"Route length = straight line x detour fitted to {len(bundle.calibration)} real route pairs "
-        f"(x{min(d.band_circuity):.2f} to x{max(d.band_circuity):.2f} by distance); "
-        f"{engine.modes[state['mode']].label.lower()} at {engine.modes[state['mode']].speed_kmh:g} km/h "
-        f"({engine.modes[state['mode']].source}). No public transport is modelled.",
-        "Most deprived 20% = LSOAs in IMD 2019 deciles 1-2 (England).",
+        f"Population: {pop_full}. Origins: {len(engine.origins.xy)} {ORIGIN_DESCRIPTIONS[engine.origins.kind]}.",
+        f"{engine.travel_description(kwargs.get('detour') or engine.detour_name)} "
+        f"{mode.label} at {mode.speed_kmh:g} km/h ({mode.source}). No public transport is modelled.",
+        f"Wards: {engine.ward_sets[alt.ward_set].label}. Most deprived 20% = LSOAs in IMD 2019 deciles 1-2 (England).",
     ]
     sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
         bundle.manifest["area"].get("attribution", []))
@@ -145,7 +161,7 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
              if base is not None else f"{alt.scenario_label}: who can reach a site within a {limit}")
     return BriefingContent(
         title=title, date=today.strftime("%-d %B %Y"),
-        subtitle=f"{bundle.area_name} · {bundle.population_fields[state['pop']].lower()} within a {limit} of an open site",
+        subtitle=f"{bundle.area_name} · {lower_first(pop_full)} within a {limit} of an open site",
         scenario_lines=lines, assumptions=list(alt.assumptions), headlines=headlines, deciles=deciles,
         top_wards=top_wards, base_label=base.scenario_label if base is not None else None,
         alt_label=alt.scenario_label, map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state),
@@ -329,15 +345,15 @@ def _page(engine, state: dict, c: BriefingContent):
     for i, (label, count, pct) in enumerate(c.headlines):
         bx = x0 + i * (box_w + gap)
         highlight = label.startswith("Losing")
-        fig.add_artist(Rectangle((bx, 0.775), box_w, 0.105, transform=fig.transFigure,
+        fig.add_artist(Rectangle((bx, 0.742), box_w, 0.138, transform=fig.transFigure,
                                  facecolor="#fff3cd" if highlight else "#f1f4f8", edgecolor="#c9d2dc", linewidth=0.6))
         chars = int(box_w * PAGE_INCHES[0] * 72 / (6.3 * 0.58))  # characters that fit the box at 6.3 pt
         fig.text(bx + 0.005, 0.872, "\n".join(textwrap.wrap(label, chars)), fontsize=6.3, va="top", color=muted)
-        fig.text(bx + 0.005, 0.805, count, fontsize=14, weight="bold", color="#1f3b57", va="bottom")
-        fig.text(bx + 0.005, 0.781, "\n".join(textwrap.wrap(pct, chars)), fontsize=6.3, va="bottom", color=ink)
+        fig.text(bx + 0.005, 0.811, count, fontsize=14, weight="bold", color="#1f3b57", va="bottom")
+        fig.text(bx + 0.005, 0.806, "\n".join(textwrap.wrap(pct, chars)), fontsize=6.3, va="top", color=ink)
 
     # Scenario in plain words --------------------------------------------------------------
-    y = 0.755
+    y = 0.728
     fig.text(x0, y, "The scenario", fontsize=8.5, weight="bold", va="top", color=ink)
     y -= 0.022
     notes = c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions

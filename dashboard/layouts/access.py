@@ -104,10 +104,10 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         dbc.Col([scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-2 order-lg-1"),
         dbc.Col([
             html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
+            html.Div(id=ids.UNLOCATED, className="small"),
             legend(legend_items),
             dcc.Graph(id=ids.ACCESS_MAP, figure=figure, config=MAP_CONFIG,
                       style={"height": "560px"}),
-            html.Div(id=ids.UNLOCATED, className="small"),
             html.Div(id=ids.ASSUMPTIONS, className="small text-muted mb-3"),
             dbc.Row([
                 dbc.Col([html.H2("Coverage by deprivation", className="h6"),
