@@ -21,7 +21,8 @@ Ward sets
 The primary ward set is ``[layers.wards]`` (the wards the bundle's ward figures are
 published for). ``[ward_sets.<id>]`` adds others (for Luton, the wards in force since May
 2023). Each origin is placed in the ward of each set that holds its point (the nearest
-ward if none does, e.g. a centroid on a generalised boundary); ward totals are sums over
+ward if none does, e.g. a centroid on a generalised boundary), unless the set names an official
+lookup from the output areas' LSOAs to its wards, which then decides; ward totals are sums over
 origins, and ward values of LSOA indicators are population-weighted means over origins.
 
 Examples
@@ -52,6 +53,7 @@ class OutputAreas:
     residents: np.ndarray
     lsoa_code: np.ndarray
     file: str
+    parent: np.ndarray | None = None  # the (newer) LSOA code each output area sits in
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class WardSet:
     label: str
     wards: object  # GeoDataFrame: code, name, geometry (WGS84)
     primary: bool
+    lookup: dict | None = None  # output areas' (newer) LSOA code -> ward code, from an official lookup
 
     @property
     def codes(self) -> list[str]:
@@ -137,7 +140,8 @@ def load_output_areas(folder: Path, spec: dict, parents: dict[str, list[str]], l
         point = shapely.Point(xs[i], ys[i])
         inside = [c for c in candidates if lsoa_geoms[c].contains(point)]
         assigned.append(inside[0] if inside else min(candidates, key=lambda c: lsoa_geoms[c].distance(point)))
-    return OutputAreas(np.array(codes), np.column_stack([xs, ys]), residents, np.array(assigned), name)
+    return OutputAreas(np.array(codes), np.column_stack([xs, ys]), residents, np.array(assigned), name,
+                       np.array([p.strip() for p in frame[spec["parent"]]]))
 
 
 def place_in_wards(xy: np.ndarray, wards, projected: str) -> np.ndarray:
@@ -155,6 +159,21 @@ def place_in_wards(xy: np.ndarray, wards, projected: str) -> np.ndarray:
     return out
 
 
+def _read_ward_lookup(folder: Path, spec: dict, ward_codes: set, where: str) -> dict:
+    for key in ("file", "area", "ward"):
+        if key not in spec:
+            raise BundleError(f"missing key '{key}'", file="bundle.toml", field=f"{where}.{key}")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["area"], spec["ward"]])
+    out = {}
+    for i, (area, ward) in enumerate(zip(frame[spec["area"]], frame[spec["ward"]])):
+        if ward.strip() not in ward_codes:
+            raise BundleError(f"ward code {ward!r} is not in the ward boundary file", file=name, row=csv_line(i),
+                              field=spec["ward"])
+        out[area.strip()] = ward.strip()
+    return out
+
+
 def load_ward_sets(folder: Path, manifest: dict, primary_wards, read_polygons) -> dict[str, WardSet]:
     """The primary ward set plus every ``[ward_sets.<id>]`` (in manifest order)."""
     wards_spec = manifest["layers"]["wards"]
@@ -169,5 +188,8 @@ def load_ward_sets(folder: Path, manifest: dict, primary_wards, read_polygons) -
             raise BundleError(f"ward set id {set_id!r} is also the primary set's id", file="bundle.toml",
                               field=f"ward_sets.{set_id}")
         wards = read_polygons(folder, spec, f"ward_sets.{set_id}")
-        sets[str(set_id)] = WardSet(str(set_id), str(spec.get("label", set_id)), wards, False)
+        lookup = None
+        if "lookup" in spec:
+            lookup = _read_ward_lookup(folder, spec["lookup"], set(wards["code"]), f"ward_sets.{set_id}.lookup")
+        sets[str(set_id)] = WardSet(str(set_id), str(spec.get("label", set_id)), wards, False, lookup)
     return sets

@@ -160,9 +160,8 @@ class Engine:
         # Every origin's ward in every ward set (the ward holding its point; geo.areas).
         self.ward_sets = bundle.ward_sets or {"wards": WardSet("wards", "Wards", bundle.wards, True)}
         self.primary_ward_set = next(iter(self.ward_sets))
-        self.origin_ward_index_by_set = {
-            set_id: place_in_wards(self.origins.xy, ward_set.wards, bundle.projected_crs)
-            for set_id, ward_set in self.ward_sets.items()}
+        self.origin_ward_index_by_set = {set_id: self._origin_wards(ward_set)
+                                         for set_id, ward_set in self.ward_sets.items()}
         self.ward_codes = list(bundle.wards["code"])
         self.origin_ward_index = self.origin_ward_index_by_set[self.primary_ward_set]
         self.origin_ward = np.array(self.ward_codes, dtype=object)[self.origin_ward_index]
@@ -186,6 +185,20 @@ class Engine:
             self.origins.xy, self.site_xy, route_of_straight=of_straight,
             route_matrix_fn=None if of_straight is not None else self.travel_model.route_m)
         self._ward_tables: dict[str, pd.DataFrame] = {}
+
+    def _origin_wards(self, ward_set: WardSet) -> np.ndarray:
+        """Each origin's ward: by the set's official lookup where it has one (output-area origins),
+        else the ward holding the origin's point."""
+        by_point = place_in_wards(self.origins.xy, ward_set.wards, self.bundle.projected_crs)
+        areas = self.bundle.output_areas
+        if ward_set.lookup is None or self.origins.kind != "output_areas" or areas is None or areas.parent is None:
+            return by_point
+        position = {c: j for j, c in enumerate(ward_set.codes)}
+        n = len(areas.codes)  # output areas come first among the origins (geo.engine.output_area_origins)
+        official = np.array([position.get(ward_set.lookup.get(p, ""), -1) for p in areas.parent])
+        out = by_point.copy()
+        out[:n] = np.where(official >= 0, official, by_point[:n])
+        return out
 
     def _calibrate(self):
         """Fit the travel model on the bundle's official distances (cached on the bundle)."""

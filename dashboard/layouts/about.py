@@ -5,6 +5,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from geo.calibrate import FORM_LABELS
+from geo.engine import ORIGIN_DESCRIPTIONS
+from geo.population import lower_first
+
 
 def _provenance_summary(engine) -> str:
     path = engine.bundle.path / "PROVENANCE.md"
@@ -15,37 +19,56 @@ def _provenance_summary(engine) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
 
 
+def _calibration_text(engine) -> str:
+    c = engine.calibration
+    if c is None:
+        return (f"A detour factor fitted to {len(engine.bundle.calibration)} route/straight-line pairs; it is never "
+                "shorter than the straight line and never falls as distance grows.")
+    before = c.before
+    oos = c.out_of_sample[c.chosen]
+    return (f"The model ({FORM_LABELS[c.chosen]}; {', '.join(f'{k} {v:g}' for k, v in c.parameters.items())}) was chosen "
+            f"by {c.folds}-fold cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
+            f"median estimate / official ratio is {oos['median_ratio']:.2f}, the mean absolute error "
+            f"{oos['mean_abs_pct_error']:.0f}% and {100 * oos['share_within_20pct']:.0f}% of estimates are within 20%"
+            + (f" (the earlier model from LSOA centroids: ratio {before['median_ratio']:.2f}, error "
+               f"{before['mean_abs_pct_error']:.0f}%)" if before else "")
+            + f". Every headline figure also shows a range: the same figure with every route {c.interval[0]:.2f} to "
+              f"{c.interval[1]:.2f} times as long (the 10th to 90th percentile of that out-of-sample error). Routes are "
+              "never shorter than the straight line and never fall as distance grows.")
+
+
 def layout(engine) -> html.Div:
     bundle = engine.bundle
-    d = engine.detour
-    bands = "; ".join(f"{b['median_straight_km']:.1f} km: ×{b['circuity']:.2f} ({b['pairs']} pairs)" for b in d.describe())
     modes = "; ".join(f"{m.label} {m.speed_kmh:g} km/h ({m.source})" for m in engine.modes.values())
     unlocated = ", ".join(bundle.sites.loc[s, "name"] for s in bundle.unlocated_site_ids) or "none"
-    pop_fields = "; ".join(bundle.population_fields.values())
+    default_pop = bundle.population_fields[engine.default_population]
+    ward_sets = "; ".join(w.label for w in engine.ward_sets.values())
+    calibration = _calibration_text(engine)
     method = f"""
 ### Method
 
-* **Origins.** Each LSOA's population-weighted centroid stands for everyone living in it, weighted by its
-  population ({pop_fields}). Coverage is the population whose nearest open site is within the threshold.
-* **Distance.** Straight-line distance in British National Grid metres, turned into an estimated route length with a
-  detour factor fitted to {len(bundle.calibration)} real route/straight-line pairs (median circuity by distance band,
-  at each band's median straight-line distance: {bands}). The estimate is never shorter than the straight line and never falls as distance grows.
-  The calibration routes are cycle routes on OpenStreetMap; the same factor is used for walking and driving.
+* **Population.** {default_pop} by default; any age band and year the bundle holds can be chosen. Every figure
+  names the population it counts.
+* **Where people start.** {ORIGIN_DESCRIPTIONS[engine.origins.kind].capitalize()} ({len(engine.origins.xy)} origins).
+  Coverage is the population whose nearest open site is within the threshold. The age mix of small areas inside an
+  LSOA is assumed to be the LSOA's.
+* **Distance.** Straight-line distance in the area's projected grid (metres), turned into an estimated route
+  length. {calibration}
 * **Time.** Minutes = route length / speed. {modes}.
 * **Not modelled.** Public transport (there is no timetable data), waiting and parking time, opening hours,
   site capacity, and whether a family would use its nearest site.
-* **Wards.** Each LSOA is assigned to the 2013 ward holding the largest part of its area (British National Grid);
-  every Luton LSOA has at least 96.5% of its area in its ward. Ward values of LSOA indicators are population-weighted
-  means (children 0-15) or sums.
+* **Wards.** Figures can be reported by: {ward_sets}. Each origin counts in the ward holding its point. Ward values of
+  LSOA indicators are weighted by {lower_first(engine.ward_weights_label)} (means) or summed (counts).
+* **Border sites.** Sites up to {bundle.site_buffer_m / 1000:g} km beyond the boundary can be used (families near the
+  edge use them) and are marked as outside {bundle.area_name}; the people counted are always its residents.
 * **Need index.** The percentile rank of each chosen indicator among the area's LSOAs, oriented so 100 = most need,
   averaged with the chosen weights. It ranks areas within {bundle.area_name}; it is not comparable between areas.
 
 ### Known gaps
 
 * Sites with no sourced location, listed but not counted: {unlocated}.
-* No under-5 population by LSOA was found: children aged 0-15 (mid-2015) are used instead.
-* The 2018 strategy names only some wards for most ward figures; the others show as *no published figure*.
-* Ward boundaries are the 2013 wards; Luton was re-warded in May 2019.
+* Published ward figures (the 2018 strategy) exist only for the wards they were published for; other wards show as
+  *no published figure*.
 * Site points are postcode-unit centroids (typically within about 100 m of the entrance); some placements are
   low-confidence and say why on the Sites page.
 """
