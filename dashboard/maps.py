@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, needs_figure,
                                needs_trace_values, site_styles)
 from dashboard.views import (lsoa_map_arrays, CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
-                             scenario_outputs, site_names, threshold_label)
+                             scenario_outputs, threshold_label)
 
 
 @dataclass(frozen=True)

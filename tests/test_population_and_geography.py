@@ -11,7 +11,7 @@ from pyproj import Transformer
 
 import luton_oracle as oracle
 from conftest import LUTON
-from geo import Engine, load_bundle
+from geo import load_bundle
 from geo.errors import BundleError, ScenarioError
 
 

@@ -15,7 +15,7 @@ from dash import Input, Output, Patch, html
 from dashboard import ids
 from dashboard.figures import access_patch, access_values, curve_patch, decile_patch, site_styles
 from dashboard.layouts.common import stat_card
-from dashboard.views import (lsoa_map_arrays, added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs, site_names,
+from dashboard.views import (lsoa_map_arrays, added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs,
                              threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
 from geo.viewstate import from_store

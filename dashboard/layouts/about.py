@@ -19,6 +19,13 @@ def _provenance_summary(engine) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
 
 
+PARAMETER_WORDS = {"access_m": "access distance", "short_circuity": "short-trip circuity", "circuity": "circuity"}
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _calibration_text(engine) -> str:
     c = engine.calibration
     if c is None:
@@ -26,7 +33,9 @@ def _calibration_text(engine) -> str:
                 "shorter than the straight line and never falls as distance grows.")
     before = c.before
     oos = c.out_of_sample[c.chosen]
-    return (f"The model ({FORM_LABELS[c.chosen]}; {', '.join(f'{k} {v:g}' for k, v in c.parameters.items())}) was chosen "
+    params = ", ".join(f"{PARAMETER_WORDS.get(k, k)} {v:.2f}".replace("distance 1", "distance 1")
+                       if not k.endswith("_m") else f"{PARAMETER_WORDS.get(k, k)} {v:.0f} m" for k, v in c.parameters.items())
+    return (f"The model ({FORM_LABELS[c.chosen]}; {params}) was chosen "
             f"by {c.folds}-fold cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
             f"median estimate / official ratio is {oos['median_ratio']:.2f}, the mean absolute error "
             f"{oos['mean_abs_pct_error']:.0f}% and {100 * oos['share_within_20pct']:.0f}% of estimates are within 20%"
@@ -49,7 +58,7 @@ def layout(engine) -> html.Div:
 
 * **Population.** {default_pop} by default; any age band and year the bundle holds can be chosen. Every figure
   names the population it counts.
-* **Where people start.** {ORIGIN_DESCRIPTIONS[engine.origins.kind].capitalize()} ({len(engine.origins.xy)} origins).
+* **Where people start.** {_first_upper(ORIGIN_DESCRIPTIONS[engine.origins.kind])} ({len(engine.origins.xy)} origins).
   Coverage is the population whose nearest open site is within the threshold. The age mix of small areas inside an
   LSOA is assumed to be the LSOA's.
 * **Distance.** Straight-line distance in the area's projected grid (metres), turned into an estimated route
