@@ -3,10 +3,13 @@ site coverage over an area's data bundle.
 
 Typical use::
 
-    from geo import load_bundle, TravelSettings, Engine
+    from geo import load_bundle, Engine
     bundle = load_bundle("data/luton")
-    engine = Engine(bundle, TravelSettings(mode="walk"))
-    result = engine.coverage(engine.scenario("proposed_2020"), minutes=20)
+    engine = Engine(bundle)                      # fits and checks the travel model once
+    population = engine.population_field("0-4", 2019)
+    result = engine.coverage(engine.scenario("proposed_2020"), mode="walk", minutes=20,
+                             population=population, wards="2023")
+    result.covered, result.ranges["alt_covered"]
 """
 
 from geo.errors import BundleError, BundleWarning, NeedsMapError, ScenarioError
