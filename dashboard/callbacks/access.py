@@ -148,7 +148,7 @@ def access_detail_update(engine, view: dict):
     ward_cols = [{"name": names.get(i, n), "id": i, "type": "numeric" if i != "ward" else "text"}
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
     lost = csv_safe_rows(lost_rows(engine, out))
-    lost_cols = [{"name": n, "id": i} for i, n in LOST_COLUMNS]
+    lost_cols = [{"name": alt.population_label if i == "population" else n, "id": i} for i, n in LOST_COLUMNS]
     return decile, curve, wards, ward_cols, lost, lost_cols, decile_text, curve_text
 
 
