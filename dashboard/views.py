@@ -240,6 +240,7 @@ def added_points(engine, state: dict) -> dict:
         lo, la = engine.bundle.to_lonlat(x, y)
         lon.append(lo)
         lat.append(la)
-        text.append(f"<b>{site.label}</b><br>{kind} · {site.postcode or f'{site.lat:.5f}, {site.lon:.5f}'}")
+        outside = f"<br>outside {engine.bundle.area_name}" if engine.bundle.outside_boundary(x, y) else ""
+        text.append(f"<b>{site.label}</b><br>{kind} · {site.postcode or f'{site.lat:.5f}, {site.lon:.5f}'}{outside}")
         custom.append(None)
     return {"lon": lon, "lat": lat, "text": text, "customdata": custom}

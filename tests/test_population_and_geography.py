@@ -145,6 +145,12 @@ def test_a_site_in_dunstable_is_accepted_and_marked_outside(luton_engine):
     res = e.coverage(scenario)
     assert "added:Dunstable" in res.open_sites
     assert any(a.startswith("Outside Luton") and "Dunstable" in a for a in res.assumptions)
+    from dashboard.views import added_points
+    from geo.viewstate import default_state
+
+    state = {**default_state(e), "add": [scenario.added[0].to_spec(), "Inside@LU4 0PE"]}
+    hover = added_points(e, state)["text"]
+    assert "outside Luton" in hover[0] and "outside" not in hover[1]
     with pytest.raises(ScenarioError, match="latitude and longitude look swapped"):
         e.scenario("proposed_2020", add=[f"Swapped@{lon:.6f},{lat:.6f}"])
 
