@@ -144,8 +144,9 @@ def load_output_areas(folder: Path, spec: dict, parents: dict[str, list[str]], l
                        np.array([p.strip() for p in frame[spec["parent"]]]))
 
 
-def place_in_wards(xy: np.ndarray, wards, projected: str) -> np.ndarray:
-    """Index (into ``wards`` rows) of the ward holding each point; nearest ward when none does."""
+def place_in_wards(xy: np.ndarray, wards, projected: str, nearest: bool = True) -> np.ndarray:
+    """Index (into ``wards`` rows) of the ward holding each point; when none does, the nearest
+    ward (``nearest=True``) or -1."""
     import shapely
 
     polygons = wards.to_crs(projected).geometry.to_numpy()
@@ -154,7 +155,7 @@ def place_in_wards(xy: np.ndarray, wards, projected: str) -> np.ndarray:
     for j, polygon in enumerate(polygons):
         inside = shapely.contains(polygon, points)
         out[(out < 0) & inside] = j
-    for i in np.flatnonzero(out < 0):
+    for i in np.flatnonzero(out < 0) if nearest else ():
         out[i] = int(np.argmin(shapely.distance(polygons, points[i])))
     return out
 

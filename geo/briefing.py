@@ -24,6 +24,7 @@ import numpy as np
 from geo.errors import ScenarioError
 from geo.engine import ORIGIN_DESCRIPTIONS
 from geo.population import lower_first
+from geo.results import range_bounds
 from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs, threshold_text
 
 FORMATS = ("pdf", "png", "html")
@@ -88,10 +89,8 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
         ranges = alt.ranges
 
     def between(key: str, share: bool = False) -> str:
-        if key not in ranges:
-            return ""
-        low, high = ranges[key]
-        return f"; between {_pct(low)} and {_pct(high)}" if share else f"; between {_n(low)} and {_n(high)}"
+        bounds = range_bounds(ranges, key, share)
+        return f"; between {bounds[0]} and {bounds[1]}" if bounds else ""
 
     headlines = []
     numbers = {"alt_covered": alt.covered, "total": alt.total, "alt_share": alt.share_covered}

@@ -29,7 +29,7 @@ import pandas as pd
 
 from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, read_lsoa_lookup
 from geo.errors import BundleError, ScenarioError
-from geo.population import AgeTables, band_population, load_age_tables
+from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
 from geo.readers import (csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes,
                          unique_keys)
 
@@ -157,10 +157,11 @@ class Bundle:
         if self.age_tables is None:
             raise ScenarioError("this bundle has no population by single year of age "
                                 "([layers.population_by_age]); use --population instead")
-        field_id, label, values = band_population(self.age_tables, ages, year, list(self.lsoa_values.index))
-        if field_id not in self.population_fields:
-            self.population_fields[field_id] = label
-            self.lsoa_values[field_id] = values.to_numpy()
+        band, year_value = band_and_year(self.age_tables, ages, year)
+        field_id = population_field_id(band, year_value)
+        if field_id not in self.population_fields:  # the sum over single years is made once per field
+            self.population_fields[field_id] = f"{band_label(band)} (mid-{year_value})"
+            self.lsoa_values[field_id] = self.age_tables.values(band, year_value)
         return field_id
 
     @property

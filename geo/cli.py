@@ -15,6 +15,7 @@ from pathlib import Path
 
 from geo.engine import ORIGIN_KINDS
 from geo.population import lower_first
+from geo.results import range_bounds
 from geo.errors import NeedsMapError
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
@@ -148,11 +149,8 @@ def _options(args, engine) -> dict:
 
 
 def _between(ranges: dict, key: str, share: bool = False) -> str:
-    if key not in ranges:
-        return ""
-    low, high = ranges[key]
-    text = f"{_fmt_pct(low)} and {_fmt_pct(high)}" if share else f"{low:,.0f} and {high:,.0f}"
-    return f" (between {text} across the travel range)"
+    bounds = range_bounds(ranges, key, share)
+    return f" (between {bounds[0]} and {bounds[1]} across the travel range)" if bounds else ""
 
 
 def _fmt_pct(x):

@@ -324,19 +324,14 @@ class Engine:
     def site_wards(self) -> dict[str, dict[str, str]]:
         """For each ward set, located register site id -> the name of the ward holding it
         ('outside the area' for a border site beyond every ward)."""
-        import shapely
-
         located = self.bundle.located_sites
         xy = located[["x", "y"]].to_numpy(float)
         out = {}
         for set_id, ward_set in self.ward_sets.items():
-            polygons = ward_set.wards.to_crs(self.bundle.projected_crs).geometry.to_numpy()
             names = list(ward_set.wards["name"])
-            row = {}
-            for site, (x, y) in zip(located.index, xy):
-                inside = [names[j] for j, poly in enumerate(polygons) if shapely.contains_xy(poly, x, y)]
-                row[site] = inside[0] if inside else f"outside {self.bundle.area_name}"
-            out[set_id] = row
+            index = place_in_wards(xy, ward_set.wards, self.bundle.projected_crs, nearest=False)
+            out[set_id] = {site: names[j] if j >= 0 else f"outside {self.bundle.area_name}"
+                           for site, j in zip(located.index, index)}
         return out
 
     def sites_in_ward(self, ward_code: str) -> list[dict]:
@@ -552,15 +547,17 @@ class Engine:
                 agg = ward_aggregates(bundle.lsoa_values, self.assignment, lsoa_ids, weights, ward_set_.codes)
                 table = bundle.ward_values.join(agg)
             else:
-                table = self._origin_ward_aggregates(set_id, lsoa_ids)
+                table = self._origin_ward_aggregates(set_id, bundle.lsoa_values, lsoa_ids)
             table.insert(0, "ward_name", table.index.map(ward_set_.names))
             self._ward_tables[set_id] = table
         return self._ward_tables[set_id]
 
-    def _origin_ward_aggregates(self, set_id: str, columns: dict[str, str]) -> pd.DataFrame:
+    def _origin_ward_aggregates(self, set_id: str, lsoa_values: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+        """Ward values of LSOA-level columns over origins: each origin carries its LSOA's value;
+        "mean" is weighted by the default population, "sum" shares counts by origin share."""
         codes = self.ward_sets[set_id].codes
         index = self.origin_ward_index_by_set[set_id]
-        values = self.bundle.lsoa_values.reindex(self.origins.lsoa_code)
+        values = lsoa_values.reindex(self.origins.lsoa_code)
         share = self.origins.share
         weight = self.origin_population[self.default_population]
         out = pd.DataFrame(index=pd.Index(codes, name="ward_code"))
@@ -626,15 +623,8 @@ class Engine:
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
         ward_set = self.check_ward_set(ward_set) if level == "ward" else None
         if ward_set is not None and not self.ward_sets[ward_set].primary:
-            lsoa = self.need_index(weights, level="lsoa")
-            values = lsoa.reindex(self.origins.lsoa_code).to_numpy(float)
-            weight = self.origin_population[self.default_population]
-            index = self.origin_ward_index_by_set[ward_set]
-            codes = self.ward_sets[ward_set].codes
-            num = np.bincount(index, weights=values * weight, minlength=len(codes))
-            den = np.bincount(index, weights=weight, minlength=len(codes))
-            return pd.Series(np.where(den > 0, num / np.where(den > 0, den, 1), np.nan),
-                             index=pd.Index(codes, name="ward_code"), name="need_index")
+            frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
+            return self._origin_ward_aggregates(ward_set, frame, {"need_index": "mean"})["need_index"]
         key = (tuple(sorted(weights.items())), level)
         cache = self.__dict__.setdefault("_need_cache", {})
         if key not in cache:

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from geo.errors import BundleError, ScenarioError
 from geo.readers import csv_line, numeric_column, read_csv, same_codes, unique_keys
@@ -233,10 +232,6 @@ def load_age_tables(folder: Path, spec: dict, lsoa_codes: list[str], manifest_na
                      str(spec.get("source", "")), files)
 
 
-def band_population(tables: AgeTables, ages: str, year, lsoa_codes: list[str]) -> tuple[str, str, pd.Series]:
-    """(field id, label, values per LSOA) for an age band and year typed by a user."""
-    band = parse_age_band(ages, tables.max_single_age)
-    year_value = tables.check_year(year)
-    label = f"{band_label(band)} (mid-{year_value})"
-    values = pd.Series(tables.values(band, year_value), index=pd.Index(lsoa_codes, name="lsoa_code"))
-    return population_field_id(band, year_value), label, values
+def band_and_year(tables: AgeTables, ages: str, year) -> tuple[tuple[int, int] | None, int]:
+    """The band and year typed by a user, checked against the table (``ScenarioError`` if not)."""
+    return parse_age_band(ages, tables.max_single_age), tables.check_year(year)

@@ -124,6 +124,27 @@ def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray)
     return out
 
 
+def range_bounds(ranges: dict, key: str, share: bool = False) -> tuple[str, str] | None:
+    """A figure's travel range as shown to people ('4,184', '9,982'; shares as '24.8%'), or None
+    when the figure has no range. Callers word it ("between A and B", "range A-B").
+
+    >>> range_bounds({"losing": (4253.6, 6533.2)}, "losing")
+    ('4,254', '6,533')
+    >>> range_bounds({"losing_deprived_share": (0.2482, 0.3591)}, "losing_deprived_share", share=True)
+    ('24.8%', '35.9%')
+    """
+    if key not in ranges:
+        return None
+    if share:
+        return tuple("n/a" if v != v else f"{100 * v:.1f}%" for v in ranges[key])  # type: ignore[return-value]
+    return tuple(f"{v:,.0f}" for v in ranges[key])  # type: ignore[return-value]
+
+
+def _range_json(ranges: dict, keys=None) -> dict:
+    return {k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
+            for k, (a, b) in ranges.items() if keys is None or k in keys}
+
+
 def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
     """The Access page's headline figures from two evaluations (no tables)."""
     out = {"alt_covered": alt.covered_population, "total": alt.total, "alt_share": alt.share_covered,
@@ -168,8 +189,7 @@ class CoverageResult:
         return {
             "population_label": self.population_label,
             "ward_set": self.ward_set,
-            "range": {k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
-                      for k, (a, b) in self.ranges.items() if k.startswith("alt_")},
+            "range": _range_json(self.ranges, ("alt_covered", "alt_share")),
             "scenario": self.scenario_label,
             "scenario_spec": self.scenario.to_dict(),
             "open_sites": self.open_sites,
@@ -329,8 +349,7 @@ class Comparison:
             "population": self.alt.population,
             "population_label": self.alt.population_label,
             "ward_set": self.alt.ward_set,
-            "range": {k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
-                      for k, (a, b) in self.ranges.items()},
+            "range": _range_json(self.ranges),
             "base": self.base.summary(),
             "alt": self.alt.summary(),
             "change_covered": _num(self.alt.covered - self.base.covered, 1),

@@ -94,15 +94,19 @@ def fitted_access():
     return float(least_squares(residuals, [100.0], bounds=([0.0], [1000.0])).x[0])
 
 
+SCENARIO_SITES = {
+    "current": [r["site_id"] for r in rows("sites.csv") if r["role"] == "current_centre"],
+    "proposed": ["hub_manor", "hub_leagrave_tbc", "outreach_london_road", "outreach_beech_hill"],
+}
+
+
 def walk_figures(access, minutes=20.0):
     """Under-fives (mid-2019) within ``minutes`` walk of the current and proposed sites, and losers."""
     xs, ys = pairs_curve()
     imd = {r["lsoa_code"]: int(r["IMD_decile"]) for r in rows("imd2019_lsoa_luton.csv")}
-    scen = {"current": [r["site_id"] for r in rows("sites.csv") if r["role"] == "current_centre"],
-            "proposed": ["hub_manor", "hub_leagrave_tbc", "outreach_london_road", "outreach_beech_hill"]}
     areas = output_areas()
     covered = {}
-    for name, ids in scen.items():
+    for name, ids in SCENARIO_SITES.items():
         pts = site_points(ids)
         d = np.array([min(math.dist((x, y), p) for p in pts) for x, y, *_ in areas])
         covered[name] = curve(d, xs, ys, access) / WALK_M_PER_MIN <= minutes
@@ -114,11 +118,15 @@ def walk_figures(access, minutes=20.0):
             "losing_deprived": people[lost & deprived].sum()}
 
 
-def straight_figures(km=1.0):
+def straight_figures(km=1.0, site_ids=None):
+    """Under-fives within ``km`` straight line of the nearest site: of ``site_ids`` (a number), or of
+    each scenario's sites (a dict)."""
     areas = output_areas()
-    out = {}
-    for name, ids in {"current": [r["site_id"] for r in rows("sites.csv") if r["role"] == "current_centre"],
-                      "proposed": ["hub_manor", "hub_leagrave_tbc", "outreach_london_road", "outreach_beech_hill"]}.items():
+
+    def covered(ids):
         pts = site_points(ids)
-        out[name] = sum(p for x, y, p, *_ in areas if min(math.dist((x, y), q) for q in pts) <= km * 1000)
-    return out
+        return sum(p for x, y, p, *_ in areas if min(math.dist((x, y), q) for q in pts) <= km * 1000)
+
+    if site_ids is not None:
+        return covered(site_ids)
+    return {name: covered(ids) for name, ids in SCENARIO_SITES.items()}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
+import luton_oracle as oracle
 from conftest import LUTON
 
 
@@ -94,30 +95,9 @@ def _independent_straight_coverage_lsoa(site_ids, km):
     return covered
 
 
-def independent_under_fives_by_output_area(year=2019):
-    """Under-fives per 2021 output area from the raw files: each 2011 LSOA's under-fives
-    (sum of single years 0-4) shared among its output areas in proportion to residents."""
-    parent = {r["lsoa21_code"]: r["lsoa11_code"] for r in _rows("lookup_lsoa11_lsoa21.csv")}
-    under5 = {r["lsoa11_code"]: sum(float(r[str(a)]) for a in range(5))
-              for r in _rows(f"luton_sape_mid{year}_lsoa11_syoa.csv")}
-    areas = _rows("oa21_luton_pwc_population.csv")
-    residents = {}
-    for r in areas:
-        lsoa = parent[r["lsoa21_code"]]
-        residents[lsoa] = residents.get(lsoa, 0.0) + float(r["usual_residents_2021"])
-    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-    out = []
-    for r in areas:
-        lsoa = parent[r["lsoa21_code"]]
-        people = under5[lsoa] * float(r["usual_residents_2021"]) / residents[lsoa]
-        out.append((to_bng.transform(float(r["lon"]), float(r["lat"])), people, lsoa))
-    return out
-
-
 def _independent_straight_coverage(site_ids, km):
-    points = _site_points(site_ids)
-    return sum(people for xy, people, _ in independent_under_fives_by_output_area()
-               if min(math.dist(xy, p) for p in points) <= km * 1000)
+    """Under-fives (mid-2019) within ``km`` straight line, by output area (tests/luton_oracle.py)."""
+    return oracle.straight_figures(km, site_ids)
 
 
 @pytest.mark.parametrize("name", ["current_2020", "proposed_2020"])

@@ -18,6 +18,7 @@ from dashboard.layouts.common import stat_card
 from dashboard.views import (lsoa_map_arrays, added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs,
                              threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
+from geo.results import range_bounds
 from geo.viewstate import from_store
 
 WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("population", "Population"),
@@ -39,10 +40,8 @@ def _p(v):
 
 def _range(h: dict, key: str, share: bool = False) -> str:
     """'range 4,184-9,982' across the travel range, or '' when the figures have none."""
-    if key not in h.get("ranges", {}):
-        return ""
-    low, high = h["ranges"][key]
-    return f"range {_p(low)}-{_p(high)}" if share else f"range {_n(low)}-{_n(high)}"
+    bounds = range_bounds(h.get("ranges", {}), key, share)
+    return f"range {bounds[0]}-{bounds[1]}" if bounds else ""
 
 
 def _lines(*parts: str):

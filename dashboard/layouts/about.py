@@ -33,8 +33,8 @@ def _calibration_text(engine) -> str:
                 "shorter than the straight line and never falls as distance grows.")
     before = c.before
     oos = c.out_of_sample[c.chosen]
-    params = ", ".join(f"{PARAMETER_WORDS.get(k, k)} {v:.2f}".replace("distance 1", "distance 1")
-                       if not k.endswith("_m") else f"{PARAMETER_WORDS.get(k, k)} {v:.0f} m" for k, v in c.parameters.items())
+    params = ", ".join(f"{PARAMETER_WORDS.get(k, k)} {v:.0f} m" if k.endswith("_m") else f"{PARAMETER_WORDS.get(k, k)} {v:.2f}"
+                       for k, v in c.parameters.items())
     return (f"The model ({FORM_LABELS[c.chosen]}; {params}) was chosen "
             f"by {c.folds}-fold cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
             f"median estimate / official ratio is {oos['median_ratio']:.2f}, the mean absolute error "
@@ -66,7 +66,7 @@ def layout(engine) -> html.Div:
 * **Time.** Minutes = route length / speed. {modes}.
 * **Not modelled.** Public transport (there is no timetable data), waiting and parking time, opening hours,
   site capacity, and whether a family would use its nearest site.
-* **Wards.** Figures can be reported by: {ward_sets}. Each origin counts in the ward holding its point. Ward values of
+* **Wards.** Figures can be reported by: {ward_sets}. Each origin counts in the ward an official lookup gives where the bundle has one, else the ward holding its point. Ward values of
   LSOA indicators are weighted by {lower_first(engine.ward_weights_label)} (means) or summed (counts).
 * **Border sites.** Sites up to {bundle.site_buffer_m / 1000:g} km beyond the boundary can be used (families near the
   edge use them) and are marked as outside {bundle.area_name}; the people counted are always its residents.
