@@ -9,7 +9,7 @@ All population figures are weighted sums of the chosen population field; shares 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -61,16 +61,13 @@ class Evaluation:
     range_factors: tuple[float, float] | None = None  # route factors of the travel range (None: no range)
     metres_per_minute: float = 80.0
 
-    def scaled(self, factor: float) -> "Evaluation":
-        """The same evaluation with every route ``factor`` times as long (nearest sites are
-        unchanged: scaling all routes alike keeps their order)."""
-        route = self.route_m * factor
-        minutes = route / self.metres_per_minute
+    def covered_at(self, factors: np.ndarray) -> np.ndarray:
+        """Coverage (factors x origins) with every route ``factor`` times as long; nearest sites
+        are unchanged, since scaling all routes alike keeps their order."""
+        route = self.route_m[None, :] * np.asarray(factors, float)[:, None]
         if self.threshold.get("minutes") is not None:
-            covered = minutes <= self.threshold["minutes"]
-        else:
-            covered = route <= self.threshold["km"] * 1000.0
-        return replace(self, route_m=route, minutes=minutes, covered=covered, range_factors=None)
+            return route / self.metres_per_minute <= self.threshold["minutes"]
+        return route <= self.threshold["km"] * 1000.0
 
     @property
     def total(self) -> float:
@@ -92,8 +89,6 @@ class Evaluation:
 
 
 RANGE_STEPS = 9
-RANGED = ("alt_covered", "alt_share", "base_covered", "base_share", "change", "losing", "losing_deprived",
-          "losing_deprived_share", "gaining")
 
 
 def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
@@ -112,15 +107,31 @@ def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray)
         return {}
     # Figures such as "losing access" need not move monotonically with route length, so the
     # range is taken over several factors across the interval, the central model included.
+    # All factors are evaluated at once (factors x origins), as this runs on every click.
     low, high = alt.range_factors
     factors = np.unique(np.r_[np.linspace(low, high, RANGE_STEPS), 1.0])
-    sets = [headline_numbers(alt.scaled(f), None if base is None else base.scaled(f), deciles) for f in factors]
+    pop = alt.population
+    total = float(pop.sum())
+    covered = alt.covered_at(factors)
+    figures = {"alt_covered": covered @ pop}
+    figures["alt_share"] = figures["alt_covered"] / total if total > 0 else np.full(len(factors), np.nan)
+    if base is not None:
+        before = base.covered_at(factors)
+        lost = before & ~covered
+        deprived = np.isin(deciles, MOST_DEPRIVED_DECILES)
+        figures["base_covered"] = before @ pop
+        figures["base_share"] = figures["base_covered"] / total if total > 0 else np.full(len(factors), np.nan)
+        figures["change"] = figures["alt_covered"] - figures["base_covered"]
+        figures["losing"] = lost @ pop
+        figures["losing_deprived"] = (lost & deprived) @ pop
+        with np.errstate(invalid="ignore", divide="ignore"):
+            figures["losing_deprived_share"] = np.where(figures["losing"] > 0,
+                                                        figures["losing_deprived"] / figures["losing"], np.nan)
+        figures["gaining"] = (~before & covered) @ pop
     out = {}
-    for key in RANGED:
-        values = [h[key] for h in sets if key in h]
-        if values:
-            finite = [v for v in values if v == v]
-            out[key] = (min(finite), max(finite)) if finite else (float("nan"), float("nan"))
+    for key, values in figures.items():
+        finite = values[~np.isnan(values)]
+        out[key] = (float(finite.min()), float(finite.max())) if len(finite) else (float("nan"), float("nan"))
     return out
 
 
