@@ -176,6 +176,9 @@ class Engine:
         located = bundle.located_sites
         self.site_ids = list(located.index)
         self._site_col = {s: j for j, s in enumerate(self.site_ids)}
+        # Fixed facts of the register, looked up on every click (sets, not per-site DataFrame reads).
+        self._unlocated_ids = frozenset(bundle.unlocated_site_ids)
+        self._outside_ids = frozenset(bundle.sites.index[bundle.sites["outside_area"]])
         self.site_xy = located[["x", "y"]].to_numpy(float)
         # The heavy work, done once: the origin x site structure (a dense route matrix, or a
         # k-d tree for very large inputs; see geo.nearest). A model that is a function of the
@@ -370,8 +373,7 @@ class Engine:
         if unlocated:
             names = ", ".join(self.bundle.sites.at[s, "name"] for s in unlocated)
             out.append(f"{len(unlocated)} open site(s) have no sourced location and are not counted: {names}.")
-        outside = [self.bundle.sites.at[s, "name"] for s in open_ids
-                   if s not in moved and bool(self.bundle.sites.at[s, "outside_area"])]
+        outside = [self.bundle.sites.at[s, "name"] for s in open_ids if s not in moved and s in self._outside_ids]
         outside += [where.label for site, where in moved.items() if site in open_ids and self.is_outside(where)]
         outside += [a.label for a in scenario.added if self.is_outside(a)]
         if outside:
@@ -404,7 +406,7 @@ class Engine:
     def unlocated_open(self, scenario: Scenario) -> list[str]:
         """Open register sites with no sourced location (not moved by the user): left out of distances."""
         moved = scenario.moved_map
-        return [s for s in self.open_site_ids(scenario) if not self.bundle.sites.at[s, "located"] and s not in moved]
+        return [s for s in self.open_site_ids(scenario) if s in self._unlocated_ids and s not in moved]
 
     def is_outside(self, added: AddedSite) -> bool:
         """True when a user-placed site lies beyond the area's boundary (but within its buffer)."""
