@@ -110,38 +110,63 @@ def needs_trace_values(values, names: dict, meta: dict) -> dict:
             "zmin": zmin, "zmax": zmax, "colorbar_title": meta["short_unit"]}
 
 
-def needs_figure(ward_geojson, lsoa_geojson, ward_names, lsoa_names, level: str, ward_view, lsoa_view,
-                 tiles: bool = False, bounds=None) -> go.Figure:
+def needs_trace_index(ward_set_ids: list[str], level: str, ward_set: str) -> tuple[int, int]:
+    """(grey trace, values trace) of the needs map that a level and ward set show; the map
+    holds a grey and a values trace for each ward set, in order, then the LSOA trace and, when
+    the bundle has them, the current LSOAs' trace."""
+    if level in ("lsoa", "lsoa_current"):
+        n = 2 * len(ward_set_ids) + (level == "lsoa_current")
+        return n, n
+    k = ward_set_ids.index(ward_set)
+    return 2 * k, 2 * k + 1
+
+
+def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: str, lsoa_view,
+                 tiles: bool = False, bounds=None, current_lsoa: tuple | None = None) -> go.Figure:
+    """The needs map. ``ward_layers`` holds one dict per ward set: ``id``, ``geojson``,
+    ``names`` and ``view`` (``needs_trace_values``); only the chosen set's traces are visible.
+    ``current_lsoa`` is (geojson, view) of the current LSOAs, if any."""
     fig = go.Figure()
-    # 0: every ward in grey: shows through where a ward has no published figure.
-    fig.add_trace(_choropleth(tiles, 
-        geojson=ward_geojson, locations=list(ward_names), z=[0] * len(ward_names),
-        colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name="No published figure",
-        text=[f"<b>{n}</b><br>No published figure for this ward" for n in ward_names.values()],
-        hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=1,
-        visible=level == "ward", showlegend=False))
-    for geojson, view, visible in ((ward_geojson, ward_view, level == "ward"),
-                                   (lsoa_geojson, lsoa_view, level == "lsoa")):
+    for layer in ward_layers:
+        shown = level == "ward" and layer["id"] == ward_set
+        names, view = layer["names"], layer["view"]
+        # every ward in grey: shows through where a ward has no published figure
         fig.add_trace(_choropleth(
-            tiles, geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
-            colorscale=NEED_SCALE, reversescale=view["reversescale"], zmin=view["zmin"], zmax=view["zmax"],
-            hovertemplate="%{text}<extra></extra>", marker_line_color="white",
-            marker_line_width=1 if geojson is ward_geojson else 0.3, visible=visible,
-            colorbar=dict(title=dict(text=view["colorbar_title"]), thickness=14, len=0.7), showlegend=False))
+            tiles, geojson=layer["geojson"], locations=list(names), z=[0] * len(names),
+            colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name="No published figure",
+            text=[f"<b>{n}</b><br>{layer.get('missing_text', 'No published figure for this ward')}"
+                  for n in names.values()],
+            hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=1,
+            visible=shown, showlegend=False))
+        fig.add_trace(_values_trace(tiles, layer["geojson"], view, shown, 1))
+    fig.add_trace(_values_trace(tiles, lsoa_geojson, lsoa_view, level == "lsoa", 0.3))
+    if current_lsoa is not None:
+        fig.add_trace(_values_trace(tiles, current_lsoa[0], current_lsoa[1], level == "lsoa_current", 0.3))
     _map_layout(fig, "needs", tiles, bounds)
     fig.update_layout(height=560)
     return fig
 
 
-def needs_patch(patch, level: str, view) -> object:
-    """Update the needs map in place: visibility of the level traces and the values of one."""
-    patch["data"][0]["visible"] = level == "ward"
-    patch["data"][1]["visible"] = level == "ward"
-    patch["data"][2]["visible"] = level == "lsoa"
-    i = 1 if level == "ward" else 2
+def _values_trace(tiles, geojson, view, visible: bool, line_width: float):
+    return _choropleth(
+        tiles, geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
+        colorscale=NEED_SCALE, reversescale=view["reversescale"], zmin=view["zmin"], zmax=view["zmax"],
+        hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=line_width,
+        visible=visible, colorbar=dict(title=dict(text=view["colorbar_title"]), thickness=14, len=0.7),
+        showlegend=False)
+
+
+def needs_patch(patch, ward_set_ids: list[str], level: str, ward_set: str, view, missing_text=None,
+                n_traces: int | None = None):
+    """Update the needs map in place: which traces are visible, and the values of the one shown."""
+    grey, values = needs_trace_index(ward_set_ids, level, ward_set)
+    for i in range(n_traces or 2 * len(ward_set_ids) + 1):
+        patch["data"][i]["visible"] = i in (grey, values)
     for key in ("locations", "z", "text", "reversescale", "zmin", "zmax"):
-        patch["data"][i][key] = view[key]
-    patch["data"][i]["colorbar"]["title"]["text"] = view["colorbar_title"]
+        patch["data"][values][key] = view[key]
+    patch["data"][values]["colorbar"]["title"]["text"] = view["colorbar_title"]
+    if missing_text is not None and level == "ward":
+        patch["data"][grey]["text"] = missing_text
     return patch
 
 

@@ -15,6 +15,7 @@ LINK_TEXT = "link-text"
 NEEDS_MAP = "needs-map"
 INDICATOR = "needs-indicator"
 LEVEL = "needs-level"
+NEEDS_WARD_SET = "needs-ward-set"
 WEIGHTS = "needs-weights"  # pattern: {"type": WEIGHTS, "indicator": id}
 INDICATOR_INFO = "needs-indicator-info"
 WARD_PROFILE = "needs-ward-profile"

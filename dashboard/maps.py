@@ -7,20 +7,22 @@ from dataclasses import dataclass
 
 from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, needs_figure,
                                needs_trace_values, site_styles)
-from dashboard.views import (lsoa_map_arrays, CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
-                             scenario_outputs, threshold_label)
+from dashboard.views import (CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
+                             lsoa_map_arrays, scenario_outputs, threshold_label)
 
 
 @dataclass(frozen=True)
 class MapAssets:
     """Boundary GeoJSON and names, prepared once per app."""
 
-    ward_geojson: dict
+    ward_geojson: dict  # the primary ward set (the Access map's outlines)
     lsoa_geojson: dict
     ward_names: dict
     lsoa_names: dict
     bounds: tuple
     lsoa_hover: list  # "<b>LSOA name</b> (ward)", static hover text of the access map
+    ward_set_geojson: dict  # ward set id -> GeoJSON (the Needs map draws every set; one is shown)
+    current_lsoa_geojson: dict | None  # the bundle's current LSOAs (a Needs map level), if any
 
     @classmethod
     def of(cls, engine) -> "MapAssets":
@@ -29,20 +31,53 @@ class MapAssets:
         lsoa_names = dict(zip(bundle.lsoas["code"], bundle.lsoas["name"]))
         ward_of = engine.assignment.set_index("lsoa_code")["ward_code"]
         hover = [f"<b>{lsoa_names[c]}</b> ({ward_names.get(ward_of.get(c), '')})" for c in bundle.lsoas["code"]]
-        return cls(area_geojson(bundle.wards), area_geojson(bundle.lsoas), ward_names, lsoa_names,
-                   tuple(bundle.wards.total_bounds), hover)
+        by_set = {set_id: area_geojson(ward_set.wards) for set_id, ward_set in engine.ward_sets.items()}
+        current = bundle.current_lsoas
+        return cls(by_set[engine.primary_ward_set], area_geojson(bundle.lsoas), ward_names, lsoa_names,
+                   tuple(bundle.wards.total_bounds), hover, by_set,
+                   area_geojson(current.wards) if current is not None else None)
+
+
+def needs_values(engine, state: dict, set_id: str, level: str = "ward") -> dict:
+    """Trace values of the state's indicator for one ward set (or for LSOAs), with the grey
+    layer's hover text saying why a ward has no value."""
+    meta = indicator_meta(engine, state["ind"], state["w"])
+    names = area_names(engine, level, set_id)
+    spec = engine.bundle.indicators.get(state["ind"])
+    if level != "ward" and spec is not None and spec.level != "lsoa":
+        # a ward-only indicator: the LSOA trace is hidden; fill it with the need index
+        values = engine.need_index(state["w"], level=level)
+    else:
+        values = indicator_series(engine, state["ind"], level, state["w"], set_id)
+    return needs_trace_values(values, names, meta)
+
+
+def area_names(engine, level: str, set_id: str) -> dict:
+    """Code -> name of the areas a Needs map level shows."""
+    if level == "ward":
+        return engine.ward_sets[set_id].names
+    if level == "lsoa_current":
+        return engine.bundle.current_lsoas.names
+    return dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+
+
+def missing_text(engine, state: dict, set_id: str) -> str:
+    """Hover text of a ward with no value: why there is none."""
+    reason = engine.unpublished_reason(state["ind"], set_id) if state["ind"] in engine.bundle.indicators else None
+    return f"No published figure: {reason}" if reason else "No published figure for this ward"
 
 
 def needs_map(engine, assets: MapAssets, state: dict):
-    meta = indicator_meta(engine, state["ind"], state["w"])
-    ward_view = needs_trace_values(indicator_series(engine, state["ind"], "ward", state["w"]), assets.ward_names, meta)
-    if engine.bundle.indicators.get(state["ind"]) is None or engine.bundle.indicators[state["ind"]].level == "lsoa":
-        lsoa_values = indicator_series(engine, state["ind"], "lsoa", state["w"])
-    else:  # a ward-only indicator: the LSOA trace is hidden; fill it with the need index
-        lsoa_values = engine.need_index(state["w"])
-    lsoa_view = needs_trace_values(lsoa_values, assets.lsoa_names, meta)
-    return needs_figure(assets.ward_geojson, assets.lsoa_geojson, assets.ward_names, assets.lsoa_names, state["level"],
-                        ward_view, lsoa_view, tiles=state.get("tiles", False), bounds=assets.bounds)
+    layers = [{"id": set_id, "geojson": assets.ward_set_geojson[set_id], "names": ward_set.names,
+               "view": needs_values(engine, state, set_id),
+               "missing_text": missing_text(engine, state, set_id)}
+              for set_id, ward_set in engine.ward_sets.items()]
+    lsoa_view = needs_values(engine, state, engine.primary_ward_set, "lsoa")
+    current = None
+    if assets.current_lsoa_geojson is not None:
+        current = (assets.current_lsoa_geojson, needs_values(engine, state, engine.primary_ward_set, "lsoa_current"))
+    return needs_figure(layers, assets.lsoa_geojson, state["level"], state["wards"], lsoa_view,
+                        tiles=state.get("tiles", False), bounds=assets.bounds, current_lsoa=current)
 
 
 def access_map(engine, assets: MapAssets, state: dict):

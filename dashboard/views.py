@@ -58,10 +58,10 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
             "benchmark_area": spec.benchmark_area, "benchmark_england": spec.benchmark_england}
 
 
-def indicator_series(engine, ind: str, level: str, weights: dict | None) -> pd.Series:
+def indicator_series(engine, ind: str, level: str, weights: dict | None, ward_set: str | None = None) -> pd.Series:
     if ind == NEED_INDEX:
-        return engine.need_index(weights, level=level)
-    return engine.indicator_values(ind, level)
+        return engine.need_index(weights, level=level, ward_set=ward_set if level == "ward" else None)
+    return engine.indicator_values(ind, level, ward_set if level == "ward" else None)
 
 
 def indicator_options(engine) -> list[dict]:
@@ -73,29 +73,37 @@ def indicator_options(engine) -> list[dict]:
     return opts
 
 
-def ward_profile(engine, ward_code: str, weights: dict | None) -> dict:
-    table = engine.ward_table()
+def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | None = None) -> dict:
+    """Everything the Needs page shows for one ward of a ward set: indicators with their
+    source (or why there is none), the LSOAs with a part in it, and the sites in it."""
+    set_id = engine.check_ward_set(ward_set)
+    table = engine.ward_table(set_id)
     if ward_code not in table.index:
         return {}
     rows = []
-    need = engine.need_index(weights, level="ward")
+    need = engine.need_index(weights, level="ward", ward_set=set_id)
     rows.append({"Indicator": "Need index", "Value": f"{need[ward_code]:.1f}", "Period": "IoD 2019",
                  "Source": "Composite (see About the data)"})
     for ind, spec in engine.bundle.indicators.items():
-        value = table.at[ward_code, ind]
-        shown = "no published figure" if pd.isna(value) else _fmt(value, spec.unit)
+        reason = engine.unpublished_reason(ind, set_id)
+        value = table.at[ward_code, ind] if ind in table.columns else float("nan")
+        shown = f"no published figure ({reason})" if reason else (
+            "no published figure" if pd.isna(value) else _fmt(value, spec.unit))
         if spec.level == "lsoa" and not pd.isna(value):
             shown += " (from its LSOAs)"
         rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": spec.source})
-    assign = engine.assignment[engine.assignment["ward_code"] == ward_code]
     lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
-    lsoas = [{"LSOA": code, "Name": lsoa_names[code], "Share of area in ward": f"{100 * share:.1f}%",
-              "IMD decile": int(engine.bundle.lsoa_values.at[code, engine.deprivation_indicator])
-              if engine.deprivation_indicator else None,
-              "Children 0-15": int(engine.bundle.lsoa_values.at[code, engine.default_population])}
-             for code, share in zip(assign["lsoa_code"], assign["overlap_share"])]
-    sites = engine.sites_in_ward(ward_code)
-    return {"name": engine.ward_names[ward_code], "indicators": rows, "lsoas": lsoas, "sites": sites}
+    population = engine.default_population
+    lsoas = []
+    for code, share, of in engine.ward_lsoas(ward_code, set_id):
+        row = {"LSOA": code, "Name": lsoa_names[code], f"Share of LSOA {of} in ward": f"{100 * share:.1f}%"}
+        if engine.deprivation_indicator:
+            row["IMD decile"] = int(engine.bundle.lsoa_values.at[code, engine.deprivation_indicator])
+        row[engine.bundle.population_fields[population]] = int(engine.bundle.lsoa_values.at[code, population])
+        lsoas.append(row)
+    ward_set_ = engine.ward_sets[set_id]
+    return {"name": ward_set_.names[ward_code], "set_label": ward_set_.label, "indicators": rows, "lsoas": lsoas,
+            "sites": engine.sites_in_ward(ward_code, set_id)}
 
 
 def _fmt(value, unit):

@@ -136,7 +136,7 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
         lines.append(f"Compared with '{base.scenario_label}': "
                      + ", ".join(_short(engine.site_label(s)) for s in base.open_sites) + ".")
     if state.get("page") == "needs":
-        map_title = "Map: " + _indicator_label(engine, state["ind"]) + f" by {state['level'].upper() if state['level'] == 'lsoa' else 'ward'}"
+        map_title = "Map: " + _indicator_label(engine, state["ind"]) + f" by {LEVEL_WORDS.get(state['level'], 'ward')}"
     else:
         map_title = f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
     bundle = engine.bundle
@@ -187,6 +187,9 @@ def _draw_polygons(ax, geoms, colours, edge="white", width=0.3):
     ax.add_collection(PatchCollection(patches, facecolor=facecolours, edgecolor=edge, linewidth=width))
 
 
+LEVEL_WORDS = {"ward": "ward", "lsoa": "LSOA", "lsoa_current": "current LSOA"}
+
+
 def _map_classes(engine, state, alt_origins):
     """Colour classes for the map: minutes to the nearest open site, or the chosen indicator."""
     from matplotlib import colormaps
@@ -194,10 +197,15 @@ def _map_classes(engine, state, alt_origins):
     if state.get("page") == "needs":
         from geo.viewstate import NEED_INDEX as _NI
 
-        values = (engine.need_index(state["w"], level=state["level"]) if state["ind"] == _NI
-                  else engine.indicator_values(state["ind"], state["level"]))
+        wards = state.get("wards") if state["level"] == "ward" else None
+        values = (engine.need_index(state["w"], level=state["level"], ward_set=wards) if state["ind"] == _NI
+                  else engine.indicator_values(state["ind"], state["level"], wards))
         direction = "higher" if state["ind"] == _NI else engine.bundle.indicators[state["ind"]].direction
         present = values.dropna()
+        if present.empty:  # e.g. a figure published for other wards than the chosen set
+            reason = engine.unpublished_reason(state["ind"], wards) if state["ind"] != _NI else None
+            return state["level"], list(values.index), ["#d9d9d9"] * len(values), [
+                (f"no published figure ({reason})" if reason else "no published figure", "#d9d9d9")]
         if len(present.unique()) > 5:
             edges = np.unique(np.quantile(present, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
         else:
@@ -303,10 +311,18 @@ def _page(engine, state: dict, c: BriefingContent):
     bundle = engine.bundle
     alt = engine.coverage(scenario_of(engine, state, "alt"), **threshold_kwargs(state))
     level, codes, fills, legend_classes = _map_classes(engine, state, alt.origins)
-    layer = (bundle.lsoas if level == "lsoa" else bundle.wards).set_index("code").to_crs(bundle.projected_crs)
-    _draw_polygons(ax, [layer.geometry[c_] for c_ in codes], fills, width=0.2 if level == "lsoa" else 0.6)
-    wards = bundle.wards.to_crs(bundle.projected_crs)
+    ward_set = engine.ward_sets[engine.check_ward_set(state.get("wards"))]
+    layer = {"lsoa": bundle.lsoas, "lsoa_current": getattr(bundle.current_lsoas, "wards", None)}.get(level, ward_set.wards)
+    layer = layer.set_index("code").to_crs(bundle.projected_crs)
+    _draw_polygons(ax, [layer.geometry[c_] for c_ in codes], fills, width=0.6 if level == "ward" else 0.2)
+    # Outlines and names of the chosen ward set, so a councillor finds their own ward.
+    wards = ward_set.wards.to_crs(bundle.projected_crs)
     _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.7)
+    for name, geom in zip(wards["name"], wards.geometry):
+        point = geom.representative_point()
+        ax.annotate("\n".join(textwrap.wrap(name, 12)), (point.x, point.y), ha="center", va="center", fontsize=5,
+                    color="#3e4c59", style="italic", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.08", fc="white", ec="none", alpha=0.55))
     minx, miny, maxx, maxy = wards.total_bounds
     ax.set_xlim(minx - 300, maxx + 300)
     ax.set_ylim(miny - 300, maxy + 300)

@@ -85,6 +85,9 @@ class Bundle:
     age_tables: AgeTables | None = None  # single-year-of-age population by year (None: not in the bundle)
     output_areas: OutputAreas | None = None  # small areas inside LSOAs, used as origins when present
     ward_sets: dict[str, WardSet] = field(default_factory=dict)  # primary ward set first
+    # The current small areas (e.g. 2021 LSOAs) that output areas nest in: a map level whose
+    # values are carried from the bundle's LSOAs through the output areas (None: not in the bundle).
+    current_lsoas: WardSet | None = None
     _transformers: dict = field(default_factory=dict, repr=False)
 
     # -- coordinate helpers -------------------------------------------------
@@ -255,6 +258,8 @@ def load_bundle(path: str | Path) -> Bundle:
         bundle.output_areas = load_output_areas(
             folder, layers["output_areas"], parents, lsoas, projected,
             lambda crs, xs, ys: bundle._transformer(crs, projected).transform(xs, ys))
+    if "lsoas_current" in layers:
+        bundle.current_lsoas = _load_current_lsoas(folder, layers["lsoas_current"], bundle.output_areas)
     bundle.sites = _load_sites(folder, layers["sites"], bundle, warnings)
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
     return bundle
@@ -270,6 +275,21 @@ def _load_polygons(folder: Path, spec: dict, where: str):
     if frame.crs.to_epsg() != 4326:
         frame = frame.to_crs("EPSG:4326")
     return frame
+
+
+def _load_current_lsoas(folder: Path, spec: dict, areas: OutputAreas | None) -> WardSet:
+    """The current small areas: boundaries whose codes are the output areas' parent codes."""
+    where = "layers.lsoas_current"
+    if areas is None or areas.parent is None:
+        raise BundleError("current LSOAs need [layers.output_areas] (values reach them through output areas)",
+                          file=MANIFEST, field=where)
+    frame = _load_polygons(folder, spec, where)
+    codes = set(frame["code"])
+    unknown = sorted(set(areas.parent) - codes)
+    if unknown:
+        raise BundleError(f"{len(unknown)} output-area parent code(s) have no boundary: {', '.join(unknown[:5])}",
+                          file=spec["file"], field=spec["key"])
+    return WardSet("lsoas_current", str(spec.get("label", "Current LSOAs")), frame, False, {c: c for c in codes})
 
 
 def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: str) -> np.ndarray:

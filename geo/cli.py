@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
     p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
     p_brief.add_argument("--indicator", default=None, help="map this indicator instead of minutes (need_index or an id)")
-    p_brief.add_argument("--level", default="ward", choices=["ward", "lsoa"], help="level of --indicator")
+    p_brief.add_argument("--level", default="ward", choices=["ward", "lsoa", "lsoa_current"],
+                         help="level of --indicator (lsoa_current: the current LSOAs, when the bundle has them)")
     p_brief.add_argument("--out", required=True, help="output file: .pdf, .png or .html")
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
     _add_travel_options(p_brief)

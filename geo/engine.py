@@ -337,11 +337,12 @@ class Engine:
                            for site, j in zip(located.index, index)}
         return out
 
-    def sites_in_ward(self, ward_code: str) -> list[dict]:
-        """Located register sites whose point lies in the ward."""
+    def sites_in_ward(self, ward_code: str, ward_set: str | None = None) -> list[dict]:
+        """Located register sites whose point lies in the ward (of the given ward set)."""
         import shapely
 
-        ward = self.bundle.wards.set_index("code").to_crs(self.bundle.projected_crs).geometry.get(ward_code)
+        wards = self.ward_sets[self.check_ward_set(ward_set)].wards
+        ward = wards.set_index("code").to_crs(self.bundle.projected_crs).geometry.get(ward_code)
         if ward is None:
             return []
         located = self.bundle.located_sites
@@ -555,10 +556,15 @@ class Engine:
         return self._ward_tables[set_id]
 
     def _origin_ward_aggregates(self, set_id: str, lsoa_values: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-        """Ward values of LSOA-level columns over origins: each origin carries its LSOA's value;
-        "mean" is weighted by the default population, "sum" shares counts by origin share."""
-        codes = self.ward_sets[set_id].codes
-        index = self.origin_ward_index_by_set[set_id]
+        """Ward values of LSOA-level columns over origins (see ``_origin_aggregates``)."""
+        return self._origin_aggregates(self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id],
+                                       lsoa_values, columns)
+
+    def _origin_aggregates(self, codes: list[str], index: np.ndarray, lsoa_values: pd.DataFrame,
+                           columns: dict[str, str]) -> pd.DataFrame:
+        """Values of LSOA-level columns for other areas, over origins: each origin carries its
+        LSOA's value; "mean" is weighted by the default population, "sum" shares counts by
+        origin share. ``index`` is each origin's position in ``codes``."""
         values = lsoa_values.reindex(self.origins.lsoa_code)
         share = self.origins.share
         weight = self.origin_population[self.default_population]
@@ -599,8 +605,12 @@ class Engine:
         """
         return self.bundle.population_field(ages, year)
 
-    def indicator_values(self, indicator: str, level: str) -> pd.Series:
-        """Values of one indicator at 'lsoa' or 'ward' level (NaN = no published figure)."""
+    def indicator_values(self, indicator: str, level: str, ward_set: str | None = None) -> pd.Series:
+        """Values of one indicator at 'lsoa' or 'ward' level (NaN = no published figure).
+
+        A ward-level indicator exists only for the wards it was published for (the primary
+        set); for another ward set every value is NaN, and ``unpublished_reason`` says why.
+        """
         spec = self.bundle.indicators.get(indicator)
         if spec is None:
             raise ScenarioError(f"unknown indicator {indicator!r}")
@@ -609,8 +619,84 @@ class Engine:
                 raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
             return self.bundle.lsoa_values[indicator]
         if level == "ward":
-            return self.ward_table()[indicator]
-        raise ScenarioError(f"level {level!r}: expected 'lsoa' or 'ward'")
+            table = self.ward_table(ward_set)
+            if indicator not in table.columns:
+                return pd.Series(np.nan, index=table.index, name=indicator)
+            return table[indicator]
+        if level == "lsoa_current":
+            if spec.level != "lsoa":
+                raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
+            return self.current_lsoa_values({indicator: spec.aggregate})[indicator]
+        raise ScenarioError(f"level {level!r}: expected one of {', '.join(self.levels)}")
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Map levels of this bundle: 'ward', 'lsoa' and, with current LSOAs, 'lsoa_current'."""
+        return ("ward", "lsoa", "lsoa_current") if self.bundle.current_lsoas is not None else ("ward", "lsoa")
+
+    def current_lsoa_values(self, columns: dict[str, str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """LSOA-level columns carried to the bundle's current LSOAs through the output areas.
+
+        A bundle LSOA split into several current LSOAs gives each part its rate ("mean") and
+        shares its counts ("sum") by residents; merged ones are summed or population-weighted.
+
+        >>> engine.current_lsoa_values({"imd_score": "mean"})  # doctest: +SKIP
+        """
+        current = self.bundle.current_lsoas
+        if current is None or self.origins.kind != "output_areas":
+            raise ScenarioError("current LSOAs need output-area origins ([layers.lsoas_current], --origins "
+                                "output_areas)")
+        if "_current_lsoa_index" not in self.__dict__:
+            self.__dict__["_current_lsoa_index"] = self._origin_wards(current)
+        return self._origin_aggregates(current.codes, self.__dict__["_current_lsoa_index"],
+                                       self.bundle.lsoa_values if frame is None else frame, columns)
+
+    def unpublished_reason(self, indicator: str, ward_set: str | None = None) -> str | None:
+        """Why an indicator has no values for a ward set (None when it has them).
+
+        >>> engine.unpublished_reason("strategy_referrals", "2023")  # doctest: +SKIP
+        'published only for Wards 2009-2023 (in force in 2020)'
+        """
+        spec = self.bundle.indicators.get(indicator)
+        set_id = self.check_ward_set(ward_set)
+        if spec is None or spec.level == "lsoa" or self.ward_sets[set_id].primary:
+            return None
+        return f"published only for {self.ward_sets[self.primary_ward_set].label}"
+
+    def lsoa_ward(self, lsoa_code: str, ward_set: str | None = None) -> str | None:
+        """The ward of a ward set that holds an LSOA or a current LSOA (by area for a bundle LSOA
+        in the primary set, else the ward holding most of its residents), or None if unknown."""
+        set_id = self.check_ward_set(ward_set)
+        if self.ward_sets[set_id].primary and lsoa_code in self.bundle.lsoa_values.index:
+            return self.assignment.set_index("lsoa_code")["ward_code"].get(lsoa_code)
+        inside = self.origins.lsoa_code == lsoa_code
+        areas = self.bundle.output_areas
+        if not inside.any() and areas is not None and areas.parent is not None and self.origins.kind == "output_areas":
+            inside = np.zeros(len(self.origins.lsoa_code), bool)  # a current LSOA: its output areas
+            inside[:len(areas.parent)] = areas.parent == lsoa_code
+        if not inside.any():
+            return None
+        index = self.origin_ward_index_by_set[set_id][inside]
+        shares = np.bincount(index[index >= 0], weights=self.origins.share[inside][index >= 0])
+        return self.ward_sets[set_id].codes[int(np.argmax(shares))] if len(shares) else None
+
+    def ward_lsoas(self, ward_code: str, ward_set: str | None = None) -> list[tuple[str, float, str]]:
+        """(LSOA code, share, what the share is of) for each LSOA with a part in a ward.
+
+        For the primary set the share is of the LSOA's area (``geo.geometry``); for another set
+        it is of the LSOA's origins' population shares (``geo.areas``), so a 2011 LSOA split by a
+        2023 ward boundary shows the part of its residents on each side.
+        """
+        set_id = self.check_ward_set(ward_set)
+        if self.ward_sets[set_id].primary:
+            rows = self.assignment[self.assignment["ward_code"] == ward_code]
+            return [(c, float(s), "area") for c, s in zip(rows["lsoa_code"], rows["overlap_share"])]
+        codes = self.ward_sets[set_id].codes
+        if ward_code not in codes:
+            return []
+        inside = self.origin_ward_index_by_set[set_id] == codes.index(ward_code)
+        shares = pd.Series(self.origins.share[inside]).groupby(self.origins.lsoa_code[inside]).sum()
+        return [(c, float(s), "residents") for c, s in shares.items()]
 
     def need_index_candidates(self) -> list[str]:
         """Indicators a user may weight in the need index (the manifest's list, else every eligible one)."""
@@ -624,6 +710,9 @@ class Engine:
         """Composite need index (0-100) per LSOA, or per ward of a ward set (population-weighted)."""
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
         ward_set = self.check_ward_set(ward_set) if level == "ward" else None
+        if level == "lsoa_current":
+            frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
+            return self.current_lsoa_values({"need_index": "mean"}, frame)["need_index"]
         if ward_set is not None and not self.ward_sets[ward_set].primary:
             frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
             return self._origin_ward_aggregates(ward_set, frame, {"need_index": "mean"})["need_index"]

@@ -126,9 +126,9 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
         state["ind"] = ind if ind in indicator_ids(engine) else (bad("indicator", ind) or state["ind"])
     level = _one(query, "level")
     if level is not None:
-        state["level"] = level if level in ("ward", "lsoa") else (bad("level", level) or state["level"])
+        state["level"] = level if level in engine.levels else (bad("level", level) or state["level"])
     spec = engine.bundle.indicators.get(state["ind"])
-    if spec is not None and spec.level == "ward" and state["level"] == "lsoa":
+    if spec is not None and spec.level == "ward" and state["level"] != "ward":
         state["level"] = "ward"
     for key, what in (("base", "scenario"), ("cmp", "comparison scenario")):
         value = _one(query, key)

@@ -43,7 +43,8 @@ def test_pdf_holds_the_engine_headline_numbers(pdf_text, luton_engine):
     assert f"{100 * cmp.alt.share_covered:.1f}%" in text
     # the five wards with the largest loss, in order
     top = cmp.by_ward.sort_values(["losing_access", "ward_name"], ascending=[False, True]).head(5)
-    positions = [text.index(name) for name in top["ward_name"]]
+    table = text[text.index("Ward Losing Before After"):]  # the map names every ward too
+    positions = [table.index(f"{name} {losing:,.0f}") for name, losing in zip(top["ward_name"], top["losing_access"])]
     assert positions == sorted(positions)
     assert "22 November 2026" in text
     assert "LU4 9ND" in text  # the Leagrave hub assumption is stated

@@ -7,7 +7,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, dash_table, html
 
 from dashboard import ids
-from dashboard.figures import fmt, needs_patch, needs_trace_values
+from dashboard.figures import fmt, needs_patch
+from dashboard.maps import area_names, missing_text, needs_values
 from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, ward_profile
 from geo.viewstate import from_store
 
@@ -15,16 +16,27 @@ from geo.viewstate import from_store
 def needs_update(engine, view: dict, names: dict):
     """(map patch, info card, table rows, table columns) for a needs view."""
     meta = indicator_meta(engine, view["ind"], view["w"])
-    values = indicator_series(engine, view["ind"], view["level"], view["w"])
-    trace = needs_trace_values(values, names[view["level"]], meta)
-    patch = needs_patch(Patch(), view["level"], trace)
+    set_id = engine.check_ward_set(view.get("wards"))
+    level = view["level"]
+    names_here = area_names(engine, level, set_id)
+    trace = needs_values(engine, view, set_id, level)
+    why = missing_text(engine, view, set_id)
+    patch = needs_patch(Patch(), list(engine.ward_sets), level, set_id, trace,
+                        [f"<b>{n}</b><br>{why}" for n in names_here.values()] if level == "ward" else None,
+                        n_traces=2 * len(engine.ward_sets) + len(engine.levels) - 1)
+    values = indicator_series(engine, view["ind"], level, view["w"], set_id)
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
     unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead
-    rows = [{"rank": i + 1, "area": names[view["level"]].get(code, code), "value": fmt(float(v), unit)}
+    rows = [{"rank": i + 1, "area": names_here.get(code, code), "value": fmt(float(v), unit)}
             for i, (code, v) in enumerate(ranked.items())]
-    missing = [names[view["level"]].get(c, c) for c in values.index[values.isna()]]
-    rows += [{"rank": "—", "area": n, "value": "no published figure"} for n in missing]
-    columns = [{"name": "Rank (1 = most need)", "id": "rank"}, {"name": "Area", "id": "area"},
+    reason = engine.unpublished_reason(view["ind"], set_id) if level == "ward" and view["ind"] in \
+        engine.bundle.indicators else None
+    missing = [names_here.get(c, c) for c in values.index[values.isna()]]
+    rows += [{"rank": "—", "area": n, "value": f"no published figure ({reason})" if reason else "no published figure"}
+             for n in missing]
+    area_label = {"ward": engine.ward_sets[set_id].label, "lsoa": "LSOA (2011)",
+                  "lsoa_current": getattr(engine.bundle.current_lsoas, "label", "")}[level]
+    columns = [{"name": "Rank (1 = most need)", "id": "rank"}, {"name": area_label, "id": "area"},
                {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"}]
     return patch, info_card(meta), csv_safe_rows(rows), columns
 
@@ -47,8 +59,8 @@ def info_card(meta: dict):
     ]), className="shadow-sm")
 
 
-def profile_panel(engine, ward_code: str, weights):
-    profile = ward_profile(engine, ward_code, weights)
+def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
+    profile = ward_profile(engine, ward_code, weights, ward_set)
     if not profile:
         return html.P("No profile for this area.", className="text-muted")
     small = {"style_cell": {"fontSize": "0.8rem", "textAlign": "left", "whiteSpace": "normal", "fontFamily": "inherit",
@@ -57,6 +69,7 @@ def profile_panel(engine, ward_code: str, weights):
     sites = profile["sites"]
     return html.Div([
         html.H2(f"{profile['name']} ward", className="h5"),
+        html.P(profile["set_label"], className="small text-muted mb-2"),
         html.H3("Sites in this ward", className="h6"),
         html.Ul([html.Li(f"{s['name']} ({s['postcode']})") for s in sites], className="small") if sites
         else html.P("No located site in this ward.", className="small text-muted"),
@@ -71,8 +84,7 @@ def profile_panel(engine, ward_code: str, weights):
 
 
 def register(app, engine) -> None:
-    names = {"ward": dict(zip(engine.bundle.wards["code"], engine.bundle.wards["name"])),
-             "lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
+    names = {"lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
 
     @app.callback(Output(ids.NEEDS_MAP, "figure"), Output(ids.INDICATOR_INFO, "children"),
                   Output(ids.NEEDS_TABLE, "data"), Output(ids.NEEDS_TABLE, "columns"),
@@ -82,16 +94,19 @@ def register(app, engine) -> None:
         return needs_update(engine, state, names)
 
     @app.callback(Output(ids.WARD_PROFILE, "children"), Input(ids.NEEDS_MAP, "clickData"),
-                  State(ids.STATE, "data"), prevent_initial_call=True)
-    def profile(click, state):
+                  Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def profile(click, _view, state):
+        # Also runs when the view changes (weights, ward set): the profile follows, and a ward of
+        # the other ward set is not shown as if it were one of this set.
+        state = from_store(engine, state)[0]
         points = click.get("points") if isinstance(click, dict) else None
         point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
         code = point.get("location")
+        set_id = engine.check_ward_set(state.get("wards"))
         if not isinstance(code, str):
             return html.P("Click a ward on the map.", className="text-muted")
-        if code not in names["ward"]:
-            assignment = engine.assignment.set_index("lsoa_code")["ward_code"]
-            code = assignment.get(code)
-        if code is None:
+        if code not in engine.ward_sets[set_id].names:  # an LSOA: the ward of the set holding most of it
+            code = engine.lsoa_ward(code, set_id)
+        if code is None or code not in engine.ward_sets[set_id].names:
             return html.P("Click a ward on the map.", className="text-muted")
-        return profile_panel(engine, code, from_store(engine, state)[0]["w"])
+        return profile_panel(engine, code, state["w"], set_id)

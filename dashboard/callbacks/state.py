@@ -21,7 +21,7 @@ from geo.viewstate import MAX_ADDED, decode, encode, from_store
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
-NEEDS_KEYS = ("ind", "level", "w", "tiles")
+NEEDS_KEYS = ("ind", "level", "wards", "w", "tiles")
 ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "wards", "cmp", "colour", "w",
                "tiles")
 
@@ -61,9 +61,9 @@ def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None
         spec = engine.bundle.indicators.get(value)
         if spec is not None and spec.level == "ward":
             state["level"] = "ward"
-    elif event == "level" and value in ("ward", "lsoa"):
+    elif event == "level" and value in engine.levels:
         spec = engine.bundle.indicators.get(state["ind"])
-        if value == "lsoa" and spec is not None and spec.level == "ward":
+        if value != "ward" and spec is not None and spec.level == "ward":
             msgs["notice"] = f"{spec.label} is published by ward only, so it is shown by ward."
             state["level"] = "ward"
         else:
@@ -168,6 +168,8 @@ def register(app, engine, assets) -> None:
         (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
         (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"), (ids.WARD_SET, "value", "wards"),
     ]
+    if len(engine.ward_sets) > 1:  # the Needs page's own ward-set select shares the state key
+        controls.append((ids.NEEDS_WARD_SET, "value", "wards"))
     weight_ids = engine.need_index_candidates()
 
     @app.callback(
@@ -192,7 +194,7 @@ def register(app, engine, assets) -> None:
     )
     def sync(search, *args):
         n = len(controls)
-        control_values = dict(zip([c[2] for c in controls], args[:n]))
+        control_values = dict(zip([c[0] for c in controls], args[:n]))
         weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
         current, suggestion, add_label, add_where, move_site, move_candidate, move_text = args[n + 8:]
         trigger = ctx.triggered_id
@@ -273,10 +275,9 @@ def register(app, engine, assets) -> None:
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
     names = {ids.TABS: "page", ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
              ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
-             ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards"}
+             ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards", ids.NEEDS_WARD_SET: "wards"}
     if isinstance(trigger, str) and trigger in names:
-        key = names[trigger]
-        return key, control_values[key], extra
+        return names[trigger], control_values.get(trigger), extra
     if isinstance(trigger, dict) and trigger.get("type") == ids.WEIGHTS:
         return "weights", dict(zip(weight_ids, weights_values)), extra
     if isinstance(trigger, dict) and trigger.get("type") == ids.SITE_CHECKLIST:

@@ -52,6 +52,10 @@ def layout(engine) -> html.Div:
     unlocated = ", ".join(bundle.sites.loc[s, "name"] for s in bundle.unlocated_site_ids) or "none"
     default_pop = bundle.population_fields[engine.default_population]
     ward_sets = "; ".join(w.label for w in engine.ward_sets.values())
+    current_lsoas = "" if engine.bundle.current_lsoas is None else (
+        f"\n* **{engine.bundle.current_lsoas.label}.** A map level whose figures come from the bundle's LSOAs "
+        "through the output areas: a split LSOA's parts keep its rates and share its counts by residents; "
+        "merged LSOAs are summed (counts) or population-weighted (rates).")
     calibration = _calibration_text(engine)
     method = f"""
 ### Method
@@ -67,7 +71,7 @@ def layout(engine) -> html.Div:
 * **Not modelled.** Public transport (there is no timetable data), waiting and parking time, opening hours,
   site capacity, and whether a family would use its nearest site.
 * **Wards.** Figures can be reported by: {ward_sets}. Each origin counts in the ward an official lookup gives where the bundle has one, else the ward holding its point. Ward values of
-  LSOA indicators are weighted by {lower_first(engine.ward_weights_label)} (means) or summed (counts).
+  LSOA indicators are weighted by {lower_first(engine.ward_weights_label)} (means) or summed (counts).{current_lsoas}
 * **Border sites.** Sites up to {bundle.site_buffer_m / 1000:g} km beyond the boundary can be used (families near the
   edge use them) and are marked as outside {bundle.area_name}; the people counted are always its residents.
 * **Need index.** The percentile rank of each chosen indicator among the area's LSOAs, oriented so 100 = most need,

@@ -20,10 +20,20 @@ def layout(engine, state, figure, indicator_options) -> html.Div:
     controls = dbc.Card(dbc.CardBody([
         labelled("Indicator", dcc.Dropdown(indicator_options, state["ind"], id=ids.INDICATOR, clearable=False),
                  ids.INDICATOR),
-        labelled("Level", dbc.RadioItems(options=[{"label": "Wards (2013)", "value": "ward"},
-                                                  {"label": "LSOAs (2011)", "value": "lsoa"}],
+        labelled("Level", dbc.RadioItems(options=[{"label": "Wards", "value": "ward"},
+                                                  {"label": "LSOAs (2011)", "value": "lsoa"}] + (
+            [{"label": engine.bundle.current_lsoas.label, "value": "lsoa_current"}]
+            if engine.bundle.current_lsoas is not None else []),
                                          value=state["level"], id=ids.LEVEL, inline=True), ids.LEVEL,
-                 "Ward-only figures from the 2018 strategy have no LSOA values."),
+                 "Ward-only figures have no LSOA values. "
+                 + ("LSOAs (2021) take the figures of the 2011 LSOAs they came from: a split area keeps its "
+                    "rates and shares counts by residents." if engine.bundle.current_lsoas is not None else "")),
+        labelled("Ward boundaries", dbc.Select(
+            id=ids.NEEDS_WARD_SET, value=state["wards"],
+            options=[{"label": ward_set.label, "value": set_id} for set_id, ward_set in engine.ward_sets.items()]),
+            ids.NEEDS_WARD_SET, "Figures published by ward exist only for the wards they were published for; "
+            "LSOA figures are carried to any ward set through its output areas.")
+        if len(engine.ward_sets) > 1 else None,
         html.Details([html.Summary("Need index weights", className="fw-semibold mb-2"), *sliders,
                       dbc.FormText("The need index ranks areas within the area on each indicator (percentile, "
                                    "oriented so 100 = most need) and takes the weighted mean.")],
