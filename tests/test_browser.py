@@ -66,18 +66,24 @@ def test_loads_without_console_errors_and_screenshots_every_page(dash_duo, luton
 
 
 def test_switching_indicator_and_level_updates_the_map(dash_duo, luton_app, luton_engine):
+    from dashboard.figures import needs_trace_index
+
+    sets = list(luton_engine.ward_sets)
+    ward = needs_trace_index(sets, "ward", luton_engine.primary_ward_set)[1]
+    lsoa = needs_trace_index(sets, "lsoa", luton_engine.primary_ward_set)[1]
     dash_duo.start_server(luton_app)
     dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
-    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[1].visible") is True
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is True
     dash_duo.find_element(f"#{ids.LEVEL} input[value='lsoa']").click()
     dash_duo.wait_for_contains_text(f"#{ids.NEEDS_TABLE}", "Luton", timeout=10)
-    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[2].visible") is True
-    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[2].z.length") == 121
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].visible") is True
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].z.length") == 121
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is False
     dash_duo.select_dcc_dropdown(f"#{ids.INDICATOR}", value="Overweight or obese, Year 6 (ward only) · 2016/17")
     dash_duo.wait_for_contains_text(f"#{ids.INDICATOR_INFO}", "Overweight or obese, Year 6", timeout=10)
     # a ward-only figure: back to wards, and only Leagrave has a published value
-    assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[1].visible") is True
-    assert _plot_data(dash_duo, ids.NEEDS_MAP, "JSON.stringify(g.data[1].z)") == "[47.5]"
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is True
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"JSON.stringify(g.data[{ward}].z)") == "[47.5]"
     assert "ind=obesity_year6_pct" in dash_duo.driver.current_url
 
 
