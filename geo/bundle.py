@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, read_lsoa_lookup
+from geo.equality import EqualityTable, load_equality_tables
 from geo.errors import BundleError, ScenarioError
 from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
 from geo.readers import (csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes,
@@ -88,6 +89,8 @@ class Bundle:
     # The current small areas (e.g. 2021 LSOAs) that output areas nest in: a map level whose
     # values are carried from the bundle's LSOAs through the output areas (None: not in the bundle).
     current_lsoas: WardSet | None = None
+    lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
+    equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
     _transformers: dict = field(default_factory=dict, repr=False)
 
     # -- coordinate helpers -------------------------------------------------
@@ -255,11 +258,15 @@ def load_bundle(path: str | Path) -> Bundle:
             raise BundleError("output areas need [layers.lsoa_lookup] to reach the bundle's LSOAs",
                               file=MANIFEST, field="layers.lsoa_lookup")
         parents = read_lsoa_lookup(folder, layers["lsoa_lookup"], lsoa_codes)
+        bundle.lsoa_parents = parents
         bundle.output_areas = load_output_areas(
             folder, layers["output_areas"], parents, lsoas, projected,
             lambda crs, xs, ys: bundle._transformer(crs, projected).transform(xs, ys))
     if "lsoas_current" in layers:
         bundle.current_lsoas = _load_current_lsoas(folder, layers["lsoas_current"], bundle.output_areas)
+    if "equality" in manifest:
+        current = bundle.current_lsoas.codes if bundle.current_lsoas is not None else None
+        bundle.equality_tables = load_equality_tables(folder, manifest["equality"], lsoa_codes, current)
     bundle.sites = _load_sites(folder, layers["sites"], bundle, warnings)
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
     return bundle

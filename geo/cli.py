@@ -1,6 +1,6 @@
 """Command line: ``python -m geo <command> [options]``.
 
-Commands: validate, sites, coverage, compare. ``--bundle`` defaults to the embedded
+Commands: validate, sites, coverage, compare, equality, optimise, calibrate, briefing. ``--bundle`` defaults to the embedded
 Luton bundle (data/luton). Errors in the data or the arguments exit with status 2
 and one line on stderr; there is no traceback.
 """
@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--base", required=True, help="named base scenario")
     p_cmp.add_argument("--alt", required=True, help="named alternative scenario (modified by --open/--close/--add)")
     _add_travel_options(p_cmp)
+    p_eq = sub.add_parser("equality", help="who loses access, by protected characteristic and car access")
+    p_eq.add_argument("--base", required=True, help="named base scenario")
+    p_eq.add_argument("--alt", required=True, help="named alternative scenario (modified by --open/--close/--add)")
+    _add_travel_options(p_eq)
     p_opt = sub.add_parser("optimise", help="best sites to add (maximal covering or p-median)")
     p_opt.add_argument("--objective", default="coverage", choices=["coverage", "median"])
     p_opt.add_argument("--p", type=int, default=1, help="number of sites to choose (1-10)")
@@ -249,6 +253,38 @@ def cmd_compare(args, out) -> int:
     return 0
 
 
+def cmd_equality(args, out) -> int:
+    engine = _engine(args)
+    base = engine.scenario(args.base)
+    alt = engine.scenario(args.alt, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
+    result = engine.equality(base, alt, **_options(args, engine))
+    if args.json:
+        json.dump(result.to_dict(), out, indent=2)
+        print(file=out)
+        return 0
+    d = result.to_dict()
+    print(f"Equality impact: {d['base']} -> {d['alt']}; {d['population']}, {d['settings']['threshold']} by "
+          f"{d['settings']['mode']}. Losing access: {d['losing_access_total']:,.0f}.", file=out)
+    print(f"  {d['method']}", file=out)
+    for line in d["headline_groups"]:
+        kind = "estimated " if line["estimate"] else ""
+        print(f"  {line['group']} ({kind}Census {line['census_year']}): {line['losing_count']:,.0f} of those losing "
+              f"access ({_fmt_pct(line['losing_share'])}), against {_fmt_pct(line['all_share'])} of all", file=out)
+    for c in d["characteristics"]:
+        print(f"\n{c['label']}  [{c['source']}]", file=out)
+        print(f"  {c['assumption']}", file=out)
+        print(f"  {'group':48} {'all':>7} {'losing':>7} {'diff pp':>8}", file=out)
+        for g in c["groups"]:
+            flag = "  over-represented" if g["over_represented"] else ""
+            diff = "n/a" if g["difference_pp"] is None else f"{g['difference_pp']:+.1f}"
+            print(f"  {g['group'][:48]:48} {_fmt_pct(g['all_share']):>7} {_fmt_pct(g['losing_share']):>7} "
+                  f"{diff:>8}{flag}", file=out)
+    rule = d["flag_rule"]
+    print(f"\nOver-represented: share among those losing access at least {rule['min_difference_pp']:g} points and "
+          f"{rule['min_ratio']:g} times the share among all.", file=out)
+    return 0
+
+
 def briefing_state(engine, args) -> dict:
     """The dashboard view state that the briefing's options describe."""
     from geo.viewstate import decode, default_state, encode
@@ -351,7 +387,7 @@ def cmd_calibrate(args, out) -> int:
     return 0
 
 
-COMMANDS = {"calibrate": cmd_calibrate, "optimise": cmd_optimise, "briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare}
+COMMANDS = {"calibrate": cmd_calibrate, "optimise": cmd_optimise, "briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare, "equality": cmd_equality}
 
 
 def main(argv: list[str] | None = None, out=None, err=None) -> int:

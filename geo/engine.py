@@ -23,6 +23,8 @@ from geo.need import need_index
 from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges
 from geo.scenario import AddedSite, Scenario, parse_added_site
 from geo.areas import WardSet, place_in_wards
+from geo.equality import EqualityResult, breakdown, origin_rates
+from geo.population import lower_first
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
 MAX_MINUTES = 240.0
@@ -528,6 +530,47 @@ class Engine:
         base_ranges = {k.replace("base_", "alt_"): v for k, v in ranges.items() if k.startswith("base_")}
         return Comparison.of(self, self._coverage_of(base_ev, wards, base_ranges),
                              self._coverage_of(alt_ev, wards, ranges), ranges)
+
+    # -- equality impact -------------------------------------------------------------------
+    def equality(self, base: Scenario, alt: Scenario, **options) -> EqualityResult:
+        """Who loses (keeps, gains) access from ``base`` to ``alt``, by each characteristic of the
+        bundle's equality tables, against the whole area (``geo.equality``). ``options`` as for
+        ``evaluate`` (mode, minutes or km, detour, population).
+
+        >>> result = engine.equality(engine.scenario("current_2020"), engine.scenario("proposed_2020"))  # doctest: +SKIP
+        >>> result.losing_total == engine.compare(...).population_losing_access  # doctest: +SKIP
+        True
+        """
+        tables = self.bundle.equality_tables
+        if not tables:
+            raise ScenarioError("this bundle has no equality tables ([equality.<id>] in bundle.toml)")
+        base_ev = self.evaluate(base, **options)
+        alt_ev = self.evaluate(alt, **options)
+        label = lower_first(self.bundle.population_fields[alt_ev.population_field])
+        threshold = (f"{options['km']:g} km" if options.get("km") is not None
+                     else f"{options.get('minutes') or self.bundle.manifest['travel'].get('default_minutes', 20):g} min")
+        result = EqualityResult(base.label, alt.label, label,
+                                {"mode": alt_ev.mode, "threshold": threshold, "population": alt_ev.population_field,
+                                 "origins": self.origins.kind, "travel_model": self.detour_name},
+                                float((base_ev.population * (base_ev.covered & ~alt_ev.covered)).sum()))
+        for table in tables.values():
+            result.breakdowns.append(breakdown(table, self._equality_rates(table), alt_ev.population,
+                                               base_ev.covered, alt_ev.covered, label))
+        return result
+
+    def _equality_rates(self, table) -> np.ndarray:
+        cache = self.__dict__.setdefault("_equality_rate_cache", {})
+        if table.id not in cache:
+            areas = self.bundle.output_areas
+            current = None
+            if self.origins.kind == "output_areas" and areas is not None and areas.parent is not None:
+                current = np.concatenate([areas.parent, np.full(len(self.origins.lsoa_code) - len(areas.parent), "")])
+            children: dict[str, list[str]] = {}
+            for new, olds in self.bundle.lsoa_parents.items():
+                for old in olds:
+                    children.setdefault(old, []).append(new)
+            cache[table.id] = origin_rates(table, self.origins.lsoa_code, current, children)
+        return cache[table.id]
 
     # -- indicators --------------------------------------------------------------------
     def ward_table(self, ward_set: str | None = None) -> pd.DataFrame:

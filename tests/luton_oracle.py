@@ -100,16 +100,22 @@ SCENARIO_SITES = {
 }
 
 
-def walk_figures(access, minutes=20.0):
-    """Under-fives (mid-2019) within ``minutes`` walk of the current and proposed sites, and losers."""
+def walk_covered(access, minutes=20.0):
+    """(output areas, {scenario: covered mask}) for a ``minutes`` walk to the current and proposed sites."""
     xs, ys = pairs_curve()
-    imd = {r["lsoa_code"]: int(r["IMD_decile"]) for r in rows("imd2019_lsoa_luton.csv")}
     areas = output_areas()
     covered = {}
     for name, ids in SCENARIO_SITES.items():
         pts = site_points(ids)
         d = np.array([min(math.dist((x, y), p) for p in pts) for x, y, *_ in areas])
         covered[name] = curve(d, xs, ys, access) / WALK_M_PER_MIN <= minutes
+    return areas, covered
+
+
+def walk_figures(access, minutes=20.0):
+    """Under-fives (mid-2019) within ``minutes`` walk of the current and proposed sites, and losers."""
+    imd = {r["lsoa_code"]: int(r["IMD_decile"]) for r in rows("imd2019_lsoa_luton.csv")}
+    areas, covered = walk_covered(access, minutes)
     people = np.array([a[2] for a in areas])
     deprived = np.array([imd[a[3]] <= 2 for a in areas])
     lost = covered["current"] & ~covered["proposed"]
