@@ -18,6 +18,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
+from dashboard.callbacks import equality as equality_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import state as state_callbacks
@@ -125,6 +126,8 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine)
     access_callbacks.register(app, engine)
+    if engine.bundle.equality_tables:  # the section exists only then
+        equality_callbacks.register(app, engine)
     add_server_routes(app)
     app.engine = engine
     return app

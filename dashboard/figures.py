@@ -343,3 +343,22 @@ def suggestion_patch(patch, chosen: list[dict]):
     patch["data"][4]["lat"] = [c["lat"] for c in chosen]
     patch["data"][4]["text"] = [f"<b>Suggested: {c['label']}</b><br>gain {c['gain']:,.0f}" for c in chosen]
     return patch
+
+
+# -- Equality impact ------------------------------------------------------------------
+def equality_chart(groups: list[str], all_share: list, losing_share: list, area_name: str) -> go.Figure:
+    """Share of each group among everyone in the area and among those losing access (horizontal
+    bars, % of people; the table beside it holds the same numbers)."""
+    labels = [g if len(g) <= 44 else g[:42] + "…" for g in groups]
+    fig = go.Figure()
+    for name, shares, colour in ((f"All of {area_name}", all_share, BASE_COLOUR),
+                                 ("Losing access", losing_share, ALT_COLOUR)):
+        values = [None if s is None else 100 * s for s in shares]
+        fig.add_trace(go.Bar(y=labels, x=values, name=name, orientation="h", marker_color=colour,
+                             hovertext=groups, hovertemplate="%{hovertext}: %{x:.1f}%<extra>" + name + "</extra>"))
+    fig.update_layout(barmode="group", margin=dict(l=10, r=10, t=10, b=40), xaxis_title="% of people",
+                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.2),
+                      height=max(240, 40 + 34 * len(groups)), paper_bgcolor="white", plot_bgcolor="white",
+                      font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12))
+    fig.update_xaxes(gridcolor="#e5e5e5", rangemode="tozero")
+    return fig

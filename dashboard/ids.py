@@ -77,3 +77,11 @@ OPT_STATUS = "opt-status"
 OPT_RESULT = "opt-result"
 OPT_ADOPT = "opt-adopt"
 OPT_STORE = "opt-store"
+
+# Equality impact section (Access page)
+EQUALITY_TABLE = "equality-table-choice"
+EQUALITY_SUMMARY = "equality-summary"
+EQUALITY_CHART = "equality-chart"
+EQUALITY_DETAIL = "equality-detail"
+EQUALITY_CSV_BUTTON = "equality-csv-button"
+EQUALITY_CSV = "equality-csv-download"

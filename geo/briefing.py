@@ -54,6 +54,8 @@ class BriefingContent:
     sources: list[str]
     method: list[str]
     numbers: dict = field(default_factory=dict)  # raw figures, for tests and callers
+    equality: list[dict] = field(default_factory=list)  # largest differences (losing vs all), when asked
+    equality_note: str = ""
 
 
 def _n(v: float) -> str:
@@ -69,8 +71,10 @@ def _short(name: str) -> str:
 
 
 def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050/",
-                     today: _dt.date | None = None) -> BriefingContent:
-    """Every figure and sentence of the briefing for a view state (see geo.viewstate)."""
+                     today: _dt.date | None = None, equality: bool = False) -> BriefingContent:
+    """Every figure and sentence of the briefing for a view state (see geo.viewstate); with
+    ``equality`` and a comparison, the groups most over-represented among those losing access
+    (``geo.equality``)."""
     today = today or _dt.date.today()
     alt_scn = scenario_of(engine, state, "alt")
     cmp_scn = scenario_of(engine, state, "cmp")
@@ -156,6 +160,16 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
     ]
     sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
         bundle.manifest["area"].get("attribution", []))
+    equality_rows, equality_note = [], ""
+    if equality and cmp_scn is not None and engine.bundle.equality_tables:
+        result = engine.equality(cmp_scn, alt_scn, **kwargs)
+        equality_rows = result.largest_differences(5)
+        car = result.headline_lines()
+        equality_note = ("Areas, not people: census shares of each area applied to its population. "
+                         + " ".join(f"{c['group']} ({'estimated, ' if c['estimate'] else ''}Census {c['census_year']}): "
+                                    f"{_pct(c['losing_share'])} of those losing access, {_pct(c['all_share'])} of all."
+                                    for c in car))
+        numbers["equality"] = equality_rows
     title = (f"{alt.scenario_label} compared with {base.scenario_label}: who can reach a site within a {limit}"
              if base is not None else f"{alt.scenario_label}: who can reach a site within a {limit}")
     return BriefingContent(
@@ -164,7 +178,7 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
         scenario_lines=lines, assumptions=list(alt.assumptions), headlines=headlines, deciles=deciles,
         top_wards=top_wards, base_label=base.scenario_label if base is not None else None,
         alt_label=alt.scenario_label, map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state),
-        sources=sources, method=method, numbers=numbers)
+        sources=sources, method=method, numbers=numbers, equality=equality_rows, equality_note=equality_note)
 
 
 def _indicator_label(engine, ind: str) -> str:
@@ -242,8 +256,34 @@ def _map_classes(engine, state, alt_origins):
     return "lsoa", list(engine.bundle.lsoa_values.index), fills, labels
 
 
+def _equality_block(fig, c: BriefingContent, x0: float, y: float, ink: str, muted: str) -> float:
+    """The compact equality table (largest differences, losing vs all) as aligned text, since a
+    matplotlib table grows past its axes; returns the y below it."""
+    fig.text(x0, y, "Equality impact: largest differences among those losing access", fontsize=8.5,
+             weight="bold", va="top", color=ink)
+    columns = [0.0, 0.185, 0.325, 0.365, 0.405, 0.44]  # offsets from x0: group, characteristic, all, losing, points, flag
+    header = ["Group", "Characteristic", "All", "Losing", "Points", "Flag"]
+    y -= 0.022
+    step = 0.013
+    for k, text in enumerate(header):
+        fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", weight="bold", color=ink)
+    for r in c.equality[:3]:
+        y -= step
+        cells = [textwrap.shorten(r["group"], 38, placeholder="…"),
+                 textwrap.shorten(f"{r['table'].split(' (')[0]}, {r['census_year']}", 28, placeholder="…"), _pct(r["all_share"]), _pct(r["losing_share"]),
+                 f"{r['difference_pp']:+.1f}", "over-represented" if r["over_represented"] else "no"]
+        for k, text in enumerate(cells):
+            fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", color=ink)
+    y -= step + 0.004
+    wrapped = textwrap.wrap(c.equality_note + " Flag: over-represented = at least 5 points above, and 1.2 times, "
+                            "the share of all.", 140)
+    fig.text(x0, y, "\n".join(wrapped), fontsize=5.8, va="top", color=muted, linespacing=1.2)
+    return y - 0.011 * len(wrapped) - 0.014
+
+
 def render_briefing(engine, state: dict, out: str | Path | None = None, fmt: str | None = None,
-                    base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None) -> bytes:
+                    base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None,
+                    equality: bool = False) -> bytes:
     """Render the briefing as pdf, png or html bytes (and write them to ``out`` if given)."""
     if fmt is None:
         if out is None:
@@ -251,7 +291,7 @@ def render_briefing(engine, state: dict, out: str | Path | None = None, fmt: str
         fmt = Path(out).suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ScenarioError(f"briefing format {fmt!r}: use .pdf, .png or .html")
-    content = briefing_content(engine, state, base_url, today)
+    content = briefing_content(engine, state, base_url, today, equality=equality)
     fig = _page(engine, state, content)
     import matplotlib.pyplot as plt
 
@@ -305,7 +345,8 @@ def _page(engine, state: dict, c: BriefingContent):
     fig.text(0.02, 0.905, c.subtitle, fontsize=9, color=muted, va="top")
 
     # Map ---------------------------------------------------------------------------
-    ax = fig.add_axes([0.015, 0.16, 0.49, 0.70])
+    # With the equality table, the map moves up and the table sits between it and the legend.
+    ax = fig.add_axes([0.015, 0.275, 0.49, 0.585] if c.equality else [0.015, 0.16, 0.49, 0.70])
     ax.set_axis_off()
     ax.set_aspect("equal")
     bundle = engine.bundle
@@ -430,6 +471,8 @@ def _page(engine, state: dict, c: BriefingContent):
     def section(y, heading, lines, width, size, colour, step):
         """A heading and wrapped paragraphs from ``y`` down, stopping above the link;
         returns the y below them."""
+        if y - 0.035 < floor:  # no room for the heading and a line: leave it to the dashboard
+            return y
         fig.text(x0, y, heading, fontsize=8.5, weight="bold", va="top", color=ink)
         y -= 0.02
         for line in lines:
@@ -443,6 +486,8 @@ def _page(engine, state: dict, c: BriefingContent):
             y -= step * len(wrapped) + 0.003
         return y
 
+    if c.equality:
+        _equality_block(fig, c, 0.02, 0.268, ink, muted)
     y = section(min(0.335, top - 0.263), "Method", c.method, 112, 6.2, ink, 0.0145)
     section(y - 0.006, "Sources", c.sources, 122, 5.6, muted, 0.0125)
     fig.text(0.02, link_top - 0.022, "Reopen this exact view in the dashboard:", fontsize=7, color=ink, va="bottom",

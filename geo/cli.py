@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief.add_argument("--level", default="ward", choices=["ward", "lsoa", "lsoa_current"],
                          help="level of --indicator (lsoa_current: the current LSOAs, when the bundle has them)")
     p_brief.add_argument("--out", required=True, help="output file: .pdf, .png or .html")
+    p_brief.add_argument("--equality", action="store_true",
+                         help="add the equality impact table (needs --compare and equality tables in the bundle)")
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
     _add_travel_options(p_brief)
     for command in sub.choices.values():
@@ -323,8 +325,10 @@ def cmd_briefing(args, out) -> int:
     if args.compare is not None and args.compare not in engine.bundle.scenarios:
         raise UsageError(f"unknown scenario {args.compare!r} for --compare")
     state = briefing_state(engine, args)
-    render_briefing(engine, state, args.out, base_url=args.base_url)
-    content = briefing_content(engine, state, args.base_url)
+    if args.equality and not args.compare:
+        raise UsageError("--equality needs --compare (who loses access is a comparison)")
+    render_briefing(engine, state, args.out, base_url=args.base_url, equality=args.equality)
+    content = briefing_content(engine, state, args.base_url, equality=args.equality)
     print(f"Wrote {args.out}", file=out)
     for label, count, pct in content.headlines:
         print(f"  {label}: {count} ({pct})", file=out)

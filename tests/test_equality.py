@@ -111,3 +111,45 @@ def test_bad_equality_tables_are_refused(tmp_path, edit, message):
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(BundleError, match=message):
         load_bundle(folder)
+
+
+def test_dashboard_section_csv_and_briefing_show_the_same_figures(luton_engine):
+    """The Access page's equality section, its CSV and the briefing's equality table agree
+    with the engine."""
+    import datetime as dt
+    import io as _io
+
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from dashboard.callbacks.equality import equality_csv, equality_update
+    from geo.briefing import briefing_content, render_briefing
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    state = default_state(e)  # proposed against current, 20-minute walk, under-fives mid-2019
+    result = e.equality(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
+    religion = next(b for b in result.breakdowns if b.table.id == "religion_2021")
+    summary, chart, detail = equality_update(e, state, "religion_2021")
+    shown = str(detail)
+    for row in religion.rows():
+        assert f"{100 * row['losing_share']:.1f}%" in shown and f"{100 * row['all_share']:.1f}%" in shown
+    assert f"{result.losing_total:,.0f}" in str(summary)
+    assert list(chart.data[1].x) == pytest.approx([100 * r["losing_share"] for r in religion.rows()])
+
+    payload = equality_csv(e, state, "religion_2021", "http://host/?page=access", dt.date(2026, 12, 1))
+    assert payload["filename"] == ("needs-map_equality_religion-2021_proposed-2020-vs-current-2020_walk-20min_"
+                                   "2026-12-01.csv")
+    header = [line for line in payload["content"].splitlines() if line.startswith("#")]
+    assert any("children under 5 (mid-2019)" in line for line in header)
+    assert any("Link: http://host/?page=access" in line for line in header)
+    frame = pd.read_csv(_io.StringIO(payload["content"]), comment="#")
+    assert list(frame["Group"]) == list(religion.table.group_labels)
+    assert frame["Share of those losing access (%)"].sum() == pytest.approx(100, abs=0.05)
+
+    content = briefing_content(e, state, equality=True)
+    assert content.equality == result.largest_differences(5)
+    pdf = render_briefing(e, state, fmt="pdf", equality=True)
+    text = "\n".join(p.extract_text() for p in PdfReader(_io.BytesIO(pdf)).pages)
+    top = content.equality[0]
+    assert "Equality impact" in text and f"{100 * top['losing_share']:.1f}%" in text

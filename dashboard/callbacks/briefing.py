@@ -19,7 +19,11 @@ def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
     page's own, so the briefing reopens this dashboard)."""
     fmt = fmt if fmt in FORMATS else "pdf"
     base_url = (link or "http://127.0.0.1:8050/").split("?")[0]
-    data = render_briefing(engine, state, fmt=fmt, base_url=base_url)
+    # An Access view with a comparison shows the equality impact section, so its briefing carries
+    # the compact equality table too.
+    equality = state.get("page") == "access" and state.get("cmp") not in (None, "none") and bool(
+        engine.bundle.equality_tables)
+    data = render_briefing(engine, state, fmt=fmt, base_url=base_url, equality=equality)
     name = f"needs-map-briefing-{engine.bundle.area_name.lower().replace(' ', '-')}-{_dt.date.today():%Y-%m-%d}.{fmt}"
     return dcc.send_bytes(data, name)
 

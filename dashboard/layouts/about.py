@@ -57,6 +57,16 @@ def layout(engine) -> html.Div:
         "through the output areas: a split LSOA's parts keep its rates and share its counts by residents; "
         "merged LSOAs are summed (counts) or population-weighted (rates).")
     calibration = _calibration_text(engine)
+    equality = "" if not bundle.equality_tables else (
+        "* **Equality impact.** Census tables by small area ("
+        + "; ".join(f"{t.label}" for t in bundle.equality_tables.values())
+        + "). Each area's shares of each group are applied to its population, so the section says how many of the "
+        "people losing access live in areas with each group's share: a comparison of **areas, not people** "
+        "(ecological). No characteristic is inferred for anyone. The census tables have no age breakdown here, so "
+        "all-ages (or household) shares stand for the chosen age band. Tables marked *estimated* were derived from "
+        "output-area percentages, not published as such. A group is flagged as over-represented among those losing "
+        "access when its share there is at least 5 percentage points above, and at least 1.2 times, its share "
+        "across the area.\n")
     method = f"""
 ### Method
 
@@ -77,6 +87,7 @@ def layout(engine) -> html.Div:
 * **Need index.** The percentile rank of each chosen indicator among the area's LSOAs, oriented so 100 = most need,
   averaged with the chosen weights. It ranks areas within {bundle.area_name}; it is not comparable between areas.
 
+{equality}
 ### Known gaps
 
 * Sites with no sourced location, listed but not counted: {unlocated}.

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dash_table, dcc, html
 
 from dashboard import ids
-from dashboard.layouts import optimise
+from dashboard.layouts import equality, optimise
 from dashboard.layouts.common import MAP_CONFIG, labelled, legend
 
 TABLE_STYLE = {"style_cell": {"fontFamily": "inherit", "fontSize": "0.85rem", "textAlign": "left", "whiteSpace": "normal"},
@@ -125,5 +125,6 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
             html.H2("Areas that lose access", className="h6 mt-4"),
             dash_table.DataTable(id=ids.LOST_TABLE, sort_action="native", page_size=15, export_format="csv",
                                  style_table={"overflowX": "auto"}, **TABLE_STYLE),
+            equality.section(engine),
         ], lg=9, md=12, className="order-1 order-lg-2 mb-3"),
     ]))
