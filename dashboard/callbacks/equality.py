@@ -56,11 +56,12 @@ def detail_table(b, area_name: str) -> html.Div:
     rows = b.rows()
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in (
         "Group", f"Share across {area_name}", "Share of those keeping access", "Share of those losing access",
-        "Difference (points)", "Losing access (estimate)", "Over-represented?")]))
+        "Difference (points)", "Losing access (estimate)", "Gaining access (estimate)", "Over-represented?")]))
     body = html.Tbody([html.Tr([
         html.Th(r["group"], scope="row", className="fw-normal"), html.Td(_pct(r["all_share"])),
         html.Td(_pct(r["keeping_share"])), html.Td(_pct(r["losing_share"])), html.Td(_pp(r["difference_pp"])),
-        html.Td(f"{r['losing_count']:,.0f}"), html.Td("Yes" if r["over_represented"] else "No")]) for r in rows])
+        html.Td(f"{r['losing_count']:,.0f}"), html.Td(f"{r['gaining_count']:,.0f}"),
+        html.Td("Yes" if r["over_represented"] else "No")]) for r in rows])
     t = b.table
     caption = html.Caption(f"{t.label}. Census {t.year}{', estimated' if t.estimate else ''}. Source: {t.source}.",
                            className="small")
@@ -114,12 +115,13 @@ def equality_csv(engine, view: dict, table_id: str, link: str, today: dt.date | 
     writer = csv.writer(out)
     writer.writerow(["Group", f"Share across {engine.bundle.area_name} (%)", "Share of those keeping access (%)",
                      "Share of those losing access (%)", "Difference (points)", "Losing access (estimate)",
-                     "Over-represented"])
+                     "Gaining access (estimate)", "Over-represented"])
     for r in b.rows():
         writer.writerow([r["group"], *(None if r[k] is None else round(100 * r[k], 2)
                                        for k in ("all_share", "keeping_share", "losing_share")),
                          None if r["difference_pp"] is None else round(r["difference_pp"], 2),
-                         round(r["losing_count"], 1), "yes" if r["over_represented"] else "no"])
+                         round(r["losing_count"], 1), round(r["gaining_count"], 1),
+                         "yes" if r["over_represented"] else "no"])
     name = (f"needs-map_equality_{_slug(t.id)}_{_slug(result.alt_label)}-vs-{_slug(result.base_label)}_"
             f"{view['mode']}-{view['threshold']:g}{'min' if view['unit'] == 'minutes' else 'km'}_{today.isoformat()}.csv")
     return {"content": out.getvalue(), "filename": name, "type": "text/csv"}
