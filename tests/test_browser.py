@@ -217,3 +217,23 @@ def test_basemap_switch_reloads_with_full_plotly(dash_duo, luton_app):
     assert dash_duo.driver.execute_script("return window.NEEDS_MAP_PARTIAL_PLOTLY === undefined")
     assert _plot_data(dash_duo, ids.NEEDS_MAP, "g.data[1].type") == "choroplethmap"
     assert dash_duo.find_element(f"#{ids.TILES}").is_selected()
+
+
+def test_equality_section_follows_the_characteristic_and_the_scenario(dash_duo, luton_app, luton_engine):
+    e = luton_engine
+    result = e.equality(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
+    religion = next(b for b in result.breakdowns if b.table.id == "religion_2021")
+    muslim = next(r for r in religion.rows() if r["group"] == "Muslim")
+    dash_duo.start_server(luton_app)
+    dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, "Access and scenarios").click()
+    dash_duo.wait_for_contains_text(f"#{ids.EQUALITY_SUMMARY}", f"{result.losing_total:,.0f}", timeout=15)
+    from selenium.webdriver.support.ui import Select
+
+    Select(dash_duo.find_element(f"#{ids.EQUALITY_TABLE}")).select_by_value("religion_2021")
+    dash_duo.wait_for_contains_text(f"#{ids.EQUALITY_DETAIL}", "Muslim", timeout=10)
+    row = [tr for tr in dash_duo.find_elements(f"#{ids.EQUALITY_DETAIL} tbody tr") if tr.text.startswith("Muslim")][0]
+    assert f"{100 * muslim['losing_share']:.1f}%" in row.text and f"{100 * muslim['all_share']:.1f}%" in row.text
+    # no comparison: the section says what to do instead of showing stale figures
+    Select(dash_duo.find_element(f"#{ids.COMPARE}")).select_by_value("none")
+    dash_duo.wait_for_contains_text(f"#{ids.EQUALITY_SUMMARY}", "Choose a comparison", timeout=10)
+    assert _severe(dash_duo) == []
