@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import ids, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
@@ -25,7 +25,7 @@ from dashboard.callbacks import state as state_callbacks
 from dashboard.figures import legend_items
 from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.layouts import about, access, needs, sites
-from dashboard.layouts.common import header
+from dashboard.layouts.common import header, page_tabs
 from geo.viewstate import default_state, scenario_of
 from dashboard.views import indicator_options
 
@@ -40,24 +40,23 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = engine.open_site_ids(scenario_of(engine, state))
     charts = access_charts(engine, state)
-    tabs = dbc.Tabs([
-        dbc.Tab(needs.layout(engine, state, needs_fig, indicator_options(engine)), label="Needs", tab_id="needs"),
-        dbc.Tab(access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
-                label="Access and scenarios", tab_id="access"),
-        dbc.Tab(sites.layout(engine), label="Sites", tab_id="sites"),
-        dbc.Tab(about.layout(engine), label="About the data", tab_id="about"),
-    ], id=ids.TABS, active_tab=state["page"], className="mb-3")
+    tabs = page_tabs(state["page"], {
+        "needs": needs.layout(engine, state, needs_fig, indicator_options(engine)),
+        "access": access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
+        "sites": sites.layout(engine),
+        "about": about.layout(engine),
+    })
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.STATE), dcc.Store(id=ids.NEEDS_VIEW), dcc.Store(id=ids.ACCESS_VIEW),
-        dcc.Store(id=ids.TILES_VIEW),
+        dcc.Store(id=ids.TILES_VIEW), dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
         header(engine),
-        dbc.Container([
+        html.Main(dbc.Container([
             html.Div(id=ids.NOTICE, role="status", className="alert alert-warning py-2 small empty-hide"),
             tabs,
-            html.Footer(" ".join(bundle.manifest["area"].get("attribution", [])[:2]) + " See About the data.",
-                        className="small text-muted border-top pt-2 mt-4 mb-3"),
-        ], fluid=True),
+        ], fluid=True)),
+        html.Footer(dbc.Container(" ".join(bundle.manifest["area"].get("attribution", [])[:2]) + " See About the data.",
+                                  fluid=True), className="small text-muted border-top pt-2 mt-4 mb-3"),
     ])
 
 
@@ -118,6 +117,10 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
                     background_callback_manager=background_manager(), compress=True,
                     assets_path_ignore=["vendor"],  # loaded by hand, see _use_partial_plotly
                     assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
+    # The page's language, for screen readers (WCAG 3.1.1).
+    # Dash's own <footer> (its scripts) would be a second contentinfo landmark beside the page's.
+    app.index_string = (app.index_string.replace("<html>", '<html lang="en">', 1)
+                        .replace("<footer>", "<div>", 1).replace("</footer>", "</div>", 1))
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
     _use_partial_plotly(app)
@@ -126,6 +129,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine)
     access_callbacks.register(app, engine)
+    tables.register(app)
     if engine.bundle.equality_tables:  # the section exists only then
         equality_callbacks.register(app, engine)
     add_server_routes(app)

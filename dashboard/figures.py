@@ -362,3 +362,26 @@ def equality_chart(groups: list[str], all_share: list, losing_share: list, area_
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12))
     fig.update_xaxes(gridcolor="#e5e5e5", rangemode="tozero")
     return fig
+
+
+# -- Sites page map -------------------------------------------------------------------
+def sites_figure(ward_geojson, ward_codes, sites, role_labels: dict, area_name: str, bounds) -> go.Figure:
+    """The register on the area's wards: one trace per role (symbols as on the Access map),
+    border sites say they are outside the area in their hover text."""
+    fig = go.Figure()
+    fig.add_trace(go.Choropleth(geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
+                                colorscale=[[0, "#f1f3f5"], [1, "#f1f3f5"]], showscale=False, hoverinfo="skip",
+                                marker_line_color="#6b6b6b", marker_line_width=0.8, showlegend=False))
+    for role in dict.fromkeys(sites["role"]):
+        group = sites[sites["role"] == role]
+        symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE)
+        text = [f"<b>{name}</b><br>{role_labels.get(role, role)}<br>{postcode}"
+                + (f"<br>outside {area_name}" if outside else "")
+                for name, postcode, outside in zip(group["name"], group["postcode"], group["outside_area"])]
+        fig.add_trace(go.Scattergeo(lon=group["lon"], lat=group["lat"], text=text, mode="markers",
+                                    name=role_labels.get(role, role), hovertemplate="%{text}<extra></extra>",
+                                    marker=dict(symbol=symbol, color=colour, size=13 if role == "proposed_hub" else 10,
+                                                line=dict(color="white", width=1))))
+    _map_layout(fig, "sites", False, bounds)
+    fig.update_layout(height=420, showlegend=True, legend=dict(orientation="h", y=-0.02, x=0))
+    return fig

@@ -3,7 +3,19 @@
 URL = "url"
 STATE = "view-state"
 NOTICE = "url-notice"
-TABS = "page-tabs"
+TABS = "page-tabs"  # the tablist of the four pages
+PAGE_VIEW = "page-view"  # store: the page shown; a clientside callback shows its panel
+
+
+def page_tab(page: str) -> str:
+    """Id of a page's tab button (string ids: aria-controls and aria-labelledby refer to them)."""
+    return f"page-tab-{page}"
+
+
+def page_panel(page: str) -> str:
+    return f"page-panel-{page}"
+
+
 NEEDS_VIEW = "needs-view"  # store: the Needs page's slice of the state
 ACCESS_VIEW = "access-view"  # store: the Access page's slice of the state
 TILES_VIEW = "tiles-view"  # store: set only when the basemap option changes
@@ -56,6 +68,7 @@ CURVE_TEXT = "access-curve-text"
 
 # Sites page
 SITES_TABLE = "sites-table"
+SITES_MAP = "sites-map"
 
 # Briefing download (header)
 BRIEF_BUTTON = "briefing-button"
@@ -67,6 +80,7 @@ BRIEF_DOWNLOAD = "briefing-download"
 OPT_OBJECTIVE = "opt-objective"
 OPT_P = "opt-p"
 OPT_FIXED = "opt-fixed"
+OPT_KEEP = "opt-keep"
 OPT_CANDIDATES = "opt-candidates"
 OPT_WARDS = "opt-wards"
 OPT_UPLOAD = "opt-upload"

@@ -202,8 +202,17 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
             row["imd_decile_mean"] = round(float(table.at[code, engine.deprivation_indicator]), 2)
         for ind in ward_table_indicators(engine):
             value = table.at[code, ind] if ind in table.columns else float("nan")
-            # None (blank in the table and CSV) where the source publishes no figure for the ward
-            row[ind] = None if pd.isna(value) else round(float(value), 3)
+            spec = engine.bundle.indicators[ind]
+            # None (blank in the table and CSV) where the source publishes no figure for the ward;
+            # flags read "yes"/"no", shares as percentages
+            if pd.isna(value):
+                row[ind] = None
+            elif spec.unit.startswith("flag"):
+                row[ind] = "yes" if value else "no"
+            elif spec.unit.startswith("share"):
+                row[ind] = round(100 * float(value), 1)
+            else:
+                row[ind] = round(float(value), 3)
         if cmp is not None:
             row.update({"base_covered_pct": _pct(r["base_share"]), "alt_covered_pct": _pct(r["alt_share"]),
                         "losing_access": round(float(r["losing_access"]))})

@@ -345,8 +345,11 @@ def _median_value(minutes, weights, fixed_minutes, chosen) -> float:
 def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candidates: Candidates,
              mode: str = "walk", minutes: float | None = None, km: float | None = None, detour: str | None = None,
              population: str | None = None, weight: str = "population", time_limit: float = 30.0,
-             baseline: str | None = None) -> OptimiseResult:
-    """Best ``p`` candidates to add to the ``fixed`` sites (register ids) for the objective."""
+             baseline: str | None = None, fixed_scenario=None) -> OptimiseResult:
+    """Best ``p`` candidates to add to the ``fixed`` sites (register ids) for the objective.
+
+    ``fixed_scenario`` (a ``geo.scenario.Scenario``) keeps every site open in it instead,
+    added and moved sites included, so "before" is that scenario's own coverage."""
     if objective not in ("coverage", "median"):
         raise ScenarioError(f"objective {objective!r}: use coverage or median")
     if not isinstance(p, int) or not 1 <= p <= MAX_P:
@@ -360,8 +363,12 @@ def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candi
     if minutes is None and km is None:
         minutes = engine.bundle.manifest["travel"].get("default_minutes", 20)
     engine.check_options(mode, minutes, km, detour, population)
-    fixed = list(fixed)
-    fixed_scenario = engine.scenario(None, open=fixed)
+    if fixed_scenario is not None:
+        open_now = set(engine.open_site_ids(fixed_scenario)) - set(fixed_scenario.moved_map)
+        fixed = [s for s in engine.site_ids if s in open_now]  # located register sites (unlocated: not counted)
+    else:
+        fixed = list(fixed)
+        fixed_scenario = engine.scenario(None, open=fixed)
     unlocated = [s for s in fixed if not engine.bundle.sites.at[s, "located"]]
     if unlocated:
         raise ScenarioError(f"fixed site(s) {', '.join(unlocated)} have no location; place them first")
@@ -371,7 +378,7 @@ def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candi
     cand_m = model.route_m(engine.origins.xy, candidates.xy)
     speed = engine.modes[mode].metres_per_minute
     cand_min = cand_m / speed
-    if fixed:
+    if fixed or fixed_scenario.added or fixed_scenario.moved:
         _, _, _, fixed_m = engine.nearest_open(fixed_scenario, detour)
     else:
         fixed_m = np.full(len(engine.origins.xy), np.inf)

@@ -9,9 +9,11 @@ from urllib.parse import urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from conftest import ARTIFACTS, wait_for_download
 from dashboard import ids
+from dashboard.tables import body_css
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "screenshots"
@@ -54,14 +56,14 @@ def test_loads_without_console_errors_and_screenshots_every_page(dash_duo, luton
     dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
     assert _severe(dash_duo) == []
     _shot(dash_duo, "needs")
-    for tab, name in (("Access and scenarios", "access"), ("Sites", "sites"), ("About the data", "about")):
-        dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, tab).click()
+    for name in ("access", "sites", "about"):
+        dash_duo.find_element(f"#{ids.page_tab(name)}").click()
         time.sleep(1.0)
         _shot(dash_duo, name)
         assert f"page={name}" in dash_duo.driver.current_url
     assert _severe(dash_duo) == []
     dash_duo.driver.set_window_size(420, 900)
-    dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, "Access and scenarios").click()
+    dash_duo.find_element(f"#{ids.page_tab('access')}").click()
     _shot(dash_duo, "access-narrow")
 
 
@@ -75,11 +77,11 @@ def test_switching_indicator_and_level_updates_the_map(dash_duo, luton_app, luto
     dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is True
     dash_duo.find_element(f"#{ids.LEVEL} input[value='lsoa']").click()
-    dash_duo.wait_for_contains_text(f"#{ids.NEEDS_TABLE}", "Luton", timeout=10)
+    dash_duo.wait_for_contains_text(body_css(ids.NEEDS_TABLE), "Luton", timeout=10)
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].visible") is True
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].z.length") == 121
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is False
-    dash_duo.select_dcc_dropdown(f"#{ids.INDICATOR}", value="Overweight or obese, Year 6 (ward only) · 2016/17")
+    Select(dash_duo.find_element(f"#{ids.INDICATOR}")).select_by_value("obesity_year6_pct")
     dash_duo.wait_for_contains_text(f"#{ids.INDICATOR_INFO}", "Overweight or obese, Year 6", timeout=10)
     # a ward-only figure: back to wards, and only Leagrave has a published value
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is True
@@ -91,7 +93,7 @@ def test_proposed_preset_shows_engine_figures(dash_duo, luton_app, luton_engine)
     e = luton_engine
     cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
     dash_duo.start_server(luton_app)
-    dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, "Access and scenarios").click()
+    dash_duo.find_element(f"#{ids.page_tab('access')}").click()
     _wait_headline(dash_duo, "headline-alt", f"{cmp.alt.covered:,.0f}")
     _wait_headline(dash_duo, "headline-base", f"{cmp.base.covered:,.0f}")
     _wait_headline(dash_duo, "headline-losing", f"{cmp.population_losing_access:,.0f}")
@@ -184,25 +186,31 @@ def test_download_briefing_button_delivers_a_pdf(dash_duo, luton_app):
     assert len(PdfReader(files[0]).pages) == 1
 
 
-def test_optimise_panel_suggests_and_adopts(dash_duo, luton_app, luton_engine):
+def test_optimise_panel_starts_from_the_users_scenario_and_adopts(dash_duo, luton_app, luton_engine):
+    """A user scenario (a centre re-opened, an outreach base closed, a site added): the optimiser's
+    "before" is that scenario's coverage, and adopting its answer adds the suggested site."""
     from dashboard.callbacks.optimise import run_optimiser
-    from geo.viewstate import default_state
+    from geo.viewstate import decode, scenario_of, threshold_kwargs
 
     e = luton_engine
-    expected = run_optimiser(e, default_state(e), "coverage", 1, ["hub_manor", "outreach_london_road",
-                             "outreach_beech_hill"], "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"],
+    query = "?page=access&base=proposed_2020&open=dallow&close=outreach_beech_hill&add=Hall@LU3 2NT&cmp=current_2020"
+    state, _ = decode(e, query)
+    before = e.coverage(scenario_of(e, state), **threshold_kwargs(state)).covered
+    expected = run_optimiser(e, state, "coverage", 1, [], "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"],
                              None, None, [])
+    assert expected["covered_before"] == pytest.approx(before, abs=0.1)
     dash_duo.start_server(luton_app)
-    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
-    dash_duo.wait_for_element("#headline-alt", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/" + query)
+    _wait_headline(dash_duo, "headline-alt", f"{before:,.0f}", timeout=20)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();",
                                    dash_duo.find_element(f"#{ids.OPT_RUN}"))
     dash_duo.wait_for_contains_text(f"#{ids.OPT_RESULT}", "optimal", timeout=60)
-    assert expected["chosen"][0]["label"] in dash_duo.find_element(f"#{ids.OPT_RESULT}").text
+    text = dash_duo.find_element(f"#{ids.OPT_RESULT}").text
+    assert expected["chosen"][0]["label"] in text and f"Covered: {before:,.0f} with" in text
     assert _plot_data(dash_duo, ids.ACCESS_MAP, "g.data[4].lon.length") == 1
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_ADOPT}"))
     _wait_headline(dash_duo, "headline-alt", f"{expected['covered_after']:,.0f}", timeout=15)
-    assert "move=hub_leagrave_tbc" in dash_duo.driver.current_url
+    assert "add=" in dash_duo.driver.current_url and "open=dallow" in dash_duo.driver.current_url
 
 
 def test_basemap_switch_reloads_with_full_plotly(dash_duo, luton_app):
@@ -225,7 +233,7 @@ def test_equality_section_follows_the_characteristic_and_the_scenario(dash_duo, 
     religion = next(b for b in result.breakdowns if b.table.id == "religion_2021")
     muslim = next(r for r in religion.rows() if r["group"] == "Muslim")
     dash_duo.start_server(luton_app)
-    dash_duo.find_element(f"#{ids.TABS}").find_element(By.LINK_TEXT, "Access and scenarios").click()
+    dash_duo.find_element(f"#{ids.page_tab('access')}").click()
     dash_duo.wait_for_contains_text(f"#{ids.EQUALITY_SUMMARY}", f"{result.losing_total:,.0f}", timeout=15)
     from selenium.webdriver.support.ui import Select
 

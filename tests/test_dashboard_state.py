@@ -108,7 +108,13 @@ def test_access_update_headline_matches_engine(luton_engine):
     ops = patch.to_plotly_json()["operations"]
     assert ops and not any("geojson" in str(op["location"]) for op in ops)
     assert f"{cmp.losing_in_most_deprived:,.0f}" in text
-    decile, curve, wards, _, lost_rows, _, _, _ = access_detail_update(e, state)
+    decile, curve, ward_data, lost_data, _, _ = access_detail_update(e, state, "http://host/?x")
+    wards, lost_rows = ward_data["rows"], lost_data["rows"]
+    # the downloads say what they hold, with the labels shown on screen
+    assert ward_data["csv"]["filename"].startswith("needs-map_wards_proposed-2020-modified_vs-current-2020_walk-20min_")
+    assert any("Link: http://host/?x" in line for line in ward_data["csv"]["about"])
+    assert any("children under 5 (mid-2019)" in line for line in ward_data["csv"]["about"])
+    assert "alt_covered_pct" not in [c["name"] for c in ward_data["columns"]]
     assert sum(r["population"] for r in lost_rows) == pytest.approx(cmp.population_losing_access, abs=len(lost_rows))
     assert sum(r["losing_access"] for r in wards) == pytest.approx(cmp.population_losing_access, abs=len(wards))
     for p in (patch, decile, curve):  # only values travel
@@ -120,14 +126,15 @@ def test_access_update_reports_engine_errors(luton_engine):
     state["move"] = {"hub_leagrave_tbc": "Hub@ZZ1 1ZZ"}  # tampered store
     out = access_map_update(luton_engine, state, luton_engine.bundle.located_sites, {})
     assert "cannot be evaluated" in str(out[1])
-    assert access_detail_update(luton_engine, state)[2] == []
+    assert access_detail_update(luton_engine, state)[2]["rows"] == []
 
 
 def test_needs_update_marks_missing_wards(luton_engine):
     names = {"ward": dict(zip(luton_engine.bundle.wards["code"], luton_engine.bundle.wards["name"])),
              "lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"]))}
     view = {"ind": "obesity_year6_pct", "level": "ward", "w": {}}
-    patch, info, rows, columns = needs_update(luton_engine, view, names)
+    patch, info, data = needs_update(luton_engine, view, names)
+    rows = data["rows"]
     assert rows[0] == {"rank": 1, "area": "Leagrave", "value": "47.5 % of children"}
     assert sum(r["value"] == "no published figure" for r in rows) == 18
     ops = {str(op["location"]): op for op in patch.to_plotly_json()["operations"]}
@@ -171,7 +178,7 @@ def test_optimiser_panel_and_adopt(luton_engine):
     e = luton_engine
     state = default_state(e)  # Proposed (2020), 20-minute walk
     d = run_optimiser(e, state, "coverage", 1, ["hub_manor", "outreach_london_road", "outreach_beech_hill"],
-                      "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"], None, None, [])
+                      "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"], None, None, [], keep="chosen")
     assert d["optimal"] and d["baseline"]["site"] == "hub_leagrave_tbc"
     adopted, msgs = apply_event(e, state, "adopt", extra={"suggestion": d})
     # the suggestion takes the undecided hub's place; the headline becomes the optimiser's figure
@@ -180,6 +187,23 @@ def test_optimiser_panel_and_adopt(luton_engine):
     assert res.covered == pytest.approx(d["covered_after"], abs=1.0)
     back, notices = decode(e, encode(adopted))
     assert notices == [] and back == adopted  # and so into the URL and the briefing
+
+
+def test_optimiser_starts_from_the_users_scenario(luton_engine):
+    """By default the optimiser keeps every site of the view's scenario (re-opened, closed and
+    added ones as the user left them): its "before" is that scenario's own coverage."""
+    from dashboard.callbacks.optimise import run_optimiser
+
+    e = luton_engine
+    state = default_state(e)
+    state.update(open=["dallow"], close=["outreach_beech_hill"], add=["Community hall@LU3 2NT"])
+    scenario = scenario_of(e, state)
+    covered = e.coverage(scenario, **threshold_kwargs(state)).covered
+    d = run_optimiser(e, state, "coverage", 1, [], "sites", [], None, None, [])
+    assert d["covered_before"] == pytest.approx(covered, abs=0.1)
+    assert d["covered_after"] >= d["covered_before"]
+    assert "dallow" in d["fixed"] and "outreach_beech_hill" not in d["fixed"]
+    assert d["kept"] == scenario.label
 
 
 def test_optimiser_panel_reports_bad_input(luton_engine):
@@ -218,9 +242,12 @@ def test_table_downloads_cannot_carry_formulas(tiny_path):
                                   "+18,750")] == [
         "'=1+1", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "Leagrave", 3, "-2.5 pts", "+18,750"]
     replace_in(tiny_path / "sites.csv", "Site s1", "=HYPERLINK(\"http://x\")")
-    layout = sites.layout(Engine(load_bundle(tiny_path)))
-    table = layout.children[1]
-    assert table.data[0]["name"].startswith("'=")
+    rows = sites.register_rows(Engine(load_bundle(tiny_path)))
+    assert rows[0]["name"].startswith("'=")
+    from dashboard.tables import to_csv
+
+    text = to_csv({"columns": [{"id": "name", "name": "Name"}], "rows": rows})
+    assert "\n\"'=HYPERLINK" in text  # quoted by the csv module, still with its apostrophe
 
 
 def test_needs_page_follows_the_ward_set(luton_engine):
@@ -234,7 +261,8 @@ def test_needs_page_follows_the_ward_set(luton_engine):
 
     names = {"lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"]))}
     view = {"ind": "pop_total", "level": "ward", "wards": "2023", "w": {}}
-    patch, _info, rows, columns = needs_update(luton_engine, view, names)
+    patch, _info, data = needs_update(luton_engine, view, names)
+    rows, columns = data["rows"], data["columns"]
     assert len(rows) == 20 and columns[1]["name"] == luton_engine.ward_sets["2023"].label
     # Independent: every 2021 output area takes its 2011 LSOA's mid-2015 residents in proportion
     # to its 2021 residents, and goes to the 2023 ward of its 2021 LSOA (ONS lookups).
@@ -257,7 +285,7 @@ def test_needs_page_follows_the_ward_set(luton_engine):
 
     # A figure published for the 2009-2023 wards only: every 2023 ward says why it has none.
     view = {"ind": "obesity_year6_pct", "level": "ward", "wards": "2023", "w": {}}
-    rows = needs_update(luton_engine, view, names)[2]
+    rows = needs_update(luton_engine, view, names)[2]["rows"]
     assert len(rows) == 20 and all("published only for Wards 2009-2023" in r["value"] for r in rows)
 
     profile = ward_profile(luton_engine, next(c for c, n in ward_names.items() if n == "Beech Hill"), None, "2023")
@@ -288,7 +316,7 @@ def test_needs_page_by_2021_lsoas(luton_engine):
     lookup = oracle.rows("lookup_lsoa11_lsoa21.csv")
     parent = {r["lsoa21_code"]: r["lsoa11_code"] for r in lookup}
     rows = needs_update(luton_engine, {"ind": "idaci_score", "level": "lsoa_current", "wards": "2013", "w": {}},
-                        names)[2]
+                        names)[2]["rows"]
     assert len(rows) == 125
     shown = {r["area"]: float(r["value"].split()[0]) for r in rows}
     idaci_2011 = luton_engine.bundle.lsoa_values["idaci_score"]  # the 2011 table as loaded (checked elsewhere)
@@ -301,7 +329,7 @@ def test_needs_page_by_2021_lsoas(luton_engine):
         residents[a["lsoa21_code"]] += float(a["usual_residents_2021"])
     total = {r["lsoa11cd"]: float(r["total_pop"]) for r in oracle.rows("lsoa_population_luton.csv")}
     rows = needs_update(luton_engine, {"ind": "pop_total", "level": "lsoa_current", "wards": "2013", "w": {}},
-                        names)[2]
+                        names)[2]["rows"]
     shown = {r["area"]: float(r["value"].split()[0].replace(",", "")) for r in rows}
     for r in (r for r in lookup if r["change_code"] == "S"):
         siblings = [c for c, p in parent.items() if p == r["lsoa11_code"]]

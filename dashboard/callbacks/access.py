@@ -10,14 +10,17 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, html
+from dash import Input, Output, Patch, State, html
 
 from dashboard import ids
 from dashboard.figures import access_patch, access_values, curve_patch, decile_patch, site_styles
 from dashboard.layouts.common import stat_card
+from dashboard.links import csv_name, page_link
+from dashboard.tables import data_id
 from dashboard.views import (lsoa_map_arrays, added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs,
                              threshold_label, ward_rows, ward_table_indicators)
 from geo.errors import NeedsMapError
+from geo.population import lower_first
 from geo.results import range_bounds
 from geo.viewstate import from_store
 
@@ -118,12 +121,13 @@ def access_map_update(engine, view: dict, sites, role_labels):
     return patch, headline_cards(headline(engine, view, alt, base), limit), unlocated, assumptions
 
 
-def access_detail_update(engine, view: dict):
+def access_detail_update(engine, view: dict, link: str | None = None):
     """Chart patches, tables and text alternatives for a view."""
     try:
         out = scenario_outputs(engine, view)
     except NeedsMapError:
-        return Patch(), Patch(), [], [], [], [], None, None  # the map callback shows the message
+        empty = {"columns": [], "rows": [], "empty": "This scenario cannot be evaluated (see the message above)."}
+        return Patch(), Patch(), empty, empty, None, None  # the map callback shows the message
     alt = out["alt"]
     rows, base_label = decile_rows(out)
     decile = decile_patch(Patch(), rows, base_label, alt.scenario_label)
@@ -142,23 +146,53 @@ def access_detail_update(engine, view: dict):
                                                  + [html.Td(_p(out["alt_curve"][m]))]) for m in CURVE_MARKS])],
                             className="table table-sm small")
     wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))
-    extra = [(i, engine.bundle.indicators[i].short_label) for i in ward_table_indicators(engine)]
-    names = {"population": alt.population_label, "ward": engine.ward_sets[alt.ward_set].label}
-    ward_cols = [{"name": names.get(i, n), "id": i, "type": "numeric" if i != "ward" else "text"}
+    limit = threshold_label(view, engine)
+    names = {"population": alt.population_label, "ward": engine.ward_sets[alt.ward_set].label,
+             "base_covered_pct": f"% within a {limit}: {base_label}" if base_label else "",
+             "alt_covered_pct": f"% within a {limit}: {alt.scenario_label}",
+             "losing_access": f"Losing access ({alt.population_label})"}
+    extra = [(i, engine.bundle.indicators[i].short_label
+              + (" (%)" if engine.bundle.indicators[i].unit.startswith("share") else ""))
+             for i in ward_table_indicators(engine)]
+    ward_cols = [{"name": names.get(i) or n, "id": i}
                  for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
     lost = csv_safe_rows(lost_rows(engine, out))
     lost_cols = [{"name": alt.population_label if i == "population" else n, "id": i} for i, n in LOST_COLUMNS]
-    return decile, curve, wards, ward_cols, lost, lost_cols, decile_text, curve_text
+    about = csv_about(engine, view, alt, base_label, link)
+    settings = f"{view['mode']}-{view['threshold']:g}{'min' if view['unit'] == 'minutes' else 'km'}"
+    ward_data = {"columns": ward_cols, "rows": wards,
+                 "csv": {"filename": csv_name("wards", alt.scenario_label, f"vs-{base_label}" if base_label else "",
+                                              settings), "about": about}}
+    lost_data = {"columns": lost_cols if lost else [], "rows": lost,
+                 "empty": "No area loses access in this comparison." if base_label else
+                 "Choose a comparison ('Compare against') to see the areas that lose access.",
+                 "csv": {"filename": csv_name("losing-access", alt.scenario_label, f"vs-{base_label}", settings),
+                         "about": about}}
+    return decile, curve, ward_data, lost_data, decile_text, curve_text
+
+
+def csv_about(engine, view: dict, alt, base_label: str | None, link: str | None) -> list[str]:
+    """The header block of the Access page's CSV files: scenario, settings, population, data, link."""
+    bundle = engine.bundle
+    lines = [f"Needs Map ({bundle.area_name}): {alt.scenario_label}"
+             + (f" compared with {base_label}" if base_label else ""),
+             f"Open sites: {', '.join(engine.site_label(s) for s in alt.open_sites)}",
+             f"Threshold: {threshold_label(view, engine)}; population: {lower_first(alt.population_label)}; "
+             f"wards: {engine.ward_sets[alt.ward_set].label}",
+             f"Travel model: {engine.travel_description(engine.detour_name)}",
+             f"Data: {bundle.manifest['area'].get('vintage', '')}"]
+    if link:
+        lines.append(f"Link: {link}")
+    return lines
 
 
 def register(app, engine) -> None:
     # The map and headline figures are updated by the state callback (callbacks/state.py),
     # in the same response as the click; this one fills the charts and tables after it.
     @app.callback(Output(ids.DECILE_CHART, "figure"), Output(ids.CURVE_CHART, "figure"),
-                  Output(ids.WARD_TABLE, "data"), Output(ids.WARD_TABLE, "columns"),
-                  Output(ids.LOST_TABLE, "data"), Output(ids.LOST_TABLE, "columns"),
+                  Output(data_id(ids.WARD_TABLE), "data"), Output(data_id(ids.LOST_TABLE), "data"),
                   Output(ids.DECILE_TEXT, "children"), Output(ids.CURVE_TEXT, "children"),
-                  Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
-    def update_details(view):
+                  Input(ids.ACCESS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def update_details(view, full_state):
         state, _ = from_store(engine, view)  # the store may have been tampered with
-        return access_detail_update(engine, state)
+        return access_detail_update(engine, state, page_link(engine, full_state))

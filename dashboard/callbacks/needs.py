@@ -4,17 +4,19 @@ a ward click -> the ward profile."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, dash_table, html
+from dash import Input, Output, Patch, State, html
 
 from dashboard import ids
 from dashboard.figures import fmt, needs_patch
+from dashboard.links import csv_name, page_link
+from dashboard.tables import data_id, table_block
 from dashboard.maps import area_names, missing_text, needs_values
 from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, ward_profile
 from geo.viewstate import from_store
 
 
-def needs_update(engine, view: dict, names: dict):
-    """(map patch, info card, table rows, table columns) for a needs view."""
+def needs_update(engine, view: dict, names: dict, link: str | None = None):
+    """(map patch, info card, ranked-table data) for a needs view (``dashboard.tables``)."""
     meta = indicator_meta(engine, view["ind"], view["w"])
     set_id = engine.check_ward_set(view.get("wards"))
     level = view["level"]
@@ -38,7 +40,10 @@ def needs_update(engine, view: dict, names: dict):
                   "lsoa_current": getattr(engine.bundle.current_lsoas, "label", "")}[level]
     columns = [{"name": "Rank (1 = most need)", "id": "rank"}, {"name": area_label, "id": "area"},
                {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"}]
-    return patch, info_card(meta), csv_safe_rows(rows), columns
+    csv_about = {"filename": csv_name("needs", view["ind"], level, set_id if level == "ward" else ""),
+                 "about": [f"Needs Map: areas ranked by {meta['label']} ({meta['unit']}, {meta['period']})",
+                           f"Areas: {area_label}", f"Source: {meta['source']}", f"Link: {link or ''}"]}
+    return patch, info_card(meta), {"columns": columns, "rows": csv_safe_rows(rows), "csv": csv_about}
 
 
 def info_card(meta: dict):
@@ -63,35 +68,37 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
     profile = ward_profile(engine, ward_code, weights, ward_set)
     if not profile:
         return html.P("No profile for this area.", className="text-muted")
-    small = {"style_cell": {"fontSize": "0.8rem", "textAlign": "left", "whiteSpace": "normal", "fontFamily": "inherit",
-                            "maxWidth": "9rem", "overflowWrap": "anywhere"},
-             "style_header": {"fontWeight": "600"}, "style_table": {"overflowX": "auto", "maxWidth": "100%"}}
     sites = profile["sites"]
+    name = profile["name"]
+    about = [f"Needs Map: ward profile of {name} ({profile['set_label']})"]
+    indicators = {"columns": [{"name": c, "id": c} for c in ("Indicator", "Value", "Period", "Source")],
+                  "rows": csv_safe_rows(profile["indicators"]),
+                  "csv": {"filename": csv_name("ward-profile", name, "indicators"), "about": about}}
+    lsoas = {"columns": [{"name": c, "id": c} for c in profile["lsoas"][0]] if profile["lsoas"] else [],
+             "rows": csv_safe_rows(profile["lsoas"]), "empty": "No LSOA in this ward.",
+             "csv": {"filename": csv_name("ward-profile", name, "lsoas"), "about": about}}
     return html.Div([
-        html.H2(f"{profile['name']} ward", className="h5"),
+        html.H2(f"{name} ward", className="h5"),
         html.P(profile["set_label"], className="small text-muted mb-2"),
         html.H3("Sites in this ward", className="h6"),
         html.Ul([html.Li(f"{s['name']} ({s['postcode']})") for s in sites], className="small") if sites
         else html.P("No located site in this ward.", className="small text-muted"),
         html.H3("Indicators", className="h6"),
-        dash_table.DataTable(data=profile["indicators"], columns=[{"name": c, "id": c} for c in
-                                                                  ("Indicator", "Value", "Period", "Source")],
-                             page_size=12, **small),
+        table_block("profile-indicators", f"Indicators of {name}", indicators, max_height="24rem"),
         html.H3("LSOAs in this ward", className="h6 mt-2"),
-        dash_table.DataTable(data=profile["lsoas"], columns=[{"name": c, "id": c} for c in profile["lsoas"][0]]
-                             if profile["lsoas"] else [], page_size=10, sort_action="native", **small),
-    ])
+        table_block("profile-lsoas", f"LSOAs in {name}", lsoas, max_height="18rem"),
+    ], **{"aria-live": "polite"})
 
 
 def register(app, engine) -> None:
     names = {"lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
 
     @app.callback(Output(ids.NEEDS_MAP, "figure"), Output(ids.INDICATOR_INFO, "children"),
-                  Output(ids.NEEDS_TABLE, "data"), Output(ids.NEEDS_TABLE, "columns"),
-                  Input(ids.NEEDS_VIEW, "data"), prevent_initial_call=True)
-    def update(view):
+                  Output(data_id(ids.NEEDS_TABLE), "data"),
+                  Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def update(view, full_state):
         state, _ = from_store(engine, view)  # the store may have been tampered with
-        return needs_update(engine, state, names)
+        return needs_update(engine, state, names, page_link(engine, full_state))
 
     @app.callback(Output(ids.WARD_PROFILE, "children"), Input(ids.NEEDS_MAP, "clickData"),
                   Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)

@@ -13,11 +13,14 @@ from dashboard import ids
 from dashboard.figures import suggestion_patch
 from geo.errors import NeedsMapError, ScenarioError
 from geo.optimise import csv_candidates, optimise, parse_candidates
-from geo.viewstate import from_store
+from geo.viewstate import from_store, scenario_of
 
 
-def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight) -> dict:
-    """The optimiser's answer for the panel's options and the view's travel settings."""
+def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight,
+                  keep: str = "scenario") -> dict:
+    """The optimiser's answer for the panel's options and the view's travel settings. With
+    ``keep == "scenario"`` every site open in the view's scenario stays open (its "before" is
+    that scenario's coverage); otherwise only the ``fixed`` register sites."""
     if objective not in ("coverage", "median"):
         raise ScenarioError("choose coverage or median")
     try:
@@ -29,6 +32,9 @@ def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, u
     fixed = list(fixed or [])
     for site in fixed:
         engine.scenario(None, open=[site])  # unknown ids are named in the error
+    fixed_scenario = scenario_of(engine, state) if keep == "scenario" else None
+    if fixed_scenario is not None:
+        fixed = [s for s in engine.open_site_ids(fixed_scenario) if s in engine.site_ids]
     if not isinstance(wards, (list, type(None))) or not all(isinstance(w, str) for w in wards or []):
         raise ScenarioError("the wards must be a list of ward names")
     if candidates == "upload":
@@ -53,8 +59,11 @@ def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, u
     result = optimise(engine, objective=objective, p=p, fixed=fixed, candidates=cands, mode=state["mode"],
                       population=state["pop"],
                       weight="need" if isinstance(weight, list) and "need" in weight else "population",
-                      baseline=placeable[0] if placeable and p == 1 else None, **threshold)
-    return result.to_dict()
+                      baseline=placeable[0] if placeable and p == 1 else None, fixed_scenario=fixed_scenario,
+                      **threshold)
+    d = result.to_dict()
+    d["kept"] = fixed_scenario.label if fixed_scenario is not None else "the ticked sites"
+    return d
 
 
 def result_panel(d: dict):
@@ -65,7 +74,8 @@ def result_panel(d: dict):
                                color="success" if d["optimal"] else "warning", className="me-1"),
                      f"{d['candidates']} candidates, {d['seconds']:.2f} s"], className="mb-1"),
              html.Ul(items, className="mb-1"),
-             html.P(f"Covered: {d['covered_before']:,.0f} with the kept sites alone → {d['covered_after']:,.0f}"
+             html.P(f"Covered: {d['covered_before']:,.0f} with {d.get('kept', 'the kept sites')} → "
+                    f"{d['covered_after']:,.0f}"
                     + (f"; mean {d['mean_minutes_after']:.1f} min" if d["mean_minutes_after"] is not None else ""),
                     className="mb-1")]
     if d.get("baseline"):
@@ -85,14 +95,16 @@ def register(app, engine) -> None:
         State(ids.STATE, "data"), State(ids.OPT_OBJECTIVE, "value"), State(ids.OPT_P, "value"),
         State(ids.OPT_FIXED, "value"), State(ids.OPT_CANDIDATES, "value"), State(ids.OPT_WARDS, "value"),
         State(ids.OPT_UPLOAD, "contents"), State(ids.OPT_UPLOAD, "filename"), State(ids.OPT_WEIGHT, "value"),
+        State(ids.OPT_KEEP, "value"),
         background=True, prevent_initial_call=True,
         running=[(Output(ids.OPT_RUN, "disabled"), True, False), (Output(ids.OPT_CANCEL, "disabled"), False, True),
                  (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], "")],
         cancel=[Input(ids.OPT_CANCEL, "n_clicks")])
-    def run(_clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight):
+    def run(_clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight, keep):
         state, _ = from_store(engine, state)
         try:
-            d = run_optimiser(engine, state, objective, p, fixed, candidates, wards, upload, filename, weight)
+            d = run_optimiser(engine, state, objective, p, fixed, candidates, wards, upload, filename, weight,
+                              keep if keep in ("scenario", "chosen") else "scenario")
         except NeedsMapError as exc:
             return dbc.Alert(str(exc), color="danger", className="py-1 px-2 small"), None, no_update, True
         return result_panel(d), d, suggestion_patch(Patch(), d["chosen"]), False

@@ -10,6 +10,7 @@ round trip.
 from __future__ import annotations
 
 import copy
+import json
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
@@ -17,7 +18,7 @@ from dashboard import ids
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.callbacks.access import access_map_update
 from dashboard.maps import access_map, needs_map
-from geo.viewstate import MAX_ADDED, decode, encode, from_store
+from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
@@ -163,7 +164,7 @@ def register(app, engine, assets) -> None:
     sites = engine.bundle.located_sites
     role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
     controls = [
-        (ids.TABS, "active_tab", "page"), (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
+        (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
         (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
         (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
         (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"), (ids.WARD_SET, "value", "wards"),
@@ -173,7 +174,7 @@ def register(app, engine, assets) -> None:
     weight_ids = engine.need_index_candidates()
 
     @app.callback(
-        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.NEEDS_VIEW, "data"),
+        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.PAGE_VIEW, "data"), Output(ids.NEEDS_VIEW, "data"),
         Output(ids.ACCESS_VIEW, "data"), Output(ids.TILES_VIEW, "data"), Output(ids.NOTICE, "children"),
         *[Output(cid, prop) for cid, prop, _ in controls],
         Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
@@ -187,6 +188,7 @@ def register(app, engine, assets) -> None:
         Input({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
         Input(ids.ACCESS_MAP, "clickData"), Input(ids.ADD_BUTTON, "n_clicks"), Input(ids.CLEAR_ADDED, "n_clicks"),
         Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"), Input(ids.OPT_ADOPT, "n_clicks"),
+        *[Input(ids.page_tab(p), "n_clicks") for p in PAGES],
         State(ids.STATE, "data"), State(ids.OPT_STORE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
         State(ids.MOVE_SITE, "value"), State(ids.MOVE_WHERE, "value"), State(ids.MOVE_WHERE_TEXT, "value"),
         # runs on page load (to read the URL) and shares the map output with the optimiser
@@ -196,7 +198,7 @@ def register(app, engine, assets) -> None:
         n = len(controls)
         control_values = dict(zip([c[0] for c in controls], args[:n]))
         weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
-        current, suggestion, add_label, add_where, move_site, move_candidate, move_text = args[n + 8:]
+        current, suggestion, add_label, add_where, move_site, move_candidate, move_text = args[n + 8 + len(PAGES):]
         trigger = ctx.triggered_id
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
@@ -242,8 +244,10 @@ def register(app, engine, assets) -> None:
         # charts and tables follow from the access-view store.
         access_out = (access_map_update(engine, access_view, sites, role_labels)
                       if access_view is not no_update else (no_update,) * 4)
+        page_view = state["page"] if trigger in (None, ids.URL) or (current or {}).get("page") != state["page"] \
+            else no_update
         return (
-            encode(state), state, needs_view, access_view, tiles_view, notice, *control_out,
+            encode(state), state, page_view, needs_view, access_view, tiles_view, notice, *control_out,
             weights_out, checklists_out, msgs["add_error"], msgs["move_error"], added_list, *access_out,
         )
 
@@ -254,6 +258,22 @@ def register(app, engine, assets) -> None:
         # The only update that sends geometry again: the two map types draw differently.
         state, _ = from_store(engine, state)
         return needs_map(engine, assets, state), access_map(engine, assets, state)
+
+    # The page shown: tabs and panels follow the state's page in the browser (no round trip
+    # beyond the state callback's), keeping the ARIA attributes of the tablist right.
+    app.clientside_callback(
+        """function(page) {
+            const pages = %s;
+            const out = [];
+            for (const p of pages) {
+                const on = p === page;
+                out.push(on ? 'nav-link active' : 'nav-link', on ? 'true' : 'false', on ? '0' : '-1', !on);
+            }
+            return out;
+        }""" % json.dumps(list(PAGES)),
+        *[o for p in PAGES for o in (Output(ids.page_tab(p), "className"), Output(ids.page_tab(p), "aria-selected"),
+                                     Output(ids.page_tab(p), "tabIndex"), Output(ids.page_panel(p), "hidden"))],
+        Input(ids.PAGE_VIEW, "data"))
 
     # The street basemap needs the full plotly.js: reload the page (its URL now says tiles=1)
     # when the partial build is the one loaded.
@@ -273,7 +293,9 @@ def register(app, engine, assets) -> None:
 
 
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
-    names = {ids.TABS: "page", ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
+    if isinstance(trigger, str) and trigger.startswith(ids.page_tab("")):
+        return "page", trigger.removeprefix(ids.page_tab("")), extra
+    names = {ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
              ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
              ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards", ids.NEEDS_WARD_SET: "wards"}
     if isinstance(trigger, str) and trigger in names:

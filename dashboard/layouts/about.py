@@ -5,18 +5,31 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.links import csv_name
+from dashboard.tables import table_block
 from geo.calibrate import FORM_LABELS
 from geo.engine import ORIGIN_DESCRIPTIONS
 from geo.population import lower_first
 
 
-def _provenance_summary(engine) -> str:
+def source_rows(engine) -> list[dict]:
+    """What each data file is, who published it and under which licence: the table at the top of
+    the bundle's PROVENANCE.md, without the columns meant for developers (file names, trimming)."""
     path = engine.bundle.path / "PROVENANCE.md"
     if not path.is_file():
-        return "This bundle has no PROVENANCE.md."
-    text = path.read_text(encoding="utf-8").split("\n---", 1)[0]
-    # The file's own title duplicates the page heading.
-    return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
+        return []
+    rows, header = [], None
+    for line in path.read_text(encoding="utf-8").split("\n---", 1)[0].splitlines():
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            header = [c.lower() for c in cells]
+        elif not set("".join(cells)) <= set("-: "):
+            row = dict(zip(header, cells))
+            rows.append({"What": row.get("what", ""), "Publisher": row.get("publisher", ""),
+                         "Licence": row.get("licence", "")})
+    return rows
 
 
 PARAMETER_WORDS = {"access_m": "access distance", "short_circuity": "short-trip circuity", "circuity": "circuity"}
@@ -68,7 +81,7 @@ def layout(engine) -> html.Div:
         "access when its share there is at least 5 percentage points above, and at least 1.2 times, its share "
         "across the area.\n")
     method = f"""
-### Method
+## Method
 
 * **Population.** {default_pop} by default; any age band and year the bundle holds can be chosen. Every figure
   names the population it counts.
@@ -88,7 +101,7 @@ def layout(engine) -> html.Div:
   averaged with the chosen weights. It ranks areas within {bundle.area_name}; it is not comparable between areas.
 
 {equality}
-### Known gaps
+## Known gaps
 
 * Sites with no sourced location, listed but not counted: {unlocated}.
 * Published ward figures (the 2018 strategy) exist only for the wards they were published for; other wards show as
@@ -98,9 +111,14 @@ def layout(engine) -> html.Div:
 """
     attribution = "\n".join(f"* {a}" for a in bundle.manifest["area"].get("attribution", []))
     return dbc.Row([
-        dbc.Col([dcc.Markdown(method, className="about-method"), html.H3("Attribution", className="h5"),
+        dbc.Col([dcc.Markdown(method, className="about-method"), html.H2("Attribution", className="h5"),
                  dcc.Markdown(attribution, className="small")], lg=5),
-        dbc.Col([html.H3("Sources", className="h5"),
-                 html.Div(dcc.Markdown(_provenance_summary(engine), className="small about-sources"),
-                          style={"overflowX": "auto"})], lg=7),
+        dbc.Col([html.H2("Sources", className="h5"),
+                 html.P("Every figure comes from published data listed here; a value without a source is shown as "
+                        "missing, never estimated.", className="small"),
+                 table_block("about-sources", "Data sources",
+                             {"columns": [{"id": c, "name": c} for c in ("What", "Publisher", "Licence")],
+                              "rows": source_rows(engine),
+                              "csv": {"filename": csv_name("sources", bundle.area_name), "about": [
+                                  f"Needs Map ({bundle.area_name}): data sources"]}}, max_height="40rem")], lg=7),
     ])

@@ -4,14 +4,12 @@ charts with text alternatives, and tables."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from dashboard import ids
 from dashboard.layouts import equality, optimise
 from dashboard.layouts.common import MAP_CONFIG, labelled, legend
-
-TABLE_STYLE = {"style_cell": {"fontFamily": "inherit", "fontSize": "0.85rem", "textAlign": "left", "whiteSpace": "normal"},
-               "style_header": {"fontWeight": "600", "backgroundColor": "#f1f3f5"}}
+from dashboard.tables import table_block
 
 
 def site_groups(engine) -> dict[str, list[dict]]:
@@ -53,12 +51,12 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         html.Details([
             html.Summary("Place a site", className="fw-semibold"),
             dbc.FormText("Move the undecided Leagrave-area hub, or give an unlocated site a postcode."),
-            labelled("Site to place", dcc.Dropdown([{"label": p["name"], "value": p["site"]} for p in placeable],
-                                                  placeable[0]["site"] if placeable else None, id=ids.MOVE_SITE,
-                                                  clearable=False), ids.MOVE_SITE),
+            labelled("Site to place", dbc.Select(options=[{"label": p["name"], "value": p["site"]} for p in placeable],
+                                                value=placeable[0]["site"] if placeable else None, id=ids.MOVE_SITE),
+                     ids.MOVE_SITE),
             labelled("Place at a candidate site",
-                     dcc.Dropdown(candidates, None, id=ids.MOVE_WHERE, placeholder="Choose a candidate site…",
-                                  searchable=True), ids.MOVE_WHERE),
+                     dbc.Select(options=[{"label": "Choose a candidate site…", "value": ""}] + candidates, value="",
+                                id=ids.MOVE_WHERE), ids.MOVE_WHERE),
             labelled("…or a postcode or lat,lon", dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder="e.g. LU4 0PE",
                                                             type="text"), ids.MOVE_WHERE_TEXT),
             dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
@@ -120,11 +118,9 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                                        html.Div(id=ids.CURVE_TEXT)])], md=6),
             ]),
             html.H2("Wards", className="h6 mt-3"),
-            dash_table.DataTable(id=ids.WARD_TABLE, sort_action="native", filter_action="native", page_size=20,
-                                 export_format="csv", style_table={"overflowX": "auto"}, **TABLE_STYLE),
+            table_block(ids.WARD_TABLE, "Coverage by ward", filterable=True),
             html.H2("Areas that lose access", className="h6 mt-4"),
-            dash_table.DataTable(id=ids.LOST_TABLE, sort_action="native", page_size=15, export_format="csv",
-                                 style_table={"overflowX": "auto"}, **TABLE_STYLE),
+            table_block(ids.LOST_TABLE, "Areas that lose access", filterable=True),
             equality.section(engine),
         ], lg=9, md=12, className="order-1 order-lg-2 mb-3"),
     ]))

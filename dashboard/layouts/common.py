@@ -13,12 +13,31 @@ MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "topojsonURL": "/assets/
               "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
+PAGE_LABELS = {"needs": "Needs", "access": "Access and scenarios", "sites": "Sites", "about": "About the data"}
+
+
+def page_tabs(active: str, panels: dict) -> html.Div:
+    """The pages as an ARIA tablist (WAI-ARIA Authoring Practices "Tabs with manual activation"):
+    one tab in the Tab order (roving tabindex), arrow keys/Home/End move between tabs
+    (assets/keyboard.js), Enter or Space or a click shows the page. Panels are plain regions
+    hidden with the ``hidden`` attribute, so a hidden page is out of the Tab order too."""
+    tabs = [html.Button(PAGE_LABELS[p], id=ids.page_tab(p), n_clicks=0, role="tab", type="button",
+                        className="nav-link" + (" active" if p == active else ""), tabIndex="0" if p == active else "-1",
+                        **{"aria-selected": "true" if p == active else "false", "aria-controls": ids.page_panel(p)})
+            for p in panels]
+    return html.Div([
+        html.Div(tabs, id=ids.TABS, role="tablist", className="nav nav-tabs mb-3", **{"aria-label": "Pages"}),
+        *[html.Div(content, id=ids.page_panel(p), role="tabpanel", hidden=p != active,
+                   **{"aria-labelledby": ids.page_tab(p)}) for p, content in panels.items()],
+    ])
+
+
 def header(engine) -> dbc.Navbar:
     bundle = engine.bundle
     return dbc.Navbar(dbc.Container([
         html.Div([
             html.H1(f"Needs Map · {bundle.area_name}", className="h4 mb-0 text-white"),
-            html.Div(bundle.manifest["area"].get("vintage", ""), className="small text-white-50",
+            html.Div(bundle.manifest["area"].get("vintage", ""), className="small nm-subtitle",
                      style={"maxWidth": "60rem"}),
         ]),
         html.Div([

@@ -4,21 +4,25 @@ ward profile on click."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from dashboard import ids
 from dashboard.layouts.common import MAP_CONFIG, labelled
+from dashboard.tables import dom_id, table_block
 
 
-def layout(engine, state, figure, indicator_options) -> html.Div:
+def layout(engine, state, figure, indicator_options, ranked: dict | None = None) -> html.Div:
     weights = state["w"]
     candidates = engine.need_index_candidates()
+    # Number boxes rather than sliders: native inputs with a label, typed or stepped with the
+    # arrow keys (Dash's slider thumb has no accessible name).
     sliders = [labelled(f"Weight: {engine.bundle.indicators[i].label}",
-                        dcc.Slider(0, 1, 0.05, value=float(weights.get(i, 0)), id={"type": ids.WEIGHTS, "indicator": i},
-                                   marks=None, tooltip={"placement": "bottom"}, allow_direct_input=False),
-                        f"weight-{i}") for i in candidates]
+                        dbc.Input(type="number", min=0, max=1, step=0.05, value=float(weights.get(i, 0)),
+                                  id={"type": ids.WEIGHTS, "indicator": i}, debounce=True, size="sm",
+                                  style={"maxWidth": "7rem"}),
+                        dom_id({"type": ids.WEIGHTS, "indicator": i})) for i in candidates]
     controls = dbc.Card(dbc.CardBody([
-        labelled("Indicator", dcc.Dropdown(indicator_options, state["ind"], id=ids.INDICATOR, clearable=False),
+        labelled("Indicator", dbc.Select(options=indicator_options, value=state["ind"], id=ids.INDICATOR),
                  ids.INDICATOR),
         labelled("Level", dbc.RadioItems(options=[{"label": "Wards", "value": "ward"},
                                                   {"label": "LSOAs (2011)", "value": "lsoa"}] + (
@@ -48,8 +52,7 @@ def layout(engine, state, figure, indicator_options) -> html.Div:
                 dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG,
                           style={"height": "560px"}),
                 html.H2("Areas ranked by this indicator", className="h6 mt-3"),
-                dash_table.DataTable(id=ids.NEEDS_TABLE, page_size=10, sort_action="native", style_table={"overflowX": "auto"},
-                                     style_cell={"fontFamily": "inherit", "fontSize": "0.85rem", "textAlign": "left"}),
+                table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True),
             ], lg=6, md=12),
             dbc.Col(html.Div(id=ids.WARD_PROFILE, children=html.P(
                 "Click a ward on the map to see its profile: every indicator with its source, the LSOAs in it "

@@ -23,15 +23,24 @@ def panel(engine) -> dbc.Card:
             {"label": "Shortest average journey (p-median)", "value": "median"}]), ids.OPT_OBJECTIVE),
         labelled("Number of sites to choose", dbc.Input(id=ids.OPT_P, type="number", min=1, max=5, step=1, value=1),
                  ids.OPT_P),
-        labelled("Sites kept open", dcc.Dropdown(sites, defaults.get("default_fixed", []), id=ids.OPT_FIXED,
-                                                 multi=True), ids.OPT_FIXED),
+        labelled("Keep open", dbc.RadioItems(id=ids.OPT_KEEP, value="scenario", options=[
+            {"label": "Every site open in my scenario (added and moved ones too)", "value": "scenario"},
+            {"label": "Only the sites ticked below", "value": "chosen"}]), ids.OPT_KEEP),
+        html.Fieldset([
+            html.Legend("Sites kept open (with 'Only the sites ticked below')", className="small fw-semibold mb-1"),
+            dbc.Checklist(id=ids.OPT_FIXED, options=sites, value=defaults.get("default_fixed", []),
+                          className="small"),
+        ], className="nm-scroll-list mb-3", tabIndex="0"),
         labelled("Candidates", dbc.RadioItems(id=ids.OPT_CANDIDATES, value="postcodes", options=[
             {"label": "Postcodes in these wards", "value": "postcodes"},
             {"label": "Sites in the register", "value": "sites"},
             {"label": "LSOA population-weighted centroids", "value": "lsoas"},
             {"label": "My CSV file (name, postcode or lat/lon)", "value": "upload"}]), ids.OPT_CANDIDATES),
-        labelled("Wards", dcc.Dropdown(wards, defaults.get("default_candidate_wards", []), id=ids.OPT_WARDS, multi=True),
-                 ids.OPT_WARDS),
+        html.Fieldset([
+            html.Legend("Wards for candidate postcodes", className="small fw-semibold mb-1"),
+            dbc.Checklist(id=ids.OPT_WARDS, options=wards, value=defaults.get("default_candidate_wards", []),
+                          className="small"),
+        ], className="nm-scroll-list mb-3", tabIndex="0"),
         dcc.Upload(id=ids.OPT_UPLOAD, children=html.Div(["Drop or ", html.U("choose"), " a candidates CSV (1 MB max)"]),
                    max_size=1_000_000, accept=".csv,text/csv",
                    className="border border-secondary-subtle rounded p-2 small text-center mb-2"),

@@ -1,21 +1,27 @@
-"""Sites page: the register with status, address, postcode, source and confidence."""
+"""Sites page: a map of the register beside its table (status, address, postcode, wards,
+source and confidence). Internal site ids are kept in the CSV, not shown."""
 
 from __future__ import annotations
 
-from dash import dash_table, html
+import dash_bootstrap_components as dbc
+from dash import dcc, html
 
 from dashboard import ids
-from dashboard.layouts.access import TABLE_STYLE
+from dashboard.figures import area_geojson, sites_figure
+from dashboard.layouts.common import MAP_CONFIG
+from dashboard.links import csv_name
+from dashboard.tables import table_block
 from dashboard.views import csv_safe_rows
 
 
-def layout(engine) -> html.Div:
+def register_rows(engine) -> list[dict]:
+    """One row per register site, with human values (the CSV keeps the site id)."""
     roles = engine.bundle.manifest["layers"]["sites"].get("roles", {})
     area = engine.bundle.area_name
     ward_columns = engine.site_wards()
     rows = []
     for site, r in engine.bundle.sites.iterrows():
-        status = ("unlocated: not counted" if not r["located"]
+        status = ("no sourced location: not counted" if not r["located"]
                   else f"located, outside {area}" if r["outside_area"] else "located")
         rows.append({"site_id": site, "name": r["name"], "role": roles.get(r["role"], r["role"]),
                      "group": r["group"], "status": status,
@@ -23,32 +29,46 @@ def layout(engine) -> html.Div:
                      "address": r["address"], "postcode": r["postcode"] or "—", "confidence": r["confidence"],
                      "lat": None if not r["located"] else round(float(r["lat"]), 6),
                      "lon": None if not r["located"] else round(float(r["lon"]), 6),
-                     "source": r["source"], "notes": r["notes"]})
-    rows = csv_safe_rows(rows)
-    columns = [{"name": n, "id": i} for i, n in [("site_id", "Id"), ("name", "Name"), ("role", "Role"),
-                                                ("group", "Neighbourhood"), ("status", "Status"),
-                                                *[(f"ward_{k}", w.label) for k, w in engine.ward_sets.items()],
-                                                ("address", "Address"),
-                                                ("postcode", "Postcode"), ("lat", "Lat"), ("lon", "Lon"),
-                                                ("confidence", "Confidence"),
-                                                ("source", "Source"), ("notes", "Notes")]]
+                     "source": r["source"], "notes": r["notes"],
+                     "_class": "nm-warn" if not r["located"] else None})
+    return csv_safe_rows(rows)
+
+
+def layout(engine) -> html.Div:
+    bundle = engine.bundle
+    rows = register_rows(engine)
+    columns = [{"name": n, "id": i, **({"csv_only": True} if i in ("site_id", "lat", "lon") else {})}
+               for i, n in [("name", "Name"), ("role", "Role"), ("group", "Neighbourhood"), ("status", "Status"),
+                            *[(f"ward_{k}", w.label) for k, w in engine.ward_sets.items()],
+                            ("address", "Address"), ("postcode", "Postcode"), ("confidence", "Confidence"),
+                            ("source", "Source"), ("notes", "Notes"), ("site_id", "Site id"), ("lat", "Latitude"),
+                            ("lon", "Longitude")]]
+    data = {"columns": columns, "rows": rows,
+            "csv": {"filename": csv_name("sites", bundle.area_name),
+                    "about": [f"Needs Map ({bundle.area_name}): the site register",
+                              f"Data: {bundle.manifest['area'].get('vintage', '')}"]}}
+    located = bundle.located_sites.copy()
+    role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
+    figure = sites_figure(area_geojson(bundle.wards), bundle.wards["code"], located, role_labels, bundle.area_name,
+                          tuple(bundle.wards.total_bounds))
+    unlocated = [r["name"] for r in rows if r["status"].startswith("no sourced")]
+    outside = [r["name"] for r in rows if r["status"].startswith("located, outside")]
     return html.Div([
-        html.P(["Every site of the register with where its location comes from. Coordinates are Code-Point Open "
-                "postcode-unit centroids, not building points. Sites without a sourced postcode are ",
-                html.B("unlocated"), ": they are listed but never placed at a guessed point, and coverage figures "
-                "do not count them. Place one by postcode on the Access page."], className="small"),
-        dash_table.DataTable(id=ids.SITES_TABLE, data=rows, columns=columns, sort_action="native",
-                             filter_action="native", export_format="csv", page_size=25,
-                             style_table={"overflowX": "auto"},
-                             style_cell={**TABLE_STYLE["style_cell"], "maxWidth": "16rem"},
-                             # Long citations are cut to one line here (hover shows them whole; the CSV keeps them).
-                             style_cell_conditional=[{"if": {"column_id": c}, "whiteSpace": "nowrap", "overflow": "hidden",
-                                                      "textOverflow": "ellipsis", "maxWidth": "14rem"}
-                                                     for c in ("source", "notes")],
-                             tooltip_data=[{c: {"value": row[c], "type": "text"} for c in ("source", "notes")}
-                                           for row in rows],
-                             tooltip_duration=None,
-                             style_header=TABLE_STYLE["style_header"],
-                             style_data_conditional=[{"if": {"filter_query": '{status} contains "unlocated"'},
-                                                      "backgroundColor": "#fff3cd"}]),
+        dbc.Row([
+            dbc.Col(dcc.Graph(id=ids.SITES_MAP, figure=figure, config=MAP_CONFIG, style={"height": "420px"}),
+                    lg=6),
+            dbc.Col([
+                html.P(["Every site of the register with where its location comes from. Points are Code-Point Open "
+                        "postcode-unit centroids, not building entrances (typically within about 100 m)."],
+                       className="small"),
+                html.P([html.B("Not on the map: "), f"{', '.join(unlocated)}. They have no sourced location, so "
+                        "they are listed but never placed at a guessed point, and no figure counts them. Place one "
+                        "by postcode on the Access page."] if unlocated else "Every site has a sourced location.",
+                       className="small"),
+                html.P([html.B(f"Outside {bundle.area_name}: "), ", ".join(outside) + "."], className="small")
+                if outside else None,
+            ], lg=6),
+        ]),
+        html.H2("The register", className="h6 mt-2"),
+        table_block(ids.SITES_TABLE, "Site register", data, filterable=True, max_height="40rem"),
     ])

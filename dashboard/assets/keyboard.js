@@ -1,0 +1,30 @@
+// Keyboard support the components do not give by themselves (WCAG 2.1.1).
+// The page tablist: Left/Right (and Up/Down), Home and End move focus between tabs
+// (roving tabindex, WAI-ARIA Authoring Practices "Tabs"); Enter or Space shows the page.
+document.addEventListener("keydown", function (event) {
+  const tab = event.target.closest ? event.target.closest('[role="tab"]') : null;
+  if (!tab) { return; }
+  const tabs = Array.from(tab.parentElement.querySelectorAll('[role="tab"]'));
+  const i = tabs.indexOf(tab);
+  let next = null;
+  if (event.key === "ArrowRight" || event.key === "ArrowDown") { next = tabs[(i + 1) % tabs.length]; }
+  else if (event.key === "ArrowLeft" || event.key === "ArrowUp") { next = tabs[(i - 1 + tabs.length) % tabs.length]; }
+  else if (event.key === "Home") { next = tabs[0]; }
+  else if (event.key === "End") { next = tabs[tabs.length - 1]; }
+  if (next) {
+    event.preventDefault();
+    tabs.forEach(function (t) { t.setAttribute("tabindex", t === next ? "0" : "-1"); });
+    next.focus();
+  }
+});
+
+// dcc.Upload's file input has no label of its own: name it after its drop zone's words
+// (WCAG 1.3.1, 4.1.2). The drop zone itself is focusable and opens the file dialog on Enter.
+function nmLabelFileInputs() {
+  document.querySelectorAll('input[type="file"]:not([aria-label])').forEach(function (input) {
+    const zone = input.parentElement;
+    const words = zone ? zone.textContent.trim() : "";
+    input.setAttribute("aria-label", words || "Choose a file");
+  });
+}
+new MutationObserver(nmLabelFileInputs).observe(document.documentElement, {childList: true, subtree: true});

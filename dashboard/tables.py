@@ -1,0 +1,195 @@
+"""Accessible data tables: plain HTML tables with sortable column headers, an optional filter
+and a CSV download that says what it holds.
+
+Why not ``dash_table.DataTable``: it traps keyboard focus (page box, Export button), its page
+buttons have no names, its filter cells fail colour contrast and target size (WCAG 2.2 AA),
+and Dash is retiring it. Here every control is a native button or input:
+
+* a table's content lives in a store (``data_id(name)``): ``{"columns": [{"id", "name"}],
+  "rows": [...], "csv": {"filename": ..., "about": [lines]}}``, written by the page callbacks;
+* one generic callback (``register``) renders it, sorted by the header button last pressed
+  (``aria-sort`` on the header cell says which way) and filtered by the text box;
+* the download writes the rows with the labels shown on screen, after a ``#`` header block
+  (what, scenario, settings, sources, link) that spreadsheet programs and
+  ``pandas.read_csv(..., comment="#")`` skip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import dash_bootstrap_components as dbc
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+
+TABLE_DATA = "tbl-data"
+TABLE_BODY = "tbl-body"
+TABLE_SORT = "tbl-sort"
+TABLE_SORT_STATE = "tbl-sort-state"
+TABLE_FILTER = "tbl-filter"
+TABLE_CSV_BUTTON = "tbl-csv-button"
+TABLE_DOWNLOAD = "tbl-download"
+TABLE_COUNT = "tbl-count"
+
+
+def dom_id(component_id: dict) -> str:
+    """The DOM id Dash gives a dict id (keys sorted, compact JSON), for ``<label for>``."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
+def body_css(name: str) -> str:
+    """CSS selector of a table's scroll region (for tests and scripts)."""
+    return f"[id='{dom_id({'type': TABLE_BODY, 'table': name})}']"
+
+
+def data_id(name: str) -> dict:
+    """Id of the store holding a table's columns, rows and CSV description."""
+    return {"type": TABLE_DATA, "table": name}
+
+
+def table_block(name: str, caption: str, data: dict | None = None, filterable: bool = False,
+                max_height: str = "28rem", csv_label: str = "Download CSV") -> html.Div:
+    """A table with its caption, optional filter, download button and store.
+
+    The table sits in a focusable scroll region (keyboard users can scroll it; WCAG 2.1.1)
+    with a sticky header."""
+    controls = []
+    if filterable:
+        controls.append(html.Div([
+            html.Label(f"Filter {caption[:1].lower() + caption[1:]}", className="visually-hidden",
+                       htmlFor=dom_id({"type": TABLE_FILTER, "table": name})),
+            dbc.Input(id={"type": TABLE_FILTER, "table": name}, type="search", debounce=True, size="sm",
+                      placeholder="Filter rows (any column)"),
+        ], className="me-2", style={"maxWidth": "18rem"}))
+    controls.append(html.Button(csv_label, id={"type": TABLE_CSV_BUTTON, "table": name}, type="button",
+                                className="btn btn-outline-secondary btn-sm"))
+    return html.Div([
+        html.Div(controls, className="d-flex align-items-center flex-wrap gap-1 mb-1"),
+        html.Div(id={"type": TABLE_COUNT, "table": name}, className="small text-muted",
+                 **{"aria-live": "polite"}),
+        html.Div(render(data or {}, caption, name, None, ""), id={"type": TABLE_BODY, "table": name},
+                 className="nm-table-region", tabIndex="0", role="region", style={"maxHeight": max_height},
+                 **{"aria-label": caption}),
+        dcc.Store(id=data_id(name), data=data),
+        dcc.Store(id={"type": TABLE_SORT_STATE, "table": name}, data=None),
+        dcc.Download(id={"type": TABLE_DOWNLOAD, "table": name}),
+    ], className="mb-3", **{"data-caption": caption})
+
+
+def _sort_key(value):
+    """Numbers before text, missing values last, whatever the direction."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return (2, 0, "")
+    if isinstance(value, (int, float)):
+        return (0, float(value), "")
+    text = str(value).lstrip("'")
+    try:
+        return (0, float(text.replace(",", "").rstrip("%")), "")
+    except ValueError:
+        return (1, 0, text.lower())
+
+
+def filtered_sorted(data: dict, sort: dict | None, query: str) -> list[dict]:
+    """Rows matching ``query`` (case-insensitive, any column), sorted by ``sort``
+    ({"col", "dir": "ascending"|"descending"}); missing values stay last.
+
+    >>> data = {"columns": [{"id": "a", "name": "A"}], "rows": [{"a": 2}, {"a": None}, {"a": 10}]}
+    >>> [r["a"] for r in filtered_sorted(data, {"col": "a", "dir": "descending"}, "")]
+    [10, 2, None]
+    """
+    rows = list(data.get("rows") or [])
+    query = (query or "").strip().lower()
+    if query:
+        rows = [r for r in rows if any(query in str(v).lower() for v in r.values() if v is not None)]
+    if sort and sort.get("col"):
+        col = sort["col"]
+        present = [r for r in rows if _sort_key(r.get(col))[0] < 2]
+        missing = [r for r in rows if _sort_key(r.get(col))[0] == 2]
+        present.sort(key=lambda r: _sort_key(r.get(col)), reverse=sort.get("dir") == "descending")
+        rows = present + missing
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render(data: dict, caption: str, name: str, sort: dict | None, query: str):
+    """The HTML table for a store's content (empty paragraph when there are no columns)."""
+    columns = [c for c in data.get("columns") or [] if not c.get("csv_only")]  # csv_only: in the download only
+    if not columns:
+        return html.P(data.get("empty", "Nothing to show."), className="small text-muted mb-0")
+    rows = filtered_sorted(data, sort, query)
+    head = []
+    for c in columns:
+        direction = sort.get("dir") if sort and sort.get("col") == c["id"] else None
+        arrow = {"ascending": " ▲", "descending": " ▼"}.get(direction or "", "")
+        head.append(html.Th(html.Button([c["name"], html.Span(arrow, **{"aria-hidden": "true"})], type="button",
+                                        id={"type": TABLE_SORT, "table": name, "col": c["id"]},
+                                        className="nm-sort", title=f"Sort by {c['name']}"),
+                            scope="col", **{"aria-sort": direction or "none"}))
+    first = columns[0]["id"]
+    body = [html.Tr([html.Th(_cell(r.get(c["id"])), scope="row", className="fw-normal") if c["id"] == first
+                     else html.Td(_cell(r.get(c["id"]))) for c in columns], className=r.get("_class"))
+            for r in rows]
+    return html.Table([html.Caption(caption, className="visually-hidden"), html.Thead(html.Tr(head)),
+                       html.Tbody(body)], className="table table-sm table-hover small mb-0 nm-table")
+
+
+def to_csv(data: dict) -> str:
+    """The rows as CSV: the ``#`` header block, then the columns by their on-screen names."""
+    out = io.StringIO()
+    for line in (data.get("csv") or {}).get("about", []):
+        out.write(f"# {line}\n")
+    writer = csv.writer(out)
+    columns = data.get("columns") or []
+    writer.writerow([c["name"] for c in columns])
+    for r in data.get("rows") or []:
+        writer.writerow(["" if r.get(c["id"]) is None else r.get(c["id"]) for c in columns])
+    return out.getvalue()
+
+
+def register(app) -> None:
+    """One set of callbacks for every table on every page (pattern-matching ids)."""
+
+    @app.callback(Output({"type": TABLE_BODY, "table": MATCH}, "children"),
+                  Output({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
+                  Output({"type": TABLE_COUNT, "table": MATCH}, "children"),
+                  Input({"type": TABLE_DATA, "table": MATCH}, "data"),
+                  Input({"type": TABLE_SORT, "table": MATCH, "col": ALL}, "n_clicks"),
+                  Input({"type": TABLE_FILTER, "table": MATCH}, "value"),
+                  State({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
+                  State({"type": TABLE_BODY, "table": MATCH}, "aria-label"),
+                  prevent_initial_call=True)
+    def update(data, _sorts, query, sort, caption):
+        trigger = ctx.triggered_id
+        name = trigger.get("table") if isinstance(trigger, dict) else None
+        if isinstance(trigger, dict) and trigger.get("type") == TABLE_SORT:
+            if not any(t.get("value") for t in ctx.triggered):  # a header re-rendered, not pressed
+                return no_update, no_update, no_update
+            col = trigger.get("col")
+            direction = "descending" if sort and sort.get("col") == col and sort.get("dir") == "ascending" \
+                else "ascending"
+            sort = {"col": col, "dir": direction}
+        data = data if isinstance(data, dict) else {}
+        shown = len(filtered_sorted(data, sort, query or ""))
+        total = len(data.get("rows") or [])
+        count = f"{shown} of {total} rows" if query else ""
+        return render(data, caption or "", name or "", sort, query or ""), sort, count
+
+    @app.callback(Output({"type": TABLE_DOWNLOAD, "table": MATCH}, "data"),
+                  Input({"type": TABLE_CSV_BUTTON, "table": MATCH}, "n_clicks"),
+                  State({"type": TABLE_DATA, "table": MATCH}, "data"), prevent_initial_call=True)
+    def download(clicks, data):
+        if not clicks or not isinstance(data, dict) or not data.get("columns"):
+            return no_update
+        filename = (data.get("csv") or {}).get("filename") or "needs-map-table.csv"
+        return {"content": to_csv(data), "filename": filename, "type": "text/csv"}
