@@ -31,6 +31,20 @@ NEED_SCALE = "Blues"  # single-hue sequential: darker = more need
 MINUTES_SCALE = get_colorscale("cividis_r")  # darker = longer journey; colour-blind safe
 CHANGE_SCALE = get_colorscale("puor_r")  # orange = longer journey under the scenario, purple = shorter
 NO_DATA_GREY = "#d9d9d9"
+# Colour bars lie under the map, so the map keeps the full width on a phone and the title has
+# room to be complete (wrapped), not cut.
+COLORBAR = dict(orientation="h", x=0.5, xanchor="center", y=-0.01, yanchor="top", len=0.75, thickness=12)
+
+
+def colorbar_title(text: str, width: int = 60) -> str:
+    """A colour-bar title wrapped onto lines (plotly cuts long single lines).
+
+    >>> colorbar_title("Income deprivation affecting children (IDACI) score", 30)
+    'Income deprivation affecting<br>children (IDACI) score'
+    """
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
 BASE_COLOUR, ALT_COLOUR = "#999999", "#0072B2"
 
 
@@ -107,7 +121,8 @@ def needs_trace_values(values, names: dict, meta: dict) -> dict:
     if zmin == zmax:
         zmax = zmin + 1
     return {"locations": list(present.index), "z": z, "text": text, "reversescale": reverse,
-            "zmin": zmin, "zmax": zmax, "colorbar_title": meta["short_unit"]}
+            "zmin": zmin, "zmax": zmax,
+            "colorbar_title": colorbar_title(meta["label"] + (f": {meta['unit']}" if meta["unit"] else ""))}
 
 
 def needs_trace_index(ward_set_ids: list[str], level: str, ward_set: str) -> tuple[int, int]:
@@ -143,7 +158,6 @@ def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: st
     if current_lsoa is not None:
         fig.add_trace(_values_trace(tiles, current_lsoa[0], current_lsoa[1], level == "lsoa_current", 0.3))
     _map_layout(fig, "needs", tiles, bounds)
-    fig.update_layout(height=560)
     return fig
 
 
@@ -152,7 +166,7 @@ def _values_trace(tiles, geojson, view, visible: bool, line_width: float):
         tiles, geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
         colorscale=NEED_SCALE, reversescale=view["reversescale"], zmin=view["zmin"], zmax=view["zmax"],
         hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=line_width,
-        visible=visible, colorbar=dict(title=dict(text=view["colorbar_title"]), thickness=14, len=0.7),
+        visible=visible, colorbar=dict(title=dict(text=view["colorbar_title"], side="top"), **COLORBAR),
         showlegend=False)
 
 
@@ -220,7 +234,7 @@ def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, si
         tiles, geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=lsoa_text,
         customdata=values["customdata"], colorscale=values["colorscale"], zmin=values["zmin"], zmax=values["zmax"],
         hovertemplate=values["hovertemplate"], marker_line_color="white", marker_line_width=0.3,
-        colorbar=dict(title=dict(text=values["colorbar_title"], side="right"), thickness=14, len=0.7),
+        colorbar=dict(title=dict(text=values["colorbar_title"], side="top"), **COLORBAR),
         showlegend=False))
     fig.add_trace(_choropleth(
         tiles, geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
@@ -241,7 +255,6 @@ def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, si
         name="Suggested by the optimiser", showlegend=False,
         marker=dict(size=20, symbol=SUGGESTED_STYLE[0], color=SUGGESTED_STYLE[1], line=dict(color="white", width=1.5))))
     _map_layout(fig, "access", tiles, bounds)
-    fig.update_layout(height=560)
     return fig
 
 

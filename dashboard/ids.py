@@ -22,6 +22,9 @@ TILES_VIEW = "tiles-view"  # store: set only when the basemap option changes
 TILES = "basemap-tiles"
 COPY_LINK = "copy-link"
 LINK_TEXT = "link-text"
+COPY_STATUS = "copy-link-status"
+COPY_FALLBACK = "copy-link-fallback"
+COPY_FALLBACK_BOX = "copy-link-fallback-box"
 
 # Needs page
 NEEDS_MAP = "needs-map"
@@ -58,6 +61,7 @@ MOVE_RESET = "access-move-reset"
 MOVE_ERROR = "access-move-error"
 ASSUMPTIONS = "access-assumptions"
 HEADLINES = "access-headlines"
+HEADLINE_COMPACT = "access-headline-compact"
 DECILE_CHART = "access-decile-chart"
 CURVE_CHART = "access-curve-chart"
 WARD_TABLE = "access-ward-table"

@@ -104,12 +104,14 @@ def unlocated_note(engine, alt, base):
 
 
 def access_map_update(engine, view: dict, sites, role_labels):
-    """Map patch, headline cards, unlocated-site note and assumptions for a view."""
+    """Map patch, headline cards, unlocated-site note, assumptions and the compact summary (the
+    sticky line a phone keeps in view while the controls are changed) for a view."""
     try:
         alt, base = evaluations(engine, view)
         added = added_points(engine, view)
     except NeedsMapError as exc:
-        return Patch(), dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger"), None, None
+        return (Patch(), dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger"), None, None,
+                "This scenario cannot be evaluated.")
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
     values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit)
@@ -118,7 +120,16 @@ def access_map_update(engine, view: dict, sites, role_labels):
     unlocated = unlocated_note(engine, alt, base)
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])
-    return patch, headline_cards(headline(engine, view, alt, base), limit), unlocated, assumptions
+    h = headline(engine, view, alt, base)
+    return patch, headline_cards(h, limit), unlocated, assumptions, compact_summary(h, limit)
+
+
+def compact_summary(h: dict, limit: str) -> str:
+    """One line: the scenario's figure and, with a comparison, those losing access."""
+    line = f"{h['alt_label']}: {_n(h['alt_covered'])} ({_p(h['alt_share'])}) within a {limit}"
+    if "base_label" in h:
+        line += f" · losing access {_n(h['losing'])}"
+    return line
 
 
 def access_detail_update(engine, view: dict, link: str | None = None):

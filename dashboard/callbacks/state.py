@@ -181,7 +181,7 @@ def register(app, engine, assets) -> None:
         Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
         Output(ids.ADD_ERROR, "children"), Output(ids.MOVE_ERROR, "children"), Output(ids.ADDED_LIST, "children"),
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.HEADLINES, "children"),
-        Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"),
+        Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"), Output(ids.HEADLINE_COMPACT, "children"),
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop, _ in controls],
         Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
@@ -243,7 +243,7 @@ def register(app, engine, assets) -> None:
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
         access_out = (access_map_update(engine, access_view, sites, role_labels)
-                      if access_view is not no_update else (no_update,) * 4)
+                      if access_view is not no_update else (no_update,) * 5)
         page_view = state["page"] if trigger in (None, ids.URL) or (current or {}).get("page") != state["page"] \
             else no_update
         return (
@@ -285,6 +285,25 @@ def register(app, engine, assets) -> None:
             return window.dash_clientside.no_update;
         }""",
         Output(ids.TILES, "id"), Input(ids.URL, "search"), prevent_initial_call=True)
+
+    # Copy link: the clipboard where the browser allows it, else the link shown to copy by hand.
+    app.clientside_callback(
+        """async function(n, link) {
+            const none = window.dash_clientside.no_update;
+            if (!n) { return [none, none, none]; }
+            try {
+                await navigator.clipboard.writeText(link);
+                return ["Link copied", true, link];
+            } catch (err) {
+                setTimeout(function () {
+                    const box = document.getElementById('%s');
+                    if (box) { box.focus(); box.select(); }
+                }, 50);
+                return ["The browser did not allow copying: the link is shown below.", false, link];
+            }
+        }""" % ids.COPY_FALLBACK,
+        Output(ids.COPY_STATUS, "children"), Output(ids.COPY_FALLBACK_BOX, "hidden"), Output(ids.COPY_FALLBACK, "value"),
+        Input(ids.COPY_LINK, "n_clicks"), State(ids.LINK_TEXT, "children"), prevent_initial_call=True)
 
     # The link to copy: the page's own address (origin + path + query), in the browser.
     app.clientside_callback(

@@ -44,7 +44,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
     scenario_card = dbc.Card(dbc.CardBody([
         html.H2("Scenario", className="h6"),
         labelled("Start from", dbc.RadioItems(options=scen_opts + [{"label": "No sites", "value": "none"}],
-                                              value=state["base"], id=ids.BASE), ids.BASE),
+                                              value=state["base"], id=ids.BASE, name=ids.BASE), ids.BASE),
         html.Details([html.Summary("Open or close sites", className="fw-semibold"),
                       dbc.FormText("Tick to open, untick to close; or click a site on the map."), *checklists],
                      open=False, className="mb-3"),
@@ -55,8 +55,8 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                                                 value=placeable[0]["site"] if placeable else None, id=ids.MOVE_SITE),
                      ids.MOVE_SITE),
             labelled("Place at a candidate site",
-                     dbc.Select(options=[{"label": "Choose a candidate site…", "value": ""}] + candidates, value="",
-                                id=ids.MOVE_WHERE), ids.MOVE_WHERE),
+                     dbc.Select(options=candidates, placeholder="Choose a candidate site…", id=ids.MOVE_WHERE),
+                     ids.MOVE_WHERE),
             labelled("…or a postcode or lat,lon", dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder="e.g. LU4 0PE",
                                                             type="text"), ids.MOVE_WHERE_TEXT),
             dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
@@ -76,7 +76,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
     ]), className="shadow-sm mb-3")
     travel_card = dbc.Card(dbc.CardBody([
         html.H2("Travel and comparison", className="h6"),
-        labelled("Mode", dbc.RadioItems(options=modes, value=state["mode"], id=ids.MODE), ids.MODE),
+        labelled("Mode", dbc.RadioItems(options=modes, value=state["mode"], id=ids.MODE, name=ids.MODE), ids.MODE),
         dbc.Row([
             dbc.Col(labelled("Threshold", dbc.Input(id=ids.THRESHOLD, type="number", min=0.5, max=240, step=0.5,
                                                    value=state["threshold"], debounce=True), ids.THRESHOLD), width=6),
@@ -95,17 +95,20 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                  ids.COMPARE),
         labelled("Colour the map by", dbc.RadioItems(options=[{"label": "Minutes to nearest open site", "value": "minutes"},
                                                               {"label": "Change against the comparison", "value": "change"}],
-                                                     value=state["colour"], id=ids.COLOUR_BY), ids.COLOUR_BY),
+                                                     value=state["colour"], id=ids.COLOUR_BY, name=ids.COLOUR_BY), ids.COLOUR_BY),
     ]), className="shadow-sm")
-    return html.Div(dbc.Row([
-        # On a narrow screen the figures come first and the controls after them.
-        dbc.Col([scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-2 order-lg-1"),
+    return html.Div([
+        # On a narrow screen: a one-line summary that stays in view (sticky), then the controls,
+        # then the figures, so a change to the scenario shows its effect without scrolling back.
+        html.Div(id=ids.HEADLINE_COMPACT, className="nm-compact d-lg-none", **{"aria-hidden": "true"}),
+        dbc.Row([
+        dbc.Col([scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-1 mb-3"),
         dbc.Col([
             html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
             html.Div(id=ids.UNLOCATED, className="small"),
             legend(legend_items),
             dcc.Graph(id=ids.ACCESS_MAP, figure=figure, config=MAP_CONFIG,
-                      style={"height": "560px"}),
+                      className="nm-map"),
             html.Div(id=ids.ASSUMPTIONS, className="small text-muted mb-3"),
             dbc.Row([
                 dbc.Col([html.H2("Coverage by deprivation", className="h6"),
@@ -122,5 +125,5 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
             html.H2("Areas that lose access", className="h6 mt-4"),
             table_block(ids.LOST_TABLE, "Areas that lose access", filterable=True),
             equality.section(engine),
-        ], lg=9, md=12, className="order-1 order-lg-2 mb-3"),
-    ]))
+        ], lg=9, md=12, className="order-2 mb-3"),
+    ])])

@@ -55,12 +55,20 @@ def header(engine) -> dbc.Navbar:
             html.Span(id=ids.BRIEF_STATUS, className="text-white small me-2", role="status"),
             dcc.Download(id=ids.BRIEF_DOWNLOAD),
             html.Span(id=ids.LINK_TEXT, className="d-none"),
-            dbc.Button([dcc.Clipboard(id=ids.COPY_LINK, target_id=ids.LINK_TEXT,
-                                      style={"display": "inline-block", "marginRight": "0.4rem"}),
-                        "Copy link"], color="light", size="sm", className="d-flex align-items-center text-nowrap",
-                       title="Copies a link that reopens exactly this view"),
-        ], className="ms-auto d-flex align-items-center"),
-    ], fluid=True), color="#1f3b57", dark=True, className="mb-2")
+            # One native button: click, Enter or Space copies; the result is announced, and where
+            # the browser refuses the clipboard the link is shown, selected, to copy by hand.
+            html.Button("Copy link", id=ids.COPY_LINK, type="button", n_clicks=0,
+                        className="btn btn-light btn-sm text-nowrap",
+                        title="Copies a link that reopens exactly this view"),
+            html.Span(id=ids.COPY_STATUS, className="text-white small ms-2", role="status"),
+        ], className="ms-auto d-flex align-items-center flex-wrap gap-2 nm-header-tools"),
+        html.Div([
+            html.Label("Link to this view (copy it by hand):", htmlFor=ids.COPY_FALLBACK,
+                       className="text-white small me-2 mb-0"),
+            dcc.Input(id=ids.COPY_FALLBACK, type="text", readOnly=True, className="form-control form-control-sm",
+                      style={"maxWidth": "40rem"}),
+        ], id=ids.COPY_FALLBACK_BOX, hidden=True, className="w-100 d-flex align-items-center mt-2"),
+    ], fluid=True, className="flex-wrap"), color="#1f3b57", dark=True, className="mb-2")
 
 
 def labelled(label: str, control, control_id: str, help_text: str | None = None) -> html.Div:

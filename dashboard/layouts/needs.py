@@ -28,7 +28,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
                                                   {"label": "LSOAs (2011)", "value": "lsoa"}] + (
             [{"label": engine.bundle.current_lsoas.label, "value": "lsoa_current"}]
             if engine.bundle.current_lsoas is not None else []),
-                                         value=state["level"], id=ids.LEVEL, inline=True), ids.LEVEL,
+                                         value=state["level"], id=ids.LEVEL, name=ids.LEVEL, inline=True), ids.LEVEL,
                  "Ward-only figures have no LSOA values. "
                  + ("LSOAs (2021) take the figures of the 2011 LSOAs they came from: a split area keeps its "
                     "rates and shares counts by residents." if engine.bundle.current_lsoas is not None else "")),
@@ -50,7 +50,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
                 html.P("Darker = more need. Grey = no published figure for that ward (never zero). "
                        "Click a ward for its profile.", className="small text-muted mb-1"),
                 dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG,
-                          style={"height": "560px"}),
+                          className="nm-map"),
                 html.H2("Areas ranked by this indicator", className="h6 mt-3"),
                 table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True),
             ], lg=6, md=12),

@@ -18,12 +18,12 @@ def panel(engine) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H2("Optimise: where should sites go?", className="h6"),
         dbc.FormText("Exact integer-programming answer for the travel settings above (mode, threshold, population)."),
-        labelled("Goal", dbc.RadioItems(id=ids.OPT_OBJECTIVE, value="coverage", options=[
+        labelled("Goal", dbc.RadioItems(id=ids.OPT_OBJECTIVE, name=ids.OPT_OBJECTIVE, value="coverage", options=[
             {"label": "Reach the most people within the threshold", "value": "coverage"},
             {"label": "Shortest average journey (p-median)", "value": "median"}]), ids.OPT_OBJECTIVE),
         labelled("Number of sites to choose", dbc.Input(id=ids.OPT_P, type="number", min=1, max=5, step=1, value=1),
                  ids.OPT_P),
-        labelled("Keep open", dbc.RadioItems(id=ids.OPT_KEEP, value="scenario", options=[
+        labelled("Keep open", dbc.RadioItems(id=ids.OPT_KEEP, name=ids.OPT_KEEP, value="scenario", options=[
             {"label": "Every site open in my scenario (added and moved ones too)", "value": "scenario"},
             {"label": "Only the sites ticked below", "value": "chosen"}]), ids.OPT_KEEP),
         html.Fieldset([
@@ -31,7 +31,7 @@ def panel(engine) -> dbc.Card:
             dbc.Checklist(id=ids.OPT_FIXED, options=sites, value=defaults.get("default_fixed", []),
                           className="small"),
         ], className="nm-scroll-list mb-3", tabIndex="0"),
-        labelled("Candidates", dbc.RadioItems(id=ids.OPT_CANDIDATES, value="postcodes", options=[
+        labelled("Candidates", dbc.RadioItems(id=ids.OPT_CANDIDATES, name=ids.OPT_CANDIDATES, value="postcodes", options=[
             {"label": "Postcodes in these wards", "value": "postcodes"},
             {"label": "Sites in the register", "value": "sites"},
             {"label": "LSOA population-weighted centroids", "value": "lsoas"},
