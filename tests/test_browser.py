@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from conftest import ARTIFACTS, wait_for_download
@@ -245,3 +246,22 @@ def test_equality_section_follows_the_characteristic_and_the_scenario(dash_duo, 
     Select(dash_duo.find_element(f"#{ids.COMPARE}")).select_by_value("none")
     dash_duo.wait_for_contains_text(f"#{ids.EQUALITY_SUMMARY}", "Choose a comparison", timeout=10)
     assert _severe(dash_duo) == []
+
+
+def test_bad_threshold_is_explained_next_to_the_box_and_cleared_when_fixed(dash_duo, luton_app, luton_engine):
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
+    dash_duo.wait_for_element("#headline-alt", timeout=20)
+    box = dash_duo.find_element(f"#{ids.THRESHOLD}")
+    for bad, reason in (("300", "at most 240"), ("0", "more than 0")):
+        box.clear()
+        box.send_keys(bad, Keys.ENTER)
+        dash_duo.wait_for_contains_text(f"#{ids.THRESHOLD_ERROR}", reason, timeout=10)
+        assert box.get_attribute("value") == bad and "is-invalid" in box.get_attribute("class")
+    box.clear()
+    box.send_keys("7.5", Keys.ENTER)
+    e = luton_engine
+    expected = e.coverage(e.scenario("proposed_2020"), minutes=7.5).covered
+    _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
+    assert dash_duo.find_element(f"#{ids.THRESHOLD_ERROR}").text == ""
+    assert "minutes=7.5" in dash_duo.driver.current_url

@@ -89,9 +89,13 @@ def test_move_site_by_candidate_and_reset(luton_engine):
 
 def test_threshold_event_rejects_bad_values(luton_engine):
     state = default_state(luton_engine)
-    for bad in (None, "abc", -1, 0, 10_000):
+    for bad, reason in ((None, "enter a number"), ("abc", "enter a number"), (-1, "more than 0"),
+                        (0, "more than 0"), (300, "at most 240"), (10_000, "at most 240")):
         new, msgs = apply_event(luton_engine, state, "threshold", bad)
-        assert new["threshold"] == 20.0 and msgs["notice"].startswith("Threshold not changed")
+        # said next to the box, not in the page banner
+        assert new["threshold"] == 20.0 and reason in msgs["threshold_error"] and not msgs["notice"]
+    new, msgs = apply_event(luton_engine, state, "threshold", 7.25)  # a fraction is a fine threshold
+    assert new["threshold"] == 7.25 and msgs["threshold_error"] == ""
 
 
 def test_access_update_headline_matches_engine(luton_engine):

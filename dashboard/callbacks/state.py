@@ -145,9 +145,11 @@ def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None
             engine.check_options(state["mode"], number if state["unit"] == "minutes" else None,
                                  number if state["unit"] == "km" else None, "none", state["pop"])
             state["threshold"] = number
+            msgs["threshold_error"] = ""
         except (TypeError, ValueError, NeedsMapError) as exc:
-            msgs["notice"] = f"Threshold not changed: {exc}" if isinstance(exc, NeedsMapError) else \
-                "Threshold not changed: enter a number."
+            # Said next to the box (not in the banner); the box keeps what was typed until fixed.
+            msgs["threshold_error"] = (f"Not changed: {exc}" if isinstance(exc, NeedsMapError) else
+                                       "Not changed: enter a number, e.g. 20.")
     if event == "unit":
         # Switching unit keeps a sensible threshold: 20 minutes <-> 1 km.
         default = engine.bundle.manifest["travel"].get("default_minutes", 20)
@@ -182,6 +184,7 @@ def register(app, engine, assets) -> None:
         Output(ids.ADD_ERROR, "children"), Output(ids.MOVE_ERROR, "children"), Output(ids.ADDED_LIST, "children"),
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.HEADLINES, "children"),
         Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"), Output(ids.HEADLINE_COMPACT, "children"),
+        Output(ids.THRESHOLD_ERROR, "children"), Output(ids.THRESHOLD, "invalid"),
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop, _ in controls],
         Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
@@ -244,11 +247,18 @@ def register(app, engine, assets) -> None:
         # charts and tables follow from the access-view store.
         access_out = (access_map_update(engine, access_view, sites, role_labels)
                       if access_view is not no_update else (no_update,) * 5)
+        threshold_error = msgs.get("threshold_error")
+        if trigger == ids.THRESHOLD_UNIT:
+            threshold_error = ""  # a new unit brings its own default threshold
+        threshold_out = (no_update, no_update) if threshold_error is None else (threshold_error, bool(threshold_error))
+        if threshold_error:  # keep the typed value in the box, with the reason beside it
+            control_out[[c[0] for c in controls].index(ids.THRESHOLD)] = no_update
         page_view = state["page"] if trigger in (None, ids.URL) or (current or {}).get("page") != state["page"] \
             else no_update
         return (
             encode(state), state, page_view, needs_view, access_view, tiles_view, notice, *control_out,
             weights_out, checklists_out, msgs["add_error"], msgs["move_error"], added_list, *access_out,
+            *threshold_out,
         )
 
     @app.callback(Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),

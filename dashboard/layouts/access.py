@@ -78,12 +78,13 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         html.H2("Travel and comparison", className="h6"),
         labelled("Mode", dbc.RadioItems(options=modes, value=state["mode"], id=ids.MODE, name=ids.MODE), ids.MODE),
         dbc.Row([
-            dbc.Col(labelled("Threshold", dbc.Input(id=ids.THRESHOLD, type="number", min=0.5, max=240, step=0.5,
+            dbc.Col(labelled("Threshold", dbc.Input(id=ids.THRESHOLD, type="number", step="any",
                                                    value=state["threshold"], debounce=True), ids.THRESHOLD), width=6),
             dbc.Col(labelled("Unit", dbc.Select(id=ids.THRESHOLD_UNIT, value=state["unit"],
                                                 options=[{"label": "minutes", "value": "minutes"},
                                                          {"label": "km", "value": "km"}]), ids.THRESHOLD_UNIT), width=6),
         ]),
+        html.Div(id=ids.THRESHOLD_ERROR, className="text-danger small mb-2 empty-hide", role="alert"),
         labelled("Population", dbc.Select(id=ids.POPULATION, value=state["pop"],
                                           options=[{"label": v, "value": k}
                                                    for k, v in engine.bundle.population_fields.items()]), ids.POPULATION),
