@@ -22,6 +22,7 @@ from dashboard.callbacks import equality as equality_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import state as state_callbacks
+from dashboard.callbacks import ward as ward_callbacks
 from dashboard.figures import legend_items
 from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.layouts import about, access, needs, sites
@@ -127,9 +128,10 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     state_callbacks.register(app, engine, assets)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
-    needs_callbacks.register(app, engine)
+    needs_callbacks.register(app, engine, assets)
     access_callbacks.register(app, engine)
     tables.register(app)
+    ward_callbacks.register(app, engine)
     if engine.bundle.equality_tables:  # the section exists only then
         equality_callbacks.register(app, engine)
     add_server_routes(app)

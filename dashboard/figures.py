@@ -99,11 +99,9 @@ def _map_layout(fig: go.Figure, uirevision: str, tiles: bool, bounds) -> None:
     else:
         # Fixed ranges rather than fitbounds="locations": fitbounds re-measures every polygon
         # on each redraw, which is a large part of a click's drawing time.
-        minx, miny, maxx, maxy = bounds
-        pad_x, pad_y = (maxx - minx) * 0.02, (maxy - miny) * 0.02
-        fig.update_geos(visible=False, projection_type="mercator",
-                        lonaxis_range=[minx - pad_x, maxx + pad_x], lataxis_range=[miny - pad_y, maxy + pad_y],
-                        center=dict(lon=(minx + maxx) / 2, lat=(miny + maxy) / 2))
+        extent = geo_extent(bounds)
+        fig.update_geos(visible=False, projection_type="mercator", lonaxis_range=extent["lon"],
+                        lataxis_range=extent["lat"], center=extent["center"])
     fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), uirevision=uirevision, dragmode="pan",
                       paper_bgcolor="white", legend=dict(orientation="h", y=-0.02, x=0, font=dict(size=12)),
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"))
@@ -137,7 +135,8 @@ def needs_trace_index(ward_set_ids: list[str], level: str, ward_set: str) -> tup
 
 
 def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: str, lsoa_view,
-                 tiles: bool = False, bounds=None, current_lsoa: tuple | None = None) -> go.Figure:
+                 tiles: bool = False, bounds=None, current_lsoa: tuple | None = None,
+                 labels: dict | None = None) -> go.Figure:
     """The needs map. ``ward_layers`` holds one dict per ward set: ``id``, ``geojson``,
     ``names`` and ``view`` (``needs_trace_values``); only the chosen set's traces are visible.
     ``current_lsoa`` is (geojson, view) of the current LSOAs, if any."""
@@ -157,8 +156,40 @@ def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: st
     fig.add_trace(_values_trace(tiles, lsoa_geojson, lsoa_view, level == "lsoa", 0.3))
     if current_lsoa is not None:
         fig.add_trace(_values_trace(tiles, current_lsoa[0], current_lsoa[1], level == "lsoa_current", 0.3))
+    fig.add_trace(names_trace(tiles, labels or {}))
     _map_layout(fig, "needs", tiles, bounds)
     return fig
+
+
+def names_trace(tiles: bool, labels: dict):
+    """Ward names as map text (the last trace of each map); ``labels``: lon, lat, text, visible."""
+    kwargs = dict(lon=labels.get("lon", []), lat=labels.get("lat", []), text=labels.get("text", []), mode="text",
+                  textfont=dict(size=11, color="#1f2933"), hoverinfo="skip", showlegend=False, name="Ward names",
+                  visible=bool(labels.get("visible")))
+    return go.Scattermap(**kwargs) if tiles else go.Scattergeo(**kwargs)
+
+
+def geo_extent(bounds, pad: float = 0.02) -> dict:
+    """Longitude and latitude ranges and centre that show ``bounds`` with a margin."""
+    minx, miny, maxx, maxy = bounds
+    pad_x, pad_y = (maxx - minx) * pad, (maxy - miny) * pad
+    return {"lon": [minx - pad_x, maxx + pad_x], "lat": [miny - pad_y, maxy + pad_y],
+            "center": {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}}
+
+
+def view_patch(patch, labels: dict | None, extent: dict | None, tiles: bool, names_index: int = -1):
+    """Ward names (text, positions, visibility) and the map's extent (a found ward, or the whole
+    area). Sending the same extent again changes nothing, so the user's own zoom is kept
+    (uirevision); a new extent moves the map."""
+    if labels is not None:
+        for key in ("lon", "lat", "text"):
+            patch["data"][names_index][key] = labels[key]
+        patch["data"][names_index]["visible"] = bool(labels["visible"])
+    if extent is not None and not tiles:
+        patch["layout"]["geo"]["lonaxis"]["range"] = extent["lon"]
+        patch["layout"]["geo"]["lataxis"]["range"] = extent["lat"]
+        patch["layout"]["geo"]["center"] = extent["center"]
+    return patch
 
 
 def _values_trace(tiles, geojson, view, visible: bool, line_width: float):
@@ -228,7 +259,8 @@ def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, thr
 
 
 def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added,
-                  tiles: bool = False, bounds=None, lsoa_text=None) -> go.Figure:
+                  tiles: bool = False, bounds=None, lsoa_text=None, labels: dict | None = None,
+                  other_outlines: list | None = None) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(_choropleth(
         tiles, geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=lsoa_text,
@@ -254,8 +286,26 @@ def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, si
         tiles, lon=[], lat=[], text=[], mode="markers", hovertemplate="%{text}<extra></extra>",
         name="Suggested by the optimiser", showlegend=False,
         marker=dict(size=20, symbol=SUGGESTED_STYLE[0], color=SUGGESTED_STYLE[1], line=dict(color="white", width=1.5))))
+    # 5: ward names (hidden unless asked for)
+    fig.add_trace(names_trace(tiles, labels or {}))
+    # 6...: outlines of the other ward sets, shown instead of trace 1 when such a set is chosen
+    for geojson, codes, visible in other_outlines or []:
+        fig.add_trace(_choropleth(
+            tiles, geojson=geojson, locations=list(codes), z=[0] * len(codes),
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, hoverinfo="skip",
+            marker_line_color="#333333", marker_line_width=1.2, showlegend=False, visible=visible))
+    if other_outlines and any(v for *_, v in other_outlines):
+        fig.data[1].visible = False
     _map_layout(fig, "access", tiles, bounds)
     return fig
+
+
+def outline_patch(patch, ward_set_ids: list[str], ward_set: str):
+    """Show the outlines of the chosen ward set on the access map (trace 1 = the first set,
+    traces 6... = the others)."""
+    for k, set_id in enumerate(ward_set_ids):
+        patch["data"][1 if k == 0 else 5 + k]["visible"] = set_id == ward_set
+    return patch
 
 
 def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:

@@ -20,6 +20,7 @@ NEEDS_VIEW = "needs-view"  # store: the Needs page's slice of the state
 ACCESS_VIEW = "access-view"  # store: the Access page's slice of the state
 TILES_VIEW = "tiles-view"  # store: set only when the basemap option changes
 TILES = "basemap-tiles"
+LABELS = "ward-names-switch"
 COPY_LINK = "copy-link"
 LINK_TEXT = "link-text"
 COPY_STATUS = "copy-link-status"
@@ -104,3 +105,27 @@ EQUALITY_CHART = "equality-chart"
 EQUALITY_DETAIL = "equality-detail"
 EQUALITY_CSV_BUTTON = "equality-csv-button"
 EQUALITY_CSV = "equality-csv-download"
+
+
+# Ward finder (Needs and Access pages): one per page, ids by page
+def find_text(page: str) -> str:
+    return f"{page}-find-text"
+
+
+def find_button(page: str) -> str:
+    return f"{page}-find-button"
+
+
+def find_clear(page: str) -> str:
+    return f"{page}-find-clear"
+
+
+def find_error(page: str) -> str:
+    return f"{page}-find-error"
+
+
+FINDER_PAGES = ("needs", "access")
+ACCESS_WARD_CARD = "access-ward-card"
+WARD_BRIEF_BUTTON = "ward-briefing-button"
+WARD_BRIEF_DOWNLOAD = "ward-briefing-download"
+WARD_BRIEF_STATUS = "ward-briefing-status"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, needs_figure,
-                               needs_trace_values, site_styles)
+from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, geo_extent,
+                               needs_figure, needs_trace_values, site_styles)
 from dashboard.views import (CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
                              lsoa_map_arrays, scenario_outputs, threshold_label)
 
@@ -23,6 +23,7 @@ class MapAssets:
     lsoa_hover: list  # "<b>LSOA name</b> (ward)", static hover text of the access map
     ward_set_geojson: dict  # ward set id -> GeoJSON (the Needs map draws every set; one is shown)
     current_lsoa_geojson: dict | None  # the bundle's current LSOAs (a Needs map level), if any
+    ward_label_points: dict  # ward set id -> {"lon", "lat", "text"}: where each ward's name is written
 
     @classmethod
     def of(cls, engine) -> "MapAssets":
@@ -33,9 +34,25 @@ class MapAssets:
         hover = [f"<b>{lsoa_names[c]}</b> ({ward_names.get(ward_of.get(c), '')})" for c in bundle.lsoas["code"]]
         by_set = {set_id: area_geojson(ward_set.wards) for set_id, ward_set in engine.ward_sets.items()}
         current = bundle.current_lsoas
+        points = {}
+        for set_id, ward_set in engine.ward_sets.items():
+            # a point inside each ward (in projected metres, then back to lon/lat)
+            inside = ward_set.wards.to_crs(bundle.projected_crs).geometry.representative_point().to_crs("EPSG:4326")
+            points[set_id] = {"lon": [round(p.x, 5) for p in inside], "lat": [round(p.y, 5) for p in inside],
+                              "text": list(ward_set.wards["name"])}
         return cls(by_set[engine.primary_ward_set], area_geojson(bundle.lsoas), ward_names, lsoa_names,
                    tuple(bundle.wards.total_bounds), hover, by_set,
-                   area_geojson(current.wards) if current is not None else None)
+                   area_geojson(current.wards) if current is not None else None, points)
+
+    def extent(self, engine, state: dict) -> dict:
+        """The map extent for a state: its found ward (with a wide margin), else the whole area."""
+        if state.get("ward"):
+            return geo_extent(engine.ward_bounds(state["ward"], state["wards"]), pad=0.6)
+        return geo_extent(self.bounds)
+
+    def labels(self, state: dict) -> dict:
+        """Ward-name text for the state's ward set, visible when the state asks for names."""
+        return {**self.ward_label_points[state["wards"]], "visible": bool(state.get("labels"))}
 
 
 def needs_values(engine, state: dict, set_id: str, level: str = "ward") -> dict:
@@ -53,12 +70,18 @@ def needs_values(engine, state: dict, set_id: str, level: str = "ward") -> dict:
 
 
 def area_names(engine, level: str, set_id: str) -> dict:
-    """Code -> name of the areas a Needs map level shows."""
+    """Code -> name of the areas a Needs map level shows; an LSOA's name says its ward (of the
+    chosen ward set), so a user knows where "Luton 003B" is."""
     if level == "ward":
         return engine.ward_sets[set_id].names
-    if level == "lsoa_current":
-        return engine.bundle.current_lsoas.names
-    return dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+    cache = engine.__dict__.setdefault("_area_names", {})
+    if (level, set_id) not in cache:
+        names = (engine.bundle.current_lsoas.names if level == "lsoa_current"
+                 else dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"])))
+        wards = engine.ward_sets[set_id].names
+        cache[(level, set_id)] = {code: f"{name} ({wards.get(engine.lsoa_ward(code, set_id), '')})".replace(" ()", "")
+                                  for code, name in names.items()}
+    return cache[(level, set_id)]
 
 
 def missing_text(engine, state: dict, set_id: str) -> str:
@@ -76,8 +99,17 @@ def needs_map(engine, assets: MapAssets, state: dict):
     current = None
     if assets.current_lsoa_geojson is not None:
         current = (assets.current_lsoa_geojson, needs_values(engine, state, engine.primary_ward_set, "lsoa_current"))
-    return needs_figure(layers, assets.lsoa_geojson, state["level"], state["wards"], lsoa_view,
-                        tiles=state.get("tiles", False), bounds=assets.bounds, current_lsoa=current)
+    fig = needs_figure(layers, assets.lsoa_geojson, state["level"], state["wards"], lsoa_view,
+                       tiles=state.get("tiles", False), bounds=assets.bounds, current_lsoa=current,
+                       labels=assets.labels(state))
+    return _zoom(fig, engine, assets, state)
+
+
+def _zoom(fig, engine, assets: MapAssets, state: dict):
+    if state.get("ward") and not state.get("tiles"):
+        extent = assets.extent(engine, state)
+        fig.update_geos(lonaxis_range=extent["lon"], lataxis_range=extent["lat"], center=extent["center"])
+    return fig
 
 
 def access_map(engine, assets: MapAssets, state: dict):
@@ -86,10 +118,13 @@ def access_map(engine, assets: MapAssets, state: dict):
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
     values = access_values(*lsoa_map_arrays(engine, alt, base), state["colour"], threshold_label(state, engine))
-    return access_figure(assets.lsoa_geojson, assets.ward_geojson, bundle.lsoas["code"], bundle.wards["code"], values,
+    fig = access_figure(assets.lsoa_geojson, assets.ward_geojson, bundle.lsoas["code"], bundle.wards["code"], values,
                          bundle.located_sites, site_styles(bundle.located_sites, open_ids, role_labels),
                          added_points(engine, state), tiles=state.get("tiles", False), bounds=assets.bounds,
-                         lsoa_text=assets.lsoa_hover)
+                         lsoa_text=assets.lsoa_hover, labels=assets.labels(state),
+                         other_outlines=[(assets.ward_set_geojson[k], w.codes, k == state["wards"])
+                                         for k, w in list(engine.ward_sets.items())[1:]])
+    return _zoom(fig, engine, assets, state)
 
 
 def access_charts(engine, state: dict):

@@ -52,16 +52,26 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
     }[spec.completeness]
     if spec.completeness_note:
         completeness = spec.completeness_note
-    short = spec.unit if len(spec.unit) <= 24 else spec.label.split(" (")[0][:24]
-    return {"id": ind, "label": spec.label, "unit": spec.unit, "short_unit": short, "period": spec.period,
-            "direction": spec.direction, "level": spec.level, "source": spec.source, "completeness": completeness,
-            "benchmark_area": spec.benchmark_area, "benchmark_england": spec.benchmark_england}
+    scale = share_scale(spec)
+    unit = f"% of {spec.unit.removeprefix('share of ')}" if scale != 1 else spec.unit
+    short = unit if len(unit) <= 24 else spec.label.split(" (")[0][:24]
+    bench = {k: None if v is None else v * scale
+             for k, v in (("benchmark_area", spec.benchmark_area), ("benchmark_england", spec.benchmark_england))}
+    return {"id": ind, "label": spec.label, "unit": unit, "short_unit": short, "period": spec.period,
+            "direction": spec.direction, "level": spec.level, "source": publisher(spec.source),
+            "completeness": completeness, **bench}
+
+
+def share_scale(spec) -> float:
+    """Shares (0-1) are shown as percentages: 100 for them, 1 for everything else."""
+    return 100.0 if spec.unit.startswith("share") else 1.0
 
 
 def indicator_series(engine, ind: str, level: str, weights: dict | None, ward_set: str | None = None) -> pd.Series:
     if ind == NEED_INDEX:
         return engine.need_index(weights, level=level, ward_set=ward_set if level == "ward" else None)
-    return engine.indicator_values(ind, level, ward_set if level == "ward" else None)
+    values = engine.indicator_values(ind, level, ward_set if level == "ward" else None)
+    return values * share_scale(engine.bundle.indicators[ind])
 
 
 def indicator_options(engine) -> list[dict]:
@@ -84,14 +94,23 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
     need = engine.need_index(weights, level="ward", ward_set=set_id)
     rows.append({"Indicator": "Need index", "Value": f"{need[ward_code]:.1f}", "Period": "IoD 2019",
                  "Source": "Composite (see About the data)"})
+    in_ward = [c for c, share, _ in engine.ward_lsoas(ward_code, set_id) if share >= 0.5]
     for ind, spec in engine.bundle.indicators.items():
         reason = engine.unpublished_reason(ind, set_id)
         value = table.at[ward_code, ind] if ind in table.columns else float("nan")
-        shown = f"no published figure ({reason})" if reason else (
-            "no published figure" if pd.isna(value) else _fmt(value, spec.unit))
-        if spec.level == "lsoa" and not pd.isna(value):
-            shown += " (from its LSOAs)"
-        rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": spec.source})
+        if reason:
+            shown = f"no published figure ({reason})"
+        elif spec.level == "lsoa" and ("decile" in spec.unit or "rank" in spec.unit) and in_ward:
+            shown = _order_summary(engine.bundle.lsoa_values.loc[in_ward, ind], spec.unit)
+        elif pd.isna(value):
+            shown = "no published figure"
+        else:
+            shown = (f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')}, population-weighted over its LSOAs)"
+                     if spec.unit.startswith("share") else _fmt(value, spec.unit)
+                     + (" (population-weighted over its LSOAs)" if spec.level == "lsoa" and spec.aggregate != "sum"
+                        else " (summed over its LSOAs)" if spec.level == "lsoa" else ""))
+        rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period,
+                     "Source": publisher(spec.source)})
     lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     population = engine.default_population
     lsoas = []
@@ -104,6 +123,26 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
     ward_set_ = engine.ward_sets[set_id]
     return {"name": ward_set_.names[ward_code], "set_label": ward_set_.label, "indicators": rows, "lsoas": lsoas,
             "sites": engine.sites_in_ward(ward_code, set_id)}
+
+
+def publisher(source: str) -> str:
+    """A source by publisher and dataset, without repository details (kept on the About page).
+
+    >>> publisher("MHCLG IoD 2019 File 7 (via samuel-book/stroke_unit_demographics @61936e7)")
+    'MHCLG IoD 2019 File 7'
+    """
+    return re.sub(r"\s*\((via|from) [^)]*\)", "", source).strip()
+
+
+def _order_summary(values, unit: str) -> str:
+    """Deciles and ranks are orders, not amounts: their median over the ward's LSOAs, and for
+    deciles how many LSOAs are in the most deprived tenth (a mean of ranks means nothing)."""
+    median = float(values.median())
+    if "decile" in unit:
+        first = int((values == 1).sum())
+        return (f"median decile {median:g} of its {len(values)} LSOAs; {first} in decile 1 "
+                "(most deprived 10% in England)")
+    return f"median rank {median:,.0f} of its {len(values)} LSOAs ({unit})"
 
 
 def _fmt(value, unit):

@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief.add_argument("--level", default="ward", choices=["ward", "lsoa", "lsoa_current"],
                          help="level of --indicator (lsoa_current: the current LSOAs, when the bundle has them)")
     p_brief.add_argument("--out", required=True, help="output file: .pdf, .png or .html")
+    p_brief.add_argument("--ward", default=None, metavar="NAME",
+                         help="a one-page briefing for one ward (name, code or a postcode in it) of --wards")
     p_brief.add_argument("--equality", action="store_true",
                          help="add the equality impact table (needs --compare and equality tables in the bundle)")
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
@@ -327,6 +329,16 @@ def cmd_briefing(args, out) -> int:
     state = briefing_state(engine, args)
     if args.equality and not args.compare:
         raise UsageError("--equality needs --compare (who loses access is a comparison)")
+    if args.ward is not None:
+        from geo.ward_briefing import render_ward_briefing, ward_briefing_content
+
+        content_w = ward_briefing_content(engine, state, args.ward, args.base_url)
+        render_ward_briefing(engine, state, args.ward, args.out, base_url=args.base_url)
+        print(f"Wrote {args.out}: {content_w.title}", file=out)
+        for label, count, detail in content_w.headlines:
+            print(f"  {label}: {count} ({detail})", file=out)
+        print(f"Link: {content_w.link}", file=out)
+        return 0
     render_briefing(engine, state, args.out, base_url=args.base_url, equality=args.equality)
     content = briefing_content(engine, state, args.base_url, equality=args.equality)
     print(f"Wrote {args.out}", file=out)

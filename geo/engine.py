@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.bundle import Bundle
-from geo.errors import ScenarioError
+from geo.errors import NeedsMapError, ScenarioError
 from geo.geometry import assign_lsoas_to_wards, ward_aggregates
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
@@ -705,6 +705,51 @@ class Engine:
         if spec is None or spec.level == "lsoa" or self.ward_sets[set_id].primary:
             return None
         return f"published only for {self.ward_sets[self.primary_ward_set].label}"
+
+    def find_ward(self, text: str, ward_set: str | None = None) -> str:
+        """The code of the ward a user means: a ward name (any case; a close misspelling is
+        suggested, not guessed), a ward code, or a postcode (the ward holding its point).
+
+        >>> engine.find_ward("saints")  # doctest: +SKIP
+        'E05002207'
+        """
+        set_id = self.check_ward_set(ward_set)
+        names = self.ward_sets[set_id].names
+        wanted = " ".join(str(text or "").split())
+        if not wanted:
+            raise ScenarioError("type a ward name or a postcode")
+        if wanted.upper() in names:
+            return wanted.upper()
+        by_name = {n.casefold(): c for c, n in names.items()}
+        if wanted.casefold() in by_name:
+            return by_name[wanted.casefold()]
+        from geo.readers import normalise_postcode
+
+        try:
+            postcode = normalise_postcode(wanted)
+        except NeedsMapError:
+            postcode = None  # not a postcode: perhaps a misspelt ward name
+        if postcode is not None and postcode not in self.bundle.postcodes.index:
+            raise ScenarioError(f"postcode {postcode} is not in this area's postcode list")
+        if postcode is not None:
+            x, y = self.bundle.postcodes.loc[postcode, ["x", "y"]]
+            index = place_in_wards(np.array([[x, y]]), self.ward_sets[set_id].wards, self.bundle.projected_crs,
+                                   nearest=False)[0]
+            if index < 0:
+                raise ScenarioError(f"postcode {postcode} is outside {self.bundle.area_name}'s wards")
+            return self.ward_sets[set_id].codes[int(index)]
+        near = difflib.get_close_matches(wanted.casefold(), list(by_name), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(names[by_name[n]] for n in near)}?" if near else ""
+        elsewhere = [w.label for k, w in self.ward_sets.items()
+                     if k != set_id and wanted.casefold() in {n.casefold() for n in w.names.values()}]
+        if elsewhere:
+            hint = f"; it is a ward of {elsewhere[0]}: choose that ward set"
+        raise ScenarioError(f"no ward or postcode {wanted!r} in {self.ward_sets[set_id].label}{hint}")
+
+    def ward_bounds(self, ward_code: str, ward_set: str | None = None) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of a ward."""
+        wards = self.ward_sets[self.check_ward_set(ward_set)].wards
+        return tuple(float(v) for v in wards[wards["code"] == ward_code].total_bounds)  # type: ignore[return-value]
 
     def lsoa_ward(self, lsoa_code: str, ward_set: str | None = None) -> str | None:
         """The ward of a ward set that holds an LSOA or a current LSOA (by area for a bundle LSOA

@@ -43,6 +43,8 @@ def default_state(engine) -> dict:
         "colour": "minutes",
         "w": dict(engine.bundle.manifest.get("need_index", {}).get("weights", {})),
         "tiles": False,
+        "ward": None,  # a ward of the chosen set that the view zooms to (the ward finder), or None
+        "labels": False,  # ward names on the maps
     }
 
 
@@ -62,6 +64,10 @@ def encode(state: dict) -> str:
         params["colour"] = state["colour"]
     if state.get("tiles"):
         params["tiles"] = "1"
+    if state.get("ward"):
+        params["ward"] = state["ward"]
+    if state.get("labels"):
+        params["labels"] = "1"
     if state["open"]:
         params["open"] = ",".join(state["open"])
     if state["close"]:
@@ -145,6 +151,13 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     wards = _one(query, "wards")
     if wards is not None:
         state["wards"] = wards if wards in engine.ward_sets else (bad("ward set", wards) or state["wards"])
+    ward = _one(query, "ward")
+    if ward is not None:
+        codes = engine.ward_sets[state["wards"]].names
+        state["ward"] = ward if ward in codes else (bad("ward", ward) or None)
+    labels = _one(query, "labels")
+    if labels is not None:
+        state["labels"] = labels == "1" if labels in ("0", "1") else (bad("ward names option", labels) or False)
     colour = _one(query, "colour")
     if colour is not None:
         state["colour"] = colour if colour in ("minutes", "change") else (bad("map colouring", colour) or "minutes")

@@ -304,8 +304,10 @@ def test_needs_page_follows_the_ward_set(luton_engine):
     assert len(shares) == 121 and all(v == pytest.approx(1) for v in shares.values())
 
     fig = needs_map(luton_engine, MapAssets.of(luton_engine), {**default_state(luton_engine), "wards": "2023"})
-    assert [len(t.geojson["features"]) for t in fig.data] == [19, 19, 20, 20, 121, 125]
-    assert [t.visible for t in fig.data] == [False, False, True, True, False, False]
+    areas = fig.data[:-1]  # the last trace holds the ward names
+    assert [len(t.geojson["features"]) for t in areas] == [19, 19, 20, 20, 121, 125]
+    assert [t.visible for t in areas] == [False, False, True, True, False, False]
+    assert fig.data[-1].mode == "text" and "Beech Hill" in fig.data[-1].text and not fig.data[-1].visible
 
 
 def test_needs_page_by_2021_lsoas(luton_engine):
@@ -322,11 +324,14 @@ def test_needs_page_by_2021_lsoas(luton_engine):
     rows = needs_update(luton_engine, {"ind": "idaci_score", "level": "lsoa_current", "wards": "2013", "w": {}},
                         names)[2]["rows"]
     assert len(rows) == 125
-    shown = {r["area"]: float(r["value"].split()[0]) for r in rows}
+    # each area is named with its ward: "Luton 007A (Sundon Park)"
+    assert all(r["area"].endswith(")") for r in rows)
+    shown = {r["area"].split(" (")[0]: float(r["value"].split()[0]) for r in rows}
     idaci_2011 = luton_engine.bundle.lsoa_values["idaci_score"]  # the 2011 table as loaded (checked elsewhere)
     current_names = {r["lsoa21_code"]: r["lsoa21_name"] for r in lookup}
     for r in lookup:  # every 2021 LSOA here has one 2011 parent (unchanged or split): the same rate
-        assert shown[current_names[r["lsoa21_code"]]] == pytest.approx(idaci_2011[r["lsoa11_code"]], abs=6e-4)
+        # shown as a percentage to one decimal place
+        assert shown[current_names[r["lsoa21_code"]]] == pytest.approx(100 * idaci_2011[r["lsoa11_code"]], abs=0.051)
     # counts of a split 2011 LSOA are shared by 2021 residents
     residents = defaultdict(float)
     for a in oracle.rows("oa21_luton_pwc_population.csv"):
@@ -334,12 +339,12 @@ def test_needs_page_by_2021_lsoas(luton_engine):
     total = {r["lsoa11cd"]: float(r["total_pop"]) for r in oracle.rows("lsoa_population_luton.csv")}
     rows = needs_update(luton_engine, {"ind": "pop_total", "level": "lsoa_current", "wards": "2013", "w": {}},
                         names)[2]["rows"]
-    shown = {r["area"]: float(r["value"].split()[0].replace(",", "")) for r in rows}
+    shown = {r["area"].split(" (")[0]: float(r["value"].split()[0].replace(",", "")) for r in rows}
     for r in (r for r in lookup if r["change_code"] == "S"):
         siblings = [c for c, p in parent.items() if p == r["lsoa11_code"]]
         expected = total[r["lsoa11_code"]] * residents[r["lsoa21_code"]] / sum(residents[c] for c in siblings)
         assert shown[current_names[r["lsoa21_code"]]] == pytest.approx(expected, abs=1)
 
     fig = needs_map(luton_engine, MapAssets.of(luton_engine), {**default_state(luton_engine), "level": "lsoa_current"})
-    assert len(fig.data[-1].geojson["features"]) == 125 and fig.data[-1].visible
-    assert not any(t.visible for t in fig.data[:-1])
+    assert len(fig.data[-2].geojson["features"]) == 125 and fig.data[-2].visible
+    assert not any(t.visible for t in fig.data[:-2])

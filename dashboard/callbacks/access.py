@@ -13,7 +13,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, html
 
 from dashboard import ids
-from dashboard.figures import access_patch, access_values, curve_patch, decile_patch, site_styles
+from dashboard.figures import (access_patch, access_values, curve_patch, decile_patch, outline_patch, site_styles,
+                               view_patch)
 from dashboard.layouts.common import stat_card
 from dashboard.links import csv_name, page_link
 from dashboard.tables import data_id
@@ -103,7 +104,7 @@ def unlocated_note(engine, alt, base):
                       "with 'Place a site'."], color="secondary", className="py-2 small mb-2")
 
 
-def access_map_update(engine, view: dict, sites, role_labels):
+def access_map_update(engine, view: dict, sites, role_labels, assets=None):
     """Map patch, headline cards, unlocated-site note, assumptions and the compact summary (the
     sticky line a phone keeps in view while the controls are changed) for a view."""
     try:
@@ -117,6 +118,9 @@ def access_map_update(engine, view: dict, sites, role_labels):
     values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit)
     patch = access_patch(Patch(), values, site_styles(sites, open_ids, role_labels), added,
                          tiles=view.get("tiles", False))
+    if assets is not None:  # ward names, the found ward's extent, the chosen ward set's outlines
+        view_patch(patch, assets.labels(view), assets.extent(engine, view), view.get("tiles", False), names_index=5)
+        outline_patch(patch, list(engine.ward_sets), view["wards"])
     unlocated = unlocated_note(engine, alt, base)
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])

@@ -4,10 +4,11 @@ a ward click -> the ward profile."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, html
+from dash import Input, Output, Patch, State, ctx, html
 
 from dashboard import ids
-from dashboard.figures import fmt, needs_patch
+from dashboard.figures import fmt, needs_patch, view_patch
+from dashboard.callbacks.ward import brief_button
 from dashboard.links import csv_name, page_link
 from dashboard.tables import data_id, table_block
 from dashboard.maps import area_names, missing_text, needs_values
@@ -15,7 +16,7 @@ from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, war
 from geo.viewstate import from_store
 
 
-def needs_update(engine, view: dict, names: dict, link: str | None = None):
+def needs_update(engine, view: dict, names: dict, link: str | None = None, assets=None):
     """(map patch, info card, ranked-table data) for a needs view (``dashboard.tables``)."""
     meta = indicator_meta(engine, view["ind"], view["w"])
     set_id = engine.check_ward_set(view.get("wards"))
@@ -26,6 +27,8 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None):
     patch = needs_patch(Patch(), list(engine.ward_sets), level, set_id, trace,
                         [f"<b>{n}</b><br>{why}" for n in names_here.values()] if level == "ward" else None,
                         n_traces=2 * len(engine.ward_sets) + len(engine.levels) - 1)
+    if assets is not None:  # ward names and the found ward's extent
+        view_patch(patch, assets.labels(view), assets.extent(engine, view), view.get("tiles", False))
     values = indicator_series(engine, view["ind"], level, view["w"], set_id)
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
     unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead
@@ -80,6 +83,7 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
     return html.Div([
         html.H2(f"{name} ward", className="h5"),
         html.P(profile["set_label"], className="small text-muted mb-2"),
+        brief_button(ward_code, name, "needs"),
         html.H3("Sites in this ward", className="h6"),
         html.Ul([html.Li(f"{s['name']} ({s['postcode']})") for s in sites], className="small") if sites
         else html.P("No located site in this ward.", className="small text-muted"),
@@ -90,7 +94,7 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
     ], **{"aria-live": "polite"})
 
 
-def register(app, engine) -> None:
+def register(app, engine, assets=None) -> None:
     names = {"lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
 
     @app.callback(Output(ids.NEEDS_MAP, "figure"), Output(ids.INDICATOR_INFO, "children"),
@@ -98,7 +102,7 @@ def register(app, engine) -> None:
                   Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
     def update(view, full_state):
         state, _ = from_store(engine, view)  # the store may have been tampered with
-        return needs_update(engine, state, names, page_link(engine, full_state))
+        return needs_update(engine, state, names, page_link(engine, full_state), assets)
 
     @app.callback(Output(ids.WARD_PROFILE, "children"), Input(ids.NEEDS_MAP, "clickData"),
                   Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
@@ -106,6 +110,9 @@ def register(app, engine) -> None:
         # Also runs when the view changes (weights, ward set): the profile follows, and a ward of
         # the other ward set is not shown as if it were one of this set.
         state = from_store(engine, state)[0]
+        set_id = engine.check_ward_set(state.get("wards"))
+        if ctx.triggered_id == ids.NEEDS_VIEW and state.get("ward"):
+            return profile_panel(engine, state["ward"], state["w"], set_id)  # the ward finder's ward
         points = click.get("points") if isinstance(click, dict) else None
         point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
         code = point.get("location")

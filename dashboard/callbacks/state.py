@@ -22,9 +22,9 @@ from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
-NEEDS_KEYS = ("ind", "level", "wards", "w", "tiles")
+NEEDS_KEYS = ("ind", "level", "wards", "w", "tiles", "ward", "labels")
 ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "wards", "cmp", "colour", "w",
-               "tiles")
+               "tiles", "ward", "labels")
 
 
 def effective_open(engine, state: dict) -> list[str]:
@@ -137,7 +137,21 @@ def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None
         state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
     elif event == "tiles":
         state["tiles"] = bool(value)
+    elif event == "labels":
+        state["labels"] = bool(value)
+    elif event == "find":
+        try:
+            state["ward"] = engine.find_ward(value if isinstance(value, str) else "", state["wards"])
+            msgs["find_error"] = ""
+        except NeedsMapError as exc:
+            text = str(exc)[:1].upper() + str(exc)[1:]
+            msgs["find_error"] = text if text.endswith(("?", ".")) else text + "."
+    elif event == "find_clear":
+        state["ward"] = None
+        msgs["find_error"] = ""
     elif event in ("mode", "unit", "pop", "cmp", "colour", "wards"):
+        if event == "wards" and value != state["wards"]:
+            state["ward"] = None  # a found ward belongs to the other ward set
         state[event] = value
     elif event == "threshold":
         try:
@@ -170,6 +184,7 @@ def register(app, engine, assets) -> None:
         (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
         (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
         (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"), (ids.WARD_SET, "value", "wards"),
+        (ids.LABELS, "value", "labels"),
     ]
     if len(engine.ward_sets) > 1:  # the Needs page's own ward-set select shares the state key
         controls.append((ids.NEEDS_WARD_SET, "value", "wards"))
@@ -185,6 +200,7 @@ def register(app, engine, assets) -> None:
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.HEADLINES, "children"),
         Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"), Output(ids.HEADLINE_COMPACT, "children"),
         Output(ids.THRESHOLD_ERROR, "children"), Output(ids.THRESHOLD, "invalid"),
+        *[Output(ids.find_error(p), "children") for p in ids.FINDER_PAGES],
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop, _ in controls],
         Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
@@ -192,8 +208,11 @@ def register(app, engine, assets) -> None:
         Input(ids.ACCESS_MAP, "clickData"), Input(ids.ADD_BUTTON, "n_clicks"), Input(ids.CLEAR_ADDED, "n_clicks"),
         Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"), Input(ids.OPT_ADOPT, "n_clicks"),
         *[Input(ids.page_tab(p), "n_clicks") for p in PAGES],
+        *[Input(cid, prop) for p in ids.FINDER_PAGES for cid, prop in (
+            (ids.find_button(p), "n_clicks"), (ids.find_text(p), "n_submit"), (ids.find_clear(p), "n_clicks"))],
         State(ids.STATE, "data"), State(ids.OPT_STORE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
         State(ids.MOVE_SITE, "value"), State(ids.MOVE_WHERE, "value"), State(ids.MOVE_WHERE_TEXT, "value"),
+        *[State(ids.find_text(p), "value") for p in ids.FINDER_PAGES],
         # runs on page load (to read the URL) and shares the map output with the optimiser
         prevent_initial_call="initial_duplicate",
     )
@@ -201,7 +220,9 @@ def register(app, engine, assets) -> None:
         n = len(controls)
         control_values = dict(zip([c[0] for c in controls], args[:n]))
         weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
-        current, suggestion, add_label, add_where, move_site, move_candidate, move_text = args[n + 8 + len(PAGES):]
+        finder_inputs = 3 * len(ids.FINDER_PAGES)
+        (current, suggestion, add_label, add_where, move_site, move_candidate, move_text,
+         *find_texts) = args[n + 8 + len(PAGES) + finder_inputs:]
         trigger = ctx.triggered_id
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
@@ -212,7 +233,8 @@ def register(app, engine, assets) -> None:
             event, value, extra = _event(trigger, control_values, weights_values, weight_ids, checklists, click,
                                          {"label": add_label, "where": add_where, "site": move_site,
                                           "candidate": move_candidate, "text": move_text,
-                                          "suggestion": suggestion})
+                                          "suggestion": suggestion,
+                                          "find": dict(zip(ids.FINDER_PAGES, find_texts))})
             state, msgs = apply_event(engine, current, event, value, extra)
             state, invalid = from_store(engine, state)  # e.g. a page name no page has
             notices = notices + ([msgs["notice"]] if msgs["notice"] else []) + invalid
@@ -245,7 +267,7 @@ def register(app, engine, assets) -> None:
             added_list = no_update if state["add"] == current["add"] else added_list
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
-        access_out = (access_map_update(engine, access_view, sites, role_labels)
+        access_out = (access_map_update(engine, access_view, sites, role_labels, assets)
                       if access_view is not no_update else (no_update,) * 5)
         threshold_error = msgs.get("threshold_error")
         if trigger == ids.THRESHOLD_UNIT:
@@ -259,6 +281,8 @@ def register(app, engine, assets) -> None:
             encode(state), state, page_view, needs_view, access_view, tiles_view, notice, *control_out,
             weights_out, checklists_out, msgs["add_error"], msgs["move_error"], added_list, *access_out,
             *threshold_out,
+            *([msgs["find_error"]] * len(ids.FINDER_PAGES) if "find_error" in msgs else
+              [no_update] * len(ids.FINDER_PAGES)),
         )
 
     @app.callback(Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
@@ -324,9 +348,15 @@ def register(app, engine, assets) -> None:
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
     if isinstance(trigger, str) and trigger.startswith(ids.page_tab("")):
         return "page", trigger.removeprefix(ids.page_tab("")), extra
+    for page in ids.FINDER_PAGES:
+        if trigger in (ids.find_button(page), ids.find_text(page)):
+            return "find", (extra.get("find") or {}).get(page), extra
+        if trigger == ids.find_clear(page):
+            return "find_clear", None, extra
     names = {ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
              ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
-             ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards", ids.NEEDS_WARD_SET: "wards"}
+             ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards", ids.NEEDS_WARD_SET: "wards",
+             ids.LABELS: "labels"}
     if isinstance(trigger, str) and trigger in names:
         return names[trigger], control_values.get(trigger), extra
     if isinstance(trigger, dict) and trigger.get("type") == ids.WEIGHTS:

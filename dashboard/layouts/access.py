@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.layouts import equality, optimise
-from dashboard.layouts.common import MAP_CONFIG, labelled, legend
+from dashboard.layouts.common import MAP_CONFIG, labelled, legend, ward_finder
 from dashboard.tables import table_block
 
 
@@ -42,6 +42,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
     modes = [{"label": f"{m.label} ({m.speed_kmh:g} km/h{', assumed' if m.assumption else ''})", "value": k}
              for k, m in engine.modes.items()]
     scenario_card = dbc.Card(dbc.CardBody([
+        ward_finder(engine, "access"),
         html.H2("Scenario", className="h6"),
         labelled("Start from", dbc.RadioItems(options=scen_opts + [{"label": "No sites", "value": "none"}],
                                               value=state["base"], id=ids.BASE, name=ids.BASE), ids.BASE),
@@ -107,6 +108,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         dbc.Col([
             html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
             html.Div(id=ids.UNLOCATED, className="small"),
+            html.Div(id=ids.ACCESS_WARD_CARD, **{"aria-live": "polite"}),
             legend(legend_items),
             dcc.Graph(id=ids.ACCESS_MAP, figure=figure, config=MAP_CONFIG,
                       className="nm-map"),

@@ -32,6 +32,23 @@ def page_tabs(active: str, panels: dict) -> html.Div:
     ])
 
 
+def ward_finder(engine, page: str) -> html.Div:
+    """'Find a ward or postcode': zooms the map to the ward and opens its profile (Enter or Find)."""
+    names = sorted({n for w in engine.ward_sets.values() for n in w.names.values()})
+    datalist = f"{page}-ward-names"
+    return html.Div([
+        dbc.Label("Find a ward or postcode", html_for=ids.find_text(page), className="fw-semibold mb-1"),
+        dbc.InputGroup([
+            dbc.Input(id=ids.find_text(page), type="text", placeholder="e.g. Saints or LU4 8BW", list=datalist,
+                      autocomplete="off", debounce=False),
+            dbc.Button("Find", id=ids.find_button(page), color="primary", n_clicks=0),
+            dbc.Button("Whole area", id=ids.find_clear(page), color="secondary", outline=True, n_clicks=0),
+        ], size="sm"),
+        html.Datalist([html.Option(value=n) for n in names], id=datalist),
+        html.Div(id=ids.find_error(page), className="text-danger small mt-1 empty-hide", role="alert"),
+    ], className="mb-3")
+
+
 def header(engine) -> dbc.Navbar:
     bundle = engine.bundle
     return dbc.Navbar(dbc.Container([
@@ -41,6 +58,8 @@ def header(engine) -> dbc.Navbar:
                      style={"maxWidth": "60rem"}),
         ]),
         html.Div([
+            dbc.Switch(id=ids.LABELS, label="Ward names on the maps", value=False,
+                       className="text-white small me-3 mb-0", label_class_name="text-white"),
             dbc.Switch(id=ids.TILES, label="Street basemap (needs internet)", value=False,
                        className="text-white small me-3 mb-0",
                        label_class_name="text-white"),
@@ -53,7 +72,8 @@ def header(engine) -> dbc.Navbar:
                            title="A one-page summary of this view, with a link back to it"),
             ], size="sm", className="me-2 flex-nowrap", style={"width": "auto"}),
             html.Span(id=ids.BRIEF_STATUS, className="text-white small me-2", role="status"),
-            dcc.Download(id=ids.BRIEF_DOWNLOAD),
+            dcc.Download(id=ids.BRIEF_DOWNLOAD), dcc.Download(id=ids.WARD_BRIEF_DOWNLOAD),
+            html.Span(id=ids.WARD_BRIEF_STATUS, className="visually-hidden", role="status"),
             html.Span(id=ids.LINK_TEXT, className="d-none"),
             # One native button: click, Enter or Space copies; the result is announced, and where
             # the browser refuses the clipboard the link is shown, selected, to copy by hand.

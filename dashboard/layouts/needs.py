@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.layouts.common import MAP_CONFIG, labelled
+from dashboard.layouts.common import MAP_CONFIG, labelled, ward_finder
 from dashboard.tables import dom_id, table_block
 
 
@@ -22,6 +22,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
                                   style={"maxWidth": "7rem"}),
                         dom_id({"type": ids.WEIGHTS, "indicator": i})) for i in candidates]
     controls = dbc.Card(dbc.CardBody([
+        ward_finder(engine, "needs"),
         labelled("Indicator", dbc.Select(options=indicator_options, value=state["ind"], id=ids.INDICATOR),
                  ids.INDICATOR),
         labelled("Level", dbc.RadioItems(options=[{"label": "Wards", "value": "ward"},
@@ -55,7 +56,8 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
                 table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True),
             ], lg=6, md=12),
             dbc.Col(html.Div(id=ids.WARD_PROFILE, children=html.P(
-                "Click a ward on the map to see its profile: every indicator with its source, the LSOAs in it "
-                "and the sites in it.", className="text-muted")), lg=3, md=12),
+                "Click a ward on the map, or find it by name or postcode, to see its profile: every indicator "
+                "with its source, the LSOAs in it, the sites in it, and its one-page briefing.",
+                className="text-muted")), lg=3, md=12),
         ]),
     ])

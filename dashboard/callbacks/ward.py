@@ -1,0 +1,87 @@
+"""A councillor's own ward: the Access page's ward card (what the scenario does to the found
+ward's families) and the one-page ward briefing, downloadable from that card and from the
+Needs page's ward profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.links import slug
+from geo.errors import NeedsMapError
+from geo.viewstate import from_store
+from geo.ward_briefing import render_ward_briefing, ward_numbers
+
+BRIEF = "ward-brief"  # pattern: {"type": BRIEF, "ward": code, "page": page}
+
+
+def brief_button(ward_code: str, ward_name: str, page: str) -> html.Button:
+    return html.Button(f"Download the {ward_name} ward briefing (PDF)",
+                       id={"type": BRIEF, "ward": ward_code, "page": page},
+                       type="button", className="btn btn-outline-primary btn-sm", n_clicks=0)
+
+
+def _n(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def ward_card(engine, view: dict):
+    """The found ward's figures in the view's scenario (and comparison), or nothing."""
+    code = view.get("ward")
+    if not code:
+        return None
+    try:
+        numbers = ward_numbers(engine, view, code)
+    except NeedsMapError as exc:
+        return dbc.Alert(str(exc), color="warning", className="py-2 small")
+    name = engine.ward_sets[engine.check_ward_set(view.get("wards"))].names[code]
+    total = numbers["population"]
+
+    def share(v):
+        return f"{100 * v / total:.1f}%" if total else "n/a"
+
+    items = [html.Li(f"{_n(total)} {engine.bundle.population_fields[view['pop']].lower()} live in the ward.")]
+    if "base_covered" in numbers:
+        items.append(html.Li(f"{numbers['base_label']}: {_n(numbers['base_covered'])} within reach "
+                             f"({share(numbers['base_covered'])})."))
+    items.append(html.Li(f"{numbers['alt_label']}: {_n(numbers['alt_covered'])} within reach "
+                         f"({share(numbers['alt_covered'])})."))
+    if "losing" in numbers:
+        items.append(html.Li(f"Losing access: {_n(numbers['losing'])} ({share(numbers['losing'])})."))
+        if numbers["changed_population"]:
+            items.append(html.Li(f"{_n(numbers['changed_population'])} have a different nearest site, "
+                                 f"{numbers['added_minutes']:+.1f} minutes further on average."))
+    return dbc.Card(dbc.CardBody([
+        html.H2(f"{name} ward", className="h6"),
+        html.Ul(items, className="small mb-2"),
+        brief_button(code, name, "access"),
+    ]), className="mb-2 border-primary")
+
+
+def register(app, engine) -> None:
+    @app.callback(Output(ids.ACCESS_WARD_CARD, "children"), Input(ids.ACCESS_VIEW, "data"),
+                  prevent_initial_call=True)
+    def card(view):
+        return ward_card(engine, from_store(engine, view)[0])
+
+    @app.callback(Output(ids.WARD_BRIEF_DOWNLOAD, "data"), Output(ids.WARD_BRIEF_STATUS, "children"),
+                  Input({"type": BRIEF, "ward": ALL, "page": ALL}, "n_clicks"), State(ids.STATE, "data"),
+                  prevent_initial_call=True)
+    def download(clicks, state):
+        from flask import has_request_context, request
+
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(t.get("value") for t in ctx.triggered):
+            return no_update, no_update  # a button re-rendered, not pressed
+        state, _ = from_store(engine, state)
+        base_url = request.host_url if has_request_context() else "http://127.0.0.1:8050/"
+        try:
+            data = render_ward_briefing(engine, state, trigger["ward"], fmt="pdf", base_url=base_url)
+        except NeedsMapError as exc:
+            return no_update, f"No ward briefing: {exc}"
+        name = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names.get(trigger["ward"], "ward")
+        return dcc.send_bytes(data, f"needs-map_ward-briefing_{slug(name)}_{dt.date.today().isoformat()}.pdf"), \
+            f"The {name} ward briefing is downloading."
