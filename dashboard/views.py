@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from geo.readers import publisher
 from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
 from geo.population import lower_first
 from geo.results import cumulative_share, headline_numbers, travel_ranges
@@ -123,15 +124,6 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
     ward_set_ = engine.ward_sets[set_id]
     return {"name": ward_set_.names[ward_code], "set_label": ward_set_.label, "indicators": rows, "lsoas": lsoas,
             "sites": engine.sites_in_ward(ward_code, set_id)}
-
-
-def publisher(source: str) -> str:
-    """A source by publisher and dataset, without repository details (kept on the About page).
-
-    >>> publisher("MHCLG IoD 2019 File 7 (via samuel-book/stroke_unit_demographics @61936e7)")
-    'MHCLG IoD 2019 File 7'
-    """
-    return re.sub(r"\s*\((via|from) [^)]*\)", "", source).strip()
 
 
 def _order_summary(values, unit: str) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from geo.errors import ScenarioError
 from geo.engine import ORIGIN_DESCRIPTIONS
 from geo.population import lower_first
+from geo.readers import publisher
 from geo.results import range_bounds
 from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs, threshold_text
 
@@ -55,6 +56,8 @@ class BriefingContent:
     method: list[str]
     numbers: dict = field(default_factory=dict)  # raw figures, for tests and callers
     equality: list[dict] = field(default_factory=list)  # largest differences (losing vs all), when asked
+    kind: str = "access"  # "access" (who can reach a site) or "needs" (an indicator's map)
+    ranked: list[list[str]] = field(default_factory=list)  # needs briefings: areas with the greatest need
     equality_note: str = ""
 
 
@@ -160,6 +163,12 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
     ]
     sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
         bundle.manifest["area"].get("attribution", []))
+    if state.get("page") == "needs":
+        weights = lower_first(engine.ward_weights_label)
+        needs_method = [f"Ward values of LSOA figures are population-weighted means ({weights}) over the ward's "
+                        "output areas or LSOAs; ward-only figures are as published.",
+                        "Deciles and ranks are England-wide (1 = most deprived)."]
+        return _needs_content(engine, state, base_url, today, map_title, sources, needs_method)
     equality_rows, equality_note = [], ""
     if equality and cmp_scn is not None and engine.bundle.equality_tables:
         result = engine.equality(cmp_scn, alt_scn, **kwargs)
@@ -170,22 +179,82 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
                                     f"{_pct(c['losing_share'])} of those losing access, {_pct(c['all_share'])} of all."
                                     for c in car))
         numbers["equality"] = equality_rows
-    title = (f"{alt.scenario_label} compared with {base.scenario_label}: who can reach a site within a {limit}"
-             if base is not None else f"{alt.scenario_label}: who can reach a site within a {limit}")
+    title = (f"{alt.scenario_label} compared with {base.scenario_label}: who can reach a site within {limit}"
+             if base is not None else f"{alt.scenario_label}: who can reach a site within {limit}")
     return BriefingContent(
         title=title, date=today.strftime("%-d %B %Y"),
-        subtitle=f"{bundle.area_name} · {lower_first(pop_full)} within a {limit} of an open site",
+        subtitle=f"{bundle.area_name} · {lower_first(pop_full)} within {limit} of an open site",
         scenario_lines=lines, assumptions=list(alt.assumptions), headlines=headlines, deciles=deciles,
         top_wards=top_wards, base_label=base.scenario_label if base is not None else None,
         alt_label=alt.scenario_label, map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state),
         sources=sources, method=method, numbers=numbers, equality=equality_rows, equality_note=equality_note)
 
 
+def _needs_content(engine, state: dict, base_url: str, today: _dt.date, map_title: str, sources: list[str],
+                   method: list[str]) -> BriefingContent:
+    """A needs briefing: the indicator's map, its greatest- and least-need areas against the
+    area's and England's figures, what the figure is, and where it comes from."""
+    ind, level = state["ind"], state["level"]
+    wards = state.get("wards") if level == "ward" else None
+    if ind == NEED_INDEX:
+        values = engine.need_index(state["w"], level=level, ward_set=wards)
+        label, unit, period, source, direction = ("Need index", "0-100, 100 = most need in the area", "IoD 2019",
+                                                  "percentile ranks within the area, weighted", "higher")
+        bench_area = bench_england = None
+        about = ["The need index ranks the area's LSOAs on each chosen indicator (percentile, 100 = most need) and "
+                 "takes the weighted mean: " + ", ".join(f"{engine.bundle.indicators[k].label} {v:g}"
+                                                        for k, v in state["w"].items() if v > 0) + "."]
+    else:
+        spec = engine.bundle.indicators[ind]
+        values = engine.indicator_values(ind, level, wards)
+        label, unit, period, source, direction = spec.label, spec.unit, spec.period, spec.source, spec.direction
+        bench_area, bench_england = spec.benchmark_area, spec.benchmark_england
+        if unit.startswith("share"):  # shares read as percentages
+            values, unit = values * 100, f"% of {unit.removeprefix('share of ')}"
+            bench_area = None if bench_area is None else bench_area * 100
+            bench_england = None if bench_england is None else bench_england * 100
+        about = [f"Unit: {unit}. Period: {period}.", f"Source: {publisher(source)}."]
+        if spec.completeness != "complete":
+            about.append("Only the areas the source names have a figure; the others are shown as 'no published "
+                         "figure', never as zero.")
+    names = (engine.ward_sets[engine.check_ward_set(wards)].names if level == "ward" else
+             dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"])) if level == "lsoa" else
+             engine.bundle.current_lsoas.names)
+    if level != "ward":  # say where an LSOA is: the ward of the chosen set holding most of it
+        ward_names = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names
+        names = {c: f"{n} ({ward_names.get(engine.lsoa_ward(c, state.get('wards')), '')})" for c, n in names.items()}
+    present = values.dropna().sort_values(ascending=direction == "lower")
+    fmt = (lambda v: f"{v:,.1f}") if direction != "none" else (lambda v: f"{v:,.3g}")
+    headlines = []
+    if len(present):
+        headlines.append(("Greatest need" if direction != "none" else "Highest", fmt(present.iloc[0]),
+                          names[present.index[0]]))
+        headlines.append(("Least need" if direction != "none" else "Lowest", fmt(present.iloc[-1]),
+                          names[present.index[-1]]))
+    if bench_area is not None:
+        headlines.append((f"{engine.bundle.area_name} average", fmt(bench_area), unit))
+    if bench_england is not None:
+        headlines.append(("England", fmt(bench_england), unit))
+    missing = int(values.isna().sum())
+    if missing:
+        about.append(f"{missing} of {len(values)} areas have no published figure.")
+    ranked = [[names[c], fmt(v)] for c, v in list(present.items())[:8]]
+    where = LEVEL_WORDS.get(level, "ward")
+    return BriefingContent(
+        title=f"Needs: {label} by {where}", date=today.strftime("%-d %B %Y"),
+        subtitle=f"{engine.bundle.area_name} · {label} ({unit}, {period})"
+                 + (f" · {engine.ward_sets[engine.check_ward_set(wards)].label}" if level == "ward" else ""),
+        scenario_lines=about, assumptions=[], headlines=headlines, deciles=[], top_wards=[], base_label=None,
+        alt_label="", map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state), sources=sources,
+        method=method, numbers={"values": values}, kind="needs", ranked=ranked)
+
+
 def _indicator_label(engine, ind: str) -> str:
     if ind == NEED_INDEX:
         return "need index (100 = most need in the area)"
     spec = engine.bundle.indicators[ind]
-    return f"{spec.label} ({spec.unit}, {spec.period})"
+    unit = f"% of {spec.unit.removeprefix('share of ')}" if spec.unit.startswith("share") else spec.unit
+    return f"{spec.label} ({unit}, {spec.period})"
 
 
 # -- drawing -----------------------------------------------------------------------------
@@ -214,6 +283,8 @@ def _map_classes(engine, state, alt_origins):
         wards = state.get("wards") if state["level"] == "ward" else None
         values = (engine.need_index(state["w"], level=state["level"], ward_set=wards) if state["ind"] == _NI
                   else engine.indicator_values(state["ind"], state["level"], wards))
+        if state["ind"] != _NI and engine.bundle.indicators[state["ind"]].unit.startswith("share"):
+            values = values * 100  # as the page says: percentages
         direction = "higher" if state["ind"] == _NI else engine.bundle.indicators[state["ind"]].direction
         present = values.dropna()
         if present.empty:  # e.g. a figure published for other wards than the chosen set
@@ -378,6 +449,9 @@ def _page(engine, state: dict, c: BriefingContent):
             ax.annotate(_short(row["name"]), (row["x"], row["y"]), xytext=(4, 3), textcoords="offset points",
                         fontsize=6, color=ink, zorder=6,
                         bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75))
+        else:  # closed sites are named too, so a reader knows which centre the cross is
+            ax.annotate(f"{_short(row['name'])} (closed)", (row["x"], row["y"]), xytext=(3, -7),
+                        textcoords="offset points", fontsize=4.6, color="#52606d", zorder=5)
     for added in list(alt.scenario.added) + [m for _, m in alt.scenario.moved]:
         x, y = engine.locate_added(added)
         ax.scatter(x, y, marker=ADDED_MARKER[0], s=45, c=ADDED_MARKER[1], edgecolors="black", linewidths=0.5, zorder=6)
@@ -410,7 +484,8 @@ def _page(engine, state: dict, c: BriefingContent):
 
     # Scenario in plain words --------------------------------------------------------------
     y = 0.728
-    fig.text(x0, y, "The scenario", fontsize=8.5, weight="bold", va="top", color=ink)
+    fig.text(x0, y, "About this figure" if c.kind == "needs" else "The scenario", fontsize=8.5, weight="bold",
+             va="top", color=ink)
     y -= 0.022
     notes = c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions
                                 if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))]
@@ -424,6 +499,26 @@ def _page(engine, state: dict, c: BriefingContent):
     # Charts start below the scenario text, however long it is.
     top = min(0.598, y - 0.008)
 
+    if c.kind == "needs":
+        _ranked_block(fig, c, x0, top, ink)
+    else:
+        _access_blocks(fig, c, x0, top, ink, muted)
+    _method_and_link(fig, c, x0, top, ink, muted)
+    return fig
+
+
+def _ranked_block(fig, c: BriefingContent, x0: float, top: float, ink: str) -> None:
+    """Needs briefings: the areas with the greatest need, with their values."""
+    fig.text(x0, top, "Areas with the greatest need", fontsize=8.5, weight="bold", va="top", color=ink)
+    y = top - 0.024
+    for rank, (name, value) in enumerate(c.ranked, start=1):
+        fig.text(x0, y, f"{rank}. {name}", fontsize=7, va="top", color=ink)
+        fig.text(x0 + 0.25, y, value, fontsize=7, va="top", color=ink)
+        y -= 0.0175
+
+
+def _access_blocks(fig, c: BriefingContent, x0: float, top: float, ink: str, muted: str) -> None:
+    """Access briefings: coverage by deprivation and the wards with the largest loss."""
     # Decile chart -------------------------------------------------------------------------
     cax = fig.add_axes([x0 + 0.035, top - 0.198, 0.20, 0.15])
     deciles = [r["decile"] for r in c.deciles]
@@ -463,6 +558,9 @@ def _page(engine, state: dict, c: BriefingContent):
         fig.text(wx, top - 0.028, "No ward loses access in this comparison." if c.base_label else
                  "Choose a comparison to see losses.", fontsize=7, va="top", color=muted)
 
+
+
+def _method_and_link(fig, c: BriefingContent, x0: float, top: float, ink: str, muted: str) -> None:
     # Method, sources and link --------------------------------------------------------------
     link_lines = textwrap.wrap(c.link, 210, break_on_hyphens=False)
     link_top = 0.012 + 0.011 * len(link_lines) + 0.022  # the link and its label, from the bottom up

@@ -307,12 +307,18 @@ class Engine:
                 label = f"{label}, modified" if base else label
         return Scenario(base, opened, closed, added, tuple(sorted(moved)), label)
 
-    def site_label(self, site_id) -> str | None:
-        """Display name of a register site, or the label of an added one ('added:LABEL')."""
+    def site_label(self, site_id, scenario: Scenario | None = None) -> str | None:
+        """Display name of a register site, or the label of an added one ('added:LABEL'). A site
+        the scenario moves is named with where it now is, not with the register's note (e.g. a
+        hub "to be agreed" placed at a postcode)."""
         if site_id is None:
             return None
         if site_id in self.bundle.sites.index:
-            return self.bundle.sites.at[site_id, "name"]
+            name = self.bundle.sites.at[site_id, "name"]
+            if scenario is not None and site_id in scenario.moved_map:
+                where = scenario.moved_map[site_id]
+                return f"{name.split(' (')[0]} (placed at {where.postcode or f'{where.lat:.5f}, {where.lon:.5f}'})"
+            return name
         return str(site_id).removeprefix("added:")
 
     def placeable_sites(self) -> list[dict]:
@@ -369,7 +375,11 @@ class Engine:
                     out.append(item["text"])
         for site, where in sorted(moved.items()):
             if site in open_ids:
-                out.append(f"{self.bundle.sites.at[site, 'name']} is placed at {where.describe()} by the user.")
+                place = where.postcode or f"{where.lat:.5f}, {where.lon:.5f}"
+                named = "" if where.label.split(" (")[0] == self.bundle.sites.at[site, "name"].split(" (")[0] \
+                    else f" ({where.label})"
+                out.append(f"{self.bundle.sites.at[site, 'name'].split(' (')[0]} is placed at {place}{named} "
+                           "by the user.")
         for a in scenario.added:
             out.append(f"Added site {a.describe()} placed by the user.")
         unlocated = self.unlocated_open(scenario)

@@ -155,3 +155,12 @@ def same_codes(keys: list[str], lsoa_codes: list[str], name: str, column: str) -
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise BundleError(f"{len(missing)} LSOA code(s) of the boundary file have no row here: {shown}",
                           file=name, field=column)
+
+
+def publisher(source: str) -> str:
+    """A source by publisher and dataset, without repository details (kept on the About page).
+
+    >>> publisher("MHCLG IoD 2019 File 7 (via samuel-book/stroke_unit_demographics @61936e7)")
+    'MHCLG IoD 2019 File 7'
+    """
+    return re.sub(r"\s*\((via|from) [^)]*\)", "", source).strip()

@@ -212,18 +212,18 @@ class CoverageResult:
             "detour": self.detour,
             "total": _num(self.total, 1),
             "covered": _num(self.covered, 1),
-            "share_covered": _num(self.share_covered, 4),
+            "share_covered": _num(self.share_covered, 6),
             "mean_minutes": _num(self.mean_minutes, 2),
             "median_minutes": _num(self.median_minutes, 2),
             "p90_minutes": _num(self.p90_minutes, 2),
             "by_ward": [
                 {"ward_code": r.ward_code, "ward_name": r.ward_name, "total": _num(r.total, 1),
-                 "covered": _num(r.covered, 1), "share_covered": _num(r.share_covered, 4)}
+                 "covered": _num(r.covered, 1), "share_covered": _num(r.share_covered, 6)}
                 for r in self.by_ward.itertuples()
             ],
             "by_imd_decile": [
                 {"decile": int(r.decile), "total": _num(r.total, 1), "covered": _num(r.covered, 1),
-                 "share_covered": _num(r.share_covered, 4)}
+                 "share_covered": _num(r.share_covered, 6)}
                 for r in self.by_imd_decile.itertuples()
             ],
         }
@@ -263,7 +263,7 @@ def _group_sums(codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.n
 def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, detour, nearest, straight_m,
                     route_m, minutes, covered, assumptions, ward_set=None, ranges=None) -> CoverageResult:
     pop = engine.origin_population[population]
-    labels = {s: engine.site_label(s) for s in set(nearest)}
+    labels = {s: engine.site_label(s, scenario) for s in set(nearest)}
     origins = pd.DataFrame({
         "origin": engine.origins.label, "lsoa_code": engine.origins.lsoa_code, "ward_code": engine.origin_ward,
         "ward_name": engine.origin_ward_name, "nearest_site": nearest,
@@ -367,19 +367,19 @@ class Comparison:
             "population_losing_access": _num(self.population_losing_access, 1),
             "population_gaining_access": _num(self.population_gaining_access, 1),
             "losing_access_in_most_deprived_20pct": _num(self.losing_in_most_deprived, 1),
-            "share_losing_access_in_most_deprived_20pct": _num(self.share_losing_in_most_deprived, 4),
+            "share_losing_access_in_most_deprived_20pct": _num(self.share_losing_in_most_deprived, 6),
             "lost": origin_rows(self.lost),
             "gained": origin_rows(self.gained),
             "by_imd_decile": [
                 {"decile": int(r.decile), "total": _num(r.total, 1), "base_covered": _num(r.base_covered, 1),
-                 "alt_covered": _num(r.alt_covered, 1), "base_share": _num(r.base_share, 4),
-                 "alt_share": _num(r.alt_share, 4)}
+                 "alt_covered": _num(r.alt_covered, 1), "base_share": _num(r.base_share, 6),
+                 "alt_share": _num(r.alt_share, 6)}
                 for r in self.by_imd_decile.itertuples()
             ],
             "by_ward": [
                 {"ward_code": r.ward_code, "ward_name": r.ward_name, "total": _num(r.total, 1),
                  "base_covered": _num(r.base_covered, 1), "alt_covered": _num(r.alt_covered, 1),
-                 "base_share": _num(r.base_share, 4), "alt_share": _num(r.alt_share, 4),
+                 "base_share": _num(r.base_share, 6), "alt_share": _num(r.alt_share, 6),
                  "losing_access": _num(r.losing_access, 1)}
                 for r in self.by_ward.itertuples()
             ],

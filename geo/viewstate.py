@@ -250,10 +250,13 @@ def scenario_of(engine, state: dict, which: str = "alt"):
 
 
 def threshold_text(engine, state: dict) -> str:
-    """The threshold in words: '20-minute walk', '15-minute journey by cycling', '1 km'."""
+    """The threshold in words, with its article so it reads after "within" or "lose":
+    'a 20-minute walk', 'a 15-minute journey by cycling', '1 km'."""
     if state["unit"] == "minutes":
         mode = engine.modes[state["mode"]].label.lower()
-        return f"{state['threshold']:g}-minute {'walk' if state['mode'] == 'walk' else 'journey by ' + mode}"
+        minutes = f"{state['threshold']:g}"
+        article = "an" if minutes.startswith(("8", "11", "18")) else "a"
+        return f"{article} {minutes}-minute {'walk' if state['mode'] == 'walk' else 'journey by ' + mode}"
     return f"{state['threshold']:g} km"
 
 

@@ -167,9 +167,9 @@ def ward_briefing_content(engine, state: dict, ward: str, base_url: str = "http:
 
     headlines = [(f"{pop_label[:1].upper() + pop_label[1:]} in {name}", _n(total), engine.ward_sets[set_id].label)]
     if "base_covered" in numbers:
-        headlines.append((f"{numbers['base_label']}: within a {limit}", _n(numbers["base_covered"]),
+        headlines.append((f"{numbers['base_label']}: within {limit}", _n(numbers["base_covered"]),
                           f"{share(numbers['base_covered'])} of the ward"))
-    headlines.append((f"{numbers['alt_label']}: within a {limit}", _n(numbers["alt_covered"]),
+    headlines.append((f"{numbers['alt_label']}: within {limit}", _n(numbers["alt_covered"]),
                       f"{share(numbers['alt_covered'])} of the ward"))
     if "losing" in numbers:
         headlines.append(("Losing access", _n(numbers["losing"]), f"{share(numbers['losing'])} of the ward"))
@@ -188,7 +188,7 @@ def ward_briefing_content(engine, state: dict, ward: str, base_url: str = "http:
               "figures are the published benchmarks where there are any."]
     return WardBriefingContent(
         ward_code=code, ward_name=name, set_label=engine.ward_sets[set_id].label, title=title,
-        subtitle=f"{engine.bundle.area_name} · {pop_label} within a {limit} of an open site",
+        subtitle=f"{engine.bundle.area_name} · {pop_label} within {limit} of an open site",
         date=(today or _dt.date.today()).strftime("%-d %B %Y"), headlines=headlines,
         needs=_need_rows(engine, state, code, set_id), sites=_sites(engine, state, code, set_id),
         method=method, link=base_url.rstrip("/") + "/" + encode(state), numbers=numbers)

@@ -44,6 +44,12 @@ def _open_details(dash_duo, summary_text):
     raise AssertionError(f"no visible <summary> {summary_text!r}")
 
 
+def _tab(dash_duo, page):
+    """Show a page by its tab (a script click: a pointer click can miss after the page scrolled)."""
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab(page)}"))
+    dash_duo.wait_for_element(f"#{ids.page_panel(page)}:not([hidden])", timeout=10)
+
+
 def _headline(dash_duo, card):
     return dash_duo.find_element(f"#{card} .h4").text
 
@@ -58,13 +64,13 @@ def test_loads_without_console_errors_and_screenshots_every_page(dash_duo, luton
     assert _severe(dash_duo) == []
     _shot(dash_duo, "needs")
     for name in ("access", "sites", "about"):
-        dash_duo.find_element(f"#{ids.page_tab(name)}").click()
+        _tab(dash_duo, name)
         time.sleep(1.0)
         _shot(dash_duo, name)
         assert f"page={name}" in dash_duo.driver.current_url
     assert _severe(dash_duo) == []
     dash_duo.driver.set_window_size(420, 900)
-    dash_duo.find_element(f"#{ids.page_tab('access')}").click()
+    _tab(dash_duo, "access")
     _shot(dash_duo, "access-narrow")
 
 
@@ -94,7 +100,7 @@ def test_proposed_preset_shows_engine_figures(dash_duo, luton_app, luton_engine)
     e = luton_engine
     cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
     dash_duo.start_server(luton_app)
-    dash_duo.find_element(f"#{ids.page_tab('access')}").click()
+    _tab(dash_duo, "access")
     _wait_headline(dash_duo, "headline-alt", f"{cmp.alt.covered:,.0f}")
     _wait_headline(dash_duo, "headline-base", f"{cmp.base.covered:,.0f}")
     _wait_headline(dash_duo, "headline-losing", f"{cmp.population_losing_access:,.0f}")
@@ -234,7 +240,7 @@ def test_equality_section_follows_the_characteristic_and_the_scenario(dash_duo, 
     religion = next(b for b in result.breakdowns if b.table.id == "religion_2021")
     muslim = next(r for r in religion.rows() if r["group"] == "Muslim")
     dash_duo.start_server(luton_app)
-    dash_duo.find_element(f"#{ids.page_tab('access')}").click()
+    _tab(dash_duo, "access")
     dash_duo.wait_for_contains_text(f"#{ids.EQUALITY_SUMMARY}", f"{result.losing_total:,.0f}", timeout=15)
     from selenium.webdriver.support.ui import Select
 
@@ -265,3 +271,36 @@ def test_bad_threshold_is_explained_next_to_the_box_and_cleared_when_fixed(dash_
     _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
     assert dash_duo.find_element(f"#{ids.THRESHOLD_ERROR}").text == ""
     assert "minutes=7.5" in dash_duo.driver.current_url
+
+
+def test_ward_finder_by_name_and_postcode_and_ward_briefing(dash_duo, luton_app, luton_engine):
+    from pypdf import PdfReader
+
+    from geo.viewstate import default_state
+    from geo.ward_briefing import ward_numbers
+
+    e = luton_engine
+    saints = e.find_ward("Saints")
+    numbers = ward_numbers(e, default_state(e), saints)
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.find_element(f"#{ids.find_text('needs')}").send_keys("saints", Keys.ENTER)
+    dash_duo.wait_for_contains_text(f"#{ids.WARD_PROFILE}", "Saints ward", timeout=10)
+    assert f"ward={saints}" in dash_duo.driver.current_url
+    lon = _plot_data(dash_duo, ids.NEEDS_MAP, "g.layout.geo.lonaxis.range")
+    minx, _, maxx, _ = e.ward_bounds(saints)
+    assert lon[0] < minx and lon[1] > maxx and lon[1] - lon[0] < 3 * (maxx - minx)  # zoomed to the ward
+    button = dash_duo.find_element(f"#{ids.WARD_PROFILE} button[id*='ward-brief']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();", button)
+    files = wait_for_download(dash_duo.download_path, "needs-map_ward-briefing_saints_*.pdf")
+    assert files, "no ward briefing was downloaded"
+    text = "\n".join(p.extract_text() for p in PdfReader(files[0]).pages)
+    assert "Saints ward" in text and f"{numbers['losing']:,.0f}" in text
+    # by postcode on the Access page: Beech Hill Children's Centre's postcode is in Dallow (2009-2023 wards)
+    _tab(dash_duo, "access")
+    box = dash_duo.find_element(f"#{ids.find_text('access')}")
+    box.clear()
+    box.send_keys("LU4 8BW", Keys.ENTER)
+    dash_duo.wait_for_contains_text(f"#{ids.ACCESS_WARD_CARD}", "Dallow ward", timeout=10)
+    dallow = ward_numbers(e, default_state(e), e.find_ward("Dallow"))
+    assert f"Losing access: {dallow['losing']:,.0f}" in dash_duo.find_element(f"#{ids.ACCESS_WARD_CARD}").text

@@ -127,7 +127,7 @@ def test_dashboard_section_csv_and_briefing_show_the_same_figures(luton_engine):
     from geo.viewstate import default_state
 
     e = luton_engine
-    state = default_state(e)  # proposed against current, 20-minute walk, under-fives mid-2019
+    state = {**default_state(e), "page": "access"}  # proposed against current, 20-minute walk, under-fives
     result = e.equality(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
     religion = next(b for b in result.breakdowns if b.table.id == "religion_2021")
     summary, chart, detail = equality_update(e, state, "religion_2021")

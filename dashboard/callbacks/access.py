@@ -53,11 +53,11 @@ def _lines(*parts: str):
 
 
 def headline_cards(h: dict, limit: str):
-    cards = [dbc.Col(stat_card(f"{h['alt_label']}: {h['pop_label']} within a {limit}", _n(h["alt_covered"]),
+    cards = [dbc.Col(stat_card(f"{h['alt_label']}: {h['pop_label']} within {limit}", _n(h["alt_covered"]),
                                _lines(f"{_p(h['alt_share'])} of {_n(h['total'])}", _range(h, "alt_covered")),
                                card_id="headline-alt"), md=3)]
     if "base_label" in h:
-        cards.insert(0, dbc.Col(stat_card(f"{h['base_label']}: within a {limit}", _n(h["base_covered"]),
+        cards.insert(0, dbc.Col(stat_card(f"{h['base_label']}: within {limit}", _n(h["base_covered"]),
                                           _lines(f"{_p(h['base_share'])} of {_n(h['total'])}",
                                                  _range(h, "base_covered")), card_id="headline-base"), md=3))
         cards.append(dbc.Col(stat_card("Losing access", _n(h["losing"]),
@@ -130,7 +130,7 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
 
 def compact_summary(h: dict, limit: str) -> str:
     """One line: the scenario's figure and, with a comparison, those losing access."""
-    line = f"{h['alt_label']}: {_n(h['alt_covered'])} ({_p(h['alt_share'])}) within a {limit}"
+    line = f"{h['alt_label']}: {_n(h['alt_covered'])} ({_p(h['alt_share'])}) within {limit}"
     if "base_label" in h:
         line += f" · losing access {_n(h['losing'])}"
     return line
@@ -163,8 +163,8 @@ def access_detail_update(engine, view: dict, link: str | None = None):
     wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))
     limit = threshold_label(view, engine)
     names = {"population": alt.population_label, "ward": engine.ward_sets[alt.ward_set].label,
-             "base_covered_pct": f"% within a {limit}: {base_label}" if base_label else "",
-             "alt_covered_pct": f"% within a {limit}: {alt.scenario_label}",
+             "base_covered_pct": f"% within {limit}: {base_label}" if base_label else "",
+             "alt_covered_pct": f"% within {limit}: {alt.scenario_label}",
              "losing_access": f"Losing access ({alt.population_label})"}
     extra = [(i, engine.bundle.indicators[i].short_label
               + (" (%)" if engine.bundle.indicators[i].unit.startswith("share") else ""))

@@ -37,7 +37,7 @@ def _pp(x) -> str:
 
 def summary(result, view: dict, engine) -> html.Div:
     lines = [html.P(f"{result.alt_label} against {result.base_label}: {result.losing_total:,.0f} "
-                    f"{result.population_label} lose a {threshold_text(engine, view)}.", className="mb-1")]
+                    f"{result.population_label} lose {threshold_text(engine, view)}.", className="mb-1")]
     for line in result.headline_lines():
         kind = "estimated, " if line["estimate"] else ""
         lines.append(html.P([html.Strong(f"{line['group']} ({kind}Census {line['census_year']}): "),
