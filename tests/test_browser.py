@@ -305,3 +305,27 @@ def test_ward_finder_by_name_and_postcode_and_ward_briefing(dash_duo, luton_app,
     dash_duo.wait_for_contains_text(f"#{ids.ACCESS_WARD_CARD}", "Dallow ward", timeout=10)
     dallow = ward_numbers(e, default_state(e), e.find_ward("Dallow"))
     assert f"Losing access: {dallow['losing']:,.0f}" in dash_duo.find_element(f"#{ids.ACCESS_WARD_CARD}").text
+
+
+def test_tables_sort_by_header_buttons_and_filter(dash_duo, luton_app, luton_engine):
+    from dashboard.tables import TABLE_FILTER, TABLE_SORT, dom_id
+
+    e = luton_engine
+    cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
+    ranked = cmp.by_ward.sort_values("losing_access", ascending=False)["ward_name"].tolist()
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
+    region = body_css(ids.WARD_TABLE)
+    dash_duo.wait_for_contains_text(region, ranked[0], timeout=20)
+    sort = f"[id='{dom_id({'type': TABLE_SORT, 'table': ids.WARD_TABLE, 'col': 'losing_access'})}']"
+    for direction in ("ascending", "descending"):
+        dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(sort))
+        dash_duo.wait_for_element(f"{region} th[aria-sort='{direction}']", timeout=10)
+        losing = [float(row.find_elements("css selector", "td")[-1].text.replace(",", ""))
+                  for row in dash_duo.find_elements(f"{region} tbody tr")]
+        assert losing == sorted(losing, reverse=direction == "descending") and len(losing) == len(ranked)
+    assert dash_duo.find_element(f"{region} tbody tr th").text == ranked[0]
+    box = dash_duo.find_element(f"[id='{dom_id({'type': TABLE_FILTER, 'table': ids.WARD_TABLE})}']")
+    box.send_keys("saints", Keys.ENTER)
+    dash_duo.wait_for_text_to_equal(f"{region} tbody tr th", "Saints", timeout=10)
+    assert len(dash_duo.find_elements(f"{region} tbody tr")) == 1
