@@ -39,8 +39,12 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared server)")
     parser.add_argument("--prod", action="store_true", help="serve with gunicorn and several worker processes")
-    parser.add_argument("--workers", type=int, default=max(2, min(8, (os.cpu_count() or 1) * 2)),
-                        help="gunicorn worker processes with --prod (default: 2 per core, 2 to 8)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(2, min(8, (os.cpu_count() or 1) * 2)),
+        help="gunicorn worker processes with --prod (default: 2 per core, 2 to 8)",
+    )
     args = parser.parse_args(argv)
     if _check_bundle(args.bundle):
         return 2
@@ -48,9 +52,23 @@ def main(argv=None) -> int:
         if args.debug:
             parser.error("--debug is for development; it cannot be used with --prod")
         env = dict(os.environ, NEEDSMAP_BUNDLE=os.path.abspath(args.bundle))
-        command = [sys.executable, "-m", "gunicorn", "dashboard.wsgi:server", "--preload",
-                   "--workers", str(args.workers), "--bind", f"{args.host}:{args.port}",
-                   "--timeout", "120", "--graceful-timeout", "20", "--access-logfile", "-"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi:server",
+            "--preload",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "20",
+            "--access-logfile",
+            "-",
+        ]
         print(f"Needs Map (production, {args.workers} workers) at http://{args.host}:{args.port}/", flush=True)
         os.execvpe(command[0], command, env)
     from dashboard import create_app

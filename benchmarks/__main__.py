@@ -47,8 +47,10 @@ def main() -> None:
         print(f"running {name} ...", flush=True)
         rows.extend(getattr(importlib.import_module(module), func)())
     took = time.perf_counter() - started
-    text = (f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}; all benchmarks took {took:.0f} s.\n"
-            f"Command: `python -m benchmarks`\n\n{table(rows)}\n")
+    text = (
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}; all benchmarks took {took:.0f} s.\n"
+        f"Command: `python -m benchmarks`\n\n{table(rows)}\n"
+    )
     print()
     print(text)
     (ROOT / "benchmarks" / "RESULTS.md").write_text("# Benchmark results\n\n" + text)

@@ -9,10 +9,19 @@ import sys
 import tempfile
 import time
 
-from benchmarks.common import free_port, ROOT, Row, median_p95, ms
+from benchmarks.common import ROOT, Row, free_port, median_p95, ms
 
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--window-size=1366,900")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--window-size=1366,900",
+)
 
 WAIT_FOR_MAP = """
 const done = arguments[arguments.length - 1];
@@ -38,7 +47,6 @@ box.click();
 """
 
 
-
 def _driver():
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -55,8 +63,9 @@ def _driver():
 
 def run() -> list[Row]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(100):
@@ -72,10 +81,13 @@ def run() -> list[Row]:
                 driver.get(url)
                 loads.append(driver.execute_async_script(WAIT_FOR_MAP) / 1000)
                 time.sleep(1.0)  # let the remaining requests finish before counting bytes
-                sizes.append(driver.execute_script(
-                    "const n = performance.getEntriesByType('navigation')[0];"
-                    "return n.transferSize + performance.getEntriesByType('resource')"
-                    ".reduce((s, r) => s + r.transferSize, 0);"))
+                sizes.append(
+                    driver.execute_script(
+                        "const n = performance.getEntriesByType('navigation')[0];"
+                        "return n.transferSize + performance.getEntriesByType('resource')"
+                        ".reduce((s, r) => s + r.transferSize, 0);"
+                    )
+                )
             finally:
                 driver.quit()
         driver = _driver()
@@ -83,7 +95,7 @@ def run() -> list[Row]:
             driver.get(url + "?page=access&base=current_2020")
             time.sleep(3)
             clicks = []
-            for i in range(20):
+            for _i in range(20):
                 took = driver.execute_async_script(CLICK_AND_WAIT, "pastures_way")
                 if took >= 0:
                     clicks.append(took / 1000)
@@ -96,9 +108,21 @@ def run() -> list[Row]:
     load_med, load_p95 = median_p95(loads)
     click_med, click_p95 = median_p95(clicks)
     return [
-        Row("3. browser", "first page load: bytes transferred", f"{sorted(sizes)[len(sizes) // 2] / 1024 / 1024:.2f} MB"),
-        Row("3. browser", "time to first rendered map", f"median {ms(load_med)}, p95 {ms(load_p95)}", "< 1.5 s",
-            load_med < 1.5),
-        Row("3. browser", f"click to updated map ({len(clicks)} site toggles)", f"median {ms(click_med)}, "
-            f"p95 {ms(click_p95)}", "< 100 ms", click_med < 0.1),
+        Row(
+            "3. browser", "first page load: bytes transferred", f"{sorted(sizes)[len(sizes) // 2] / 1024 / 1024:.2f} MB"
+        ),
+        Row(
+            "3. browser",
+            "time to first rendered map",
+            f"median {ms(load_med)}, p95 {ms(load_p95)}",
+            "< 1.5 s",
+            load_med < 1.5,
+        ),
+        Row(
+            "3. browser",
+            f"click to updated map ({len(clicks)} site toggles)",
+            f"median {ms(click_med)}, p95 {ms(click_p95)}",
+            "< 100 ms",
+            click_med < 0.1,
+        ),
     ]

@@ -59,14 +59,22 @@ class CallbackRequests:
             prop = prop.split("@")[0]
             if ident.startswith("{"):
                 pattern = json.loads(ident)
-                outs.append([{"id": json.loads(k), "property": prop} for k in self.comps
-                             if k.startswith("{") and _matches(pattern, json.loads(k))])
+                outs.append(
+                    [
+                        {"id": json.loads(k), "property": prop}
+                        for k in self.comps
+                        if k.startswith("{") and _matches(pattern, json.loads(k))
+                    ]
+                )
             else:
                 outs.append({"id": ident, "property": prop})
         return outs if self.key.startswith("..") else outs[0]
 
     def body(self, values: dict, changed: list[str]) -> dict:
-        return {"output": self.key, "outputs": self._outputs(),
-                "inputs": [self._entry(d, values) for d in self.spec["inputs"]],
-                "state": [self._entry(d, values) for d in self.spec["state"]],
-                "changedPropIds": changed}
+        return {
+            "output": self.key,
+            "outputs": self._outputs(),
+            "inputs": [self._entry(d, values) for d in self.spec["inputs"]],
+            "state": [self._entry(d, values) for d in self.spec["state"]],
+            "changedPropIds": changed,
+        }

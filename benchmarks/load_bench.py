@@ -13,13 +13,12 @@ import sys
 import threading
 import time
 
-from benchmarks.common import free_port, ROOT, Row, luton_engine, median_p95, ms
+from benchmarks.common import ROOT, Row, free_port, luton_engine, median_p95, ms
 
 USERS = 50
 SECONDS = 60
 KILL_AT = 20
 MAX_REQUESTS = 200_000
-
 
 
 def run(users: int = USERS, seconds: float = SECONDS, workers: int = 4) -> list[Row]:
@@ -32,8 +31,12 @@ def run(users: int = USERS, seconds: float = SECONDS, workers: int = 4) -> list[
     engine = luton_engine()
     app = create_app(engine=engine)  # only to build request bodies exactly as the browser does
     port = free_port()
-    server = subprocess.Popen([sys.executable, "app.py", "--prod", "--workers", str(workers), "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--prod", "--workers", str(workers), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(300):
             try:
@@ -61,8 +64,7 @@ def run(users: int = USERS, seconds: float = SECONDS, workers: int = 4) -> list[
                 for attempt in (1, 2):  # one retry, as a browser does when a connection is reset
                     try:
                         started = time.perf_counter()
-                        conn.request("POST", "/_dash-update-component", payload,
-                                     {"Content-Type": "application/json"})
+                        conn.request("POST", "/_dash-update-component", payload, {"Content-Type": "application/json"})
                         response = conn.getresponse()
                         data = response.read()
                         took = time.perf_counter() - started
@@ -111,10 +113,24 @@ def run(users: int = USERS, seconds: float = SECONDS, workers: int = 4) -> list[
         server.wait(30)
     med, p95 = median_p95(latencies)
     return [
-        Row("7. load", f"{users} users x {seconds:g} s, {workers} workers: requests", f"{len(latencies):,} "
-            f"({len(latencies) / seconds:.0f}/s)"),
+        Row(
+            "7. load",
+            f"{users} users x {seconds:g} s, {workers} workers: requests",
+            f"{len(latencies):,} ({len(latencies) / seconds:.0f}/s)",
+        ),
         Row("7. load", "latency per callback request", f"median {ms(med)}, p95 {ms(p95)}"),
-        Row("7. load", "errors (after one retry)", f"{len(errors)}; {retried[0]} request(s) retried after the kill",
-            "0", len(errors) == 0),
-        Row("7. load", f"worker killed at {min(KILL_AT, seconds / 3):g} s replaced by gunicorn", "yes" if replaced else "no", "yes", replaced),
+        Row(
+            "7. load",
+            "errors (after one retry)",
+            f"{len(errors)}; {retried[0]} request(s) retried after the kill",
+            "0",
+            len(errors) == 0,
+        ),
+        Row(
+            "7. load",
+            f"worker killed at {min(KILL_AT, seconds / 3):g} s replaced by gunicorn",
+            "yes" if replaced else "no",
+            "yes",
+            replaced,
+        ),
     ]

@@ -14,8 +14,10 @@ import sys
 
 from benchmarks.common import ROOT, Row, ms
 
-CASES = [(32_844, 3_000, "every LSOA in England x 3,000 sites", 1.0),
-         (1_500_000, 3_000, "1.5 million postcodes x 3,000 sites", 5.0)]
+CASES = [
+    (32_844, 3_000, "every LSOA in England x 3,000 sites", 1.0),
+    (1_500_000, 3_000, "1.5 million postcodes x 3,000 sites", 5.0),
+]
 
 
 def synthetic(n: int, seed: int):
@@ -35,6 +37,7 @@ def worker(n_origins: int, n_sites: int) -> dict:
     import time
 
     import numpy as np
+
     importlib.import_module("scipy.spatial")  # before timing: import time is not the engine's
 
     from geo.nearest import NearestSiteIndex
@@ -54,21 +57,37 @@ def worker(n_origins: int, n_sites: int) -> dict:
     covered = float(population[minutes <= 20].sum())
     evaluate = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"build_s": build, "evaluate_s": evaluate, "peak_mb": peak_mb, "dense": index.dense,
-            "covered_share": covered / population.sum()}
+    return {
+        "build_s": build,
+        "evaluate_s": evaluate,
+        "peak_mb": peak_mb,
+        "dense": index.dense,
+        "covered_share": covered / population.sum(),
+    }
 
 
 def run() -> list[Row]:
     rows = []
     for n_origins, n_sites, label, goal in CASES:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.scale_bench", str(n_origins), str(n_sites)],
-                             cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.scale_bench", str(n_origins), str(n_sites)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout)
         total = r["build_s"] + r["evaluate_s"]
         structure = "k-d tree of the open sites, built per scenario" if not r["dense"] else "dense matrix"
-        rows.append(Row("4. scale", f"{label}: build the nearest-site structure and evaluate a scenario",
-                        f"{ms(total)}; peak memory {r['peak_mb']:.0f} MB ({structure})", f"< {goal:g} s",
-                        total < goal))
+        rows.append(
+            Row(
+                "4. scale",
+                f"{label}: build the nearest-site structure and evaluate a scenario",
+                f"{ms(total)}; peak memory {r['peak_mb']:.0f} MB ({structure})",
+                f"< {goal:g} s",
+                total < goal,
+            )
+        )
     return rows
 
 

@@ -23,11 +23,16 @@ def _callback_key(app, first_output: str) -> str:
 
 
 def _request(key: str, input_id: str, value) -> dict:
-    outputs = [{"id": part.split(".")[0], "property": part.split(".")[1].split("@")[0]}
-               for part in key.strip(".").split("...")]
-    return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0],
-            "inputs": [{"id": input_id, "property": "data", "value": value}],
-            "changedPropIds": [f"{input_id}.data"], "state": []}
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1].split("@")[0]} for part in key.strip(".").split("...")
+    ]
+    return {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [{"id": input_id, "property": "data", "value": value}],
+        "changedPropIds": [f"{input_id}.data"],
+        "state": [],
+    }
 
 
 def naive_app(engine) -> dash.Dash:
@@ -45,8 +50,9 @@ def naive_app(engine) -> dash.Dash:
     app.layout = html.Div([dcc.Store(id="scenario"), dcc.Graph(id="map"), html.Div(id="headline")])
 
     def minutes_to_nearest(open_ids):
-        origins = gpd.GeoSeries(gpd.points_from_xy(bundle.origin_xy[:, 0], bundle.origin_xy[:, 1]),
-                                crs=bundle.projected_crs)
+        origins = gpd.GeoSeries(
+            gpd.points_from_xy(bundle.origin_xy[:, 0], bundle.origin_xy[:, 1]), crs=bundle.projected_crs
+        )
         chosen = sites.loc[[s for s in open_ids if s in sites.index]]
         points = gpd.GeoSeries(gpd.points_from_xy(chosen["x"], chosen["y"]), crs=bundle.projected_crs)
         dist = np.column_stack([origins.distance(p) for p in points])  # recomputed on every click
@@ -57,14 +63,18 @@ def naive_app(engine) -> dash.Dash:
         alt, chosen = minutes_to_nearest(scenario["alt"])
         base, _ = minutes_to_nearest(scenario["base"])
         geojson = json.loads(lsoas.to_json())
-        fig = go.Figure(go.Choropleth(geojson=geojson, locations=lsoas["code"], z=alt,
-                                      featureidkey="properties.code"))
+        fig = go.Figure(go.Choropleth(geojson=geojson, locations=lsoas["code"], z=alt, featureidkey="properties.code"))
         fig.add_trace(go.Scattergeo(lon=chosen["lon"], lat=chosen["lat"], mode="markers"))
         fig.update_geos(fitbounds="locations", visible=False)
         covered_alt, covered_base = alt <= 20, base <= 20
         losing = pop[covered_base & ~covered_alt].sum()
-        return fig, html.Div([html.P(f"Scenario: {pop[covered_alt].sum():,.0f}"),
-                              html.P(f"Comparison: {pop[covered_base].sum():,.0f}"), html.P(f"Losing: {losing:,.0f}")])
+        return fig, html.Div(
+            [
+                html.P(f"Scenario: {pop[covered_alt].sum():,.0f}"),
+                html.P(f"Comparison: {pop[covered_base].sum():,.0f}"),
+                html.P(f"Losing: {losing:,.0f}"),
+            ]
+        )
 
     return app
 
@@ -79,13 +89,20 @@ def click_requests(app, engine, state: dict, rng):
     sync = CallbackRequests(app, "url.search")
     detail = CallbackRequests(app, "access-decile-chart.figure")
     groups = site_groups(engine)
-    group_ids = [json.dumps({"group": g, "type": "access-site-checklist"}, sort_keys=True, separators=(",", ":"))
-                 for g in groups]
-    controls = {("access-base", "value"): state["base"], ("access-compare", "value"): state["cmp"],
-                ("access-mode", "value"): state["mode"], ("access-threshold", "value"): state["threshold"],
-                ("access-threshold-unit", "value"): state["unit"], ("access-population", "value"): state["pop"],
-                ("access-colour-by", "value"): state["colour"], ("page-tabs", "active_tab"): state["page"],
-                ("url", "search"): "?page=access"}
+    group_ids = [
+        json.dumps({"group": g, "type": "access-site-checklist"}, sort_keys=True, separators=(",", ":")) for g in groups
+    ]
+    controls = {
+        ("access-base", "value"): state["base"],
+        ("access-compare", "value"): state["cmp"],
+        ("access-mode", "value"): state["mode"],
+        ("access-threshold", "value"): state["threshold"],
+        ("access-threshold-unit", "value"): state["unit"],
+        ("access-population", "value"): state["pop"],
+        ("access-colour-by", "value"): state["colour"],
+        ("page-tabs", "active_tab"): state["page"],
+        ("url", "search"): "?page=access",
+    }
 
     def toggle(current: dict):
         open_now = set(effective_open(engine, current))
@@ -157,12 +174,18 @@ def run() -> list[Row]:
     ratio = n_med / med
     size, d_size, n_size = (float(np.median(v)) for v in (sizes["click"], sizes["detail"], naive_sizes))
     return [
-        Row("2. server", "site toggle: state callback returning the map + headline patch",
-            f"median {ms(med)}, p95 {ms(p95)}"),
+        Row(
+            "2. server",
+            "site toggle: state callback returning the map + headline patch",
+            f"median {ms(med)}, p95 {ms(p95)}",
+        ),
         Row("2. server", "same update, naive build (geopandas + full figure)", f"median {ms(n_med)}, p95 {ms(n_p95)}"),
         Row("2. server", "speed-up over naive", f"{ratio:.1f}x", ">= 10x", ratio >= 10),
         Row("2. server", "response per site toggle", f"{size / 1024:.1f} KB", "<= 20 KB", size <= 20 * 1024),
         Row("2. server", "response per update, naive", f"{n_size / 1024:.1f} KB"),
-        Row("2. server", "then: charts and tables callback", f"median {ms(d_med)}, p95 {ms(d_p95)}; "
-            f"{d_size / 1024:.1f} KB"),
+        Row(
+            "2. server",
+            "then: charts and tables callback",
+            f"median {ms(d_med)}, p95 {ms(d_p95)}; {d_size / 1024:.1f} KB",
+        ),
     ]

@@ -19,16 +19,16 @@ from dashboard import ids, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
-from dashboard.callbacks import optimise as optimise_callbacks
 from dashboard.callbacks import needs as needs_callbacks
+from dashboard.callbacks import optimise as optimise_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.callbacks import ward as ward_callbacks
 from dashboard.figures import legend_items
-from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.layouts import about, access, needs, sites
 from dashboard.layouts.common import header, page_tabs
-from geo.viewstate import default_state, scenario_of
+from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.views import indicator_options
+from geo.viewstate import default_state, scenario_of
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
 
@@ -41,24 +41,41 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = engine.open_site_ids(scenario_of(engine, state))
     charts = access_charts(engine, state)
-    tabs = page_tabs(state["page"], {
-        "needs": needs.layout(engine, state, needs_fig, indicator_options(engine)),
-        "access": access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
-        "sites": sites.layout(engine),
-        "about": about.layout(engine),
-    })
-    return html.Div([
-        dcc.Location(id=ids.URL, refresh=False),
-        dcc.Store(id=ids.STATE), dcc.Store(id=ids.NEEDS_VIEW), dcc.Store(id=ids.ACCESS_VIEW),
-        dcc.Store(id=ids.TILES_VIEW), dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
-        header(engine),
-        html.Main(dbc.Container([
-            html.Div(id=ids.NOTICE, role="status", className="alert alert-warning py-2 small empty-hide"),
-            tabs,
-        ], fluid=True)),
-        html.Footer(dbc.Container(" ".join(bundle.manifest["area"].get("attribution", [])[:2]) + " See About the data.",
-                                  fluid=True), className="small text-muted border-top pt-2 mt-4 mb-3"),
-    ])
+    tabs = page_tabs(
+        state["page"],
+        {
+            "needs": needs.layout(engine, state, needs_fig, indicator_options(engine)),
+            "access": access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
+            "sites": sites.layout(engine),
+            "about": about.layout(engine),
+        },
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.STATE),
+            dcc.Store(id=ids.NEEDS_VIEW),
+            dcc.Store(id=ids.ACCESS_VIEW),
+            dcc.Store(id=ids.TILES_VIEW),
+            dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
+            header(engine),
+            html.Main(
+                dbc.Container(
+                    [
+                        html.Div(id=ids.NOTICE, role="status", className="alert alert-warning py-2 small empty-hide"),
+                        tabs,
+                    ],
+                    fluid=True,
+                )
+            ),
+            html.Footer(
+                dbc.Container(
+                    " ".join(bundle.manifest["area"].get("attribution", [])[:2]) + " See About the data.", fluid=True
+                ),
+                className="small text-muted border-top pt-2 mt-4 mb-3",
+            ),
+        ]
+    )
 
 
 def background_manager():
@@ -114,14 +131,22 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
             warnings.simplefilter("ignore")
             engine = Engine(load_bundle(bundle_path))
     # Bootstrap 5.3.9 CSS is vendored in assets/ (MIT): the app must work with no internet.
-    app = dash.Dash(__name__, title=f"Needs Map · {engine.bundle.area_name}",
-                    background_callback_manager=background_manager(), compress=True,
-                    assets_path_ignore=["vendor"],  # loaded by hand, see _use_partial_plotly
-                    assets_folder=str(Path(__file__).parent / "assets"), **dash_kwargs)
+    app = dash.Dash(
+        __name__,
+        title=f"Needs Map · {engine.bundle.area_name}",
+        background_callback_manager=background_manager(),
+        compress=True,
+        assets_path_ignore=["vendor"],  # loaded by hand, see _use_partial_plotly
+        assets_folder=str(Path(__file__).parent / "assets"),
+        **dash_kwargs,
+    )
     # The page's language, for screen readers (WCAG 3.1.1).
     # Dash's own <footer> (its scripts) would be a second contentinfo landmark beside the page's.
-    app.index_string = (app.index_string.replace("<html>", '<html lang="en">', 1)
-                        .replace("<footer>", "<div>", 1).replace("</footer>", "</div>", 1))
+    app.index_string = (
+        app.index_string.replace("<html>", '<html lang="en">', 1)
+        .replace("<footer>", "<div>", 1)
+        .replace("</footer>", "</div>", 1)
+    )
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
     _use_partial_plotly(app)
@@ -150,19 +175,21 @@ def add_server_routes(app) -> None:
     # Dash's own inline scripts (the renderer start-up and clientside callbacks) are allowed
     # by hash, so the policy needs no 'unsafe-inline' for scripts.
     script_hashes = " ".join(app.csp_hashes())
-    policy = "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' {script_hashes}",
-        "style-src 'self' 'unsafe-inline'",  # React and plotly.js set inline styles
-        f"img-src 'self' data: blob: {TILE_HOSTS}",
-        f"connect-src 'self' {TILE_HOSTS}",
-        "worker-src 'self' blob:",
-        "font-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {script_hashes}",
+            "style-src 'self' 'unsafe-inline'",  # React and plotly.js set inline styles
+            f"img-src 'self' data: blob: {TILE_HOSTS}",
+            f"connect-src 'self' {TILE_HOSTS}",
+            "worker-src 'self' blob:",
+            "font-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
     server = app.server
 
     @server.after_request
@@ -176,5 +203,11 @@ def add_server_routes(app) -> None:
     @server.route("/healthz")
     def healthz():
         bundle = app.engine.bundle
-        return flask.jsonify({"status": "ok", "area": bundle.area_name, "lsoas": len(bundle.lsoas),
-                              "sites_located": int(bundle.sites["located"].sum())})
+        return flask.jsonify(
+            {
+                "status": "ok",
+                "area": bundle.area_name,
+                "lsoas": len(bundle.lsoas),
+                "sites_located": int(bundle.sites["located"].sum()),
+            }
+        )

@@ -45,6 +45,8 @@ def colorbar_title(text: str, width: int = 60) -> str:
     import textwrap
 
     return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 BASE_COLOUR, ALT_COLOUR = "#999999", "#0072B2"
 
 
@@ -56,9 +58,10 @@ def area_geojson(frame, digits: int = 5) -> dict:
     for code, geom in zip(frame["code"], frame.geometry):
         # d3-geo (Plotly's geo maps) wants clockwise exterior rings; RFC 7946 GeoJSON is
         # counter-clockwise, which d3 reads as "the whole globe minus this polygon".
-        rounded = shapely.orient_polygons(shapely.set_precision(geom, 10 ** -digits), exterior_cw=True)
-        features.append({"type": "Feature", "id": code, "properties": {},
-                         "geometry": shapely.geometry.mapping(rounded)})
+        rounded = shapely.orient_polygons(shapely.set_precision(geom, 10**-digits), exterior_cw=True)
+        features.append(
+            {"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(rounded)}
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -94,17 +97,32 @@ def _map_layout(fig: go.Figure, uirevision: str, tiles: bool, bounds) -> None:
         stretch = 1 / math.cos(math.radians((miny + maxy) / 2))
         zoom_x = math.log2(560 * 360 / (512 * max(maxx - minx, 1e-6)))
         zoom_y = math.log2(480 * 360 / (512 * max(maxy - miny, 1e-6) * stretch))
-        fig.update_layout(map=dict(style="open-street-map", center=dict(lon=(minx + maxx) / 2, lat=(miny + maxy) / 2),
-                                   zoom=float(np.clip(min(zoom_x, zoom_y), 1, 16))))
+        fig.update_layout(
+            map=dict(
+                style="open-street-map",
+                center=dict(lon=(minx + maxx) / 2, lat=(miny + maxy) / 2),
+                zoom=float(np.clip(min(zoom_x, zoom_y), 1, 16)),
+            )
+        )
     else:
         # Fixed ranges rather than fitbounds="locations": fitbounds re-measures every polygon
         # on each redraw, which is a large part of a click's drawing time.
         extent = geo_extent(bounds)
-        fig.update_geos(visible=False, projection_type="mercator", lonaxis_range=extent["lon"],
-                        lataxis_range=extent["lat"], center=extent["center"])
-    fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), uirevision=uirevision, dragmode="pan",
-                      paper_bgcolor="white", legend=dict(orientation="h", y=-0.02, x=0, font=dict(size=12)),
-                      font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"))
+        fig.update_geos(
+            visible=False,
+            projection_type="mercator",
+            lonaxis_range=extent["lon"],
+            lataxis_range=extent["lat"],
+            center=extent["center"],
+        )
+    fig.update_layout(
+        margin=dict(l=0, r=0, t=0, b=0),
+        uirevision=uirevision,
+        dragmode="pan",
+        paper_bgcolor="white",
+        legend=dict(orientation="h", y=-0.02, x=0, font=dict(size=12)),
+        font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"),
+    )
 
 
 # -- Needs map ----------------------------------------------------------------------
@@ -113,14 +131,19 @@ def needs_trace_values(values, names: dict, meta: dict) -> dict:
     present = values.dropna()
     z = [float(v) for v in present]
     reverse = meta["direction"] == "lower"
-    text = [f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(v, meta['unit'])}"
-            for code, v in present.items()]
+    text = [f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(v, meta['unit'])}" for code, v in present.items()]
     zmin, zmax = (min(z), max(z)) if z else (0, 1)
     if zmin == zmax:
         zmax = zmin + 1
-    return {"locations": list(present.index), "z": z, "text": text, "reversescale": reverse,
-            "zmin": zmin, "zmax": zmax,
-            "colorbar_title": colorbar_title(meta["label"] + (f": {meta['unit']}" if meta["unit"] else ""))}
+    return {
+        "locations": list(present.index),
+        "z": z,
+        "text": text,
+        "reversescale": reverse,
+        "zmin": zmin,
+        "zmax": zmax,
+        "colorbar_title": colorbar_title(meta["label"] + (f": {meta['unit']}" if meta["unit"] else "")),
+    }
 
 
 def needs_trace_index(ward_set_ids: list[str], level: str, ward_set: str) -> tuple[int, int]:
@@ -134,9 +157,17 @@ def needs_trace_index(ward_set_ids: list[str], level: str, ward_set: str) -> tup
     return 2 * k, 2 * k + 1
 
 
-def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: str, lsoa_view,
-                 tiles: bool = False, bounds=None, current_lsoa: tuple | None = None,
-                 labels: dict | None = None) -> go.Figure:
+def needs_figure(
+    ward_layers: list[dict],
+    lsoa_geojson,
+    level: str,
+    ward_set: str,
+    lsoa_view,
+    tiles: bool = False,
+    bounds=None,
+    current_lsoa: tuple | None = None,
+    labels: dict | None = None,
+) -> go.Figure:
     """The needs map. ``ward_layers`` holds one dict per ward set: ``id``, ``geojson``,
     ``names`` and ``view`` (``needs_trace_values``); only the chosen set's traces are visible.
     ``current_lsoa`` is (geojson, view) of the current LSOAs, if any."""
@@ -145,13 +176,26 @@ def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: st
         shown = level == "ward" and layer["id"] == ward_set
         names, view = layer["names"], layer["view"]
         # every ward in grey: shows through where a ward has no published figure
-        fig.add_trace(_choropleth(
-            tiles, geojson=layer["geojson"], locations=list(names), z=[0] * len(names),
-            colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name="No published figure",
-            text=[f"<b>{n}</b><br>{layer.get('missing_text', 'No published figure for this ward')}"
-                  for n in names.values()],
-            hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=1,
-            visible=shown, showlegend=False))
+        fig.add_trace(
+            _choropleth(
+                tiles,
+                geojson=layer["geojson"],
+                locations=list(names),
+                z=[0] * len(names),
+                colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]],
+                showscale=False,
+                name="No published figure",
+                text=[
+                    f"<b>{n}</b><br>{layer.get('missing_text', 'No published figure for this ward')}"
+                    for n in names.values()
+                ],
+                hovertemplate="%{text}<extra></extra>",
+                marker_line_color="white",
+                marker_line_width=1,
+                visible=shown,
+                showlegend=False,
+            )
+        )
         fig.add_trace(_values_trace(tiles, layer["geojson"], view, shown, 1))
     fig.add_trace(_values_trace(tiles, lsoa_geojson, lsoa_view, level == "lsoa", 0.3))
     if current_lsoa is not None:
@@ -163,9 +207,17 @@ def needs_figure(ward_layers: list[dict], lsoa_geojson, level: str, ward_set: st
 
 def names_trace(tiles: bool, labels: dict):
     """Ward names as map text (the last trace of each map); ``labels``: lon, lat, text, visible."""
-    kwargs = dict(lon=labels.get("lon", []), lat=labels.get("lat", []), text=labels.get("text", []), mode="text",
-                  textfont=dict(size=11, color="#1f2933"), hoverinfo="skip", showlegend=False, name="Ward names",
-                  visible=bool(labels.get("visible")))
+    kwargs = dict(
+        lon=labels.get("lon", []),
+        lat=labels.get("lat", []),
+        text=labels.get("text", []),
+        mode="text",
+        textfont=dict(size=11, color="#1f2933"),
+        hoverinfo="skip",
+        showlegend=False,
+        name="Ward names",
+        visible=bool(labels.get("visible")),
+    )
     return go.Scattermap(**kwargs) if tiles else go.Scattergeo(**kwargs)
 
 
@@ -173,8 +225,11 @@ def geo_extent(bounds, pad: float = 0.02) -> dict:
     """Longitude and latitude ranges and centre that show ``bounds`` with a margin."""
     minx, miny, maxx, maxy = bounds
     pad_x, pad_y = (maxx - minx) * pad, (maxy - miny) * pad
-    return {"lon": [minx - pad_x, maxx + pad_x], "lat": [miny - pad_y, maxy + pad_y],
-            "center": {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}}
+    return {
+        "lon": [minx - pad_x, maxx + pad_x],
+        "lat": [miny - pad_y, maxy + pad_y],
+        "center": {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2},
+    }
 
 
 def view_patch(patch, labels: dict | None, extent: dict | None, tiles: bool, names_index: int = -1):
@@ -194,15 +249,27 @@ def view_patch(patch, labels: dict | None, extent: dict | None, tiles: bool, nam
 
 def _values_trace(tiles, geojson, view, visible: bool, line_width: float):
     return _choropleth(
-        tiles, geojson=geojson, locations=view["locations"], z=view["z"], text=view["text"],
-        colorscale=NEED_SCALE, reversescale=view["reversescale"], zmin=view["zmin"], zmax=view["zmax"],
-        hovertemplate="%{text}<extra></extra>", marker_line_color="white", marker_line_width=line_width,
-        visible=visible, colorbar=dict(title=dict(text=view["colorbar_title"], side="top"), **COLORBAR),
-        showlegend=False)
+        tiles,
+        geojson=geojson,
+        locations=view["locations"],
+        z=view["z"],
+        text=view["text"],
+        colorscale=NEED_SCALE,
+        reversescale=view["reversescale"],
+        zmin=view["zmin"],
+        zmax=view["zmax"],
+        hovertemplate="%{text}<extra></extra>",
+        marker_line_color="white",
+        marker_line_width=line_width,
+        visible=visible,
+        colorbar=dict(title=dict(text=view["colorbar_title"], side="top"), **COLORBAR),
+        showlegend=False,
+    )
 
 
-def needs_patch(patch, ward_set_ids: list[str], level: str, ward_set: str, view, missing_text=None,
-                n_traces: int | None = None):
+def needs_patch(
+    patch, ward_set_ids: list[str], level: str, ward_set: str, view, missing_text=None, n_traces: int | None = None
+):
     """Update the needs map in place: which traces are visible, and the values of the one shown."""
     grey, values = needs_trace_index(ward_set_ids, level, ward_set)
     for i in range(n_traces or 2 * len(ward_set_ids) + 1):
@@ -224,8 +291,10 @@ def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
         symbols.append(symbol)
         colours.append(colour)
         status = "open" if is_open else "closed in this scenario"
-        texts.append(f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
-                     f"{postcode} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>")
+        texts.append(
+            f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
+            f"{postcode} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>"
+        )
     return {"marker_symbol": symbols, "marker_color": colours, "text": texts}
 
 
@@ -248,52 +317,144 @@ def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, thr
         finite = np.abs(change[np.isfinite(change)])
         span = float(max(finite.max() if len(finite) else 0.0, 5.0))
         custom = np.column_stack([_rounded(base_minutes), _rounded(alt_minutes)])
-        return {"z": change, "customdata": custom, "colorscale": CHANGE_SCALE, "zmin": -span, "zmax": span,
-                "hovertemplate": "%{text}<br>%{customdata[0]:.0f} → %{customdata[1]:.0f} min (%{z:+.0f})<extra></extra>",
-                "colorbar_title": "Change in minutes"}
-    return {"z": _rounded(alt_minutes),
-            "customdata": [name or "no open site" for name in alt_site_names], "colorscale": MINUTES_SCALE,
-            "zmin": 0, "zmax": 60, "colorbar_title": "Minutes to nearest open site",
-            "hovertemplate": "%{text}<br>%{z:.0f} min to %{customdata}<br>threshold: " + threshold_label
-                             + "<extra></extra>"}
+        return {
+            "z": change,
+            "customdata": custom,
+            "colorscale": CHANGE_SCALE,
+            "zmin": -span,
+            "zmax": span,
+            "hovertemplate": "%{text}<br>%{customdata[0]:.0f} → %{customdata[1]:.0f} min (%{z:+.0f})<extra></extra>",
+            "colorbar_title": "Change in minutes",
+        }
+    return {
+        "z": _rounded(alt_minutes),
+        "customdata": [name or "no open site" for name in alt_site_names],
+        "colorscale": MINUTES_SCALE,
+        "zmin": 0,
+        "zmax": 60,
+        "colorbar_title": "Minutes to nearest open site",
+        "hovertemplate": "%{text}<br>%{z:.0f} min to %{customdata}<br>threshold: "
+        + threshold_label
+        + "<extra></extra>",
+    }
 
 
-def access_figure(lsoa_geojson, ward_geojson, lsoa_codes, ward_codes, values, sites, styles, added,
-                  tiles: bool = False, bounds=None, lsoa_text=None, labels: dict | None = None,
-                  other_outlines: list | None = None) -> go.Figure:
+def access_figure(
+    lsoa_geojson,
+    ward_geojson,
+    lsoa_codes,
+    ward_codes,
+    values,
+    sites,
+    styles,
+    added,
+    tiles: bool = False,
+    bounds=None,
+    lsoa_text=None,
+    labels: dict | None = None,
+    other_outlines: list | None = None,
+) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(_choropleth(
-        tiles, geojson=lsoa_geojson, locations=list(lsoa_codes), z=values["z"], text=lsoa_text,
-        customdata=values["customdata"], colorscale=values["colorscale"], zmin=values["zmin"], zmax=values["zmax"],
-        hovertemplate=values["hovertemplate"], marker_line_color="white", marker_line_width=0.3,
-        colorbar=dict(title=dict(text=values["colorbar_title"], side="top"), **COLORBAR),
-        showlegend=False))
-    fig.add_trace(_choropleth(
-        tiles, geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
-        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, hoverinfo="skip",
-        marker_line_color="#333333", marker_line_width=1.2, showlegend=False))
-    fig.add_trace(_points(
-        tiles, lon=list(sites["lon"]), lat=list(sites["lat"]), customdata=list(sites.index), text=styles["text"],
-        mode="markers", hovertemplate="%{text}<extra></extra>", showlegend=False, name="Sites",
-        marker=dict(size=13, symbol=styles["marker_symbol"], color=styles["marker_color"],
-                    line=dict(color="white", width=1.5))))
-    fig.add_trace(_points(
-        tiles, lon=added["lon"], lat=added["lat"], text=added["text"], customdata=added["customdata"], mode="markers",
-        hovertemplate="%{text}<extra></extra>", name="Added or moved site", showlegend=False,
-        marker=dict(size=15, symbol=ADDED_STYLE[0], color=ADDED_STYLE[1], line=dict(color="black", width=1))))
+    fig.add_trace(
+        _choropleth(
+            tiles,
+            geojson=lsoa_geojson,
+            locations=list(lsoa_codes),
+            z=values["z"],
+            text=lsoa_text,
+            customdata=values["customdata"],
+            colorscale=values["colorscale"],
+            zmin=values["zmin"],
+            zmax=values["zmax"],
+            hovertemplate=values["hovertemplate"],
+            marker_line_color="white",
+            marker_line_width=0.3,
+            colorbar=dict(title=dict(text=values["colorbar_title"], side="top"), **COLORBAR),
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        _choropleth(
+            tiles,
+            geojson=ward_geojson,
+            locations=list(ward_codes),
+            z=[0] * len(ward_codes),
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            showscale=False,
+            hoverinfo="skip",
+            marker_line_color="#333333",
+            marker_line_width=1.2,
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        _points(
+            tiles,
+            lon=list(sites["lon"]),
+            lat=list(sites["lat"]),
+            customdata=list(sites.index),
+            text=styles["text"],
+            mode="markers",
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+            name="Sites",
+            marker=dict(
+                size=13,
+                symbol=styles["marker_symbol"],
+                color=styles["marker_color"],
+                line=dict(color="white", width=1.5),
+            ),
+        )
+    )
+    fig.add_trace(
+        _points(
+            tiles,
+            lon=added["lon"],
+            lat=added["lat"],
+            text=added["text"],
+            customdata=added["customdata"],
+            mode="markers",
+            hovertemplate="%{text}<extra></extra>",
+            name="Added or moved site",
+            showlegend=False,
+            marker=dict(size=15, symbol=ADDED_STYLE[0], color=ADDED_STYLE[1], line=dict(color="black", width=1)),
+        )
+    )
     # 4: the optimiser's suggestions (empty until it runs)
-    fig.add_trace(_points(
-        tiles, lon=[], lat=[], text=[], mode="markers", hovertemplate="%{text}<extra></extra>",
-        name="Suggested by the optimiser", showlegend=False,
-        marker=dict(size=20, symbol=SUGGESTED_STYLE[0], color=SUGGESTED_STYLE[1], line=dict(color="white", width=1.5))))
+    fig.add_trace(
+        _points(
+            tiles,
+            lon=[],
+            lat=[],
+            text=[],
+            mode="markers",
+            hovertemplate="%{text}<extra></extra>",
+            name="Suggested by the optimiser",
+            showlegend=False,
+            marker=dict(
+                size=20, symbol=SUGGESTED_STYLE[0], color=SUGGESTED_STYLE[1], line=dict(color="white", width=1.5)
+            ),
+        )
+    )
     # 5: ward names (hidden unless asked for)
     fig.add_trace(names_trace(tiles, labels or {}))
     # 6...: outlines of the other ward sets, shown instead of trace 1 when such a set is chosen
     for geojson, codes, visible in other_outlines or []:
-        fig.add_trace(_choropleth(
-            tiles, geojson=geojson, locations=list(codes), z=[0] * len(codes),
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, hoverinfo="skip",
-            marker_line_color="#333333", marker_line_width=1.2, showlegend=False, visible=visible))
+        fig.add_trace(
+            _choropleth(
+                tiles,
+                geojson=geojson,
+                locations=list(codes),
+                z=[0] * len(codes),
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                hoverinfo="skip",
+                marker_line_color="#333333",
+                marker_line_width=1.2,
+                showlegend=False,
+                visible=visible,
+            )
+        )
     if other_outlines and any(v for *_, v in other_outlines):
         fig.data[1].visible = False
     _map_layout(fig, "access", tiles, bounds)
@@ -337,10 +498,16 @@ def decile_chart(rows: list[dict], base_label: str | None, alt_label: str) -> go
     deciles = [r["decile"] for r in rows]
     for colour in (BASE_COLOUR, ALT_COLOUR):
         fig.add_trace(go.Bar(x=deciles, y=[], marker_color=colour, hovertemplate="Decile %{x}: %{y:.1f}%"))
-    fig.update_layout(barmode="group", height=300, margin=dict(l=50, r=10, t=10, b=60),
-                      yaxis=dict(title="% within threshold", range=[0, 100]),
-                      xaxis=dict(title="IMD 2019 decile (1 = most deprived 10% in England)", dtick=1),
-                      legend=dict(orientation="h", y=1.12), plot_bgcolor="white", template="none")
+    fig.update_layout(
+        barmode="group",
+        height=300,
+        margin=dict(l=50, r=10, t=10, b=60),
+        yaxis=dict(title="% within threshold", range=[0, 100]),
+        xaxis=dict(title="IMD 2019 decile (1 = most deprived 10% in England)", dtick=1),
+        legend=dict(orientation="h", y=1.12),
+        plot_bgcolor="white",
+        template="none",
+    )
     fig.update_yaxes(gridcolor="#eee")
     decile_patch(fig, rows, base_label, alt_label)
     return fig
@@ -349,8 +516,10 @@ def decile_chart(rows: list[dict], base_label: str | None, alt_label: str) -> go
 def decile_patch(target, rows: list[dict], base_label: str | None, alt_label: str):
     """Set the bars' values and names on a Figure or a dash.Patch (values only travel)."""
     data = target["data"] if not isinstance(target, go.Figure) else None
-    values = [([_pct(r.get("base_share")) for r in rows], base_label or "", base_label is not None),
-              ([_pct(r["alt_share"]) for r in rows], alt_label, True)]
+    values = [
+        ([_pct(r.get("base_share")) for r in rows], base_label or "", base_label is not None),
+        ([_pct(r["alt_share"]) for r in rows], alt_label, True),
+    ]
     for i, (y, name, visible) in enumerate(values):
         if data is None:
             target.data[i].update(y=y, name=name, visible=visible)
@@ -359,17 +528,25 @@ def decile_patch(target, rows: list[dict], base_label: str | None, alt_label: st
     return target
 
 
-def curve_chart(grid, base_curve, alt_curve, base_label: str | None, alt_label: str, threshold: float | None) -> go.Figure:
+def curve_chart(
+    grid, base_curve, alt_curve, base_label: str | None, alt_label: str, threshold: float | None
+) -> go.Figure:
     """Share within t minutes: trace 0 = comparison (hidden without one), trace 1 = scenario;
     shape 0 marks the threshold."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(grid), y=[], mode="lines", line=dict(color=BASE_COLOUR, width=3, dash="dash")))
     fig.add_trace(go.Scatter(x=list(grid), y=[], mode="lines", line=dict(color=ALT_COLOUR, width=3)))
     fig.add_vline(x=threshold or 0, line=dict(color="#333", dash="dot"))
-    fig.update_layout(height=300, margin=dict(l=50, r=10, t=10, b=50), plot_bgcolor="white", template="none",
-                      xaxis=dict(title="Minutes to the nearest open site"),
-                      yaxis=dict(title="% of population within", range=[0, 100]), legend=dict(orientation="h", y=1.12),
-                      hovermode="x unified")
+    fig.update_layout(
+        height=300,
+        margin=dict(l=50, r=10, t=10, b=50),
+        plot_bgcolor="white",
+        template="none",
+        xaxis=dict(title="Minutes to the nearest open site"),
+        yaxis=dict(title="% of population within", range=[0, 100]),
+        legend=dict(orientation="h", y=1.12),
+        hovermode="x unified",
+    )
     fig.update_yaxes(gridcolor="#eee")
     fig.update_xaxes(gridcolor="#eee")
     curve_patch(fig, base_curve, alt_curve, base_label, alt_label, threshold)
@@ -378,9 +555,14 @@ def curve_chart(grid, base_curve, alt_curve, base_label: str | None, alt_label: 
 
 def curve_patch(target, base_curve, alt_curve, base_label, alt_label, threshold):
     is_fig = isinstance(target, go.Figure)
-    values = [(None if base_curve is None else [round(100 * v, 2) for v in base_curve], base_label or "",
-               base_curve is not None),
-              ([round(100 * v, 2) for v in alt_curve], alt_label, True)]
+    values = [
+        (
+            None if base_curve is None else [round(100 * v, 2) for v in base_curve],
+            base_label or "",
+            base_curve is not None,
+        ),
+        ([round(100 * v, 2) for v in alt_curve], alt_label, True),
+    ]
     for i, (y, name, visible) in enumerate(values):
         if is_fig:
             target.data[i].update(y=y or [], name=name, visible=visible)
@@ -414,15 +596,33 @@ def equality_chart(groups: list[str], all_share: list, losing_share: list, area_
     bars, % of people; the table beside it holds the same numbers)."""
     labels = [g if len(g) <= 44 else g[:42] + "…" for g in groups]
     fig = go.Figure()
-    for name, shares, colour in ((f"All of {area_name}", all_share, BASE_COLOUR),
-                                 ("Losing access", losing_share, ALT_COLOUR)):
+    for name, shares, colour in (
+        (f"All of {area_name}", all_share, BASE_COLOUR),
+        ("Losing access", losing_share, ALT_COLOUR),
+    ):
         values = [None if s is None else 100 * s for s in shares]
-        fig.add_trace(go.Bar(y=labels, x=values, name=name, orientation="h", marker_color=colour,
-                             hovertext=groups, hovertemplate="%{hovertext}: %{x:.1f}%<extra>" + name + "</extra>"))
-    fig.update_layout(barmode="group", margin=dict(l=10, r=10, t=10, b=40), xaxis_title="% of people",
-                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.2),
-                      height=max(240, 40 + 34 * len(groups)), paper_bgcolor="white", plot_bgcolor="white",
-                      font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12))
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=values,
+                name=name,
+                orientation="h",
+                marker_color=colour,
+                hovertext=groups,
+                hovertemplate="%{hovertext}: %{x:.1f}%<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        margin=dict(l=10, r=10, t=10, b=40),
+        xaxis_title="% of people",
+        yaxis=dict(autorange="reversed", automargin=True),
+        legend=dict(orientation="h", y=-0.2),
+        height=max(240, 40 + 34 * len(groups)),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
+    )
     fig.update_xaxes(gridcolor="#e5e5e5", rangemode="tozero")
     return fig
 
@@ -432,19 +632,43 @@ def sites_figure(ward_geojson, ward_codes, sites, role_labels: dict, area_name: 
     """The register on the area's wards: one trace per role (symbols as on the Access map),
     border sites say they are outside the area in their hover text."""
     fig = go.Figure()
-    fig.add_trace(go.Choropleth(geojson=ward_geojson, locations=list(ward_codes), z=[0] * len(ward_codes),
-                                colorscale=[[0, "#f1f3f5"], [1, "#f1f3f5"]], showscale=False, hoverinfo="skip",
-                                marker_line_color="#6b6b6b", marker_line_width=0.8, showlegend=False))
+    fig.add_trace(
+        go.Choropleth(
+            geojson=ward_geojson,
+            locations=list(ward_codes),
+            z=[0] * len(ward_codes),
+            colorscale=[[0, "#f1f3f5"], [1, "#f1f3f5"]],
+            showscale=False,
+            hoverinfo="skip",
+            marker_line_color="#6b6b6b",
+            marker_line_width=0.8,
+            showlegend=False,
+        )
+    )
     for role in dict.fromkeys(sites["role"]):
         group = sites[sites["role"] == role]
         symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE)
-        text = [f"<b>{name}</b><br>{role_labels.get(role, role)}<br>{postcode}"
-                + (f"<br>outside {area_name}" if outside else "")
-                for name, postcode, outside in zip(group["name"], group["postcode"], group["outside_area"])]
-        fig.add_trace(go.Scattergeo(lon=group["lon"], lat=group["lat"], text=text, mode="markers",
-                                    name=role_labels.get(role, role), hovertemplate="%{text}<extra></extra>",
-                                    marker=dict(symbol=symbol, color=colour, size=13 if role == "proposed_hub" else 10,
-                                                line=dict(color="white", width=1))))
+        text = [
+            f"<b>{name}</b><br>{role_labels.get(role, role)}<br>{postcode}"
+            + (f"<br>outside {area_name}" if outside else "")
+            for name, postcode, outside in zip(group["name"], group["postcode"], group["outside_area"])
+        ]
+        fig.add_trace(
+            go.Scattergeo(
+                lon=group["lon"],
+                lat=group["lat"],
+                text=text,
+                mode="markers",
+                name=role_labels.get(role, role),
+                hovertemplate="%{text}<extra></extra>",
+                marker=dict(
+                    symbol=symbol,
+                    color=colour,
+                    size=13 if role == "proposed_hub" else 10,
+                    line=dict(color="white", width=1),
+                ),
+            )
+        )
     _map_layout(fig, "sites", False, bounds)
     fig.update_layout(height=420, showlegend=True, legend=dict(orientation="h", y=-0.02, x=0))
     return fig

@@ -5,10 +5,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.figures import (access_figure, access_values, area_geojson, curve_chart, decile_chart, geo_extent,
-                               needs_figure, needs_trace_values, site_styles)
-from dashboard.views import (CURVE_GRID, added_points, decile_rows, evaluations, indicator_meta, indicator_series,
-                             lsoa_map_arrays, scenario_outputs, threshold_label)
+from dashboard.figures import (
+    access_figure,
+    access_values,
+    area_geojson,
+    curve_chart,
+    decile_chart,
+    geo_extent,
+    needs_figure,
+    needs_trace_values,
+    site_styles,
+)
+from dashboard.views import (
+    CURVE_GRID,
+    added_points,
+    decile_rows,
+    evaluations,
+    indicator_meta,
+    indicator_series,
+    lsoa_map_arrays,
+    scenario_outputs,
+    threshold_label,
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +44,7 @@ class MapAssets:
     ward_label_points: dict  # ward set id -> {"lon", "lat", "text"}: where each ward's name is written
 
     @classmethod
-    def of(cls, engine) -> "MapAssets":
+    def of(cls, engine) -> MapAssets:
         bundle = engine.bundle
         ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         lsoa_names = dict(zip(bundle.lsoas["code"], bundle.lsoas["name"]))
@@ -38,11 +56,22 @@ class MapAssets:
         for set_id, ward_set in engine.ward_sets.items():
             # a point inside each ward (in projected metres, then back to lon/lat)
             inside = ward_set.wards.to_crs(bundle.projected_crs).geometry.representative_point().to_crs("EPSG:4326")
-            points[set_id] = {"lon": [round(p.x, 5) for p in inside], "lat": [round(p.y, 5) for p in inside],
-                              "text": list(ward_set.wards["name"])}
-        return cls(by_set[engine.primary_ward_set], area_geojson(bundle.lsoas), ward_names, lsoa_names,
-                   tuple(bundle.wards.total_bounds), hover, by_set,
-                   area_geojson(current.wards) if current is not None else None, points)
+            points[set_id] = {
+                "lon": [round(p.x, 5) for p in inside],
+                "lat": [round(p.y, 5) for p in inside],
+                "text": list(ward_set.wards["name"]),
+            }
+        return cls(
+            by_set[engine.primary_ward_set],
+            area_geojson(bundle.lsoas),
+            ward_names,
+            lsoa_names,
+            tuple(bundle.wards.total_bounds),
+            hover,
+            by_set,
+            area_geojson(current.wards) if current is not None else None,
+            points,
+        )
 
     def extent(self, engine, state: dict) -> dict:
         """The map extent for a state: its found ward (with a wide margin), else the whole area."""
@@ -76,11 +105,16 @@ def area_names(engine, level: str, set_id: str) -> dict:
         return engine.ward_sets[set_id].names
     cache = engine.__dict__.setdefault("_area_names", {})
     if (level, set_id) not in cache:
-        names = (engine.bundle.current_lsoas.names if level == "lsoa_current"
-                 else dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"])))
+        names = (
+            engine.bundle.current_lsoas.names
+            if level == "lsoa_current"
+            else dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+        )
         wards = engine.ward_sets[set_id].names
-        cache[(level, set_id)] = {code: f"{name} ({wards.get(engine.lsoa_ward(code, set_id), '')})".replace(" ()", "")
-                                  for code, name in names.items()}
+        cache[(level, set_id)] = {
+            code: f"{name} ({wards.get(engine.lsoa_ward(code, set_id), '')})".replace(" ()", "")
+            for code, name in names.items()
+        }
     return cache[(level, set_id)]
 
 
@@ -91,17 +125,31 @@ def missing_text(engine, state: dict, set_id: str) -> str:
 
 
 def needs_map(engine, assets: MapAssets, state: dict):
-    layers = [{"id": set_id, "geojson": assets.ward_set_geojson[set_id], "names": ward_set.names,
-               "view": needs_values(engine, state, set_id),
-               "missing_text": missing_text(engine, state, set_id)}
-              for set_id, ward_set in engine.ward_sets.items()]
+    layers = [
+        {
+            "id": set_id,
+            "geojson": assets.ward_set_geojson[set_id],
+            "names": ward_set.names,
+            "view": needs_values(engine, state, set_id),
+            "missing_text": missing_text(engine, state, set_id),
+        }
+        for set_id, ward_set in engine.ward_sets.items()
+    ]
     lsoa_view = needs_values(engine, state, engine.primary_ward_set, "lsoa")
     current = None
     if assets.current_lsoa_geojson is not None:
         current = (assets.current_lsoa_geojson, needs_values(engine, state, engine.primary_ward_set, "lsoa_current"))
-    fig = needs_figure(layers, assets.lsoa_geojson, state["level"], state["wards"], lsoa_view,
-                       tiles=state.get("tiles", False), bounds=assets.bounds, current_lsoa=current,
-                       labels=assets.labels(state))
+    fig = needs_figure(
+        layers,
+        assets.lsoa_geojson,
+        state["level"],
+        state["wards"],
+        lsoa_view,
+        tiles=state.get("tiles", False),
+        bounds=assets.bounds,
+        current_lsoa=current,
+        labels=assets.labels(state),
+    )
     return _zoom(fig, engine, assets, state)
 
 
@@ -118,12 +166,23 @@ def access_map(engine, assets: MapAssets, state: dict):
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
     values = access_values(*lsoa_map_arrays(engine, alt, base), state["colour"], threshold_label(state, engine))
-    fig = access_figure(assets.lsoa_geojson, assets.ward_geojson, bundle.lsoas["code"], bundle.wards["code"], values,
-                         bundle.located_sites, site_styles(bundle.located_sites, open_ids, role_labels),
-                         added_points(engine, state), tiles=state.get("tiles", False), bounds=assets.bounds,
-                         lsoa_text=assets.lsoa_hover, labels=assets.labels(state),
-                         other_outlines=[(assets.ward_set_geojson[k], w.codes, k == state["wards"])
-                                         for k, w in list(engine.ward_sets.items())[1:]])
+    fig = access_figure(
+        assets.lsoa_geojson,
+        assets.ward_geojson,
+        bundle.lsoas["code"],
+        bundle.wards["code"],
+        values,
+        bundle.located_sites,
+        site_styles(bundle.located_sites, open_ids, role_labels),
+        added_points(engine, state),
+        tiles=state.get("tiles", False),
+        bounds=assets.bounds,
+        lsoa_text=assets.lsoa_hover,
+        labels=assets.labels(state),
+        other_outlines=[
+            (assets.ward_set_geojson[k], w.codes, k == state["wards"]) for k, w in list(engine.ward_sets.items())[1:]
+        ],
+    )
     return _zoom(fig, engine, assets, state)
 
 
@@ -132,6 +191,14 @@ def access_charts(engine, state: dict):
     out = scenario_outputs(engine, state)
     rows, base_label = decile_rows(out)
     alt_label = out["alt"].scenario_label
-    return (decile_chart(rows, base_label, alt_label),
-            curve_chart(CURVE_GRID, out["base_curve"], out["alt_curve"], base_label, alt_label,
-                        state["threshold"] if state["unit"] == "minutes" else None))
+    return (
+        decile_chart(rows, base_label, alt_label),
+        curve_chart(
+            CURVE_GRID,
+            out["base_curve"],
+            out["alt_curve"],
+            base_label,
+            alt_label,
+            state["threshold"] if state["unit"] == "minutes" else None,
+        ),
+    )

@@ -49,33 +49,68 @@ def data_id(name: str) -> dict:
     return {"type": TABLE_DATA, "table": name}
 
 
-def table_block(name: str, caption: str, data: dict | None = None, filterable: bool = False,
-                max_height: str = "28rem", csv_label: str = "Download CSV") -> html.Div:
+def table_block(
+    name: str,
+    caption: str,
+    data: dict | None = None,
+    filterable: bool = False,
+    max_height: str = "28rem",
+    csv_label: str = "Download CSV",
+) -> html.Div:
     """A table with its caption, optional filter, download button and store.
 
     The table sits in a focusable scroll region (keyboard users can scroll it; WCAG 2.1.1)
     with a sticky header."""
     controls = []
     if filterable:
-        controls.append(html.Div([
-            html.Label(f"Filter {caption[:1].lower() + caption[1:]}", className="visually-hidden",
-                       htmlFor=dom_id({"type": TABLE_FILTER, "table": name})),
-            dbc.Input(id={"type": TABLE_FILTER, "table": name}, type="search", debounce=True, size="sm",
-                      placeholder="Filter rows (any column)"),
-        ], className="me-2", style={"maxWidth": "18rem"}))
-    controls.append(html.Button(csv_label, id={"type": TABLE_CSV_BUTTON, "table": name}, type="button",
-                                className="btn btn-outline-secondary btn-sm"))
-    return html.Div([
-        html.Div(controls, className="d-flex align-items-center flex-wrap gap-1 mb-1"),
-        html.Div(id={"type": TABLE_COUNT, "table": name}, className="small text-muted",
-                 **{"aria-live": "polite"}),
-        html.Div(render(data or {}, caption, name, None, ""), id={"type": TABLE_BODY, "table": name},
-                 className="nm-table-region", tabIndex="0", role="region", style={"maxHeight": max_height},
-                 **{"aria-label": caption}),
-        dcc.Store(id=data_id(name), data=data),
-        dcc.Store(id={"type": TABLE_SORT_STATE, "table": name}, data=None),
-        dcc.Download(id={"type": TABLE_DOWNLOAD, "table": name}),
-    ], className="mb-3", **{"data-caption": caption})
+        controls.append(
+            html.Div(
+                [
+                    html.Label(
+                        f"Filter {caption[:1].lower() + caption[1:]}",
+                        className="visually-hidden",
+                        htmlFor=dom_id({"type": TABLE_FILTER, "table": name}),
+                    ),
+                    dbc.Input(
+                        id={"type": TABLE_FILTER, "table": name},
+                        type="search",
+                        debounce=True,
+                        size="sm",
+                        placeholder="Filter rows (any column)",
+                    ),
+                ],
+                className="me-2",
+                style={"maxWidth": "18rem"},
+            )
+        )
+    controls.append(
+        html.Button(
+            csv_label,
+            id={"type": TABLE_CSV_BUTTON, "table": name},
+            type="button",
+            className="btn btn-outline-secondary btn-sm",
+        )
+    )
+    return html.Div(
+        [
+            html.Div(controls, className="d-flex align-items-center flex-wrap gap-1 mb-1"),
+            html.Div(id={"type": TABLE_COUNT, "table": name}, className="small text-muted", **{"aria-live": "polite"}),
+            html.Div(
+                render(data or {}, caption, name, None, ""),
+                id={"type": TABLE_BODY, "table": name},
+                className="nm-table-region",
+                tabIndex="0",
+                role="region",
+                style={"maxHeight": max_height},
+                **{"aria-label": caption},
+            ),
+            dcc.Store(id=data_id(name), data=data),
+            dcc.Store(id={"type": TABLE_SORT_STATE, "table": name}, data=None),
+            dcc.Download(id={"type": TABLE_DOWNLOAD, "table": name}),
+        ],
+        className="mb-3",
+        **{"data-caption": caption},
+    )
 
 
 def _sort_key(value):
@@ -132,16 +167,36 @@ def render(data: dict, caption: str, name: str, sort: dict | None, query: str):
     for c in columns:
         direction = sort.get("dir") if sort and sort.get("col") == c["id"] else None
         arrow = {"ascending": " ▲", "descending": " ▼"}.get(direction or "", "")
-        head.append(html.Th(html.Button([c["name"], html.Span(arrow, **{"aria-hidden": "true"})], type="button",
-                                        id={"type": TABLE_SORT, "table": name, "col": c["id"]},
-                                        className="nm-sort", title=f"Sort by {c['name']}"),
-                            scope="col", **{"aria-sort": direction or "none"}))
+        head.append(
+            html.Th(
+                html.Button(
+                    [c["name"], html.Span(arrow, **{"aria-hidden": "true"})],
+                    type="button",
+                    id={"type": TABLE_SORT, "table": name, "col": c["id"]},
+                    className="nm-sort",
+                    title=f"Sort by {c['name']}",
+                ),
+                scope="col",
+                **{"aria-sort": direction or "none"},
+            )
+        )
     first = columns[0]["id"]
-    body = [html.Tr([html.Th(_cell(r.get(c["id"])), scope="row", className="fw-normal") if c["id"] == first
-                     else html.Td(_cell(r.get(c["id"]))) for c in columns], className=r.get("_class"))
-            for r in rows]
-    return html.Table([html.Caption(caption, className="visually-hidden"), html.Thead(html.Tr(head)),
-                       html.Tbody(body)], className="table table-sm table-hover small mb-0 nm-table")
+    body = [
+        html.Tr(
+            [
+                html.Th(_cell(r.get(c["id"])), scope="row", className="fw-normal")
+                if c["id"] == first
+                else html.Td(_cell(r.get(c["id"])))
+                for c in columns
+            ],
+            className=r.get("_class"),
+        )
+        for r in rows
+    ]
+    return html.Table(
+        [html.Caption(caption, className="visually-hidden"), html.Thead(html.Tr(head)), html.Tbody(body)],
+        className="table table-sm table-hover small mb-0 nm-table",
+    )
 
 
 def to_csv(data: dict) -> str:
@@ -160,15 +215,17 @@ def to_csv(data: dict) -> str:
 def register(app) -> None:
     """One set of callbacks for every table on every page (pattern-matching ids)."""
 
-    @app.callback(Output({"type": TABLE_BODY, "table": MATCH}, "children"),
-                  Output({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
-                  Output({"type": TABLE_COUNT, "table": MATCH}, "children"),
-                  Input({"type": TABLE_DATA, "table": MATCH}, "data"),
-                  Input({"type": TABLE_SORT, "table": MATCH, "col": ALL}, "n_clicks"),
-                  Input({"type": TABLE_FILTER, "table": MATCH}, "value"),
-                  State({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
-                  State({"type": TABLE_BODY, "table": MATCH}, "aria-label"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output({"type": TABLE_BODY, "table": MATCH}, "children"),
+        Output({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
+        Output({"type": TABLE_COUNT, "table": MATCH}, "children"),
+        Input({"type": TABLE_DATA, "table": MATCH}, "data"),
+        Input({"type": TABLE_SORT, "table": MATCH, "col": ALL}, "n_clicks"),
+        Input({"type": TABLE_FILTER, "table": MATCH}, "value"),
+        State({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
+        State({"type": TABLE_BODY, "table": MATCH}, "aria-label"),
+        prevent_initial_call=True,
+    )
     def update(data, _sorts, query, sort, caption):
         trigger = ctx.triggered_id
         name = trigger.get("table") if isinstance(trigger, dict) else None
@@ -176,8 +233,9 @@ def register(app) -> None:
             if not any(t.get("value") for t in ctx.triggered):  # a header re-rendered, not pressed
                 return no_update, no_update, no_update
             col = trigger.get("col")
-            direction = "descending" if sort and sort.get("col") == col and sort.get("dir") == "ascending" \
-                else "ascending"
+            direction = (
+                "descending" if sort and sort.get("col") == col and sort.get("dir") == "ascending" else "ascending"
+            )
             sort = {"col": col, "dir": direction}
         data = data if isinstance(data, dict) else {}
         shown = len(filtered_sorted(data, sort, query or ""))
@@ -185,9 +243,12 @@ def register(app) -> None:
         count = f"{shown} of {total} rows" if query else ""
         return render(data, caption or "", name or "", sort, query or ""), sort, count
 
-    @app.callback(Output({"type": TABLE_DOWNLOAD, "table": MATCH}, "data"),
-                  Input({"type": TABLE_CSV_BUTTON, "table": MATCH}, "n_clicks"),
-                  State({"type": TABLE_DATA, "table": MATCH}, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output({"type": TABLE_DOWNLOAD, "table": MATCH}, "data"),
+        Input({"type": TABLE_CSV_BUTTON, "table": MATCH}, "n_clicks"),
+        State({"type": TABLE_DATA, "table": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
     def download(clicks, data):
         if not clicks or not isinstance(data, dict) or not data.get("columns"):
             return no_update

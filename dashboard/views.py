@@ -11,11 +11,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo.readers import publisher
-from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs
 from geo.population import lower_first
+from geo.readers import publisher
 from geo.results import cumulative_share, headline_numbers, travel_ranges
-from geo.viewstate import threshold_text
+from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs, threshold_text
 
 CURVE_GRID = np.arange(0, 61, 1.0)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,11 +39,19 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
         w = weights or {}
         total = sum(w.values()) or 1
         parts = ", ".join(f"{engine.bundle.indicators[k].label} {100 * v / total:.0f}%" for k, v in w.items() if v > 0)
-        return {"id": ind, "label": "Need index", "unit": "0-100 (100 = most need in the area)", "short_unit": "Need index",
-                "period": "IoD 2019", "direction": "higher", "level": "lsoa",
-                "source": f"Composite of percentile ranks within the area: {parts}",
-                "completeness": "Complete for every LSOA and ward.", "benchmark_area": None,
-                "benchmark_england": None}
+        return {
+            "id": ind,
+            "label": "Need index",
+            "unit": "0-100 (100 = most need in the area)",
+            "short_unit": "Need index",
+            "period": "IoD 2019",
+            "direction": "higher",
+            "level": "lsoa",
+            "source": f"Composite of percentile ranks within the area: {parts}",
+            "completeness": "Complete for every LSOA and ward.",
+            "benchmark_area": None,
+            "benchmark_england": None,
+        }
     spec = engine.bundle.indicators[ind]
     completeness = {
         "complete": "Every area has a value.",
@@ -56,11 +63,22 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
     scale = share_scale(spec)
     unit = f"% of {spec.unit.removeprefix('share of ')}" if scale != 1 else spec.unit
     short = unit if len(unit) <= 24 else spec.label.split(" (")[0][:24]
-    bench = {k: None if v is None else v * scale
-             for k, v in (("benchmark_area", spec.benchmark_area), ("benchmark_england", spec.benchmark_england))}
-    return {"id": ind, "label": spec.label, "unit": unit, "short_unit": short, "period": spec.period,
-            "direction": spec.direction, "level": spec.level, "source": publisher(spec.source),
-            "completeness": completeness, **bench}
+    bench = {
+        k: None if v is None else v * scale
+        for k, v in (("benchmark_area", spec.benchmark_area), ("benchmark_england", spec.benchmark_england))
+    }
+    return {
+        "id": ind,
+        "label": spec.label,
+        "unit": unit,
+        "short_unit": short,
+        "period": spec.period,
+        "direction": spec.direction,
+        "level": spec.level,
+        "source": publisher(spec.source),
+        "completeness": completeness,
+        **bench,
+    }
 
 
 def share_scale(spec) -> float:
@@ -93,8 +111,14 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
         return {}
     rows = []
     need = engine.need_index(weights, level="ward", ward_set=set_id)
-    rows.append({"Indicator": "Need index", "Value": f"{need[ward_code]:.1f}", "Period": "IoD 2019",
-                 "Source": "Composite (see About the data)"})
+    rows.append(
+        {
+            "Indicator": "Need index",
+            "Value": f"{need[ward_code]:.1f}",
+            "Period": "IoD 2019",
+            "Source": "Composite (see About the data)",
+        }
+    )
     in_ward = [c for c, share, _ in engine.ward_lsoas(ward_code, set_id) if share >= 0.5]
     for ind, spec in engine.bundle.indicators.items():
         reason = engine.unpublished_reason(ind, set_id)
@@ -106,12 +130,19 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
         elif pd.isna(value):
             shown = "no published figure"
         else:
-            shown = (f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')}, population-weighted over its LSOAs)"
-                     if spec.unit.startswith("share") else _fmt(value, spec.unit)
-                     + (" (population-weighted over its LSOAs)" if spec.level == "lsoa" and spec.aggregate != "sum"
-                        else " (summed over its LSOAs)" if spec.level == "lsoa" else ""))
-        rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period,
-                     "Source": publisher(spec.source)})
+            shown = (
+                f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')}, population-weighted over its LSOAs)"
+                if spec.unit.startswith("share")
+                else _fmt(value, spec.unit)
+                + (
+                    " (population-weighted over its LSOAs)"
+                    if spec.level == "lsoa" and spec.aggregate != "sum"
+                    else " (summed over its LSOAs)"
+                    if spec.level == "lsoa"
+                    else ""
+                )
+            )
+        rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": publisher(spec.source)})
     lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     population = engine.default_population
     lsoas = []
@@ -122,8 +153,13 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
         row[engine.bundle.population_fields[population]] = int(engine.bundle.lsoa_values.at[code, population])
         lsoas.append(row)
     ward_set_ = engine.ward_sets[set_id]
-    return {"name": ward_set_.names[ward_code], "set_label": ward_set_.label, "indicators": rows, "lsoas": lsoas,
-            "sites": engine.sites_in_ward(ward_code, set_id)}
+    return {
+        "name": ward_set_.names[ward_code],
+        "set_label": ward_set_.label,
+        "indicators": rows,
+        "lsoas": lsoas,
+        "sites": engine.sites_in_ward(ward_code, set_id),
+    }
 
 
 def _order_summary(values, unit: str) -> str:
@@ -132,8 +168,9 @@ def _order_summary(values, unit: str) -> str:
     median = float(values.median())
     if "decile" in unit:
         first = int((values == 1).sum())
-        return (f"median decile {median:g} of its {len(values)} LSOAs; {first} in decile 1 "
-                "(most deprived 10% in England)")
+        return (
+            f"median decile {median:g} of its {len(values)} LSOAs; {first} in decile 1 (most deprived 10% in England)"
+        )
     return f"median rank {median:,.0f} of its {len(values)} LSOAs ({unit})"
 
 
@@ -160,9 +197,12 @@ def scenario_outputs(engine, state: dict) -> dict:
     else:
         comparison = engine.compare(cmp_scenario, alt_scenario, wards=wards, **kwargs)
         alt = comparison.alt
-    return {"alt": alt, "comparison": comparison,
-            "alt_curve": cumulative_share(alt, CURVE_GRID),
-            "base_curve": None if comparison is None else cumulative_share(comparison.base, CURVE_GRID)}
+    return {
+        "alt": alt,
+        "comparison": comparison,
+        "alt_curve": cumulative_share(alt, CURVE_GRID),
+        "base_curve": None if comparison is None else cumulative_share(comparison.base, CURVE_GRID),
+    }
 
 
 def decile_rows(out: dict) -> tuple[list[dict], str | None]:
@@ -170,12 +210,15 @@ def decile_rows(out: dict) -> tuple[list[dict], str | None]:
     cmp, alt = out["comparison"], out["alt"]
     if cmp is not None:
         frame = cmp.by_imd_decile
-        rows = [{"decile": int(d), "base_share": b, "alt_share": a}
-                for d, b, a in zip(frame["decile"], frame["base_share"], frame["alt_share"])]
+        rows = [
+            {"decile": int(d), "base_share": b, "alt_share": a}
+            for d, b, a in zip(frame["decile"], frame["base_share"], frame["alt_share"])
+        ]
         return rows, cmp.base.scenario_label
     frame = alt.by_imd_decile
-    return [{"decile": int(d), "base_share": None, "alt_share": a}
-            for d, a in zip(frame["decile"], frame["share_covered"])], None
+    return [
+        {"decile": int(d), "base_share": None, "alt_share": a} for d, a in zip(frame["decile"], frame["share_covered"])
+    ], None
 
 
 def evaluations(engine, state: dict):
@@ -227,8 +270,11 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     by_ward = (cmp.by_ward if cmp is not None else alt.by_ward).set_index("ward_code")
     for code in by_ward.index:
         r = by_ward.loc[code]
-        row = {"ward": r["ward_name"], "need_index": round(float(need[code]), 1),
-               "population": round(float(r["total"]))}
+        row = {
+            "ward": r["ward_name"],
+            "need_index": round(float(need[code]), 1),
+            "population": round(float(r["total"])),
+        }
         if engine.deprivation_indicator:
             row["imd_decile_mean"] = round(float(table.at[code, engine.deprivation_indicator]), 2)
         for ind in ward_table_indicators(engine):
@@ -245,8 +291,13 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
             else:
                 row[ind] = round(float(value), 3)
         if cmp is not None:
-            row.update({"base_covered_pct": _pct(r["base_share"]), "alt_covered_pct": _pct(r["alt_share"]),
-                        "losing_access": round(float(r["losing_access"]))})
+            row.update(
+                {
+                    "base_covered_pct": _pct(r["base_share"]),
+                    "alt_covered_pct": _pct(r["alt_share"]),
+                    "losing_access": round(float(r["losing_access"])),
+                }
+            )
         else:
             row["alt_covered_pct"] = _pct(r["share_covered"])
         rows.append(row)
@@ -260,11 +311,17 @@ def lost_rows(engine, out: dict) -> list[dict]:
     names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     rows = []
     for r in cmp.lost.sort_values("population", ascending=False).itertuples():
-        rows.append({"lsoa": f"{names.get(r.lsoa_code, r.lsoa_code)} ({r.origin})", "ward": r.ward_name,
-                     "population": round(float(r.population)),
-                     "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
-                     "minutes_before": _round(r.base_minutes), "minutes_after": _round(r.alt_minutes),
-                     "nearest_after": r.alt_site_name})
+        rows.append(
+            {
+                "lsoa": f"{names.get(r.lsoa_code, r.lsoa_code)} ({r.origin})",
+                "ward": r.ward_name,
+                "population": round(float(r.population)),
+                "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
+                "minutes_before": _round(r.base_minutes),
+                "minutes_after": _round(r.alt_minutes),
+                "nearest_after": r.alt_site_name,
+            }
+        )
     return rows
 
 
@@ -280,7 +337,8 @@ def added_points(engine, state: dict) -> dict:
     """Map points for added and moved sites."""
     lon, lat, text, custom = [], [], [], []
     items = [("Added", spec) for spec in state["add"]] + [
-        (f"Moved: {engine.site_label(site)}", spec) for site, spec in sorted(state["move"].items())]
+        (f"Moved: {engine.site_label(site)}", spec) for site, spec in sorted(state["move"].items())
+    ]
     for kind, spec in items:
         scenario = engine.scenario(None, add=[spec])
         site = scenario.added[0]

@@ -12,13 +12,21 @@ Typical use::
     result.covered, result.ranges["alt_covered"]
 """
 
-from geo.errors import BundleError, BundleWarning, NeedsMapError, ScenarioError
 from geo.bundle import Bundle, load_bundle
-from geo.travel import TravelSettings
-from geo.scenario import Scenario, AddedSite
 from geo.engine import Engine
+from geo.errors import BundleError, BundleWarning, NeedsMapError, ScenarioError
+from geo.scenario import AddedSite, Scenario
+from geo.travel import TravelSettings
 
 __all__ = [
-    "AddedSite", "Bundle", "BundleError", "BundleWarning", "Engine", "NeedsMapError",
-    "Scenario", "ScenarioError", "TravelSettings", "load_bundle",
+    "AddedSite",
+    "Bundle",
+    "BundleError",
+    "BundleWarning",
+    "Engine",
+    "NeedsMapError",
+    "Scenario",
+    "ScenarioError",
+    "TravelSettings",
+    "load_bundle",
 ]

@@ -92,8 +92,9 @@ def read_lsoa_lookup(folder: Path, spec: dict, lsoa_codes: list[str]) -> dict[st
     for i, (old, new) in enumerate(zip(frame[spec["old"]], frame[spec["new"]])):
         old, new = old.strip(), new.strip()
         if old not in known:
-            raise BundleError(f"LSOA code {old!r} is not in the LSOA boundary file", file=name,
-                              row=csv_line(i), field=spec["old"])
+            raise BundleError(
+                f"LSOA code {old!r} is not in the LSOA boundary file", file=name, row=csv_line(i), field=spec["old"]
+            )
         if not new:
             raise BundleError("is blank", file=name, row=csv_line(i), field=spec["new"])
         parents.setdefault(new, [])
@@ -101,20 +102,25 @@ def read_lsoa_lookup(folder: Path, spec: dict, lsoa_codes: list[str]) -> dict[st
             parents[new].append(old)
     missing = known - {p for ps in parents.values() for p in ps}
     if missing:
-        raise BundleError(f"{len(missing)} LSOA code(s) of the boundary file are not in the lookup: "
-                          f"{', '.join(sorted(missing)[:5])}", file=name, field=spec["old"])
+        raise BundleError(
+            f"{len(missing)} LSOA code(s) of the boundary file are not in the lookup: {', '.join(sorted(missing)[:5])}",
+            file=name,
+            field=spec["old"],
+        )
     return parents
 
 
-def load_output_areas(folder: Path, spec: dict, parents: dict[str, list[str]], lsoas, projected: str,
-                      to_projected) -> OutputAreas:
+def load_output_areas(
+    folder: Path, spec: dict, parents: dict[str, list[str]], lsoas, projected: str, to_projected
+) -> OutputAreas:
     """Read the output areas, project them and give each one bundle LSOA (rules above)."""
     import shapely
 
     for key in ("file", "key", "parent", "x", "y", "crs", "residents"):
         if key not in spec:
-            raise BundleError(f"missing key '{key}' in [layers.output_areas]", file="bundle.toml",
-                              field=f"layers.output_areas.{key}")
+            raise BundleError(
+                f"missing key '{key}' in [layers.output_areas]", file="bundle.toml", field=f"layers.output_areas.{key}"
+            )
     name = spec["file"]
     frame = read_csv(folder, name, [spec["key"], spec["parent"], spec["x"], spec["y"], spec["residents"]])
     codes = unique_keys(frame, spec["key"], name)
@@ -132,16 +138,23 @@ def load_output_areas(folder: Path, spec: dict, parents: dict[str, list[str]], l
     for i, parent in enumerate(frame[spec["parent"]]):
         candidates = parents.get(parent.strip())
         if not candidates:
-            raise BundleError(f"LSOA {parent!r} is not in the LSOA lookup", file=name, row=csv_line(i),
-                              field=spec["parent"])
+            raise BundleError(
+                f"LSOA {parent!r} is not in the LSOA lookup", file=name, row=csv_line(i), field=spec["parent"]
+            )
         if len(candidates) == 1:
             assigned.append(candidates[0])
             continue
         point = shapely.Point(xs[i], ys[i])
         inside = [c for c in candidates if lsoa_geoms[c].contains(point)]
         assigned.append(inside[0] if inside else min(candidates, key=lambda c: lsoa_geoms[c].distance(point)))
-    return OutputAreas(np.array(codes), np.column_stack([xs, ys]), residents, np.array(assigned), name,
-                       np.array([p.strip() for p in frame[spec["parent"]]]))
+    return OutputAreas(
+        np.array(codes),
+        np.column_stack([xs, ys]),
+        residents,
+        np.array(assigned),
+        name,
+        np.array([p.strip() for p in frame[spec["parent"]]]),
+    )
 
 
 def place_in_wards(xy: np.ndarray, wards, projected: str, nearest: bool = True) -> np.ndarray:
@@ -169,8 +182,9 @@ def _read_ward_lookup(folder: Path, spec: dict, ward_codes: set, where: str) -> 
     out = {}
     for i, (area, ward) in enumerate(zip(frame[spec["area"]], frame[spec["ward"]])):
         if ward.strip() not in ward_codes:
-            raise BundleError(f"ward code {ward!r} is not in the ward boundary file", file=name, row=csv_line(i),
-                              field=spec["ward"])
+            raise BundleError(
+                f"ward code {ward!r} is not in the ward boundary file", file=name, row=csv_line(i), field=spec["ward"]
+            )
         out[area.strip()] = ward.strip()
     return out
 
@@ -179,15 +193,20 @@ def load_ward_sets(folder: Path, manifest: dict, primary_wards, read_polygons) -
     """The primary ward set plus every ``[ward_sets.<id>]`` (in manifest order)."""
     wards_spec = manifest["layers"]["wards"]
     primary_id = str(wards_spec.get("set_id", "wards"))
-    sets = {primary_id: WardSet(primary_id, str(wards_spec.get("set_label", wards_spec.get("label", "Wards"))),
-                                primary_wards, True)}
+    sets = {
+        primary_id: WardSet(
+            primary_id, str(wards_spec.get("set_label", wards_spec.get("label", "Wards"))), primary_wards, True
+        )
+    }
     for set_id, spec in manifest.get("ward_sets", {}).items():
         if not isinstance(spec, dict):
-            raise BundleError("must be a table with file, key, name, crs and label", file="bundle.toml",
-                              field=f"ward_sets.{set_id}")
+            raise BundleError(
+                "must be a table with file, key, name, crs and label", file="bundle.toml", field=f"ward_sets.{set_id}"
+            )
         if set_id in sets:
-            raise BundleError(f"ward set id {set_id!r} is also the primary set's id", file="bundle.toml",
-                              field=f"ward_sets.{set_id}")
+            raise BundleError(
+                f"ward set id {set_id!r} is also the primary set's id", file="bundle.toml", field=f"ward_sets.{set_id}"
+            )
         wards = read_polygons(folder, spec, f"ward_sets.{set_id}")
         lookup = None
         if "lookup" in spec:

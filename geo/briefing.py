@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.errors import ScenarioError
 from geo.engine import ORIGIN_DESCRIPTIONS
+from geo.errors import ScenarioError
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import range_bounds
@@ -32,8 +32,12 @@ FORMATS = ("pdf", "png", "html")
 PAGE_INCHES = (297 / 25.4, 210 / 25.4)  # A4 landscape
 PNG_DPI = 150  # 1753 x 1240 pixels
 MAX_NOTES = 7  # scenario lines and assumptions shown on the page
-ROLE_MARKERS = {"current_centre": ("o", "#0072B2"), "proposed_hub": ("*", "#D55E00"),
-                "proposed_outreach": ("D", "#009E73"), "venue": ("s", "#CC79A7")}
+ROLE_MARKERS = {
+    "current_centre": ("o", "#0072B2"),
+    "proposed_hub": ("*", "#D55E00"),
+    "proposed_outreach": ("D", "#009E73"),
+    "venue": ("s", "#CC79A7"),
+}
 CLOSED_MARKER = ("x", "#555555")
 ADDED_MARKER = ("^", "#E69F00")
 
@@ -73,8 +77,9 @@ def _short(name: str) -> str:
     return name.split(" (")[0]
 
 
-def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050/",
-                     today: _dt.date | None = None, equality: bool = False) -> BriefingContent:
+def briefing_content(
+    engine, state: dict, base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None, equality: bool = False
+) -> BriefingContent:
     """Every figure and sentence of the briefing for a view state (see geo.viewstate); with
     ``equality`` and a comparison, the groups most over-represented among those losing access
     (``geo.equality``)."""
@@ -102,58 +107,108 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
     headlines = []
     numbers = {"alt_covered": alt.covered, "total": alt.total, "alt_share": alt.share_covered}
     if base is not None:
-        headlines.append((f"{base.scenario_label}: within reach", _n(base.covered),
-                          f"{_pct(base.share_covered)} of {_n(base.total)}{between('base_covered')}"))
-    headlines.append((f"{alt.scenario_label}: within reach", _n(alt.covered),
-                      f"{_pct(alt.share_covered)} of {_n(alt.total)}{between('alt_covered')}"))
+        headlines.append(
+            (
+                f"{base.scenario_label}: within reach",
+                _n(base.covered),
+                f"{_pct(base.share_covered)} of {_n(base.total)}{between('base_covered')}",
+            )
+        )
+    headlines.append(
+        (
+            f"{alt.scenario_label}: within reach",
+            _n(alt.covered),
+            f"{_pct(alt.share_covered)} of {_n(alt.total)}{between('alt_covered')}",
+        )
+    )
     if cmp is not None:
         change = alt.covered - base.covered
-        headlines.append(("Change", f"{change:+,.0f}", f"{100 * change / alt.total:+.1f} percentage points"
-                          if alt.total else ""))
+        headlines.append(
+            ("Change", f"{change:+,.0f}", f"{100 * change / alt.total:+.1f} percentage points" if alt.total else "")
+        )
         share_all = _pct(cmp.population_losing_access / alt.total if alt.total else math.nan)
-        headlines.append(("Losing access", _n(cmp.population_losing_access),
-                          f"{share_all} of all {lower_first(pop_label)}{between('losing')}"))
-        headlines.append(("Of those, in the 20% most deprived areas", _n(cmp.losing_in_most_deprived),
-                          f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"
-                          f"{between('losing_deprived_share', share=True)}"))
-        numbers.update(base_covered=base.covered, base_share=base.share_covered, change=change,
-                       losing=cmp.population_losing_access, losing_deprived=cmp.losing_in_most_deprived,
-                       losing_deprived_share=cmp.share_losing_in_most_deprived)
+        headlines.append(
+            (
+                "Losing access",
+                _n(cmp.population_losing_access),
+                f"{share_all} of all {lower_first(pop_label)}{between('losing')}",
+            )
+        )
+        headlines.append(
+            (
+                "Of those, in the 20% most deprived areas",
+                _n(cmp.losing_in_most_deprived),
+                f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"
+                f"{between('losing_deprived_share', share=True)}",
+            )
+        )
+        numbers.update(
+            base_covered=base.covered,
+            base_share=base.share_covered,
+            change=change,
+            losing=cmp.population_losing_access,
+            losing_deprived=cmp.losing_in_most_deprived,
+            losing_deprived_share=cmp.share_losing_in_most_deprived,
+        )
         deciles = cmp.to_dict()["by_imd_decile"]
         wards = cmp.by_ward.sort_values(["losing_access", "ward_name"], ascending=[False, True])
-        top_wards = [{"ward": r.ward_name, "losing": _n(r.losing_access), "before": _pct(r.base_share),
-                      "after": _pct(r.alt_share)} for r in wards.itertuples() if r.losing_access > 0][:5]
+        top_wards = [
+            {
+                "ward": r.ward_name,
+                "losing": _n(r.losing_access),
+                "before": _pct(r.base_share),
+                "after": _pct(r.alt_share),
+            }
+            for r in wards.itertuples()
+            if r.losing_access > 0
+        ][:5]
     else:
-        deciles = [{"decile": r["decile"], "alt_share": r["share_covered"], "base_share": None}
-                   for r in alt.summary()["by_imd_decile"]]
+        deciles = [
+            {"decile": r["decile"], "alt_share": r["share_covered"], "base_share": None}
+            for r in alt.summary()["by_imd_decile"]
+        ]
         top_wards = []
 
     open_ids = engine.open_site_ids(alt_scn)
     located_open = [s for s in alt.open_sites if not s.startswith("added:")]
-    lines = [f"Open ({len(located_open) + len(alt_scn.added)} counted): "
-             + ", ".join(_short(engine.site_label(s)) for s in alt.open_sites) + "."]
+    lines = [
+        f"Open ({len(located_open) + len(alt_scn.added)} counted): "
+        + ", ".join(_short(engine.site_label(s)) for s in alt.open_sites)
+        + "."
+    ]
     if alt_scn.base:
         preset = set(engine.bundle.scenarios[alt_scn.base]["sites"])
         closed = [s for s in sites.index if s in preset and s not in open_ids]
         opened = [s for s in open_ids if s not in preset]
-        lines.insert(0, f"Starts from '{engine.bundle.scenarios[alt_scn.base]['label']}'"
-                     + (f"; opened: {', '.join(_short(engine.site_label(s)) for s in opened)}" if opened else "")
-                     + (f"; closed: {', '.join(_short(engine.site_label(s)) for s in closed)}" if closed else "") + ".")
+        lines.insert(
+            0,
+            f"Starts from '{engine.bundle.scenarios[alt_scn.base]['label']}'"
+            + (f"; opened: {', '.join(_short(engine.site_label(s)) for s in opened)}" if opened else "")
+            + (f"; closed: {', '.join(_short(engine.site_label(s)) for s in closed)}" if closed else "")
+            + ".",
+        )
     if cmp_scn is not None:
-        lines.append(f"Compared with '{base.scenario_label}': "
-                     + ", ".join(_short(engine.site_label(s)) for s in base.open_sites) + ".")
+        lines.append(
+            f"Compared with '{base.scenario_label}': "
+            + ", ".join(_short(engine.site_label(s)) for s in base.open_sites)
+            + "."
+        )
     if state.get("page") == "needs":
         map_title = "Map: " + _indicator_label(engine, state["ind"]) + f" by {LEVEL_WORDS.get(state['level'], 'ward')}"
     else:
-        map_title = f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
+        map_title = (
+            f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
+        )
     bundle = engine.bundle
     mode = engine.modes[state["mode"]]
     unlocated = []
     for scn in (s for s in (cmp_scn, alt_scn) if s is not None):
         missing = engine.unlocated_open(scn)
         if missing:
-            unlocated.append(f"{scn.label}: {len(missing)} site(s) not counted, no sourced location "
-                             f"({', '.join(_short(engine.site_label(s)) for s in missing)}).")
+            unlocated.append(
+                f"{scn.label}: {len(missing)} site(s) not counted, no sourced location "
+                f"({', '.join(_short(engine.site_label(s)) for s in missing)})."
+            )
     lines.extend(unlocated)
     method = [
         f"Population: {pop_full}. Origins: {len(engine.origins.xy)} {ORIGIN_DESCRIPTIONS[engine.origins.kind]}.",
@@ -162,48 +217,76 @@ def briefing_content(engine, state: dict, base_url: str = "http://127.0.0.1:8050
         f"Wards: {engine.ward_sets[alt.ward_set].label}. Most deprived 20% = LSOAs in IMD 2019 deciles 1-2 (England).",
     ]
     sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
-        bundle.manifest["area"].get("attribution", []))
+        bundle.manifest["area"].get("attribution", [])
+    )
     if state.get("page") == "needs":
         weights = lower_first(engine.ward_weights_label)
-        needs_method = [f"Ward values of LSOA figures are population-weighted means ({weights}) over the ward's "
-                        "output areas or LSOAs; ward-only figures are as published.",
-                        "Deciles and ranks are England-wide (1 = most deprived)."]
+        needs_method = [
+            f"Ward values of LSOA figures are population-weighted means ({weights}) over the ward's "
+            "output areas or LSOAs; ward-only figures are as published.",
+            "Deciles and ranks are England-wide (1 = most deprived).",
+        ]
         return _needs_content(engine, state, base_url, today, map_title, sources, needs_method)
     equality_rows, equality_note = [], ""
     if equality and cmp_scn is not None and engine.bundle.equality_tables:
         result = engine.equality(cmp_scn, alt_scn, **kwargs)
         equality_rows = result.largest_differences(5)
         car = result.headline_lines()
-        equality_note = ("Areas, not people: census shares of each area applied to its population. "
-                         + " ".join(f"{c['group']} ({'estimated, ' if c['estimate'] else ''}Census {c['census_year']}): "
-                                    f"{_pct(c['losing_share'])} of those losing access, {_pct(c['all_share'])} of all."
-                                    for c in car))
+        equality_note = "Areas, not people: census shares of each area applied to its population. " + " ".join(
+            f"{c['group']} ({'estimated, ' if c['estimate'] else ''}Census {c['census_year']}): "
+            f"{_pct(c['losing_share'])} of those losing access, {_pct(c['all_share'])} of all."
+            for c in car
+        )
         numbers["equality"] = equality_rows
-    title = (f"{alt.scenario_label} compared with {base.scenario_label}: who can reach a site within {limit}"
-             if base is not None else f"{alt.scenario_label}: who can reach a site within {limit}")
+    title = (
+        f"{alt.scenario_label} compared with {base.scenario_label}: who can reach a site within {limit}"
+        if base is not None
+        else f"{alt.scenario_label}: who can reach a site within {limit}"
+    )
     return BriefingContent(
-        title=title, date=today.strftime("%-d %B %Y"),
+        title=title,
+        date=today.strftime("%-d %B %Y"),
         subtitle=f"{bundle.area_name} · {lower_first(pop_full)} within {limit} of an open site",
-        scenario_lines=lines, assumptions=list(alt.assumptions), headlines=headlines, deciles=deciles,
-        top_wards=top_wards, base_label=base.scenario_label if base is not None else None,
-        alt_label=alt.scenario_label, map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state),
-        sources=sources, method=method, numbers=numbers, equality=equality_rows, equality_note=equality_note)
+        scenario_lines=lines,
+        assumptions=list(alt.assumptions),
+        headlines=headlines,
+        deciles=deciles,
+        top_wards=top_wards,
+        base_label=base.scenario_label if base is not None else None,
+        alt_label=alt.scenario_label,
+        map_title=map_title,
+        link=base_url.rstrip("/") + "/" + encode(state),
+        sources=sources,
+        method=method,
+        numbers=numbers,
+        equality=equality_rows,
+        equality_note=equality_note,
+    )
 
 
-def _needs_content(engine, state: dict, base_url: str, today: _dt.date, map_title: str, sources: list[str],
-                   method: list[str]) -> BriefingContent:
+def _needs_content(
+    engine, state: dict, base_url: str, today: _dt.date, map_title: str, sources: list[str], method: list[str]
+) -> BriefingContent:
     """A needs briefing: the indicator's map, its greatest- and least-need areas against the
     area's and England's figures, what the figure is, and where it comes from."""
     ind, level = state["ind"], state["level"]
     wards = state.get("wards") if level == "ward" else None
     if ind == NEED_INDEX:
         values = engine.need_index(state["w"], level=level, ward_set=wards)
-        label, unit, period, source, direction = ("Need index", "0-100, 100 = most need in the area", "IoD 2019",
-                                                  "percentile ranks within the area, weighted", "higher")
+        label, unit, period, source, direction = (
+            "Need index",
+            "0-100, 100 = most need in the area",
+            "IoD 2019",
+            "percentile ranks within the area, weighted",
+            "higher",
+        )
         bench_area = bench_england = None
-        about = ["The need index ranks the area's LSOAs on each chosen indicator (percentile, 100 = most need) and "
-                 "takes the weighted mean: " + ", ".join(f"{engine.bundle.indicators[k].label} {v:g}"
-                                                        for k, v in state["w"].items() if v > 0) + "."]
+        about = [
+            "The need index ranks the area's LSOAs on each chosen indicator (percentile, 100 = most need) and "
+            "takes the weighted mean: "
+            + ", ".join(f"{engine.bundle.indicators[k].label} {v:g}" for k, v in state["w"].items() if v > 0)
+            + "."
+        ]
     else:
         spec = engine.bundle.indicators[ind]
         values = engine.indicator_values(ind, level, wards)
@@ -215,11 +298,17 @@ def _needs_content(engine, state: dict, base_url: str, today: _dt.date, map_titl
             bench_england = None if bench_england is None else bench_england * 100
         about = [f"Unit: {unit}. Period: {period}.", f"Source: {publisher(source)}."]
         if spec.completeness != "complete":
-            about.append("Only the areas the source names have a figure; the others are shown as 'no published "
-                         "figure', never as zero.")
-    names = (engine.ward_sets[engine.check_ward_set(wards)].names if level == "ward" else
-             dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"])) if level == "lsoa" else
-             engine.bundle.current_lsoas.names)
+            about.append(
+                "Only the areas the source names have a figure; the others are shown as 'no published "
+                "figure', never as zero."
+            )
+    names = (
+        engine.ward_sets[engine.check_ward_set(wards)].names
+        if level == "ward"
+        else dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+        if level == "lsoa"
+        else engine.bundle.current_lsoas.names
+    )
     if level != "ward":  # say where an LSOA is: the ward of the chosen set holding most of it
         ward_names = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names
         names = {c: f"{n} ({ward_names.get(engine.lsoa_ward(c, state.get('wards')), '')})" for c, n in names.items()}
@@ -227,10 +316,12 @@ def _needs_content(engine, state: dict, base_url: str, today: _dt.date, map_titl
     fmt = (lambda v: f"{v:,.1f}") if direction != "none" else (lambda v: f"{v:,.3g}")
     headlines = []
     if len(present):
-        headlines.append(("Greatest need" if direction != "none" else "Highest", fmt(present.iloc[0]),
-                          names[present.index[0]]))
-        headlines.append(("Least need" if direction != "none" else "Lowest", fmt(present.iloc[-1]),
-                          names[present.index[-1]]))
+        headlines.append(
+            ("Greatest need" if direction != "none" else "Highest", fmt(present.iloc[0]), names[present.index[0]])
+        )
+        headlines.append(
+            ("Least need" if direction != "none" else "Lowest", fmt(present.iloc[-1]), names[present.index[-1]])
+        )
     if bench_area is not None:
         headlines.append((f"{engine.bundle.area_name} average", fmt(bench_area), unit))
     if bench_england is not None:
@@ -241,12 +332,25 @@ def _needs_content(engine, state: dict, base_url: str, today: _dt.date, map_titl
     ranked = [[names[c], fmt(v)] for c, v in list(present.items())[:8]]
     where = LEVEL_WORDS.get(level, "ward")
     return BriefingContent(
-        title=f"Needs: {label} by {where}", date=today.strftime("%-d %B %Y"),
+        title=f"Needs: {label} by {where}",
+        date=today.strftime("%-d %B %Y"),
         subtitle=f"{engine.bundle.area_name} · {label} ({unit}, {period})"
-                 + (f" · {engine.ward_sets[engine.check_ward_set(wards)].label}" if level == "ward" else ""),
-        scenario_lines=about, assumptions=[], headlines=headlines, deciles=[], top_wards=[], base_label=None,
-        alt_label="", map_title=map_title, link=base_url.rstrip("/") + "/" + encode(state), sources=sources,
-        method=method, numbers={"values": values}, kind="needs", ranked=ranked)
+        + (f" · {engine.ward_sets[engine.check_ward_set(wards)].label}" if level == "ward" else ""),
+        scenario_lines=about,
+        assumptions=[],
+        headlines=headlines,
+        deciles=[],
+        top_wards=[],
+        base_label=None,
+        alt_label="",
+        map_title=map_title,
+        link=base_url.rstrip("/") + "/" + encode(state),
+        sources=sources,
+        method=method,
+        numbers={"values": values},
+        kind="needs",
+        ranked=ranked,
+    )
 
 
 def _indicator_label(engine, ind: str) -> str:
@@ -281,16 +385,23 @@ def _map_classes(engine, state, alt_origins):
         from geo.viewstate import NEED_INDEX as _NI
 
         wards = state.get("wards") if state["level"] == "ward" else None
-        values = (engine.need_index(state["w"], level=state["level"], ward_set=wards) if state["ind"] == _NI
-                  else engine.indicator_values(state["ind"], state["level"], wards))
+        values = (
+            engine.need_index(state["w"], level=state["level"], ward_set=wards)
+            if state["ind"] == _NI
+            else engine.indicator_values(state["ind"], state["level"], wards)
+        )
         if state["ind"] != _NI and engine.bundle.indicators[state["ind"]].unit.startswith("share"):
             values = values * 100  # as the page says: percentages
         direction = "higher" if state["ind"] == _NI else engine.bundle.indicators[state["ind"]].direction
         present = values.dropna()
         if present.empty:  # e.g. a figure published for other wards than the chosen set
             reason = engine.unpublished_reason(state["ind"], wards) if state["ind"] != _NI else None
-            return state["level"], list(values.index), ["#d9d9d9"] * len(values), [
-                (f"no published figure ({reason})" if reason else "no published figure", "#d9d9d9")]
+            return (
+                state["level"],
+                list(values.index),
+                ["#d9d9d9"] * len(values),
+                [(f"no published figure ({reason})" if reason else "no published figure", "#d9d9d9")],
+            )
         if len(present.unique()) > 5:
             edges = np.unique(np.quantile(present, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
         else:
@@ -322,17 +433,33 @@ def _map_classes(engine, state, alt_origins):
         text = f"{edges[i]:g}-{hi:g} min" if math.isfinite(hi) else f"over {edges[i]:g} min"
         labels.append((text, cmap(0.1 + 0.85 * i / 4)))
     minutes = engine.lsoa_mean(alt_origins["minutes"].to_numpy(float), alt_origins["population"].to_numpy(float))
-    fills = [labels[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)][1] if math.isfinite(m) else "#d9d9d9"
-             for m in minutes]
+    fills = [
+        labels[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)][1] if math.isfinite(m) else "#d9d9d9"
+        for m in minutes
+    ]
     return "lsoa", list(engine.bundle.lsoa_values.index), fills, labels
 
 
 def _equality_block(fig, c: BriefingContent, x0: float, y: float, ink: str, muted: str) -> float:
     """The compact equality table (largest differences, losing vs all) as aligned text, since a
     matplotlib table grows past its axes; returns the y below it."""
-    fig.text(x0, y, "Equality impact: largest differences among those losing access", fontsize=8.5,
-             weight="bold", va="top", color=ink)
-    columns = [0.0, 0.185, 0.325, 0.365, 0.405, 0.44]  # offsets from x0: group, characteristic, all, losing, points, flag
+    fig.text(
+        x0,
+        y,
+        "Equality impact: largest differences among those losing access",
+        fontsize=8.5,
+        weight="bold",
+        va="top",
+        color=ink,
+    )
+    columns = [
+        0.0,
+        0.185,
+        0.325,
+        0.365,
+        0.405,
+        0.44,
+    ]  # offsets from x0: group, characteristic, all, losing, points, flag
     header = ["Group", "Characteristic", "All", "Losing", "Points", "Flag"]
     y -= 0.022
     step = 0.013
@@ -340,21 +467,33 @@ def _equality_block(fig, c: BriefingContent, x0: float, y: float, ink: str, mute
         fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", weight="bold", color=ink)
     for r in c.equality[:3]:
         y -= step
-        cells = [textwrap.shorten(r["group"], 38, placeholder="…"),
-                 textwrap.shorten(f"{r['table'].split(' (')[0]}, {r['census_year']}", 28, placeholder="…"), _pct(r["all_share"]), _pct(r["losing_share"]),
-                 f"{r['difference_pp']:+.1f}", "over-represented" if r["over_represented"] else "no"]
+        cells = [
+            textwrap.shorten(r["group"], 38, placeholder="…"),
+            textwrap.shorten(f"{r['table'].split(' (')[0]}, {r['census_year']}", 28, placeholder="…"),
+            _pct(r["all_share"]),
+            _pct(r["losing_share"]),
+            f"{r['difference_pp']:+.1f}",
+            "over-represented" if r["over_represented"] else "no",
+        ]
         for k, text in enumerate(cells):
             fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", color=ink)
     y -= step + 0.004
-    wrapped = textwrap.wrap(c.equality_note + " Flag: over-represented = at least 5 points above, and 1.2 times, "
-                            "the share of all.", 140)
+    wrapped = textwrap.wrap(
+        c.equality_note + " Flag: over-represented = at least 5 points above, and 1.2 times, the share of all.", 140
+    )
     fig.text(x0, y, "\n".join(wrapped), fontsize=5.8, va="top", color=muted, linespacing=1.2)
     return y - 0.011 * len(wrapped) - 0.014
 
 
-def render_briefing(engine, state: dict, out: str | Path | None = None, fmt: str | None = None,
-                    base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None,
-                    equality: bool = False) -> bytes:
+def render_briefing(
+    engine,
+    state: dict,
+    out: str | Path | None = None,
+    fmt: str | None = None,
+    base_url: str = "http://127.0.0.1:8050/",
+    today: _dt.date | None = None,
+    equality: bool = False,
+) -> bytes:
     """Render the briefing as pdf, png or html bytes (and write them to ``out`` if given)."""
     if fmt is None:
         if out is None:
@@ -387,13 +526,15 @@ def render_briefing(engine, state: dict, out: str | Path | None = None, fmt: str
 def _html(content: BriefingContent, svg: str) -> str:
     from html import escape
 
-    svg = svg[svg.index("<svg"):]
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(content.title)}</title>"
-            "<style>body{margin:0;font-family:system-ui,sans-serif;background:#fff}"
-            ".page{max-width:1170px;margin:auto}.page svg{width:100%;height:auto}"
-            "p{margin:0.5rem 1rem}</style></head><body><div class='page'>"
-            f"{svg}<p>Reopen this view in the dashboard: <a href='{escape(content.link)}'>{escape(content.link)}</a></p>"
-            "</div></body></html>\n")
+    svg = svg[svg.index("<svg") :]
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(content.title)}</title>"
+        "<style>body{margin:0;font-family:system-ui,sans-serif;background:#fff}"
+        ".page{max-width:1170px;margin:auto}.page svg{width:100%;height:auto}"
+        "p{margin:0.5rem 1rem}</style></head><body><div class='page'>"
+        f"{svg}<p>Reopen this view in the dashboard: <a href='{escape(content.link)}'>{escape(content.link)}</a></p>"
+        "</div></body></html>\n"
+    )
 
 
 def _page(engine, state: dict, c: BriefingContent):
@@ -404,14 +545,21 @@ def _page(engine, state: dict, c: BriefingContent):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 
-    matplotlib.rcParams.update({"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans",
-                                "font.size": 7.5})
+    matplotlib.rcParams.update(
+        {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5}
+    )
     fig = plt.figure(figsize=PAGE_INCHES)
     ink, muted = "#1f2933", "#52606d"
     # A long title (a modified scenario) gets a smaller font so it stays on one line.
-    fig.text(0.02, 0.962, c.title, fontsize=14 if len(c.title) <= 90 else 11 if len(c.title) <= 120 else 9,
-             weight="bold", color="#1f3b57",
-             va="top")
+    fig.text(
+        0.02,
+        0.962,
+        c.title,
+        fontsize=14 if len(c.title) <= 90 else 11 if len(c.title) <= 120 else 9,
+        weight="bold",
+        color="#1f3b57",
+        va="top",
+    )
     fig.text(0.98, 0.905, c.date, fontsize=9, ha="right", va="top", color=muted)
     fig.text(0.02, 0.905, c.subtitle, fontsize=9, color=muted, va="top")
 
@@ -424,7 +572,9 @@ def _page(engine, state: dict, c: BriefingContent):
     alt = engine.coverage(scenario_of(engine, state, "alt"), **threshold_kwargs(state))
     level, codes, fills, legend_classes = _map_classes(engine, state, alt.origins)
     ward_set = engine.ward_sets[engine.check_ward_set(state.get("wards"))]
-    layer = {"lsoa": bundle.lsoas, "lsoa_current": getattr(bundle.current_lsoas, "wards", None)}.get(level, ward_set.wards)
+    layer = {"lsoa": bundle.lsoas, "lsoa_current": getattr(bundle.current_lsoas, "wards", None)}.get(
+        level, ward_set.wards
+    )
     layer = layer.set_index("code").to_crs(bundle.projected_crs)
     _draw_polygons(ax, [layer.geometry[c_] for c_ in codes], fills, width=0.6 if level == "ward" else 0.2)
     # Outlines and names of the chosen ward set, so a councillor finds their own ward.
@@ -432,9 +582,17 @@ def _page(engine, state: dict, c: BriefingContent):
     _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.7)
     for name, geom in zip(wards["name"], wards.geometry):
         point = geom.representative_point()
-        ax.annotate("\n".join(textwrap.wrap(name, 12)), (point.x, point.y), ha="center", va="center", fontsize=5,
-                    color="#3e4c59", style="italic", zorder=4,
-                    bbox=dict(boxstyle="round,pad=0.08", fc="white", ec="none", alpha=0.55))
+        ax.annotate(
+            "\n".join(textwrap.wrap(name, 12)),
+            (point.x, point.y),
+            ha="center",
+            va="center",
+            fontsize=5,
+            color="#3e4c59",
+            style="italic",
+            zorder=4,
+            bbox=dict(boxstyle="round,pad=0.08", fc="white", ec="none", alpha=0.55),
+        )
     minx, miny, maxx, maxy = wards.total_bounds
     ax.set_xlim(minx - 300, maxx + 300)
     ax.set_ylim(miny - 300, maxy + 300)
@@ -443,30 +601,88 @@ def _page(engine, state: dict, c: BriefingContent):
     for site, row in bundle.located_sites.iterrows():
         marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9")) if site in open_ids else CLOSED_MARKER
         size = 120 if marker == "*" else 30
-        ax.scatter(row["x"], row["y"], marker=marker, s=size, c=colour, edgecolors="white" if marker != "x" else None,
-                   linewidths=0.6, zorder=5)
+        ax.scatter(
+            row["x"],
+            row["y"],
+            marker=marker,
+            s=size,
+            c=colour,
+            edgecolors="white" if marker != "x" else None,
+            linewidths=0.6,
+            zorder=5,
+        )
         if site in open_ids:
-            ax.annotate(_short(row["name"]), (row["x"], row["y"]), xytext=(4, 3), textcoords="offset points",
-                        fontsize=6, color=ink, zorder=6,
-                        bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75))
+            ax.annotate(
+                _short(row["name"]),
+                (row["x"], row["y"]),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=6,
+                color=ink,
+                zorder=6,
+                bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
+            )
         else:  # closed sites are named too, so a reader knows which centre the cross is
-            ax.annotate(f"{_short(row['name'])} (closed)", (row["x"], row["y"]), xytext=(3, -7),
-                        textcoords="offset points", fontsize=4.6, color="#52606d", zorder=5)
+            ax.annotate(
+                f"{_short(row['name'])} (closed)",
+                (row["x"], row["y"]),
+                xytext=(3, -7),
+                textcoords="offset points",
+                fontsize=4.6,
+                color="#52606d",
+                zorder=5,
+            )
     for added in list(alt.scenario.added) + [m for _, m in alt.scenario.moved]:
         x, y = engine.locate_added(added)
         ax.scatter(x, y, marker=ADDED_MARKER[0], s=45, c=ADDED_MARKER[1], edgecolors="black", linewidths=0.5, zorder=6)
-        ax.annotate(added.label, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6, zorder=6,
-                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75))
+        ax.annotate(
+            added.label,
+            (x, y),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=6,
+            zorder=6,
+            bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
+        )
     ax.set_title("\n".join(textwrap.wrap(c.map_title, 85)), fontsize=8.5, loc="left", color=ink)
     handles = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in legend_classes]
-    handles += [Line2D([], [], marker=ROLE_MARKERS[r][0], color="none", markerfacecolor=ROLE_MARKERS[r][1],
-                       markeredgecolor="white", markersize=8 if r == "proposed_hub" else 6, label=role_labels.get(r, r))
-                for r in ROLE_MARKERS if r in set(bundle.sites["role"])]
-    handles += [Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
-                Line2D([], [], marker="^", color="none", markerfacecolor=ADDED_MARKER[1], markeredgecolor="black",
-                       markersize=6, label="Added or moved")]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.015, 0.075), ncol=3, fontsize=6.5, frameon=False,
-               handlelength=1.2, columnspacing=1.0)
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker=ROLE_MARKERS[r][0],
+            color="none",
+            markerfacecolor=ROLE_MARKERS[r][1],
+            markeredgecolor="white",
+            markersize=8 if r == "proposed_hub" else 6,
+            label=role_labels.get(r, r),
+        )
+        for r in ROLE_MARKERS
+        if r in set(bundle.sites["role"])
+    ]
+    handles += [
+        Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
+        Line2D(
+            [],
+            [],
+            marker="^",
+            color="none",
+            markerfacecolor=ADDED_MARKER[1],
+            markeredgecolor="black",
+            markersize=6,
+            label="Added or moved",
+        ),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.015, 0.075),
+        ncol=3,
+        fontsize=6.5,
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
 
     # Headline figures ---------------------------------------------------------------------
     x0, width, gap = 0.52, 0.46, 0.006
@@ -475,8 +691,17 @@ def _page(engine, state: dict, c: BriefingContent):
     for i, (label, count, pct) in enumerate(c.headlines):
         bx = x0 + i * (box_w + gap)
         highlight = label.startswith("Losing")
-        fig.add_artist(Rectangle((bx, 0.742), box_w, 0.138, transform=fig.transFigure,
-                                 facecolor="#fff3cd" if highlight else "#f1f4f8", edgecolor="#c9d2dc", linewidth=0.6))
+        fig.add_artist(
+            Rectangle(
+                (bx, 0.742),
+                box_w,
+                0.138,
+                transform=fig.transFigure,
+                facecolor="#fff3cd" if highlight else "#f1f4f8",
+                edgecolor="#c9d2dc",
+                linewidth=0.6,
+            )
+        )
         chars = int(box_w * PAGE_INCHES[0] * 72 / (6.3 * 0.58))  # characters that fit the box at 6.3 pt
         fig.text(bx + 0.005, 0.872, "\n".join(textwrap.wrap(label, chars)), fontsize=6.3, va="top", color=muted)
         fig.text(bx + 0.005, 0.811, count, fontsize=14, weight="bold", color="#1f3b57", va="bottom")
@@ -484,13 +709,21 @@ def _page(engine, state: dict, c: BriefingContent):
 
     # Scenario in plain words --------------------------------------------------------------
     y = 0.728
-    fig.text(x0, y, "About this figure" if c.kind == "needs" else "The scenario", fontsize=8.5, weight="bold",
-             va="top", color=ink)
+    fig.text(
+        x0,
+        y,
+        "About this figure" if c.kind == "needs" else "The scenario",
+        fontsize=8.5,
+        weight="bold",
+        va="top",
+        color=ink,
+    )
     y -= 0.022
-    notes = c.scenario_lines + [f"Assumption: {a}" for a in c.assumptions
-                                if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))]
+    notes = c.scenario_lines + [
+        f"Assumption: {a}" for a in c.assumptions if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))
+    ]
     if len(notes) > MAX_NOTES:  # the page has room for so much; the link shows the rest
-        notes = notes[:MAX_NOTES - 1] + [f"... and {len(notes) - MAX_NOTES + 1} more assumptions: open the link."]
+        notes = notes[: MAX_NOTES - 1] + [f"... and {len(notes) - MAX_NOTES + 1} more assumptions: open the link."]
     for line in notes:
         wrapped = textwrap.wrap(line, 105, max_lines=3, placeholder=" ...")
         fig.text(x0, y, "\n".join(wrapped), fontsize=6.6, va="top", color=ink, linespacing=1.3)
@@ -545,8 +778,14 @@ def _access_blocks(fig, c: BriefingContent, x0: float, top: float, ink: str, mut
         rows = [[w["ward"], w["losing"], w["before"], w["after"]] for w in c.top_wards]
         tax = fig.add_axes([wx, top - 0.198, 0.19, 0.17])
         tax.set_axis_off()
-        table = tax.table(cellText=rows, colLabels=header, loc="upper left", cellLoc="left", colLoc="left",
-                          colWidths=[0.40, 0.2, 0.2, 0.2])
+        table = tax.table(
+            cellText=rows,
+            colLabels=header,
+            loc="upper left",
+            cellLoc="left",
+            colLoc="left",
+            colWidths=[0.40, 0.2, 0.2, 0.2],
+        )
         table.auto_set_font_size(False)
         table.set_fontsize(6.8)
         table.scale(1, 1.35)
@@ -555,9 +794,14 @@ def _access_blocks(fig, c: BriefingContent, x0: float, top: float, ink: str, mut
             if r == 0:
                 cell.set_text_props(weight="bold")
     else:
-        fig.text(wx, top - 0.028, "No ward loses access in this comparison." if c.base_label else
-                 "Choose a comparison to see losses.", fontsize=7, va="top", color=muted)
-
+        fig.text(
+            wx,
+            top - 0.028,
+            "No ward loses access in this comparison." if c.base_label else "Choose a comparison to see losses.",
+            fontsize=7,
+            va="top",
+            color=muted,
+        )
 
 
 def _method_and_link(fig, c: BriefingContent, x0: float, top: float, ink: str, muted: str) -> None:
@@ -576,8 +820,9 @@ def _method_and_link(fig, c: BriefingContent, x0: float, top: float, ink: str, m
         for line in lines:
             wrapped = textwrap.wrap(line, width)
             if y - step * len(wrapped) < floor:
-                fig.text(x0, y, "... (full sources: About the data, in the dashboard)", fontsize=size, va="top",
-                         color=colour)
+                fig.text(
+                    x0, y, "... (full sources: About the data, in the dashboard)", fontsize=size, va="top", color=colour
+                )
                 return y - step
 
             fig.text(x0, y, "\n".join(wrapped), fontsize=size, va="top", color=colour, linespacing=1.25)
@@ -588,8 +833,23 @@ def _method_and_link(fig, c: BriefingContent, x0: float, top: float, ink: str, m
         _equality_block(fig, c, 0.02, 0.268, ink, muted)
     y = section(min(0.335, top - 0.263), "Method", c.method, 112, 6.2, ink, 0.0145)
     section(y - 0.006, "Sources", c.sources, 122, 5.6, muted, 0.0125)
-    fig.text(0.02, link_top - 0.022, "Reopen this exact view in the dashboard:", fontsize=7, color=ink, va="bottom",
-             weight="bold")
-    fig.text(0.02, 0.012, "\n".join(link_lines), fontsize=5.8, color="#0b5394", va="bottom", url=c.link,
-             family="DejaVu Sans Mono")
+    fig.text(
+        0.02,
+        link_top - 0.022,
+        "Reopen this exact view in the dashboard:",
+        fontsize=7,
+        color=ink,
+        va="bottom",
+        weight="bold",
+    )
+    fig.text(
+        0.02,
+        0.012,
+        "\n".join(link_lines),
+        fontsize=5.8,
+        color="#0b5394",
+        va="bottom",
+        url=c.link,
+        family="DejaVu Sans Mono",
+    )
     return fig

@@ -31,8 +31,7 @@ from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, r
 from geo.equality import EqualityTable, load_equality_tables
 from geo.errors import BundleError, ScenarioError
 from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
-from geo.readers import (csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes,
-                         unique_keys)
+from geo.readers import csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes, unique_keys
 
 MANIFEST = "bundle.toml"
 DIRECTIONS = {"higher", "lower", "none"}
@@ -70,8 +69,8 @@ class Bundle:
     manifest: dict
     area_name: str
     projected_crs: str
-    wards: "object"  # GeoDataFrame: code, name, geometry (WGS84)
-    lsoas: "object"  # GeoDataFrame: code, name, geometry (WGS84)
+    wards: object  # GeoDataFrame: code, name, geometry (WGS84)
+    lsoas: object  # GeoDataFrame: code, name, geometry (WGS84)
     lsoa_values: pd.DataFrame  # index = LSOA code; population fields + LSOA indicators
     population_fields: dict[str, str]  # field -> label
     origin_xy: np.ndarray  # (n_lsoa, 2) projected metres: population-weighted centroids
@@ -112,8 +111,10 @@ class Bundle:
         """Projected coordinate of a postcode centroid, or ScenarioError."""
         code = normalise_postcode(postcode)
         if code not in self.postcodes.index:
-            raise ScenarioError(f"postcode {code} is not in this area's postcode lookup "
-                                f"({self.manifest['layers']['postcodes']['file']})")
+            raise ScenarioError(
+                f"postcode {code} is not in this area's postcode lookup "
+                f"({self.manifest['layers']['postcodes']['file']})"
+            )
         row = self.postcodes.loc[code]
         return float(row["x"]), float(row["y"])
 
@@ -161,8 +162,10 @@ class Bundle:
         or the year is not in it.
         """
         if self.age_tables is None:
-            raise ScenarioError("this bundle has no population by single year of age "
-                                "([layers.population_by_age]); use --population instead")
+            raise ScenarioError(
+                "this bundle has no population by single year of age "
+                "([layers.population_by_age]); use --population instead"
+            )
         band, year_value = band_and_year(self.age_tables, ages, year)
         field_id = population_field_id(band, year_value)
         if field_id not in self.population_fields:  # the sum over single years is made once per field
@@ -192,8 +195,9 @@ def _check_crs(crs: str, where: str) -> str:
     try:
         CRS.from_user_input(crs)
     except CRSError:
-        raise BundleError(f"unknown CRS {crs!r}; use an EPSG code such as 'EPSG:27700'",
-                          file=MANIFEST, field=where) from None
+        raise BundleError(
+            f"unknown CRS {crs!r}; use an EPSG code such as 'EPSG:27700'", file=MANIFEST, field=where
+        ) from None
     return crs
 
 
@@ -241,11 +245,23 @@ def load_bundle(path: str | Path) -> Bundle:
 
     postcodes = _load_postcodes(folder, layers["postcodes"], projected)
     bundle = Bundle(
-        path=folder, manifest=manifest, area_name=manifest["area"]["name"], projected_crs=projected,
-        wards=wards, lsoas=lsoas, lsoa_values=lsoa_values, population_fields=population_fields,
-        origin_xy=origin_xy, ward_values=ward_values, flags=flags, indicators=indicators,
-        sites=pd.DataFrame(), postcodes=postcodes,
-        calibration=_load_calibration(folder, layers["calibration"]), scenarios={}, warnings=warnings,
+        path=folder,
+        manifest=manifest,
+        area_name=manifest["area"]["name"],
+        projected_crs=projected,
+        wards=wards,
+        lsoas=lsoas,
+        lsoa_values=lsoa_values,
+        population_fields=population_fields,
+        origin_xy=origin_xy,
+        ward_values=ward_values,
+        flags=flags,
+        indicators=indicators,
+        sites=pd.DataFrame(),
+        postcodes=postcodes,
+        calibration=_load_calibration(folder, layers["calibration"]),
+        scenarios={},
+        warnings=warnings,
     )
     bundle.ward_sets = load_ward_sets(folder, manifest, wards, _load_polygons)
     if "population_by_age" in layers:
@@ -255,13 +271,21 @@ def load_bundle(path: str | Path) -> Bundle:
                 bundle.population_field(band, year)
     if "output_areas" in layers:
         if "lsoa_lookup" not in layers:
-            raise BundleError("output areas need [layers.lsoa_lookup] to reach the bundle's LSOAs",
-                              file=MANIFEST, field="layers.lsoa_lookup")
+            raise BundleError(
+                "output areas need [layers.lsoa_lookup] to reach the bundle's LSOAs",
+                file=MANIFEST,
+                field="layers.lsoa_lookup",
+            )
         parents = read_lsoa_lookup(folder, layers["lsoa_lookup"], lsoa_codes)
         bundle.lsoa_parents = parents
         bundle.output_areas = load_output_areas(
-            folder, layers["output_areas"], parents, lsoas, projected,
-            lambda crs, xs, ys: bundle._transformer(crs, projected).transform(xs, ys))
+            folder,
+            layers["output_areas"],
+            parents,
+            lsoas,
+            projected,
+            lambda crs, xs, ys: bundle._transformer(crs, projected).transform(xs, ys),
+        )
     if "lsoas_current" in layers:
         bundle.current_lsoas = _load_current_lsoas(folder, layers["lsoas_current"], bundle.output_areas)
     if "equality" in manifest:
@@ -273,6 +297,7 @@ def load_bundle(path: str | Path) -> Bundle:
 
 
 # -- layers ------------------------------------------------------------------
+
 
 def _load_polygons(folder: Path, spec: dict, where: str):
     _require(spec, ["file", "key", "name", "crs"], where)
@@ -288,14 +313,20 @@ def _load_current_lsoas(folder: Path, spec: dict, areas: OutputAreas | None) -> 
     """The current small areas: boundaries whose codes are the output areas' parent codes."""
     where = "layers.lsoas_current"
     if areas is None or areas.parent is None:
-        raise BundleError("current LSOAs need [layers.output_areas] (values reach them through output areas)",
-                          file=MANIFEST, field=where)
+        raise BundleError(
+            "current LSOAs need [layers.output_areas] (values reach them through output areas)",
+            file=MANIFEST,
+            field=where,
+        )
     frame = _load_polygons(folder, spec, where)
     codes = set(frame["code"])
     unknown = sorted(set(areas.parent) - codes)
     if unknown:
-        raise BundleError(f"{len(unknown)} output-area parent code(s) have no boundary: {', '.join(unknown[:5])}",
-                          file=spec["file"], field=spec["key"])
+        raise BundleError(
+            f"{len(unknown)} output-area parent code(s) have no boundary: {', '.join(unknown[:5])}",
+            file=spec["file"],
+            field=spec["key"],
+        )
     return WardSet("lsoas_current", str(spec.get("label", "Current LSOAs")), frame, False, {c: c for c in codes})
 
 
@@ -329,8 +360,7 @@ def _load_population(folder: Path, spec: dict, lsoa_codes: list[str]):
         numbers = numeric_column(frame, column, name)
         for i, value in enumerate(numbers):
             if value < 0:
-                raise BundleError(f"population {value:g} is negative", file=name, row=csv_line(i),
-                                  field=column)
+                raise BundleError(f"population {value:g} is negative", file=name, row=csv_line(i), field=column)
         values[field_name] = numbers
         values[column] = numbers  # also addressable by its file column, for indicators
     labels = spec.get("labels", {})
@@ -345,18 +375,32 @@ def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
         if raw["id"] in specs:
             raise BundleError(f"duplicate indicator id {raw['id']!r}", file=MANIFEST, field=f"{where}.id")
         if raw["level"] not in ("lsoa", "ward"):
-            raise BundleError(f"level {raw['level']!r}; expected 'lsoa' or 'ward'", file=MANIFEST,
-                              field=f"{where}.level")
+            raise BundleError(
+                f"level {raw['level']!r}; expected 'lsoa' or 'ward'", file=MANIFEST, field=f"{where}.level"
+            )
         if raw["direction"] not in DIRECTIONS:
-            raise BundleError(f"direction {raw['direction']!r}; expected one of {sorted(DIRECTIONS)}",
-                              file=MANIFEST, field=f"{where}.direction")
+            raise BundleError(
+                f"direction {raw['direction']!r}; expected one of {sorted(DIRECTIONS)}",
+                file=MANIFEST,
+                field=f"{where}.direction",
+            )
         if raw["completeness"] not in COMPLETENESS:
-            raise BundleError(f"completeness {raw['completeness']!r}; expected one of {sorted(COMPLETENESS)}",
-                              file=MANIFEST, field=f"{where}.completeness")
+            raise BundleError(
+                f"completeness {raw['completeness']!r}; expected one of {sorted(COMPLETENESS)}",
+                file=MANIFEST,
+                field=f"{where}.completeness",
+            )
         specs[raw["id"]] = Indicator(
-            id=raw["id"], level=raw["level"], label=raw["label"], unit=raw["unit"], period=str(raw["period"]),
-            direction=raw["direction"], completeness=raw["completeness"], source=raw["source"],
-            completeness_note=raw.get("completeness_note", ""), aggregate=raw.get("aggregate", "mean"),
+            id=raw["id"],
+            level=raw["level"],
+            label=raw["label"],
+            unit=raw["unit"],
+            period=str(raw["period"]),
+            direction=raw["direction"],
+            completeness=raw["completeness"],
+            source=raw["source"],
+            completeness_note=raw.get("completeness_note", ""),
+            aggregate=raw.get("aggregate", "mean"),
             short_label=raw.get("short_label", raw["label"]),
         )
     return specs
@@ -373,13 +417,13 @@ def _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, va
         table = raw["table"]
         if table == "population":
             if raw["column"] not in values.columns:
-                raise BundleError(f"column {raw['column']!r} is not a population field", file=MANIFEST,
-                                  field=f"{where}.column")
+                raise BundleError(
+                    f"column {raw['column']!r} is not a population field", file=MANIFEST, field=f"{where}.column"
+                )
             values[raw["id"]] = values[raw["column"]]
             continue
         if table not in tables:
-            raise BundleError(f"table {table!r} is not defined under [tables]", file=MANIFEST,
-                              field=f"{where}.table")
+            raise BundleError(f"table {table!r} is not defined under [tables]", file=MANIFEST, field=f"{where}.table")
         spec = tables[table]
         if table not in frames:
             frame = read_csv(folder, spec["file"], [spec["key"]])
@@ -398,8 +442,11 @@ def _ward_lookup(wards, aliases: dict) -> dict[str, str]:
     lookup = {name.lower(): code for code, name in zip(wards["code"], wards["name"])}
     for alias, target in aliases.items():
         if target.lower() not in lookup:
-            raise BundleError(f"alias {alias!r} points at {target!r}, which is not a ward name",
-                              file=MANIFEST, field=f"aliases.ward.{alias}")
+            raise BundleError(
+                f"alias {alias!r} points at {target!r}, which is not a ward name",
+                file=MANIFEST,
+                field=f"aliases.ward.{alias}",
+            )
         lookup[alias.lower()] = lookup[target.lower()]
     return lookup
 
@@ -407,9 +454,13 @@ def _ward_lookup(wards, aliases: dict) -> dict[str, str]:
 def _ward_code(lookup: dict, name: str, file: str, row: int, field: str) -> str:
     code = lookup.get(name.strip().lower())
     if code is None:
-        raise BundleError(f"ward name {name!r} matches no ward in the boundary file (add an alias to "
-                          f"[aliases.ward] in {MANIFEST} if it is a spelling variant)",
-                          file=file, row=row, field=field)
+        raise BundleError(
+            f"ward name {name!r} matches no ward in the boundary file (add an alias to "
+            f"[aliases.ward] in {MANIFEST} if it is a spelling variant)",
+            file=file,
+            row=row,
+            field=field,
+        )
     return code
 
 
@@ -427,11 +478,16 @@ def _load_ward_figures(folder, spec, indicators, lookup, wards) -> pd.DataFrame:
         code = _ward_code(lookup, ward, name, csv_line(i), spec["ward"])
         indicator = indicator.strip()
         if indicator not in indicators or indicators[indicator].level != "ward":
-            raise BundleError(f"indicator {indicator!r} is not a ward indicator in {MANIFEST}",
-                              file=name, row=csv_line(i), field=spec["indicator"])
+            raise BundleError(
+                f"indicator {indicator!r} is not a ward indicator in {MANIFEST}",
+                file=name,
+                row=csv_line(i),
+                field=spec["indicator"],
+            )
         if not np.isnan(values.at[code, indicator]):
-            raise BundleError(f"second value for {indicator} in ward {ward}", file=name,
-                              row=csv_line(i), field=spec["value"])
+            raise BundleError(
+                f"second value for {indicator} in ward {ward}", file=name, row=csv_line(i), field=spec["value"]
+            )
         values.at[code, indicator] = numbers[i]
     for ind in ward_ids:
         if indicators[ind].completeness == "unlisted_zero" and values[ind].notna().any():
@@ -448,17 +504,27 @@ def _load_flags(folder, spec, lookup, indicators, ward_values) -> pd.DataFrame:
     frame = read_csv(folder, name, [spec["flag"], spec["wards"]])
     for i, row in frame.iterrows():
         flag_id = "flag_" + row[spec["flag"]].strip()
-        codes = [_ward_code(lookup, w, name, csv_line(i), spec["wards"])
-                 for w in row[spec["wards"]].split(spec.get("separator", ";")) if w.strip()]
+        codes = [
+            _ward_code(lookup, w, name, csv_line(i), spec["wards"])
+            for w in row[spec["wards"]].split(spec.get("separator", ";"))
+            if w.strip()
+        ]
         meaning = row.get(spec.get("meaning", ""), "") or row[spec["flag"]]
         source = " ".join(str(row.get(spec.get(k, ""), "")) for k in ("source", "section")).strip()
         label = meaning[0].upper() + meaning[1:] if meaning else flag_id
         ward_values[flag_id] = [1.0 if c in codes else 0.0 for c in ward_values.index]
         indicators[flag_id] = Indicator(
-            id=flag_id, level="ward", label=label, unit="flag (1 = named ward)", period="as published",
-            direction="higher", completeness="complete", source=source,
+            id=flag_id,
+            level="ward",
+            label=label,
+            unit="flag (1 = named ward)",
+            period="as published",
+            direction="higher",
+            completeness="complete",
+            source=source,
             completeness_note="Every ward is either named by the source (1) or not (0).",
-            short_label=row[spec["flag"]].strip().replace("_", " ").capitalize())
+            short_label=row[spec["flag"]].strip().replace("_", " ").capitalize(),
+        )
         rows.append({"id": flag_id, "label": label, "source": source, "wards": codes})
     return pd.DataFrame(rows)
 
@@ -474,8 +540,12 @@ def _apply_benchmarks(folder, spec, indicators, ward_values) -> None:
         for i, ind in enumerate(frame[spec["indicator"]]):
             ind = ind.strip()
             if ind not in indicators:
-                raise BundleError(f"indicator {ind!r} is not defined in {MANIFEST}", file=name,
-                                  row=csv_line(i), field=spec["indicator"])
+                raise BundleError(
+                    f"indicator {ind!r} is not defined in {MANIFEST}",
+                    file=name,
+                    row=csv_line(i),
+                    field=spec["indicator"],
+                )
             bench[ind] = (None if np.isnan(area[i]) else area[i], None if np.isnan(england[i]) else england[i])
     for ind_id, (area, england) in bench.items():
         spec_ = indicators[ind_id]
@@ -492,8 +562,11 @@ def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], war
         if base is None:
             raise BundleError(f"derived_from {raw['derived_from']!r} is not an indicator", file=MANIFEST, field=where)
         if raw.get("derivation") != "gap_below_area" or base.benchmark_area is None:
-            raise BundleError("only derivation 'gap_below_area' with an area benchmark is supported",
-                              file=MANIFEST, field=f"indicators[{i}].derivation")
+            raise BundleError(
+                "only derivation 'gap_below_area' with an area benchmark is supported",
+                file=MANIFEST,
+                field=f"indicators[{i}].derivation",
+            )
         gap = (base.benchmark_area - ward_values[base.id]).clip(lower=0)
         # Listed wards get their gap; the completeness rule says every other ward has none.
         ward_values[raw["id"]] = gap.fillna(0.0) if raw["completeness"] == "unlisted_zero" else gap
@@ -534,11 +607,16 @@ def _load_calibration(folder, spec) -> pd.DataFrame:
     network = numeric_column(frame, spec["network_km"], name)
     for i, (s, n) in enumerate(zip(straight, network)):
         if s <= 0:
-            raise BundleError(f"straight-line distance {s:g} must be positive", file=name, row=csv_line(i),
-                              field=spec["straight_km"])
+            raise BundleError(
+                f"straight-line distance {s:g} must be positive", file=name, row=csv_line(i), field=spec["straight_km"]
+            )
         if n < s:
-            raise BundleError(f"route length {n:g} km is shorter than the straight line {s:g} km",
-                              file=name, row=csv_line(i), field=spec["network_km"])
+            raise BundleError(
+                f"route length {n:g} km is shorter than the straight line {s:g} km",
+                file=name,
+                row=csv_line(i),
+                field=spec["network_km"],
+            )
     return pd.DataFrame({"straight_km": straight, "network_km": network})
 
 
@@ -569,12 +647,14 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
     for i, site in enumerate(ids):
         line = csv_line(i)
         if roles and out.at[site, "role"] not in roles:
-            raise BundleError(f"role {out.at[site, 'role']!r} is not one of {sorted(roles)}", file=name,
-                              row=line, field=spec["role"])
+            raise BundleError(
+                f"role {out.at[site, 'role']!r} is not one of {sorted(roles)}", file=name, row=line, field=spec["role"]
+            )
         if np.isnan(lats[i]) != np.isnan(lons[i]):
             missing = spec["lat"] if np.isnan(lats[i]) else spec["lon"]
-            raise BundleError("has only one of latitude/longitude; give both or neither", file=name, row=line,
-                              field=missing)
+            raise BundleError(
+                "has only one of latitude/longitude; give both or neither", file=name, row=line, field=missing
+            )
         postcode = out.at[site, "postcode"]
         if postcode:
             try:
@@ -582,26 +662,39 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
             except ScenarioError as exc:
                 raise BundleError(str(exc), file=name, row=line, field=spec.get("postcode")) from None
             if normal not in bundle.postcodes.index:
-                raise BundleError(f"postcode {normal} is not in the postcode lookup "
-                                  f"({bundle.manifest['layers']['postcodes']['file']})", file=name, row=line,
-                                  field=spec.get("postcode"))
+                raise BundleError(
+                    f"postcode {normal} is not in the postcode lookup "
+                    f"({bundle.manifest['layers']['postcodes']['file']})",
+                    file=name,
+                    row=line,
+                    field=spec.get("postcode"),
+                )
             out.at[site, "postcode"] = normal
         if np.isnan(lats[i]):
-            warnings.append(f"site {site} ({out.at[site, 'name']}) has no sourced location: it is listed "
-                            "as unlocated and left out of distances")
+            warnings.append(
+                f"site {site} ({out.at[site, 'name']}) has no sourced location: it is listed "
+                "as unlocated and left out of distances"
+            )
             continue
         if not (-90 <= lats[i] <= 90 and -180 <= lons[i] <= 180):
-            raise BundleError(f"lat {lats[i]:g}, lon {lons[i]:g} is not a WGS84 coordinate", file=name,
-                              row=line, field=spec["lat"])
+            raise BundleError(
+                f"lat {lats[i]:g}, lon {lons[i]:g} is not a WGS84 coordinate", file=name, row=line, field=spec["lat"]
+            )
         x, y = bundle.to_projected(lons[i], lats[i])
         if not bundle.inside_area(x, y):
-            raise BundleError(f"coordinate ({lats[i]:g}, {lons[i]:g}) is more than {bundle.site_buffer_m:g} m "
-                              f"outside {bundle.area_name} (are latitude and longitude swapped?)", file=name,
-                              row=line, field=spec["lat"])
+            raise BundleError(
+                f"coordinate ({lats[i]:g}, {lons[i]:g}) is more than {bundle.site_buffer_m:g} m "
+                f"outside {bundle.area_name} (are latitude and longitude swapped?)",
+                file=name,
+                row=line,
+                field=spec["lat"],
+            )
         xs[i], ys[i] = x, y
         if out.at[site, "confidence"].lower() == "low":
-            warnings.append(f"site {site} ({out.at[site, 'name']}) has a low-confidence location "
-                            f"({postcode or 'no postcode'}); see its notes")
+            warnings.append(
+                f"site {site} ({out.at[site, 'name']}) has a low-confidence location "
+                f"({postcode or 'no postcode'}); see its notes"
+            )
     out["x"], out["y"] = xs, ys
     out["located"] = ~np.isnan(xs)
     out["outside_area"] = [bool(ok) and bundle.outside_boundary(x, y) for ok, x, y in zip(out["located"], xs, ys)]
@@ -616,8 +709,9 @@ def _load_scenarios(manifest: dict, sites: pd.DataFrame) -> dict[str, dict]:
         if "sites" in raw:
             for site in raw["sites"]:
                 if site not in sites.index:
-                    raise BundleError(f"scenario {raw['id']!r} names unknown site {site!r}", file=MANIFEST,
-                                      field=f"{where}.sites")
+                    raise BundleError(
+                        f"scenario {raw['id']!r} names unknown site {site!r}", file=MANIFEST, field=f"{where}.sites"
+                    )
             members = list(raw["sites"])
         elif "roles" in raw:
             members = list(sites.index[sites["role"].isin(raw["roles"])])
@@ -627,9 +721,17 @@ def _load_scenarios(manifest: dict, sites: pd.DataFrame) -> dict[str, dict]:
         for j, item in enumerate(raw.get("assumptions", [])):
             item = {"site": None, "text": item} if isinstance(item, str) else dict(item)
             if item.get("site") is not None and item["site"] not in sites.index:
-                raise BundleError(f"assumption names unknown site {item['site']!r}", file=MANIFEST,
-                                  field=f"{where}.assumptions[{j}].site")
+                raise BundleError(
+                    f"assumption names unknown site {item['site']!r}",
+                    file=MANIFEST,
+                    field=f"{where}.assumptions[{j}].site",
+                )
             assumptions.append(item)
-        scenarios[raw["id"]] = {"id": raw["id"], "label": raw["label"], "description": raw.get("description", ""),
-                                "sites": members, "assumptions": assumptions}
+        scenarios[raw["id"]] = {
+            "id": raw["id"],
+            "label": raw["label"],
+            "description": raw.get("description", ""),
+            "sites": members,
+            "assumptions": assumptions,
+        }
     return scenarios

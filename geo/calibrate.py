@@ -90,32 +90,42 @@ def load_road_sample(folder: Path, spec: dict, lsoa_codes: list[str], projected:
     """
     for key in ("file", "key", "km", "facilities", "facility_x", "facility_y", "facility_crs"):
         if key not in spec:
-            raise BundleError(f"missing key '{key}' in [layers.road_check]", file="bundle.toml",
-                              field=f"layers.road_check.{key}")
+            raise BundleError(
+                f"missing key '{key}' in [layers.road_check]", file="bundle.toml", field=f"layers.road_check.{key}"
+            )
     name = spec["file"]
     frame = read_csv(folder, name, [spec["key"], spec["km"]])
     keys = unique_keys(frame, spec["key"], name)
     known = set(lsoa_codes)
     for i, key in enumerate(keys):
         if key not in known:
-            raise BundleError(f"LSOA code {key!r} is not in the LSOA boundary file", file=name, row=csv_line(i),
-                              field=spec["key"])
+            raise BundleError(
+                f"LSOA code {key!r} is not in the LSOA boundary file", file=name, row=csv_line(i), field=spec["key"]
+            )
     km = numeric_column(frame, spec["km"], name)
     for i, value in enumerate(km):
         if value <= 0:
-            raise BundleError(f"road distance {value:g} km must be positive", file=name, row=csv_line(i),
-                              field=spec["km"])
+            raise BundleError(
+                f"road distance {value:g} km must be positive", file=name, row=csv_line(i), field=spec["km"]
+            )
     if len(keys) < MIN_SAMPLE:
-        raise BundleError(f"{len(keys)} rows; at least {MIN_SAMPLE} are needed to cross-validate the travel model",
-                          file=name)
+        raise BundleError(
+            f"{len(keys)} rows; at least {MIN_SAMPLE} are needed to cross-validate the travel model", file=name
+        )
     facilities = spec["facilities"]
     fac = read_csv(folder, facilities, [spec["facility_x"], spec["facility_y"]])
     xs = numeric_column(fac, spec["facility_x"], facilities)
     ys = numeric_column(fac, spec["facility_y"], facilities)
     if spec["facility_crs"] != projected:
         xs, ys = transform(spec["facility_crs"], xs, ys)
-    return RoadSample(np.array(keys), km * 1000.0, np.column_stack([xs, ys]).astype(float),
-                      str(spec.get("name", "official road distance")), str(spec.get("source", "")), name)
+    return RoadSample(
+        np.array(keys),
+        km * 1000.0,
+        np.column_stack([xs, ys]).astype(float),
+        str(spec.get("name", "official road distance")),
+        str(spec.get("source", "")),
+        name,
+    )
 
 
 def error_summary(estimate: np.ndarray, official: np.ndarray) -> dict:
@@ -149,11 +159,20 @@ class CalibrationReport:
     before: dict = field(default_factory=dict)  # the pairs-only model from LSOA centroids
 
     def to_dict(self) -> dict:
-        return {"chosen_form": self.chosen, "description": FORM_LABELS[self.chosen], "parameters": self.parameters,
-                "in_sample": self.in_sample, "out_of_sample": self.out_of_sample,
-                "travel_range_factors": list(self.interval), "sample": self.sample_name,
-                "sample_source": self.sample_source, "sample_size": self.sample_size, "folds": self.folds,
-                "calibration_pairs": self.pairs, "before": self.before}
+        return {
+            "chosen_form": self.chosen,
+            "description": FORM_LABELS[self.chosen],
+            "parameters": self.parameters,
+            "in_sample": self.in_sample,
+            "out_of_sample": self.out_of_sample,
+            "travel_range_factors": list(self.interval),
+            "sample": self.sample_name,
+            "sample_source": self.sample_source,
+            "sample_size": self.sample_size,
+            "folds": self.folds,
+            "calibration_pairs": self.pairs,
+            "before": self.before,
+        }
 
 
 def build_model(form: str, params: np.ndarray, detour: DetourModel) -> DetourModel:
@@ -166,19 +185,26 @@ def build_model(form: str, params: np.ndarray, detour: DetourModel) -> DetourMod
         access, circuity = float(params[0]), float(params[1])
         xs = (SHORT_KNOT_M, *detour.knots_straight_m)
         ys = tuple(np.maximum.accumulate([SHORT_KNOT_M * circuity, *detour.knots_network_m]))
-        return DetourModel(xs, ys, (circuity, *detour.band_circuity), (0, *detour.band_counts),
-                           detour.band_edges_km, access)
+        return DetourModel(
+            xs, ys, (circuity, *detour.band_circuity), (0, *detour.band_counts), detour.band_edges_km, access
+        )
     if form == "linear":
         access, circuity = float(params[0]), float(params[1])
         return DetourModel((1000.0,), (1000.0 * circuity,), (circuity,), (0,), (0.0,), access)
     raise ValueError(f"unknown form {form!r}")
 
 
-_START = {"cycle_detour": [], "cycle_detour+access": [100.0], "short_circuity+cycle_detour+access": [100.0, 1.4],
-          "linear": [100.0, 1.4]}
-_BOUNDS = {"cycle_detour+access": ([0.0], [1000.0]),
-           "short_circuity+cycle_detour+access": ([0.0, 1.0], [1000.0, 3.0]),
-           "linear": ([0.0, 1.0], [1000.0, 3.0])}
+_START = {
+    "cycle_detour": [],
+    "cycle_detour+access": [100.0],
+    "short_circuity+cycle_detour+access": [100.0, 1.4],
+    "linear": [100.0, 1.4],
+}
+_BOUNDS = {
+    "cycle_detour+access": ([0.0], [1000.0]),
+    "short_circuity+cycle_detour+access": ([0.0, 1.0], [1000.0, 3.0]),
+    "linear": ([0.0, 1.0], [1000.0, 3.0]),
+}
 
 
 class _Problem:
@@ -219,9 +245,19 @@ class _Problem:
         return least_squares(residuals, start, bounds=_BOUNDS[form]).x
 
 
-def calibrate(sample: RoadSample, detour: DetourModel, origin_xy: np.ndarray, origin_lsoa: np.ndarray,
-              origin_weight: np.ndarray, *, pairs: int, folds: int = FOLDS, seed: int = 0,
-              centroid_xy: np.ndarray | None = None, centroid_lsoa: np.ndarray | None = None) -> CalibrationReport:
+def calibrate(
+    sample: RoadSample,
+    detour: DetourModel,
+    origin_xy: np.ndarray,
+    origin_lsoa: np.ndarray,
+    origin_weight: np.ndarray,
+    *,
+    pairs: int,
+    folds: int = FOLDS,
+    seed: int = 0,
+    centroid_xy: np.ndarray | None = None,
+    centroid_lsoa: np.ndarray | None = None,
+) -> CalibrationReport:
     """Cross-validate every form, choose one, refit it on the whole sample (see module docstring).
 
     ``centroid_xy``/``centroid_lsoa`` (one point per LSOA) give the *before* figures: the
@@ -242,34 +278,54 @@ def calibrate(sample: RoadSample, detour: DetourModel, origin_xy: np.ndarray, or
         oos_estimates[form] = estimate
         out_of_sample[form] = error_summary(estimate, problem.official)
     best = min(FORMS, key=lambda f: out_of_sample[f]["mean_abs_pct_error"])
-    close = [f for f in FORMS if f in USES_BOTH_SOURCES
-             and out_of_sample[f]["mean_abs_pct_error"] <= out_of_sample[best]["mean_abs_pct_error"] + TIE_PP]
-    chosen = best if best in USES_BOTH_SOURCES or not close else min(
-        close, key=lambda f: out_of_sample[f]["mean_abs_pct_error"])
+    close = [
+        f
+        for f in FORMS
+        if f in USES_BOTH_SOURCES
+        and out_of_sample[f]["mean_abs_pct_error"] <= out_of_sample[best]["mean_abs_pct_error"] + TIE_PP
+    ]
+    chosen = (
+        best
+        if best in USES_BOTH_SOURCES or not close
+        else min(close, key=lambda f: out_of_sample[f]["mean_abs_pct_error"])
+    )
     params = problem.fit(chosen, detour, np.arange(problem.n))
     model = build_model(chosen, params, detour)
     ratio = problem.official / oos_estimates[chosen]
     low, high = (float(np.quantile(ratio, q)) for q in INTERVAL)
-    names = {"cycle_detour": [], "cycle_detour+access": ["access_m"],
-             "short_circuity+cycle_detour+access": ["access_m", "short_circuity"],
-             "linear": ["access_m", "circuity"]}[chosen]
+    names = {
+        "cycle_detour": [],
+        "cycle_detour+access": ["access_m"],
+        "short_circuity+cycle_detour+access": ["access_m", "short_circuity"],
+        "linear": ["access_m", "circuity"],
+    }[chosen]
     before = {}
     if centroid_xy is not None and centroid_lsoa is not None:
         centroid = _Problem(sample, centroid_xy, centroid_lsoa, np.ones(len(centroid_lsoa)))
         before = error_summary(centroid.estimate(detour), centroid.official)
     return CalibrationReport(
-        chosen=chosen, model=model, parameters={n: round(float(v), 3) for n, v in zip(names, params)},
-        in_sample=error_summary(problem.estimate(model), problem.official), out_of_sample=out_of_sample,
-        interval=(round(min(low, 1.0), 3), round(max(high, 1.0), 3)), sample_name=sample.name,
-        sample_source=sample.source, sample_size=problem.n, folds=folds, pairs=pairs, before=before)
+        chosen=chosen,
+        model=model,
+        parameters={n: round(float(v), 3) for n, v in zip(names, params)},
+        in_sample=error_summary(problem.estimate(model), problem.official),
+        out_of_sample=out_of_sample,
+        interval=(round(min(low, 1.0), 3), round(max(high, 1.0), 3)),
+        sample_name=sample.name,
+        sample_source=sample.source,
+        sample_size=problem.n,
+        folds=folds,
+        pairs=pairs,
+        before=before,
+    )
 
 
 def report_table(report: CalibrationReport) -> pd.DataFrame:
     """One row per model (before, each form out of sample, the chosen form in sample)."""
     rows = []
     if report.before:
-        rows.append({"model": "before: routes' detour curve from LSOA centroids (in sample: nothing fitted)",
-                     **report.before})
+        rows.append(
+            {"model": "before: routes' detour curve from LSOA centroids (in sample: nothing fitted)", **report.before}
+        )
     for form, stats in report.out_of_sample.items():
         mark = " (chosen)" if form == report.chosen else ""
         rows.append({"model": f"{FORM_LABELS[form]}, from output areas, out of sample{mark}", **stats})

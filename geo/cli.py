@@ -14,9 +14,9 @@ import warnings
 from pathlib import Path
 
 from geo.engine import ORIGIN_KINDS
+from geo.errors import NeedsMapError
 from geo.population import lower_first
 from geo.results import range_bounds
-from geo.errors import NeedsMapError
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
 
@@ -40,10 +40,18 @@ def _ids(values: list[str] | None) -> list[str]:
 def _add_travel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--open", action="append", metavar="IDS", help="site ids to open (comma-separated, repeatable)")
     p.add_argument("--close", action="append", metavar="IDS", help="site ids to close (comma-separated, repeatable)")
-    p.add_argument("--add", action="append", metavar="LABEL@WHERE",
-                   help="add a site by postcode (Hub@LU4 9ND) or coordinates (Hub@51.90,-0.47); repeatable")
-    p.add_argument("--move", action="append", metavar="SITE=LABEL@WHERE",
-                   help="place a register site elsewhere, e.g. hub_leagrave_tbc=Hub@LU4 0PE")
+    p.add_argument(
+        "--add",
+        action="append",
+        metavar="LABEL@WHERE",
+        help="add a site by postcode (Hub@LU4 9ND) or coordinates (Hub@51.90,-0.47); repeatable",
+    )
+    p.add_argument(
+        "--move",
+        action="append",
+        metavar="SITE=LABEL@WHERE",
+        help="place a register site elsewhere, e.g. hub_leagrave_tbc=Hub@LU4 0PE",
+    )
     p.add_argument("--mode", default="walk", help="walk, cycle or car (default walk)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--minutes", type=float, help="threshold in minutes (default 20)")
@@ -51,10 +59,17 @@ def _add_travel_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detour", default=None, help="the bundle's calibration name (default) or none")
     p.add_argument("--ages", default=None, help="age band: 0-4 (default), 0-15, 0-19, any A-B, A+ or all")
     p.add_argument("--year", default=None, help="population estimate year, e.g. 2019 (default: the bundle's)")
-    p.add_argument("--population", default=None,
-                   help="a population field id instead of --ages/--year (e.g. age_0_15: IoD 2019 mid-2015)")
-    p.add_argument("--origins", default=None, choices=list(ORIGIN_KINDS),
-                   help="where people start: output_areas (default when the bundle has them), lsoa or postcode")
+    p.add_argument(
+        "--population",
+        default=None,
+        help="a population field id instead of --ages/--year (e.g. age_0_15: IoD 2019 mid-2015)",
+    )
+    p.add_argument(
+        "--origins",
+        default=None,
+        choices=list(ORIGIN_KINDS),
+        help="where people start: output_areas (default when the bundle has them), lsoa or postcode",
+    )
     p.add_argument("--wards", default=None, help="ward set to report by, e.g. 2013 or 2023 (default: the first)")
     p.add_argument("--car-kmh", type=float, default=None, help="car speed assumption in km/h")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -83,10 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_opt.add_argument("--objective", default="coverage", choices=["coverage", "median"])
     p_opt.add_argument("--p", type=int, default=1, help="number of sites to choose (1-10)")
     p_opt.add_argument("--fixed", action="append", metavar="IDS", help="register sites kept open (comma-separated)")
-    p_opt.add_argument("--candidates", default="sites",
-                       help="sites | lsoas | postcodes:WARD,WARD | FILE.csv (name, postcode or lat/lon)")
-    p_opt.add_argument("--weight", default="population", choices=["population", "need"],
-                       help="weight origins by population (default) or population x need index")
+    p_opt.add_argument(
+        "--candidates",
+        default="sites",
+        help="sites | lsoas | postcodes:WARD,WARD | FILE.csv (name, postcode or lat/lon)",
+    )
+    p_opt.add_argument(
+        "--weight",
+        default="population",
+        choices=["population", "need"],
+        help="weight origins by population (default) or population x need index",
+    )
     p_opt.add_argument("--baseline", default=None, help="a register site to compare the answer with")
     p_opt.add_argument("--time-limit", type=float, default=30.0, help="solver time limit in seconds")
     _add_travel_options(p_opt)
@@ -95,14 +117,27 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
     p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
     p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
-    p_brief.add_argument("--indicator", default=None, help="map this indicator instead of minutes (need_index or an id)")
-    p_brief.add_argument("--level", default="ward", choices=["ward", "lsoa", "lsoa_current"],
-                         help="level of --indicator (lsoa_current: the current LSOAs, when the bundle has them)")
+    p_brief.add_argument(
+        "--indicator", default=None, help="map this indicator instead of minutes (need_index or an id)"
+    )
+    p_brief.add_argument(
+        "--level",
+        default="ward",
+        choices=["ward", "lsoa", "lsoa_current"],
+        help="level of --indicator (lsoa_current: the current LSOAs, when the bundle has them)",
+    )
     p_brief.add_argument("--out", required=True, help="output file: .pdf, .png or .html")
-    p_brief.add_argument("--ward", default=None, metavar="NAME",
-                         help="a one-page briefing for one ward (name, code or a postcode in it) of --wards")
-    p_brief.add_argument("--equality", action="store_true",
-                         help="add the equality impact table (needs --compare and equality tables in the bundle)")
+    p_brief.add_argument(
+        "--ward",
+        default=None,
+        metavar="NAME",
+        help="a one-page briefing for one ward (name, code or a postcode in it) of --wards",
+    )
+    p_brief.add_argument(
+        "--equality",
+        action="store_true",
+        help="add the equality impact table (needs --compare and equality tables in the bundle)",
+    )
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
     _add_travel_options(p_brief)
     for command in sub.choices.values():
@@ -141,8 +176,10 @@ def _population(engine, args) -> str | None:
     if args.population is not None:
         legacy = {"total": "all", "age_0_15": "0-15"}
         if args.population not in engine.bundle.population_fields and args.population in legacy:
-            raise UsageError(f"--population {args.population} is not in this bundle; use --ages "
-                             f"{legacy[args.population]} --year YEAR")
+            raise UsageError(
+                f"--population {args.population} is not in this bundle; use --ages "
+                f"{legacy[args.population]} --year YEAR"
+            )
         return args.population
     if args.ages is None and args.year is None:
         return None
@@ -153,8 +190,13 @@ def _population(engine, args) -> str | None:
 
 
 def _options(args, engine) -> dict:
-    return {"mode": args.mode, "minutes": args.minutes, "km": args.km, "detour": args.detour,
-            "population": _population(engine, args)}
+    return {
+        "mode": args.mode,
+        "minutes": args.minutes,
+        "km": args.km,
+        "detour": args.detour,
+        "population": _population(engine, args),
+    }
 
 
 def _between(ranges: dict, key: str, share: bool = False) -> str:
@@ -183,19 +225,32 @@ def cmd_sites(args, out) -> int:
     bundle = _load(args)
     rows = []
     for site, r in bundle.sites.iterrows():
-        rows.append({"site_id": site, "name": r["name"], "role": r["role"], "group": r["group"],
-                     "status": "located" if r["located"] else "unlocated", "address": r["address"],
-                     "postcode": r["postcode"] or None, "lat": None if not r["located"] else float(r["lat"]),
-                     "lon": None if not r["located"] else float(r["lon"]), "confidence": r["confidence"],
-                     "source": r["source"]})
+        rows.append(
+            {
+                "site_id": site,
+                "name": r["name"],
+                "role": r["role"],
+                "group": r["group"],
+                "status": "located" if r["located"] else "unlocated",
+                "address": r["address"],
+                "postcode": r["postcode"] or None,
+                "lat": None if not r["located"] else float(r["lat"]),
+                "lon": None if not r["located"] else float(r["lon"]),
+                "confidence": r["confidence"],
+                "source": r["source"],
+            }
+        )
     if args.json:
         json.dump({"sites": rows, "warnings": bundle.warnings}, out, indent=2)
         print(file=out)
         return 0
     print(f"{'site_id':24} {'role':18} {'status':10} {'postcode':9} {'conf.':7} name", file=out)
     for r in rows:
-        print(f"{r['site_id']:24} {r['role']:18} {r['status']:10} {(r['postcode'] or '-'):9} "
-              f"{r['confidence']:7} {r['name']}", file=out)
+        print(
+            f"{r['site_id']:24} {r['role']:18} {r['status']:10} {(r['postcode'] or '-'):9} "
+            f"{r['confidence']:7} {r['name']}",
+            file=out,
+        )
     return 0
 
 
@@ -206,9 +261,12 @@ def _print_coverage(res, out):
         limit = f"{t['minutes']:g} min by {res.mode}"
     else:
         limit = f"{t['km']:g} km ({'straight line' if res.detour == 'none' else 'estimated route'})"
-    print(f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} {lower_first(res.population_label)} "
-          f"({_fmt_pct(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
-          f"mean {s['mean_minutes']} min by {res.mode}", file=out)
+    print(
+        f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} {lower_first(res.population_label)} "
+        f"({_fmt_pct(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
+        f"mean {s['mean_minutes']} min by {res.mode}",
+        file=out,
+    )
     print(f"  open sites used: {', '.join(s['open_sites']) or 'none'}", file=out)
     if s["unlocated_sites"]:
         print(f"  not counted (no location): {', '.join(s['unlocated_sites'])}", file=out)
@@ -227,8 +285,10 @@ def cmd_coverage(args, out) -> int:
         _print_coverage(res, out)
         print("  by IMD 2019 decile:", file=out)
         for r in res.summary()["by_imd_decile"]:
-            print(f"    {r['decile']:>2}: {r['covered']:>9,.0f} / {r['total']:>9,.0f}  {_fmt_pct(r['share_covered'])}",
-                  file=out)
+            print(
+                f"    {r['decile']:>2}: {r['covered']:>9,.0f} / {r['total']:>9,.0f}  {_fmt_pct(r['share_covered'])}",
+                file=out,
+            )
     return 0
 
 
@@ -246,11 +306,14 @@ def cmd_compare(args, out) -> int:
     _print_coverage(cmp.alt, out)
     print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
     kind = {"lsoa": "LSOAs", "postcode": "postcode origins", "output_areas": "output areas"}[engine.origins.kind]
-    print(f"Losing access: {d['population_losing_access']:,.0f} {lower_first(cmp.alt.population_label)} in "
-          f"{len(cmp.lost)} {kind}{_between(cmp.ranges, 'losing')}; "
-          f"{d['losing_access_in_most_deprived_20pct']:,.0f} of them "
-          f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs"
-          f"{_between(cmp.ranges, 'losing_deprived_share', share=True)}", file=out)
+    print(
+        f"Losing access: {d['population_losing_access']:,.0f} {lower_first(cmp.alt.population_label)} in "
+        f"{len(cmp.lost)} {kind}{_between(cmp.ranges, 'losing')}; "
+        f"{d['losing_access_in_most_deprived_20pct']:,.0f} of them "
+        f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs"
+        f"{_between(cmp.ranges, 'losing_deprived_share', share=True)}",
+        file=out,
+    )
     print("  decile  base    alt", file=out)
     for r in d["by_imd_decile"]:
         print(f"    {r['decile']:>2}  {_fmt_pct(r['base_share']):>6} {_fmt_pct(r['alt_share']):>6}", file=out)
@@ -267,13 +330,19 @@ def cmd_equality(args, out) -> int:
         print(file=out)
         return 0
     d = result.to_dict()
-    print(f"Equality impact: {d['base']} -> {d['alt']}; {d['population']}, {d['settings']['threshold']} by "
-          f"{d['settings']['mode']}. Losing access: {d['losing_access_total']:,.0f}.", file=out)
+    print(
+        f"Equality impact: {d['base']} -> {d['alt']}; {d['population']}, {d['settings']['threshold']} by "
+        f"{d['settings']['mode']}. Losing access: {d['losing_access_total']:,.0f}.",
+        file=out,
+    )
     print(f"  {d['method']}", file=out)
     for line in d["headline_groups"]:
         kind = "estimated " if line["estimate"] else ""
-        print(f"  {line['group']} ({kind}Census {line['census_year']}): {line['losing_count']:,.0f} of those losing "
-              f"access ({_fmt_pct(line['losing_share'])}), against {_fmt_pct(line['all_share'])} of all", file=out)
+        print(
+            f"  {line['group']} ({kind}Census {line['census_year']}): {line['losing_count']:,.0f} of those losing "
+            f"access ({_fmt_pct(line['losing_share'])}), against {_fmt_pct(line['all_share'])} of all",
+            file=out,
+        )
     for c in d["characteristics"]:
         print(f"\n{c['label']}  [{c['source']}]", file=out)
         print(f"  {c['assumption']}", file=out)
@@ -281,11 +350,17 @@ def cmd_equality(args, out) -> int:
         for g in c["groups"]:
             flag = "  over-represented" if g["over_represented"] else ""
             diff = "n/a" if g["difference_pp"] is None else f"{g['difference_pp']:+.1f}"
-            print(f"  {g['group'][:48]:48} {_fmt_pct(g['all_share']):>7} {_fmt_pct(g['losing_share']):>7} "
-                  f"{diff:>8}{flag}", file=out)
+            print(
+                f"  {g['group'][:48]:48} {_fmt_pct(g['all_share']):>7} {_fmt_pct(g['losing_share']):>7} "
+                f"{diff:>8}{flag}",
+                file=out,
+            )
     rule = d["flag_rule"]
-    print(f"\nOver-represented: share among those losing access at least {rule['min_difference_pp']:g} points and "
-          f"{rule['min_ratio']:g} times the share among all.", file=out)
+    print(
+        f"\nOver-represented: share among those losing access at least {rule['min_difference_pp']:g} points and "
+        f"{rule['min_ratio']:g} times the share among all.",
+        file=out,
+    )
     return 0
 
 
@@ -294,9 +369,15 @@ def briefing_state(engine, args) -> dict:
     from geo.viewstate import decode, default_state, encode
 
     state = default_state(engine)
-    state.update(page="needs" if args.indicator else "access", base=args.scenario, cmp=args.compare or "none",
-                 open=_ids(args.open), close=_ids(args.close), mode=args.mode,
-                 pop=_population(engine, args) or engine.default_population)
+    state.update(
+        page="needs" if args.indicator else "access",
+        base=args.scenario,
+        cmp=args.compare or "none",
+        open=_ids(args.open),
+        close=_ids(args.close),
+        mode=args.mode,
+        pop=_population(engine, args) or engine.default_population,
+    )
     if args.wards is not None:
         state["wards"] = engine.check_ward_set(args.wards)
     if args.indicator:
@@ -320,10 +401,15 @@ def cmd_briefing(args, out) -> int:
     from geo.briefing import briefing_content, render_briefing
 
     engine = _engine(args)
-    if (args.detour not in (None, engine.detour_name) or args.origins not in (None, engine.origins.kind)
-            or args.car_kmh is not None):
-        raise UsageError("briefing: --detour, --origins and --car-kmh are not part of a dashboard view; "
-                         "the briefing uses the dashboard's travel model")
+    if (
+        args.detour not in (None, engine.detour_name)
+        or args.origins not in (None, engine.origins.kind)
+        or args.car_kmh is not None
+    ):
+        raise UsageError(
+            "briefing: --detour, --origins and --car-kmh are not part of a dashboard view; "
+            "the briefing uses the dashboard's travel model"
+        )
     if args.compare is not None and args.compare not in engine.bundle.scenarios:
         raise UsageError(f"unknown scenario {args.compare!r} for --compare")
     state = briefing_state(engine, args)
@@ -358,24 +444,40 @@ def cmd_optimise(args, out) -> int:
     for site in fixed:
         engine.scenario(None, open=[site])  # validates the id
     candidates = parse_candidates(engine, args.candidates, exclude=fixed)
-    res = optimise(engine, objective=args.objective, p=args.p, fixed=fixed, candidates=candidates,
-                   weight=args.weight, time_limit=args.time_limit, baseline=args.baseline, **_options(args, engine))
+    res = optimise(
+        engine,
+        objective=args.objective,
+        p=args.p,
+        fixed=fixed,
+        candidates=candidates,
+        weight=args.weight,
+        time_limit=args.time_limit,
+        baseline=args.baseline,
+        **_options(args, engine),
+    )
     if args.json:
         json.dump(res.to_dict(), out, indent=2)
         print(file=out)
         return 0
     kind = "population covered" if res.objective == "coverage" else "population-weighted minutes"
-    print(f"{'Optimal' if res.optimal else 'Best found'} ({res.message}); {res.n_candidates} candidates, "
-          f"{res.seconds:.2f} s", file=out)
-    print(f"  objective ({kind}{', need-weighted' if args.weight == 'need' else ''}): {res.objective_value:,.1f}",
-          file=out)
+    print(
+        f"{'Optimal' if res.optimal else 'Best found'} ({res.message}); {res.n_candidates} candidates, "
+        f"{res.seconds:.2f} s",
+        file=out,
+    )
+    print(
+        f"  objective ({kind}{', need-weighted' if args.weight == 'need' else ''}): {res.objective_value:,.1f}",
+        file=out,
+    )
     print(f"  covered: {res.covered_before:,.0f} with the fixed sites alone -> {res.covered_after:,.0f}", file=out)
     for row in res.chosen:
         print(f"  chosen: {row['label']} ({row['lat']:.5f}, {row['lon']:.5f}); gain {row['gain']:,.1f}", file=out)
     if res.baseline:
         b = res.baseline
-        print(f"  versus {b['label']}: {b['covered']:,.0f} covered; the optimum covers {b['gain_of_optimum']:+,.0f}",
-              file=out)
+        print(
+            f"  versus {b['label']}: {b['covered']:,.0f} covered; the optimum covers {b['gain_of_optimum']:+,.0f}",
+            file=out,
+        )
     return 0
 
 
@@ -385,25 +487,44 @@ def cmd_calibrate(args, out) -> int:
     engine = _engine(args)
     report = engine.calibration
     if report is None:
-        raise UsageError("this bundle has no official distances to check the travel model against "
-                         "([layers.road_check])")
+        raise UsageError(
+            "this bundle has no official distances to check the travel model against ([layers.road_check])"
+        )
     if args.json:
         json.dump(report.to_dict(), out, indent=2)
         print(file=out)
         return 0
-    print(f"Travel model checked against: {report.sample_name} ({report.sample_size} LSOAs; "
-          f"{report.folds}-fold cross-validation; {report.pairs} calibration route pairs)", file=out)
+    print(
+        f"Travel model checked against: {report.sample_name} ({report.sample_size} LSOAs; "
+        f"{report.folds}-fold cross-validation; {report.pairs} calibration route pairs)",
+        file=out,
+    )
     table = report_table(report)
     print(f"{'model':95} {'median':>6} {'MAPE':>6} {'<=20%':>6} {'1 km':>6}", file=out)
     for r in table.itertuples():
-        print(f"{r.model[:95]:95} {r.median_ratio:6.3f} {r.mean_abs_pct_error:5.1f}% "
-              f"{100 * r.share_within_20pct:5.1f}% {100 * r.agreement_within_1km:5.1f}%", file=out)
-    print(f"Chosen: {report.chosen} {report.parameters}; travel range: routes x {report.interval[0]:.3f} to "
-          f"x {report.interval[1]:.3f} (10th-90th percentile of official / out-of-sample estimate)", file=out)
+        print(
+            f"{r.model[:95]:95} {r.median_ratio:6.3f} {r.mean_abs_pct_error:5.1f}% "
+            f"{100 * r.share_within_20pct:5.1f}% {100 * r.agreement_within_1km:5.1f}%",
+            file=out,
+        )
+    print(
+        f"Chosen: {report.chosen} {report.parameters}; travel range: routes x {report.interval[0]:.3f} to "
+        f"x {report.interval[1]:.3f} (10th-90th percentile of official / out-of-sample estimate)",
+        file=out,
+    )
     return 0
 
 
-COMMANDS = {"calibrate": cmd_calibrate, "optimise": cmd_optimise, "briefing": cmd_briefing, "validate": cmd_validate, "sites": cmd_sites, "coverage": cmd_coverage, "compare": cmd_compare, "equality": cmd_equality}
+COMMANDS = {
+    "calibrate": cmd_calibrate,
+    "optimise": cmd_optimise,
+    "briefing": cmd_briefing,
+    "validate": cmd_validate,
+    "sites": cmd_sites,
+    "coverage": cmd_coverage,
+    "compare": cmd_compare,
+    "equality": cmd_equality,
+}
 
 
 def main(argv: list[str] | None = None, out=None, err=None) -> int:

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.areas import WardSet, place_in_wards
 from geo.bundle import Bundle
+from geo.equality import EqualityResult, breakdown, origin_rates
 from geo.errors import NeedsMapError, ScenarioError
 from geo.geometry import assign_lsoas_to_wards, ward_aggregates
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
+from geo.population import lower_first
 from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges
 from geo.scenario import AddedSite, Scenario, parse_added_site
-from geo.areas import WardSet, place_in_wards
-from geo.equality import EqualityResult, breakdown, origin_rates
-from geo.population import lower_first
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
 MAX_MINUTES = 240.0
@@ -48,7 +48,7 @@ ORIGIN_DESCRIPTIONS = {
     "lsoa": "LSOA population-weighted centroids",
     "postcode": "postcode centroids sharing their LSOA population equally",
     "output_areas": "output-area population-weighted centroids sharing their LSOA's population in proportion "
-                    "to residents",
+    "to residents",
 }
 
 
@@ -81,9 +81,11 @@ def postcode_origins(bundle: Bundle) -> Origins:
     import geopandas as gpd
 
     lsoas = bundle.lsoas[["code", "geometry"]].to_crs(bundle.projected_crs)
-    points = gpd.GeoDataFrame({"postcode": bundle.postcodes.index},
-                              geometry=gpd.points_from_xy(bundle.postcodes["x"], bundle.postcodes["y"]),
-                              crs=bundle.projected_crs)
+    points = gpd.GeoDataFrame(
+        {"postcode": bundle.postcodes.index},
+        geometry=gpd.points_from_xy(bundle.postcodes["x"], bundle.postcodes["y"]),
+        crs=bundle.projected_crs,
+    )
     joined = gpd.sjoin(points, lsoas, predicate="within", how="inner")
     counts = joined.groupby("code").size()
     xy, codes, labels, shares = [], [], [], []
@@ -116,7 +118,7 @@ class _OriginPopulation(dict):
     """Population per origin for each population field, filled on first use (so an age band
     chosen by a user costs one array when it is first asked for)."""
 
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         super().__init__()
         self._engine = engine
 
@@ -133,8 +135,13 @@ class _OriginPopulation(dict):
 class Engine:
     """Coverage and comparison of site scenarios over one bundle."""
 
-    def __init__(self, bundle: Bundle, origins: str | None = None, travel_model: TravelModel | None = None,
-                 car_kmh: float | None = None):
+    def __init__(
+        self,
+        bundle: Bundle,
+        origins: str | None = None,
+        travel_model: TravelModel | None = None,
+        car_kmh: float | None = None,
+    ):
         if origins is None:
             origins = bundle.manifest["travel"].get("default_origins", "lsoa")
             if origins == "output_areas" and bundle.output_areas is None:
@@ -146,8 +153,9 @@ class Engine:
         self.modes = modes_from_manifest(manifest, car_kmh)
         self.pairs_detour = fit_detour(bundle.calibration, manifest)
         self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
-        self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins,
-                        "output_areas": output_area_origins}[origins](bundle)
+        self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins, "output_areas": output_area_origins}[
+            origins
+        ](bundle)
         self.calibration = self._calibrate() if travel_model is None else None
         self.detour = self.calibration.model if self.calibration is not None else self.pairs_detour
         # Route factors (low, high) for the travel range of every headline figure; None when the
@@ -162,16 +170,18 @@ class Engine:
         # Every origin's ward in every ward set (the ward holding its point; geo.areas).
         self.ward_sets = bundle.ward_sets or {"wards": WardSet("wards", "Wards", bundle.wards, True)}
         self.primary_ward_set = next(iter(self.ward_sets))
-        self.origin_ward_index_by_set = {set_id: self._origin_wards(ward_set)
-                                         for set_id, ward_set in self.ward_sets.items()}
+        self.origin_ward_index_by_set = {
+            set_id: self._origin_wards(ward_set) for set_id, ward_set in self.ward_sets.items()
+        }
         self.ward_codes = list(bundle.wards["code"])
         self.origin_ward_index = self.origin_ward_index_by_set[self.primary_ward_set]
         self.origin_ward = np.array(self.ward_codes, dtype=object)[self.origin_ward_index]
         self.origin_ward_name = np.array([self.ward_names.get(c) for c in self.origin_ward], dtype=object)
         self.origin_population = _OriginPopulation(self)
         if self.deprivation_indicator:
-            self.origin_decile = bundle.lsoa_values[self.deprivation_indicator].reindex(
-                self.origins.lsoa_code).to_numpy()
+            self.origin_decile = (
+                bundle.lsoa_values[self.deprivation_indicator].reindex(self.origins.lsoa_code).to_numpy()
+            )
         else:
             self.origin_decile = np.full(len(self.origins.xy), np.nan)
 
@@ -187,8 +197,11 @@ class Engine:
         # straight line says so with ``of_straight``; any other model fills a full matrix.
         of_straight = getattr(self.travel_model, "of_straight", None)
         self.index = NearestSiteIndex(
-            self.origins.xy, self.site_xy, route_of_straight=of_straight,
-            route_matrix_fn=None if of_straight is not None else self.travel_model.route_m)
+            self.origins.xy,
+            self.site_xy,
+            route_of_straight=of_straight,
+            route_matrix_fn=None if of_straight is not None else self.travel_model.route_m,
+        )
         self._ward_tables: dict[str, pd.DataFrame] = {}
 
     def _origin_wards(self, ward_set: WardSet) -> np.ndarray:
@@ -217,12 +230,23 @@ class Engine:
             from geo.calibrate import calibrate, load_road_sample
 
             codes = list(bundle.lsoa_values.index)
-            sample = load_road_sample(bundle.path, spec, codes, bundle.projected_crs,
-                                      lambda crs, xs, ys: bundle._transformer(crs, bundle.projected_crs).transform(xs, ys))
-            cache[key] = calibrate(sample, self.pairs_detour, self.origins.xy, self.origins.lsoa_code,
-                                   self.origins.share * _lsoa_weights(bundle, self.origins.lsoa_code),
-                                   pairs=len(bundle.calibration), centroid_xy=bundle.origin_xy,
-                                   centroid_lsoa=np.array(codes))
+            sample = load_road_sample(
+                bundle.path,
+                spec,
+                codes,
+                bundle.projected_crs,
+                lambda crs, xs, ys: bundle._transformer(crs, bundle.projected_crs).transform(xs, ys),
+            )
+            cache[key] = calibrate(
+                sample,
+                self.pairs_detour,
+                self.origins.xy,
+                self.origins.lsoa_code,
+                self.origins.share * _lsoa_weights(bundle, self.origins.lsoa_code),
+                pairs=len(bundle.calibration),
+                centroid_xy=bundle.origin_xy,
+                centroid_lsoa=np.array(codes),
+            )
         return cache[key]
 
     # -- per-LSOA views of per-origin arrays (maps draw LSOAs; origins may be smaller areas) --
@@ -278,10 +302,15 @@ class Engine:
             x, y = self.bundle.to_projected(added.lon, added.lat)
             if not (math.isfinite(x) and math.isfinite(y)) or not self.bundle.inside_area(x, y):
                 swapped = self.bundle.to_projected(added.lat, added.lon)
-                hint = (" (latitude and longitude look swapped)"
-                        if all(map(math.isfinite, swapped)) and self.bundle.inside_area(*swapped) else "")
-                raise ScenarioError(f"site {added.label!r} at {added.lat}, {added.lon} is more than "
-                                    f"{self.bundle.site_buffer_m / 1000:g} km outside {self.bundle.area_name}{hint}")
+                hint = (
+                    " (latitude and longitude look swapped)"
+                    if all(map(math.isfinite, swapped)) and self.bundle.inside_area(*swapped)
+                    else ""
+                )
+                raise ScenarioError(
+                    f"site {added.label!r} at {added.lat}, {added.lon} is more than "
+                    f"{self.bundle.site_buffer_m / 1000:g} km outside {self.bundle.area_name}{hint}"
+                )
         return x, y
 
     def scenario(self, base: str | None = None, open=(), close=(), add=(), move=None, label: str = "") -> Scenario:
@@ -341,8 +370,10 @@ class Engine:
         for set_id, ward_set in self.ward_sets.items():
             names = list(ward_set.wards["name"])
             index = place_in_wards(xy, ward_set.wards, self.bundle.projected_crs, nearest=False)
-            out[set_id] = {site: names[j] if j >= 0 else f"outside {self.bundle.area_name}"
-                           for site, j in zip(located.index, index)}
+            out[set_id] = {
+                site: names[j] if j >= 0 else f"outside {self.bundle.area_name}"
+                for site, j in zip(located.index, index)
+            }
         return out
 
     def sites_in_ward(self, ward_code: str, ward_set: str | None = None) -> list[dict]:
@@ -355,8 +386,11 @@ class Engine:
             return []
         located = self.bundle.located_sites
         inside = shapely.contains_xy(ward, located["x"].to_numpy(), located["y"].to_numpy())
-        return [{"site_id": s, "name": r["name"], "role": r["role"], "postcode": r["postcode"]}
-                for (s, r), flag in zip(located.iterrows(), inside) if flag]
+        return [
+            {"site_id": s, "name": r["name"], "role": r["role"], "postcode": r["postcode"]}
+            for (s, r), flag in zip(located.iterrows(), inside)
+            if flag
+        ]
 
     def open_site_ids(self, scenario: Scenario) -> list[str]:
         """Register sites open in the scenario, in register order (located or not)."""
@@ -376,10 +410,14 @@ class Engine:
         for site, where in sorted(moved.items()):
             if site in open_ids:
                 place = where.postcode or f"{where.lat:.5f}, {where.lon:.5f}"
-                named = "" if where.label.split(" (")[0] == self.bundle.sites.at[site, "name"].split(" (")[0] \
+                named = (
+                    ""
+                    if where.label.split(" (")[0] == self.bundle.sites.at[site, "name"].split(" (")[0]
                     else f" ({where.label})"
-                out.append(f"{self.bundle.sites.at[site, 'name'].split(' (')[0]} is placed at {place}{named} "
-                           "by the user.")
+                )
+                out.append(
+                    f"{self.bundle.sites.at[site, 'name'].split(' (')[0]} is placed at {place}{named} by the user."
+                )
         for a in scenario.added:
             out.append(f"Added site {a.describe()} placed by the user.")
         unlocated = self.unlocated_open(scenario)
@@ -390,13 +428,16 @@ class Engine:
         outside += [where.label for site, where in moved.items() if site in open_ids and self.is_outside(where)]
         outside += [a.label for a in scenario.added if self.is_outside(a)]
         if outside:
-            out.append(f"Outside {self.bundle.area_name} (serving its residents across the boundary): "
-                       f"{', '.join(outside)}.")
+            out.append(
+                f"Outside {self.bundle.area_name} (serving its residents across the boundary): {', '.join(outside)}."
+            )
         m = self.modes[mode]
         out.append(f"{m.label} at {m.speed_kmh:g} km/h ({m.source}).")
         out.append(self.travel_description(detour))
-        out.append(f"Origins: {ORIGIN_DESCRIPTIONS[self.origins.kind]}; "
-                   f"population: {self.bundle.population_fields[population]}.")
+        out.append(
+            f"Origins: {ORIGIN_DESCRIPTIONS[self.origins.kind]}; "
+            f"population: {self.bundle.population_fields[population]}."
+        )
         return out
 
     def travel_description(self, detour: str) -> str:
@@ -404,17 +445,21 @@ class Engine:
         if detour == "none":
             return "Distances are straight lines (no detour)."
         if self.calibration is None:
-            return (f"Route length is the straight line times a detour factor fitted to "
-                    f"{len(self.bundle.calibration)} route/straight-line pairs.")
+            return (
+                f"Route length is the straight line times a detour factor fitted to "
+                f"{len(self.bundle.calibration)} route/straight-line pairs."
+            )
         from geo.calibrate import FORM_LABELS
 
         c = self.calibration
         oos = c.out_of_sample[c.chosen]
         low, high = c.interval
-        return (f"Route length: {FORM_LABELS[c.chosen]} ({len(self.bundle.calibration)} route pairs; "
-                f"{c.sample_name}); out of sample the median estimate/official ratio is "
-                f"{oos['median_ratio']:.2f} and the mean absolute error {oos['mean_abs_pct_error']:.0f}%. "
-                f"Ranges use routes {low:.2f} to {high:.2f} times as long (10th-90th percentile of that error).")
+        return (
+            f"Route length: {FORM_LABELS[c.chosen]} ({len(self.bundle.calibration)} route pairs; "
+            f"{c.sample_name}); out of sample the median estimate/official ratio is "
+            f"{oos['median_ratio']:.2f} and the mean absolute error {oos['mean_abs_pct_error']:.0f}%. "
+            f"Ranges use routes {low:.2f} to {high:.2f} times as long (10th-90th percentile of that error)."
+        )
 
     def unlocated_open(self, scenario: Scenario) -> list[str]:
         """Open register sites with no sourced location (not moved by the user): left out of distances."""
@@ -473,9 +518,10 @@ class Engine:
         if detour not in ("none", self.detour_name):
             raise ScenarioError(f"unknown detour {detour!r}; choose '{self.detour_name}' or 'none'")
         if population not in self.bundle.population_fields:
-            hint = (" (or an age band and year, e.g. --ages 0-4 --year 2019)" if self.bundle.age_tables else "")
-            raise ScenarioError(f"unknown population {population!r}; choose from "
-                                f"{', '.join(self.bundle.population_fields)}{hint}")
+            hint = " (or an age band and year, e.g. --ages 0-4 --year 2019)" if self.bundle.age_tables else ""
+            raise ScenarioError(
+                f"unknown population {population!r}; choose from {', '.join(self.bundle.population_fields)}{hint}"
+            )
         if (minutes is None) == (km is None):
             raise ScenarioError("give exactly one threshold: minutes or km")
         value, unit, cap = (minutes, "minutes", MAX_MINUTES) if minutes is not None else (km, "km", MAX_KM)
@@ -486,8 +532,16 @@ class Engine:
         if not math.isfinite(value) or value <= 0 or value > cap:
             raise ScenarioError(f"threshold {value:g} {unit} must be more than 0 and at most {cap:g}")
 
-    def evaluate(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
-                 km: float | None = None, detour: str | None = None, population: str | None = None) -> Evaluation:
+    def evaluate(
+        self,
+        scenario: Scenario,
+        *,
+        mode: str = "walk",
+        minutes: float | None = None,
+        km: float | None = None,
+        detour: str | None = None,
+        population: str | None = None,
+    ) -> Evaluation:
         """The hot path: nearest open site, minutes and coverage per origin, as arrays only
         (what a click needs). ``coverage`` adds the tables on top."""
         detour = self.detour_name if detour is None else detour
@@ -498,17 +552,34 @@ class Engine:
         ids, nearest_ids, straight_m, route_m = self.nearest_open(scenario, detour)
         minutes_to = route_m / self.modes[mode].metres_per_minute
         covered = minutes_to <= float(minutes) if minutes is not None else route_m <= float(km) * 1000.0
-        return Evaluation(scenario=scenario, open_ids=ids, nearest=nearest_ids, straight_m=straight_m,
-                          route_m=route_m, minutes=minutes_to, covered=covered,
-                          population=self.origin_population[population], population_field=population, mode=mode,
-                          detour=detour, threshold={"minutes": None if minutes is None else float(minutes),
-                                                    "km": None if km is None else float(km)},
-                          range_factors=None if detour == "none" else self.travel_range,
-                          metres_per_minute=self.modes[mode].metres_per_minute)
+        return Evaluation(
+            scenario=scenario,
+            open_ids=ids,
+            nearest=nearest_ids,
+            straight_m=straight_m,
+            route_m=route_m,
+            minutes=minutes_to,
+            covered=covered,
+            population=self.origin_population[population],
+            population_field=population,
+            mode=mode,
+            detour=detour,
+            threshold={"minutes": None if minutes is None else float(minutes), "km": None if km is None else float(km)},
+            range_factors=None if detour == "none" else self.travel_range,
+            metres_per_minute=self.modes[mode].metres_per_minute,
+        )
 
-    def coverage(self, scenario: Scenario, *, mode: str = "walk", minutes: float | None = None,
-                 km: float | None = None, detour: str | None = None, population: str | None = None,
-                 wards: str | None = None) -> CoverageResult:
+    def coverage(
+        self,
+        scenario: Scenario,
+        *,
+        mode: str = "walk",
+        minutes: float | None = None,
+        km: float | None = None,
+        detour: str | None = None,
+        population: str | None = None,
+        wards: str | None = None,
+    ) -> CoverageResult:
         """Who can reach an open site of ``scenario``: totals, per ward (of the ``wards`` set),
         per deprivation decile and per origin, with a low-high range of the totals across the
         travel range.
@@ -522,11 +593,22 @@ class Engine:
 
     def _coverage_of(self, ev: Evaluation, wards: str | None, ranges: dict) -> CoverageResult:
         return coverage_result(
-            engine=self, scenario=ev.scenario, open_ids=ev.open_ids, population=ev.population_field, mode=ev.mode,
-            threshold=ev.threshold, detour=ev.detour, nearest=ev.nearest, straight_m=ev.straight_m,
-            route_m=ev.route_m, minutes=ev.minutes, covered=ev.covered,
+            engine=self,
+            scenario=ev.scenario,
+            open_ids=ev.open_ids,
+            population=ev.population_field,
+            mode=ev.mode,
+            threshold=ev.threshold,
+            detour=ev.detour,
+            nearest=ev.nearest,
+            straight_m=ev.straight_m,
+            route_m=ev.route_m,
+            minutes=ev.minutes,
+            covered=ev.covered,
             assumptions=self.assumptions(ev.scenario, ev.mode, ev.detour, ev.population_field),
-            ward_set=wards, ranges=ranges)
+            ward_set=wards,
+            ranges=ranges,
+        )
 
     def compare(self, base: Scenario, alt: Scenario, *, wards: str | None = None, **options) -> Comparison:
         """Coverage of ``base`` and ``alt`` and who loses or gains access, with low-high ranges
@@ -538,8 +620,9 @@ class Engine:
         alt_ev = self.evaluate(alt, **options)
         ranges = travel_ranges(alt_ev, base_ev, self.origin_decile)
         base_ranges = {k.replace("base_", "alt_"): v for k, v in ranges.items() if k.startswith("base_")}
-        return Comparison.of(self, self._coverage_of(base_ev, wards, base_ranges),
-                             self._coverage_of(alt_ev, wards, ranges), ranges)
+        return Comparison.of(
+            self, self._coverage_of(base_ev, wards, base_ranges), self._coverage_of(alt_ev, wards, ranges), ranges
+        )
 
     # -- equality impact -------------------------------------------------------------------
     def equality(self, base: Scenario, alt: Scenario, **options) -> EqualityResult:
@@ -557,15 +640,28 @@ class Engine:
         base_ev = self.evaluate(base, **options)
         alt_ev = self.evaluate(alt, **options)
         label = lower_first(self.bundle.population_fields[alt_ev.population_field])
-        threshold = (f"{options['km']:g} km" if options.get("km") is not None
-                     else f"{options.get('minutes') or self.bundle.manifest['travel'].get('default_minutes', 20):g} min")
-        result = EqualityResult(base.label, alt.label, label,
-                                {"mode": alt_ev.mode, "threshold": threshold, "population": alt_ev.population_field,
-                                 "origins": self.origins.kind, "travel_model": self.detour_name},
-                                float((base_ev.population * (base_ev.covered & ~alt_ev.covered)).sum()))
+        threshold = (
+            f"{options['km']:g} km"
+            if options.get("km") is not None
+            else f"{options.get('minutes') or self.bundle.manifest['travel'].get('default_minutes', 20):g} min"
+        )
+        result = EqualityResult(
+            base.label,
+            alt.label,
+            label,
+            {
+                "mode": alt_ev.mode,
+                "threshold": threshold,
+                "population": alt_ev.population_field,
+                "origins": self.origins.kind,
+                "travel_model": self.detour_name,
+            },
+            float((base_ev.population * (base_ev.covered & ~alt_ev.covered)).sum()),
+        )
         for table in tables.values():
-            result.breakdowns.append(breakdown(table, self._equality_rates(table), alt_ev.population,
-                                               base_ev.covered, alt_ev.covered, label))
+            result.breakdowns.append(
+                breakdown(table, self._equality_rates(table), alt_ev.population, base_ev.covered, alt_ev.covered, label)
+            )
         return result
 
     def _equality_rates(self, table) -> np.ndarray:
@@ -610,11 +706,13 @@ class Engine:
 
     def _origin_ward_aggregates(self, set_id: str, lsoa_values: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         """Ward values of LSOA-level columns over origins (see ``_origin_aggregates``)."""
-        return self._origin_aggregates(self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id],
-                                       lsoa_values, columns)
+        return self._origin_aggregates(
+            self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id], lsoa_values, columns
+        )
 
-    def _origin_aggregates(self, codes: list[str], index: np.ndarray, lsoa_values: pd.DataFrame,
-                           columns: dict[str, str]) -> pd.DataFrame:
+    def _origin_aggregates(
+        self, codes: list[str], index: np.ndarray, lsoa_values: pd.DataFrame, columns: dict[str, str]
+    ) -> pd.DataFrame:
         """Values of LSOA-level columns for other areas, over origins: each origin carries its
         LSOA's value; "mean" is weighted by the default population, "sum" shares counts by
         origin share. ``index`` is each origin's position in ``codes``."""
@@ -638,8 +736,10 @@ class Engine:
         if ward_set is None:
             return self.primary_ward_set
         if str(ward_set) not in self.ward_sets:
-            raise ScenarioError(f"--wards {ward_set}: choose from {', '.join(self.ward_sets)} "
-                                f"({'; '.join(f'{k}: {v.label}' for k, v in self.ward_sets.items())})")
+            raise ScenarioError(
+                f"--wards {ward_set}: choose from {', '.join(self.ward_sets)} "
+                f"({'; '.join(f'{k}: {v.label}' for k, v in self.ward_sets.items())})"
+            )
         return str(ward_set)
 
     @property
@@ -697,12 +797,17 @@ class Engine:
         """
         current = self.bundle.current_lsoas
         if current is None or self.origins.kind != "output_areas":
-            raise ScenarioError("current LSOAs need output-area origins ([layers.lsoas_current], --origins "
-                                "output_areas)")
+            raise ScenarioError(
+                "current LSOAs need output-area origins ([layers.lsoas_current], --origins output_areas)"
+            )
         if "_current_lsoa_index" not in self.__dict__:
             self.__dict__["_current_lsoa_index"] = self._origin_wards(current)
-        return self._origin_aggregates(current.codes, self.__dict__["_current_lsoa_index"],
-                                       self.bundle.lsoa_values if frame is None else frame, columns)
+        return self._origin_aggregates(
+            current.codes,
+            self.__dict__["_current_lsoa_index"],
+            self.bundle.lsoa_values if frame is None else frame,
+            columns,
+        )
 
     def unpublished_reason(self, indicator: str, ward_set: str | None = None) -> str | None:
         """Why an indicator has no values for a ward set (None when it has them).
@@ -743,15 +848,19 @@ class Engine:
             raise ScenarioError(f"postcode {postcode} is not in this area's postcode list")
         if postcode is not None:
             x, y = self.bundle.postcodes.loc[postcode, ["x", "y"]]
-            index = place_in_wards(np.array([[x, y]]), self.ward_sets[set_id].wards, self.bundle.projected_crs,
-                                   nearest=False)[0]
+            index = place_in_wards(
+                np.array([[x, y]]), self.ward_sets[set_id].wards, self.bundle.projected_crs, nearest=False
+            )[0]
             if index < 0:
                 raise ScenarioError(f"postcode {postcode} is outside {self.bundle.area_name}'s wards")
             return self.ward_sets[set_id].codes[int(index)]
         near = difflib.get_close_matches(wanted.casefold(), list(by_name), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(names[by_name[n]] for n in near)}?" if near else ""
-        elsewhere = [w.label for k, w in self.ward_sets.items()
-                     if k != set_id and wanted.casefold() in {n.casefold() for n in w.names.values()}]
+        elsewhere = [
+            w.label
+            for k, w in self.ward_sets.items()
+            if k != set_id and wanted.casefold() in {n.casefold() for n in w.names.values()}
+        ]
         if elsewhere:
             hint = f"; it is a ward of {elsewhere[0]}: choose that ward set"
         raise ScenarioError(f"no ward or postcode {wanted!r} in {self.ward_sets[set_id].label}{hint}")
@@ -771,7 +880,7 @@ class Engine:
         areas = self.bundle.output_areas
         if not inside.any() and areas is not None and areas.parent is not None and self.origins.kind == "output_areas":
             inside = np.zeros(len(self.origins.lsoa_code), bool)  # a current LSOA: its output areas
-            inside[:len(areas.parent)] = areas.parent == lsoa_code
+            inside[: len(areas.parent)] = areas.parent == lsoa_code
         if not inside.any():
             return None
         index = self.origin_ward_index_by_set[set_id][inside]
@@ -798,13 +907,17 @@ class Engine:
 
     def need_index_candidates(self) -> list[str]:
         """Indicators a user may weight in the need index (the manifest's list, else every eligible one)."""
-        eligible = [i for i, s in self.bundle.indicators.items()
-                    if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"]
+        eligible = [
+            i
+            for i, s in self.bundle.indicators.items()
+            if s.level == "lsoa" and s.completeness == "complete" and s.direction != "none"
+        ]
         listed = self.bundle.manifest.get("need_index", {}).get("candidates")
         return [i for i in listed if i in eligible] if listed else eligible
 
-    def need_index(self, weights: dict[str, float] | None = None, level: str = "lsoa",
-                   ward_set: str | None = None) -> pd.Series:
+    def need_index(
+        self, weights: dict[str, float] | None = None, level: str = "lsoa", ward_set: str | None = None
+    ) -> pd.Series:
         """Composite need index (0-100) per LSOA, or per ward of a ward set (population-weighted)."""
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
         ward_set = self.check_ward_set(ward_set) if level == "ward" else None
@@ -827,6 +940,11 @@ class Engine:
         if level == "lsoa":
             return lsoa
         frame = pd.DataFrame({"need_index": lsoa})
-        out = ward_aggregates(frame, self.assignment, {"need_index": "mean"},
-                              self.bundle.lsoa_values[self.default_population], list(self.bundle.wards["code"]))
+        out = ward_aggregates(
+            frame,
+            self.assignment,
+            {"need_index": "mean"},
+            self.bundle.lsoa_values[self.default_population],
+            list(self.bundle.wards["code"]),
+        )
         return out["need_index"]

@@ -67,8 +67,9 @@ class EqualityTable:
             return np.where(sums > 0, self.matrix / np.where(sums > 0, sums, 1), np.nan)
 
 
-def load_equality_tables(folder: Path, specs: dict, lsoa_codes: list[str],
-                         current_codes: list[str] | None) -> dict[str, EqualityTable]:
+def load_equality_tables(
+    folder: Path, specs: dict, lsoa_codes: list[str], current_codes: list[str] | None
+) -> dict[str, EqualityTable]:
     """Read and check every ``[equality.<id>]`` table of the manifest.
 
     Errors name the file, row and field: an unknown or missing area code, a negative or
@@ -79,19 +80,24 @@ def load_equality_tables(folder: Path, specs: dict, lsoa_codes: list[str],
     for table_id, spec in specs.items():
         where = f"equality.{table_id}"
         if not isinstance(spec, dict):
-            raise BundleError("must be a table (label, file, key, geography, total, groups, ...)", file="bundle.toml",
-                              field=where)
+            raise BundleError(
+                "must be a table (label, file, key, geography, total, groups, ...)", file="bundle.toml", field=where
+            )
         for key in REQUIRED:
             if key not in spec:
                 raise BundleError(f"missing key '{key}'", file="bundle.toml", field=f"{where}.{key}")
         geography = spec["geography"]
         if geography not in GEOGRAPHIES:
-            raise BundleError(f"geography {geography!r}: expected one of {', '.join(GEOGRAPHIES)}",
-                              file="bundle.toml", field=f"{where}.geography")
+            raise BundleError(
+                f"geography {geography!r}: expected one of {', '.join(GEOGRAPHIES)}",
+                file="bundle.toml",
+                field=f"{where}.geography",
+            )
         reference = lsoa_codes if geography == "lsoa" else current_codes
         if reference is None:
-            raise BundleError("geography 'lsoa_current' needs [layers.lsoas_current]", file="bundle.toml",
-                              field=f"{where}.geography")
+            raise BundleError(
+                "geography 'lsoa_current' needs [layers.lsoas_current]", file="bundle.toml", field=f"{where}.geography"
+            )
         groups = spec["groups"]
         if not isinstance(groups, dict) or not groups:
             raise BundleError("groups must map column -> label", file="bundle.toml", field=f"{where}.groups")
@@ -101,19 +107,28 @@ def load_equality_tables(folder: Path, specs: dict, lsoa_codes: list[str],
         known = set(reference)
         for i, key in enumerate(keys):
             if key not in known:
-                raise BundleError(f"area code {key!r} is not in the {geography} boundaries", file=name,
-                                  row=csv_line(i), field=spec["key"])
+                raise BundleError(
+                    f"area code {key!r} is not in the {geography} boundaries",
+                    file=name,
+                    row=csv_line(i),
+                    field=spec["key"],
+                )
         missing = sorted(known - set(keys))
         if missing:
-            raise BundleError(f"{len(missing)} area code(s) have no row: {', '.join(missing[:5])}", file=name,
-                              field=spec["key"])
+            raise BundleError(
+                f"{len(missing)} area code(s) have no row: {', '.join(missing[:5])}", file=name, field=spec["key"]
+            )
         columns = []
         for column in [spec["total"], *groups]:
             values = numeric_column(frame, column, name)
             negative = np.flatnonzero(values < 0)
             if len(negative):
-                raise BundleError(f"count {values[negative[0]]:g} is negative", file=name,
-                                  row=csv_line(int(negative[0])), field=column)
+                raise BundleError(
+                    f"count {values[negative[0]]:g} is negative",
+                    file=name,
+                    row=csv_line(int(negative[0])),
+                    field=column,
+                )
             columns.append(values)
         total, matrix = columns[0], np.column_stack(columns[1:])
         tolerance = float(spec.get("sum_tolerance", 0.01))
@@ -121,25 +136,47 @@ def load_equality_tables(folder: Path, specs: dict, lsoa_codes: list[str],
         bad = np.flatnonzero(gap > tolerance * total + 1e-9)
         if len(bad):
             i = int(bad[0])
-            raise BundleError(f"the groups sum to {matrix[i].sum():g}, the total is {total[i]:g} (more than "
-                              f"{100 * tolerance:g}% apart; sum_tolerance)", file=name, row=csv_line(i),
-                              field=spec["total"])
+            raise BundleError(
+                f"the groups sum to {matrix[i].sum():g}, the total is {total[i]:g} (more than "
+                f"{100 * tolerance:g}% apart; sum_tolerance)",
+                file=name,
+                row=csv_line(i),
+                field=spec["total"],
+            )
         headline = spec.get("headline_group")
         if headline is not None and headline not in groups:
-            raise BundleError(f"headline_group {headline!r} is not one of the groups", file="bundle.toml",
-                              field=f"{where}.headline_group")
+            raise BundleError(
+                f"headline_group {headline!r} is not one of the groups",
+                file="bundle.toml",
+                field=f"{where}.headline_group",
+            )
         order = {k: i for i, k in enumerate(keys)}
         rows = [order[c] for c in reference]
         out[str(table_id)] = EqualityTable(
-            id=str(table_id), label=str(spec["label"]), file=name, geography=geography, counts=str(spec["counts"]),
-            year=int(spec["year"]), source=str(spec["source"]), estimate=bool(spec.get("estimate", False)),
-            group_columns=tuple(groups), group_labels=tuple(str(v) for v in groups.values()),
-            codes=tuple(reference), matrix=matrix[rows], headline_group=headline, note=str(spec.get("note", "")))
+            id=str(table_id),
+            label=str(spec["label"]),
+            file=name,
+            geography=geography,
+            counts=str(spec["counts"]),
+            year=int(spec["year"]),
+            source=str(spec["source"]),
+            estimate=bool(spec.get("estimate", False)),
+            group_columns=tuple(groups),
+            group_labels=tuple(str(v) for v in groups.values()),
+            codes=tuple(reference),
+            matrix=matrix[rows],
+            headline_group=headline,
+            note=str(spec.get("note", "")),
+        )
     return out
 
 
-def origin_rates(table: EqualityTable, origin_lsoa: np.ndarray, origin_current: np.ndarray | None,
-                 children: dict[str, list[str]] | None = None) -> np.ndarray:
+def origin_rates(
+    table: EqualityTable,
+    origin_lsoa: np.ndarray,
+    origin_current: np.ndarray | None,
+    children: dict[str, list[str]] | None = None,
+) -> np.ndarray:
     """Group rates for each origin (origins x groups; rows sum to 1).
 
     ``origin_current`` holds each origin's current LSOA ('' when it has none, e.g. an LSOA
@@ -157,8 +194,9 @@ def origin_rates(table: EqualityTable, origin_lsoa: np.ndarray, origin_current: 
     rates = table.rates()
     out = np.full((len(origin_lsoa), len(table.group_columns)), np.nan)
     pooled: dict[str, np.ndarray] = {}
-    for i, (lsoa, current) in enumerate(zip(origin_lsoa, origin_current if origin_current is not None
-                                            else [""] * len(origin_lsoa))):
+    for i, (lsoa, current) in enumerate(
+        zip(origin_lsoa, origin_current if origin_current is not None else [""] * len(origin_lsoa))
+    ):
         if current and current in position:
             out[i] = rates[position[current]]
             continue
@@ -201,8 +239,10 @@ class EqualityBreakdown:
     @property
     def assumption(self) -> str:
         kind = "estimated " if self.table.estimate else ""
-        return (f"Census {self.table.year} {kind}shares of {self.table.counts} in each area, applied to "
-                f"{self.population_label}: an area-level estimate, not a count of people.")
+        return (
+            f"Census {self.table.year} {kind}shares of {self.table.counts} in each area, applied to "
+            f"{self.population_label}: an area-level estimate, not a count of people."
+        )
 
     def rows(self) -> list[dict]:
         """One dict per group: counts, shares (0-1), difference (pp) and the flag."""
@@ -222,13 +262,29 @@ class EqualityBreakdown:
 
     def to_dict(self) -> dict:
         t = self.table
-        return {"id": t.id, "label": t.label, "census_year": t.year, "counts": t.counts, "estimate": t.estimate,
-                "source": t.source, "geography": t.geography, "note": t.note, "assumption": self.assumption,
-                "totals": {who: float(v.sum()) for who, v in self.groups.items()}, "groups": self.rows()}
+        return {
+            "id": t.id,
+            "label": t.label,
+            "census_year": t.year,
+            "counts": t.counts,
+            "estimate": t.estimate,
+            "source": t.source,
+            "geography": t.geography,
+            "note": t.note,
+            "assumption": self.assumption,
+            "totals": {who: float(v.sum()) for who, v in self.groups.items()},
+            "groups": self.rows(),
+        }
 
 
-def breakdown(table: EqualityTable, rates: np.ndarray, population: np.ndarray, base_covered: np.ndarray,
-              alt_covered: np.ndarray, population_label: str) -> EqualityBreakdown:
+def breakdown(
+    table: EqualityTable,
+    rates: np.ndarray,
+    population: np.ndarray,
+    base_covered: np.ndarray,
+    alt_covered: np.ndarray,
+    population_label: str,
+) -> EqualityBreakdown:
     """Counts in each group among everyone, those keeping, losing and gaining access.
 
     ``rates`` is origins x groups (``origin_rates``); ``population`` the chosen population of
@@ -243,10 +299,13 @@ def breakdown(table: EqualityTable, rates: np.ndarray, population: np.ndarray, b
     """
     usable = np.isfinite(rates).all(axis=1)
     weighted = np.where(usable[:, None], np.nan_to_num(rates) * population[:, None], 0.0)
-    masks = {"all": np.ones(len(population), bool), "keeping": base_covered & alt_covered,
-             "losing": base_covered & ~alt_covered, "gaining": ~base_covered & alt_covered}
-    return EqualityBreakdown(table, {who: weighted[mask].sum(axis=0) for who, mask in masks.items()},
-                             population_label)
+    masks = {
+        "all": np.ones(len(population), bool),
+        "keeping": base_covered & alt_covered,
+        "losing": base_covered & ~alt_covered,
+        "gaining": ~base_covered & alt_covered,
+    }
+    return EqualityBreakdown(table, {who: weighted[mask].sum(axis=0) for who, mask in masks.items()}, population_label)
 
 
 @dataclass
@@ -267,26 +326,44 @@ class EqualityResult:
             if b.table.headline_group is None:
                 continue
             j = b.table.group_columns.index(b.table.headline_group)
-            out.append({"table": b.table.id, "group": b.table.group_labels[j],
-                        "losing_count": float(b.groups["losing"][j]), "losing_share": _share(b.shares("losing")[j]),
-                        "all_share": _share(b.shares("all")[j]), "estimate": b.table.estimate,
-                        "census_year": b.table.year})
+            out.append(
+                {
+                    "table": b.table.id,
+                    "group": b.table.group_labels[j],
+                    "losing_count": float(b.groups["losing"][j]),
+                    "losing_share": _share(b.shares("losing")[j]),
+                    "all_share": _share(b.shares("all")[j]),
+                    "estimate": b.table.estimate,
+                    "census_year": b.table.year,
+                }
+            )
         return out
 
     def largest_differences(self, n: int = 6) -> list[dict]:
         """The groups with the largest positive differences (losing minus whole area), all tables."""
-        rows = [{"table": b.table.label, "census_year": b.table.year, **r} for b in self.breakdowns
-                for r in b.rows() if r["difference_pp"] is not None]
+        rows = [
+            {"table": b.table.label, "census_year": b.table.year, **r}
+            for b in self.breakdowns
+            for r in b.rows()
+            if r["difference_pp"] is not None
+        ]
         return sorted(rows, key=lambda r: -r["difference_pp"])[:n]
 
     def to_dict(self) -> dict:
-        return {"base": self.base_label, "alt": self.alt_label, "population": self.population_label,
-                "settings": self.settings, "losing_access_total": self.losing_total,
-                "flag_rule": {"min_difference_pp": FLAG_PP, "min_ratio": FLAG_RATIO},
-                "method": ("Ecological: each area's census shares applied to its population; areas, not "
-                           "people. Shares in each breakdown sum to 100%."),
-                "headline_groups": self.headline_lines(),
-                "characteristics": [b.to_dict() for b in self.breakdowns]}
+        return {
+            "base": self.base_label,
+            "alt": self.alt_label,
+            "population": self.population_label,
+            "settings": self.settings,
+            "losing_access_total": self.losing_total,
+            "flag_rule": {"min_difference_pp": FLAG_PP, "min_ratio": FLAG_RATIO},
+            "method": (
+                "Ecological: each area's census shares applied to its population; areas, not "
+                "people. Shares in each breakdown sum to 100%."
+            ),
+            "headline_groups": self.headline_lines(),
+            "characteristics": [b.to_dict() for b in self.breakdowns],
+        }
 
 
 def _share(x) -> float | None:

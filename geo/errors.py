@@ -21,8 +21,9 @@ class BundleError(NeedsMapError):
     property. Any of them may be ``None`` when the problem is not at that level.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | str | None = None,
-                 field: str | None = None):
+    def __init__(
+        self, message: str, *, file: str | None = None, row: int | str | None = None, field: str | None = None
+    ):
         self.file = file
         self.row = row
         self.field = field

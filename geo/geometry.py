@@ -32,8 +32,9 @@ def assign_lsoas_to_wards(lsoas, wards, projected_crs: str) -> pd.DataFrame:
     return out
 
 
-def ward_aggregates(values: pd.DataFrame, assignment: pd.DataFrame, columns: dict[str, str],
-                    weights: pd.Series, ward_codes: list[str]) -> pd.DataFrame:
+def ward_aggregates(
+    values: pd.DataFrame, assignment: pd.DataFrame, columns: dict[str, str], weights: pd.Series, ward_codes: list[str]
+) -> pd.DataFrame:
     """Ward values of LSOA indicators.
 
     ``columns`` maps indicator id -> "mean" (population-weighted mean, weights = ``weights``)

@@ -15,7 +15,7 @@ Two strategies, chosen by size:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -31,10 +31,14 @@ class NearestSiteIndex:
     dense strategy.
     """
 
-    def __init__(self, origin_xy: np.ndarray, site_xy: np.ndarray,
-                 route_of_straight: Callable[[np.ndarray], np.ndarray] | None = None,
-                 route_matrix_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                 dense_cells: int = DENSE_CELLS):
+    def __init__(
+        self,
+        origin_xy: np.ndarray,
+        site_xy: np.ndarray,
+        route_of_straight: Callable[[np.ndarray], np.ndarray] | None = None,
+        route_matrix_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+        dense_cells: int = DENSE_CELLS,
+    ):
         self.origin_xy = np.ascontiguousarray(origin_xy, dtype=float).reshape(-1, 2)
         self.site_xy = np.ascontiguousarray(site_xy, dtype=float).reshape(-1, 2)
         self.route_of_straight = route_of_straight or (lambda d: d)
@@ -46,8 +50,7 @@ class NearestSiteIndex:
         if self.dense:
             o, s = self.origin_xy, self.site_xy
             self.straight = np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
-            self.route = (route_matrix_fn(o, s) if route_matrix_fn is not None
-                          else self.route_of_straight(self.straight))
+            self.route = route_matrix_fn(o, s) if route_matrix_fn is not None else self.route_of_straight(self.straight)
 
     def nearest(self, open_mask: np.ndarray, use_route: bool = True):
         """(site index or -1, straight metres, route metres) per origin, over the open sites.

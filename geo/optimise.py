@@ -13,7 +13,8 @@ matrix in, a typed result out):
   only candidates nearer than the origin's nearest fixed site can improve on it, so only
   those assignment variables are created (an exact reduction).
 
-Both are solved as integer programs through PuLP (HiGHS when installed, else CBC) under a
+Both are solved as integer programs through PuLP (HiGHS when installed, else CBC; results name the
+solver that ran and its status) under a
 time limit; ``optimal`` says whether the solver proved optimality. Small p-median problems
 (p <= 3 and few enough combinations) are solved exactly by exhaustive enumeration instead,
 which is faster than building the integer program. The gain of each chosen site is what the objective loses if that site
@@ -26,9 +27,12 @@ least needy hardly at all. The reported ``covered`` figures are always plain pop
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,18 +76,32 @@ class OptimiseResult:
     seconds: float
     baseline: dict | None = None
     assumptions: list[str] = field(default_factory=list)
+    solver: str = ""  # which solver ran and what it said, e.g. "HiGHS: Optimal" or "exhaustive enumeration"
+    unreachable: float = 0.0  # people no candidate and no kept site can serve (left out of the objective)
 
     def to_dict(self) -> dict:
         def num(v, d=2):
             return None if v is None or not math.isfinite(v) else round(float(v), d)
 
         return {
-            "objective_kind": self.objective, "objective": num(self.objective_value, 3),
-            "chosen": self.chosen, "fixed": self.fixed, "covered_before": num(self.covered_before, 1),
-            "covered_after": num(self.covered_after, 1), "mean_minutes_before": num(self.minutes_before),
-            "mean_minutes_after": num(self.minutes_after), "optimal": self.optimal, "message": self.message,
-            "p": self.p, "candidates": self.n_candidates, "candidate_set": self.candidate_kind,
-            "seconds": num(self.seconds, 3), "baseline": self.baseline, "assumptions": self.assumptions,
+            "objective_kind": self.objective,
+            "objective": num(self.objective_value, 3),
+            "chosen": self.chosen,
+            "fixed": self.fixed,
+            "covered_before": num(self.covered_before, 1),
+            "covered_after": num(self.covered_after, 1),
+            "mean_minutes_before": num(self.minutes_before),
+            "mean_minutes_after": num(self.minutes_after),
+            "optimal": self.optimal,
+            "message": self.message,
+            "p": self.p,
+            "candidates": self.n_candidates,
+            "candidate_set": self.candidate_kind,
+            "solver": self.solver,
+            "unreachable_population": num(self.unreachable, 1),
+            "seconds": num(self.seconds, 3),
+            "baseline": self.baseline,
+            "assumptions": self.assumptions,
         }
 
 
@@ -101,16 +119,21 @@ def _candidates(engine, ids, labels, xy, kind) -> Candidates:
 def register_candidates(engine, exclude=()) -> Candidates:
     sites = engine.bundle.located_sites
     sites = sites[~sites.index.isin(list(exclude))]
-    return _candidates(engine, list(sites.index), [f"{n.split(' (')[0]} ({p})" for n, p in
-                                                   zip(sites["name"], sites["postcode"])],
-                       sites[["x", "y"]].to_numpy(), "sites")
+    return _candidates(
+        engine,
+        list(sites.index),
+        [f"{n.split(' (')[0]} ({p})" for n, p in zip(sites["name"], sites["postcode"])],
+        sites[["x", "y"]].to_numpy(),
+        "sites",
+    )
 
 
 def lsoa_candidates(engine) -> Candidates:
     codes = list(engine.bundle.lsoa_values.index)
     names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
-    return _candidates(engine, [f"lsoa:{c}" for c in codes], [f"{names[c]} centroid" for c in codes],
-                       engine.bundle.origin_xy, "lsoas")
+    return _candidates(
+        engine, [f"lsoa:{c}" for c in codes], [f"{names[c]} centroid" for c in codes], engine.bundle.origin_xy, "lsoas"
+    )
 
 
 def postcode_candidates(engine, wards: list[str]) -> Candidates:
@@ -132,8 +155,13 @@ def postcode_candidates(engine, wards: list[str]) -> Candidates:
     pc = bundle.postcodes
     inside = shapely.contains_xy(area, pc["x"].to_numpy(), pc["y"].to_numpy())
     chosen = pc[inside]
-    return _candidates(engine, [f"postcode:{p}" for p in chosen.index], list(chosen.index),
-                       chosen[["x", "y"]].to_numpy(), "postcodes:" + ",".join(wards))
+    return _candidates(
+        engine,
+        [f"postcode:{p}" for p in chosen.index],
+        list(chosen.index),
+        chosen[["x", "y"]].to_numpy(),
+        "postcodes:" + ",".join(wards),
+    )
 
 
 def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.csv") -> Candidates:
@@ -156,7 +184,7 @@ def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.c
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows:
         raise BundleError("has no data rows; expected columns name and postcode (or lat, lon)", file=name)
-    columns = {c.strip().lower(): c for c in rows[0].keys() if c is not None}
+    columns = {c.strip().lower(): c for c in rows[0] if c is not None}
     if "name" not in columns:
         raise BundleError("missing column", file=name, field="name")
     if "postcode" not in columns and not {"lat", "lon"} <= set(columns):
@@ -168,8 +196,12 @@ def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.c
         if not label:
             raise BundleError("is blank", file=name, row=line, field="name")
         if label[0] in "=+-@":
-            raise BundleError(f"{label!r} starts with {label[0]!r}, which spreadsheets run as a formula",
-                              file=name, row=line, field="name")
+            raise BundleError(
+                f"{label!r} starts with {label[0]!r}, which spreadsheets run as a formula",
+                file=name,
+                row=line,
+                field="name",
+            )
         postcode = (row.get(columns.get("postcode", ""), "") or "").strip() if "postcode" in columns else ""
         try:
             if postcode:
@@ -208,6 +240,42 @@ def parse_candidates(engine, spec: str, exclude=()) -> Candidates:
 
 
 # -- solving -------------------------------------------------------------------------------
+METHODS = ("auto", "enumerate", "ip")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send what solvers print (HiGHS prints a banner from C++ even with msg=False) to stderr,
+    at the file-descriptor level, so ``--json`` output stays pure JSON."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (some test runners): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _solve(prob, time_limit: float) -> tuple[bool, str]:
+    """Solve a PuLP problem; (proven optimal, "<solver>: <status>")."""
+    import pulp
+
+    solver = _solver(time_limit)
+    with _stdout_to_stderr():
+        status = prob.solve(solver)
+    name = {"HiGHS": "HiGHS", "COIN_CMD": "CBC", "PULP_CBC_CMD": "CBC"}.get(type(solver).__name__, solver.name)
+    optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
+    if prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        return False, f"{name}: stopped at the time limit with a feasible solution"
+    return optimal, f"{name}: {pulp.LpStatus[status]}"
+
+
 def _solver(time_limit: float):
     """HiGHS (highspy) when installed, else CBC: the binary from ``pulp[cbc]`` (cbcbox), else
     PuLP's bundled one (which PuLP 4 will drop)."""
@@ -221,10 +289,11 @@ def _solver(time_limit: float):
     return coin if coin.available() else pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
 
 
-def solve_mclp(cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, p: int,
-               time_limit: float = 30.0) -> tuple[list[int], bool, str]:
+def solve_mclp(
+    cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, p: int, time_limit: float = 30.0
+) -> tuple[list[int], bool, str]:
     """``cover``: (n_origins, n_candidates) bool; ``fixed_cover``: (n_origins,) bool.
-    Returns chosen candidate indices, whether optimal, and CBC's status."""
+    Returns chosen candidate indices, whether optimal, and the solver's name and status."""
     import pulp
 
     n_o, n_c = cover.shape
@@ -236,10 +305,9 @@ def solve_mclp(cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, 
     for i in open_origins:
         prob += y[i] <= pulp.lpSum(x[j] for j in np.flatnonzero(cover[i]))
     prob += pulp.lpSum(x) == p
-    status = prob.solve(_solver(time_limit))
+    optimal, status = _solve(prob, time_limit)
     chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
-    optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
-    return chosen, optimal, pulp.LpStatus[status]
+    return chosen, optimal, status
 
 
 ENUMERATION_BUDGET = 60_000_000  # origin x combination evaluations; beyond this, the integer program
@@ -269,7 +337,7 @@ def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: n
     elif p == 2:
         for j in range(n_c - 1):
             m = np.minimum(base, minutes[:, j])
-            cost = w @ np.minimum(m[:, None], minutes[:, j + 1:])
+            cost = w @ np.minimum(m[:, None], minutes[:, j + 1 :])
             k = int(np.argmin(cost))
             if cost[k] < best_cost - 1e-9:
                 best_cost, best = float(cost[k]), (j, j + 1 + k)
@@ -278,24 +346,40 @@ def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: n
             mj = np.minimum(base, minutes[:, j])
             for k in range(j + 1, n_c - 1):
                 m = np.minimum(mj, minutes[:, k])
-                cost = w @ np.minimum(m[:, None], minutes[:, k + 1:])
-                l = int(np.argmin(cost))
-                if cost[l] < best_cost - 1e-9:
-                    best_cost, best = float(cost[l]), (j, k, k + 1 + l)
+                cost = w @ np.minimum(m[:, None], minutes[:, k + 1 :])
+                last = int(np.argmin(cost))
+                if cost[last] < best_cost - 1e-9:
+                    best_cost, best = float(cost[last]), (j, k, k + 1 + last)
     else:
         raise ValueError("enumeration is for p <= 3")
     return list(best)
 
 
-def solve_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int,
-                  time_limit: float = 30.0, method: str = "auto") -> tuple[list[int], bool, str]:
+def solve_pmedian(
+    minutes: np.ndarray,
+    weights: np.ndarray,
+    fixed_minutes: np.ndarray,
+    p: int,
+    time_limit: float = 30.0,
+    method: str = "auto",
+) -> tuple[list[int], bool, str]:
     """``minutes``: (n_origins, n_candidates); ``fixed_minutes``: (n_origins,) minutes to the
     nearest fixed site (inf without fixed sites). ``method``: "enumerate" (exhaustive, exact,
     p <= 3), "ip" (integer program), or "auto" (enumerate when it is cheap enough)."""
     n_o, n_c = minutes.shape
-    if method == "enumerate" or (method == "auto" and p <= 3 and np.isfinite(minutes).all()
-                                 and _combinations_count(n_c, p) * n_o <= ENUMERATION_BUDGET):
-        return enumerate_pmedian(minutes, weights, fixed_minutes, p), True, "Optimal (exhaustive enumeration)"
+    if method not in METHODS:
+        raise ScenarioError(f"method {method!r}: use {', '.join(METHODS)}")
+    if not 1 <= p <= n_c:
+        raise ScenarioError(f"p = {p}: choose between 1 and the {n_c} candidates")
+    if method == "enumerate" and p > 3:
+        raise ScenarioError(f"exhaustive enumeration handles p <= 3, not {p}; use the integer program")
+    if method == "enumerate" or (
+        method == "auto"
+        and p <= 3
+        and np.isfinite(minutes).all()
+        and _combinations_count(n_c, p) * n_o <= ENUMERATION_BUDGET
+    ):
+        return enumerate_pmedian(minutes, weights, fixed_minutes, p), True, "exhaustive enumeration: Optimal"
     import pulp
 
     n_o, n_c = minutes.shape
@@ -322,10 +406,9 @@ def solve_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.nd
         rows.append(i)
     prob += pulp.lpSum(terms)
     prob += pulp.lpSum(x) == p
-    status = prob.solve(_solver(time_limit))
+    optimal, status = _solve(prob, time_limit)
     chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
-    optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
-    return chosen, optimal, pulp.LpStatus[status]
+    return chosen, optimal, status
 
 
 def _coverage_value(cover, weights, fixed_cover, chosen) -> float:
@@ -342,22 +425,48 @@ def _median_value(minutes, weights, fixed_minutes, chosen) -> float:
     return float((weights * best).sum())
 
 
-def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candidates: Candidates,
-             mode: str = "walk", minutes: float | None = None, km: float | None = None, detour: str | None = None,
-             population: str | None = None, weight: str = "population", time_limit: float = 30.0,
-             baseline: str | None = None, fixed_scenario=None) -> OptimiseResult:
-    """Best ``p`` candidates to add to the ``fixed`` sites (register ids) for the objective.
-
-    ``fixed_scenario`` (a ``geo.scenario.Scenario``) keeps every site open in it instead,
-    added and moved sites included, so "before" is that scenario's own coverage."""
+def _check_arguments(objective, p, candidates: Candidates, weight, time_limit) -> None:
+    """Clear errors for arguments the solvers would otherwise crash on or quietly change."""
     if objective not in ("coverage", "median"):
         raise ScenarioError(f"objective {objective!r}: use coverage or median")
-    if not isinstance(p, int) or not 1 <= p <= MAX_P:
-        raise ScenarioError(f"p = {p!r}: choose between 1 and {MAX_P} sites")
+    if not isinstance(p, int) or isinstance(p, bool):
+        raise ScenarioError(f"p = {p!r}: give a whole number of sites")
+    if p < 1:
+        raise ScenarioError(f"p = {p}: choose at least 1 site to add")
+    if p > MAX_P:
+        raise ScenarioError(f"p = {p}: at most {MAX_P} sites at once")
+    if len(candidates.ids) == 0:
+        raise ScenarioError("there are no candidate sites to choose from")
     if p > len(candidates.ids):
         raise ScenarioError(f"p = {p} but there are only {len(candidates.ids)} candidates")
     if weight not in ("population", "need"):
         raise ScenarioError(f"weight {weight!r}: use population or need")
+    if not isinstance(time_limit, (int, float)) or not math.isfinite(time_limit) or time_limit <= 0:
+        raise ScenarioError(f"time limit {time_limit!r}: give a positive number of seconds")
+
+
+def optimise(
+    engine,
+    *,
+    objective: str = "coverage",
+    p: int = 1,
+    fixed=(),
+    candidates: Candidates,
+    mode: str = "walk",
+    minutes: float | None = None,
+    km: float | None = None,
+    detour: str | None = None,
+    population: str | None = None,
+    weight: str = "population",
+    time_limit: float = 30.0,
+    baseline: str | None = None,
+    fixed_scenario=None,
+) -> OptimiseResult:
+    """Best ``p`` candidates to add to the ``fixed`` sites (register ids) for the objective.
+
+    ``fixed_scenario`` (a ``geo.scenario.Scenario``) keeps every site open in it instead,
+    added and moved sites included, so "before" is that scenario's own coverage."""
+    _check_arguments(objective, p, candidates, weight, time_limit)
     detour = engine.detour_name if detour is None else detour
     population = population or engine.default_population
     if minutes is None and km is None:
@@ -384,7 +493,9 @@ def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candi
         fixed_m = np.full(len(engine.origins.xy), np.inf)
     fixed_min = fixed_m / speed
     pop = engine.origin_population[population].astype(float)
-    weights = pop * (engine.need_index().reindex(engine.origins.lsoa_code).to_numpy() / 100.0) if weight == "need" else pop
+    weights = (
+        pop * (engine.need_index().reindex(engine.origins.lsoa_code).to_numpy() / 100.0) if weight == "need" else pop
+    )
     if minutes is not None:
         cover, fixed_cover = cand_min <= float(minutes), fixed_min <= float(minutes)
     else:
@@ -400,10 +511,18 @@ def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candi
         gains = [_median_value(cand_min, weights, fixed_min, [k for k in chosen if k != j]) - value for j in chosen]
     seconds = time.perf_counter() - started
     if len(chosen) != p:
-        raise ScenarioError(f"the solver found no solution within {time_limit:g} s (CBC status: {status}); "
-                            "try fewer candidates or a longer time limit")
-    message = "optimal" if optimal else (f"stopped at the time limit of {time_limit:g} s: the best solution found is "
-                                         f"shown but not proven optimal (CBC status: {status})")
+        raise ScenarioError(
+            f"the solver found no solution within {time_limit:g} s ({status}); "
+            "try fewer candidates or a longer time limit"
+        )
+    message = (
+        "optimal"
+        if optimal
+        else (
+            f"stopped at the time limit of {time_limit:g} s: the best solution found is "
+            f"shown but not proven optimal ({status})"
+        )
+    )
 
     def plain_cover(indices):
         return _coverage_value(cover, pop, fixed_cover, indices)
@@ -414,20 +533,45 @@ def optimise(engine, *, objective: str = "coverage", p: int = 1, fixed=(), candi
 
     rows = []
     for j, gain in zip(chosen, gains):
-        rows.append({"id": candidates.ids[j], "label": candidates.labels[j],
-                     "lat": round(float(candidates.lonlat[j, 1]), 6), "lon": round(float(candidates.lonlat[j, 0]), 6),
-                     "gain": round(float(gain), 3),
-                     "spec": f"{candidates.labels[j][:60]}@{candidates.lonlat[j, 1]:.6f},{candidates.lonlat[j, 0]:.6f}"})
+        rows.append(
+            {
+                "id": candidates.ids[j],
+                "label": candidates.labels[j],
+                "lat": round(float(candidates.lonlat[j, 1]), 6),
+                "lon": round(float(candidates.lonlat[j, 0]), 6),
+                "gain": round(float(gain), 3),
+                "spec": f"{candidates.labels[j][:60]}@{candidates.lonlat[j, 1]:.6f},{candidates.lonlat[j, 0]:.6f}",
+            }
+        )
     result = OptimiseResult(
-        objective=objective, objective_value=value, chosen=rows, fixed=fixed,
-        covered_before=plain_cover([]), covered_after=plain_cover(chosen),
-        minutes_before=plain_minutes([]), minutes_after=plain_minutes(chosen), optimal=optimal, message=message,
-        p=p, n_candidates=len(candidates.ids), candidate_kind=candidates.kind, seconds=seconds,
-        assumptions=engine.assumptions(fixed_scenario, mode, detour, population)[-3:])
+        objective=objective,
+        objective_value=value,
+        chosen=rows,
+        fixed=fixed,
+        covered_before=plain_cover([]),
+        covered_after=plain_cover(chosen),
+        minutes_before=plain_minutes([]),
+        minutes_after=plain_minutes(chosen),
+        optimal=optimal,
+        message=message,
+        p=p,
+        n_candidates=len(candidates.ids),
+        candidate_kind=candidates.kind,
+        seconds=seconds,
+        assumptions=engine.assumptions(fixed_scenario, mode, detour, population)[-3:],
+        solver=status,
+        # people with no finite route to any candidate or kept site: no choice can serve them, so
+        # the integer program leaves them out; say how many
+        unreachable=float(pop[~np.isfinite(fixed_min) & ~np.isfinite(cand_min).any(axis=1)].sum()),
+    )
     if baseline is not None:
         base_scn = engine.scenario(None, open=fixed + [baseline])
         base_res = engine.coverage(base_scn, mode=mode, minutes=minutes, km=km, detour=detour, population=population)
-        result.baseline = {"site": baseline, "label": engine.site_label(baseline), "covered": round(base_res.covered, 1),
-                           "mean_minutes": round(base_res.mean_minutes, 2) if math.isfinite(base_res.mean_minutes) else None,
-                           "gain_of_optimum": round(result.covered_after - base_res.covered, 1)}
+        result.baseline = {
+            "site": baseline,
+            "label": engine.site_label(baseline),
+            "covered": round(base_res.covered, 1),
+            "mean_minutes": round(base_res.mean_minutes, 2) if math.isfinite(base_res.mean_minutes) else None,
+            "gain_of_optimum": round(result.covered_after - base_res.covered, 1),
+        }
     return result

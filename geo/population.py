@@ -71,8 +71,10 @@ def parse_age_band(text: str, max_single_age: int) -> tuple[int, int] | None:
     if high < low:
         raise ScenarioError(f"--ages {text}: the first age must not be above the second")
     if high != OPEN_END and high > max_single_age:
-        raise ScenarioError(f"--ages {text}: the table has single years 0 to {max_single_age} and an "
-                            f"open-ended top group; use 0-{max_single_age}, {max_single_age + 1}+ or all")
+        raise ScenarioError(
+            f"--ages {text}: the table has single years 0 to {max_single_age} and an "
+            f"open-ended top group; use 0-{max_single_age}, {max_single_age + 1}+ or all"
+        )
     return low, high
 
 
@@ -151,8 +153,9 @@ class AgeTables:
         except ValueError:
             raise ScenarioError(f"--year {year!r}: expected a year such as {self.default_year}") from None
         if value not in self.counts:
-            raise ScenarioError(f"--year {value}: this bundle has population estimates for "
-                                f"{', '.join(map(str, self.years))} only")
+            raise ScenarioError(
+                f"--year {value}: this bundle has population estimates for {', '.join(map(str, self.years))} only"
+            )
         return value
 
     def values(self, band: tuple[int, int] | None, year: int) -> np.ndarray:
@@ -178,8 +181,11 @@ def load_age_tables(folder: Path, spec: dict, lsoa_codes: list[str], manifest_na
             raise BundleError(f"missing key '{key}' in [{where}]", file=manifest_name, field=f"{where}.{key}")
     max_age = spec["max_single_age"]
     if not isinstance(max_age, int) or isinstance(max_age, bool) or not 0 < max_age < 150:
-        raise BundleError(f"max_single_age {max_age!r} must be a whole number of years between 1 and 149",
-                          file=manifest_name, field=f"{where}.max_single_age")
+        raise BundleError(
+            f"max_single_age {max_age!r} must be a whole number of years between 1 and 149",
+            file=manifest_name,
+            field=f"{where}.max_single_age",
+        )
     years = spec["years"]
     if not isinstance(years, list) or not years:
         raise BundleError("years must be a list of {year, file} tables", file=manifest_name, field=f"{where}.years")
@@ -203,23 +209,31 @@ def load_age_tables(folder: Path, spec: dict, lsoa_codes: list[str], manifest_na
         negative = np.argwhere(table < 0)
         if len(negative):
             i, c = negative[0]
-            raise BundleError(f"count {table[i, c]:g} is negative", file=name, row=csv_line(int(i)),
-                              field=columns[int(c)])
+            raise BundleError(
+                f"count {table[i, c]:g} is negative", file=name, row=csv_line(int(i)), field=columns[int(c)]
+            )
         if (total < 0).any():
             i = int(np.argmax(total < 0))
             raise BundleError(f"total {total[i]:g} is negative", file=name, row=csv_line(i), field=spec["total"])
         gap = np.abs(table.sum(axis=1) - total)
         if (gap > SUM_TOLERANCE).any():
             i = int(np.argmax(gap > SUM_TOLERANCE))
-            raise BundleError(f"single years sum to {table[i].sum():g}, not the total {total[i]:g}", file=name,
-                              row=csv_line(i), field=spec["total"])
+            raise BundleError(
+                f"single years sum to {table[i].sum():g}, not the total {total[i]:g}",
+                file=name,
+                row=csv_line(i),
+                field=spec["total"],
+            )
         order = {code: i for i, code in enumerate(keys)}
         rows = [order[c] for c in lsoa_codes]
         counts[year], totals[year], files[year] = table[rows], total[rows], name
     default_year = spec.get("default_year", max(counts))
     if default_year not in counts:
-        raise BundleError(f"default_year {default_year!r} is not one of the listed years", file=manifest_name,
-                          field=f"{where}.default_year")
+        raise BundleError(
+            f"default_year {default_year!r} is not one of the listed years",
+            file=manifest_name,
+            field=f"{where}.default_year",
+        )
     bands = tuple(spec.get("bands", ["all"]))
     default_band = str(spec.get("default_ages", bands[0] if bands else "all"))
     for i, band in enumerate([*bands, default_band]):
@@ -228,8 +242,17 @@ def load_age_tables(folder: Path, spec: dict, lsoa_codes: list[str], manifest_na
         except ScenarioError as exc:
             field = f"{where}.bands[{i}]" if i < len(bands) else f"{where}.default_ages"
             raise BundleError(str(exc).replace("--ages ", "age band "), file=manifest_name, field=field) from None
-    return AgeTables(counts, totals, max_age, spec["open_column"], default_band, int(default_year), bands,
-                     str(spec.get("source", "")), files)
+    return AgeTables(
+        counts,
+        totals,
+        max_age,
+        spec["open_column"],
+        default_band,
+        int(default_year),
+        bands,
+        str(spec.get("source", "")),
+        files,
+    )
 
 
 def band_and_year(tables: AgeTables, ages: str, year) -> tuple[tuple[int, int] | None, int]:

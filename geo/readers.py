@@ -34,15 +34,15 @@ def read_csv(folder: Path, name: str, required: list[str]) -> pd.DataFrame:
         # utf-8-sig strips a byte-order mark that Excel adds.
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BundleError(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV",
-                          file=name) from None
+        raise BundleError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV", file=name
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise BundleError(f"cannot be parsed as CSV: {str(exc).strip()}", file=name) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in required:
         if column not in frame.columns:
-            raise BundleError(f"missing column; the file has: {', '.join(frame.columns)}",
-                              file=name, field=column)
+            raise BundleError(f"missing column; the file has: {', '.join(frame.columns)}", file=name, field=column)
     if frame.empty:
         raise BundleError("has a header but no data rows", file=name)
     return frame
@@ -60,11 +60,9 @@ def numeric_column(frame: pd.DataFrame, column: str, name: str, *, allow_blank: 
         try:
             value = float(text)
         except ValueError:
-            raise BundleError(f"value {raw!r} is not a number", file=name, row=csv_line(i),
-                              field=column) from None
+            raise BundleError(f"value {raw!r} is not a number", file=name, row=csv_line(i), field=column) from None
         if not math.isfinite(value):
-            raise BundleError(f"value {raw!r} is not a finite number", file=name, row=csv_line(i),
-                              field=column)
+            raise BundleError(f"value {raw!r} is not a finite number", file=name, row=csv_line(i), field=column)
         out[i] = value
     return out
 
@@ -77,8 +75,9 @@ def unique_keys(frame: pd.DataFrame, column: str, name: str) -> list[str]:
         if key == "":
             raise BundleError("is blank; every row needs a code", file=name, row=csv_line(i), field=column)
         if key in seen:
-            raise BundleError(f"duplicate code {key!r} (also on line {csv_line(seen[key])})",
-                              file=name, row=csv_line(i), field=column)
+            raise BundleError(
+                f"duplicate code {key!r} (also on line {csv_line(seen[key])})", file=name, row=csv_line(i), field=column
+            )
         seen[key] = i
     return keys
 
@@ -109,26 +108,33 @@ def read_geojson(folder: Path, name: str, key: str, name_field: str):
         try:
             geom = shapely.geometry.shape(feature.get("geometry"))
         except Exception as exc:  # shapely raises several types for malformed input
-            raise BundleError(f"geometry cannot be read ({exc})", file=name, row=where,
-                              field="geometry") from None
+            raise BundleError(f"geometry cannot be read ({exc})", file=name, row=where, field="geometry") from None
         if geom.is_empty:
             raise BundleError("geometry is empty", file=name, row=where, field="geometry")
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise BundleError(f"geometry is a {geom.geom_type}; a Polygon or MultiPolygon was expected",
-                              file=name, row=where, field="geometry")
+            raise BundleError(
+                f"geometry is a {geom.geom_type}; a Polygon or MultiPolygon was expected",
+                file=name,
+                row=where,
+                field="geometry",
+            )
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            raise BundleError(f"invalid geometry ({reason}) for {props.get(key)}; repair it "
-                              "(e.g. shapely.make_valid) before loading", file=name, row=where,
-                              field="geometry")
+            raise BundleError(
+                f"invalid geometry ({reason}) for {props.get(key)}; repair it (e.g. shapely.make_valid) before loading",
+                file=name,
+                row=where,
+                field="geometry",
+            )
         codes.append(str(props[key]).strip())
         names.append(str(props[name_field]).strip())
         geoms.append(geom)
     seen: dict[str, int] = {}
     for i, code in enumerate(codes):
         if code in seen:
-            raise BundleError(f"duplicate code {code!r} (also feature {seen[code]})", file=name,
-                              row=f"feature {i}", field=key)
+            raise BundleError(
+                f"duplicate code {code!r} (also feature {seen[code]})", file=name, row=f"feature {i}", field=key
+            )
         seen[code] = i
     return gpd.GeoDataFrame({"code": codes, "name": names}, geometry=geoms)
 
@@ -148,13 +154,15 @@ def same_codes(keys: list[str], lsoa_codes: list[str], name: str, column: str) -
     reference = set(lsoa_codes)
     for i, key in enumerate(keys):
         if key not in reference:
-            raise BundleError(f"LSOA code {key!r} is not in the LSOA boundary file", file=name,
-                              row=csv_line(i), field=column)
+            raise BundleError(
+                f"LSOA code {key!r} is not in the LSOA boundary file", file=name, row=csv_line(i), field=column
+            )
     missing = sorted(reference - set(keys))
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise BundleError(f"{len(missing)} LSOA code(s) of the boundary file have no row here: {shown}",
-                          file=name, field=column)
+        raise BundleError(
+            f"{len(missing)} LSOA code(s) of the boundary file have no row here: {shown}", file=name, field=column
+        )
 
 
 def publisher(source: str) -> str:

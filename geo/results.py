@@ -125,8 +125,9 @@ def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray)
         figures["losing"] = lost @ pop
         figures["losing_deprived"] = (lost & deprived) @ pop
         with np.errstate(invalid="ignore", divide="ignore"):
-            figures["losing_deprived_share"] = np.where(figures["losing"] > 0,
-                                                        figures["losing_deprived"] / figures["losing"], np.nan)
+            figures["losing_deprived_share"] = np.where(
+                figures["losing"] > 0, figures["losing_deprived"] / figures["losing"], np.nan
+            )
         figures["gaining"] = (~before & covered) @ pop
     out = {}
     for key, values in figures.items():
@@ -152,23 +153,37 @@ def range_bounds(ranges: dict, key: str, share: bool = False) -> tuple[str, str]
 
 
 def _range_json(ranges: dict, keys=None) -> dict:
-    return {k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
-            for k, (a, b) in ranges.items() if keys is None or k in keys}
+    return {
+        k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
+        for k, (a, b) in ranges.items()
+        if keys is None or k in keys
+    }
 
 
 def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
     """The Access page's headline figures from two evaluations (no tables)."""
-    out = {"alt_covered": alt.covered_population, "total": alt.total, "alt_share": alt.share_covered,
-           "alt_mean": alt.mean_minutes}
+    out = {
+        "alt_covered": alt.covered_population,
+        "total": alt.total,
+        "alt_share": alt.share_covered,
+        "alt_mean": alt.mean_minutes,
+    }
     if base is not None:
         lost = base.covered & ~alt.covered
         gained = ~base.covered & alt.covered
         losing = float(alt.population[lost].sum())
         deprived = float(alt.population[lost & np.isin(deciles, MOST_DEPRIVED_DECILES)].sum())
-        out.update(base_covered=base.covered_population, base_share=base.share_covered, base_mean=base.mean_minutes,
-                   change=alt.covered_population - base.covered_population, losing=losing,
-                   losing_share_of_total=_share(losing, alt.total), losing_deprived=deprived,
-                   losing_deprived_share=_share(deprived, losing), gaining=float(alt.population[gained].sum()))
+        out.update(
+            base_covered=base.covered_population,
+            base_share=base.share_covered,
+            base_mean=base.mean_minutes,
+            change=alt.covered_population - base.covered_population,
+            losing=losing,
+            losing_share_of_total=_share(losing, alt.total),
+            losing_deprived=deprived,
+            losing_deprived_share=_share(deprived, losing),
+            gaining=float(alt.population[gained].sum()),
+        )
     return out
 
 
@@ -217,13 +232,22 @@ class CoverageResult:
             "median_minutes": _num(self.median_minutes, 2),
             "p90_minutes": _num(self.p90_minutes, 2),
             "by_ward": [
-                {"ward_code": r.ward_code, "ward_name": r.ward_name, "total": _num(r.total, 1),
-                 "covered": _num(r.covered, 1), "share_covered": _num(r.share_covered, 6)}
+                {
+                    "ward_code": r.ward_code,
+                    "ward_name": r.ward_name,
+                    "total": _num(r.total, 1),
+                    "covered": _num(r.covered, 1),
+                    "share_covered": _num(r.share_covered, 6),
+                }
                 for r in self.by_ward.itertuples()
             ],
             "by_imd_decile": [
-                {"decile": int(r.decile), "total": _num(r.total, 1), "covered": _num(r.covered, 1),
-                 "share_covered": _num(r.share_covered, 6)}
+                {
+                    "decile": int(r.decile),
+                    "total": _num(r.total, 1),
+                    "covered": _num(r.covered, 1),
+                    "share_covered": _num(r.share_covered, 6),
+                }
                 for r in self.by_imd_decile.itertuples()
             ],
         }
@@ -238,10 +262,18 @@ class CoverageResult:
 def origin_rows(frame: pd.DataFrame) -> list[dict]:
     rows = []
     for r in frame.itertuples():
-        row = {"origin": r.origin, "lsoa_code": r.lsoa_code, "ward_code": r.ward_code,
-               "nearest_site": r.nearest_site, "straight_m": _num(r.straight_m, 1),
-               "network_m": _num(r.network_m, 1), "minutes": _num(r.minutes, 2), "covered": bool(r.covered),
-               "population": _num(r.population, 2), "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile)}
+        row = {
+            "origin": r.origin,
+            "lsoa_code": r.lsoa_code,
+            "ward_code": r.ward_code,
+            "nearest_site": r.nearest_site,
+            "straight_m": _num(r.straight_m, 1),
+            "network_m": _num(r.network_m, 1),
+            "minutes": _num(r.minutes, 2),
+            "covered": bool(r.covered),
+            "population": _num(r.population, 2),
+            "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
+        }
         for extra in ("base_minutes", "alt_minutes", "change_minutes", "base_site", "alt_site"):
             if hasattr(r, extra):
                 value = getattr(r, extra)
@@ -260,16 +292,42 @@ def _group_sums(codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.n
     return total, cov, share
 
 
-def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, detour, nearest, straight_m,
-                    route_m, minutes, covered, assumptions, ward_set=None, ranges=None) -> CoverageResult:
+def coverage_result(
+    *,
+    engine,
+    scenario,
+    open_ids,
+    population,
+    mode,
+    threshold,
+    detour,
+    nearest,
+    straight_m,
+    route_m,
+    minutes,
+    covered,
+    assumptions,
+    ward_set=None,
+    ranges=None,
+) -> CoverageResult:
     pop = engine.origin_population[population]
     labels = {s: engine.site_label(s, scenario) for s in set(nearest)}
-    origins = pd.DataFrame({
-        "origin": engine.origins.label, "lsoa_code": engine.origins.lsoa_code, "ward_code": engine.origin_ward,
-        "ward_name": engine.origin_ward_name, "nearest_site": nearest,
-        "nearest_site_name": [labels[s] for s in nearest], "straight_m": straight_m, "network_m": route_m,
-        "minutes": minutes, "covered": covered, "population": pop, "imd_decile": engine.origin_decile,
-    })
+    origins = pd.DataFrame(
+        {
+            "origin": engine.origins.label,
+            "lsoa_code": engine.origins.lsoa_code,
+            "ward_code": engine.origin_ward,
+            "ward_name": engine.origin_ward_name,
+            "nearest_site": nearest,
+            "nearest_site_name": [labels[s] for s in nearest],
+            "straight_m": straight_m,
+            "network_m": route_m,
+            "minutes": minutes,
+            "covered": covered,
+            "population": pop,
+            "imd_decile": engine.origin_decile,
+        }
+    )
     total = float(pop.sum())
     covered_pop = float(pop[covered].sum())
     if np.isfinite(minutes).all():
@@ -286,22 +344,47 @@ def coverage_result(*, engine, scenario, open_ids, population, mode, threshold, 
         origins["ward_code"] = np.array(ward_codes, dtype=object)[ward_index]
         origins["ward_name"] = [ward_names[c] for c in origins["ward_code"]]
     w_total, w_cov, w_share = _group_sums(ward_index, len(ward_codes), pop, covered)
-    by_ward = pd.DataFrame({"ward_code": ward_codes, "ward_name": [ward_names[c] for c in ward_codes],
-                            "total": w_total, "covered": w_cov, "share_covered": w_share})
+    by_ward = pd.DataFrame(
+        {
+            "ward_code": ward_codes,
+            "ward_name": [ward_names[c] for c in ward_codes],
+            "total": w_total,
+            "covered": w_cov,
+            "share_covered": w_share,
+        }
+    )
     deciles = engine.origin_decile
     finite = np.isfinite(deciles)
     dec_codes = np.where(finite, np.nan_to_num(deciles, nan=0).astype(int), -1)
     present = np.unique(dec_codes[dec_codes >= 0])
     d_total, d_cov, d_share = _group_sums(dec_codes, int(present.max()) + 1 if len(present) else 0, pop, covered)
-    by_decile = pd.DataFrame({"decile": present, "total": d_total[present], "covered": d_cov[present],
-                              "share_covered": d_share[present]})
+    by_decile = pd.DataFrame(
+        {"decile": present, "total": d_total[present], "covered": d_cov[present], "share_covered": d_share[present]}
+    )
     unlocated = engine.unlocated_open(scenario)
     return CoverageResult(
-        scenario_label=scenario.label, scenario=scenario, open_sites=list(open_ids), unlocated_sites=unlocated,
-        assumptions=assumptions, population=population, mode=mode, threshold=threshold, detour=detour,
-        origins=origins, by_ward=by_ward, by_imd_decile=by_decile, total=total, covered=covered_pop,
-        share_covered=_share(covered_pop, total), mean_minutes=mean, median_minutes=median, p90_minutes=p90,
-        population_label=engine.bundle.population_fields[population], ward_set=ward_set, ranges=ranges or {})
+        scenario_label=scenario.label,
+        scenario=scenario,
+        open_sites=list(open_ids),
+        unlocated_sites=unlocated,
+        assumptions=assumptions,
+        population=population,
+        mode=mode,
+        threshold=threshold,
+        detour=detour,
+        origins=origins,
+        by_ward=by_ward,
+        by_imd_decile=by_decile,
+        total=total,
+        covered=covered_pop,
+        share_covered=_share(covered_pop, total),
+        mean_minutes=mean,
+        median_minutes=median,
+        p90_minutes=p90,
+        population_label=engine.bundle.population_fields[population],
+        ward_set=ward_set,
+        ranges=ranges or {},
+    )
 
 
 @dataclass
@@ -320,7 +403,7 @@ class Comparison:
     ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
 
     @classmethod
-    def of(cls, engine, base: CoverageResult, alt: CoverageResult, ranges: dict | None = None) -> "Comparison":
+    def of(cls, engine, base: CoverageResult, alt: CoverageResult, ranges: dict | None = None) -> Comparison:
         o = base.origins.copy()
         o["base_site"] = base.origins["nearest_site"]
         o["alt_site"] = alt.origins["nearest_site"].to_numpy()
@@ -334,7 +417,8 @@ class Comparison:
         lost, gained = o[lost_mask], o[gained_mask]
         deprived = lost["imd_decile"].isin(MOST_DEPRIVED_DECILES)
         by_decile = base.by_imd_decile[["decile", "total", "covered", "share_covered"]].rename(
-            columns={"covered": "base_covered", "share_covered": "base_share"})
+            columns={"covered": "base_covered", "share_covered": "base_share"}
+        )
         alt_dec = alt.by_imd_decile.set_index("decile")
         by_decile["alt_covered"] = by_decile["decile"].map(alt_dec["covered"])
         by_decile["alt_share"] = by_decile["decile"].map(alt_dec["share_covered"])
@@ -343,13 +427,20 @@ class Comparison:
         by_ward["alt_covered"] = by_ward["ward_code"].map(alt_ward["covered"])
         by_ward["alt_share"] = by_ward["ward_code"].map(alt_ward["share_covered"])
         by_ward["change_covered"] = by_ward["alt_covered"] - by_ward["base_covered"]
-        by_ward["losing_access"] = by_ward["ward_code"].map(
-            lost.groupby("ward_code")["population"].sum()).fillna(0.0)
-        return cls(base=base, alt=alt, origins=o, lost=lost, gained=gained,
-                   population_losing_access=float(lost["population"].sum()),
-                   population_gaining_access=float(gained["population"].sum()),
-                   losing_in_most_deprived=float(lost.loc[deprived, "population"].sum()),
-                   by_imd_decile=by_decile, by_ward=by_ward, ranges=ranges or {})
+        by_ward["losing_access"] = by_ward["ward_code"].map(lost.groupby("ward_code")["population"].sum()).fillna(0.0)
+        return cls(
+            base=base,
+            alt=alt,
+            origins=o,
+            lost=lost,
+            gained=gained,
+            population_losing_access=float(lost["population"].sum()),
+            population_gaining_access=float(gained["population"].sum()),
+            losing_in_most_deprived=float(lost.loc[deprived, "population"].sum()),
+            by_imd_decile=by_decile,
+            by_ward=by_ward,
+            ranges=ranges or {},
+        )
 
     @property
     def share_losing_in_most_deprived(self) -> float:
@@ -371,16 +462,27 @@ class Comparison:
             "lost": origin_rows(self.lost),
             "gained": origin_rows(self.gained),
             "by_imd_decile": [
-                {"decile": int(r.decile), "total": _num(r.total, 1), "base_covered": _num(r.base_covered, 1),
-                 "alt_covered": _num(r.alt_covered, 1), "base_share": _num(r.base_share, 6),
-                 "alt_share": _num(r.alt_share, 6)}
+                {
+                    "decile": int(r.decile),
+                    "total": _num(r.total, 1),
+                    "base_covered": _num(r.base_covered, 1),
+                    "alt_covered": _num(r.alt_covered, 1),
+                    "base_share": _num(r.base_share, 6),
+                    "alt_share": _num(r.alt_share, 6),
+                }
                 for r in self.by_imd_decile.itertuples()
             ],
             "by_ward": [
-                {"ward_code": r.ward_code, "ward_name": r.ward_name, "total": _num(r.total, 1),
-                 "base_covered": _num(r.base_covered, 1), "alt_covered": _num(r.alt_covered, 1),
-                 "base_share": _num(r.base_share, 6), "alt_share": _num(r.alt_share, 6),
-                 "losing_access": _num(r.losing_access, 1)}
+                {
+                    "ward_code": r.ward_code,
+                    "ward_name": r.ward_name,
+                    "total": _num(r.total, 1),
+                    "base_covered": _num(r.base_covered, 1),
+                    "alt_covered": _num(r.alt_covered, 1),
+                    "base_share": _num(r.base_share, 6),
+                    "alt_share": _num(r.alt_share, 6),
+                    "losing_access": _num(r.losing_access, 1),
+                }
                 for r in self.by_ward.itertuples()
             ],
         }

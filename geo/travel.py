@@ -46,7 +46,7 @@ class DetourModel:
     access_m: float = 0.0  # added to every route: door to street network (fitted, see geo.calibrate)
 
     @classmethod
-    def fit(cls, straight_km, network_km, band_edges_km) -> "DetourModel":
+    def fit(cls, straight_km, network_km, band_edges_km) -> DetourModel:
         straight = np.asarray(straight_km, float)
         network = np.asarray(network_km, float)
         edges = list(band_edges_km) + [np.inf]
@@ -75,14 +75,22 @@ class DetourModel:
         out = np.where(d > xs[-1], d * last, out)
         return np.maximum(out, d) + self.access_m
 
-    def with_access(self, access_m: float) -> "DetourModel":
+    def with_access(self, access_m: float) -> DetourModel:
         """The same curve with a different access distance."""
-        return DetourModel(self.knots_straight_m, self.knots_network_m, self.band_circuity, self.band_counts,
-                           self.band_edges_km, float(access_m))
+        return DetourModel(
+            self.knots_straight_m,
+            self.knots_network_m,
+            self.band_circuity,
+            self.band_counts,
+            self.band_edges_km,
+            float(access_m),
+        )
 
     def describe(self) -> list[dict]:
-        return [{"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n}
-                for x, f, n in zip(self.knots_straight_m, self.band_circuity, self.band_counts)]
+        return [
+            {"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n}
+            for x, f, n in zip(self.knots_straight_m, self.band_circuity, self.band_counts)
+        ]
 
 
 class TravelModel(Protocol):
@@ -190,8 +198,9 @@ def modes_from_manifest(manifest: dict, car_kmh: float | None = None) -> dict[st
                 raise ScenarioError(f"car speed {car_kmh} km/h must be between 0 and 130")
             speed, source = float(car_kmh), f"Assumption: {car_kmh:g} km/h average urban speed, set by the user"
         if not speed > 0:
-            raise BundleError(f"speed {speed} must be positive", file="bundle.toml",
-                              field=f"travel.modes.{mode_id}.speed_kmh")
+            raise BundleError(
+                f"speed {speed} must be positive", file="bundle.toml", field=f"travel.modes.{mode_id}.speed_kmh"
+            )
         modes[mode_id] = Mode(mode_id, raw.get("label", mode_id), speed, source, bool(raw.get("assumption", False)))
     if not modes:
         raise BundleError("no travel modes defined", file="bundle.toml", field="travel.modes")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from geo.errors import NeedsMapError
@@ -54,8 +56,13 @@ def indicator_ids(engine) -> list[str]:
 
 def encode(state: dict) -> str:
     params = {
-        "page": state["page"], "ind": state["ind"], "level": state["level"], "base": state["base"] or "none",
-        "mode": state["mode"], state["unit"]: f"{state['threshold']:g}", "pop": state["pop"],
+        "page": state["page"],
+        "ind": state["ind"],
+        "level": state["level"],
+        "base": state["base"] or "none",
+        "mode": state["mode"],
+        state["unit"]: f"{state['threshold']:g}",
+        "pop": state["pop"],
         "cmp": state["cmp"] or "none",
     }
     if state.get("wards"):
@@ -105,8 +112,27 @@ def _one(query: dict, key: str) -> str | None:
     return values[-1] if values else None
 
 
+# Link parameters that name one of a set of choices: (parameter, what it is, the choices).
+# The order matters: the level is checked after the indicator, a ward after its ward set.
+CHOICES: tuple[tuple[str, str, Callable[[Any], Iterable[str]]], ...] = (
+    ("page", "page", lambda engine: PAGES),
+    ("ind", "indicator", indicator_ids),
+    ("level", "level", lambda engine: engine.levels),
+    ("base", "scenario", lambda engine: [*engine.bundle.scenarios, "none"]),
+    ("cmp", "comparison scenario", lambda engine: [*engine.bundle.scenarios, "none"]),
+    ("mode", "travel mode", lambda engine: engine.modes),
+    ("wards", "ward set", lambda engine: engine.ward_sets),
+    ("colour", "map colouring", lambda engine: ("minutes", "change")),
+)
+FLAGS = (("tiles", "basemap option"), ("labels", "ward names option"))  # "0" or "1"
+
+
 def decode(engine, search: str | None) -> tuple[dict, list[str]]:
-    """A valid state from a query string, and notices for every part that was ignored."""
+    """A valid state from a query string, and notices for every part that was ignored.
+
+    >>> decode(engine, "?page=access&mode=teleport")[1]  # doctest: +SKIP
+    ["The link's travel mode 'teleport' is not valid here and was ignored."]
+    """
     state = default_state(engine)
     notices: list[str] = []
     if not isinstance(search, str):
@@ -121,108 +147,98 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
         return state, ["The link could not be read; showing the default view."]
 
     def bad(what: str, value) -> None:
-        shown = str(value)
-        notices.append(f"The link's {what} {shown[:60]!r} is not valid here and was ignored.")
+        notices.append(f"The link's {what} {str(value)[:60]!r} is not valid here and was ignored.")
 
-    page = _one(query, "page")
-    if page is not None:
-        state["page"] = page if page in PAGES else (bad("page", page) or state["page"])
-    ind = _one(query, "ind")
-    if ind is not None:
-        state["ind"] = ind if ind in indicator_ids(engine) else (bad("indicator", ind) or state["ind"])
-    level = _one(query, "level")
-    if level is not None:
-        state["level"] = level if level in engine.levels else (bad("level", level) or state["level"])
-    spec = engine.bundle.indicators.get(state["ind"])
-    if spec is not None and spec.level == "ward" and state["level"] != "ward":
-        state["level"] = "ward"
-    for key, what in (("base", "scenario"), ("cmp", "comparison scenario")):
+    for key, what, choices in CHOICES:
         value = _one(query, key)
         if value is not None:
-            ok = value == "none" or value in engine.bundle.scenarios
-            state[key] = value if ok else (bad(what, value) or state[key])
-    mode = _one(query, "mode")
-    if mode is not None:
-        state["mode"] = mode if mode in engine.modes else (bad("travel mode", mode) or state["mode"])
+            if value in choices(engine):
+                state[key] = value
+            else:
+                bad(what, value)
+    spec = engine.bundle.indicators.get(state["ind"])
+    if spec is not None and spec.level == "ward":
+        state["level"] = "ward"  # a figure published by ward only is shown by ward
+    for key, what in FLAGS:
+        value = _one(query, key)
+        if value is not None:
+            state[key] = value == "1" if value in ("0", "1") else (bad(what, value) or False)
     pop = _one(query, "pop")
     if pop is not None:
         field = population_from_id(engine, pop)
         state["pop"] = field if field else (bad("population", pop) or state["pop"])
-    wards = _one(query, "wards")
-    if wards is not None:
-        state["wards"] = wards if wards in engine.ward_sets else (bad("ward set", wards) or state["wards"])
     ward = _one(query, "ward")
     if ward is not None:
-        codes = engine.ward_sets[state["wards"]].names
-        state["ward"] = ward if ward in codes else (bad("ward", ward) or None)
-    labels = _one(query, "labels")
-    if labels is not None:
-        state["labels"] = labels == "1" if labels in ("0", "1") else (bad("ward names option", labels) or False)
-    colour = _one(query, "colour")
-    if colour is not None:
-        state["colour"] = colour if colour in ("minutes", "change") else (bad("map colouring", colour) or "minutes")
-    tiles = _one(query, "tiles")
-    if tiles is not None:
-        state["tiles"] = tiles == "1" if tiles in ("0", "1") else (bad("basemap option", tiles) or False)
+        state["ward"] = ward if ward in engine.ward_sets[state["wards"]].names else (bad("ward", ward) or None)
+    _decode_threshold(engine, query, state, bad)
+    _decode_sites(engine, query, state, bad, notices)
+    _decode_weights(engine, query, state, bad, notices)
+    return state, notices
+
+
+def _decode_threshold(engine, query: dict, state: dict, bad) -> None:
     for unit in ("minutes", "km"):
         raw = _one(query, unit)
         if raw is None:
             continue
         try:
             value = float(raw)
-            engine.check_options(state["mode"], value if unit == "minutes" else None,
-                                 value if unit == "km" else None, "none", state["pop"])
+            minutes, km = (value, None) if unit == "minutes" else (None, value)
+            engine.check_options(state["mode"], minutes, km, "none", state["pop"])
             state["unit"], state["threshold"] = unit, value
         except (ValueError, NeedsMapError):
             bad(f"threshold ({unit})", raw)
+
+
+def _decode_sites(engine, query: dict, state: dict, bad, notices: list[str]) -> None:
+    """Opened, closed, added and moved sites."""
     for key in ("open", "close"):
-        raw = _one(query, key)
-        if raw:
-            for site in raw.split(","):
-                if site in engine.bundle.sites.index and site not in state[key]:
-                    state[key].append(site)
-                else:
-                    bad("site", site)
+        for site in (_one(query, key) or "").split(",") if _one(query, key) else []:
+            if site in engine.bundle.sites.index and site not in state[key]:
+                state[key].append(site)
+            else:
+                bad("site", site)
     clash = set(state["open"]) & set(state["close"])
     if clash:
-        notices.append("The link both opened and closed " + ", ".join(sorted(clash)) + "; they were left as in the preset.")
+        notices.append(
+            "The link both opened and closed " + ", ".join(sorted(clash)) + "; they were left as in the preset."
+        )
         state["open"] = [s for s in state["open"] if s not in clash]
         state["close"] = [s for s in state["close"] if s not in clash]
-    raw = _one(query, "add")
-    if raw:
-        for item in raw.split("|")[:MAX_ADDED]:
-            try:
-                engine.scenario(None, add=[item])
-                state["add"].append(parse_added_site(item).to_spec())
-            except NeedsMapError as exc:
-                notices.append(f"An added site in the link was ignored: {exc}")
-    raw = _one(query, "move")
-    if raw:
-        for item in raw.split("|"):
-            site, _, where = item.partition("=")
-            try:
-                engine.scenario(None, move={site: where})
-                state["move"][site] = parse_added_site(where).to_spec()
-            except NeedsMapError as exc:
-                notices.append(f"A moved site in the link was ignored: {exc}")
-    raw = _one(query, "w")
-    if raw is not None:
-        weights = {}
-        for item in raw.split(","):
-            name, _, value = item.partition(":")
-            try:
-                number = float(value)
-                if name not in engine.bundle.indicators or not math.isfinite(number) or number < 0:
-                    raise ValueError
-                weights[name] = number
-            except ValueError:
-                bad("need-index weight", item)
+    for item in (_one(query, "add") or "").split("|")[:MAX_ADDED] if _one(query, "add") else []:
         try:
-            engine.need_index(weights)
-            state["w"] = weights
+            engine.scenario(None, add=[item])
+            state["add"].append(parse_added_site(item).to_spec())
         except NeedsMapError as exc:
-            notices.append(f"The link's need-index weights were ignored: {exc}")
-    return state, notices
+            notices.append(f"An added site in the link was ignored: {exc}")
+    for item in (_one(query, "move") or "").split("|") if _one(query, "move") else []:
+        site, _, where = item.partition("=")
+        try:
+            engine.scenario(None, move={site: where})
+            state["move"][site] = parse_added_site(where).to_spec()
+        except NeedsMapError as exc:
+            notices.append(f"A moved site in the link was ignored: {exc}")
+
+
+def _decode_weights(engine, query: dict, state: dict, bad, notices: list[str]) -> None:
+    raw = _one(query, "w")
+    if raw is None:
+        return
+    weights = {}
+    for item in raw.split(","):
+        name, _, value = item.partition(":")
+        try:
+            number = float(value)
+            if name not in engine.bundle.indicators or not math.isfinite(number) or number < 0:
+                raise ValueError
+            weights[name] = number
+        except ValueError:
+            bad("need-index weight", item)
+    try:
+        engine.need_index(weights)
+        state["w"] = weights
+    except NeedsMapError as exc:
+        notices.append(f"The link's need-index weights were ignored: {exc}")
 
 
 def from_store(engine, data) -> tuple[dict, list[str]]:
@@ -261,5 +277,4 @@ def threshold_text(engine, state: dict) -> str:
 
 
 def threshold_kwargs(state: dict) -> dict:
-    return {"mode": state["mode"], "population": state["pop"],
-            state["unit"]: float(state["threshold"])}
+    return {"mode": state["mode"], "population": state["pop"], state["unit"]: float(state["threshold"])}

@@ -24,8 +24,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.briefing import (ADDED_MARKER, CLOSED_MARKER, FORMATS, PAGE_INCHES, PNG_DPI, ROLE_MARKERS, _draw_polygons,
-                          _html, _n, _pct, _short)
+from geo.briefing import (
+    ADDED_MARKER,
+    CLOSED_MARKER,
+    FORMATS,
+    PAGE_INCHES,
+    PNG_DPI,
+    ROLE_MARKERS,
+    _draw_polygons,
+    _html,
+    _n,
+    _pct,
+    _short,
+)
 from geo.errors import ScenarioError
 from geo.population import lower_first
 from geo.viewstate import encode, scenario_of, threshold_kwargs, threshold_text
@@ -68,16 +79,24 @@ def ward_numbers(engine, state: dict, ward_code: str) -> dict:
     cmp_scenario = scenario_of(engine, state, "cmp")
     base = engine.evaluate(cmp_scenario, **kwargs) if cmp_scenario is not None else None
     pop = alt.population[inside]
-    out = {"population": float(pop.sum()), "alt_covered": float(pop[alt.covered[inside]].sum()),
-           "alt_mean_minutes": _mean(alt.minutes[inside], pop), "alt_label": alt.scenario.label}
+    out = {
+        "population": float(pop.sum()),
+        "alt_covered": float(pop[alt.covered[inside]].sum()),
+        "alt_mean_minutes": _mean(alt.minutes[inside], pop),
+        "alt_label": alt.scenario.label,
+    }
     if base is not None:
         lost = base.covered[inside] & ~alt.covered[inside]
         changed = np.array([a != b for a, b in zip(alt.nearest[inside], base.nearest[inside])])
         added = alt.minutes[inside] - base.minutes[inside]
-        out.update(base_covered=float(pop[base.covered[inside]].sum()), losing=float(pop[lost].sum()),
-                   base_mean_minutes=_mean(base.minutes[inside], pop), base_label=base.scenario.label,
-                   changed_population=float(pop[changed].sum()),
-                   added_minutes=_mean(added[changed], pop[changed]) if changed.any() else 0.0)
+        out.update(
+            base_covered=float(pop[base.covered[inside]].sum()),
+            losing=float(pop[lost].sum()),
+            base_mean_minutes=_mean(base.minutes[inside], pop),
+            base_label=base.scenario.label,
+            changed_population=float(pop[changed].sum()),
+            added_minutes=_mean(added[changed], pop[changed]) if changed.any() else 0.0,
+        )
     return out
 
 
@@ -92,9 +111,14 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
     if decile:
         in_ward = [c for c, share, _ in engine.ward_lsoas(ward_code, set_id) if share >= 0.5]
         ward_low = int((values.loc[in_ward, decile] == 1).sum()) if in_ward else 0
-        rows.append({"indicator": "LSOAs in England's most deprived 10% (IMD 2019)",
-                     "ward": f"{ward_low} of {len(in_ward)}",
-                     "area": f"{int((values[decile] == 1).sum())} of {len(values)}", "england": "10%"})
+        rows.append(
+            {
+                "indicator": "LSOAs in England's most deprived 10% (IMD 2019)",
+                "ward": f"{ward_low} of {len(in_ward)}",
+                "area": f"{int((values[decile] == 1).sum())} of {len(values)}",
+                "england": "10%",
+            }
+        )
     for ind, spec in engine.bundle.indicators.items():
         if spec.direction == "none" or "rank" in spec.unit or "decile" in spec.unit or spec.unit.startswith("flag"):
             continue
@@ -107,10 +131,14 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
             area = spec.benchmark_area if spec.benchmark_area is not None else math.nan
         scale, unit = (100.0, "%") if spec.unit.startswith("share") else (1.0, "")
         shown = _fmt(value * scale, unit)
-        rows.append({"indicator": f"{spec.label} ({spec.period})", "ward": shown,
-                     "area": _fmt(area * scale, unit),
-                     "england": _fmt(spec.benchmark_england * scale, unit)
-                     if spec.benchmark_england is not None else "—"})
+        rows.append(
+            {
+                "indicator": f"{spec.label} ({spec.period})",
+                "ward": shown,
+                "area": _fmt(area * scale, unit),
+                "england": _fmt(spec.benchmark_england * scale, unit) if spec.benchmark_england is not None else "—",
+            }
+        )
     return rows
 
 
@@ -139,20 +167,38 @@ def _sites(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
             continue
         where = "in the ward" if distance == 0 else f"{distance / 1000:.1f} km outside"
         status = "open" if site in open_ids else ("moved" if site in scenario.moved_map else "closed")
-        out.append({"name": _short(row["name"]), "role": roles.get(row["role"], row["role"]), "where": where,
-                    "status": status, "x": row["x"], "y": row["y"], "site_role": row["role"]})
+        out.append(
+            {
+                "name": _short(row["name"]),
+                "role": roles.get(row["role"], row["role"]),
+                "where": where,
+                "status": status,
+                "x": row["x"],
+                "y": row["y"],
+                "site_role": row["role"],
+            }
+        )
     for added in list(scenario.added) + [m for _, m in scenario.moved]:
         x, y = engine.locate_added(added)
         distance = ward.distance(shapely.Point(x, y))
         if distance <= NEAR_M:
-            out.append({"name": added.label, "role": "added or moved by the user",
-                        "where": "in the ward" if distance == 0 else f"{distance / 1000:.1f} km outside",
-                        "status": "open", "x": x, "y": y, "site_role": "added"})
+            out.append(
+                {
+                    "name": added.label,
+                    "role": "added or moved by the user",
+                    "where": "in the ward" if distance == 0 else f"{distance / 1000:.1f} km outside",
+                    "status": "open",
+                    "x": x,
+                    "y": y,
+                    "site_role": "added",
+                }
+            )
     return sorted(out, key=lambda s: (s["where"] != "in the ward", s["status"] != "open", s["name"]))
 
 
-def ward_briefing_content(engine, state: dict, ward: str, base_url: str = "http://127.0.0.1:8050/",
-                          today: _dt.date | None = None) -> WardBriefingContent:
+def ward_briefing_content(
+    engine, state: dict, ward: str, base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None
+) -> WardBriefingContent:
     """Every figure of a ward briefing; ``ward`` is a ward name, code or postcode (``Engine.find_ward``)."""
     set_id = engine.check_ward_set(state.get("wards"))
     code = engine.find_ward(ward, set_id)
@@ -167,35 +213,69 @@ def ward_briefing_content(engine, state: dict, ward: str, base_url: str = "http:
 
     headlines = [(f"{pop_label[:1].upper() + pop_label[1:]} in {name}", _n(total), engine.ward_sets[set_id].label)]
     if "base_covered" in numbers:
-        headlines.append((f"{numbers['base_label']}: within {limit}", _n(numbers["base_covered"]),
-                          f"{share(numbers['base_covered'])} of the ward"))
-    headlines.append((f"{numbers['alt_label']}: within {limit}", _n(numbers["alt_covered"]),
-                      f"{share(numbers['alt_covered'])} of the ward"))
+        headlines.append(
+            (
+                f"{numbers['base_label']}: within {limit}",
+                _n(numbers["base_covered"]),
+                f"{share(numbers['base_covered'])} of the ward",
+            )
+        )
+    headlines.append(
+        (
+            f"{numbers['alt_label']}: within {limit}",
+            _n(numbers["alt_covered"]),
+            f"{share(numbers['alt_covered'])} of the ward",
+        )
+    )
     if "losing" in numbers:
         headlines.append(("Losing access", _n(numbers["losing"]), f"{share(numbers['losing'])} of the ward"))
-        headlines.append(("Further to travel", f"+{numbers['added_minutes']:.1f} min"
-                          if numbers["changed_population"] else "none",
-                          f"on average, for the {_n(numbers['changed_population'])} whose nearest site changes"))
+        headlines.append(
+            (
+                "Further to travel",
+                f"+{numbers['added_minutes']:.1f} min" if numbers["changed_population"] else "none",
+                f"on average, for the {_n(numbers['changed_population'])} whose nearest site changes",
+            )
+        )
     state = {**state, "ward": code, "page": "access"}
-    title = (f"{name} ward: {numbers['alt_label']} compared with {numbers['base_label']}"
-             if "base_label" in numbers else f"{name} ward: {numbers['alt_label']}")
+    title = (
+        f"{name} ward: {numbers['alt_label']} compared with {numbers['base_label']}"
+        if "base_label" in numbers
+        else f"{name} ward: {numbers['alt_label']}"
+    )
     mode = engine.modes[state["mode"]]
-    method = [f"Population: {engine.bundle.population_fields[state['pop']]}, counted where it lives (output areas "
-              "or LSOAs, in the ward that holds them).",
-              f"{engine.travel_description(engine.detour_name)} {mode.label} at {mode.speed_kmh:g} km/h. No public "
-              "transport is modelled.",
-              f"Ward needs: rates are population-weighted over the ward's LSOAs; {engine.bundle.area_name} and England "
-              "figures are the published benchmarks where there are any."]
+    method = [
+        f"Population: {engine.bundle.population_fields[state['pop']]}, counted where it lives (output areas "
+        "or LSOAs, in the ward that holds them).",
+        f"{engine.travel_description(engine.detour_name)} {mode.label} at {mode.speed_kmh:g} km/h. No public "
+        "transport is modelled.",
+        f"Ward needs: rates are population-weighted over the ward's LSOAs; {engine.bundle.area_name} and England "
+        "figures are the published benchmarks where there are any.",
+    ]
     return WardBriefingContent(
-        ward_code=code, ward_name=name, set_label=engine.ward_sets[set_id].label, title=title,
+        ward_code=code,
+        ward_name=name,
+        set_label=engine.ward_sets[set_id].label,
+        title=title,
         subtitle=f"{engine.bundle.area_name} · {pop_label} within {limit} of an open site",
-        date=(today or _dt.date.today()).strftime("%-d %B %Y"), headlines=headlines,
-        needs=_need_rows(engine, state, code, set_id), sites=_sites(engine, state, code, set_id),
-        method=method, link=base_url.rstrip("/") + "/" + encode(state), numbers=numbers)
+        date=(today or _dt.date.today()).strftime("%-d %B %Y"),
+        headlines=headlines,
+        needs=_need_rows(engine, state, code, set_id),
+        sites=_sites(engine, state, code, set_id),
+        method=method,
+        link=base_url.rstrip("/") + "/" + encode(state),
+        numbers=numbers,
+    )
 
 
-def render_ward_briefing(engine, state: dict, ward: str, out: str | Path | None = None, fmt: str | None = None,
-                         base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None) -> bytes:
+def render_ward_briefing(
+    engine,
+    state: dict,
+    ward: str,
+    out: str | Path | None = None,
+    fmt: str | None = None,
+    base_url: str = "http://127.0.0.1:8050/",
+    today: _dt.date | None = None,
+) -> bytes:
     """Render a ward briefing as pdf, png or html bytes (and write them to ``out`` if given).
 
     >>> render_ward_briefing(engine, state, "Saints", "saints.pdf")  # doctest: +SKIP
@@ -212,8 +292,9 @@ def render_ward_briefing(engine, state: dict, ward: str, out: str | Path | None 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans",
-                                "font.size": 7.5}):
+    with matplotlib.rc_context(
+        {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5}
+    ):
         fig = _page(engine, state, content)
         buffer = io.BytesIO()
         try:
@@ -241,8 +322,7 @@ def _page(engine, state: dict, c: WardBriefingContent):
 
     fig = plt.figure(figsize=PAGE_INCHES)
     ink, muted = "#1f2933", "#52606d"
-    fig.text(0.02, 0.962, c.title, fontsize=14 if len(c.title) <= 90 else 11, weight="bold", color="#1f3b57",
-             va="top")
+    fig.text(0.02, 0.962, c.title, fontsize=14 if len(c.title) <= 90 else 11, weight="bold", color="#1f3b57", va="top")
     fig.text(0.02, 0.905, f"{c.subtitle} · {c.set_label}", fontsize=9, color=muted, va="top")
     fig.text(0.98, 0.905, c.date, fontsize=9, ha="right", va="top", color=muted)
 
@@ -262,18 +342,28 @@ def _page(engine, state: dict, c: WardBriefingContent):
     cmap = colormaps["cividis_r"]
     classes = [cmap(0.1 + 0.85 * i / 4) for i in range(5)]
     lsoas = bundle.lsoas.to_crs(bundle.projected_crs)
-    fills = [classes[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)] if np.isfinite(m) else "#d9d9d9"
-             for m in minutes]
+    fills = [
+        classes[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)] if np.isfinite(m) else "#d9d9d9"
+        for m in minutes
+    ]
     _draw_polygons(ax, list(lsoas.geometry), fills, width=0.2)
     _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.7)
     _draw_polygons(ax, [ward], ["none"], edge="#d55e00", width=2.4)
     for name, geom in zip(wards["name"], wards.geometry):
         point = geom.representative_point()
         if minx <= point.x <= maxx and miny <= point.y <= maxy:
-            ax.annotate("\n".join(textwrap.wrap(name, 12)), (point.x, point.y), ha="center", va="center",
-                        fontsize=8 if name == c.ward_name else 6.5, weight="bold" if name == c.ward_name else None,
-                        color=ink, style="italic", zorder=4,
-                        bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.7))
+            ax.annotate(
+                "\n".join(textwrap.wrap(name, 12)),
+                (point.x, point.y),
+                ha="center",
+                va="center",
+                fontsize=8 if name == c.ward_name else 6.5,
+                weight="bold" if name == c.ward_name else None,
+                color=ink,
+                style="italic",
+                zorder=4,
+                bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.7),
+            )
     for s in c.sites:
         if s["site_role"] == "added":
             marker, colour = ADDED_MARKER
@@ -281,57 +371,109 @@ def _page(engine, state: dict, c: WardBriefingContent):
             marker, colour = ROLE_MARKERS.get(s["site_role"], ("o", "#56B4E9"))
         else:
             marker, colour = CLOSED_MARKER
-        ax.scatter(s["x"], s["y"], marker=marker, s=110 if marker == "*" else 40, c=colour, zorder=5,
-                   edgecolors="white" if marker != "x" else None, linewidths=0.6)
+        ax.scatter(
+            s["x"],
+            s["y"],
+            marker=marker,
+            s=110 if marker == "*" else 40,
+            c=colour,
+            zorder=5,
+            edgecolors="white" if marker != "x" else None,
+            linewidths=0.6,
+        )
         label = s["name"] + ("" if s["status"] == "open" else f" ({s['status']})")
-        ax.annotate(label, (s["x"], s["y"]), xytext=(5, 3), textcoords="offset points", fontsize=6.5, zorder=6,
-                    color=ink, bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.8))
+        ax.annotate(
+            label,
+            (s["x"], s["y"]),
+            xytext=(5, 3),
+            textcoords="offset points",
+            fontsize=6.5,
+            zorder=6,
+            color=ink,
+            bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.8),
+        )
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
-    ax.set_title(f"Map: {c.ward_name} (orange outline) and its neighbours; minutes to the nearest open site",
-                 fontsize=8.5, loc="left", color=ink)
-    labels = [f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min"
-              for i in range(5)]
+    ax.set_title(
+        f"Map: {c.ward_name} (orange outline) and its neighbours; minutes to the nearest open site",
+        fontsize=8.5,
+        loc="left",
+        color=ink,
+    )
+    labels = [
+        f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min"
+        for i in range(5)
+    ]
     handles = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in zip(labels, classes)]
-    handles += [Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
-                Line2D([], [], marker="o", color="none", markerfacecolor=ROLE_MARKERS["current_centre"][1],
-                       markersize=6, label="Open site")]
+    handles += [
+        Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color="none",
+            markerfacecolor=ROLE_MARKERS["current_centre"][1],
+            markersize=6,
+            label="Open site",
+        ),
+    ]
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.015, 0.06), ncol=4, fontsize=6.5, frameon=False)
 
     # Headline boxes ----------------------------------------------------------------------
     x0, width, gap = 0.52, 0.088, 0.006
     for i, (label, value, detail) in enumerate(c.headlines[:5]):
         x = x0 + i * (width + gap)
-        fig.add_artist(Rectangle((x, 0.745), width, 0.145, transform=fig.transFigure,
-                                 facecolor="#fff4d6" if label == "Losing access" else "#f0f4f8",
-                                 edgecolor="#c5d0db", linewidth=0.6))
+        fig.add_artist(
+            Rectangle(
+                (x, 0.745),
+                width,
+                0.145,
+                transform=fig.transFigure,
+                facecolor="#fff4d6" if label == "Losing access" else "#f0f4f8",
+                edgecolor="#c5d0db",
+                linewidth=0.6,
+            )
+        )
         fig.text(x + 0.005, 0.882, "\n".join(textwrap.wrap(label, 22)[:3]), fontsize=6.5, va="top", color=muted)
         fig.text(x + 0.005, 0.822, value, fontsize=13, weight="bold", va="top", color="#1f3b57")
         fig.text(x + 0.005, 0.787, "\n".join(textwrap.wrap(detail, 24)[:3]), fontsize=6, va="top", color=ink)
 
     # Needs -------------------------------------------------------------------------------
     y = 0.715
-    fig.text(x0, y, f"Needs: {c.ward_name} against {bundle.area_name} and England", fontsize=8.5, weight="bold",
-             va="top", color=ink)
+    fig.text(
+        x0,
+        y,
+        f"Needs: {c.ward_name} against {bundle.area_name} and England",
+        fontsize=8.5,
+        weight="bold",
+        va="top",
+        color=ink,
+    )
     y -= 0.024
     cols = [x0, x0 + 0.29, x0 + 0.35, x0 + 0.41]
     for k, text in enumerate(["Indicator", c.ward_name[:14], bundle.area_name, "England"]):
         fig.text(cols[k], y, text, fontsize=6.5, weight="bold", va="top", color=ink)
     for row in c.needs[:12]:
         y -= 0.0165
-        fig.text(cols[0], y, textwrap.shorten(row["indicator"], 70, placeholder="…"), fontsize=6.3, va="top",
-                 color=ink)
+        fig.text(cols[0], y, textwrap.shorten(row["indicator"], 70, placeholder="…"), fontsize=6.3, va="top", color=ink)
         for k, key in enumerate(("ward", "area", "england"), start=1):
             fig.text(cols[k], y, row[key], fontsize=6.3, va="top", color=ink)
 
     # Sites in and near ---------------------------------------------------------------------
     y -= 0.035
-    fig.text(x0, y, f"Sites in and within {NEAR_M / 1000:g} km of the ward", fontsize=8.5, weight="bold", va="top",
-             color=ink)
+    fig.text(
+        x0, y, f"Sites in and within {NEAR_M / 1000:g} km of the ward", fontsize=8.5, weight="bold", va="top", color=ink
+    )
     for s in c.sites[:9]:
         y -= 0.0165
-        fig.text(x0, y, f"{s['name']} — {s['role']}, {s['where']}: {s['status']}", fontsize=6.3, va="top",
-                 color=ink if s["status"] == "open" else muted)
+        fig.text(
+            x0,
+            y,
+            f"{s['name']} — {s['role']}, {s['where']}: {s['status']}",
+            fontsize=6.3,
+            va="top",
+            color=ink if s["status"] == "open" else muted,
+        )
     if not c.sites:
         y -= 0.0165
         fig.text(x0, y, "No site in or near the ward.", fontsize=6.3, va="top", color=muted)
@@ -347,6 +489,14 @@ def _page(engine, state: dict, c: WardBriefingContent):
         fig.text(x0, y, "\n".join(wrapped), fontsize=6, va="top", color=ink, linespacing=1.25)
         y -= 0.0135 * len(wrapped) + 0.004
     fig.text(0.02, 0.034, "Reopen this view in the dashboard:", fontsize=7, color=ink, va="bottom", weight="bold")
-    fig.text(0.02, 0.012, "\n".join(textwrap.wrap(c.link, 210, break_on_hyphens=False)), fontsize=5.8,
-             color="#0b5394", va="bottom", url=c.link, family="DejaVu Sans Mono")
+    fig.text(
+        0.02,
+        0.012,
+        "\n".join(textwrap.wrap(c.link, 210, break_on_hyphens=False)),
+        fontsize=5.8,
+        color="#0b5394",
+        va="bottom",
+        url=c.link,
+        family="DejaVu Sans Mono",
+    )
     return fig

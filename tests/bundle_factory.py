@@ -204,10 +204,17 @@ source = "test"
 
 
 def _feature_collection(items, wgs=False):
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": code, "name": name},
-         "geometry": {"type": "Polygon", "coordinates": [_square(x0, x1, wgs=wgs)]}}
-        for code, (name, x0, x1) in items.items()]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": name},
+                "geometry": {"type": "Polygon", "coordinates": [_square(x0, x1, wgs=wgs)]},
+            }
+            for code, (name, x0, x1) in items.items()
+        ],
+    }
 
 
 def make_bundle(folder: Path) -> Path:
@@ -216,16 +223,21 @@ def make_bundle(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "bundle.toml").write_text(MANIFEST)
     (folder / "wards.geojson").write_text(json.dumps(_feature_collection(WARDS)))
-    (folder / "lsoas.geojson").write_text(json.dumps(_feature_collection(
-        {k: (f"Area {k}", x0, x1) for k, (x0, x1) in LSOAS.items()})))
-    (folder / "origins.csv").write_text("code,x,y\n" + "".join(
-        f"{k},{E0 + x},{N0 + y}\n" for k, (x, y) in ORIGINS.items()))
-    (folder / "population.csv").write_text("code,total,kids\n" + "".join(
-        f"{k},1000,{v}\n" for k, v in CHILDREN.items()))
-    (folder / "imd.csv").write_text("code,decile,score\n" + "".join(
-        f"{k},{DECILES[k]},{0.1 * (i + 1):.1f}\n" for i, k in enumerate(LSOAS)))
-    (folder / "postcodes.csv").write_text("pc,e,n\n" + "".join(
-        f"{pc},{E0 + x},{N0 + y}\n" for pc, (x, y) in POSTCODES.items()))
+    (folder / "lsoas.geojson").write_text(
+        json.dumps(_feature_collection({k: (f"Area {k}", x0, x1) for k, (x0, x1) in LSOAS.items()}))
+    )
+    (folder / "origins.csv").write_text(
+        "code,x,y\n" + "".join(f"{k},{E0 + x},{N0 + y}\n" for k, (x, y) in ORIGINS.items())
+    )
+    (folder / "population.csv").write_text(
+        "code,total,kids\n" + "".join(f"{k},1000,{v}\n" for k, v in CHILDREN.items())
+    )
+    (folder / "imd.csv").write_text(
+        "code,decile,score\n" + "".join(f"{k},{DECILES[k]},{0.1 * (i + 1):.1f}\n" for i, k in enumerate(LSOAS))
+    )
+    (folder / "postcodes.csv").write_text(
+        "pc,e,n\n" + "".join(f"{pc},{E0 + x},{N0 + y}\n" for pc, (x, y) in POSTCODES.items())
+    )
     lines = ["id,name,role,postcode,lat,lon,confidence"]
     for sid, (role, x, y, pc) in SITES.items():
         if x is None:

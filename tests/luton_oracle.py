@@ -29,11 +29,15 @@ def rows(name):
 def output_areas(ages=range(5), year=2019):
     """[(x, y, people, lsoa11, residents)] for every 2021 output area."""
     parent = {r["lsoa21_code"]: r["lsoa11_code"] for r in rows("lookup_lsoa11_lsoa21.csv")}
-    people = {r["lsoa11_code"]: sum(float(r[str(a)]) for a in ages) for r in rows(f"luton_sape_mid{year}_lsoa11_syoa.csv")}
+    people = {
+        r["lsoa11_code"]: sum(float(r[str(a)]) for a in ages) for r in rows(f"luton_sape_mid{year}_lsoa11_syoa.csv")
+    }
     areas = rows("oa21_luton_pwc_population.csv")
     residents = {}
     for r in areas:
-        residents[parent[r["lsoa21_code"]]] = residents.get(parent[r["lsoa21_code"]], 0.0) + float(r["usual_residents_2021"])
+        residents[parent[r["lsoa21_code"]]] = residents.get(parent[r["lsoa21_code"]], 0.0) + float(
+            r["usual_residents_2021"]
+        )
     out = []
     for r in areas:
         lsoa = parent[r["lsoa21_code"]]
@@ -78,8 +82,13 @@ def fitted_access():
     from scipy.optimize import least_squares
 
     xs, ys = pairs_curve()
-    schools = np.array([[float(r["easting"]), float(r["northing"])] for r in rows("primary_schools_2017_luton_area.csv")])
-    official = {r["lsoa11_code"]: float(r["road_km_primary_school"]) * 1000 for r in rows("iod2019_road_km_primary_school_sample.csv")}
+    schools = np.array(
+        [[float(r["easting"]), float(r["northing"])] for r in rows("primary_schools_2017_luton_area.csv")]
+    )
+    official = {
+        r["lsoa11_code"]: float(r["road_km_primary_school"]) * 1000
+        for r in rows("iod2019_road_km_primary_school_sample.csv")
+    }
     areas = [a for a in output_areas() if a[3] in official]
     d = np.array([min(math.dist((x, y), s) for s in schools) for x, y, *_ in areas])
     lsoa = np.array([a[3] for a in areas])
@@ -119,9 +128,13 @@ def walk_figures(access, minutes=20.0):
     people = np.array([a[2] for a in areas])
     deprived = np.array([imd[a[3]] <= 2 for a in areas])
     lost = covered["current"] & ~covered["proposed"]
-    return {"total": people.sum(), "current": people[covered["current"]].sum(),
-            "proposed": people[covered["proposed"]].sum(), "losing": people[lost].sum(),
-            "losing_deprived": people[lost & deprived].sum()}
+    return {
+        "total": people.sum(),
+        "current": people[covered["current"]].sum(),
+        "proposed": people[covered["proposed"]].sum(),
+        "losing": people[lost].sum(),
+        "losing_deprived": people[lost & deprived].sum(),
+    }
 
 
 def straight_figures(km=1.0, site_ids=None):

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, wait_for_download
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from conftest import ROOT, wait_for_download
 from dashboard import ids
 from dashboard.tables import TABLE_CSV_BUTTON, dom_id
 
@@ -31,7 +31,8 @@ def _axe(dash_duo) -> list:
     violations = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         f"axe.run(document, {{runOnly: {WCAG_TAGS!r}}}).then(r => done(r.violations.map(v => "
-        "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))));")
+        "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))));"
+    )
     return [v for v in violations if v["impact"] in ("critical", "serious")]
 
 
@@ -53,15 +54,17 @@ def test_axe_finds_no_serious_violation_on_any_page(dash_duo, luton_app):
     found = {}
     # Needs, with a ward profile open (its tables included)
     dash_duo.driver.execute_script(
-        "const g = document.querySelector('#%s .js-plotly-plot');"
-        "g.emit('plotly_click', {points: [{location: g.data[1].locations[0], curveNumber: 1}]});" % ids.NEEDS_MAP)
+        f"const g = document.querySelector('#{ids.NEEDS_MAP} .js-plotly-plot');"
+        "g.emit('plotly_click', {points: [{location: g.data[1].locations[0], curveNumber: 1}]});"
+    )
     dash_duo.wait_for_contains_text(f"#{ids.WARD_PROFILE}", "Indicators", timeout=10)
     _open_everything(dash_duo)
     found["needs"] = _axe(dash_duo)
     # Access, with the optimiser's result shown
     _show(dash_duo, "access")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();",
-                                   dash_duo.find_element(f"#{ids.OPT_RUN}"))
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView(); arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_RUN}")
+    )
     dash_duo.wait_for_contains_text(f"#{ids.OPT_RESULT}", "optimal", timeout=60)
     _open_everything(dash_duo)
     found["access"] = _axe(dash_duo)
@@ -70,8 +73,9 @@ def test_axe_finds_no_serious_violation_on_any_page(dash_duo, luton_app):
         _open_everything(dash_duo)
         found[page] = _axe(dash_duo)
     # A phone's width (reflow, target sizes)
-    dash_duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                    {"width": 420, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 420, "height": 900, "deviceScaleFactor": 1, "mobile": True}
+    )
     for page in ("access", "needs"):
         _show(dash_duo, page)
         found[f"{page} at 420 px"] = _axe(dash_duo)
@@ -122,8 +126,12 @@ def test_keyboard_alone_reaches_pages_changes_the_scenario_downloads_and_copies(
 
     # Change the scenario: "Current (2020)" with the arrow keys in the "Start from" radios.
     e = luton_engine
-    radio = _tab_to(dash_duo, lambda el: driver.execute_script(
-        "return arguments[0].type === 'radio' && arguments[0].closest('#%s') !== null;" % ids.BASE, el))
+    radio = _tab_to(
+        dash_duo,
+        lambda el: driver.execute_script(
+            f"return arguments[0].type === 'radio' && arguments[0].closest('#{ids.BASE}') !== null;", el
+        ),
+    )
     ActionChains(driver).send_keys(Keys.ARROW_UP).perform()
     expected = e.compare(e.scenario("current_2020"), e.scenario("current_2020"), minutes=20).alt.covered
     dash_duo.wait_for_text_to_equal("#headline-alt .h4", f"{expected:,.0f}", timeout=15)

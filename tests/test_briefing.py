@@ -43,7 +43,7 @@ def test_pdf_holds_the_engine_headline_numbers(pdf_text, luton_engine):
     assert f"{100 * cmp.alt.share_covered:.1f}%" in text
     # the five wards with the largest loss, in order
     top = cmp.by_ward.sort_values(["losing_access", "ward_name"], ascending=[False, True]).head(5)
-    table = text[text.index("Ward Losing Before After"):]  # the map names every ward too
+    table = text[text.index("Ward Losing Before After") :]  # the map names every ward too
     positions = [table.index(f"{name} {losing:,.0f}") for name, losing in zip(top["ward_name"], top["losing_access"])]
     assert positions == sorted(positions)
     assert "22 November 2026" in text
@@ -90,8 +90,23 @@ def test_needs_briefing_maps_the_indicator(luton_engine):
 def test_cli_briefing_writes_the_file_and_prints_the_link(tmp_path):
     out_file = tmp_path / "brief.pdf"
     out, err = io.StringIO(), io.StringIO()
-    code = main(["briefing", "--scenario", "proposed_2020", "--compare", "current_2020", "--mode", "walk",
-                 "--minutes", "20", "--out", str(out_file)], out=out, err=err)
+    code = main(
+        [
+            "briefing",
+            "--scenario",
+            "proposed_2020",
+            "--compare",
+            "current_2020",
+            "--mode",
+            "walk",
+            "--minutes",
+            "20",
+            "--out",
+            str(out_file),
+        ],
+        out=out,
+        err=err,
+    )
     assert code == 0, err.getvalue()
     assert len(PdfReader(out_file).pages) == 1
     assert "Link: http://127.0.0.1:8050/?page=access" in out.getvalue()
@@ -100,11 +115,14 @@ def test_cli_briefing_writes_the_file_and_prints_the_link(tmp_path):
     assert f"{json.loads(cov.getvalue())['covered']:,.0f}" in out.getvalue()
 
 
-@pytest.mark.parametrize("args, text", [
-    (["--out", "x.docx"], "use .pdf, .png or .html"),
-    (["--compare", "nope", "--out", "x.pdf"], "unknown scenario"),
-    (["--close", "nosuch", "--out", "x.pdf"], "unknown site"),
-])
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (["--out", "x.docx"], "use .pdf, .png or .html"),
+        (["--compare", "nope", "--out", "x.pdf"], "unknown scenario"),
+        (["--close", "nosuch", "--out", "x.pdf"], "unknown site"),
+    ],
+)
 def test_cli_briefing_bad_arguments(tmp_path, args, text):
     err = io.StringIO()
     args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]

@@ -8,11 +8,11 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from conftest import ARTIFACTS, wait_for_download
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from conftest import ARTIFACTS, wait_for_download
 from dashboard import ids
 from dashboard.tables import body_css
 
@@ -33,7 +33,8 @@ def _shot(dash_duo, name):
 
 def _plot_data(dash_duo, graph_id, expr):
     return dash_duo.driver.execute_script(
-        f"const g = document.querySelector('#{graph_id} .js-plotly-plot'); return g && {expr};")
+        f"const g = document.querySelector('#{graph_id} .js-plotly-plot'); return g && {expr};"
+    )
 
 
 def _open_details(dash_duo, summary_text):
@@ -129,10 +130,13 @@ def test_closing_a_site_changes_the_headline_to_the_engine_figure(dash_duo, luto
 def test_copied_link_restores_the_same_view(dash_duo, luton_app, luton_engine):
     e = luton_engine
     dash_duo.start_server(luton_app)
-    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&close=dallow,foxdell&mode=cycle"
-                        "&minutes=5&cmp=proposed_2020&add=Mine@LU2 0AB")
-    expected = e.coverage(e.scenario("current_2020", close=["dallow", "foxdell"], add=["Mine@LU2 0AB"]),
-                          mode="cycle", minutes=5).covered
+    dash_duo.driver.get(
+        dash_duo.server_url + "/?page=access&base=current_2020&close=dallow,foxdell&mode=cycle"
+        "&minutes=5&cmp=proposed_2020&add=Mine@LU2 0AB"
+    )
+    expected = e.coverage(
+        e.scenario("current_2020", close=["dallow", "foxdell"], add=["Mine@LU2 0AB"]), mode="cycle", minutes=5
+    ).covered
     _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
     link = dash_duo.driver.execute_script(f"return document.getElementById('{ids.LINK_TEXT}').textContent")
     assert urlparse(link).netloc == urlparse(dash_duo.server_url).netloc
@@ -142,8 +146,7 @@ def test_copied_link_restores_the_same_view(dash_duo, luton_app, luton_engine):
     _wait_headline(dash_duo, "headline-alt", f"{expected:,.0f}")
     assert dash_duo.find_element(f"#{ids.MODE} input[value='cycle']").is_selected()
     assert dash_duo.find_element(f"#{ids.THRESHOLD}").get_attribute("value") == "5"
-    assert "Mine" in dash_duo.driver.execute_script(
-        f"return document.getElementById('{ids.ADDED_LIST}').textContent")
+    assert "Mine" in dash_duo.driver.execute_script(f"return document.getElementById('{ids.ADDED_LIST}').textContent")
 
 
 def test_bad_postcode_shows_an_error_and_keeps_the_scenario(dash_duo, luton_app, luton_engine):
@@ -154,8 +157,7 @@ def test_bad_postcode_shows_an_error_and_keeps_the_scenario(dash_duo, luton_app,
     _open_details(dash_duo, "Add a site")
     dash_duo.find_element(f"#{ids.ADD_WHERE}").send_keys("ZZ99 9ZZ")
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.ADD_BUTTON}"))
-    dash_duo.wait_for_contains_text(f"#{ids.ADD_ERROR}", "ZZ99 9ZZ is not in this area's postcode lookup",
-                                    timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ADD_ERROR}", "ZZ99 9ZZ is not in this area's postcode lookup", timeout=10)
     assert _headline(dash_duo, "headline-alt") == before
     assert _severe(dash_duo) == []
 
@@ -204,14 +206,16 @@ def test_optimise_panel_starts_from_the_users_scenario_and_adopts(dash_duo, luto
     query = "?page=access&base=proposed_2020&open=dallow&close=outreach_beech_hill&add=Hall@LU3 2NT&cmp=current_2020"
     state, _ = decode(e, query)
     before = e.coverage(scenario_of(e, state), **threshold_kwargs(state)).covered
-    expected = run_optimiser(e, state, "coverage", 1, [], "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"],
-                             None, None, [])
+    expected = run_optimiser(
+        e, state, "coverage", 1, [], "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"], None, None, []
+    )
     assert expected["covered_before"] == pytest.approx(before, abs=0.1)
     dash_duo.start_server(luton_app)
     dash_duo.driver.get(dash_duo.server_url + "/" + query)
     _wait_headline(dash_duo, "headline-alt", f"{before:,.0f}", timeout=20)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();",
-                                   dash_duo.find_element(f"#{ids.OPT_RUN}"))
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView(); arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_RUN}")
+    )
     dash_duo.wait_for_contains_text(f"#{ids.OPT_RESULT}", "optimal", timeout=60)
     text = dash_duo.find_element(f"#{ids.OPT_RESULT}").text
     assert expected["chosen"][0]["label"] in text and f"Covered: {before:,.0f} with" in text
@@ -321,8 +325,10 @@ def test_tables_sort_by_header_buttons_and_filter(dash_duo, luton_app, luton_eng
     for direction in ("ascending", "descending"):
         dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(sort))
         dash_duo.wait_for_element(f"{region} th[aria-sort='{direction}']", timeout=10)
-        losing = [float(row.find_elements("css selector", "td")[-1].text.replace(",", ""))
-                  for row in dash_duo.find_elements(f"{region} tbody tr")]
+        losing = [
+            float(row.find_elements("css selector", "td")[-1].text.replace(",", ""))
+            for row in dash_duo.find_elements(f"{region} tbody tr")
+        ]
         assert losing == sorted(losing, reverse=direction == "descending") and len(losing) == len(ranked)
     assert dash_duo.find_element(f"{region} tbody tr th").text == ranked[0]
     box = dash_duo.find_element(f"[id='{dom_id({'type': TABLE_FILTER, 'table': ids.WARD_TABLE})}']")

@@ -11,33 +11,55 @@ from geo.viewstate import decode, default_state, encode, scenario_of, threshold_
 def test_default_state_is_proposed_vs_current(luton_engine):
     s = default_state(luton_engine)
     assert (s["base"], s["cmp"], s["mode"], s["threshold"], s["unit"]) == (
-        "proposed_2020", "current_2020", "walk", 20.0, "minutes")
+        "proposed_2020",
+        "current_2020",
+        "walk",
+        20.0,
+        "minutes",
+    )
 
 
 def test_encode_decode_round_trip(luton_engine):
     e = luton_engine
     state = default_state(e)
-    state.update(page="access", ind="idaci_score", level="lsoa", base="current_2020", open=["hub_manor"],
-                 close=["leagrave", "dallow"], add=["New hub@LU4 0PE", "Point@51.890000,-0.430000"],
-                 move={"hub_leagrave_tbc": "Hub@LU3 3QN"}, mode="cycle", unit="km", threshold=1.5, pop="total",
-                 cmp="none", colour="change", w={"idaci_score": 1.0, "imd_rank": 0.5}, tiles=True)
+    state.update(
+        page="access",
+        ind="idaci_score",
+        level="lsoa",
+        base="current_2020",
+        open=["hub_manor"],
+        close=["leagrave", "dallow"],
+        add=["New hub@LU4 0PE", "Point@51.890000,-0.430000"],
+        move={"hub_leagrave_tbc": "Hub@LU3 3QN"},
+        mode="cycle",
+        unit="km",
+        threshold=1.5,
+        pop="total",
+        cmp="none",
+        colour="change",
+        w={"idaci_score": 1.0, "imd_rank": 0.5},
+        tiles=True,
+    )
     back, notices = decode(e, encode(state))
     assert notices == []
     assert back == state
 
 
-@pytest.mark.parametrize("search, fragment", [
-    ("?page=bogus", "page"),
-    ("?base=nonsense", "scenario"),
-    ("?open=nosuchsite", "site"),
-    ("?minutes=-4", "threshold"),
-    ("?minutes=1e999", "threshold"),
-    ("?add=X@ZZ1 1ZZ", "added site"),
-    ("?add=X@0,0", "outside"),
-    ("?w=idaci_score:-1", "weight"),
-    ("?ind=<script>", "indicator"),
-    ("?move=hub_leagrave_tbc=Hub@nowhere", "moved site"),
-])
+@pytest.mark.parametrize(
+    "search, fragment",
+    [
+        ("?page=bogus", "page"),
+        ("?base=nonsense", "scenario"),
+        ("?open=nosuchsite", "site"),
+        ("?minutes=-4", "threshold"),
+        ("?minutes=1e999", "threshold"),
+        ("?add=X@ZZ1 1ZZ", "added site"),
+        ("?add=X@0,0", "outside"),
+        ("?w=idaci_score:-1", "weight"),
+        ("?ind=<script>", "indicator"),
+        ("?move=hub_leagrave_tbc=Hub@nowhere", "moved site"),
+    ],
+)
 def test_bad_links_fall_back_with_a_notice(luton_engine, search, fragment):
     state, notices = decode(luton_engine, search)
     assert notices and any(fragment in n for n in notices)
@@ -89,8 +111,14 @@ def test_move_site_by_candidate_and_reset(luton_engine):
 
 def test_threshold_event_rejects_bad_values(luton_engine):
     state = default_state(luton_engine)
-    for bad, reason in ((None, "enter a number"), ("abc", "enter a number"), (-1, "more than 0"),
-                        (0, "more than 0"), (300, "at most 240"), (10_000, "at most 240")):
+    for bad, reason in (
+        (None, "enter a number"),
+        ("abc", "enter a number"),
+        (-1, "more than 0"),
+        (0, "more than 0"),
+        (300, "at most 240"),
+        (10_000, "at most 240"),
+    ):
         new, msgs = apply_event(luton_engine, state, "threshold", bad)
         # said next to the box, not in the page banner
         assert new["threshold"] == 20.0 and reason in msgs["threshold_error"] and not msgs["notice"]
@@ -134,8 +162,10 @@ def test_access_update_reports_engine_errors(luton_engine):
 
 
 def test_needs_update_marks_missing_wards(luton_engine):
-    names = {"ward": dict(zip(luton_engine.bundle.wards["code"], luton_engine.bundle.wards["name"])),
-             "lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"]))}
+    names = {
+        "ward": dict(zip(luton_engine.bundle.wards["code"], luton_engine.bundle.wards["name"])),
+        "lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"])),
+    }
     view = {"ind": "obesity_year6_pct", "level": "ward", "w": {}}
     patch, info, data = needs_update(luton_engine, view, names)
     rows = data["rows"]
@@ -181,8 +211,19 @@ def test_optimiser_panel_and_adopt(luton_engine):
 
     e = luton_engine
     state = default_state(e)  # Proposed (2020), 20-minute walk
-    d = run_optimiser(e, state, "coverage", 1, ["hub_manor", "outreach_london_road", "outreach_beech_hill"],
-                      "postcodes", ["Leagrave", "Lewsey", "Limbury", "Sundon Park"], None, None, [], keep="chosen")
+    d = run_optimiser(
+        e,
+        state,
+        "coverage",
+        1,
+        ["hub_manor", "outreach_london_road", "outreach_beech_hill"],
+        "postcodes",
+        ["Leagrave", "Lewsey", "Limbury", "Sundon Park"],
+        None,
+        None,
+        [],
+        keep="chosen",
+    )
     assert d["optimal"] and d["baseline"]["site"] == "hub_leagrave_tbc"
     adopted, msgs = apply_event(e, state, "adopt", extra={"suggestion": d})
     # the suggestion takes the undecided hub's place; the headline becomes the optimiser's figure
@@ -215,9 +256,11 @@ def test_optimiser_panel_reports_bad_input(luton_engine):
     from geo.errors import NeedsMapError
 
     state = default_state(luton_engine)
-    for args in [("coverage", "x", [], "sites", [], None, None, []),
-                 ("coverage", 1, [], "postcodes", [], None, None, []),
-                 ("coverage", 1, [], "upload", [], None, None, [])]:
+    for args in [
+        ("coverage", "x", [], "sites", [], None, None, []),
+        ("coverage", 1, [], "postcodes", [], None, None, []),
+        ("coverage", 1, [], "upload", [], None, None, []),
+    ]:
         with pytest.raises(NeedsMapError):
             run_optimiser(luton_engine, state, *args)
     bad_csv = "data:text/csv;base64," + __import__("base64").b64encode(b"name,postcode\nA,XX1 1XX\n").decode()
@@ -238,14 +281,15 @@ def test_lost_rows_name_the_nearest_site_after_the_change(luton_engine):
 
 def test_table_downloads_cannot_carry_formulas(tiny_path):
     from bundle_factory import replace_in
+
     from dashboard.layouts import sites
     from dashboard.views import csv_safe
     from geo import Engine, load_bundle
 
-    assert [csv_safe(v) for v in ("=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "Leagrave", 3, "-2.5 pts",
-                                  "+18,750")] == [
-        "'=1+1", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "Leagrave", 3, "-2.5 pts", "+18,750"]
-    replace_in(tiny_path / "sites.csv", "Site s1", "=HYPERLINK(\"http://x\")")
+    assert [
+        csv_safe(v) for v in ("=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "Leagrave", 3, "-2.5 pts", "+18,750")
+    ] == ["'=1+1", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "Leagrave", 3, "-2.5 pts", "+18,750"]
+    replace_in(tiny_path / "sites.csv", "Site s1", '=HYPERLINK("http://x")')
     rows = sites.register_rows(Engine(load_bundle(tiny_path)))
     assert rows[0]["name"].startswith("'=")
     from dashboard.tables import to_csv
@@ -321,8 +365,9 @@ def test_needs_page_by_2021_lsoas(luton_engine):
     names = {"lsoa": dict(zip(luton_engine.bundle.lsoas["code"], luton_engine.bundle.lsoas["name"]))}
     lookup = oracle.rows("lookup_lsoa11_lsoa21.csv")
     parent = {r["lsoa21_code"]: r["lsoa11_code"] for r in lookup}
-    rows = needs_update(luton_engine, {"ind": "idaci_score", "level": "lsoa_current", "wards": "2013", "w": {}},
-                        names)[2]["rows"]
+    rows = needs_update(luton_engine, {"ind": "idaci_score", "level": "lsoa_current", "wards": "2013", "w": {}}, names)[
+        2
+    ]["rows"]
     assert len(rows) == 125
     # each area is named with its ward: "Luton 007A (Sundon Park)"
     assert all(r["area"].endswith(")") for r in rows)
@@ -337,8 +382,9 @@ def test_needs_page_by_2021_lsoas(luton_engine):
     for a in oracle.rows("oa21_luton_pwc_population.csv"):
         residents[a["lsoa21_code"]] += float(a["usual_residents_2021"])
     total = {r["lsoa11cd"]: float(r["total_pop"]) for r in oracle.rows("lsoa_population_luton.csv")}
-    rows = needs_update(luton_engine, {"ind": "pop_total", "level": "lsoa_current", "wards": "2013", "w": {}},
-                        names)[2]["rows"]
+    rows = needs_update(luton_engine, {"ind": "pop_total", "level": "lsoa_current", "wards": "2013", "w": {}}, names)[
+        2
+    ]["rows"]
     shown = {r["area"].split(" (")[0]: float(r["value"].split()[0].replace(",", "")) for r in rows}
     for r in (r for r in lookup if r["change_code"] == "S"):
         siblings = [c for c, p in parent.items() if p == r["lsoa11_code"]]

@@ -51,8 +51,9 @@ def test_current_walk_10_minutes(tiny_engine):
     assert res.total == 1000 and res.covered == 500 and res.share_covered == 0.5
     assert res.unlocated_sites == ["s4"]
     assert res.open_sites == ["s1", "s2"]
-    expected_mean = (100 * 9.375 + 200 * 1.5 * math.hypot(700, 400) / 80
-                     + 300 * 1.5 * math.hypot(1100, 400) / 80 + 400 * 9.375) / 1000
+    expected_mean = (
+        100 * 9.375 + 200 * 1.5 * math.hypot(700, 400) / 80 + 300 * 1.5 * math.hypot(1100, 400) / 80 + 400 * 9.375
+    ) / 1000
     assert res.mean_minutes == pytest.approx(expected_mean, abs=1e-6)
     wards = res.by_ward.set_index("ward_code")
     assert wards.loc["W1", "total"] == 300 and wards.loc["W1", "covered"] == 100
@@ -86,7 +87,11 @@ def test_compare_current_vs_proposed(tiny_engine):
     assert l1["change_minutes"] == pytest.approx(1.5 * 1500 / 80 - 9.375, abs=1e-3)
     d = cmp.to_dict()
     assert {r["decile"]: (r["base_share"], r["alt_share"]) for r in d["by_imd_decile"]} == {
-        1: (1.0, 0.0), 2: (0.0, 1.0), 5: (0.0, 0.0), 9: (1.0, 0.0)}
+        1: (1.0, 0.0),
+        2: (0.0, 1.0),
+        5: (0.0, 0.0),
+        9: (1.0, 0.0),
+    }
 
 
 def test_custom_scenarios(tiny_engine):
@@ -109,14 +114,17 @@ def test_custom_scenarios(tiny_engine):
     assert res.covered == 0 and math.isinf(res.mean_minutes) and res.summary()["mean_minutes"] is None
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"base": "nope"}, "unknown scenario"),
-    ({"base": "current", "close": ["sx"]}, "unknown site"),
-    ({"base": "current", "open": ["s3"], "close": ["s3"]}, "both opened and closed"),
-    ({"base": "current", "add": ["X@ZZ9 9ZZ"]}, "not in this area's postcode lookup"),
-    ({"base": "current", "add": ["X@not a postcode"]}, "not a valid UK postcode"),
-    ({"base": "current", "add": ["no-at-sign"]}, "LABEL@POSTCODE"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"base": "nope"}, "unknown scenario"),
+        ({"base": "current", "close": ["sx"]}, "unknown site"),
+        ({"base": "current", "open": ["s3"], "close": ["s3"]}, "both opened and closed"),
+        ({"base": "current", "add": ["X@ZZ9 9ZZ"]}, "not in this area's postcode lookup"),
+        ({"base": "current", "add": ["X@not a postcode"]}, "not a valid UK postcode"),
+        ({"base": "current", "add": ["no-at-sign"]}, "LABEL@POSTCODE"),
+    ],
+)
 def test_bad_scenarios_raise(tiny_engine, kwargs, message):
     with pytest.raises(ScenarioError, match=message):
         tiny_engine.scenario(**kwargs)
@@ -128,9 +136,19 @@ def test_swapped_coordinates_are_named(tiny_engine):
         tiny_engine.scenario("current", add=[f"X@{lon},{lat}"])
 
 
-@pytest.mark.parametrize("kwargs", [{"minutes": 0}, {"minutes": -5}, {"minutes": 1e9}, {"km": float("nan")},
-                                    {"minutes": 10, "km": 1}, {"minutes": 10, "mode": "rocket"},
-                                    {"minutes": 10, "detour": "wiggly"}, {"minutes": 10, "population": "cats"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"minutes": 0},
+        {"minutes": -5},
+        {"minutes": 1e9},
+        {"km": float("nan")},
+        {"minutes": 10, "km": 1},
+        {"minutes": 10, "mode": "rocket"},
+        {"minutes": 10, "detour": "wiggly"},
+        {"minutes": 10, "population": "cats"},
+    ],
+)
 def test_bad_options_raise(tiny_engine, kwargs):
     with pytest.raises(ScenarioError):
         tiny_engine.coverage(tiny_engine.scenario("current"), **kwargs)

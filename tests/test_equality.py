@@ -4,11 +4,11 @@ counts reconciled with the comparison, the CLI's JSON contract, and bad tables r
 import json
 import shutil
 
+import luton_oracle as oracle
 import numpy as np
 import pytest
-
-import luton_oracle as oracle
 from conftest import LUTON
+
 from geo.bundle import load_bundle
 from geo.cli import main
 from geo.errors import BundleError
@@ -26,13 +26,22 @@ def test_religion_split_matches_the_raw_files(result):
     under a walk model refitted here (tests/luton_oracle.py)."""
     areas, covered = oracle.walk_covered(oracle.fitted_access())
     religion = {r["lsoa21_code"]: r for r in oracle.rows("religion_2021_lsoa21.csv")}
-    groups = ["Muslim", "Christian", "No religion", "Hindu", "Sikh", "Buddhist", "Jewish", "Other religion",
-              "Not answered"]
+    groups = [
+        "Muslim",
+        "Christian",
+        "No religion",
+        "Hindu",
+        "Sikh",
+        "Buddhist",
+        "Jewish",
+        "Other religion",
+        "Not answered",
+    ]
     current_code = [r["lsoa21_code"] for r in oracle.rows("oa21_luton_pwc_population.csv")]
     lost = covered["current"] & ~covered["proposed"]
     expected_losing = np.zeros(len(groups))
     expected_all = np.zeros(len(groups))
-    for (x, y, people, *_), code, is_lost in zip(areas, current_code, lost):
+    for (_x, _y, people, *_), code, is_lost in zip(areas, current_code, lost):
         counts = np.array([float(religion[code][g]) for g in groups])
         share = counts / counts.sum()
         expected_all += people * share
@@ -64,8 +73,20 @@ def test_shares_sum_to_one_and_counts_reconcile(result, luton_engine):
 def test_flag_rule_on_a_hand_made_case():
     from geo.equality import EqualityTable, breakdown
 
-    table = EqualityTable("t", "T", "t.csv", "lsoa", "residents", 2021, "s", False, ("a", "b"), ("A", "B"),
-                          ("L1", "L2"), np.array([[1.0, 1.0], [1.0, 1.0]]))
+    table = EqualityTable(
+        "t",
+        "T",
+        "t.csv",
+        "lsoa",
+        "residents",
+        2021,
+        "s",
+        False,
+        ("a", "b"),
+        ("A", "B"),
+        ("L1", "L2"),
+        np.array([[1.0, 1.0], [1.0, 1.0]]),
+    )
     # 100 people all in group A lose access; the area is 100 A + 300 B: A is 25% of all, 100% of losing
     rates = np.array([[1.0, 0.0], [0.0, 1.0]])
     b = breakdown(table, rates, np.array([100.0, 300.0]), np.array([True, True]), np.array([False, True]), "people")
@@ -78,8 +99,17 @@ def test_flag_rule_on_a_hand_made_case():
 def test_cli_json_contract(capsys):
     assert main(["equality", "--base", "current_2020", "--alt", "proposed_2020", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert set(d) >= {"base", "alt", "population", "settings", "losing_access_total", "flag_rule",
-                      "headline_groups", "characteristics", "method"}
+    assert set(d) >= {
+        "base",
+        "alt",
+        "population",
+        "settings",
+        "losing_access_total",
+        "flag_rule",
+        "headline_groups",
+        "characteristics",
+        "method",
+    }
     assert d["population"] == "children under 5 (mid-2019)"
     for c in d["characteristics"]:
         assert c["census_year"] in (2011, 2021)
@@ -95,16 +125,27 @@ def _copy(tmp_path):
     return target
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E01015693,1753.0,-1.0,531.0", 1),
-     r"religion_2021_lsoa21.csv, row 2, field 'Buddhist': count -1 is negative"),
-    (lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E01015693,9753.0,1.0,531.0", 1),
-     r"religion_2021_lsoa21.csv, row 2, field 'total_residents': the groups sum to 1753"),
-    (lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E09999999,1753.0,1.0,531.0", 1),
-     r"religion_2021_lsoa21.csv, row 2, field 'lsoa21_code': area code 'E09999999' is not in the lsoa_current"),
-    (lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E01015693,1753.0,one,531.0", 1),
-     r"religion_2021_lsoa21.csv, row 2, field 'Buddhist': value 'one' is not a number"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E01015693,1753.0,-1.0,531.0", 1),
+            r"religion_2021_lsoa21.csv, row 2, field 'Buddhist': count -1 is negative",
+        ),
+        (
+            lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E01015693,9753.0,1.0,531.0", 1),
+            r"religion_2021_lsoa21.csv, row 2, field 'total_residents': the groups sum to 1753",
+        ),
+        (
+            lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E09999999,1753.0,1.0,531.0", 1),
+            r"religion_2021_lsoa21.csv, row 2, field 'lsoa21_code': area code 'E09999999' is not in the lsoa_current",
+        ),
+        (
+            lambda text: text.replace("E01015693,1753.0,1.0,531.0", "E01015693,1753.0,one,531.0", 1),
+            r"religion_2021_lsoa21.csv, row 2, field 'Buddhist': value 'one' is not a number",
+        ),
+    ],
+)
 def test_bad_equality_tables_are_refused(tmp_path, edit, message):
     folder = _copy(tmp_path)
     path = folder / "religion_2021_lsoa21.csv"
@@ -138,8 +179,9 @@ def test_dashboard_section_csv_and_briefing_show_the_same_figures(luton_engine):
     assert list(chart.data[1].x) == pytest.approx([100 * r["losing_share"] for r in religion.rows()])
 
     payload = equality_csv(e, state, "religion_2021", "http://host/?page=access", dt.date(2026, 12, 1))
-    assert payload["filename"] == ("needs-map_equality_religion-2021_proposed-2020-vs-current-2020_walk-20min_"
-                                   "2026-12-01.csv")
+    assert payload["filename"] == (
+        "needs-map_equality_religion-2021_proposed-2020-vs-current-2020_walk-20min_2026-12-01.csv"
+    )
     header = [line for line in payload["content"].splitlines() if line.startswith("#")]
     assert any("children under 5 (mid-2019)" in line for line in header)
     assert any("Link: http://host/?page=access" in line for line in header)

@@ -5,9 +5,8 @@ import json
 import tomllib
 from pathlib import Path
 
-import pytest
-
 import luton_oracle as oracle
+import pytest
 from conftest import ROOT
 
 EXPECTED = tomllib.loads((Path(__file__).parent / "expected_luton.toml").read_text(encoding="utf-8"))
@@ -51,9 +50,12 @@ def test_engine_matches_expected(luton_engine):
     assert round(cmp.losing_in_most_deprived) == w["losing_deprived"]
     for key in ("alt_covered", "base_covered", "losing", "losing_deprived_share"):
         low, high = cmp.ranges[key]
-        central = {"alt_covered": cmp.alt.covered, "base_covered": cmp.base.covered,
-                   "losing": cmp.population_losing_access,
-                   "losing_deprived_share": cmp.share_losing_in_most_deprived}[key]
+        central = {
+            "alt_covered": cmp.alt.covered,
+            "base_covered": cmp.base.covered,
+            "losing": cmp.population_losing_access,
+            "losing_deprived_share": cmp.share_losing_in_most_deprived,
+        }[key]
         assert low <= central <= high and low < high, key
     straight = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), km=1, detour="none")
     assert (round(straight.base.covered), round(straight.alt.covered)) == (s["current"], s["proposed"])
@@ -63,8 +65,9 @@ def test_engine_matches_expected(luton_engine):
 def test_cli_done_when_command(capsys):
     from geo.cli import main
 
-    code = main(["compare", "--base", "current_2020", "--alt", "proposed_2020", "--ages", "0-4", "--year", "2019",
-                 "--json"])
+    code = main(
+        ["compare", "--base", "current_2020", "--alt", "proposed_2020", "--ages", "0-4", "--year", "2019", "--json"]
+    )
     d = json.loads(capsys.readouterr().out)
     assert code == 0
     assert d["base"]["total"] == EXPECTED["total"] and d["population_label"] == EXPECTED["population_label"]
@@ -77,8 +80,13 @@ def test_cli_done_when_command(capsys):
 def test_readme_quotes_the_expected_figures():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     w, s = EXPECTED["walk_20"], EXPECTED["straight_1km"]
-    for text in (f"{w['current']:,} ({w['current_pct']}%)", f"{w['proposed']:,} ({w['proposed_pct']}%)",
-                 f"{w['losing']:,}", f"{w['losing_deprived']:,} of them ({w['losing_deprived_pct']}%)",
-                 f"{s['current']:,} ({s['current_pct']}%)", f"{s['proposed']:,} ({s['proposed_pct']}%)",
-                 f"{EXPECTED['total']:,} children under 5"):
+    for text in (
+        f"{w['current']:,} ({w['current_pct']}%)",
+        f"{w['proposed']:,} ({w['proposed_pct']}%)",
+        f"{w['losing']:,}",
+        f"{w['losing_deprived']:,} of them ({w['losing_deprived_pct']}%)",
+        f"{s['current']:,} ({s['current_pct']}%)",
+        f"{s['proposed']:,} ({s['proposed_pct']}%)",
+        f"{EXPECTED['total']:,} children under 5",
+    ):
         assert text in readme, text

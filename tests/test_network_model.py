@@ -39,13 +39,22 @@ def test_unreachable_is_infinite():
 
 def test_engine_accepts_network_model(tiny_path):
     from bundle_factory import E0, N0
+
     from geo import Engine, load_bundle
 
     g = nx.Graph()
     # One straight street along y = 1000 through all origins, plus spurs to s1/s2 at y = 1400.
-    for name, x, y in [("o1", 500, 1000), ("o2", 1500, 1000), ("s3", 2000, 1000), ("o3", 2700, 1000),
-                       ("o4", 3500, 1000), ("k1", 800, 1000), ("s1", 800, 1400), ("k2", 3800, 1000),
-                       ("s2", 3800, 1400)]:
+    for name, x, y in [
+        ("o1", 500, 1000),
+        ("o2", 1500, 1000),
+        ("s3", 2000, 1000),
+        ("o3", 2700, 1000),
+        ("o4", 3500, 1000),
+        ("k1", 800, 1000),
+        ("s1", 800, 1400),
+        ("k2", 3800, 1000),
+        ("s2", 3800, 1400),
+    ]:
         g.add_node(name, x=E0 + x, y=N0 + y)
     chain = ["o1", "k1", "o2", "s3", "o3", "o4", "k2"]
     for u, v in zip(chain, chain[1:]):

@@ -96,8 +96,9 @@ def test_luton_mclp_agrees_with_spopt(luton_engine):
     candidates = parse_candidates(e, "sites", exclude=FIXED)
     res = optimise(e, objective="coverage", p=2, fixed=FIXED, candidates=candidates, minutes=20)
     cost, weights, predefined = _spopt_inputs(e, candidates)
-    model = MCLP.from_cost_matrix(cost, weights, service_radius=20.0, p_facilities=len(FIXED) + 2,
-                                  predefined_facilities_arr=predefined)
+    model = MCLP.from_cost_matrix(
+        cost, weights, service_radius=20.0, p_facilities=len(FIXED) + 2, predefined_facilities_arr=predefined
+    )
     model = model.solve(_solver(60))
     assert res.optimal
     assert res.objective_value == pytest.approx(model.problem.objective.value())
@@ -122,8 +123,9 @@ def test_leagrave_hub_question(luton_engine):
     e = luton_engine
     candidates = parse_candidates(e, LEAGRAVE_AREA)
     assert len(candidates.ids) > 200
-    res = optimise(e, objective="coverage", p=1, fixed=FIXED, candidates=candidates, minutes=20,
-                   baseline="hub_leagrave_tbc")
+    res = optimise(
+        e, objective="coverage", p=1, fixed=FIXED, candidates=candidates, minutes=20, baseline="hub_leagrave_tbc"
+    )
     assert res.optimal
     chosen = res.chosen[0]
     # check the answer directly with the engine: fixed sites + the chosen point
@@ -170,10 +172,17 @@ def test_candidates_csv_validation(luton_engine, tmp_path):
         csv_candidates(luton_engine, b"name,postcode\n" + b"A,LU4 0PE\n" * 200_000)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"p": 0}, "between 1 and"), ({"p": 99}, "between 1 and"), ({"objective": "best"}, "objective"),
-    ({"weight": "votes"}, "weight"), ({"fixed": ["limbury"]}, "no location"), ({"minutes": -1}, "more than 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"p": 0}, "at least 1 site"),
+        ({"p": 99}, "at most 10 sites"),
+        ({"objective": "best"}, "objective"),
+        ({"weight": "votes"}, "weight"),
+        ({"fixed": ["limbury"]}, "no location"),
+        ({"minutes": -1}, "more than 0"),
+    ],
+)
 def test_bad_optimiser_options(luton_engine, kwargs, message):
     args = {"objective": "coverage", "p": 1, "fixed": [], "candidates": parse_candidates(luton_engine, "sites")}
     args.update(kwargs)
@@ -183,8 +192,26 @@ def test_bad_optimiser_options(luton_engine, kwargs, message):
 
 def test_cli_optimise_json_contract():
     out, err = io.StringIO(), io.StringIO()
-    code = main(["optimise", "--objective", "coverage", "--p", "1", "--fixed", ",".join(FIXED), "--candidates",
-                 LEAGRAVE_AREA, "--mode", "walk", "--minutes", "20", "--json"], out=out, err=err)
+    code = main(
+        [
+            "optimise",
+            "--objective",
+            "coverage",
+            "--p",
+            "1",
+            "--fixed",
+            ",".join(FIXED),
+            "--candidates",
+            LEAGRAVE_AREA,
+            "--mode",
+            "walk",
+            "--minutes",
+            "20",
+            "--json",
+        ],
+        out=out,
+        err=err,
+    )
     assert code == 0, err.getvalue()
     d = json.loads(out.getvalue())
     for key in ("objective", "chosen", "fixed", "covered_before", "covered_after", "optimal"):
@@ -194,3 +221,54 @@ def test_cli_optimise_json_contract():
     assert d["objective"] == pytest.approx(d["covered_after"], abs=0.05)
     code = main(["optimise", "--candidates", "postcodes:Atlantis"], out=io.StringIO(), err=err)
     assert code == 2 and "not a ward" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"p": 0}, "choose at least 1 site"),
+        ({"p": 11}, "at most 10 sites"),
+        ({"p": True}, "whole number"),
+        ({"p": 2, "candidate_ids": ["a"]}, "only 1 candidates"),
+        ({"p": 1, "candidate_ids": []}, "no candidate sites"),
+        ({"p": 1, "time_limit": 0}, "positive number of seconds"),
+        ({"p": 1, "time_limit": -1}, "positive number of seconds"),
+        ({"p": 1, "time_limit": float("inf")}, "positive number of seconds"),
+        ({"p": 1, "time_limit": float("nan")}, "positive number of seconds"),
+    ],
+)
+def test_optimiser_edge_cases_get_clear_errors(luton_engine, kwargs, message):
+    import numpy as np
+
+    from geo.optimise import Candidates, optimise
+
+    ids = kwargs.pop("candidate_ids", ["a", "b", "c"])
+    n = len(ids)
+    xy = luton_engine.site_xy[:n] if n else np.zeros((0, 2))
+    cands = Candidates(ids, list(ids), xy, np.zeros((n, 2)), "test")
+    with pytest.raises(ScenarioError, match=message):
+        optimise(luton_engine, candidates=cands, **kwargs)
+
+
+def test_pmedian_solver_checks_method_and_p():
+    import numpy as np
+
+    from geo.optimise import solve_pmedian
+
+    minutes = np.array([[1.0, 5.0], [4.0, 2.0]])
+    with pytest.raises(ScenarioError, match="method 'magic'"):
+        solve_pmedian(minutes, np.ones(2), np.full(2, np.inf), 1, method="magic")
+    with pytest.raises(ScenarioError, match="between 1 and the 2 candidates"):
+        solve_pmedian(minutes, np.ones(2), np.full(2, np.inf), 3, method="enumerate")
+    chosen, optimal, status = solve_pmedian(minutes, np.ones(2), np.full(2, np.inf), 1, method="ip")
+    assert chosen == [0] and optimal and status in ("HiGHS: Optimal", "CBC: Optimal")  # 1+4 < 5+2
+
+
+def test_optimise_json_is_only_json(capsys):
+    import json
+
+    from geo.cli import main
+
+    assert main(["optimise", "--objective", "coverage", "--p", "1", "--candidates", "sites", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)  # no solver banner before the JSON
+    assert d["solver"].split(":")[0] in ("HiGHS", "CBC", "exhaustive enumeration")

@@ -5,12 +5,12 @@ import csv
 import math
 import shutil
 
+import luton_oracle as oracle
 import numpy as np
 import pytest
+from conftest import LUTON
 from pyproj import Transformer
 
-import luton_oracle as oracle
-from conftest import LUTON
 from geo import load_bundle
 from geo.errors import BundleError, ScenarioError
 
@@ -32,30 +32,45 @@ def _edit_csv(path, row_index, column, value):
         writer.writerows(rows)
 
 
-@pytest.mark.parametrize("ages,year,expected", [("0-4", 2019, 17208), ("0-4", 2017, 17827), ("0-4", 2020, 17037),
-                                                ("0-15", 2019, 52134), ("all", 2019, 213052)])
+@pytest.mark.parametrize(
+    "ages,year,expected",
+    [("0-4", 2019, 17208), ("0-4", 2017, 17827), ("0-4", 2020, 17037), ("0-15", 2019, 52134), ("all", 2019, 213052)],
+)
 def test_bands_and_years_match_the_published_totals(luton_bundle, ages, year, expected):
     # PROVENANCE_2.md: Luton totals by year, and the single-year files summed by hand here.
     field = luton_bundle.population_field(ages, year)
     assert luton_bundle.lsoa_values[field].sum() == expected
     band = range(0, 5) if ages == "0-4" else range(0, 16) if ages == "0-15" else None
-    by_hand = sum(float(r["total_population"]) if band is None else sum(float(r[str(a)]) for a in band)
-                  for r in oracle.rows(f"luton_sape_mid{year}_lsoa11_syoa.csv"))
+    by_hand = sum(
+        float(r["total_population"]) if band is None else sum(float(r[str(a)]) for a in band)
+        for r in oracle.rows(f"luton_sape_mid{year}_lsoa11_syoa.csv")
+    )
     assert by_hand == expected
 
 
 def test_any_band_and_its_label(luton_bundle):
     field = luton_bundle.population_field("16-19", 2020)
     assert luton_bundle.population_fields[field] == "People aged 16-19 (mid-2020)"
-    by_hand = sum(sum(float(r[str(a)]) for a in range(16, 20)) for r in oracle.rows("luton_sape_mid2020_lsoa11_syoa.csv"))
+    by_hand = sum(
+        sum(float(r[str(a)]) for a in range(16, 20)) for r in oracle.rows("luton_sape_mid2020_lsoa11_syoa.csv")
+    )
     assert luton_bundle.lsoa_values[field].sum() == by_hand
     top = luton_bundle.population_field("90+", 2019)
-    assert luton_bundle.lsoa_values[top].sum() == sum(float(r["90+"]) for r in oracle.rows("luton_sape_mid2019_lsoa11_syoa.csv"))
+    assert luton_bundle.lsoa_values[top].sum() == sum(
+        float(r["90+"]) for r in oracle.rows("luton_sape_mid2019_lsoa11_syoa.csv")
+    )
 
 
-@pytest.mark.parametrize("ages,year,message", [("0-95", 2019, "--ages 0-95"), ("5-2", 2019, "--ages 5-2"),
-                                               ("toddlers", 2019, "--ages 'toddlers'"), ("0-4", 2018, "--year 2018"),
-                                               ("0-4", "soon", "--year 'soon'")])
+@pytest.mark.parametrize(
+    "ages,year,message",
+    [
+        ("0-95", 2019, "--ages 0-95"),
+        ("5-2", 2019, "--ages 5-2"),
+        ("toddlers", 2019, "--ages 'toddlers'"),
+        ("0-4", 2018, "--year 2018"),
+        ("0-4", "soon", "--year 'soon'"),
+    ],
+)
 def test_bad_band_or_year_names_the_option(luton_bundle, ages, year, message):
     with pytest.raises(ScenarioError, match=message):
         luton_bundle.population_field(ages, year)
@@ -71,7 +86,9 @@ def test_single_years_must_sum_to_the_total(luton_copy):
 
 def test_negative_count_is_refused(luton_copy):
     _edit_csv(luton_copy / "luton_sape_mid2017_lsoa11_syoa.csv", 0, "2", "-3")
-    with pytest.raises(BundleError, match=r"luton_sape_mid2017_lsoa11_syoa.csv, row 2, field '2': count -3 is negative"):
+    with pytest.raises(
+        BundleError, match=r"luton_sape_mid2017_lsoa11_syoa.csv, row 2, field '2': count -3 is negative"
+    ):
         load_bundle(luton_copy)
 
 
@@ -79,8 +96,9 @@ def test_output_area_origins_share_each_lsoa_by_residents(luton_engine):
     e = luton_engine
     assert e.origins.kind == "output_areas" and len(e.origins.xy) == 621
     pop = e.origin_population[e.default_population]
-    by_hand = np.array([people for *_, people, _lsoa, _res in [(a[0], a[1], a[2], a[3], a[4])
-                                                             for a in oracle.output_areas()]])
+    by_hand = np.array(
+        [people for *_, people, _lsoa, _res in [(a[0], a[1], a[2], a[3], a[4]) for a in oracle.output_areas()]]
+    )
     assert pop == pytest.approx(by_hand)
     # every LSOA's population is kept whole
     per_lsoa = np.bincount(e.origin_lsoa_index, weights=pop, minlength=121)
@@ -114,9 +132,13 @@ def test_cross_validation_never_sees_the_lsoa_it_predicts(luton_engine):
 def _sample(e):
     from geo.calibrate import load_road_sample
 
-    return load_road_sample(e.bundle.path, e.bundle.manifest["layers"]["road_check"], list(e.bundle.lsoa_values.index),
-                            e.bundle.projected_crs,
-                            lambda crs, xs, ys: e.bundle._transformer(crs, e.bundle.projected_crs).transform(xs, ys))
+    return load_road_sample(
+        e.bundle.path,
+        e.bundle.manifest["layers"]["road_check"],
+        list(e.bundle.lsoa_values.index),
+        e.bundle.projected_crs,
+        lambda crs, xs, ys: e.bundle._transformer(crs, e.bundle.projected_crs).transform(xs, ys),
+    )
 
 
 def test_calibration_before_figures_match_a_hand_computation(luton_engine):
@@ -124,7 +146,9 @@ def test_calibration_before_figures_match_a_hand_computation(luton_engine):
     xs, ys = oracle.pairs_curve()
     to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
     schools = [(float(r["easting"]), float(r["northing"])) for r in oracle.rows("primary_schools_2017_luton_area.csv")]
-    centroids = {r["lsoa11cd"]: to_bng.transform(float(r["X"]), float(r["Y"])) for r in oracle.rows("lsoa_pwc_2011_luton.csv")}
+    centroids = {
+        r["lsoa11cd"]: to_bng.transform(float(r["X"]), float(r["Y"])) for r in oracle.rows("lsoa_pwc_2011_luton.csv")
+    }
     ratios = []
     for r in oracle.rows("iod2019_road_km_primary_school_sample.csv"):
         d = min(math.dist(centroids[r["lsoa11_code"]], s) for s in schools)
@@ -138,7 +162,8 @@ def test_a_site_in_dunstable_is_accepted_and_marked_outside(luton_engine):
     # Dunstable Icknield Lower School's EduBase point (calibration file), outside Luton's boundary.
     school = next(r for r in oracle.rows("primary_schools_2017_luton_area.csv") if r["urn"] == "109444")
     lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
-        float(school["easting"]), float(school["northing"]))
+        float(school["easting"]), float(school["northing"])
+    )
     e = luton_engine
     scenario = e.scenario("proposed_2020", add=[f"Dunstable@{lat:.6f},{lon:.6f}"])
     assert e.is_outside(scenario.added[0])
@@ -171,7 +196,7 @@ def test_2023_wards_partition_the_population(luton_engine):
     # Each output area's ward is the ONS LSOA-to-ward lookup's (not a guess from generalised boundaries).
     lookup = {r["lsoa21_code"]: r["ward24_code"] for r in oracle.rows("lookup_lsoa21_ward2023.csv")}
     areas = oracle.rows("oa21_luton_pwc_population.csv")
-    codes = np.array(e.ward_sets["2023"].codes)[e.origin_ward_index_by_set["2023"][:len(areas)]]
+    codes = np.array(e.ward_sets["2023"].codes)[e.origin_ward_index_by_set["2023"][: len(areas)]]
     assert all(lookup[a["lsoa21_code"]] == c for a, c in zip(areas, codes))
 
 

@@ -12,9 +12,7 @@ import urllib.request
 
 import psutil
 import pytest
-
-from conftest import free_port, LUTON, ROOT
-
+from conftest import LUTON, ROOT, free_port
 
 
 def _get(url, data=None, headers=None):
@@ -29,8 +27,12 @@ def _get(url, data=None, headers=None):
 @pytest.fixture(scope="module")
 def prod_server():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -71,10 +73,11 @@ def test_health_and_security_headers(prod_server):
 def test_bad_requests_get_no_stack_trace(prod_server):
     base, _ = prod_server
     for body in (b"{not json", json.dumps({"output": "nope.children", "inputs": []}).encode()):
-        status, _, content = _get(base + "/_dash-update-component", data=body,
-                                  headers={"Content-Type": "application/json"})
+        status, _, content = _get(
+            base + "/_dash-update-component", data=body, headers={"Content-Type": "application/json"}
+        )
         assert status >= 400
-        assert b"Traceback" not in content and b"File \"" not in content
+        assert b"Traceback" not in content and b'File "' not in content
 
 
 def test_a_killed_worker_is_replaced_and_others_keep_serving(prod_server):
@@ -100,7 +103,9 @@ def test_corrupt_bundle_refused_with_exit_code_2(tmp_path, prod):
     bundle = tmp_path / "bundle"
     shutil.copytree(LUTON, bundle)
     (bundle / "sites.csv").write_text("site_id,name\n")  # header only, required columns missing
-    args = [sys.executable, "app.py", "--bundle", str(bundle), "--port", str(free_port())] + (["--prod"] if prod else [])
+    args = [sys.executable, "app.py", "--bundle", str(bundle), "--port", str(free_port())] + (
+        ["--prod"] if prod else []
+    )
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()

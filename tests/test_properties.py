@@ -4,9 +4,26 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-SITES = ["denbigh", "redgrave", "gill_blowers_leabank", "park_town", "whipperley", "the_mall", "dallow",
-         "pastures_way", "foxdell", "beechwood", "mossdale_court", "leagrave", "blenheim_crescent", "hub_manor",
-         "hub_leagrave_tbc", "outreach_london_road", "outreach_beech_hill", "limbury"]
+SITES = [
+    "denbigh",
+    "redgrave",
+    "gill_blowers_leabank",
+    "park_town",
+    "whipperley",
+    "the_mall",
+    "dallow",
+    "pastures_way",
+    "foxdell",
+    "beechwood",
+    "mossdale_court",
+    "leagrave",
+    "blenheim_crescent",
+    "hub_manor",
+    "hub_leagrave_tbc",
+    "outreach_london_road",
+    "outreach_beech_hill",
+    "limbury",
+]
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 site_sets = st.sets(st.sampled_from(SITES), max_size=6)

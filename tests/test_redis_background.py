@@ -10,13 +10,12 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT, free_port, wait_for_download
 from pypdf import PdfReader
 
-from conftest import free_port, ROOT, wait_for_download
 from dashboard import ids
 
 pytestmark = pytest.mark.browser
-
 
 
 @pytest.fixture
@@ -24,9 +23,23 @@ def redis_and_worker(tmp_path, monkeypatch):
     redis_server = shutil.which("redis-server")
     assert redis_server, "redis-server is not installed (.ci/run installs Debian's redis-server)"
     port = free_port()
-    redis = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", str(tmp_path)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [
+            redis_server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(50):
         try:
@@ -35,9 +48,23 @@ def redis_and_worker(tmp_path, monkeypatch):
         except OSError:
             time.sleep(0.1)
     env = dict(os.environ, REDIS_URL=url)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "dashboard.celery_worker:celery_app", "worker",
-                               "--loglevel=WARNING", "--concurrency=1", "--pool=solo"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "dashboard.celery_worker:celery_app",
+            "worker",
+            "--loglevel=WARNING",
+            "--concurrency=1",
+            "--pool=solo",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     monkeypatch.setenv("REDIS_URL", url)
     yield url
     worker.terminate()

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from bundle_factory import replace_in
+
 from geo import BundleError, load_bundle
 
 
@@ -58,8 +58,10 @@ def _edit_feature(path, index, geometry):
 
 def test_invalid_geometry(tiny_path):
     # A bow-tie: the ring crosses itself.
-    bowtie = {"type": "Polygon", "coordinates": [[[500000, 200000], [501000, 202000], [501000, 200000],
-                                                  [500000, 202000], [500000, 200000]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[500000, 200000], [501000, 202000], [501000, 200000], [500000, 202000], [500000, 200000]]],
+    }
     _edit_feature(tiny_path / "lsoas.geojson", 2, bowtie)
     err = _load_error(tiny_path)
     assert (err.file, err.row, err.field) == ("lsoas.geojson", "feature 2", "geometry")
@@ -74,8 +76,11 @@ def test_empty_geometry(tiny_path):
 
 
 def test_unknown_crs(tiny_path):
-    replace_in(tiny_path / "bundle.toml", 'file = "lsoas.geojson"\nkey = "code"\nname = "name"\ncrs = "EPSG:27700"',
-               'file = "lsoas.geojson"\nkey = "code"\nname = "name"\ncrs = "EPSG:999999"')
+    replace_in(
+        tiny_path / "bundle.toml",
+        'file = "lsoas.geojson"\nkey = "code"\nname = "name"\ncrs = "EPSG:27700"',
+        'file = "lsoas.geojson"\nkey = "code"\nname = "name"\ncrs = "EPSG:999999"',
+    )
     err = _load_error(tiny_path)
     assert (err.file, err.field) == ("bundle.toml", "layers.lsoas.crs") and "unknown CRS" in str(err)
 

@@ -36,7 +36,9 @@ def test_ward_figures_reconcile_with_the_by_ward_table(luton_engine, ward_set):
         n = ward_numbers(e, state, row.ward_code)
         assert n["population"] == pytest.approx(row.total)
         assert n["losing"] == pytest.approx(row.losing_access)
-        assert n["base_covered"] == pytest.approx(row.base_covered) and n["alt_covered"] == pytest.approx(row.alt_covered)
+        assert n["base_covered"] == pytest.approx(row.base_covered) and n["alt_covered"] == pytest.approx(
+            row.alt_covered
+        )
         assert n["losing"] <= n["changed_population"] + 1e-6  # losing access means a new nearest site
 
 
@@ -58,8 +60,24 @@ def test_ward_briefing_pdf_holds_the_wards_figures(luton_engine):
 
 def test_cli_ward_briefing(tmp_path, capsys):
     out = tmp_path / "ward.pdf"
-    assert main(["briefing", "--scenario", "proposed_2020", "--compare", "current_2020", "--wards", "2023",
-                 "--ward", "LU4 8BW", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "briefing",
+                "--scenario",
+                "proposed_2020",
+                "--compare",
+                "current_2020",
+                "--wards",
+                "2023",
+                "--ward",
+                "LU4 8BW",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "Beech Hill ward" in text and out.stat().st_size > 10_000
     assert main(["briefing", "--scenario", "proposed_2020", "--ward", "Nowhere", "--out", str(out)]) == 2

@@ -13,24 +13,54 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, html
 
 from dashboard import ids
-from dashboard.figures import (access_patch, access_values, curve_patch, decile_patch, outline_patch, site_styles,
-                               view_patch)
+from dashboard.figures import (
+    access_patch,
+    access_values,
+    curve_patch,
+    decile_patch,
+    outline_patch,
+    site_styles,
+    view_patch,
+)
 from dashboard.layouts.common import stat_card
 from dashboard.links import csv_name, page_link
 from dashboard.tables import data_id
-from dashboard.views import (lsoa_map_arrays, added_points, csv_safe_rows, decile_rows, evaluations, headline, lost_rows, scenario_outputs,
-                             threshold_label, ward_rows, ward_table_indicators)
+from dashboard.views import (
+    added_points,
+    csv_safe_rows,
+    decile_rows,
+    evaluations,
+    headline,
+    lost_rows,
+    lsoa_map_arrays,
+    scenario_outputs,
+    threshold_label,
+    ward_rows,
+    ward_table_indicators,
+)
 from geo.errors import NeedsMapError
 from geo.population import lower_first
 from geo.results import range_bounds
 from geo.viewstate import from_store
 
-WARD_COLUMNS = [("ward", "Ward"), ("need_index", "Need index"), ("population", "Population"),
-                ("imd_decile_mean", "Mean IMD decile"), ("base_covered_pct", "% within: comparison"),
-                ("alt_covered_pct", "% within: scenario"), ("losing_access", "Losing access")]
-LOST_COLUMNS = [("lsoa", "LSOA"), ("ward", "Ward"), ("population", "Population"), ("imd_decile", "IMD decile"),
-                ("minutes_before", "Minutes before"), ("minutes_after", "Minutes after"),
-                ("nearest_after", "Nearest open site after")]
+WARD_COLUMNS = [
+    ("ward", "Ward"),
+    ("need_index", "Need index"),
+    ("population", "Population"),
+    ("imd_decile_mean", "Mean IMD decile"),
+    ("base_covered_pct", "% within: comparison"),
+    ("alt_covered_pct", "% within: scenario"),
+    ("losing_access", "Losing access"),
+]
+LOST_COLUMNS = [
+    ("lsoa", "LSOA"),
+    ("ward", "Ward"),
+    ("population", "Population"),
+    ("imd_decile", "IMD decile"),
+    ("minutes_before", "Minutes before"),
+    ("minutes_after", "Minutes after"),
+    ("nearest_after", "Nearest open site after"),
+]
 CURVE_MARKS = [5, 10, 15, 20, 30, 45, 60]
 
 
@@ -53,37 +83,81 @@ def _lines(*parts: str):
 
 
 def headline_cards(h: dict, limit: str):
-    cards = [dbc.Col(stat_card(f"{h['alt_label']}: {h['pop_label']} within {limit}", _n(h["alt_covered"]),
-                               _lines(f"{_p(h['alt_share'])} of {_n(h['total'])}", _range(h, "alt_covered")),
-                               card_id="headline-alt"), md=3)]
+    cards = [
+        dbc.Col(
+            stat_card(
+                f"{h['alt_label']}: {h['pop_label']} within {limit}",
+                _n(h["alt_covered"]),
+                _lines(f"{_p(h['alt_share'])} of {_n(h['total'])}", _range(h, "alt_covered")),
+                card_id="headline-alt",
+            ),
+            md=3,
+        )
+    ]
     if "base_label" in h:
-        cards.insert(0, dbc.Col(stat_card(f"{h['base_label']}: within {limit}", _n(h["base_covered"]),
-                                          _lines(f"{_p(h['base_share'])} of {_n(h['total'])}",
-                                                 _range(h, "base_covered")), card_id="headline-base"), md=3))
-        cards.append(dbc.Col(stat_card("Losing access", _n(h["losing"]),
-                                       _lines(f"{_p(h['losing_share_of_total'])} of all; change {h['change']:+,.0f}",
-                                              _range(h, "losing")),
-                                       colour="warning" if h["losing"] > 0 else "light", card_id="headline-losing"), md=3))
-        cards.append(dbc.Col(stat_card("Of those, in the 20% most deprived areas", _n(h["losing_deprived"]),
-                                       _lines(f"{_p(h['losing_deprived_share'])} of those losing access (IMD deciles 1-2)",
-                                              _range(h, "losing_deprived_share", share=True)),
-                                       card_id="headline-deprived"), md=3))
+        cards.insert(
+            0,
+            dbc.Col(
+                stat_card(
+                    f"{h['base_label']}: within {limit}",
+                    _n(h["base_covered"]),
+                    _lines(f"{_p(h['base_share'])} of {_n(h['total'])}", _range(h, "base_covered")),
+                    card_id="headline-base",
+                ),
+                md=3,
+            ),
+        )
+        cards.append(
+            dbc.Col(
+                stat_card(
+                    "Losing access",
+                    _n(h["losing"]),
+                    _lines(f"{_p(h['losing_share_of_total'])} of all; change {h['change']:+,.0f}", _range(h, "losing")),
+                    colour="warning" if h["losing"] > 0 else "light",
+                    card_id="headline-losing",
+                ),
+                md=3,
+            )
+        )
+        cards.append(
+            dbc.Col(
+                stat_card(
+                    "Of those, in the 20% most deprived areas",
+                    _n(h["losing_deprived"]),
+                    _lines(
+                        f"{_p(h['losing_deprived_share'])} of those losing access (IMD deciles 1-2)",
+                        _range(h, "losing_deprived_share", share=True),
+                    ),
+                    card_id="headline-deprived",
+                ),
+                md=3,
+            )
+        )
     mean = "no open site" if h["alt_mean"] != h["alt_mean"] or h["alt_mean"] == float("inf") else f"{h['alt_mean']:.1f}"
     base_mean = ""
     if "base_mean" in h and h["base_mean"] not in (float("inf"),):
         base_mean = f" (comparison {h['base_mean']:.1f})"
     note = _range_note(h)
-    return html.Div([dbc.Row(cards, className="g-2"),
-                     html.P(f"Mean minutes to the nearest open site: {mean}{base_mean}. {note}",
-                            className="small mt-1 mb-0", id="headline-mean")])
+    return html.Div(
+        [
+            dbc.Row(cards, className="g-2"),
+            html.P(
+                f"Mean minutes to the nearest open site: {mean}{base_mean}. {note}",
+                className="small mt-1 mb-0",
+                id="headline-mean",
+            ),
+        ]
+    )
 
 
 def _range_note(h: dict) -> str:
     factors = h.get("range_factors")
     if not factors:
         return "No range: straight-line distances." if not h.get("ranges") else ""
-    return (f"Ranges show the same figures with every route {factors[0]:.2f} to {factors[1]:.2f} times as long: "
-            "the travel model's error against official road distances (see About the data).")
+    return (
+        f"Ranges show the same figures with every route {factors[0]:.2f} to {factors[1]:.2f} times as long: "
+        "the travel model's error against official road distances (see About the data)."
+    )
 
 
 def unlocated_note(engine, alt, base):
@@ -99,9 +173,16 @@ def unlocated_note(engine, alt, base):
             parts.append(f"{ev.scenario.label}: {len(missing)} site(s) not counted ({names}).")
     if not parts:
         return None
-    return dbc.Alert([html.B("Not in these figures: "), " ".join(parts),
-                      " They have no sourced location, so they are left out of every figure; give one a postcode "
-                      "with 'Place a site'."], color="secondary", className="py-2 small mb-2")
+    return dbc.Alert(
+        [
+            html.B("Not in these figures: "),
+            " ".join(parts),
+            " They have no sourced location, so they are left out of every figure; give one a postcode "
+            "with 'Place a site'.",
+        ],
+        color="secondary",
+        className="py-2 small mb-2",
+    )
 
 
 def access_map_update(engine, view: dict, sites, role_labels, assets=None):
@@ -111,13 +192,19 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
         alt, base = evaluations(engine, view)
         added = added_points(engine, view)
     except NeedsMapError as exc:
-        return (Patch(), dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger"), None, None,
-                "This scenario cannot be evaluated.")
+        return (
+            Patch(),
+            dbc.Alert(f"This scenario cannot be evaluated: {exc}", color="danger"),
+            None,
+            None,
+            "This scenario cannot be evaluated.",
+        )
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
     values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit)
-    patch = access_patch(Patch(), values, site_styles(sites, open_ids, role_labels), added,
-                         tiles=view.get("tiles", False))
+    patch = access_patch(
+        Patch(), values, site_styles(sites, open_ids, role_labels), added, tiles=view.get("tiles", False)
+    )
     if assets is not None:  # ward names, the found ward's extent, the chosen ward set's outlines
         view_patch(patch, assets.labels(view), assets.extent(engine, view), view.get("tiles", False), names_index=5)
         outline_patch(patch, list(engine.ward_sets), view["wards"])
@@ -146,56 +233,113 @@ def access_detail_update(engine, view: dict, link: str | None = None):
     alt = out["alt"]
     rows, base_label = decile_rows(out)
     decile = decile_patch(Patch(), rows, base_label, alt.scenario_label)
-    curve = curve_patch(Patch(), out["base_curve"], out["alt_curve"], base_label, alt.scenario_label,
-                        view["threshold"] if view["unit"] == "minutes" else None)
-    decile_text = html.Table([html.Thead(html.Tr([html.Th("IMD decile"), html.Th(base_label or ""),
-                                                  html.Th(alt.scenario_label)])),
-                              html.Tbody([html.Tr([html.Td(r["decile"]), html.Td(_p(r["base_share"]) if base_label else ""),
-                                                   html.Td(_p(r["alt_share"]))]) for r in rows])],
-                             className="table table-sm small")
+    curve = curve_patch(
+        Patch(),
+        out["base_curve"],
+        out["alt_curve"],
+        base_label,
+        alt.scenario_label,
+        view["threshold"] if view["unit"] == "minutes" else None,
+    )
+    decile_text = html.Table(
+        [
+            html.Thead(html.Tr([html.Th("IMD decile"), html.Th(base_label or ""), html.Th(alt.scenario_label)])),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(r["decile"]),
+                            html.Td(_p(r["base_share"]) if base_label else ""),
+                            html.Td(_p(r["alt_share"])),
+                        ]
+                    )
+                    for r in rows
+                ]
+            ),
+        ],
+        className="table table-sm small",
+    )
     base_curve = out["base_curve"]
-    curve_text = html.Table([html.Thead(html.Tr([html.Th("Within")] + ([html.Th(base_label)] if base_label else [])
-                                                + [html.Th(alt.scenario_label)])),
-                             html.Tbody([html.Tr([html.Td(f"{m} min")]
-                                                 + ([html.Td(_p(base_curve[m]))] if base_label else [])
-                                                 + [html.Td(_p(out["alt_curve"][m]))]) for m in CURVE_MARKS])],
-                            className="table table-sm small")
+    curve_text = html.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [html.Th("Within")] + ([html.Th(base_label)] if base_label else []) + [html.Th(alt.scenario_label)]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [html.Td(f"{m} min")]
+                        + ([html.Td(_p(base_curve[m]))] if base_label else [])
+                        + [html.Td(_p(out["alt_curve"][m]))]
+                    )
+                    for m in CURVE_MARKS
+                ]
+            ),
+        ],
+        className="table table-sm small",
+    )
     wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))
     limit = threshold_label(view, engine)
-    names = {"population": alt.population_label, "ward": engine.ward_sets[alt.ward_set].label,
-             "base_covered_pct": f"% within {limit}: {base_label}" if base_label else "",
-             "alt_covered_pct": f"% within {limit}: {alt.scenario_label}",
-             "losing_access": f"Losing access ({alt.population_label})"}
-    extra = [(i, engine.bundle.indicators[i].short_label
-              + (" (%)" if engine.bundle.indicators[i].unit.startswith("share") else ""))
-             for i in ward_table_indicators(engine)]
-    ward_cols = [{"name": names.get(i) or n, "id": i}
-                 for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:] if wards and i in wards[0]]
+    names = {
+        "population": alt.population_label,
+        "ward": engine.ward_sets[alt.ward_set].label,
+        "base_covered_pct": f"% within {limit}: {base_label}" if base_label else "",
+        "alt_covered_pct": f"% within {limit}: {alt.scenario_label}",
+        "losing_access": f"Losing access ({alt.population_label})",
+    }
+    extra = [
+        (
+            i,
+            engine.bundle.indicators[i].short_label
+            + (" (%)" if engine.bundle.indicators[i].unit.startswith("share") else ""),
+        )
+        for i in ward_table_indicators(engine)
+    ]
+    ward_cols = [
+        {"name": names.get(i) or n, "id": i}
+        for i, n in WARD_COLUMNS[:4] + extra + WARD_COLUMNS[4:]
+        if wards and i in wards[0]
+    ]
     lost = csv_safe_rows(lost_rows(engine, out))
     lost_cols = [{"name": alt.population_label if i == "population" else n, "id": i} for i, n in LOST_COLUMNS]
     about = csv_about(engine, view, alt, base_label, link)
     settings = f"{view['mode']}-{view['threshold']:g}{'min' if view['unit'] == 'minutes' else 'km'}"
-    ward_data = {"columns": ward_cols, "rows": wards,
-                 "csv": {"filename": csv_name("wards", alt.scenario_label, f"vs-{base_label}" if base_label else "",
-                                              settings), "about": about}}
-    lost_data = {"columns": lost_cols if lost else [], "rows": lost,
-                 "empty": "No area loses access in this comparison." if base_label else
-                 "Choose a comparison ('Compare against') to see the areas that lose access.",
-                 "csv": {"filename": csv_name("losing-access", alt.scenario_label, f"vs-{base_label}", settings),
-                         "about": about}}
+    ward_data = {
+        "columns": ward_cols,
+        "rows": wards,
+        "csv": {
+            "filename": csv_name("wards", alt.scenario_label, f"vs-{base_label}" if base_label else "", settings),
+            "about": about,
+        },
+    }
+    lost_data = {
+        "columns": lost_cols if lost else [],
+        "rows": lost,
+        "empty": "No area loses access in this comparison."
+        if base_label
+        else "Choose a comparison ('Compare against') to see the areas that lose access.",
+        "csv": {
+            "filename": csv_name("losing-access", alt.scenario_label, f"vs-{base_label}", settings),
+            "about": about,
+        },
+    }
     return decile, curve, ward_data, lost_data, decile_text, curve_text
 
 
 def csv_about(engine, view: dict, alt, base_label: str | None, link: str | None) -> list[str]:
     """The header block of the Access page's CSV files: scenario, settings, population, data, link."""
     bundle = engine.bundle
-    lines = [f"Needs Map ({bundle.area_name}): {alt.scenario_label}"
-             + (f" compared with {base_label}" if base_label else ""),
-             f"Open sites: {', '.join(engine.site_label(s) for s in alt.open_sites)}",
-             f"Threshold: {threshold_label(view, engine)}; population: {lower_first(alt.population_label)}; "
-             f"wards: {engine.ward_sets[alt.ward_set].label}",
-             f"Travel model: {engine.travel_description(engine.detour_name)}",
-             f"Data: {bundle.manifest['area'].get('vintage', '')}"]
+    lines = [
+        f"Needs Map ({bundle.area_name}): {alt.scenario_label}"
+        + (f" compared with {base_label}" if base_label else ""),
+        f"Open sites: {', '.join(engine.site_label(s) for s in alt.open_sites)}",
+        f"Threshold: {threshold_label(view, engine)}; population: {lower_first(alt.population_label)}; "
+        f"wards: {engine.ward_sets[alt.ward_set].label}",
+        f"Travel model: {engine.travel_description(engine.detour_name)}",
+        f"Data: {bundle.manifest['area'].get('vintage', '')}",
+    ]
     if link:
         lines.append(f"Link: {link}")
     return lines
@@ -204,10 +348,17 @@ def csv_about(engine, view: dict, alt, base_label: str | None, link: str | None)
 def register(app, engine) -> None:
     # The map and headline figures are updated by the state callback (callbacks/state.py),
     # in the same response as the click; this one fills the charts and tables after it.
-    @app.callback(Output(ids.DECILE_CHART, "figure"), Output(ids.CURVE_CHART, "figure"),
-                  Output(data_id(ids.WARD_TABLE), "data"), Output(data_id(ids.LOST_TABLE), "data"),
-                  Output(ids.DECILE_TEXT, "children"), Output(ids.CURVE_TEXT, "children"),
-                  Input(ids.ACCESS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.DECILE_CHART, "figure"),
+        Output(ids.CURVE_CHART, "figure"),
+        Output(data_id(ids.WARD_TABLE), "data"),
+        Output(data_id(ids.LOST_TABLE), "data"),
+        Output(ids.DECILE_TEXT, "children"),
+        Output(ids.CURVE_TEXT, "children"),
+        Input(ids.ACCESS_VIEW, "data"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
     def update_details(view, full_state):
         state, _ = from_store(engine, view)  # the store may have been tampered with
         return access_detail_update(engine, state, page_link(engine, full_state))

@@ -21,20 +21,33 @@ def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
     base_url = (link or "http://127.0.0.1:8050/").split("?")[0]
     # An Access view with a comparison shows the equality impact section, so its briefing carries
     # the compact equality table too.
-    equality = state.get("page") == "access" and state.get("cmp") not in (None, "none") and bool(
-        engine.bundle.equality_tables)
+    equality = (
+        state.get("page") == "access" and state.get("cmp") not in (None, "none") and bool(engine.bundle.equality_tables)
+    )
     data = render_briefing(engine, state, fmt=fmt, base_url=base_url, equality=equality)
     name = f"needs-map-briefing-{engine.bundle.area_name.lower().replace(' ', '-')}-{_dt.date.today():%Y-%m-%d}.{fmt}"
     return dcc.send_bytes(data, name)
 
 
 def register(app, engine) -> None:
-    @app.callback(Output(ids.BRIEF_DOWNLOAD, "data"), Output(ids.NOTICE, "children", allow_duplicate=True),
-                  Input(ids.BRIEF_BUTTON, "n_clicks"), State(ids.STATE, "data"), State(ids.BRIEF_FORMAT, "value"),
-                  State(ids.LINK_TEXT, "children"), background=True, prevent_initial_call=True,
-                  running=[(Output(ids.BRIEF_BUTTON, "disabled"), True, False),
-                           (Output(ids.BRIEF_STATUS, "children"),
-                            [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Preparing the briefing…"], "")])
+    @app.callback(
+        Output(ids.BRIEF_DOWNLOAD, "data"),
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Input(ids.BRIEF_BUTTON, "n_clicks"),
+        State(ids.STATE, "data"),
+        State(ids.BRIEF_FORMAT, "value"),
+        State(ids.LINK_TEXT, "children"),
+        background=True,
+        prevent_initial_call=True,
+        running=[
+            (Output(ids.BRIEF_BUTTON, "disabled"), True, False),
+            (
+                Output(ids.BRIEF_STATUS, "children"),
+                [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Preparing the briefing…"],
+                "",
+            ),
+        ],
+    )
     def download(_clicks, state, fmt, link):
         from dash import no_update
 

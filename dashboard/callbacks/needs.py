@@ -7,11 +7,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, ctx, html
 
 from dashboard import ids
-from dashboard.figures import fmt, needs_patch, view_patch
 from dashboard.callbacks.ward import brief_button
+from dashboard.figures import fmt, needs_patch, view_patch
 from dashboard.links import csv_name, page_link
-from dashboard.tables import data_id, table_block
 from dashboard.maps import area_names, missing_text, needs_values
+from dashboard.tables import data_id, table_block
 from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, ward_profile
 from geo.viewstate import from_store
 
@@ -24,28 +24,53 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
     names_here = area_names(engine, level, set_id)
     trace = needs_values(engine, view, set_id, level)
     why = missing_text(engine, view, set_id)
-    patch = needs_patch(Patch(), list(engine.ward_sets), level, set_id, trace,
-                        [f"<b>{n}</b><br>{why}" for n in names_here.values()] if level == "ward" else None,
-                        n_traces=2 * len(engine.ward_sets) + len(engine.levels) - 1)
+    patch = needs_patch(
+        Patch(),
+        list(engine.ward_sets),
+        level,
+        set_id,
+        trace,
+        [f"<b>{n}</b><br>{why}" for n in names_here.values()] if level == "ward" else None,
+        n_traces=2 * len(engine.ward_sets) + len(engine.levels) - 1,
+    )
     if assets is not None:  # ward names and the found ward's extent
         view_patch(patch, assets.labels(view), assets.extent(engine, view), view.get("tiles", False))
     values = indicator_series(engine, view["ind"], level, view["w"], set_id)
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
     unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead
-    rows = [{"rank": i + 1, "area": names_here.get(code, code), "value": fmt(float(v), unit)}
-            for i, (code, v) in enumerate(ranked.items())]
-    reason = engine.unpublished_reason(view["ind"], set_id) if level == "ward" and view["ind"] in \
-        engine.bundle.indicators else None
+    rows = [
+        {"rank": i + 1, "area": names_here.get(code, code), "value": fmt(float(v), unit)}
+        for i, (code, v) in enumerate(ranked.items())
+    ]
+    reason = (
+        engine.unpublished_reason(view["ind"], set_id)
+        if level == "ward" and view["ind"] in engine.bundle.indicators
+        else None
+    )
     missing = [names_here.get(c, c) for c in values.index[values.isna()]]
-    rows += [{"rank": "—", "area": n, "value": f"no published figure ({reason})" if reason else "no published figure"}
-             for n in missing]
-    area_label = {"ward": engine.ward_sets[set_id].label, "lsoa": "LSOA (2011)",
-                  "lsoa_current": getattr(engine.bundle.current_lsoas, "label", "")}[level]
-    columns = [{"name": "Rank (1 = most need)", "id": "rank"}, {"name": area_label, "id": "area"},
-               {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"}]
-    csv_about = {"filename": csv_name("needs", view["ind"], level, set_id if level == "ward" else ""),
-                 "about": [f"Needs Map: areas ranked by {meta['label']} ({meta['unit']}, {meta['period']})",
-                           f"Areas: {area_label}", f"Source: {meta['source']}", f"Link: {link or ''}"]}
+    rows += [
+        {"rank": "—", "area": n, "value": f"no published figure ({reason})" if reason else "no published figure"}
+        for n in missing
+    ]
+    area_label = {
+        "ward": engine.ward_sets[set_id].label,
+        "lsoa": "LSOA (2011)",
+        "lsoa_current": getattr(engine.bundle.current_lsoas, "label", ""),
+    }[level]
+    columns = [
+        {"name": "Rank (1 = most need)", "id": "rank"},
+        {"name": area_label, "id": "area"},
+        {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"},
+    ]
+    csv_about = {
+        "filename": csv_name("needs", view["ind"], level, set_id if level == "ward" else ""),
+        "about": [
+            f"Needs Map: areas ranked by {meta['label']} ({meta['unit']}, {meta['period']})",
+            f"Areas: {area_label}",
+            f"Source: {meta['source']}",
+            f"Link: {link or ''}",
+        ],
+    }
     return patch, info_card(meta), {"columns": columns, "rows": csv_safe_rows(rows), "csv": csv_about}
 
 
@@ -55,16 +80,34 @@ def info_card(meta: dict):
         bench.append(html.Li(f"Area average: {fmt(meta['benchmark_area'], meta['unit'])}"))
     if meta["benchmark_england"] is not None:
         bench.append(html.Li(f"England: {fmt(meta['benchmark_england'], meta['unit'])}"))
-    direction = {"higher": "Higher values mean more need.", "lower": "Lower values mean more need.",
-                 "none": "Context (no need direction)."}[meta["direction"]]
-    return dbc.Card(dbc.CardBody([
-        html.H2(meta["label"], className="h6"),
-        html.Dl([html.Dt("Unit"), html.Dd(meta["unit"]), html.Dt("Period"), html.Dd(meta["period"]),
-                 html.Dt("Source"), html.Dd(meta["source"]), html.Dt("Coverage of areas"), html.Dd(meta["completeness"])],
-                className="small mb-1"),
-        html.P(direction, className="small mb-1"),
-        html.Ul(bench, className="small mb-0") if bench else None,
-    ]), className="shadow-sm")
+    direction = {
+        "higher": "Higher values mean more need.",
+        "lower": "Lower values mean more need.",
+        "none": "Context (no need direction).",
+    }[meta["direction"]]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2(meta["label"], className="h6"),
+                html.Dl(
+                    [
+                        html.Dt("Unit"),
+                        html.Dd(meta["unit"]),
+                        html.Dt("Period"),
+                        html.Dd(meta["period"]),
+                        html.Dt("Source"),
+                        html.Dd(meta["source"]),
+                        html.Dt("Coverage of areas"),
+                        html.Dd(meta["completeness"]),
+                    ],
+                    className="small mb-1",
+                ),
+                html.P(direction, className="small mb-1"),
+                html.Ul(bench, className="small mb-0") if bench else None,
+            ]
+        ),
+        className="shadow-sm",
+    )
 
 
 def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
@@ -74,38 +117,57 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
     sites = profile["sites"]
     name = profile["name"]
     about = [f"Needs Map: ward profile of {name} ({profile['set_label']})"]
-    indicators = {"columns": [{"name": c, "id": c} for c in ("Indicator", "Value", "Period", "Source")],
-                  "rows": csv_safe_rows(profile["indicators"]),
-                  "csv": {"filename": csv_name("ward-profile", name, "indicators"), "about": about}}
-    lsoas = {"columns": [{"name": c, "id": c} for c in profile["lsoas"][0]] if profile["lsoas"] else [],
-             "rows": csv_safe_rows(profile["lsoas"]), "empty": "No LSOA in this ward.",
-             "csv": {"filename": csv_name("ward-profile", name, "lsoas"), "about": about}}
-    return html.Div([
-        html.H2(f"{name} ward", className="h5"),
-        html.P(profile["set_label"], className="small text-muted mb-2"),
-        brief_button(ward_code, name, "needs"),
-        html.H3("Sites in this ward", className="h6"),
-        html.Ul([html.Li(f"{s['name']} ({s['postcode']})") for s in sites], className="small") if sites
-        else html.P("No located site in this ward.", className="small text-muted"),
-        html.H3("Indicators", className="h6"),
-        table_block("profile-indicators", f"Indicators of {name}", indicators, max_height="24rem"),
-        html.H3("LSOAs in this ward", className="h6 mt-2"),
-        table_block("profile-lsoas", f"LSOAs in {name}", lsoas, max_height="18rem"),
-    ], **{"aria-live": "polite"})
+    indicators = {
+        "columns": [{"name": c, "id": c} for c in ("Indicator", "Value", "Period", "Source")],
+        "rows": csv_safe_rows(profile["indicators"]),
+        "csv": {"filename": csv_name("ward-profile", name, "indicators"), "about": about},
+    }
+    lsoas = {
+        "columns": [{"name": c, "id": c} for c in profile["lsoas"][0]] if profile["lsoas"] else [],
+        "rows": csv_safe_rows(profile["lsoas"]),
+        "empty": "No LSOA in this ward.",
+        "csv": {"filename": csv_name("ward-profile", name, "lsoas"), "about": about},
+    }
+    return html.Div(
+        [
+            html.H2(f"{name} ward", className="h5"),
+            html.P(profile["set_label"], className="small text-muted mb-2"),
+            brief_button(ward_code, name, "needs"),
+            html.H3("Sites in this ward", className="h6"),
+            html.Ul([html.Li(f"{s['name']} ({s['postcode']})") for s in sites], className="small")
+            if sites
+            else html.P("No located site in this ward.", className="small text-muted"),
+            html.H3("Indicators", className="h6"),
+            table_block("profile-indicators", f"Indicators of {name}", indicators, max_height="24rem"),
+            html.H3("LSOAs in this ward", className="h6 mt-2"),
+            table_block("profile-lsoas", f"LSOAs in {name}", lsoas, max_height="18rem"),
+        ],
+        **{"aria-live": "polite"},
+    )
 
 
 def register(app, engine, assets=None) -> None:
     names = {"lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
 
-    @app.callback(Output(ids.NEEDS_MAP, "figure"), Output(ids.INDICATOR_INFO, "children"),
-                  Output(data_id(ids.NEEDS_TABLE), "data"),
-                  Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.NEEDS_MAP, "figure"),
+        Output(ids.INDICATOR_INFO, "children"),
+        Output(data_id(ids.NEEDS_TABLE), "data"),
+        Input(ids.NEEDS_VIEW, "data"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
     def update(view, full_state):
         state, _ = from_store(engine, view)  # the store may have been tampered with
         return needs_update(engine, state, names, page_link(engine, full_state), assets)
 
-    @app.callback(Output(ids.WARD_PROFILE, "children"), Input(ids.NEEDS_MAP, "clickData"),
-                  Input(ids.NEEDS_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.WARD_PROFILE, "children"),
+        Input(ids.NEEDS_MAP, "clickData"),
+        Input(ids.NEEDS_VIEW, "data"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
     def profile(click, _view, state):
         # Also runs when the view changes (weights, ward set): the profile follows, and a ward of
         # the other ward set is not shown as if it were one of this set.

@@ -16,8 +16,9 @@ from geo.optimise import csv_candidates, optimise, parse_candidates
 from geo.viewstate import from_store, scenario_of
 
 
-def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight,
-                  keep: str = "scenario") -> dict:
+def run_optimiser(
+    engine, state: dict, objective, p, fixed, candidates, wards, upload, filename, weight, keep: str = "scenario"
+) -> dict:
     """The optimiser's answer for the panel's options and the view's travel settings. With
     ``keep == "scenario"`` every site open in the view's scenario stays open (its "before" is
     that scenario's coverage); otherwise only the ``fixed`` register sites."""
@@ -56,11 +57,19 @@ def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, u
         raise ScenarioError(f"unknown candidate set {str(candidates)[:40]!r}")
     placeable = [s["site"] for s in engine.placeable_sites() if s["site"] not in fixed]
     threshold = {state["unit"]: float(state["threshold"])}
-    result = optimise(engine, objective=objective, p=p, fixed=fixed, candidates=cands, mode=state["mode"],
-                      population=state["pop"],
-                      weight="need" if isinstance(weight, list) and "need" in weight else "population",
-                      baseline=placeable[0] if placeable and p == 1 else None, fixed_scenario=fixed_scenario,
-                      **threshold)
+    result = optimise(
+        engine,
+        objective=objective,
+        p=p,
+        fixed=fixed,
+        candidates=cands,
+        mode=state["mode"],
+        population=state["pop"],
+        weight="need" if isinstance(weight, list) and "need" in weight else "population",
+        baseline=placeable[0] if placeable and p == 1 else None,
+        fixed_scenario=fixed_scenario,
+        **threshold,
+    )
     d = result.to_dict()
     d["kept"] = fixed_scenario.label if fixed_scenario is not None else "the ticked sites"
     return d
@@ -68,20 +77,39 @@ def run_optimiser(engine, state: dict, objective, p, fixed, candidates, wards, u
 
 def result_panel(d: dict):
     unit = "covered" if d["objective_kind"] == "coverage" else "minutes saved (population-weighted)"
-    items = [html.Li([html.B(c["label"]), f" ({c['lat']:.5f}, {c['lon']:.5f}): gain {c['gain']:,.0f} {unit}"])
-             for c in d["chosen"]]
-    lines = [html.P([dbc.Badge("optimal" if d["optimal"] else "not proven optimal",
-                               color="success" if d["optimal"] else "warning", className="me-1"),
-                     f"{d['candidates']} candidates, {d['seconds']:.2f} s"], className="mb-1"),
-             html.Ul(items, className="mb-1"),
-             html.P(f"Covered: {d['covered_before']:,.0f} with {d.get('kept', 'the kept sites')} → "
-                    f"{d['covered_after']:,.0f}"
-                    + (f"; mean {d['mean_minutes_after']:.1f} min" if d["mean_minutes_after"] is not None else ""),
-                    className="mb-1")]
+    items = [
+        html.Li([html.B(c["label"]), f" ({c['lat']:.5f}, {c['lon']:.5f}): gain {c['gain']:,.0f} {unit}"])
+        for c in d["chosen"]
+    ]
+    lines = [
+        html.P(
+            [
+                dbc.Badge(
+                    "optimal" if d["optimal"] else "not proven optimal",
+                    color="success" if d["optimal"] else "warning",
+                    className="me-1",
+                ),
+                f"{d['candidates']} candidates, {d['seconds']:.2f} s; {d.get('solver', '')}",
+            ],
+            className="mb-1",
+        ),
+        html.Ul(items, className="mb-1"),
+        html.P(
+            f"Covered: {d['covered_before']:,.0f} with {d.get('kept', 'the kept sites')} → "
+            f"{d['covered_after']:,.0f}"
+            + (f"; mean {d['mean_minutes_after']:.1f} min" if d["mean_minutes_after"] is not None else ""),
+            className="mb-1",
+        ),
+    ]
     if d.get("baseline"):
         b = d["baseline"]
-        lines.append(html.P(f"Versus {b['label']}: {b['covered']:,.0f} covered; this suggestion reaches "
-                            f"{b['gain_of_optimum']:+,.0f} more.", className="mb-1"))
+        lines.append(
+            html.P(
+                f"Versus {b['label']}: {b['covered']:,.0f} covered; this suggestion reaches "
+                f"{b['gain_of_optimum']:+,.0f} more.",
+                className="mb-1",
+            )
+        )
     if not d["optimal"]:
         lines.append(html.P(d["message"], className="text-warning mb-1"))
     return html.Div(lines)
@@ -89,22 +117,46 @@ def result_panel(d: dict):
 
 def register(app, engine) -> None:
     @app.callback(
-        Output(ids.OPT_RESULT, "children"), Output(ids.OPT_STORE, "data"),
-        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.OPT_ADOPT, "disabled"),
+        Output(ids.OPT_RESULT, "children"),
+        Output(ids.OPT_STORE, "data"),
+        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+        Output(ids.OPT_ADOPT, "disabled"),
         Input(ids.OPT_RUN, "n_clicks"),
-        State(ids.STATE, "data"), State(ids.OPT_OBJECTIVE, "value"), State(ids.OPT_P, "value"),
-        State(ids.OPT_FIXED, "value"), State(ids.OPT_CANDIDATES, "value"), State(ids.OPT_WARDS, "value"),
-        State(ids.OPT_UPLOAD, "contents"), State(ids.OPT_UPLOAD, "filename"), State(ids.OPT_WEIGHT, "value"),
+        State(ids.STATE, "data"),
+        State(ids.OPT_OBJECTIVE, "value"),
+        State(ids.OPT_P, "value"),
+        State(ids.OPT_FIXED, "value"),
+        State(ids.OPT_CANDIDATES, "value"),
+        State(ids.OPT_WARDS, "value"),
+        State(ids.OPT_UPLOAD, "contents"),
+        State(ids.OPT_UPLOAD, "filename"),
+        State(ids.OPT_WEIGHT, "value"),
         State(ids.OPT_KEEP, "value"),
-        background=True, prevent_initial_call=True,
-        running=[(Output(ids.OPT_RUN, "disabled"), True, False), (Output(ids.OPT_CANCEL, "disabled"), False, True),
-                 (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], "")],
-        cancel=[Input(ids.OPT_CANCEL, "n_clicks")])
+        background=True,
+        prevent_initial_call=True,
+        running=[
+            (Output(ids.OPT_RUN, "disabled"), True, False),
+            (Output(ids.OPT_CANCEL, "disabled"), False, True),
+            (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], ""),
+        ],
+        cancel=[Input(ids.OPT_CANCEL, "n_clicks")],
+    )
     def run(_clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight, keep):
         state, _ = from_store(engine, state)
         try:
-            d = run_optimiser(engine, state, objective, p, fixed, candidates, wards, upload, filename, weight,
-                              keep if keep in ("scenario", "chosen") else "scenario")
+            d = run_optimiser(
+                engine,
+                state,
+                objective,
+                p,
+                fixed,
+                candidates,
+                wards,
+                upload,
+                filename,
+                weight,
+                keep if keep in ("scenario", "chosen") else "scenario",
+            )
         except NeedsMapError as exc:
             return dbc.Alert(str(exc), color="danger", className="py-1 px-2 small"), None, no_update, True
         return result_panel(d), d, suggestion_patch(Patch(), d["chosen"]), False

@@ -15,16 +15,32 @@ import json
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from dashboard import ids
-from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.callbacks.access import access_map_update
+from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
-from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
+from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
 
 NEEDS_KEYS = ("ind", "level", "wards", "w", "tiles", "ward", "labels")
-ACCESS_KEYS = ("base", "open", "close", "add", "move", "mode", "unit", "threshold", "pop", "wards", "cmp", "colour", "w",
-               "tiles", "ward", "labels")
+ACCESS_KEYS = (
+    "base",
+    "open",
+    "close",
+    "add",
+    "move",
+    "mode",
+    "unit",
+    "threshold",
+    "pop",
+    "wards",
+    "cmp",
+    "colour",
+    "w",
+    "tiles",
+    "ward",
+    "labels",
+)
 
 
 def effective_open(engine, state: dict) -> list[str]:
@@ -47,128 +63,206 @@ def apply_event(engine, state: dict, event: str, value=None, extra: dict | None 
     try:
         return _apply_event(engine, state, event, value, extra if isinstance(extra, dict) else {})
     except (TypeError, ValueError, AttributeError, KeyError):
-        return copy.deepcopy(state), {"add_error": "", "move_error": "",
-                                      "notice": "An invalid update from the page was ignored."}
+        return copy.deepcopy(state), {
+            "add_error": "",
+            "move_error": "",
+            "notice": "An invalid update from the page was ignored.",
+        }
 
 
 def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None = None) -> tuple[dict, dict]:
+    """Look the event up in EVENTS and let its handler change a copy of the state."""
     state = copy.deepcopy(state)
-    extra = extra or {}
     msgs = {"add_error": "", "move_error": "", "notice": ""}
-    if event == "page":
-        state["page"] = value
-    elif event == "indicator" and value:
-        state["ind"] = value
-        spec = engine.bundle.indicators.get(value)
-        if spec is not None and spec.level == "ward":
-            state["level"] = "ward"
-    elif event == "level" and value in engine.levels:
-        spec = engine.bundle.indicators.get(state["ind"])
-        if value != "ward" and spec is not None and spec.level == "ward":
-            msgs["notice"] = f"{spec.label} is published by ward only, so it is shown by ward."
-            state["level"] = "ward"
-        else:
-            state["level"] = value
-    elif event == "weights":
-        weights = {k: float(v or 0) for k, v in (value or {}).items()}
-        try:
-            engine.need_index(weights)
-            state["w"] = weights
-        except NeedsMapError as exc:
-            msgs["notice"] = str(exc)
-    elif event == "base":
-        state["base"] = value if value in engine.bundle.scenarios or value == "none" else state["base"]
-        state["open"], state["close"] = [], []
-    elif event == "checklist":
-        _set_open(engine, state, set(value or []))
-    elif event == "toggle" and value in engine.bundle.sites.index:
-        current = set(effective_open(engine, state))
-        current ^= {value}
-        _set_open(engine, state, current)
-    elif event == "add":
-        label = (extra.get("label") or "").strip() or "New site"
-        where = (extra.get("where") or "").strip()
-        if not where:
-            msgs["add_error"] = "Enter a postcode (e.g. LU2 0AB) or latitude,longitude."
-        elif len(state["add"]) >= MAX_ADDED:
-            msgs["add_error"] = f"At most {MAX_ADDED} added sites."
-        else:
-            spec = f"{label}@{where}"
-            try:
-                engine.scenario(None, add=[spec])
-                state["add"] = state["add"] + [parse_added_site(spec).to_spec()]
-            except NeedsMapError as exc:
-                msgs["add_error"] = str(exc)
-    elif event == "clear_added":
-        state["add"] = []
-    elif event == "move":
-        site = extra.get("site")
-        where = (extra.get("text") or "").strip()
-        if not where and extra.get("candidate"):
-            where = extra["candidate"].rsplit("@", 1)[1]
-        if not site:
-            msgs["move_error"] = "Choose the site to place."
-        elif not where:
-            msgs["move_error"] = "Choose a candidate or type a postcode or latitude,longitude."
-        else:
-            name = engine.bundle.sites.at[site, "name"].split(" (")[0][:40] if site in engine.bundle.sites.index else site
-            spec = f"{name}@{where}"
-            try:
-                engine.scenario(None, move={site: spec})
-                state["move"] = {**state["move"], site: parse_added_site(spec).to_spec()}
-            except NeedsMapError as exc:
-                msgs["move_error"] = str(exc)
-    elif event == "adopt":
-        suggestion = extra.get("suggestion") or {}
-        specs = [c["spec"] for c in suggestion.get("chosen", [])]
-        if not specs:
-            msgs["notice"] = "Run the optimiser first."
-        else:
-            # The first suggestion takes the place of the site whose placement is an assumption
-            # (the Leagrave-area hub) when it is open and was not kept fixed; the rest are added.
-            open_now = set(effective_open(engine, state))
-            movable = [s["site"] for s in engine.placeable_sites()
-                       if s["site"] in open_now and s["site"] not in suggestion.get("fixed", [])]
-            if movable:
-                state["move"] = {**state["move"], movable[0]: specs[0]}
-                specs = specs[1:]
-            state["add"] = (state["add"] + specs)[:MAX_ADDED]
-    elif event == "move_reset":
-        state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
-    elif event == "tiles":
-        state["tiles"] = bool(value)
-    elif event == "labels":
-        state["labels"] = bool(value)
-    elif event == "find":
-        try:
-            state["ward"] = engine.find_ward(value if isinstance(value, str) else "", state["wards"])
-            msgs["find_error"] = ""
-        except NeedsMapError as exc:
-            text = str(exc)[:1].upper() + str(exc)[1:]
-            msgs["find_error"] = text if text.endswith(("?", ".")) else text + "."
-    elif event == "find_clear":
-        state["ward"] = None
-        msgs["find_error"] = ""
-    elif event in ("mode", "unit", "pop", "cmp", "colour", "wards"):
-        if event == "wards" and value != state["wards"]:
-            state["ward"] = None  # a found ward belongs to the other ward set
-        state[event] = value
-    elif event == "threshold":
-        try:
-            number = float(value)
-            engine.check_options(state["mode"], number if state["unit"] == "minutes" else None,
-                                 number if state["unit"] == "km" else None, "none", state["pop"])
-            state["threshold"] = number
-            msgs["threshold_error"] = ""
-        except (TypeError, ValueError, NeedsMapError) as exc:
-            # Said next to the box (not in the banner); the box keeps what was typed until fixed.
-            msgs["threshold_error"] = (f"Not changed: {exc}" if isinstance(exc, NeedsMapError) else
-                                       "Not changed: enter a number, e.g. 20.")
-    if event == "unit":
-        # Switching unit keeps a sensible threshold: 20 minutes <-> 1 km.
-        default = engine.bundle.manifest["travel"].get("default_minutes", 20)
-        state["threshold"] = float(default) if value == "minutes" else 1.0
+    handler = EVENTS.get(event)
+    if handler is not None:
+        handler(engine, state, value, extra or {}, msgs)
     return state, msgs
+
+
+# -- event handlers: (engine, state to change, value, extra, messages to fill) -> None -------
+def _on_page(engine, state, value, extra, msgs):
+    state["page"] = value
+
+
+def _on_indicator(engine, state, value, extra, msgs):
+    if not value:
+        return
+    state["ind"] = value
+    spec = engine.bundle.indicators.get(value)
+    if spec is not None and spec.level == "ward":
+        state["level"] = "ward"
+
+
+def _on_level(engine, state, value, extra, msgs):
+    if value not in engine.levels:
+        return
+    spec = engine.bundle.indicators.get(state["ind"])
+    if value != "ward" and spec is not None and spec.level == "ward":
+        msgs["notice"] = f"{spec.label} is published by ward only, so it is shown by ward."
+        state["level"] = "ward"
+    else:
+        state["level"] = value
+
+
+def _on_weights(engine, state, value, extra, msgs):
+    weights = {k: float(v or 0) for k, v in (value or {}).items()}
+    try:
+        engine.need_index(weights)
+        state["w"] = weights
+    except NeedsMapError as exc:
+        msgs["notice"] = str(exc)
+
+
+def _on_base(engine, state, value, extra, msgs):
+    state["base"] = value if value in engine.bundle.scenarios or value == "none" else state["base"]
+    state["open"], state["close"] = [], []
+
+
+def _on_checklist(engine, state, value, extra, msgs):
+    _set_open(engine, state, set(value or []))
+
+
+def _on_toggle(engine, state, value, extra, msgs):
+    if value in engine.bundle.sites.index:
+        _set_open(engine, state, set(effective_open(engine, state)) ^ {value})
+
+
+def _on_add(engine, state, value, extra, msgs):
+    label = (extra.get("label") or "").strip() or "New site"
+    where = (extra.get("where") or "").strip()
+    if not where:
+        msgs["add_error"] = "Enter a postcode (e.g. LU2 0AB) or latitude,longitude."
+    elif len(state["add"]) >= MAX_ADDED:
+        msgs["add_error"] = f"At most {MAX_ADDED} added sites."
+    else:
+        spec = f"{label}@{where}"
+        try:
+            engine.scenario(None, add=[spec])
+            state["add"] = state["add"] + [parse_added_site(spec).to_spec()]
+        except NeedsMapError as exc:
+            msgs["add_error"] = str(exc)
+
+
+def _on_clear_added(engine, state, value, extra, msgs):
+    state["add"] = []
+
+
+def _on_move(engine, state, value, extra, msgs):
+    site = extra.get("site")
+    where = (extra.get("text") or "").strip()
+    if not where and extra.get("candidate"):
+        where = extra["candidate"].rsplit("@", 1)[1]
+    if not site:
+        msgs["move_error"] = "Choose the site to place."
+        return
+    if not where:
+        msgs["move_error"] = "Choose a candidate or type a postcode or latitude,longitude."
+        return
+    sites = engine.bundle.sites
+    name = sites.at[site, "name"].split(" (")[0][:40] if site in sites.index else site
+    spec = f"{name}@{where}"
+    try:
+        engine.scenario(None, move={site: spec})
+        state["move"] = {**state["move"], site: parse_added_site(spec).to_spec()}
+    except NeedsMapError as exc:
+        msgs["move_error"] = str(exc)
+
+
+def _on_adopt(engine, state, value, extra, msgs):
+    suggestion = extra.get("suggestion") or {}
+    specs = [c["spec"] for c in suggestion.get("chosen", [])]
+    if not specs:
+        msgs["notice"] = "Run the optimiser first."
+        return
+    # The first suggestion takes the place of the site whose placement is an assumption
+    # (the Leagrave-area hub) when it is open and was not kept fixed; the rest are added.
+    open_now = set(effective_open(engine, state))
+    movable = [
+        s["site"]
+        for s in engine.placeable_sites()
+        if s["site"] in open_now and s["site"] not in suggestion.get("fixed", [])
+    ]
+    if movable:
+        state["move"] = {**state["move"], movable[0]: specs[0]}
+        specs = specs[1:]
+    state["add"] = (state["add"] + specs)[:MAX_ADDED]
+
+
+def _on_move_reset(engine, state, value, extra, msgs):
+    state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
+
+
+def _on_flag(key):
+    def handler(engine, state, value, extra, msgs):
+        state[key] = bool(value)
+
+    return handler
+
+
+def _on_find(engine, state, value, extra, msgs):
+    try:
+        state["ward"] = engine.find_ward(value if isinstance(value, str) else "", state["wards"])
+        msgs["find_error"] = ""
+    except NeedsMapError as exc:
+        text = str(exc)[:1].upper() + str(exc)[1:]
+        msgs["find_error"] = text if text.endswith(("?", ".")) else text + "."
+
+
+def _on_find_clear(engine, state, value, extra, msgs):
+    state["ward"] = None
+    msgs["find_error"] = ""
+
+
+def _on_setting(key):
+    """A plain setting (checked again as a link when the state is stored)."""
+
+    def handler(engine, state, value, extra, msgs):
+        if key == "wards" and value != state["wards"]:
+            state["ward"] = None  # a found ward belongs to the other ward set
+        state[key] = value
+        if key == "unit":  # switching unit keeps a sensible threshold: 20 minutes <-> 1 km
+            default = engine.bundle.manifest["travel"].get("default_minutes", 20)
+            state["threshold"] = float(default) if value == "minutes" else 1.0
+
+    return handler
+
+
+def _on_threshold(engine, state, value, extra, msgs):
+    try:
+        number = float(value)
+        minutes = number if state["unit"] == "minutes" else None
+        km = number if state["unit"] == "km" else None
+        engine.check_options(state["mode"], minutes, km, "none", state["pop"])
+        state["threshold"] = number
+        msgs["threshold_error"] = ""
+    except (TypeError, ValueError, NeedsMapError) as exc:
+        # Said next to the box (not in the banner); the box keeps what was typed until fixed.
+        msgs["threshold_error"] = (
+            f"Not changed: {exc}" if isinstance(exc, NeedsMapError) else "Not changed: enter a number, e.g. 20."
+        )
+
+
+EVENTS = {
+    "page": _on_page,
+    "indicator": _on_indicator,
+    "level": _on_level,
+    "weights": _on_weights,
+    "base": _on_base,
+    "checklist": _on_checklist,
+    "toggle": _on_toggle,
+    "add": _on_add,
+    "clear_added": _on_clear_added,
+    "move": _on_move,
+    "adopt": _on_adopt,
+    "move_reset": _on_move_reset,
+    "tiles": _on_flag("tiles"),
+    "labels": _on_flag("labels"),
+    "find": _on_find,
+    "find_clear": _on_find_clear,
+    "threshold": _on_threshold,
+    **{key: _on_setting(key) for key in ("mode", "unit", "pop", "cmp", "colour", "wards")},
+}
 
 
 def _slice(state, keys):
@@ -180,10 +274,17 @@ def register(app, engine, assets) -> None:
     sites = engine.bundle.located_sites
     role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
     controls = [
-        (ids.INDICATOR, "value", "indicator"), (ids.LEVEL, "value", "level"),
-        (ids.BASE, "value", "base"), (ids.MODE, "value", "mode"), (ids.THRESHOLD, "value", "threshold"),
-        (ids.THRESHOLD_UNIT, "value", "unit"), (ids.POPULATION, "value", "pop"), (ids.COMPARE, "value", "cmp"),
-        (ids.COLOUR_BY, "value", "colour"), (ids.TILES, "value", "tiles"), (ids.WARD_SET, "value", "wards"),
+        (ids.INDICATOR, "value", "indicator"),
+        (ids.LEVEL, "value", "level"),
+        (ids.BASE, "value", "base"),
+        (ids.MODE, "value", "mode"),
+        (ids.THRESHOLD, "value", "threshold"),
+        (ids.THRESHOLD_UNIT, "value", "unit"),
+        (ids.POPULATION, "value", "pop"),
+        (ids.COMPARE, "value", "cmp"),
+        (ids.COLOUR_BY, "value", "colour"),
+        (ids.TILES, "value", "tiles"),
+        (ids.WARD_SET, "value", "wards"),
         (ids.LABELS, "value", "labels"),
     ]
     if len(engine.ward_sets) > 1:  # the Needs page's own ward-set select shares the state key
@@ -191,27 +292,54 @@ def register(app, engine, assets) -> None:
     weight_ids = engine.need_index_candidates()
 
     @app.callback(
-        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.PAGE_VIEW, "data"), Output(ids.NEEDS_VIEW, "data"),
-        Output(ids.ACCESS_VIEW, "data"), Output(ids.TILES_VIEW, "data"), Output(ids.NOTICE, "children"),
+        Output(ids.URL, "search"),
+        Output(ids.STATE, "data"),
+        Output(ids.PAGE_VIEW, "data"),
+        Output(ids.NEEDS_VIEW, "data"),
+        Output(ids.ACCESS_VIEW, "data"),
+        Output(ids.TILES_VIEW, "data"),
+        Output(ids.NOTICE, "children"),
         *[Output(cid, prop) for cid, prop, _ in controls],
         Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
         Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
-        Output(ids.ADD_ERROR, "children"), Output(ids.MOVE_ERROR, "children"), Output(ids.ADDED_LIST, "children"),
-        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True), Output(ids.HEADLINES, "children"),
-        Output(ids.UNLOCATED, "children"), Output(ids.ASSUMPTIONS, "children"), Output(ids.HEADLINE_COMPACT, "children"),
-        Output(ids.THRESHOLD_ERROR, "children"), Output(ids.THRESHOLD, "invalid"),
+        Output(ids.ADD_ERROR, "children"),
+        Output(ids.MOVE_ERROR, "children"),
+        Output(ids.ADDED_LIST, "children"),
+        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+        Output(ids.HEADLINES, "children"),
+        Output(ids.UNLOCATED, "children"),
+        Output(ids.ASSUMPTIONS, "children"),
+        Output(ids.HEADLINE_COMPACT, "children"),
+        Output(ids.THRESHOLD_ERROR, "children"),
+        Output(ids.THRESHOLD, "invalid"),
         *[Output(ids.find_error(p), "children") for p in ids.FINDER_PAGES],
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop, _ in controls],
         Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
         Input({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
-        Input(ids.ACCESS_MAP, "clickData"), Input(ids.ADD_BUTTON, "n_clicks"), Input(ids.CLEAR_ADDED, "n_clicks"),
-        Input(ids.MOVE_BUTTON, "n_clicks"), Input(ids.MOVE_RESET, "n_clicks"), Input(ids.OPT_ADOPT, "n_clicks"),
+        Input(ids.ACCESS_MAP, "clickData"),
+        Input(ids.ADD_BUTTON, "n_clicks"),
+        Input(ids.CLEAR_ADDED, "n_clicks"),
+        Input(ids.MOVE_BUTTON, "n_clicks"),
+        Input(ids.MOVE_RESET, "n_clicks"),
+        Input(ids.OPT_ADOPT, "n_clicks"),
         *[Input(ids.page_tab(p), "n_clicks") for p in PAGES],
-        *[Input(cid, prop) for p in ids.FINDER_PAGES for cid, prop in (
-            (ids.find_button(p), "n_clicks"), (ids.find_text(p), "n_submit"), (ids.find_clear(p), "n_clicks"))],
-        State(ids.STATE, "data"), State(ids.OPT_STORE, "data"), State(ids.ADD_LABEL, "value"), State(ids.ADD_WHERE, "value"),
-        State(ids.MOVE_SITE, "value"), State(ids.MOVE_WHERE, "value"), State(ids.MOVE_WHERE_TEXT, "value"),
+        *[
+            Input(cid, prop)
+            for p in ids.FINDER_PAGES
+            for cid, prop in (
+                (ids.find_button(p), "n_clicks"),
+                (ids.find_text(p), "n_submit"),
+                (ids.find_clear(p), "n_clicks"),
+            )
+        ],
+        State(ids.STATE, "data"),
+        State(ids.OPT_STORE, "data"),
+        State(ids.ADD_LABEL, "value"),
+        State(ids.ADD_WHERE, "value"),
+        State(ids.MOVE_SITE, "value"),
+        State(ids.MOVE_WHERE, "value"),
+        State(ids.MOVE_WHERE_TEXT, "value"),
         *[State(ids.find_text(p), "value") for p in ids.FINDER_PAGES],
         # runs on page load (to read the URL) and shares the map output with the optimiser
         prevent_initial_call="initial_duplicate",
@@ -221,8 +349,9 @@ def register(app, engine, assets) -> None:
         control_values = dict(zip([c[0] for c in controls], args[:n]))
         weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
         finder_inputs = 3 * len(ids.FINDER_PAGES)
-        (current, suggestion, add_label, add_where, move_site, move_candidate, move_text,
-         *find_texts) = args[n + 8 + len(PAGES) + finder_inputs:]
+        (current, suggestion, add_label, add_where, move_site, move_candidate, move_text, *find_texts) = args[
+            n + 8 + len(PAGES) + finder_inputs :
+        ]
         trigger = ctx.triggered_id
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
@@ -230,11 +359,23 @@ def register(app, engine, assets) -> None:
             state, notices = decode(engine, search)
         else:
             current, notices = from_store(engine, current)
-            event, value, extra = _event(trigger, control_values, weights_values, weight_ids, checklists, click,
-                                         {"label": add_label, "where": add_where, "site": move_site,
-                                          "candidate": move_candidate, "text": move_text,
-                                          "suggestion": suggestion,
-                                          "find": dict(zip(ids.FINDER_PAGES, find_texts))})
+            event, value, extra = _event(
+                trigger,
+                control_values,
+                weights_values,
+                weight_ids,
+                checklists,
+                click,
+                {
+                    "label": add_label,
+                    "where": add_where,
+                    "site": move_site,
+                    "candidate": move_candidate,
+                    "text": move_text,
+                    "suggestion": suggestion,
+                    "find": dict(zip(ids.FINDER_PAGES, find_texts)),
+                },
+            )
             state, msgs = apply_event(engine, current, event, value, extra)
             state, invalid = from_store(engine, state)  # e.g. a page name no page has
             notices = notices + ([msgs["notice"]] if msgs["notice"] else []) + invalid
@@ -262,32 +403,56 @@ def register(app, engine, assets) -> None:
             control_out = [no_update if new == old else new for new, old in zip(control_out, args[:n])]
             # pattern-matching (ALL) outputs take one no_update per matched component
             weights_out = [no_update if new == old else new for new, old in zip(weights_out, weights_values or [])]
-            checklists_out = [no_update if new == list(old or []) else new
-                              for new, old in zip(checklists_out, checklists)]
+            checklists_out = [
+                no_update if new == list(old or []) else new for new, old in zip(checklists_out, checklists)
+            ]
             added_list = no_update if state["add"] == current["add"] else added_list
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
-        access_out = (access_map_update(engine, access_view, sites, role_labels, assets)
-                      if access_view is not no_update else (no_update,) * 5)
+        access_out = (
+            access_map_update(engine, access_view, sites, role_labels, assets)
+            if access_view is not no_update
+            else (no_update,) * 5
+        )
         threshold_error = msgs.get("threshold_error")
         if trigger == ids.THRESHOLD_UNIT:
             threshold_error = ""  # a new unit brings its own default threshold
         threshold_out = (no_update, no_update) if threshold_error is None else (threshold_error, bool(threshold_error))
         if threshold_error:  # keep the typed value in the box, with the reason beside it
             control_out[[c[0] for c in controls].index(ids.THRESHOLD)] = no_update
-        page_view = state["page"] if trigger in (None, ids.URL) or (current or {}).get("page") != state["page"] \
-            else no_update
+        page_view = (
+            state["page"] if trigger in (None, ids.URL) or (current or {}).get("page") != state["page"] else no_update
+        )
         return (
-            encode(state), state, page_view, needs_view, access_view, tiles_view, notice, *control_out,
-            weights_out, checklists_out, msgs["add_error"], msgs["move_error"], added_list, *access_out,
+            encode(state),
+            state,
+            page_view,
+            needs_view,
+            access_view,
+            tiles_view,
+            notice,
+            *control_out,
+            weights_out,
+            checklists_out,
+            msgs["add_error"],
+            msgs["move_error"],
+            added_list,
+            *access_out,
             *threshold_out,
-            *([msgs["find_error"]] * len(ids.FINDER_PAGES) if "find_error" in msgs else
-              [no_update] * len(ids.FINDER_PAGES)),
+            *(
+                [msgs["find_error"]] * len(ids.FINDER_PAGES)
+                if "find_error" in msgs
+                else [no_update] * len(ids.FINDER_PAGES)
+            ),
         )
 
-    @app.callback(Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
-                  Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
-                  Input(ids.TILES_VIEW, "data"), State(ids.STATE, "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
+        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+        Input(ids.TILES_VIEW, "data"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
     def switch_basemap(_tiles, state):
         # The only update that sends geometry again: the two map types draw differently.
         state, _ = from_store(engine, state)
@@ -297,17 +462,26 @@ def register(app, engine, assets) -> None:
     # beyond the state callback's), keeping the ARIA attributes of the tablist right.
     app.clientside_callback(
         """function(page) {
-            const pages = %s;
+            const pages = __PAGES__;
             const out = [];
             for (const p of pages) {
                 const on = p === page;
                 out.push(on ? 'nav-link active' : 'nav-link', on ? 'true' : 'false', on ? '0' : '-1', !on);
             }
             return out;
-        }""" % json.dumps(list(PAGES)),
-        *[o for p in PAGES for o in (Output(ids.page_tab(p), "className"), Output(ids.page_tab(p), "aria-selected"),
-                                     Output(ids.page_tab(p), "tabIndex"), Output(ids.page_panel(p), "hidden"))],
-        Input(ids.PAGE_VIEW, "data"))
+        }""".replace("__PAGES__", json.dumps(list(PAGES))),
+        *[
+            o
+            for p in PAGES
+            for o in (
+                Output(ids.page_tab(p), "className"),
+                Output(ids.page_tab(p), "aria-selected"),
+                Output(ids.page_tab(p), "tabIndex"),
+                Output(ids.page_panel(p), "hidden"),
+            )
+        ],
+        Input(ids.PAGE_VIEW, "data"),
+    )
 
     # The street basemap needs the full plotly.js: reload the page (its URL now says tiles=1)
     # when the partial build is the one loaded.
@@ -318,7 +492,10 @@ def register(app, engine, assets) -> None:
             }
             return window.dash_clientside.no_update;
         }""",
-        Output(ids.TILES, "id"), Input(ids.URL, "search"), prevent_initial_call=True)
+        Output(ids.TILES, "id"),
+        Input(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
 
     # Copy link: the clipboard where the browser allows it, else the link shown to copy by hand.
     app.clientside_callback(
@@ -330,19 +507,26 @@ def register(app, engine, assets) -> None:
                 return ["Link copied", true, link];
             } catch (err) {
                 setTimeout(function () {
-                    const box = document.getElementById('%s');
+                    const box = document.getElementById('__BOX__');
                     if (box) { box.focus(); box.select(); }
                 }, 50);
                 return ["The browser did not allow copying: the link is shown below.", false, link];
             }
-        }""" % ids.COPY_FALLBACK,
-        Output(ids.COPY_STATUS, "children"), Output(ids.COPY_FALLBACK_BOX, "hidden"), Output(ids.COPY_FALLBACK, "value"),
-        Input(ids.COPY_LINK, "n_clicks"), State(ids.LINK_TEXT, "children"), prevent_initial_call=True)
+        }""".replace("__BOX__", ids.COPY_FALLBACK),
+        Output(ids.COPY_STATUS, "children"),
+        Output(ids.COPY_FALLBACK_BOX, "hidden"),
+        Output(ids.COPY_FALLBACK, "value"),
+        Input(ids.COPY_LINK, "n_clicks"),
+        State(ids.LINK_TEXT, "children"),
+        prevent_initial_call=True,
+    )
 
     # The link to copy: the page's own address (origin + path + query), in the browser.
     app.clientside_callback(
         "function(search) { return window.location.origin + window.location.pathname + (search || ''); }",
-        Output(ids.LINK_TEXT, "children"), Input(ids.URL, "search"))
+        Output(ids.LINK_TEXT, "children"),
+        Input(ids.URL, "search"),
+    )
 
 
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
@@ -353,10 +537,21 @@ def _event(trigger, control_values, weights_values, weight_ids, checklists, clic
             return "find", (extra.get("find") or {}).get(page), extra
         if trigger == ids.find_clear(page):
             return "find_clear", None, extra
-    names = {ids.INDICATOR: "indicator", ids.LEVEL: "level", ids.BASE: "base", ids.MODE: "mode",
-             ids.THRESHOLD: "threshold", ids.THRESHOLD_UNIT: "unit", ids.POPULATION: "pop", ids.COMPARE: "cmp",
-             ids.COLOUR_BY: "colour", ids.TILES: "tiles", ids.WARD_SET: "wards", ids.NEEDS_WARD_SET: "wards",
-             ids.LABELS: "labels"}
+    names = {
+        ids.INDICATOR: "indicator",
+        ids.LEVEL: "level",
+        ids.BASE: "base",
+        ids.MODE: "mode",
+        ids.THRESHOLD: "threshold",
+        ids.THRESHOLD_UNIT: "unit",
+        ids.POPULATION: "pop",
+        ids.COMPARE: "cmp",
+        ids.COLOUR_BY: "colour",
+        ids.TILES: "tiles",
+        ids.WARD_SET: "wards",
+        ids.NEEDS_WARD_SET: "wards",
+        ids.LABELS: "labels",
+    }
     if isinstance(trigger, str) and trigger in names:
         return names[trigger], control_values.get(trigger), extra
     if isinstance(trigger, dict) and trigger.get("type") == ids.WEIGHTS:
@@ -366,5 +561,14 @@ def _event(trigger, control_values, weights_values, weight_ids, checklists, clic
     if trigger == ids.ACCESS_MAP:
         point = ((click or {}).get("points") or [{}])[0]
         return "toggle", point.get("customdata"), extra
-    return {ids.ADD_BUTTON: "add", ids.CLEAR_ADDED: "clear_added", ids.MOVE_BUTTON: "move",
-            ids.MOVE_RESET: "move_reset", ids.OPT_ADOPT: "adopt"}.get(trigger, "none"), None, extra
+    return (
+        {
+            ids.ADD_BUTTON: "add",
+            ids.CLEAR_ADDED: "clear_added",
+            ids.MOVE_BUTTON: "move",
+            ids.MOVE_RESET: "move_reset",
+            ids.OPT_ADOPT: "adopt",
+        }.get(trigger, "none"),
+        None,
+        extra,
+    )

@@ -19,9 +19,13 @@ BRIEF = "ward-brief"  # pattern: {"type": BRIEF, "ward": code, "page": page}
 
 
 def brief_button(ward_code: str, ward_name: str, page: str) -> html.Button:
-    return html.Button(f"Download the {ward_name} ward briefing (PDF)",
-                       id={"type": BRIEF, "ward": ward_code, "page": page},
-                       type="button", className="btn btn-outline-primary btn-sm", n_clicks=0)
+    return html.Button(
+        f"Download the {ward_name} ward briefing (PDF)",
+        id={"type": BRIEF, "ward": ward_code, "page": page},
+        type="button",
+        className="btn btn-outline-primary btn-sm",
+        n_clicks=0,
+    )
 
 
 def _n(v: float) -> str:
@@ -45,31 +49,48 @@ def ward_card(engine, view: dict):
 
     items = [html.Li(f"{_n(total)} {engine.bundle.population_fields[view['pop']].lower()} live in the ward.")]
     if "base_covered" in numbers:
-        items.append(html.Li(f"{numbers['base_label']}: {_n(numbers['base_covered'])} within reach "
-                             f"({share(numbers['base_covered'])})."))
-    items.append(html.Li(f"{numbers['alt_label']}: {_n(numbers['alt_covered'])} within reach "
-                         f"({share(numbers['alt_covered'])})."))
+        items.append(
+            html.Li(
+                f"{numbers['base_label']}: {_n(numbers['base_covered'])} within reach "
+                f"({share(numbers['base_covered'])})."
+            )
+        )
+    items.append(
+        html.Li(f"{numbers['alt_label']}: {_n(numbers['alt_covered'])} within reach ({share(numbers['alt_covered'])}).")
+    )
     if "losing" in numbers:
         items.append(html.Li(f"Losing access: {_n(numbers['losing'])} ({share(numbers['losing'])})."))
         if numbers["changed_population"]:
-            items.append(html.Li(f"{_n(numbers['changed_population'])} have a different nearest site, "
-                                 f"{numbers['added_minutes']:+.1f} minutes further on average."))
-    return dbc.Card(dbc.CardBody([
-        html.H2(f"{name} ward", className="h6"),
-        html.Ul(items, className="small mb-2"),
-        brief_button(code, name, "access"),
-    ]), className="mb-2 border-primary")
+            items.append(
+                html.Li(
+                    f"{_n(numbers['changed_population'])} have a different nearest site, "
+                    f"{numbers['added_minutes']:+.1f} minutes further on average."
+                )
+            )
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2(f"{name} ward", className="h6"),
+                html.Ul(items, className="small mb-2"),
+                brief_button(code, name, "access"),
+            ]
+        ),
+        className="mb-2 border-primary",
+    )
 
 
 def register(app, engine) -> None:
-    @app.callback(Output(ids.ACCESS_WARD_CARD, "children"), Input(ids.ACCESS_VIEW, "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output(ids.ACCESS_WARD_CARD, "children"), Input(ids.ACCESS_VIEW, "data"), prevent_initial_call=True)
     def card(view):
         return ward_card(engine, from_store(engine, view)[0])
 
-    @app.callback(Output(ids.WARD_BRIEF_DOWNLOAD, "data"), Output(ids.WARD_BRIEF_STATUS, "children"),
-                  Input({"type": BRIEF, "ward": ALL, "page": ALL}, "n_clicks"), State(ids.STATE, "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(ids.WARD_BRIEF_DOWNLOAD, "data"),
+        Output(ids.WARD_BRIEF_STATUS, "children"),
+        Input({"type": BRIEF, "ward": ALL, "page": ALL}, "n_clicks"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
     def download(clicks, state):
         from flask import has_request_context, request
 
@@ -83,5 +104,6 @@ def register(app, engine) -> None:
         except NeedsMapError as exc:
             return no_update, f"No ward briefing: {exc}"
         name = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names.get(trigger["ward"], "ward")
-        return dcc.send_bytes(data, f"needs-map_ward-briefing_{slug(name)}_{dt.date.today().isoformat()}.pdf"), \
-            f"The {name} ward briefing is downloading."
+        return dcc.send_bytes(
+            data, f"needs-map_ward-briefing_{slug(name)}_{dt.date.today().isoformat()}.pdf"
+        ), f"The {name} ward briefing is downloading."

@@ -27,8 +27,9 @@ def source_rows(engine) -> list[dict]:
             header = [c.lower() for c in cells]
         elif not set("".join(cells)) <= set("-: "):
             row = dict(zip(header, cells))
-            rows.append({"What": row.get("what", ""), "Publisher": row.get("publisher", ""),
-                         "Licence": row.get("licence", "")})
+            rows.append(
+                {"What": row.get("what", ""), "Publisher": row.get("publisher", ""), "Licence": row.get("licence", "")}
+            )
     return rows
 
 
@@ -42,21 +43,31 @@ def _first_upper(text: str) -> str:
 def _calibration_text(engine) -> str:
     c = engine.calibration
     if c is None:
-        return (f"A detour factor fitted to {len(engine.bundle.calibration)} route/straight-line pairs; it is never "
-                "shorter than the straight line and never falls as distance grows.")
+        return (
+            f"A detour factor fitted to {len(engine.bundle.calibration)} route/straight-line pairs; it is never "
+            "shorter than the straight line and never falls as distance grows."
+        )
     before = c.before
     oos = c.out_of_sample[c.chosen]
-    params = ", ".join(f"{PARAMETER_WORDS.get(k, k)} {v:.0f} m" if k.endswith("_m") else f"{PARAMETER_WORDS.get(k, k)} {v:.2f}"
-                       for k, v in c.parameters.items())
-    return (f"The model ({FORM_LABELS[c.chosen]}; {params}) was chosen "
-            f"by {c.folds}-fold cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
-            f"median estimate / official ratio is {oos['median_ratio']:.2f}, the mean absolute error "
-            f"{oos['mean_abs_pct_error']:.0f}% and {100 * oos['share_within_20pct']:.0f}% of estimates are within 20%"
-            + (f" (the earlier model from LSOA centroids: ratio {before['median_ratio']:.2f}, error "
-               f"{before['mean_abs_pct_error']:.0f}%)" if before else "")
-            + f". Every headline figure also shows a range: the same figure with every route {c.interval[0]:.2f} to "
-              f"{c.interval[1]:.2f} times as long (the 10th to 90th percentile of that out-of-sample error). Routes are "
-              "never shorter than the straight line and never fall as distance grows.")
+    params = ", ".join(
+        f"{PARAMETER_WORDS.get(k, k)} {v:.0f} m" if k.endswith("_m") else f"{PARAMETER_WORDS.get(k, k)} {v:.2f}"
+        for k, v in c.parameters.items()
+    )
+    return (
+        f"The model ({FORM_LABELS[c.chosen]}; {params}) was chosen "
+        f"by {c.folds}-fold cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
+        f"median estimate / official ratio is {oos['median_ratio']:.2f}, the mean absolute error "
+        f"{oos['mean_abs_pct_error']:.0f}% and {100 * oos['share_within_20pct']:.0f}% of estimates are within 20%"
+        + (
+            f" (the earlier model from LSOA centroids: ratio {before['median_ratio']:.2f}, error "
+            f"{before['mean_abs_pct_error']:.0f}%)"
+            if before
+            else ""
+        )
+        + f". Every headline figure also shows a range: the same figure with every route {c.interval[0]:.2f} to "
+        f"{c.interval[1]:.2f} times as long (the 10th to 90th percentile of that out-of-sample error). Routes are "
+        "never shorter than the straight line and never fall as distance grows."
+    )
 
 
 def layout(engine) -> html.Div:
@@ -65,21 +76,31 @@ def layout(engine) -> html.Div:
     unlocated = ", ".join(bundle.sites.loc[s, "name"] for s in bundle.unlocated_site_ids) or "none"
     default_pop = bundle.population_fields[engine.default_population]
     ward_sets = "; ".join(w.label for w in engine.ward_sets.values())
-    current_lsoas = "" if engine.bundle.current_lsoas is None else (
-        f"\n* **{engine.bundle.current_lsoas.label}.** A map level whose figures come from the bundle's LSOAs "
-        "through the output areas: a split LSOA's parts keep its rates and share its counts by residents; "
-        "merged LSOAs are summed (counts) or population-weighted (rates).")
+    current_lsoas = (
+        ""
+        if engine.bundle.current_lsoas is None
+        else (
+            f"\n* **{engine.bundle.current_lsoas.label}.** A map level whose figures come from the bundle's LSOAs "
+            "through the output areas: a split LSOA's parts keep its rates and share its counts by residents; "
+            "merged LSOAs are summed (counts) or population-weighted (rates)."
+        )
+    )
     calibration = _calibration_text(engine)
-    equality = "" if not bundle.equality_tables else (
-        "* **Equality impact.** Census tables by small area ("
-        + "; ".join(f"{t.label}" for t in bundle.equality_tables.values())
-        + "). Each area's shares of each group are applied to its population, so the section says how many of the "
-        "people losing access live in areas with each group's share: a comparison of **areas, not people** "
-        "(ecological). No characteristic is inferred for anyone. The census tables have no age breakdown here, so "
-        "all-ages (or household) shares stand for the chosen age band. Tables marked *estimated* were derived from "
-        "output-area percentages, not published as such. A group is flagged as over-represented among those losing "
-        "access when its share there is at least 5 percentage points above, and at least 1.2 times, its share "
-        "across the area.\n")
+    equality = (
+        ""
+        if not bundle.equality_tables
+        else (
+            "* **Equality impact.** Census tables by small area ("
+            + "; ".join(f"{t.label}" for t in bundle.equality_tables.values())
+            + "). Each area's shares of each group are applied to its population, so the section says how many of the "
+            "people losing access live in areas with each group's share: a comparison of **areas, not people** "
+            "(ecological). No characteristic is inferred for anyone. The census tables have no age breakdown here, so "
+            "all-ages (or household) shares stand for the chosen age band. Tables marked *estimated* were derived from "
+            "output-area percentages, not published as such. A group is flagged as over-represented among those losing "
+            "access when its share there is at least 5 percentage points above, and at least 1.2 times, its share "
+            "across the area.\n"
+        )
+    )
     method = f"""
 ## Method
 
@@ -110,15 +131,39 @@ def layout(engine) -> html.Div:
   low-confidence and say why on the Sites page.
 """
     attribution = "\n".join(f"* {a}" for a in bundle.manifest["area"].get("attribution", []))
-    return dbc.Row([
-        dbc.Col([dcc.Markdown(method, className="about-method"), html.H2("Attribution", className="h5"),
-                 dcc.Markdown(attribution, className="small")], lg=5),
-        dbc.Col([html.H2("Sources", className="h5"),
-                 html.P("Every figure comes from published data listed here; a value without a source is shown as "
-                        "missing, never estimated.", className="small"),
-                 table_block("about-sources", "Data sources",
-                             {"columns": [{"id": c, "name": c} for c in ("What", "Publisher", "Licence")],
-                              "rows": source_rows(engine),
-                              "csv": {"filename": csv_name("sources", bundle.area_name), "about": [
-                                  f"Needs Map ({bundle.area_name}): data sources"]}}, max_height="40rem")], lg=7),
-    ])
+    return dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dcc.Markdown(method, className="about-method"),
+                    html.H2("Attribution", className="h5"),
+                    dcc.Markdown(attribution, className="small"),
+                ],
+                lg=5,
+            ),
+            dbc.Col(
+                [
+                    html.H2("Sources", className="h5"),
+                    html.P(
+                        "Every figure comes from published data listed here; a value without a source is shown as "
+                        "missing, never estimated.",
+                        className="small",
+                    ),
+                    table_block(
+                        "about-sources",
+                        "Data sources",
+                        {
+                            "columns": [{"id": c, "name": c} for c in ("What", "Publisher", "Licence")],
+                            "rows": source_rows(engine),
+                            "csv": {
+                                "filename": csv_name("sources", bundle.area_name),
+                                "about": [f"Needs Map ({bundle.area_name}): data sources"],
+                            },
+                        },
+                        max_height="40rem",
+                    ),
+                ],
+                lg=7,
+            ),
+        ]
+    )

@@ -30,103 +30,250 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
     scen_opts = [{"label": s["label"], "value": k} for k, s in engine.bundle.scenarios.items()]
     groups = site_groups(engine)
     values = checklist_values(engine, open_ids, groups)
-    checklists = [html.Fieldset([
-        html.Legend(group, className="small fw-semibold mb-1 mt-2"),
-        dbc.Checklist(options=opts, value=val, id={"type": ids.SITE_CHECKLIST, "group": group}, className="small"),
-    ]) for (group, opts), val in zip(groups.items(), values)]
+    checklists = [
+        html.Fieldset(
+            [
+                html.Legend(group, className="small fw-semibold mb-1 mt-2"),
+                dbc.Checklist(
+                    options=opts, value=val, id={"type": ids.SITE_CHECKLIST, "group": group}, className="small"
+                ),
+            ]
+        )
+        for (group, opts), val in zip(groups.items(), values)
+    ]
     # The site whose placement is an assumption (the Leagrave hub), then sites with no sourced location.
     placeable = engine.placeable_sites() + [
-        {"site": s, "name": f"{engine.site_label(s)} (no sourced location)"} for s in engine.bundle.unlocated_site_ids]
-    candidates = [{"label": f"{r['name']} ({r['postcode']})", "value": f"{r['name'][:60]}@{r['postcode']}"}
-                  for _, r in engine.bundle.located_sites.iterrows()]
-    modes = [{"label": f"{m.label} ({m.speed_kmh:g} km/h{', assumed' if m.assumption else ''})", "value": k}
-             for k, m in engine.modes.items()]
-    scenario_card = dbc.Card(dbc.CardBody([
-        ward_finder(engine, "access"),
-        html.H2("Scenario", className="h6"),
-        labelled("Start from", dbc.RadioItems(options=scen_opts + [{"label": "No sites", "value": "none"}],
-                                              value=state["base"], id=ids.BASE, name=ids.BASE), ids.BASE),
-        html.Details([html.Summary("Open or close sites", className="fw-semibold"),
-                      dbc.FormText("Tick to open, untick to close; or click a site on the map."), *checklists],
-                     open=False, className="mb-3"),
-        html.Details([
-            html.Summary("Place a site", className="fw-semibold"),
-            dbc.FormText("Move the undecided Leagrave-area hub, or give an unlocated site a postcode."),
-            labelled("Site to place", dbc.Select(options=[{"label": p["name"], "value": p["site"]} for p in placeable],
-                                                value=placeable[0]["site"] if placeable else None, id=ids.MOVE_SITE),
-                     ids.MOVE_SITE),
-            labelled("Place at a candidate site",
-                     dbc.Select(options=candidates, placeholder="Choose a candidate site…", id=ids.MOVE_WHERE),
-                     ids.MOVE_WHERE),
-            labelled("…or a postcode or lat,lon", dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder="e.g. LU4 0PE",
-                                                            type="text"), ids.MOVE_WHERE_TEXT),
-            dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
-            dbc.Button("Back to the default", id=ids.MOVE_RESET, size="sm", color="secondary", outline=True),
-            html.Div(id=ids.MOVE_ERROR, className="text-danger small mt-1", role="alert"),
-        ], open=True, className="mb-3"),
-        html.Details([
-            html.Summary("Add a site", className="fw-semibold"),
-            labelled("Name", dbc.Input(id=ids.ADD_LABEL, placeholder="e.g. New hub", type="text"), ids.ADD_LABEL),
-            labelled("Postcode or lat,lon", dbc.Input(id=ids.ADD_WHERE, placeholder="e.g. LU2 0AB or 51.89,-0.42",
-                                                      type="text"), ids.ADD_WHERE),
-            dbc.Button("Add site", id=ids.ADD_BUTTON, size="sm", color="primary", className="me-2"),
-            dbc.Button("Remove added sites", id=ids.CLEAR_ADDED, size="sm", color="secondary", outline=True),
-            html.Div(id=ids.ADD_ERROR, className="text-danger small mt-1", role="alert"),
-            html.Ul(id=ids.ADDED_LIST, className="small mt-2"),
-        ], open=False),
-    ]), className="shadow-sm mb-3")
-    travel_card = dbc.Card(dbc.CardBody([
-        html.H2("Travel and comparison", className="h6"),
-        labelled("Mode", dbc.RadioItems(options=modes, value=state["mode"], id=ids.MODE, name=ids.MODE), ids.MODE),
-        dbc.Row([
-            dbc.Col(labelled("Threshold", dbc.Input(id=ids.THRESHOLD, type="number", step="any",
-                                                   value=state["threshold"], debounce=True), ids.THRESHOLD), width=6),
-            dbc.Col(labelled("Unit", dbc.Select(id=ids.THRESHOLD_UNIT, value=state["unit"],
-                                                options=[{"label": "minutes", "value": "minutes"},
-                                                         {"label": "km", "value": "km"}]), ids.THRESHOLD_UNIT), width=6),
-        ]),
-        html.Div(id=ids.THRESHOLD_ERROR, className="text-danger small mb-2 empty-hide", role="alert"),
-        labelled("Population", dbc.Select(id=ids.POPULATION, value=state["pop"],
-                                          options=[{"label": v, "value": k}
-                                                   for k, v in engine.bundle.population_fields.items()]), ids.POPULATION),
-        labelled("Report by wards", dbc.Select(id=ids.WARD_SET, value=state["wards"],
-                                               options=[{"label": w.label, "value": k}
-                                                        for k, w in engine.ward_sets.items()]), ids.WARD_SET),
-        labelled("Compare against", dbc.Select(id=ids.COMPARE, value=state["cmp"],
-                                               options=scen_opts + [{"label": "No comparison", "value": "none"}]),
-                 ids.COMPARE),
-        labelled("Colour the map by", dbc.RadioItems(options=[{"label": "Minutes to nearest open site", "value": "minutes"},
-                                                              {"label": "Change against the comparison", "value": "change"}],
-                                                     value=state["colour"], id=ids.COLOUR_BY, name=ids.COLOUR_BY), ids.COLOUR_BY),
-    ]), className="shadow-sm")
-    return html.Div([
-        # On a narrow screen: a one-line summary that stays in view (sticky), then the controls,
-        # then the figures, so a change to the scenario shows its effect without scrolling back.
-        html.Div(id=ids.HEADLINE_COMPACT, className="nm-compact d-lg-none", **{"aria-hidden": "true"}),
-        dbc.Row([
-        dbc.Col([scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-1 mb-3"),
-        dbc.Col([
-            html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
-            html.Div(id=ids.UNLOCATED, className="small"),
-            html.Div(id=ids.ACCESS_WARD_CARD, **{"aria-live": "polite"}),
-            legend(legend_items),
-            dcc.Graph(id=ids.ACCESS_MAP, figure=figure, config=MAP_CONFIG,
-                      className="nm-map"),
-            html.Div(id=ids.ASSUMPTIONS, className="small text-muted mb-3"),
-            dbc.Row([
-                dbc.Col([html.H2("Coverage by deprivation", className="h6"),
-                         dcc.Graph(id=ids.DECILE_CHART, figure=charts[0], config={"displayModeBar": False}),
-                         html.Details([html.Summary("Chart as a table", className="small"),
-                                       html.Div(id=ids.DECILE_TEXT)])], md=6),
-                dbc.Col([html.H2("Share within t minutes", className="h6"),
-                         dcc.Graph(id=ids.CURVE_CHART, figure=charts[1], config={"displayModeBar": False}),
-                         html.Details([html.Summary("Chart as a table", className="small"),
-                                       html.Div(id=ids.CURVE_TEXT)])], md=6),
-            ]),
-            html.H2("Wards", className="h6 mt-3"),
-            table_block(ids.WARD_TABLE, "Coverage by ward", filterable=True),
-            html.H2("Areas that lose access", className="h6 mt-4"),
-            table_block(ids.LOST_TABLE, "Areas that lose access", filterable=True),
-            equality.section(engine),
-        ], lg=9, md=12, className="order-2 mb-3"),
-    ])])
+        {"site": s, "name": f"{engine.site_label(s)} (no sourced location)"} for s in engine.bundle.unlocated_site_ids
+    ]
+    candidates = [
+        {"label": f"{r['name']} ({r['postcode']})", "value": f"{r['name'][:60]}@{r['postcode']}"}
+        for _, r in engine.bundle.located_sites.iterrows()
+    ]
+    modes = [
+        {"label": f"{m.label} ({m.speed_kmh:g} km/h{', assumed' if m.assumption else ''})", "value": k}
+        for k, m in engine.modes.items()
+    ]
+    scenario_card = dbc.Card(
+        dbc.CardBody(
+            [
+                ward_finder(engine, "access"),
+                html.H2("Scenario", className="h6"),
+                labelled(
+                    "Start from",
+                    dbc.RadioItems(
+                        options=scen_opts + [{"label": "No sites", "value": "none"}],
+                        value=state["base"],
+                        id=ids.BASE,
+                        name=ids.BASE,
+                    ),
+                    ids.BASE,
+                ),
+                html.Details(
+                    [
+                        html.Summary("Open or close sites", className="fw-semibold"),
+                        dbc.FormText("Tick to open, untick to close; or click a site on the map."),
+                        *checklists,
+                    ],
+                    open=False,
+                    className="mb-3",
+                ),
+                html.Details(
+                    [
+                        html.Summary("Place a site", className="fw-semibold"),
+                        dbc.FormText("Move the undecided Leagrave-area hub, or give an unlocated site a postcode."),
+                        labelled(
+                            "Site to place",
+                            dbc.Select(
+                                options=[{"label": p["name"], "value": p["site"]} for p in placeable],
+                                value=placeable[0]["site"] if placeable else None,
+                                id=ids.MOVE_SITE,
+                            ),
+                            ids.MOVE_SITE,
+                        ),
+                        labelled(
+                            "Place at a candidate site",
+                            dbc.Select(options=candidates, placeholder="Choose a candidate site…", id=ids.MOVE_WHERE),
+                            ids.MOVE_WHERE,
+                        ),
+                        labelled(
+                            "…or a postcode or lat,lon",
+                            dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder="e.g. LU4 0PE", type="text"),
+                            ids.MOVE_WHERE_TEXT,
+                        ),
+                        dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
+                        dbc.Button(
+                            "Back to the default", id=ids.MOVE_RESET, size="sm", color="secondary", outline=True
+                        ),
+                        html.Div(id=ids.MOVE_ERROR, className="text-danger small mt-1", role="alert"),
+                    ],
+                    open=True,
+                    className="mb-3",
+                ),
+                html.Details(
+                    [
+                        html.Summary("Add a site", className="fw-semibold"),
+                        labelled(
+                            "Name", dbc.Input(id=ids.ADD_LABEL, placeholder="e.g. New hub", type="text"), ids.ADD_LABEL
+                        ),
+                        labelled(
+                            "Postcode or lat,lon",
+                            dbc.Input(id=ids.ADD_WHERE, placeholder="e.g. LU2 0AB or 51.89,-0.42", type="text"),
+                            ids.ADD_WHERE,
+                        ),
+                        dbc.Button("Add site", id=ids.ADD_BUTTON, size="sm", color="primary", className="me-2"),
+                        dbc.Button(
+                            "Remove added sites", id=ids.CLEAR_ADDED, size="sm", color="secondary", outline=True
+                        ),
+                        html.Div(id=ids.ADD_ERROR, className="text-danger small mt-1", role="alert"),
+                        html.Ul(id=ids.ADDED_LIST, className="small mt-2"),
+                    ],
+                    open=False,
+                ),
+            ]
+        ),
+        className="shadow-sm mb-3",
+    )
+    travel_card = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Travel and comparison", className="h6"),
+                labelled(
+                    "Mode", dbc.RadioItems(options=modes, value=state["mode"], id=ids.MODE, name=ids.MODE), ids.MODE
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            labelled(
+                                "Threshold",
+                                dbc.Input(
+                                    id=ids.THRESHOLD, type="number", step="any", value=state["threshold"], debounce=True
+                                ),
+                                ids.THRESHOLD,
+                            ),
+                            width=6,
+                        ),
+                        dbc.Col(
+                            labelled(
+                                "Unit",
+                                dbc.Select(
+                                    id=ids.THRESHOLD_UNIT,
+                                    value=state["unit"],
+                                    options=[{"label": "minutes", "value": "minutes"}, {"label": "km", "value": "km"}],
+                                ),
+                                ids.THRESHOLD_UNIT,
+                            ),
+                            width=6,
+                        ),
+                    ]
+                ),
+                html.Div(id=ids.THRESHOLD_ERROR, className="text-danger small mb-2 empty-hide", role="alert"),
+                labelled(
+                    "Population",
+                    dbc.Select(
+                        id=ids.POPULATION,
+                        value=state["pop"],
+                        options=[{"label": v, "value": k} for k, v in engine.bundle.population_fields.items()],
+                    ),
+                    ids.POPULATION,
+                ),
+                labelled(
+                    "Report by wards",
+                    dbc.Select(
+                        id=ids.WARD_SET,
+                        value=state["wards"],
+                        options=[{"label": w.label, "value": k} for k, w in engine.ward_sets.items()],
+                    ),
+                    ids.WARD_SET,
+                ),
+                labelled(
+                    "Compare against",
+                    dbc.Select(
+                        id=ids.COMPARE,
+                        value=state["cmp"],
+                        options=scen_opts + [{"label": "No comparison", "value": "none"}],
+                    ),
+                    ids.COMPARE,
+                ),
+                labelled(
+                    "Colour the map by",
+                    dbc.RadioItems(
+                        options=[
+                            {"label": "Minutes to nearest open site", "value": "minutes"},
+                            {"label": "Change against the comparison", "value": "change"},
+                        ],
+                        value=state["colour"],
+                        id=ids.COLOUR_BY,
+                        name=ids.COLOUR_BY,
+                    ),
+                    ids.COLOUR_BY,
+                ),
+            ]
+        ),
+        className="shadow-sm",
+    )
+    return html.Div(
+        [
+            # On a narrow screen: a one-line summary that stays in view (sticky), then the controls,
+            # then the figures, so a change to the scenario shows its effect without scrolling back.
+            html.Div(id=ids.HEADLINE_COMPACT, className="nm-compact d-lg-none", **{"aria-hidden": "true"}),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-1 mb-3"
+                    ),
+                    dbc.Col(
+                        [
+                            html.Div(id=ids.HEADLINES, className="mb-2", **{"aria-live": "polite"}),
+                            html.Div(id=ids.UNLOCATED, className="small"),
+                            html.Div(id=ids.ACCESS_WARD_CARD, **{"aria-live": "polite"}),
+                            legend(legend_items),
+                            dcc.Graph(id=ids.ACCESS_MAP, figure=figure, config=MAP_CONFIG, className="nm-map"),
+                            html.Div(id=ids.ASSUMPTIONS, className="small text-muted mb-3"),
+                            dbc.Row(
+                                [
+                                    dbc.Col(
+                                        [
+                                            html.H2("Coverage by deprivation", className="h6"),
+                                            dcc.Graph(
+                                                id=ids.DECILE_CHART, figure=charts[0], config={"displayModeBar": False}
+                                            ),
+                                            html.Details(
+                                                [
+                                                    html.Summary("Chart as a table", className="small"),
+                                                    html.Div(id=ids.DECILE_TEXT),
+                                                ]
+                                            ),
+                                        ],
+                                        md=6,
+                                    ),
+                                    dbc.Col(
+                                        [
+                                            html.H2("Share within t minutes", className="h6"),
+                                            dcc.Graph(
+                                                id=ids.CURVE_CHART, figure=charts[1], config={"displayModeBar": False}
+                                            ),
+                                            html.Details(
+                                                [
+                                                    html.Summary("Chart as a table", className="small"),
+                                                    html.Div(id=ids.CURVE_TEXT),
+                                                ]
+                                            ),
+                                        ],
+                                        md=6,
+                                    ),
+                                ]
+                            ),
+                            html.H2("Wards", className="h6 mt-3"),
+                            table_block(ids.WARD_TABLE, "Coverage by ward", filterable=True),
+                            html.H2("Areas that lose access", className="h6 mt-4"),
+                            table_block(ids.LOST_TABLE, "Areas that lose access", filterable=True),
+                            equality.section(engine),
+                        ],
+                        lg=9,
+                        md=12,
+                        className="order-2 mb-3",
+                    ),
+                ]
+            ),
+        ]
+    )

@@ -16,48 +16,118 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
     candidates = engine.need_index_candidates()
     # Number boxes rather than sliders: native inputs with a label, typed or stepped with the
     # arrow keys (Dash's slider thumb has no accessible name).
-    sliders = [labelled(f"Weight: {engine.bundle.indicators[i].label}",
-                        dbc.Input(type="number", min=0, max=1, step=0.05, value=float(weights.get(i, 0)),
-                                  id={"type": ids.WEIGHTS, "indicator": i}, debounce=True, size="sm",
-                                  style={"maxWidth": "7rem"}),
-                        dom_id({"type": ids.WEIGHTS, "indicator": i})) for i in candidates]
-    controls = dbc.Card(dbc.CardBody([
-        ward_finder(engine, "needs"),
-        labelled("Indicator", dbc.Select(options=indicator_options, value=state["ind"], id=ids.INDICATOR),
-                 ids.INDICATOR),
-        labelled("Level", dbc.RadioItems(options=[{"label": "Wards", "value": "ward"},
-                                                  {"label": "LSOAs (2011)", "value": "lsoa"}] + (
-            [{"label": engine.bundle.current_lsoas.label, "value": "lsoa_current"}]
-            if engine.bundle.current_lsoas is not None else []),
-                                         value=state["level"], id=ids.LEVEL, name=ids.LEVEL, inline=True), ids.LEVEL,
-                 "Ward-only figures have no LSOA values. "
-                 + ("LSOAs (2021) take the figures of the 2011 LSOAs they came from: a split area keeps its "
-                    "rates and shares counts by residents." if engine.bundle.current_lsoas is not None else "")),
-        labelled("Ward boundaries", dbc.Select(
-            id=ids.NEEDS_WARD_SET, value=state["wards"],
-            options=[{"label": ward_set.label, "value": set_id} for set_id, ward_set in engine.ward_sets.items()]),
-            ids.NEEDS_WARD_SET, "Figures published by ward exist only for the wards they were published for; "
-            "LSOA figures are carried to any ward set through its output areas.")
-        if len(engine.ward_sets) > 1 else None,
-        html.Details([html.Summary("Need index weights", className="fw-semibold mb-2"), *sliders,
-                      dbc.FormText("The need index ranks areas within the area on each indicator (percentile, "
-                                   "oriented so 100 = most need) and takes the weighted mean.")],
-                     open=False),
-    ]), className="shadow-sm")
-    return html.Div([
-        dbc.Row([
-            dbc.Col([controls, html.Div(id=ids.INDICATOR_INFO, className="mt-3")], lg=3, md=12),
-            dbc.Col([
-                html.P("Darker = more need. Grey = no published figure for that ward (never zero). "
-                       "Click a ward for its profile.", className="small text-muted mb-1"),
-                dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG,
-                          className="nm-map"),
-                html.H2("Areas ranked by this indicator", className="h6 mt-3"),
-                table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True),
-            ], lg=6, md=12),
-            dbc.Col(html.Div(id=ids.WARD_PROFILE, children=html.P(
-                "Click a ward on the map, or find it by name or postcode, to see its profile: every indicator "
-                "with its source, the LSOAs in it, the sites in it, and its one-page briefing.",
-                className="text-muted")), lg=3, md=12),
-        ]),
-    ])
+    sliders = [
+        labelled(
+            f"Weight: {engine.bundle.indicators[i].label}",
+            dbc.Input(
+                type="number",
+                min=0,
+                max=1,
+                step=0.05,
+                value=float(weights.get(i, 0)),
+                id={"type": ids.WEIGHTS, "indicator": i},
+                debounce=True,
+                size="sm",
+                style={"maxWidth": "7rem"},
+            ),
+            dom_id({"type": ids.WEIGHTS, "indicator": i}),
+        )
+        for i in candidates
+    ]
+    controls = dbc.Card(
+        dbc.CardBody(
+            [
+                ward_finder(engine, "needs"),
+                labelled(
+                    "Indicator",
+                    dbc.Select(options=indicator_options, value=state["ind"], id=ids.INDICATOR),
+                    ids.INDICATOR,
+                ),
+                labelled(
+                    "Level",
+                    dbc.RadioItems(
+                        options=[{"label": "Wards", "value": "ward"}, {"label": "LSOAs (2011)", "value": "lsoa"}]
+                        + (
+                            [{"label": engine.bundle.current_lsoas.label, "value": "lsoa_current"}]
+                            if engine.bundle.current_lsoas is not None
+                            else []
+                        ),
+                        value=state["level"],
+                        id=ids.LEVEL,
+                        name=ids.LEVEL,
+                        inline=True,
+                    ),
+                    ids.LEVEL,
+                    "Ward-only figures have no LSOA values. "
+                    + (
+                        "LSOAs (2021) take the figures of the 2011 LSOAs they came from: a split area keeps its "
+                        "rates and shares counts by residents."
+                        if engine.bundle.current_lsoas is not None
+                        else ""
+                    ),
+                ),
+                labelled(
+                    "Ward boundaries",
+                    dbc.Select(
+                        id=ids.NEEDS_WARD_SET,
+                        value=state["wards"],
+                        options=[
+                            {"label": ward_set.label, "value": set_id} for set_id, ward_set in engine.ward_sets.items()
+                        ],
+                    ),
+                    ids.NEEDS_WARD_SET,
+                    "Figures published by ward exist only for the wards they were published for; "
+                    "LSOA figures are carried to any ward set through its output areas.",
+                )
+                if len(engine.ward_sets) > 1
+                else None,
+                html.Details(
+                    [
+                        html.Summary("Need index weights", className="fw-semibold mb-2"),
+                        *sliders,
+                        dbc.FormText(
+                            "The need index ranks areas within the area on each indicator (percentile, "
+                            "oriented so 100 = most need) and takes the weighted mean."
+                        ),
+                    ],
+                    open=False,
+                ),
+            ]
+        ),
+        className="shadow-sm",
+    )
+    return html.Div(
+        [
+            dbc.Row(
+                [
+                    dbc.Col([controls, html.Div(id=ids.INDICATOR_INFO, className="mt-3")], lg=3, md=12),
+                    dbc.Col(
+                        [
+                            html.P(
+                                "Darker = more need. Grey = no published figure for that ward (never zero). "
+                                "Click a ward for its profile.",
+                                className="small text-muted mb-1",
+                            ),
+                            dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG, className="nm-map"),
+                            html.H2("Areas ranked by this indicator", className="h6 mt-3"),
+                            table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True),
+                        ],
+                        lg=6,
+                        md=12,
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            id=ids.WARD_PROFILE,
+                            children=html.P(
+                                "Click a ward on the map, or find it by name or postcode, to see its profile: every indicator "
+                                "with its source, the LSOAs in it, the sites in it, and its one-page briefing.",
+                                className="text-muted",
+                            ),
+                        ),
+                        lg=3,
+                        md=12,
+                    ),
+                ]
+            ),
+        ]
+    )
