@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ class WardSet:
 
     id: str
     label: str
-    wards: object  # GeoDataFrame: code, name, geometry (WGS84)
+    wards: Any  # GeoDataFrame: code, name, geometry (WGS84)
     primary: bool
     lookup: dict | None = None  # output areas' (newer) LSOA code -> ward code, from an official lookup
 

@@ -18,6 +18,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -408,12 +409,12 @@ def _map_classes(engine, state, alt_origins):
             edges = np.unique(np.concatenate([present.unique(), [present.max() + 1e-9]]))
         cmap = colormaps["Blues"]
         n = max(len(edges) - 1, 1)
-        labels = []
+        labels: list[tuple[str, Any]] = []  # (legend text, colour)
         for i in range(n):
             shade = (i + 1) / (n + 1) if direction != "lower" else (n - i) / (n + 1)
             labels.append((f"{edges[i]:.3g} to {edges[i + 1]:.3g}", cmap(0.15 + 0.8 * shade)))
         codes = list(values.index)
-        fills = []
+        fills: list[Any] = []
         for code in codes:
             v = values[code]
             if np.isnan(v):
@@ -425,16 +426,16 @@ def _map_classes(engine, state, alt_origins):
             labels.append(("no published figure", "#d9d9d9"))
         return state["level"], codes, fills, labels
     t = float(state["threshold"]) if state["unit"] == "minutes" else 20.0
-    edges = [0, t / 2, t, 1.5 * t, 2 * t, np.inf]
+    minute_edges = [0, t / 2, t, 1.5 * t, 2 * t, np.inf]
     cmap = colormaps["cividis_r"]
     labels = []
     for i in range(5):
-        hi = edges[i + 1]
-        text = f"{edges[i]:g}-{hi:g} min" if math.isfinite(hi) else f"over {edges[i]:g} min"
+        hi = minute_edges[i + 1]
+        text = f"{minute_edges[i]:g}-{hi:g} min" if math.isfinite(hi) else f"over {minute_edges[i]:g} min"
         labels.append((text, cmap(0.1 + 0.85 * i / 4)))
     minutes = engine.lsoa_mean(alt_origins["minutes"].to_numpy(float), alt_origins["population"].to_numpy(float))
     fills = [
-        labels[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)][1] if math.isfinite(m) else "#d9d9d9"
+        labels[min(int(np.searchsorted(minute_edges, m, side="right")) - 1, 4)][1] if math.isfinite(m) else "#d9d9d9"
         for m in minutes
     ]
     return "lsoa", list(engine.bundle.lsoa_values.index), fills, labels
@@ -565,7 +566,7 @@ def _page(engine, state: dict, c: BriefingContent):
 
     # Map ---------------------------------------------------------------------------
     # With the equality table, the map moves up and the table sits between it and the legend.
-    ax = fig.add_axes([0.015, 0.275, 0.49, 0.585] if c.equality else [0.015, 0.16, 0.49, 0.70])
+    ax = fig.add_axes((0.015, 0.275, 0.49, 0.585) if c.equality else (0.015, 0.16, 0.49, 0.70))
     ax.set_axis_off()
     ax.set_aspect("equal")
     bundle = engine.bundle
@@ -645,7 +646,7 @@ def _page(engine, state: dict, c: BriefingContent):
             bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
         )
     ax.set_title("\n".join(textwrap.wrap(c.map_title, 85)), fontsize=8.5, loc="left", color=ink)
-    handles = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in legend_classes]
+    handles: list[Any] = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in legend_classes]
     handles += [
         Line2D(
             [],

@@ -23,6 +23,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,8 +70,8 @@ class Bundle:
     manifest: dict
     area_name: str
     projected_crs: str
-    wards: object  # GeoDataFrame: code, name, geometry (WGS84)
-    lsoas: object  # GeoDataFrame: code, name, geometry (WGS84)
+    wards: Any  # GeoDataFrame: code, name, geometry (WGS84)
+    lsoas: Any  # GeoDataFrame: code, name, geometry (WGS84)
     lsoa_values: pd.DataFrame  # index = LSOA code; population fields + LSOA indicators
     population_fields: dict[str, str]  # field -> label
     origin_xy: np.ndarray  # (n_lsoa, 2) projected metres: population-weighted centroids
@@ -547,9 +548,11 @@ def _apply_benchmarks(folder, spec, indicators, ward_values) -> None:
                     field=spec["indicator"],
                 )
             bench[ind] = (None if np.isnan(area[i]) else area[i], None if np.isnan(england[i]) else england[i])
-    for ind_id, (area, england) in bench.items():
+    for ind_id, (area_value, england_value) in bench.items():
         spec_ = indicators[ind_id]
-        indicators[ind_id] = Indicator(**{**spec_.__dict__, "benchmark_area": area, "benchmark_england": england})
+        indicators[ind_id] = Indicator(
+            **{**spec_.__dict__, "benchmark_area": area_value, "benchmark_england": england_value}
+        )
 
 
 def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], ward_values: pd.DataFrame) -> None:

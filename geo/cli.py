@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _ids(values: list[str] | None) -> list[str]:
-    out = []
+    out: list[str] = []
     for value in values or []:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out

@@ -88,7 +88,10 @@ def postcode_origins(bundle: Bundle) -> Origins:
     )
     joined = gpd.sjoin(points, lsoas, predicate="within", how="inner")
     counts = joined.groupby("code").size()
-    xy, codes, labels, shares = [], [], [], []
+    xy: list[tuple[float, float]] = []
+    codes: list[str] = []
+    labels: list[str] = []
+    shares: list[float] = []
     for i, code in enumerate(bundle.lsoa_values.index):
         if code in counts.index:
             rows = joined[joined["code"] == code]
@@ -473,11 +476,15 @@ class Engine:
     @property
     def straight_matrix(self) -> np.ndarray:
         """Origin x register-site straight metres (dense strategy only)."""
+        if self.index.straight is None:
+            raise ScenarioError("no dense matrix: this engine uses the k-d tree strategy")
         return self.index.straight
 
     @property
     def route_matrix(self) -> np.ndarray:
         """Origin x register-site estimated route metres (dense strategy only)."""
+        if self.index.route is None:
+            raise ScenarioError("no dense matrix: this engine uses the k-d tree strategy")
         return self.index.route
 
     def nearest_open(self, scenario: Scenario, detour: str):
@@ -551,7 +558,7 @@ class Engine:
         self.check_options(mode, minutes, km, detour, population)
         ids, nearest_ids, straight_m, route_m = self.nearest_open(scenario, detour)
         minutes_to = route_m / self.modes[mode].metres_per_minute
-        covered = minutes_to <= float(minutes) if minutes is not None else route_m <= float(km) * 1000.0
+        covered = minutes_to <= float(minutes) if minutes is not None else route_m <= float(km or 0) * 1000.0
         return Evaluation(
             scenario=scenario,
             open_ids=ids,

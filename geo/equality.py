@@ -249,7 +249,7 @@ class EqualityBreakdown:
         out = []
         flags = self.over_represented
         for j, (column, label) in enumerate(zip(self.table.group_columns, self.table.group_labels)):
-            row = {"group": label, "column": column}
+            row: dict[str, object] = {"group": label, "column": column}
             for who in ("all", "keeping", "losing", "gaining"):
                 share = self.shares(who)[j]
                 row[f"{who}_count"] = float(self.groups[who][j])

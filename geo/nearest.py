@@ -46,7 +46,8 @@ class NearestSiteIndex:
         self.dense = route_matrix_fn is not None or n * m <= dense_cells
         if route_matrix_fn is not None and n * m > 4 * dense_cells:
             raise MemoryError(f"{n:,} origins x {m:,} sites is too large for a dense route matrix")
-        self.straight = self.route = None
+        self.straight: np.ndarray | None = None
+        self.route: np.ndarray | None = None
         if self.dense:
             o, s = self.origin_xy, self.site_xy
             self.straight = np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
@@ -60,6 +61,7 @@ class NearestSiteIndex:
         if len(open_idx) == 0:
             return np.full(n, -1), np.full(n, np.inf), np.full(n, np.inf)
         if self.dense:
+            assert self.straight is not None and self.route is not None  # built with the dense strategy
             ranking = (self.route if use_route else self.straight)[:, open_idx]
             best = np.argmin(ranking, axis=1)
             rows = np.arange(n)

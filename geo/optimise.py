@@ -352,6 +352,7 @@ def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: n
                     best_cost, best = float(cost[last]), (j, k, k + 1 + last)
     else:
         raise ValueError("enumeration is for p <= 3")
+    assert best is not None  # n_c >= p, so some combination was scored
     return list(best)
 
 
@@ -499,7 +500,8 @@ def optimise(
     if minutes is not None:
         cover, fixed_cover = cand_min <= float(minutes), fixed_min <= float(minutes)
     else:
-        cover, fixed_cover = cand_m <= float(km) * 1000, fixed_m <= float(km) * 1000
+        limit_m = float(km or 0) * 1000  # check_options made sure exactly one threshold is given
+        cover, fixed_cover = cand_m <= limit_m, fixed_m <= limit_m
 
     if objective == "coverage":
         chosen, optimal, status = solve_mclp(cover, weights, fixed_cover, p, time_limit)

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # results name the scenario they describe; no import cycle at run time
+    from geo.scenario import Scenario
 
 MOST_DEPRIVED_DECILES = (1, 2)  # "the 20% most deprived areas" nationally
 
@@ -35,7 +39,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     if total <= 0:
         return float("nan")
     cumulative = np.cumsum(w) / total
-    return float(v[min(np.searchsorted(cumulative, q - 1e-12), len(v) - 1)])
+    return float(v[min(int(np.searchsorted(cumulative, q - 1e-12)), len(v) - 1)])
 
 
 def _share(covered, total):
@@ -46,7 +50,7 @@ def _share(covered, total):
 class Evaluation:
     """Per-origin arrays for one scenario (aligned with the engine's origins)."""
 
-    scenario: object
+    scenario: Scenario
     open_ids: list[str]
     nearest: np.ndarray  # site id per origin (None when no site is open)
     straight_m: np.ndarray
@@ -190,7 +194,7 @@ def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarr
 @dataclass
 class CoverageResult:
     scenario_label: str
-    scenario: object
+    scenario: Scenario
     open_sites: list[str]
     unlocated_sites: list[str]
     assumptions: list[str]

@@ -159,21 +159,35 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     spec = engine.bundle.indicators.get(state["ind"])
     if spec is not None and spec.level == "ward":
         state["level"] = "ward"  # a figure published by ward only is shown by ward
-    for key, what in FLAGS:
-        value = _one(query, key)
-        if value is not None:
-            state[key] = value == "1" if value in ("0", "1") else (bad(what, value) or False)
-    pop = _one(query, "pop")
-    if pop is not None:
-        field = population_from_id(engine, pop)
-        state["pop"] = field if field else (bad("population", pop) or state["pop"])
-    ward = _one(query, "ward")
-    if ward is not None:
-        state["ward"] = ward if ward in engine.ward_sets[state["wards"]].names else (bad("ward", ward) or None)
+    _decode_options(engine, query, state, bad)
     _decode_threshold(engine, query, state, bad)
     _decode_sites(engine, query, state, bad, notices)
     _decode_weights(engine, query, state, bad, notices)
     return state, notices
+
+
+def _decode_options(engine, query: dict, state: dict, bad) -> None:
+    """On/off options, the population, and a found ward (which must be of the chosen ward set)."""
+    for key, what in FLAGS:
+        value = _one(query, key)
+        if value is not None:
+            if value in ("0", "1"):
+                state[key] = value == "1"
+            else:
+                bad(what, value)
+    pop = _one(query, "pop")
+    if pop is not None:
+        field = population_from_id(engine, pop)
+        if field:
+            state["pop"] = field
+        else:
+            bad("population", pop)
+    ward = _one(query, "ward")
+    if ward is not None:
+        if ward in engine.ward_sets[state["wards"]].names:
+            state["ward"] = ward
+        else:
+            bad("ward", ward)
 
 
 def _decode_threshold(engine, query: dict, state: dict, bad) -> None:

@@ -20,6 +20,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -332,7 +333,7 @@ def _page(engine, state: dict, c: WardBriefingContent):
     wards = engine.ward_sets[set_id].wards.set_index("code").to_crs(bundle.projected_crs)
     ward = wards.geometry[c.ward_code]
     minx, miny, maxx, maxy = ward.buffer(NEAR_M).bounds
-    ax = fig.add_axes([0.015, 0.12, 0.49, 0.74])
+    ax = fig.add_axes((0.015, 0.12, 0.49, 0.74))
     ax.set_axis_off()
     ax.set_aspect("equal")
     alt = engine.evaluate(scenario_of(engine, state, "alt"), **threshold_kwargs(state))
@@ -404,7 +405,7 @@ def _page(engine, state: dict, c: WardBriefingContent):
         f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min"
         for i in range(5)
     ]
-    handles = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in zip(labels, classes)]
+    handles: list[Any] = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in zip(labels, classes)]
     handles += [
         Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
         Line2D(
