@@ -16,7 +16,6 @@ from geo.bundle import Bundle, load_bundle
 from geo.engine import Engine
 from geo.errors import BundleError, BundleWarning, NeedsMapError, ScenarioError
 from geo.scenario import AddedSite, Scenario
-from geo.travel import TravelSettings
 
 __all__ = [
     "AddedSite",
@@ -27,6 +26,5 @@ __all__ = [
     "NeedsMapError",
     "Scenario",
     "ScenarioError",
-    "TravelSettings",
     "load_bundle",
 ]

@@ -52,7 +52,9 @@ def _add_travel_options(p: argparse.ArgumentParser) -> None:
         metavar="SITE=LABEL@WHERE",
         help="place a register site elsewhere, e.g. hub_leagrave_tbc=Hub@LU4 0PE",
     )
-    p.add_argument("--mode", default="walk", help="walk, cycle or car (default walk)")
+    p.add_argument(
+        "--mode", default=None, help="a travel mode of the bundle, e.g. walk, cycle or car (default: the bundle's)"
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--minutes", type=float, help="threshold in minutes (default 20)")
     g.add_argument("--km", type=float, help="threshold in km of estimated route (straight line with --detour none)")
@@ -254,17 +256,22 @@ def cmd_sites(args, out) -> int:
     return 0
 
 
-def _print_coverage(res, out):
+def _mode_words(engine, mode: str) -> str:
+    """A mode as the bundle names it ("walking"), not by its id."""
+    return engine.modes[mode].label.lower() if engine is not None and mode in engine.modes else mode
+
+
+def _print_coverage(res, out, engine=None):
     s = res.summary()
     t = res.threshold
     if t["minutes"] is not None:
-        limit = f"{t['minutes']:g} min by {res.mode}"
+        limit = f"{t['minutes']:g} min ({_mode_words(engine, res.mode)})"
     else:
         limit = f"{t['km']:g} km ({'straight line' if res.detour == 'none' else 'estimated route'})"
     print(
         f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} {lower_first(res.population_label)} "
         f"({_fmt_pct(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
-        f"mean {s['mean_minutes']} min by {res.mode}",
+        f"mean {s['mean_minutes']} min ({_mode_words(engine, res.mode)})",
         file=out,
     )
     print(f"  open sites used: {', '.join(s['open_sites']) or 'none'}", file=out)
@@ -282,7 +289,7 @@ def cmd_coverage(args, out) -> int:
         json.dump(res.to_dict(), out, indent=2)
         print(file=out)
     else:
-        _print_coverage(res, out)
+        _print_coverage(res, out, engine)
         print("  by IMD 2019 decile:", file=out)
         for r in res.summary()["by_imd_decile"]:
             print(
@@ -302,8 +309,8 @@ def cmd_compare(args, out) -> int:
         print(file=out)
         return 0
     d = cmp.to_dict()
-    _print_coverage(cmp.base, out)
-    _print_coverage(cmp.alt, out)
+    _print_coverage(cmp.base, out, engine)
+    _print_coverage(cmp.alt, out, engine)
     print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
     kind = {"lsoa": "LSOAs", "postcode": "postcode origins", "output_areas": "output areas"}[engine.origins.kind]
     print(
@@ -375,7 +382,7 @@ def briefing_state(engine, args) -> dict:
         cmp=args.compare or "none",
         open=_ids(args.open),
         close=_ids(args.close),
-        mode=args.mode,
+        mode=args.mode or engine.default_mode,
         pop=_population(engine, args) or engine.default_population,
     )
     if args.wards is not None:

@@ -154,6 +154,8 @@ class Engine:
         self.bundle = bundle
         manifest = bundle.manifest
         self.modes = modes_from_manifest(manifest, car_kmh)
+        # the bundle's own default mode (a bundle need not call any mode "walk")
+        self.default_mode = str(manifest.get("travel", {}).get("default_mode", next(iter(self.modes))))
         self.pairs_detour = fit_detour(bundle.calibration, manifest)
         self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
         self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins, "output_areas": output_area_origins}[
@@ -543,7 +545,7 @@ class Engine:
         self,
         scenario: Scenario,
         *,
-        mode: str = "walk",
+        mode: str | None = None,
         minutes: float | None = None,
         km: float | None = None,
         detour: str | None = None,
@@ -552,6 +554,7 @@ class Engine:
         """The hot path: nearest open site, minutes and coverage per origin, as arrays only
         (what a click needs). ``coverage`` adds the tables on top."""
         detour = self.detour_name if detour is None else detour
+        mode = mode or self.default_mode
         population = population or self.default_population
         if minutes is None and km is None:
             minutes = self.bundle.manifest["travel"].get("default_minutes", 20)
@@ -580,7 +583,7 @@ class Engine:
         self,
         scenario: Scenario,
         *,
-        mode: str = "walk",
+        mode: str | None = None,
         minutes: float | None = None,
         km: float | None = None,
         detour: str | None = None,

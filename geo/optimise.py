@@ -266,8 +266,8 @@ def _solve(prob, time_limit: float) -> tuple[bool, str]:
     """Solve a PuLP problem; (proven optimal, "<solver>: <status>")."""
     import pulp
 
-    solver = _solver(time_limit)
-    with _stdout_to_stderr():
+    with _stdout_to_stderr():  # the HiGHS banner is printed when the solver is first loaded
+        solver = _solver(time_limit)
         status = prob.solve(solver)
     name = {"HiGHS": "HiGHS", "COIN_CMD": "CBC", "PULP_CBC_CMD": "CBC"}.get(type(solver).__name__, solver.name)
     optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
@@ -453,7 +453,7 @@ def optimise(
     p: int = 1,
     fixed=(),
     candidates: Candidates,
-    mode: str = "walk",
+    mode: str | None = None,
     minutes: float | None = None,
     km: float | None = None,
     detour: str | None = None,
@@ -469,6 +469,7 @@ def optimise(
     added and moved sites included, so "before" is that scenario's own coverage."""
     _check_arguments(objective, p, candidates, weight, time_limit)
     detour = engine.detour_name if detour is None else detour
+    mode = mode or engine.default_mode
     population = population or engine.default_population
     if minutes is None and km is None:
         minutes = engine.bundle.manifest["travel"].get("default_minutes", 20)

@@ -210,12 +210,3 @@ def modes_from_manifest(manifest: dict, car_kmh: float | None = None) -> dict[st
 def fit_detour(calibration: pd.DataFrame, manifest: dict) -> DetourModel:
     edges = manifest["layers"]["calibration"].get("band_edges_km", [0.0])
     return DetourModel.fit(calibration["straight_km"], calibration["network_km"], edges)
-
-
-@dataclass(frozen=True)
-class TravelSettings:
-    """Query-time travel options. ``detour`` is the bundle's calibration name or 'none'."""
-
-    mode: str = "walk"
-    detour: str = "calibrated"
-    car_kmh: float | None = None

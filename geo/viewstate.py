@@ -283,10 +283,12 @@ def threshold_text(engine, state: dict) -> str:
     """The threshold in words, with its article so it reads after "within" or "lose":
     'a 20-minute walk', 'a 15-minute journey by cycling', '1 km'."""
     if state["unit"] == "minutes":
-        mode = engine.modes[state["mode"]].label.lower()
+        # the manifest may name the journey ("walk", "cycle ride"); else "journey (<mode label>)"
+        spec = engine.bundle.manifest.get("travel", {}).get("modes", {}).get(state["mode"], {})
+        journey = spec.get("phrase") or f"journey ({engine.modes[state['mode']].label.lower()})"
         minutes = f"{state['threshold']:g}"
         article = "an" if minutes.startswith(("8", "11", "18")) else "a"
-        return f"{article} {minutes}-minute {'walk' if state['mode'] == 'walk' else 'journey by ' + mode}"
+        return f"{article} {minutes}-minute {journey}"
     return f"{state['threshold']:g} km"
 
 

@@ -256,3 +256,37 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, 1))
+
+
+def make_other_bundle(folder: Path) -> Path:
+    """The tiny bundle renamed so that it shares no name with Luton's: other role ids, population
+    fields, calibration name, projected CRS (UTM zone 30N), ward names, mode id and speed. Any
+    Luton-specific assumption left in the engine or dashboard breaks on it."""
+    folder = make_bundle(folder)
+    manifest = (
+        MANIFEST.replace('name = "Testshire"', 'name = "Otherton"')
+        .replace('projected_crs = "EPSG:27700"', 'projected_crs = "EPSG:32630"')
+        .replace("current_centre", "clinic")
+        .replace("proposed_hub", "new_clinic")
+        .replace('fields = { total = "total", age_0_15 = "kids" }', 'fields = { everyone = "total", young = "kids" }')
+        .replace('default = "age_0_15"', 'default = "young"')
+        .replace('name = "test"\nfile = "calibration.csv"', 'name = "streets"\nfile = "calibration.csv"')
+        .replace(
+            '[travel.modes.walk]\nlabel = "Walking"\nspeed_kmh = 4.8',
+            '[travel]\ndefault_mode = "foot"\ndefault_minutes = 15\n\n[travel.modes.foot]\nlabel = "On foot"\nspeed_kmh = 4.0',
+        )
+        .replace('"Alfa" = "Alpha"', '"Nord" = "North"')
+        .replace(
+            'roles = { clinic = "Current", new_clinic = "Hub" }',
+            'roles = { clinic = "Clinic today", new_clinic = "New clinic" }',
+        )
+    )
+    (folder / "bundle.toml").write_text(manifest)
+    for name in ("wards.geojson",):
+        text = (folder / name).read_text().replace('"Alpha"', '"North"').replace('"Beta"', '"South"')
+        (folder / name).write_text(text)
+    (folder / "ward_figures.csv").write_text("ward,indicator,value\nNord,listed_pct,60.5\nSouth,count_zero,3\n")
+    (folder / "ward_flags.csv").write_text("flag,wards,meaning\ntarget,South,target wards\n")
+    sites = (folder / "sites.csv").read_text().replace("current_centre", "clinic").replace("proposed_hub", "new_clinic")
+    (folder / "sites.csv").write_text(sites)
+    return folder

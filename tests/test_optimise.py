@@ -264,11 +264,11 @@ def test_pmedian_solver_checks_method_and_p():
     assert chosen == [0] and optimal and status in ("HiGHS: Optimal", "CBC: Optimal")  # 1+4 < 5+2
 
 
-def test_optimise_json_is_only_json(capsys):
+def test_optimise_json_is_only_json(capfd):
     import json
 
     from geo.cli import main
 
     assert main(["optimise", "--objective", "coverage", "--p", "1", "--candidates", "sites", "--json"]) == 0
-    d = json.loads(capsys.readouterr().out)  # no solver banner before the JSON
+    d = json.loads(capfd.readouterr().out)  # no solver banner before the JSON (capfd: C-level output too)
     assert d["solver"].split(":")[0] in ("HiGHS", "CBC", "exhaustive enumeration")
