@@ -16,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids, tables
+from geo.bundle import default_bundle_path
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
@@ -30,7 +31,7 @@ from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.views import indicator_options
 from geo.viewstate import default_state, scenario_of
 
-DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
+DEFAULT_BUNDLE = default_bundle_path()
 
 
 def build_layout(engine, assets: MapAssets) -> html.Div:

@@ -738,3 +738,20 @@ def _load_scenarios(manifest: dict, sites: pd.DataFrame) -> dict[str, dict]:
             "assumptions": assumptions,
         }
     return scenarios
+
+
+def default_bundle_path() -> Path:
+    """Where the example bundle is: $NEEDSMAP_BUNDLE, else data/luton beside a checkout of the
+    code, else the copy an installed package carries (<prefix>/share/needs-map/luton).
+
+    >>> default_bundle_path().name  # doctest: +SKIP
+    'luton'
+    """
+    import os
+    import sys
+
+    if os.environ.get("NEEDSMAP_BUNDLE"):
+        return Path(os.environ["NEEDSMAP_BUNDLE"])
+    checkout = Path(__file__).resolve().parent.parent / "data" / "luton"
+    installed = Path(sys.prefix) / "share" / "needs-map" / "luton"
+    return checkout if (checkout / MANIFEST).is_file() or not (installed / MANIFEST).is_file() else installed

@@ -13,12 +13,13 @@ import sys
 import warnings
 from pathlib import Path
 
+from geo.bundle import default_bundle_path
 from geo.engine import ORIGIN_KINDS
 from geo.errors import NeedsMapError
 from geo.population import lower_first
 from geo.results import range_bounds
 
-DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "data" / "luton"
+DEFAULT_BUNDLE = default_bundle_path()
 
 
 class UsageError(Exception):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dashboard.callbacks.access import access_detail_update, access_map_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.optimise import run_optimiser
-from dashboard.callbacks.state import apply_event
+from dashboard.callbacks.state import INTERNAL_ERROR, apply_event
 from geo.errors import NeedsMapError
 from geo.viewstate import decode, default_state, encode, from_store, scenario_of, threshold_kwargs
 
@@ -118,6 +118,7 @@ def test_events_with_arbitrary_payloads(luton_engine, event, value, extra):
     # whatever came in, what the app keeps is a valid state (it is re-checked as the store)
     checked, _ = from_store(luton_engine, new)
     _valid(luton_engine, checked)
+    assert msgs["notice"] != INTERNAL_ERROR  # a bad payload is refused by its handler, never an internal error
     # the messages the page shows: the three always there, an inline threshold or ward-finder one at most
     assert (
         {"add_error", "move_error", "notice"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
@@ -21,6 +22,9 @@ from dashboard.maps import access_map, needs_map
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
+
+LOG = logging.getLogger(__name__)
+INTERNAL_ERROR = "Something went wrong on the server; the view was kept as it was. (The error is logged.)"
 
 NEEDS_KEYS = ("ind", "level", "wards", "w", "tiles", "ward", "labels")
 ACCESS_KEYS = (
@@ -56,18 +60,17 @@ def _set_open(engine, state: dict, wanted: set[str]) -> None:
 
 
 def apply_event(engine, state: dict, event: str, value=None, extra: dict | None = None) -> tuple[dict, dict]:
-    """Next state after one event, and messages {"add_error", "move_error", "notice"}.
+    """Next state after one event, and messages {"add_error", "move_error", "notice", ...}.
 
-    Values come from the browser and may be anything a modified browser sends: a value of
-    the wrong shape leaves the state as it was, with a notice."""
+    Values come from the browser and may be anything a modified browser sends: each handler
+    checks the shape it needs and says what it ignored. Only the engine's own errors become
+    messages for the user; anything else is a bug, logged with its traceback and reported as
+    an internal error (the fuzz tests fail on it)."""
     try:
         return _apply_event(engine, state, event, value, extra if isinstance(extra, dict) else {})
-    except (TypeError, ValueError, AttributeError, KeyError):
-        return copy.deepcopy(state), {
-            "add_error": "",
-            "move_error": "",
-            "notice": "An invalid update from the page was ignored.",
-        }
+    except Exception:
+        LOG.exception("internal error applying event %r", event)
+        return copy.deepcopy(state), {"add_error": "", "move_error": "", "notice": INTERNAL_ERROR}
 
 
 def _apply_event(engine, state: dict, event: str, value=None, extra: dict | None = None) -> tuple[dict, dict]:
@@ -85,8 +88,13 @@ def _on_page(engine, state, value, extra, msgs):
     state["page"] = value
 
 
+def _text(value) -> str:
+    """A browser value that should be text: text, else empty."""
+    return value if isinstance(value, str) else ""
+
+
 def _on_indicator(engine, state, value, extra, msgs):
-    if not value:
+    if not isinstance(value, str) or not value:
         return
     state["ind"] = value
     spec = engine.bundle.indicators.get(value)
@@ -95,7 +103,7 @@ def _on_indicator(engine, state, value, extra, msgs):
 
 
 def _on_level(engine, state, value, extra, msgs):
-    if value not in engine.levels:
+    if not isinstance(value, str) or value not in engine.levels:
         return
     spec = engine.bundle.indicators.get(state["ind"])
     if value != "ward" and spec is not None and spec.level == "ward":
@@ -106,7 +114,14 @@ def _on_level(engine, state, value, extra, msgs):
 
 
 def _on_weights(engine, state, value, extra, msgs):
-    weights = {k: float(v or 0) for k, v in (value or {}).items()}
+    if not isinstance(value, dict):
+        msgs["notice"] = "The need-index weights were not understood and were left as they were."
+        return
+    try:
+        weights = {str(k): float(v or 0) for k, v in value.items()}
+    except (TypeError, ValueError):
+        msgs["notice"] = "A need-index weight must be a number; the weights were left as they were."
+        return
     try:
         engine.need_index(weights)
         state["w"] = weights
@@ -115,22 +130,24 @@ def _on_weights(engine, state, value, extra, msgs):
 
 
 def _on_base(engine, state, value, extra, msgs):
+    value = _text(value)
     state["base"] = value if value in engine.bundle.scenarios or value == "none" else state["base"]
     state["open"], state["close"] = [], []
 
 
 def _on_checklist(engine, state, value, extra, msgs):
-    _set_open(engine, state, set(value or []))
+    sites = [s for s in value if isinstance(s, str)] if isinstance(value, list) else []
+    _set_open(engine, state, set(sites))
 
 
 def _on_toggle(engine, state, value, extra, msgs):
-    if value in engine.bundle.sites.index:
+    if isinstance(value, str) and value in engine.bundle.sites.index:
         _set_open(engine, state, set(effective_open(engine, state)) ^ {value})
 
 
 def _on_add(engine, state, value, extra, msgs):
-    label = (extra.get("label") or "").strip() or "New site"
-    where = (extra.get("where") or "").strip()
+    label = _text(extra.get("label")).strip() or "New site"
+    where = _text(extra.get("where")).strip()
     if not where:
         msgs["add_error"] = "Enter a postcode (e.g. LU2 0AB) or latitude,longitude."
     elif len(state["add"]) >= MAX_ADDED:
@@ -149,10 +166,10 @@ def _on_clear_added(engine, state, value, extra, msgs):
 
 
 def _on_move(engine, state, value, extra, msgs):
-    site = extra.get("site")
-    where = (extra.get("text") or "").strip()
-    if not where and extra.get("candidate"):
-        where = extra["candidate"].rsplit("@", 1)[1]
+    site = _text(extra.get("site"))
+    where = _text(extra.get("text")).strip()
+    if not where and "@" in _text(extra.get("candidate")):
+        where = _text(extra.get("candidate")).rsplit("@", 1)[1]
     if not site:
         msgs["move_error"] = "Choose the site to place."
         return
@@ -170,8 +187,9 @@ def _on_move(engine, state, value, extra, msgs):
 
 
 def _on_adopt(engine, state, value, extra, msgs):
-    suggestion = extra.get("suggestion") or {}
-    specs = [c["spec"] for c in suggestion.get("chosen", [])]
+    suggestion = extra.get("suggestion") if isinstance(extra.get("suggestion"), dict) else {}
+    chosen = suggestion.get("chosen") if isinstance(suggestion.get("chosen"), list) else []
+    specs = [c["spec"] for c in chosen if isinstance(c, dict) and isinstance(c.get("spec"), str)]
     if not specs:
         msgs["notice"] = "Run the optimiser first."
         return
@@ -181,7 +199,8 @@ def _on_adopt(engine, state, value, extra, msgs):
     movable = [
         s["site"]
         for s in engine.placeable_sites()
-        if s["site"] in open_now and s["site"] not in suggestion.get("fixed", [])
+        if s["site"] in open_now
+        and s["site"] not in (suggestion.get("fixed") if isinstance(suggestion.get("fixed"), list) else [])
     ]
     if movable:
         state["move"] = {**state["move"], movable[0]: specs[0]}
@@ -190,7 +209,7 @@ def _on_adopt(engine, state, value, extra, msgs):
 
 
 def _on_move_reset(engine, state, value, extra, msgs):
-    state["move"] = {k: v for k, v in state["move"].items() if k != extra.get("site")}
+    state["move"] = {k: v for k, v in state["move"].items() if k != _text(extra.get("site"))}
 
 
 def _on_flag(key):

@@ -1,0 +1,83 @@
+"""Run the Needs Map dashboard (``python app.py`` in a checkout, ``needs-map`` when installed).
+
+Development: ``python app.py [--bundle PATH] [--host H] [--port P] [--debug]`` (Flask's
+server, one process). Production: ``python app.py --prod [--workers N]`` runs gunicorn with
+N worker processes (the bundle is loaded and the travel matrix built once, before the
+workers fork), debug off; a worker that dies is replaced by gunicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dashboard import DEFAULT_BUNDLE
+
+
+def _check_bundle(path: str) -> int:
+    """Load the bundle once so a missing or corrupt file is one clear message and exit 2."""
+    import warnings
+
+    from geo.bundle import load_bundle
+    from geo.errors import NeedsMapError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_bundle(path)
+    except NeedsMapError as exc:
+        print(f"error: cannot load the data bundle: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Needs Map dashboard")
+    parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help="data bundle folder (default data/luton)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared server)")
+    parser.add_argument("--prod", action="store_true", help="serve with gunicorn and several worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(2, min(8, (os.cpu_count() or 1) * 2)),
+        help="gunicorn worker processes with --prod (default: 2 per core, 2 to 8)",
+    )
+    args = parser.parse_args(argv)
+    if _check_bundle(args.bundle):
+        return 2
+    if args.prod:
+        if args.debug:
+            parser.error("--debug is for development; it cannot be used with --prod")
+        env = dict(os.environ, NEEDSMAP_BUNDLE=os.path.abspath(args.bundle))
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi:server",
+            "--preload",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "20",
+            "--access-logfile",
+            "-",
+        ]
+        print(f"Needs Map (production, {args.workers} workers) at http://{args.host}:{args.port}/", flush=True)
+        os.execvpe(command[0], command, env)
+    from dashboard import create_app
+
+    app = create_app(args.bundle)
+    print(f"Needs Map serving {app.engine.bundle.area_name} at http://{args.host}:{args.port}/")
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
