@@ -16,7 +16,6 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids, tables
-from geo.bundle import default_bundle_path
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
@@ -29,6 +28,7 @@ from dashboard.layouts import about, access, needs, sites
 from dashboard.layouts.common import header, page_tabs
 from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.views import indicator_options
+from geo.bundle import default_bundle_path
 from geo.viewstate import default_state, scenario_of
 
 DEFAULT_BUNDLE = default_bundle_path()

@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 import warnings
-from pathlib import Path
 
 from geo.bundle import default_bundle_path
 from geo.engine import ORIGIN_KINDS
