@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.engine import ORIGIN_DESCRIPTIONS
+from geo.engine import METHOD_KINDS, ORIGIN_DESCRIPTIONS
 from geo.errors import ScenarioError
 from geo.population import lower_first
 from geo.readers import publisher
@@ -249,7 +249,11 @@ def briefing_content(
         date=today.strftime("%-d %B %Y"),
         subtitle=f"{bundle.area_name} · {lower_first(pop_full)} within {limit} of an open site",
         scenario_lines=lines,
-        assumptions=list(alt.assumptions),
+        assumptions=[
+            a.text
+            for a in engine.assumption_items(alt.scenario, alt.mode, alt.detour, alt.population)
+            if a.kind not in METHOD_KINDS
+        ],
         headlines=headlines,
         deciles=deciles,
         top_wards=top_wards,
@@ -503,28 +507,43 @@ def render_briefing(
     if fmt not in FORMATS:
         raise ScenarioError(f"briefing format {fmt!r}: use .pdf, .png or .html")
     content = briefing_content(engine, state, base_url, today, equality=equality)
-    fig = _page(engine, state, content)
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    try:
-        if fmt == "pdf":
-            fig.savefig(buffer, format="pdf", metadata={"Title": content.title, "Subject": content.link})
-        elif fmt == "png":
-            fig.savefig(buffer, format="png", dpi=PNG_DPI)
-        else:
-            svg = io.StringIO()
-            fig.savefig(svg, format="svg")
-            buffer.write(_html(content, svg.getvalue()).encode("utf-8"))
-    finally:
-        plt.close(fig)
-    data = buffer.getvalue()
+    data = save_page(
+        lambda: _page(engine, state, content), fmt, content.title, content.link, lambda svg: _html(content, svg)
+    )
     if out is not None:
         Path(out).write_bytes(data)
     return data
 
 
-def _html(content: BriefingContent, svg: str) -> str:
+PAGE_STYLE: dict[Any, Any] = {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5}
+
+
+def save_page(draw, fmt: str, title: str, link: str, html) -> bytes:
+    """Draw a page with ``draw()`` and save it as pdf, png or html bytes. matplotlib's settings
+    change only inside (``rc_context``), so a briefing never alters another plot in the process."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(PAGE_STYLE):
+        fig = draw()
+        try:
+            if fmt == "pdf":
+                fig.savefig(buffer, format="pdf", metadata={"Title": title, "Subject": link})
+            elif fmt == "png":
+                fig.savefig(buffer, format="png", dpi=PNG_DPI)
+            else:
+                svg = io.StringIO()
+                fig.savefig(svg, format="svg")
+                buffer.write(html(svg.getvalue()).encode("utf-8"))
+        finally:
+            plt.close(fig)
+    return buffer.getvalue()
+
+
+def _html(content, svg: str) -> str:
     from html import escape
 
     svg = svg[svg.index("<svg") :]
@@ -539,16 +558,10 @@ def _html(content: BriefingContent, svg: str) -> str:
 
 
 def _page(engine, state: dict, c: BriefingContent):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
 
-    matplotlib.rcParams.update(
-        {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5}
-    )
     fig = plt.figure(figsize=PAGE_INCHES)
     ink, muted = "#1f2933", "#52606d"
     # A long title (a modified scenario) gets a smaller font so it stays on one line.
@@ -721,7 +734,8 @@ def _page(engine, state: dict, c: BriefingContent):
     )
     y -= 0.022
     notes = c.scenario_lines + [
-        f"Assumption: {a}" for a in c.assumptions if not a.startswith(("Walking", "Cycling", "Car", "Route", "Origins"))
+        f"Assumption: {a}"
+        for a in c.assumptions  # the method's own assumptions are under Method
     ]
     if len(notes) > MAX_NOTES:  # the page has room for so much; the link shows the rest
         notes = notes[: MAX_NOTES - 1] + [f"... and {len(notes) - MAX_NOTES + 1} more assumptions: open the link."]

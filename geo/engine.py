@@ -44,6 +44,19 @@ class Origins:
 
 
 ORIGIN_KINDS = ("output_areas", "lsoa", "postcode")
+METHOD_KINDS = ("travel_mode", "route_model", "origins")  # assumptions about the method, not the scenario
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One assumption behind a figure: its kind (see ``Engine.assumption_items``), the
+    sentence shown to users, and the values it is about."""
+
+    kind: str
+    text: str
+    values: dict
+
+
 ORIGIN_DESCRIPTIONS = {
     "lsoa": "LSOA population-weighted centroids",
     "postcode": "postcode centroids sharing their LSOA population equally",
@@ -404,44 +417,78 @@ class Engine:
         return [s for s in self.bundle.sites.index if s in members]
 
     def assumptions(self, scenario: Scenario, mode: str, detour: str, population: str) -> list[str]:
-        out = []
+        """The assumptions behind a scenario's figures, as sentences (``assumption_items`` has
+        them with their kind, for callers that pick some)."""
+        return [a.text for a in self.assumption_items(scenario, mode, detour, population)]
+
+    def assumption_items(self, scenario: Scenario, mode: str, detour: str, population: str) -> list[Assumption]:
+        """The assumptions behind a scenario's figures, each with its kind: "preset" (the
+        scenario's own, e.g. where a hub 'to be agreed' is placed), "placement", "added",
+        "unlocated", "outside", "travel_mode", "route_model" or "origins".
+
+        >>> [a.kind for a in engine.assumption_items(engine.scenario("proposed_2020"), "walk", "calibrated",
+        ...                                          "age0-4_2019")]  # doctest: +SKIP
+        ['preset', 'travel_mode', 'route_model', 'origins']
+        """
+        out: list[Assumption] = []
         moved = scenario.moved_map
         open_ids = set(self.open_site_ids(scenario))
+        names = self.bundle.sites["name"]
         if scenario.base:
             for item in self.bundle.scenarios[scenario.base]["assumptions"]:
                 site = item.get("site")
                 if site is None or (site in open_ids and site not in moved):
-                    out.append(item["text"])
+                    out.append(Assumption("preset", item["text"], {"site": site}))
         for site, where in sorted(moved.items()):
             if site in open_ids:
                 place = where.postcode or f"{where.lat:.5f}, {where.lon:.5f}"
-                named = (
-                    ""
-                    if where.label.split(" (")[0] == self.bundle.sites.at[site, "name"].split(" (")[0]
-                    else f" ({where.label})"
-                )
+                short = names[site].split(" (")[0]
+                named = "" if where.label.split(" (")[0] == short else f" ({where.label})"
                 out.append(
-                    f"{self.bundle.sites.at[site, 'name'].split(' (')[0]} is placed at {place}{named} by the user."
+                    Assumption(
+                        "placement", f"{short} is placed at {place}{named} by the user.", {"site": site, "where": place}
+                    )
                 )
         for a in scenario.added:
-            out.append(f"Added site {a.describe()} placed by the user.")
+            out.append(Assumption("added", f"Added site {a.describe()} placed by the user.", {"label": a.label}))
         unlocated = self.unlocated_open(scenario)
         if unlocated:
-            names = ", ".join(self.bundle.sites.at[s, "name"] for s in unlocated)
-            out.append(f"{len(unlocated)} open site(s) have no sourced location and are not counted: {names}.")
-        outside = [self.bundle.sites.at[s, "name"] for s in open_ids if s not in moved and s in self._outside_ids]
+            listed = ", ".join(names[s] for s in unlocated)
+            out.append(
+                Assumption(
+                    "unlocated",
+                    f"{len(unlocated)} open site(s) have no sourced location and are not counted: {listed}.",
+                    {"sites": list(unlocated)},
+                )
+            )
+        outside = [names[s] for s in open_ids if s not in moved and s in self._outside_ids]
         outside += [where.label for site, where in moved.items() if site in open_ids and self.is_outside(where)]
         outside += [a.label for a in scenario.added if self.is_outside(a)]
         if outside:
             out.append(
-                f"Outside {self.bundle.area_name} (serving its residents across the boundary): {', '.join(outside)}."
+                Assumption(
+                    "outside",
+                    f"Outside {self.bundle.area_name} (serving its residents across the "
+                    f"boundary): {', '.join(outside)}.",
+                    {"sites": outside},
+                )
             )
         m = self.modes[mode]
-        out.append(f"{m.label} at {m.speed_kmh:g} km/h ({m.source}).")
-        out.append(self.travel_description(detour))
         out.append(
-            f"Origins: {ORIGIN_DESCRIPTIONS[self.origins.kind]}; "
-            f"population: {self.bundle.population_fields[population]}."
+            Assumption(
+                "travel_mode",
+                f"{m.label} at {m.speed_kmh:g} km/h ({m.source}).",
+                {"mode": mode, "speed_kmh": m.speed_kmh, "source": m.source},
+            )
+        )
+        out.append(Assumption("route_model", self.travel_description(detour), {"model": detour}))
+        out.append(
+            Assumption(
+                "origins",
+                f"Origins: {ORIGIN_DESCRIPTIONS[self.origins.kind]}; "
+                f"population: {self.bundle.population_fields[population]}.",
+                {"origins": self.origins.kind, "population": population},
+            )
         )
         return out
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geo.engine import METHOD_KINDS
 from geo.errors import BundleError, ScenarioError
 from geo.readers import csv_line, normalise_postcode
 
@@ -561,7 +562,9 @@ def optimise(
         n_candidates=len(candidates.ids),
         candidate_kind=candidates.kind,
         seconds=seconds,
-        assumptions=engine.assumptions(fixed_scenario, mode, detour, population)[-3:],
+        assumptions=[
+            a.text for a in engine.assumption_items(fixed_scenario, mode, detour, population) if a.kind in METHOD_KINDS
+        ],
         solver=status,
         # people with no finite route to any candidate or kept site: no choice can serve them, so
         # the integer program leaves them out; say how many

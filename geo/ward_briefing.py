@@ -15,7 +15,6 @@ people whose nearest open site changes between the comparison and the scenario.
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import math
 import textwrap
 from dataclasses import dataclass, field
@@ -30,13 +29,13 @@ from geo.briefing import (
     CLOSED_MARKER,
     FORMATS,
     PAGE_INCHES,
-    PNG_DPI,
     ROLE_MARKERS,
     _draw_polygons,
     _html,
     _n,
     _pct,
     _short,
+    save_page,
 )
 from geo.errors import ScenarioError
 from geo.population import lower_first
@@ -288,28 +287,9 @@ def render_ward_briefing(
     if fmt not in FORMATS:
         raise ScenarioError(f"briefing format {fmt!r}: use .pdf, .png or .html")
     content = ward_briefing_content(engine, state, ward, base_url, today)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with matplotlib.rc_context(
-        {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5}
-    ):
-        fig = _page(engine, state, content)
-        buffer = io.BytesIO()
-        try:
-            if fmt == "pdf":
-                fig.savefig(buffer, format="pdf", metadata={"Title": content.title, "Subject": content.link})
-            elif fmt == "png":
-                fig.savefig(buffer, format="png", dpi=PNG_DPI)
-            else:
-                svg = io.StringIO()
-                fig.savefig(svg, format="svg")
-                buffer.write(_html(content, svg.getvalue()).encode("utf-8"))  # type: ignore[arg-type]
-        finally:
-            plt.close(fig)
-    data = buffer.getvalue()
+    data = save_page(
+        lambda: _page(engine, state, content), fmt, content.title, content.link, lambda svg: _html(content, svg)
+    )
     if out is not None:
         Path(out).write_bytes(data)
     return data
