@@ -283,6 +283,18 @@ def needs_patch(
 
 
 # -- Access map ----------------------------------------------------------------------
+# The access map's traces, in drawing order; patches address them by these names.
+ACCESS_TRACE = {
+    "minutes": 0,
+    "outlines": 1,
+    "sites": 2,
+    "added": 3,
+    "suggested": 4,
+    "ward_names": 5,
+    "other_outlines": 6,
+}
+
+
 def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
     symbols, colours, texts = [], [], []
     for site, name, role, postcode in zip(sites.index, sites["name"], sites["role"], sites["postcode"]):
@@ -456,7 +468,7 @@ def access_figure(
             )
         )
     if other_outlines and any(v for *_, v in other_outlines):
-        fig.data[1].visible = False
+        fig.data[ACCESS_TRACE["outlines"]].visible = False
     _map_layout(fig, "access", tiles, bounds)
     return fig
 
@@ -465,7 +477,8 @@ def outline_patch(patch, ward_set_ids: list[str], ward_set: str):
     """Show the outlines of the chosen ward set on the access map (trace 1 = the first set,
     traces 6... = the others)."""
     for k, set_id in enumerate(ward_set_ids):
-        patch["data"][1 if k == 0 else 5 + k]["visible"] = set_id == ward_set
+        index = ACCESS_TRACE["outlines"] if k == 0 else ACCESS_TRACE["other_outlines"] + k - 1
+        patch["data"][index]["visible"] = set_id == ward_set
     return patch
 
 
@@ -480,14 +493,14 @@ def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:
 
 def access_patch(patch, values, styles, added, tiles: bool = False):
     for key in ("z", "customdata", "hovertemplate", "colorscale", "zmin", "zmax"):
-        patch["data"][0][key] = values[key]
-    patch["data"][0]["colorbar"]["title"]["text"] = values["colorbar_title"]
+        patch["data"][ACCESS_TRACE["minutes"]][key] = values[key]
+    patch["data"][ACCESS_TRACE["minutes"]]["colorbar"]["title"]["text"] = values["colorbar_title"]
     if not tiles:
-        patch["data"][2]["marker"]["symbol"] = styles["marker_symbol"]
-    patch["data"][2]["marker"]["color"] = styles["marker_color"]
-    patch["data"][2]["text"] = styles["text"]
+        patch["data"][ACCESS_TRACE["sites"]]["marker"]["symbol"] = styles["marker_symbol"]
+    patch["data"][ACCESS_TRACE["sites"]]["marker"]["color"] = styles["marker_color"]
+    patch["data"][ACCESS_TRACE["sites"]]["text"] = styles["text"]
     for key in ("lon", "lat", "text", "customdata"):
-        patch["data"][3][key] = added[key]
+        patch["data"][ACCESS_TRACE["added"]][key] = added[key]
     return patch
 
 
@@ -584,9 +597,10 @@ def _pct(v):
 
 def suggestion_patch(patch, chosen: list[dict]):
     """Show the optimiser's suggested sites (trace 4) without touching anything else."""
-    patch["data"][4]["lon"] = [c["lon"] for c in chosen]
-    patch["data"][4]["lat"] = [c["lat"] for c in chosen]
-    patch["data"][4]["text"] = [f"<b>Suggested: {c['label']}</b><br>gain {c['gain']:,.0f}" for c in chosen]
+    suggested = ACCESS_TRACE["suggested"]
+    patch["data"][suggested]["lon"] = [c["lon"] for c in chosen]
+    patch["data"][suggested]["lat"] = [c["lat"] for c in chosen]
+    patch["data"][suggested]["text"] = [f"<b>Suggested: {c['label']}</b><br>gain {c['gain']:,.0f}" for c in chosen]
     return patch
 
 

@@ -515,7 +515,12 @@ def render_briefing(
     return data
 
 
-PAGE_STYLE: dict[Any, Any] = {"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5}
+PAGE_STYLE: dict[Any, Any] = {
+    "pdf.fonttype": 42,
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 7.5,
+}
 
 
 def save_page(draw, fmt: str, title: str, link: str, html) -> bytes:

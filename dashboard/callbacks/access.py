@@ -14,6 +14,7 @@ from dash import Input, Output, Patch, State, html
 
 from dashboard import ids
 from dashboard.figures import (
+    ACCESS_TRACE,
     access_patch,
     access_values,
     curve_patch,
@@ -206,7 +207,13 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
         Patch(), values, site_styles(sites, open_ids, role_labels), added, tiles=view.get("tiles", False)
     )
     if assets is not None:  # ward names, the found ward's extent, the chosen ward set's outlines
-        view_patch(patch, assets.labels(view), assets.extent(engine, view), view.get("tiles", False), names_index=5)
+        view_patch(
+            patch,
+            assets.labels(view),
+            assets.extent(engine, view),
+            view.get("tiles", False),
+            names_index=ACCESS_TRACE["ward_names"],
+        )
         outline_patch(patch, list(engine.ward_sets), view["wards"])
     unlocated = unlocated_note(engine, alt, base)
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
