@@ -66,9 +66,15 @@ def area_geojson(frame, digits: int = 5) -> dict:
 
 
 def fmt(value, unit: str = "", digits: int = 1) -> str:
+    """The one number formatter of the dashboard: whole numbers without decimals, others to
+    ``digits`` places (3 below 1), with the unit.
+
+    >>> fmt(0, "pp"), fmt(2.5, "pp"), fmt(0.1234, "share"), fmt(12345.0, "people")
+    ('0 pp', '2.5 pp', '0.123 share', '12,345 people')
+    """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "no published figure"
-    if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
+    if abs(value - round(value)) < 1e-9:
         text = f"{value:,.0f}"
     else:
         text = f"{value:,.{digits if abs(value) >= 1 else 3}f}"

@@ -34,7 +34,7 @@ def _check_bundle(path: str) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Needs Map dashboard")
-    parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help="data bundle folder (default data/luton)")
+    parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help=f"data bundle folder (default {DEFAULT_BUNDLE})")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared server)")

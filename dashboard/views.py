@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from dashboard.figures import fmt
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import cumulative_share, headline_numbers, travel_ranges
@@ -133,7 +134,7 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
             shown = (
                 f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')}, population-weighted over its LSOAs)"
                 if spec.unit.startswith("share")
-                else _fmt(value, spec.unit)
+                else fmt(value, spec.unit)
                 + (
                     " (population-weighted over its LSOAs)"
                     if spec.level == "lsoa" and spec.aggregate != "sum"
@@ -172,12 +173,6 @@ def _order_summary(values, unit: str) -> str:
             f"median decile {median:g} of its {len(values)} LSOAs; {first} in decile 1 (most deprived 10% in England)"
         )
     return f"median rank {median:,.0f} of its {len(values)} LSOAs ({unit})"
-
-
-def _fmt(value, unit):
-    if abs(value - round(value)) < 1e-9:
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.3f} {unit}" if abs(value) < 1 else f"{value:,.1f} {unit}"
 
 
 def threshold_label(state: dict, engine) -> str:

@@ -741,8 +741,9 @@ def _load_scenarios(manifest: dict, sites: pd.DataFrame) -> dict[str, dict]:
 
 
 def default_bundle_path() -> Path:
-    """Where the example bundle is: $NEEDSMAP_BUNDLE, else data/luton beside a checkout of the
-    code, else the copy an installed package carries (<prefix>/share/needs-map/luton).
+    """The bundle to use when none is named: $NEEDSMAP_BUNDLE, else the first bundle (a folder
+    with a bundle.toml, by name) in data/ beside a checkout of the code, else in the copy an
+    installed package carries (<prefix>/share/needs-map/).
 
     >>> default_bundle_path().name  # doctest: +SKIP
     'luton'
@@ -752,6 +753,8 @@ def default_bundle_path() -> Path:
 
     if os.environ.get("NEEDSMAP_BUNDLE"):
         return Path(os.environ["NEEDSMAP_BUNDLE"])
-    checkout = Path(__file__).resolve().parent.parent / "data" / "luton"
-    installed = Path(sys.prefix) / "share" / "needs-map" / "luton"
-    return checkout if (checkout / MANIFEST).is_file() or not (installed / MANIFEST).is_file() else installed
+    for root in (Path(__file__).resolve().parent.parent / "data", Path(sys.prefix) / "share" / "needs-map"):
+        found = sorted(p.parent for p in root.glob(f"*/{MANIFEST}"))
+        if found:
+            return found[0]
+    return Path(__file__).resolve().parent.parent / "data"  # loading it says what is missing

@@ -1,7 +1,7 @@
 """Command line: ``python -m geo <command> [options]``.
 
 Commands: validate, sites, coverage, compare, equality, optimise, calibrate, briefing. ``--bundle`` defaults to the embedded
-Luton bundle (data/luton). Errors in the data or the arguments exit with status 2
+example bundle (the first in data/, e.g. data/luton). Errors in the data or the arguments exit with status 2
 and one line on stderr; there is no traceback.
 """
 
@@ -79,7 +79,7 @@ def _add_travel_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m geo", description="Needs Map engine: need, travel distance and coverage.")
-    parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help="data bundle folder (default data/luton)")
+    parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help=f"data bundle folder (default {DEFAULT_BUNDLE})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     # --bundle is accepted after the subcommand too (SUPPRESS keeps the top-level default).
     sub.add_parser("validate", help="check a data bundle and summarise it")
@@ -143,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
     _add_travel_options(p_brief)
     for command in sub.choices.values():
-        command.add_argument("--bundle", default=argparse.SUPPRESS, help="data bundle folder (default data/luton)")
+        command.add_argument(
+            "--bundle", default=argparse.SUPPRESS, help=f"data bundle folder (default {DEFAULT_BUNDLE})"
+        )
     return parser
 
 

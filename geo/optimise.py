@@ -481,7 +481,7 @@ def optimise(
     else:
         fixed = list(fixed)
         fixed_scenario = engine.scenario(None, open=fixed)
-    unlocated = [s for s in fixed if not engine.bundle.sites.at[s, "located"]]
+    unlocated = [s for s in fixed if s in engine.bundle.unlocated_site_ids]
     if unlocated:
         raise ScenarioError(f"fixed site(s) {', '.join(unlocated)} have no location; place them first")
 
