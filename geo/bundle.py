@@ -91,6 +91,7 @@ class Bundle:
     current_lsoas: WardSet | None = None
     lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
     equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
+    ward_lookup: dict[str, str] = field(default_factory=dict)  # lower-cased ward name, alias or code -> code
     _transformers: dict = field(default_factory=dict, repr=False)
 
     # -- coordinate helpers -------------------------------------------------
@@ -265,6 +266,7 @@ def load_bundle(path: str | Path) -> Bundle:
         warnings=warnings,
     )
     bundle.ward_sets = load_ward_sets(folder, manifest, wards, _load_polygons)
+    bundle.ward_lookup = {**ward_lookup, **{code.lower(): code for code in wards["code"]}}
     if "population_by_age" in layers:
         bundle.age_tables = load_age_tables(folder, layers["population_by_age"], lsoa_codes, MANIFEST)
         for year in bundle.age_tables.years:

@@ -169,6 +169,7 @@ class Engine:
         self.modes = modes_from_manifest(manifest, car_kmh)
         # the bundle's own default mode (a bundle need not call any mode "walk")
         self.default_mode = str(manifest.get("travel", {}).get("default_mode", next(iter(self.modes))))
+        self.default_minutes = float(manifest.get("travel", {}).get("default_minutes", 20))
         self.pairs_detour = fit_detour(bundle.calibration, manifest)
         self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
         self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins, "output_areas": output_area_origins}[
@@ -604,7 +605,7 @@ class Engine:
         mode = mode or self.default_mode
         population = population or self.default_population
         if minutes is None and km is None:
-            minutes = self.bundle.manifest["travel"].get("default_minutes", 20)
+            minutes = self.default_minutes
         self.check_options(mode, minutes, km, detour, population)
         ids, nearest_ids, straight_m, route_m = self.nearest_open(scenario, detour)
         minutes_to = route_m / self.modes[mode].metres_per_minute
@@ -700,7 +701,7 @@ class Engine:
         threshold = (
             f"{options['km']:g} km"
             if options.get("km") is not None
-            else f"{options.get('minutes') or self.bundle.manifest['travel'].get('default_minutes', 20):g} min"
+            else f"{options.get('minutes') or self.default_minutes:g} min"
         )
         result = EqualityResult(
             base.label,

@@ -142,13 +142,9 @@ def postcode_candidates(engine, wards: list[str]) -> Candidates:
     import shapely
 
     bundle = engine.bundle
-    lookup = {n.lower(): c for c, n in zip(bundle.wards["code"], bundle.wards["name"])}
-    lookup.update({c.lower(): c for c in bundle.wards["code"]})
-    for alias, target in bundle.manifest.get("aliases", {}).get("ward", {}).items():
-        lookup[alias.lower()] = lookup[target.lower()]
     codes = []
     for ward in wards:
-        code = lookup.get(ward.strip().lower())
+        code = bundle.ward_lookup.get(ward.strip().lower())
         if code is None:
             raise ScenarioError(f"ward {ward!r} is not a ward of {bundle.area_name}")
         codes.append(code)
@@ -473,7 +469,7 @@ def optimise(
     mode = mode or engine.default_mode
     population = population or engine.default_population
     if minutes is None and km is None:
-        minutes = engine.bundle.manifest["travel"].get("default_minutes", 20)
+        minutes = engine.default_minutes
     engine.check_options(mode, minutes, km, detour, population)
     if fixed_scenario is not None:
         open_now = set(engine.open_site_ids(fixed_scenario)) - set(fixed_scenario.moved_map)

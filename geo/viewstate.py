@@ -38,7 +38,7 @@ def default_state(engine) -> dict:
         "move": {},
         "mode": travel.get("default_mode", next(iter(engine.modes))),
         "unit": "minutes",
-        "threshold": float(travel.get("default_minutes", 20)),
+        "threshold": engine.default_minutes,
         "pop": engine.default_population,
         "wards": engine.primary_ward_set,
         "cmp": names[0] if len(names) > 1 else "none",

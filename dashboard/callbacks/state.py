@@ -241,7 +241,7 @@ def _on_setting(key):
             state["ward"] = None  # a found ward belongs to the other ward set
         state[key] = value
         if key == "unit":  # switching unit keeps a sensible threshold: 20 minutes <-> 1 km
-            default = engine.bundle.manifest["travel"].get("default_minutes", 20)
+            default = engine.default_minutes
             state["threshold"] = float(default) if value == "minutes" else 1.0
 
     return handler
