@@ -4,7 +4,7 @@ functions answer with a valid result or a NeedsMapError, never an unhandled exce
 import string
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.callbacks.access import access_detail_update, access_map_update
@@ -161,6 +161,16 @@ def _mostly_valid(valid):
     wards=_mostly_valid(st.lists(st.sampled_from(["Leagrave", "Saints", "Atlantis"]), max_size=2)),
     weight=_mostly_valid(st.sampled_from([[], ["need"]])),
     keep=st.sampled_from(["scenario", "chosen"]),
+)
+@example(objective="coverage", p=1, fixed=[], candidates="sites", wards=[], weight=[], keep="scenario")
+@example(
+    objective="median",
+    p=2,
+    fixed=["hub_manor"],
+    candidates="postcodes",
+    wards=["Leagrave"],
+    weight=["need"],
+    keep="chosen",
 )
 def _fuzz_optimiser(luton_engine, objective, p, fixed, candidates, wards, weight, keep):
     try:
