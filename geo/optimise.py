@@ -259,9 +259,22 @@ def _stdout_to_stderr():
         os.close(saved)
 
 
-def _solve(prob, time_limit: float) -> tuple[bool, str]:
-    """Solve a PuLP problem; (proven optimal, "<solver>: <status>")."""
+MAX_ASSIGNMENTS = 2_000_000  # p-median assignment variables; beyond this the model alone takes gigabytes
+
+
+def _solve(prob, time_limit: float, started: float | None = None) -> tuple[bool, str]:
+    """Solve a PuLP problem; (proven optimal, "<solver>: <status>"). The time limit counts
+    from ``started`` (when building the model began), so it covers building and solving."""
     import pulp
+
+    if started is not None:
+        spent = time.perf_counter() - started
+        if spent >= time_limit:
+            raise ScenarioError(
+                f"building the model took {spent:.1f} s, more than the time limit of {time_limit:g} s; "
+                "try fewer candidates or a longer limit"
+            )
+        time_limit -= spent
 
     with _stdout_to_stderr():  # the HiGHS banner is printed when the solver is first loaded
         solver = _solver(time_limit)
@@ -294,6 +307,7 @@ def solve_mclp(
     import pulp
 
     n_o, n_c = cover.shape
+    started = time.perf_counter()
     prob = pulp.LpProblem("mclp", pulp.LpMaximize)
     x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
     open_origins = [i for i in range(n_o) if not fixed_cover[i] and weights[i] > 0 and cover[i].any()]
@@ -302,7 +316,7 @@ def solve_mclp(
     for i in open_origins:
         prob += y[i] <= pulp.lpSum(x[j] for j in np.flatnonzero(cover[i]))
     prob += pulp.lpSum(x) == p
-    optimal, status = _solve(prob, time_limit)
+    optimal, status = _solve(prob, time_limit, started)
     chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
     return chosen, optimal, status
 
@@ -381,6 +395,13 @@ def solve_pmedian(
     import pulp
 
     n_o, n_c = minutes.shape
+    assignments = int(sum(int((minutes[i] < fixed_minutes[i]).sum()) for i in range(n_o) if weights[i] > 0))
+    if assignments > MAX_ASSIGNMENTS:
+        raise ScenarioError(
+            f"this p-median problem needs {assignments:,} assignment variables, more than the "
+            f"{MAX_ASSIGNMENTS:,} this server builds (memory); use fewer candidates or origins"
+        )
+    started = time.perf_counter()
     prob = pulp.LpProblem("pmedian", pulp.LpMinimize)
     x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
     terms, rows = [], []
@@ -404,7 +425,7 @@ def solve_pmedian(
         rows.append(i)
     prob += pulp.lpSum(terms)
     prob += pulp.lpSum(x) == p
-    optimal, status = _solve(prob, time_limit)
+    optimal, status = _solve(prob, time_limit, started)
     chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
     return chosen, optimal, status
 

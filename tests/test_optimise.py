@@ -272,3 +272,25 @@ def test_optimise_json_is_only_json(capfd):
     assert main(["optimise", "--objective", "coverage", "--p", "1", "--candidates", "sites", "--json"]) == 0
     d = json.loads(capfd.readouterr().out)  # no solver banner before the JSON (capfd: C-level output too)
     assert d["solver"].split(":")[0] in ("HiGHS", "CBC", "exhaustive enumeration")
+
+
+def test_pmedian_too_large_is_refused_before_building(monkeypatch):
+    """A p-median integer program beyond the memory budget is refused with the reason (pmed40,
+    900 x 900, once took 5.7 GB), not built."""
+    import geo.optimise as opt
+
+    monkeypatch.setattr(opt, "MAX_ASSIGNMENTS", 10)
+    rng = np.random.default_rng(1)
+    minutes = rng.uniform(1, 30, size=(5, 4))  # 20 assignment variables > 10
+    with pytest.raises(ScenarioError, match="20 assignment variables"):
+        opt.solve_pmedian(minutes, np.ones(5), np.full(5, np.inf), 2, method="ip")
+
+
+def test_time_limit_covers_building_the_model(monkeypatch):
+    import geo.optimise as opt
+
+    clock = iter([0.0, 5.0])  # building "took" 5 s of a 1 s limit
+    monkeypatch.setattr(opt.time, "perf_counter", lambda: next(clock))
+    cover = np.array([[True, False], [False, True]])
+    with pytest.raises(ScenarioError, match="building the model took 5.0 s, more than the time limit of 1 s"):
+        opt.solve_mclp(cover, np.ones(2), np.zeros(2, bool), 1, time_limit=1)
