@@ -309,68 +309,92 @@ def register(app, engine, assets) -> None:
     if len(engine.ward_sets) > 1:  # the Needs page's own ward-set select shares the state key
         controls.append((ids.NEEDS_WARD_SET, "value", "wards"))
     weight_ids = engine.need_index_candidates()
+    buttons = {
+        "add": ids.ADD_BUTTON,
+        "clear_added": ids.CLEAR_ADDED,
+        "move": ids.MOVE_BUTTON,
+        "move_reset": ids.MOVE_RESET,
+        "adopt": ids.OPT_ADOPT,
+    }
 
+    # Inputs, states and outputs by name (Dash's flexible callback signatures), so nothing is
+    # unpacked by position.
     @app.callback(
-        Output(ids.URL, "search"),
-        Output(ids.STATE, "data"),
-        Output(ids.PAGE_VIEW, "data"),
-        Output(ids.NEEDS_VIEW, "data"),
-        Output(ids.ACCESS_VIEW, "data"),
-        Output(ids.TILES_VIEW, "data"),
-        Output(ids.NOTICE, "children"),
-        *[Output(cid, prop) for cid, prop, _ in controls],
-        Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
-        Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
-        Output(ids.ADD_ERROR, "children"),
-        Output(ids.MOVE_ERROR, "children"),
-        Output(ids.ADDED_LIST, "children"),
-        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
-        Output(ids.HEADLINES, "children"),
-        Output(ids.UNLOCATED, "children"),
-        Output(ids.ASSUMPTIONS, "children"),
-        Output(ids.HEADLINE_COMPACT, "children"),
-        Output(ids.THRESHOLD_ERROR, "children"),
-        Output(ids.THRESHOLD, "invalid"),
-        *[Output(ids.find_error(p), "children") for p in ids.FINDER_PAGES],
-        Input(ids.URL, "search"),
-        *[Input(cid, prop) for cid, prop, _ in controls],
-        Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
-        Input({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
-        Input(ids.ACCESS_MAP, "clickData"),
-        Input(ids.ADD_BUTTON, "n_clicks"),
-        Input(ids.CLEAR_ADDED, "n_clicks"),
-        Input(ids.MOVE_BUTTON, "n_clicks"),
-        Input(ids.MOVE_RESET, "n_clicks"),
-        Input(ids.OPT_ADOPT, "n_clicks"),
-        *[Input(ids.page_tab(p), "n_clicks") for p in PAGES],
-        *[
-            Input(cid, prop)
-            for p in ids.FINDER_PAGES
-            for cid, prop in (
-                (ids.find_button(p), "n_clicks"),
-                (ids.find_text(p), "n_submit"),
-                (ids.find_clear(p), "n_clicks"),
-            )
-        ],
-        State(ids.STATE, "data"),
-        State(ids.OPT_STORE, "data"),
-        State(ids.ADD_LABEL, "value"),
-        State(ids.ADD_WHERE, "value"),
-        State(ids.MOVE_SITE, "value"),
-        State(ids.MOVE_WHERE, "value"),
-        State(ids.MOVE_WHERE_TEXT, "value"),
-        *[State(ids.find_text(p), "value") for p in ids.FINDER_PAGES],
+        output={
+            "search": Output(ids.URL, "search"),
+            "state": Output(ids.STATE, "data"),
+            "page_view": Output(ids.PAGE_VIEW, "data"),
+            "needs_view": Output(ids.NEEDS_VIEW, "data"),
+            "access_view": Output(ids.ACCESS_VIEW, "data"),
+            "tiles_view": Output(ids.TILES_VIEW, "data"),
+            "notice": Output(ids.NOTICE, "children"),
+            "controls": [Output(cid, prop) for cid, prop, _ in controls],
+            "weights": Output({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
+            "checklists": Output({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
+            "add_error": Output(ids.ADD_ERROR, "children"),
+            "move_error": Output(ids.MOVE_ERROR, "children"),
+            "added_list": Output(ids.ADDED_LIST, "children"),
+            "access": {  # the Access map and headline update, in the same response as the click
+                "map": Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+                "headlines": Output(ids.HEADLINES, "children"),
+                "unlocated": Output(ids.UNLOCATED, "children"),
+                "assumptions": Output(ids.ASSUMPTIONS, "children"),
+                "compact": Output(ids.HEADLINE_COMPACT, "children"),
+            },
+            "threshold_error": Output(ids.THRESHOLD_ERROR, "children"),
+            "threshold_invalid": Output(ids.THRESHOLD, "invalid"),
+            "find_errors": [Output(ids.find_error(p), "children") for p in ids.FINDER_PAGES],
+        },
+        inputs={
+            "search": Input(ids.URL, "search"),
+            "control_values": [Input(cid, prop) for cid, prop, _ in controls],
+            "weights_values": Input({"type": ids.WEIGHTS, "indicator": ALL}, "value"),
+            "checklists": Input({"type": ids.SITE_CHECKLIST, "group": ALL}, "value"),
+            "click": Input(ids.ACCESS_MAP, "clickData"),
+            "button_clicks": {name: Input(cid, "n_clicks") for name, cid in buttons.items()},
+            "tab_clicks": [Input(ids.page_tab(p), "n_clicks") for p in PAGES],
+            "finder_events": [
+                Input(cid, prop)
+                for p in ids.FINDER_PAGES
+                for cid, prop in (
+                    (ids.find_button(p), "n_clicks"),
+                    (ids.find_text(p), "n_submit"),
+                    (ids.find_clear(p), "n_clicks"),
+                )
+            ],
+        },
+        state={
+            "current": State(ids.STATE, "data"),
+            "suggestion": State(ids.OPT_STORE, "data"),
+            "add_label": State(ids.ADD_LABEL, "value"),
+            "add_where": State(ids.ADD_WHERE, "value"),
+            "move_site": State(ids.MOVE_SITE, "value"),
+            "move_candidate": State(ids.MOVE_WHERE, "value"),
+            "move_text": State(ids.MOVE_WHERE_TEXT, "value"),
+            "find_texts": [State(ids.find_text(p), "value") for p in ids.FINDER_PAGES],
+        },
         # runs on page load (to read the URL) and shares the map output with the optimiser
         prevent_initial_call="initial_duplicate",
     )
-    def sync(search, *args):
-        n = len(controls)
-        control_values = dict(zip([c[0] for c in controls], args[:n]))
-        weights_values, checklists, click = args[n], args[n + 1], args[n + 2]
-        finder_inputs = 3 * len(ids.FINDER_PAGES)
-        (current, suggestion, add_label, add_where, move_site, move_candidate, move_text, *find_texts) = args[
-            n + 8 + len(PAGES) + finder_inputs :
-        ]
+    def sync(
+        search,
+        control_values,
+        weights_values,
+        checklists,
+        click,
+        button_clicks,
+        tab_clicks,
+        finder_events,
+        current,
+        suggestion,
+        add_label,
+        add_where,
+        move_site,
+        move_candidate,
+        move_text,
+        find_texts,
+    ):
+        by_control = dict(zip([c[0] for c in controls], control_values))
         trigger = ctx.triggered_id
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
@@ -378,23 +402,16 @@ def register(app, engine, assets) -> None:
             state, notices = decode(engine, search)
         else:
             current, notices = from_store(engine, current)
-            event, value, extra = _event(
-                trigger,
-                control_values,
-                weights_values,
-                weight_ids,
-                checklists,
-                click,
-                {
-                    "label": add_label,
-                    "where": add_where,
-                    "site": move_site,
-                    "candidate": move_candidate,
-                    "text": move_text,
-                    "suggestion": suggestion,
-                    "find": dict(zip(ids.FINDER_PAGES, find_texts)),
-                },
-            )
+            extra = {
+                "label": add_label,
+                "where": add_where,
+                "site": move_site,
+                "candidate": move_candidate,
+                "text": move_text,
+                "suggestion": suggestion,
+                "find": dict(zip(ids.FINDER_PAGES, find_texts)),
+            }
+            event, value, extra = _event(trigger, by_control, weights_values, weight_ids, checklists, click, extra)
             state, msgs = apply_event(engine, current, event, value, extra)
             state, invalid = from_store(engine, state)  # e.g. a page name no page has
             notices = notices + ([msgs["notice"]] if msgs["notice"] else []) + invalid
@@ -404,66 +421,53 @@ def register(app, engine, assets) -> None:
             state, _ = decode(engine, "")
             open_ids = effective_open(engine, state)
             notices.append(f"The view could not be restored ({exc}); showing the default view.")
-        notice = [html.Div(n) for n in notices] if notices else None
-        tiles_changed = (current or {}).get("tiles", False) != state["tiles"]
-        tiles_view = state["tiles"] if tiles_changed else no_update
-        needs_view = _slice(state, NEEDS_KEYS)
-        access_view = _slice(state, ACCESS_KEYS)
-        if current is not None and trigger not in (None, ids.URL):
-            needs_view = needs_view if _slice(current, NEEDS_KEYS) != needs_view else no_update
-            access_view = access_view if _slice(current, ACCESS_KEYS) != access_view else no_update
-        control_out = [state[c[2]] if c[2] != "indicator" else state["ind"] for c in controls]
-        weights_out = [float(state["w"].get(i, 0)) for i in weight_ids]
-        checklists_out = checklist_values(engine, open_ids, groups)
-        added_list = [html.Li(spec.replace("@", " at ")) for spec in state["add"]]
-        if trigger not in (None, ids.URL) and current is not None:
+        clicked = trigger not in (None, ids.URL) and current is not None
+        out = {
+            "search": encode(state),
+            "state": state,
+            "notice": [html.Div(n) for n in notices] if notices else None,
+            "tiles_view": state["tiles"] if (current or {}).get("tiles", False) != state["tiles"] else no_update,
+            "needs_view": _slice(state, NEEDS_KEYS),
+            "access_view": _slice(state, ACCESS_KEYS),
+            "page_view": state["page"] if not clicked or current.get("page") != state["page"] else no_update,
+            "controls": [state[c[2]] if c[2] != "indicator" else state["ind"] for c in controls],
+            "weights": [float(state["w"].get(i, 0)) for i in weight_ids],
+            "checklists": checklist_values(engine, open_ids, groups),
+            "added_list": [html.Li(spec.replace("@", " at ")) for spec in state["add"]],
+            "add_error": msgs["add_error"],
+            "move_error": msgs["move_error"],
+        }
+        if clicked:
             # Send only what differs from what the browser shows: every output set here makes
             # the browser re-render that control, which is most of a click's cost.
-            control_out = [no_update if new == old else new for new, old in zip(control_out, args[:n])]
+            for view, keys in (("needs_view", NEEDS_KEYS), ("access_view", ACCESS_KEYS)):
+                if _slice(current, keys) == out[view]:
+                    out[view] = no_update
+            out["controls"] = [no_update if new == old else new for new, old in zip(out["controls"], control_values)]
             # pattern-matching (ALL) outputs take one no_update per matched component
-            weights_out = [no_update if new == old else new for new, old in zip(weights_out, weights_values or [])]
-            checklists_out = [
-                no_update if new == list(old or []) else new for new, old in zip(checklists_out, checklists)
+            out["weights"] = [
+                no_update if new == old else new for new, old in zip(out["weights"], weights_values or [])
             ]
-            added_list = no_update if state["add"] == current["add"] else added_list
+            out["checklists"] = [
+                no_update if new == list(old or []) else new for new, old in zip(out["checklists"], checklists)
+            ]
+            if state["add"] == current["add"]:
+                out["added_list"] = no_update
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
-        access_out = (
-            access_map_update(engine, access_view, sites, role_labels, assets)
-            if access_view is not no_update
+        access = (
+            access_map_update(engine, out["access_view"], sites, role_labels, assets)
+            if out["access_view"] is not no_update
             else (no_update,) * 5
         )
-        threshold_error = msgs.get("threshold_error")
-        if trigger == ids.THRESHOLD_UNIT:
-            threshold_error = ""  # a new unit brings its own default threshold
-        threshold_out = (no_update, no_update) if threshold_error is None else (threshold_error, bool(threshold_error))
+        out["access"] = dict(zip(("map", "headlines", "unlocated", "assumptions", "compact"), access))
+        threshold_error = "" if trigger == ids.THRESHOLD_UNIT else msgs.get("threshold_error")
+        out["threshold_error"] = no_update if threshold_error is None else threshold_error
+        out["threshold_invalid"] = no_update if threshold_error is None else bool(threshold_error)
         if threshold_error:  # keep the typed value in the box, with the reason beside it
-            control_out[[c[0] for c in controls].index(ids.THRESHOLD)] = no_update
-        page_view = (
-            state["page"] if trigger in (None, ids.URL) or (current or {}).get("page") != state["page"] else no_update
-        )
-        return (
-            encode(state),
-            state,
-            page_view,
-            needs_view,
-            access_view,
-            tiles_view,
-            notice,
-            *control_out,
-            weights_out,
-            checklists_out,
-            msgs["add_error"],
-            msgs["move_error"],
-            added_list,
-            *access_out,
-            *threshold_out,
-            *(
-                [msgs["find_error"]] * len(ids.FINDER_PAGES)
-                if "find_error" in msgs
-                else [no_update] * len(ids.FINDER_PAGES)
-            ),
-        )
+            out["controls"][[c[0] for c in controls].index(ids.THRESHOLD)] = no_update
+        out["find_errors"] = [msgs.get("find_error", no_update)] * len(ids.FINDER_PAGES)
+        return out
 
     @app.callback(
         Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
