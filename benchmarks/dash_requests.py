@@ -25,6 +25,11 @@ def components(app) -> dict:
     return found
 
 
+def _wildcard(pattern: dict) -> bool:
+    """A pattern-matching id (ALL somewhere) rather than a plain dict id."""
+    return any(isinstance(v, list) for v in pattern.values())
+
+
 def _matches(pattern: dict, cid: dict) -> bool:
     return set(pattern) == set(cid) and all(v == ["ALL"] or cid[k] == v for k, v in pattern.items())
 
@@ -40,6 +45,10 @@ class CallbackRequests:
 
     def _entry(self, dep: dict, values: dict):
         cid, prop = dep["id"], dep["property"]
+        if cid.startswith("{") and not _wildcard(json.loads(cid)):
+            comp = self.comps.get(cid)
+            value = values.get((cid, prop), getattr(comp, prop, None))
+            return {"id": json.loads(cid), "property": prop, "value": value}
         if cid.startswith("{"):
             pattern = json.loads(cid)
             out = []
@@ -57,7 +66,9 @@ class CallbackRequests:
         for part in parts:
             ident, prop = part.rsplit(".", 1)
             prop = prop.split("@")[0]
-            if ident.startswith("{"):
+            if ident.startswith("{") and not _wildcard(json.loads(ident)):
+                outs.append({"id": json.loads(ident), "property": prop})
+            elif ident.startswith("{"):
                 pattern = json.loads(ident)
                 outs.append(
                     [

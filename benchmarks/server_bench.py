@@ -100,7 +100,6 @@ def click_requests(app, engine, state: dict, rng):
         ("access-threshold-unit", "value"): state["unit"],
         ("access-population", "value"): state["pop"],
         ("access-colour-by", "value"): state["colour"],
-        ("page-tabs", "active_tab"): state["page"],
         ("url", "search"): "?page=access",
     }
 

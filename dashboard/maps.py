@@ -51,7 +51,7 @@ class MapAssets:
         ward_of = engine.assignment.set_index("lsoa_code")["ward_code"]
         hover = [f"<b>{lsoa_names[c]}</b> ({ward_names.get(ward_of.get(c), '')})" for c in bundle.lsoas["code"]]
         by_set = {set_id: area_geojson(ward_set.wards) for set_id, ward_set in engine.ward_sets.items()}
-        current = bundle.current_lsoas
+        current = bundle.current_lsoas if "lsoa_current" in engine.levels else None
         points = {}
         for set_id, ward_set in engine.ward_sets.items():
             # a point inside each ward (in projected metres, then back to lon/lat)

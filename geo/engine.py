@@ -842,8 +842,11 @@ class Engine:
 
     @property
     def levels(self) -> tuple[str, ...]:
-        """Map levels of this bundle: 'ward', 'lsoa' and, with current LSOAs, 'lsoa_current'."""
-        return ("ward", "lsoa", "lsoa_current") if self.bundle.current_lsoas is not None else ("ward", "lsoa")
+        """Map levels: 'ward', 'lsoa' and, with current LSOAs reached through output-area
+        origins, 'lsoa_current'."""
+        if self.bundle.current_lsoas is not None and self.origins.kind == "output_areas":
+            return ("ward", "lsoa", "lsoa_current")
+        return ("ward", "lsoa")
 
     def current_lsoa_values(self, columns: dict[str, str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """LSOA-level columns carried to the bundle's current LSOAs through the output areas.

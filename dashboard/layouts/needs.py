@@ -49,7 +49,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
                         options=[{"label": "Wards", "value": "ward"}, {"label": "LSOAs (2011)", "value": "lsoa"}]
                         + (
                             [{"label": engine.bundle.current_lsoas.label, "value": "lsoa_current"}]
-                            if engine.bundle.current_lsoas is not None
+                            if "lsoa_current" in engine.levels
                             else []
                         ),
                         value=state["level"],
@@ -62,7 +62,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
                     + (
                         "LSOAs (2021) take the figures of the 2011 LSOAs they came from: a split area keeps its "
                         "rates and shares counts by residents."
-                        if engine.bundle.current_lsoas is not None
+                        if "lsoa_current" in engine.levels
                         else ""
                     ),
                 ),
