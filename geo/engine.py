@@ -1,9 +1,12 @@
 """The engine: an area's bundle plus a travel matrix, answering coverage questions.
 
-Modelled on spopt's model objects: the heavy part (the origin x site route matrix)
-is built once in ``Engine.__init__``; ``coverage`` and ``compare`` are array
-arithmetic on it and return typed results (``geo.results``). Sites a user adds or
-moves are the only new distances computed per query (one column each).
+Modelled on spopt's model objects: the heavy part (the origin x site route matrix, from
+any ``geo.travel.TravelModel``) is built once in ``Engine.__init__``; ``evaluate``,
+``coverage``, ``compare`` and ``equality`` are array arithmetic on it and return typed
+results (``geo.results``, ``geo.equality``). Sites a user adds or moves are the only new
+distances computed per query (one column each, with the same travel model). Origins are
+output areas (or LSOAs, or postcodes) sharing their LSOA's figures; every origin is placed
+in a ward of every ward set once, so reports by either set are lookups.
 """
 
 from __future__ import annotations
