@@ -1,6 +1,6 @@
 """WSGI entry point for production servers: ``gunicorn 'dashboard.wsgi:server'``.
 
-The bundle comes from NEEDSMAP_BUNDLE (default: the embedded Luton data). Run with
+The bundle comes from NEEDSMAP_BUNDLE (default: the first bundle in data/). Run with
 ``--preload`` so the bundle is loaded and the travel matrix built once, in the master,
 and shared by the workers.
 """

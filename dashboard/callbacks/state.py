@@ -149,7 +149,7 @@ def _on_add(engine, state, value, extra, msgs):
     label = _text(extra.get("label")).strip() or "New site"
     where = _text(extra.get("where")).strip()
     if not where:
-        msgs["add_error"] = "Enter a postcode (e.g. LU2 0AB) or latitude,longitude."
+        msgs["add_error"] = "Enter a postcode or latitude,longitude."
     elif len(state["add"]) >= MAX_ADDED:
         msgs["add_error"] = f"At most {MAX_ADDED} added sites."
     else:
@@ -194,7 +194,7 @@ def _on_adopt(engine, state, value, extra, msgs):
         msgs["notice"] = "Run the optimiser first."
         return
     # The first suggestion takes the place of the site whose placement is an assumption
-    # (the Leagrave-area hub) when it is open and was not kept fixed; the rest are added.
+    # (e.g. a hub "to be agreed") when it is open and was not kept fixed; the rest are added.
     open_now = set(effective_open(engine, state))
     movable = [
         s["site"]

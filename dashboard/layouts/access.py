@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.layouts import equality, optimise
-from dashboard.layouts.common import MAP_CONFIG, labelled, legend, ward_finder
+from dashboard.layouts.common import MAP_CONFIG, examples, labelled, legend, ward_finder
 from dashboard.tables import table_block
 
 
@@ -41,7 +41,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         )
         for (group, opts), val in zip(groups.items(), values)
     ]
-    # The site whose placement is an assumption (the Leagrave hub), then sites with no sourced location.
+    # Sites whose placement is an assumption (e.g. a hub "to be agreed"), then sites with no sourced location.
     placeable = engine.placeable_sites() + [
         {"site": s, "name": f"{engine.site_label(s)} (no sourced location)"} for s in engine.bundle.unlocated_site_ids
     ]
@@ -80,7 +80,15 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                 html.Details(
                     [
                         html.Summary("Place a site", className="fw-semibold"),
-                        dbc.FormText("Move the undecided Leagrave-area hub, or give an unlocated site a postcode."),
+                        dbc.FormText(
+                            "Place a site whose location is an assumption"
+                            + (
+                                f" ({', '.join(p['name'].split(' (')[0] for p in engine.placeable_sites())})"
+                                if engine.placeable_sites()
+                                else ""
+                            )
+                            + ", or give an unlocated site a postcode."
+                        ),
                         labelled(
                             "Site to place",
                             dbc.Select(
@@ -97,7 +105,9 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                         ),
                         labelled(
                             "…or a postcode or lat,lon",
-                            dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder="e.g. LU4 0PE", type="text"),
+                            dbc.Input(
+                                id=ids.MOVE_WHERE_TEXT, placeholder=f"e.g. {examples(engine)['postcode']}", type="text"
+                            ),
                             ids.MOVE_WHERE_TEXT,
                         ),
                         dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
@@ -117,7 +127,11 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                         ),
                         labelled(
                             "Postcode or lat,lon",
-                            dbc.Input(id=ids.ADD_WHERE, placeholder="e.g. LU2 0AB or 51.89,-0.42", type="text"),
+                            dbc.Input(
+                                id=ids.ADD_WHERE,
+                                placeholder=f"e.g. {examples(engine)['postcode']} or {examples(engine)['point']}",
+                                type="text",
+                            ),
                             ids.ADD_WHERE,
                         ),
                         dbc.Button("Add site", id=ids.ADD_BUTTON, size="sm", color="primary", className="me-2"),

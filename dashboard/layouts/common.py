@@ -55,6 +55,19 @@ def page_tabs(active: str, panels: dict) -> html.Div:
     )
 
 
+def examples(engine) -> dict:
+    """Placeholder examples taken from the bundle itself (a ward, a postcode, a point)."""
+    bundle = engine.bundle
+    located = bundle.located_sites
+    postcodes = [p for p in located["postcode"] if p] or list(bundle.postcodes.index[:1]) or ["a postcode"]
+    minx, miny, maxx, maxy = bundle.wards.total_bounds
+    return {
+        "ward": sorted(bundle.wards["name"])[0],
+        "postcode": postcodes[0],
+        "point": f"{(miny + maxy) / 2:.2f},{(minx + maxx) / 2:.2f}",
+    }
+
+
 def ward_finder(engine, page: str) -> html.Div:
     """'Find a ward or postcode': zooms the map to the ward and opens its profile (Enter or Find)."""
     names = sorted({n for w in engine.ward_sets.values() for n in w.names.values()})
@@ -67,7 +80,7 @@ def ward_finder(engine, page: str) -> html.Div:
                     dbc.Input(
                         id=ids.find_text(page),
                         type="text",
-                        placeholder="e.g. Saints or LU4 8BW",
+                        placeholder=f"e.g. {examples(engine)['ward']} or {examples(engine)['postcode']}",
                         list=datalist,
                         autocomplete="off",
                         debounce=False,
