@@ -69,10 +69,12 @@ class WardSet:
 
     @property
     def codes(self) -> list[str]:
+        """Ward codes in file order."""
         return list(self.wards["code"])
 
     @property
     def names(self) -> dict[str, str]:
+        """Ward code -> name."""
         return dict(zip(self.wards["code"], self.wards["name"]))
 
 

@@ -45,6 +45,8 @@ ADDED_MARKER = ("^", "#E69F00")
 
 @dataclass
 class BriefingContent:
+    """Every figure and sentence of one briefing page (plain data: tests compare it with the engine)."""
+
     title: str
     subtitle: str
     date: str

@@ -104,9 +104,11 @@ class Bundle:
         return self._transformers[key]
 
     def to_projected(self, lon, lat):
+        """WGS84 lon/lat -> the bundle's projected x/y (metres)."""
         return self._transformer("EPSG:4326", self.projected_crs).transform(lon, lat)
 
     def to_lonlat(self, x, y):
+        """The bundle's projected x/y -> WGS84 lon/lat."""
         return self._transformer(self.projected_crs, "EPSG:4326").transform(x, y)
 
     def postcode_xy(self, postcode: str) -> tuple[float, float]:
@@ -122,10 +124,12 @@ class Bundle:
 
     @property
     def located_sites(self) -> pd.DataFrame:
+        """Register sites with a sourced location (the only ones any figure counts)."""
         return self.sites[self.sites["located"]]
 
     @property
     def unlocated_site_ids(self) -> list[str]:
+        """Ids of register sites with no sourced location (listed, never placed at a guess)."""
         return list(self.sites.index[~self.sites["located"]])
 
     def inside_area(self, x: float, y: float) -> bool:
@@ -144,6 +148,7 @@ class Bundle:
 
     @property
     def site_buffer_m(self) -> float:
+        """How far beyond the area's boundary a site may be (metres, from [area] site_buffer_m)."""
         area = self.manifest["area"]
         return float(area.get("site_buffer_m", area.get("site_tolerance_m", 0)))
 
@@ -204,6 +209,7 @@ def _check_crs(crs: str, where: str) -> str:
 
 
 def read_manifest(folder: Path) -> dict:
+    """Parse a bundle's bundle.toml; a missing file, a byte-order mark or bad TOML is a BundleError naming it."""
     path = folder / MANIFEST
     if not folder.is_dir():
         raise BundleError(f"bundle folder {folder} does not exist")

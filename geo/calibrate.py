@@ -159,6 +159,7 @@ class CalibrationReport:
     before: dict = field(default_factory=dict)  # the pairs-only model from LSOA centroids
 
     def to_dict(self) -> dict:
+        """The calibration report as plain data (the CLI's JSON)."""
         return {
             "chosen_form": self.chosen,
             "description": FORM_LABELS[self.chosen],

@@ -22,6 +22,8 @@ DEFAULT_BUNDLE = default_bundle_path()
 
 
 class UsageError(Exception):
+    """A bad command line: one line on stderr, exit status 2."""
+
     pass
 
 
@@ -78,6 +80,7 @@ def _add_travel_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m geo`` (``--bundle`` before or after the command)."""
     parser = _Parser(prog="python -m geo", description="Needs Map engine: need, travel distance and coverage.")
     parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help=f"data bundle folder (default {DEFAULT_BUNDLE})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -213,6 +216,7 @@ def _fmt_pct(x):
 
 
 def cmd_validate(args, out) -> int:
+    """``validate``: load and check a bundle; print its counts and warnings."""
     bundle = _load(args)
     located = int(bundle.sites["located"].sum())
     print(f"Bundle {bundle.path} ({bundle.area_name}): OK", file=out)
@@ -226,6 +230,7 @@ def cmd_validate(args, out) -> int:
 
 
 def cmd_sites(args, out) -> int:
+    """``sites``: the site register with status (text or JSON)."""
     bundle = _load(args)
     rows = []
     for site, r in bundle.sites.iterrows():
@@ -284,6 +289,7 @@ def _print_coverage(res, out, engine=None):
 
 
 def cmd_coverage(args, out) -> int:
+    """``coverage``: who can reach an open site of one scenario."""
     engine = _engine(args)
     scenario = engine.scenario(args.scenario, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
     res = engine.coverage(scenario, wards=args.wards, **_options(args, engine))
@@ -302,6 +308,7 @@ def cmd_coverage(args, out) -> int:
 
 
 def cmd_compare(args, out) -> int:
+    """``compare``: two scenarios, who loses and gains access."""
     engine = _engine(args)
     base = engine.scenario(args.base)
     alt = engine.scenario(args.alt, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
@@ -330,6 +337,7 @@ def cmd_compare(args, out) -> int:
 
 
 def cmd_equality(args, out) -> int:
+    """``equality``: who loses access by each census characteristic (text or JSON)."""
     engine = _engine(args)
     base = engine.scenario(args.base)
     alt = engine.scenario(args.alt, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
@@ -407,6 +415,7 @@ def briefing_state(engine, args) -> dict:
 
 
 def cmd_briefing(args, out) -> int:
+    """``briefing``: the one-page briefing of a view (or of one ward with --ward)."""
     from geo.briefing import briefing_content, render_briefing
 
     engine = _engine(args)
@@ -444,6 +453,7 @@ def cmd_briefing(args, out) -> int:
 
 
 def cmd_optimise(args, out) -> int:
+    """``optimise``: the best sites to add for an objective."""
     from geo.optimise import optimise, parse_candidates
 
     if args.open or args.close or args.add or args.move:
@@ -491,6 +501,7 @@ def cmd_optimise(args, out) -> int:
 
 
 def cmd_calibrate(args, out) -> int:
+    """``calibrate``: the travel model against the official road distances."""
     from geo.calibrate import report_table
 
     engine = _engine(args)
@@ -537,6 +548,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None, out=None, err=None) -> int:
+    """Run one command; returns the exit status (0, or 2 with one line on stderr)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:

@@ -69,6 +69,7 @@ ORIGIN_DESCRIPTIONS = {
 
 
 def lsoa_origins(bundle: Bundle) -> Origins:
+    """Origins at the LSOAs' population-weighted centroids, one per LSOA."""
     codes = bundle.lsoa_values.index.to_numpy()
     return Origins(bundle.origin_xy, codes, np.ones(len(codes)), "lsoa", codes)
 
@@ -308,6 +309,7 @@ class Engine:
 
     # -- scenarios -----------------------------------------------------------------
     def scenario_names(self) -> list[str]:
+        """Ids of the bundle's named scenarios, in manifest order."""
         return list(self.bundle.scenarios)
 
     def _check_site(self, site: str) -> str:
@@ -318,6 +320,7 @@ class Engine:
         return site
 
     def locate_added(self, added: AddedSite) -> tuple[float, float]:
+        """Projected x/y of an added or moved site; ScenarioError when it is unknown or too far outside the area."""
         if added.postcode:
             x, y = self.bundle.postcode_xy(added.postcode)
         else:
@@ -573,6 +576,7 @@ class Engine:
 
     # -- queries -----------------------------------------------------------------------
     def check_options(self, mode: str, minutes, km, detour: str, population: str) -> None:
+        """Raise ScenarioError naming the option when mode, threshold, detour or population is not valid here."""
         if mode not in self.modes:
             raise ScenarioError(f"unknown mode {mode!r}; choose from {', '.join(self.modes)}")
         if detour not in ("none", self.detour_name):
@@ -805,10 +809,12 @@ class Engine:
 
     @property
     def ward_weights_label(self) -> str:
+        """What ward means are weighted by (the default population's label)."""
         return self.bundle.population_fields[self.default_population]
 
     @property
     def default_population(self) -> str:
+        """The bundle's default population field id."""
         return self.bundle.default_population
 
     def population_field(self, ages: str, year) -> str:

@@ -219,6 +219,7 @@ class EqualityBreakdown:
     population_label: str
 
     def shares(self, who: str) -> np.ndarray:
+        """Each group's share (0-1) among the people in one situation: all, keeping, losing or gaining."""
         counts = self.groups[who]
         total = counts.sum()
         return counts / total if total > 0 else np.full(len(counts), np.nan)
@@ -238,6 +239,7 @@ class EqualityBreakdown:
 
     @property
     def assumption(self) -> str:
+        """The stated assumption behind the breakdown (census year, what is counted, the population it is applied to)."""
         kind = "estimated " if self.table.estimate else ""
         return (
             f"Census {self.table.year} {kind}shares of {self.table.counts} in each area, applied to "
@@ -261,6 +263,7 @@ class EqualityBreakdown:
         return out
 
     def to_dict(self) -> dict:
+        """Plain data for the CLI's JSON."""
         t = self.table
         return {
             "id": t.id,
@@ -350,6 +353,7 @@ class EqualityResult:
         return sorted(rows, key=lambda r: -r["difference_pp"])[:n]
 
     def to_dict(self) -> dict:
+        """Plain data for the CLI's JSON."""
         return {
             "base": self.base_label,
             "alt": self.alt_label,

@@ -61,6 +61,8 @@ class Candidates:
 
 @dataclass
 class OptimiseResult:
+    """The optimiser's answer: chosen candidates with their gains, coverage and minutes before and after, and the solver's status."""
+
     objective: str  # "coverage" or "median"
     objective_value: float
     chosen: list[dict]
@@ -81,6 +83,8 @@ class OptimiseResult:
     unreachable: float = 0.0  # people no candidate and no kept site can serve (left out of the objective)
 
     def to_dict(self) -> dict:
+        """Plain data for the CLI's JSON and the dashboard panel."""
+
         def num(v, d=2):
             return None if v is None or not math.isfinite(v) else round(float(v), d)
 
@@ -118,6 +122,7 @@ def _candidates(engine, ids, labels, xy, kind) -> Candidates:
 
 
 def register_candidates(engine, exclude=()) -> Candidates:
+    """The register's located sites as candidates (excluding ``exclude``)."""
     sites = engine.bundle.located_sites
     sites = sites[~sites.index.isin(list(exclude))]
     return _candidates(
@@ -130,6 +135,7 @@ def register_candidates(engine, exclude=()) -> Candidates:
 
 
 def lsoa_candidates(engine) -> Candidates:
+    """The LSOA population-weighted centroids as candidates."""
     codes = list(engine.bundle.lsoa_values.index)
     names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     return _candidates(

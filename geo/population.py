@@ -145,9 +145,11 @@ class AgeTables:
 
     @property
     def years(self) -> list[int]:
+        """The years the bundle has single-year tables for."""
         return sorted(self.counts)
 
     def check_year(self, year) -> int:
+        """The year as an int, or a BundleError/ScenarioError naming the years the bundle has."""
         try:
             value = int(str(year).strip().removeprefix("mid-"))
         except ValueError:

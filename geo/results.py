@@ -75,18 +75,22 @@ class Evaluation:
 
     @property
     def total(self) -> float:
+        """Total population of the origins."""
         return float(self.population.sum())
 
     @property
     def covered_population(self) -> float:
+        """Population whose nearest open site is within the threshold."""
         return float(self.population[self.covered].sum())
 
     @property
     def share_covered(self) -> float:
+        """Covered population / total (NaN when the total is 0)."""
         return _share(self.covered_population, self.total)
 
     @property
     def mean_minutes(self) -> float:
+        """Population-weighted mean minutes to the nearest open site."""
         if not np.isfinite(self.minutes).all():
             return float("inf")
         return float(np.average(self.minutes, weights=self.population)) if self.total > 0 else float("nan")
@@ -193,6 +197,8 @@ def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarr
 
 @dataclass
 class CoverageResult:
+    """Who can reach an open site of one scenario: totals, ranges, by ward, by deprivation decile and per origin."""
+
     scenario_label: str
     scenario: Scenario
     open_sites: list[str]
@@ -216,6 +222,7 @@ class CoverageResult:
     ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
 
     def summary(self) -> dict:
+        """Headline figures as plain data (the CLI's text and the dashboard's cards)."""
         return {
             "population_label": self.population_label,
             "ward_set": self.ward_set,
@@ -257,6 +264,7 @@ class CoverageResult:
         }
 
     def to_dict(self, include_origins: bool = True) -> dict:
+        """Plain data for the CLI's JSON (the documented contract)."""
         out = self.summary()
         if include_origins:
             out["origins"] = origin_rows(self.origins)
@@ -264,6 +272,7 @@ class CoverageResult:
 
 
 def origin_rows(frame: pd.DataFrame) -> list[dict]:
+    """Per-origin rows (origin, LSOA, ward, nearest site, metres, minutes, covered, population)."""
     rows = []
     for r in frame.itertuples():
         row = {
@@ -314,6 +323,7 @@ def coverage_result(
     ward_set=None,
     ranges=None,
 ) -> CoverageResult:
+    """Build a CoverageResult from the engine's per-origin arrays (used by Engine.coverage and compare)."""
     pop = engine.origin_population[population]
     labels = {s: engine.site_label(s, scenario) for s in set(nearest)}
     origins = pd.DataFrame(
@@ -393,6 +403,8 @@ def coverage_result(
 
 @dataclass
 class Comparison:
+    """Two coverage results and who loses or gains access between them, with travel ranges."""
+
     base: CoverageResult
     alt: CoverageResult
     origins: pd.DataFrame  # base origins plus base/alt minutes and sites, change_minutes
@@ -408,6 +420,7 @@ class Comparison:
 
     @classmethod
     def of(cls, engine, base: CoverageResult, alt: CoverageResult, ranges: dict | None = None) -> Comparison:
+        """The comparison of two coverage results of the same origins and population."""
         o = base.origins.copy()
         o["base_site"] = base.origins["nearest_site"]
         o["alt_site"] = alt.origins["nearest_site"].to_numpy()
@@ -448,9 +461,11 @@ class Comparison:
 
     @property
     def share_losing_in_most_deprived(self) -> float:
+        """Share of those losing access who live in the most deprived 20% of LSOAs (IMD deciles 1-2)."""
         return _share(self.losing_in_most_deprived, self.population_losing_access)
 
     def to_dict(self) -> dict:
+        """Plain data for the CLI's JSON (the documented contract)."""
         return {
             "population": self.alt.population,
             "population_label": self.alt.population_label,

@@ -27,10 +27,12 @@ class AddedSite:
     lon: float | None = None
 
     def describe(self) -> str:
+        """The site in words: label and postcode (or coordinates)."""
         where = self.postcode if self.postcode else f"{self.lat:.6f}, {self.lon:.6f}"
         return f"{self.label} ({where})"
 
     def to_spec(self) -> str:
+        """The site as 'LABEL@WHERE', the form links and the CLI use."""
         where = self.postcode if self.postcode else f"{self.lat:.6f},{self.lon:.6f}"
         return f"{self.label}@{where}"
 
@@ -73,9 +75,11 @@ class Scenario:
 
     @property
     def moved_map(self) -> dict[str, AddedSite]:
+        """Register site id -> where the user placed it."""
         return dict(self.moved)
 
     def to_dict(self) -> dict:
+        """Plain data for the CLI's JSON."""
         return {
             "base": self.base,
             "open": sorted(self.opened),

@@ -47,6 +47,7 @@ class DetourModel:
 
     @classmethod
     def fit(cls, straight_km, network_km, band_edges_km) -> DetourModel:
+        """Fit the detour curve to calibration pairs (banded medians, made non-decreasing)."""
         straight = np.asarray(straight_km, float)
         network = np.asarray(network_km, float)
         edges = list(band_edges_km) + [np.inf]
@@ -67,6 +68,7 @@ class DetourModel:
         return cls(tuple(xs), tuple(ys), tuple(factors), tuple(counts), tuple(band_edges_km))
 
     def network_m(self, straight_m):
+        """Estimated route metres for straight-line metres (never shorter than the straight line)."""
         d = np.asarray(straight_m, float)
         xs, ys = np.asarray(self.knots_straight_m), np.asarray(self.knots_network_m)
         first, last = ys[0] / xs[0], ys[-1] / xs[-1]
@@ -87,6 +89,7 @@ class DetourModel:
         )
 
     def describe(self) -> list[dict]:
+        """The model in one sentence."""
         return [
             {"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n}
             for x, f, n in zip(self.knots_straight_m, self.band_circuity, self.band_counts)
@@ -121,9 +124,11 @@ class StraightLineModel:
     name: str = "none"
 
     def route_m(self, origins_xy, sites_xy):
+        """Route metres, origins x sites (the TravelModel protocol)."""
         return straight_m(origins_xy, sites_xy)
 
     def of_straight(self, straight):
+        """Route metres as a non-decreasing function of straight-line metres."""
         return np.asarray(straight, float)
 
 
@@ -135,9 +140,11 @@ class DetourTravelModel:
     name: str = "calibrated"
 
     def route_m(self, origins_xy, sites_xy):
+        """Route metres, origins x sites (the TravelModel protocol)."""
         return self.detour.network_m(straight_m(origins_xy, sites_xy))
 
     def of_straight(self, straight):
+        """Route metres as a non-decreasing function of straight-line metres."""
         return self.detour.network_m(straight)
 
 
@@ -161,6 +168,7 @@ class NetworkTravelModel:
         self._tree = cKDTree(xy)
 
     def route_m(self, origins_xy, sites_xy):
+        """Route metres, origins x sites (the TravelModel protocol)."""
         import networkx as nx
 
         o = np.asarray(origins_xy, float).reshape(-1, 2)
@@ -177,6 +185,8 @@ class NetworkTravelModel:
 
 @dataclass(frozen=True)
 class Mode:
+    """A travel mode: id, label, speed (km/h) and the source of the speed."""
+
     id: str
     label: str
     speed_kmh: float
@@ -185,10 +195,12 @@ class Mode:
 
     @property
     def metres_per_minute(self) -> float:
+        """The mode's speed in metres per minute."""
         return self.speed_kmh * 1000.0 / 60.0
 
 
 def modes_from_manifest(manifest: dict, car_kmh: float | None = None) -> dict[str, Mode]:
+    """The bundle's [travel.modes.*] as Mode objects (``car_kmh`` overrides the car speed)."""
     modes = {}
     for mode_id, raw in manifest["travel"].get("modes", {}).items():
         speed = float(raw["speed_kmh"])
@@ -208,5 +220,6 @@ def modes_from_manifest(manifest: dict, car_kmh: float | None = None) -> dict[st
 
 
 def fit_detour(calibration: pd.DataFrame, manifest: dict) -> DetourModel:
+    """The detour model fitted to the bundle's calibration pairs (straight vs network km)."""
     edges = manifest["layers"]["calibration"].get("band_edges_km", [0.0])
     return DetourModel.fit(calibration["straight_km"], calibration["network_km"], edges)

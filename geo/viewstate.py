@@ -25,6 +25,7 @@ MAX_QUERY = 8_000  # characters of a link's query string
 
 
 def default_state(engine) -> dict:
+    """The view a new visitor sees: the bundle's last scenario against its first, default mode, threshold and population."""
     names = engine.scenario_names()
     travel = engine.bundle.manifest["travel"]
     return {
@@ -51,10 +52,12 @@ def default_state(engine) -> dict:
 
 
 def indicator_ids(engine) -> list[str]:
+    """Ids a view may show: the need index and every indicator of the bundle."""
     return [NEED_INDEX, *engine.bundle.indicators]
 
 
 def encode(state: dict) -> str:
+    """The view as a link's query string (``?page=...``); ``decode`` reads it back."""
     params = {
         "page": state["page"],
         "ind": state["ind"],
@@ -293,4 +296,5 @@ def threshold_text(engine, state: dict) -> str:
 
 
 def threshold_kwargs(state: dict) -> dict:
+    """The view's travel options as keyword arguments of ``Engine.evaluate``."""
     return {"mode": state["mode"], "population": state["pop"], state["unit"]: float(state["threshold"])}

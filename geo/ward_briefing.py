@@ -46,6 +46,8 @@ NEAR_M = 1500.0  # sites this close to the ward's boundary are listed as "near"
 
 @dataclass
 class WardBriefingContent:
+    """Every figure and sentence of a ward briefing (plain data)."""
+
     ward_code: str
     ward_name: str
     set_label: str
