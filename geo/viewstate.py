@@ -133,7 +133,7 @@ FLAGS = (("tiles", "basemap option"), ("labels", "ward names option"))  # "0" or
 def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     """A valid state from a query string, and notices for every part that was ignored.
 
-    >>> decode(engine, "?page=access&mode=teleport")[1]  # doctest: +SKIP
+    >>> decode(engine, "?page=access&mode=teleport")[1]
     ["The link's travel mode 'teleport' is not valid here and was ignored."]
     """
     state = default_state(engine)
