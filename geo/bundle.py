@@ -33,6 +33,7 @@ from geo.equality import EqualityTable, load_equality_tables
 from geo.errors import BundleError, ScenarioError
 from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
 from geo.readers import csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes, unique_keys
+from geo.schema import MIN_CALIBRATION_ROWS, check_manifest
 
 MANIFEST = "bundle.toml"
 DIRECTIONS = {"higher", "lower", "none"}
@@ -189,6 +190,36 @@ class Bundle:
         return spec.get("default", next(iter(self.population_fields)))
 
 
+def _check_overlap(lsoas, wards, layers: dict) -> None:
+    """LSOAs and wards must cover the same place: when their extents do not meet, one of the two
+    declared CRSs is wrong (say which files, rather than blaming a later one)."""
+    lminx, lminy, lmaxx, lmaxy = lsoas.total_bounds
+    wminx, wminy, wmaxx, wmaxy = wards.total_bounds
+    if lminx > wmaxx or wminx > lmaxx or lminy > wmaxy or wminy > lmaxy:
+        raise BundleError(
+            f"the LSOAs ({layers['lsoas']['file']}) and the wards ({layers['wards']['file']}) do not overlap; "
+            "check the crs declared for each in bundle.toml",
+            file=layers["wards"]["file"],
+            field="crs",
+        )
+
+
+def _check_inside(xy: np.ndarray, wards, projected: str, spec: dict, layer: str, slack_m: float = 5000.0) -> None:
+    """Points of the area (origins) must lie in it: far outside the wards means the declared CRS
+    (or the x/y columns) are wrong, which would otherwise give 0% coverage and absurd minutes."""
+    minx, miny, maxx, maxy = wards.to_crs(projected).total_bounds
+    x, y = xy[:, 0], xy[:, 1]
+    outside = ~((x >= minx - slack_m) & (x <= maxx + slack_m) & (y >= miny - slack_m) & (y <= maxy + slack_m))
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise BundleError(
+            f"{int(outside.sum())} point(s) lie more than {slack_m / 1000:g} km outside the wards (the first at "
+            f"{x[i]:.0f}, {y[i]:.0f} in {projected}); is layers.{layer}.crs = {spec.get('crs')!r} right?",
+            file=spec.get("file"),
+            field=spec.get("x"),
+        )
+
+
 def _require(table: dict, keys: list[str], where: str) -> None:
     for key in keys:
         if key not in table or table[key] in (None, ""):
@@ -216,15 +247,20 @@ def read_manifest(folder: Path) -> dict:
     if not path.is_file():
         raise BundleError(f"no manifest in {folder}; every bundle needs a {MANIFEST}", file=MANIFEST)
     try:
-        with open(path, "rb") as handle:
-            manifest = tomllib.load(handle)
+        # utf-8-sig: a byte-order mark (some Windows editors add one) is accepted
+        manifest = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BundleError(f"cannot be parsed as TOML: {exc}", file=MANIFEST) from None
     _require(manifest, ["area", "layers", "indicators", "scenarios", "travel"], "top level")
+    if not isinstance(manifest["area"], dict):
+        raise BundleError("must be a table", file=MANIFEST, field="area")
     _require(manifest["area"], ["name", "projected_crs"], "area")
+    if not isinstance(manifest["layers"], dict):
+        raise BundleError("must be a table", file=MANIFEST, field="layers")
     for layer in ("wards", "lsoas", "origins", "population", "postcodes", "sites", "calibration"):
         if layer not in manifest["layers"]:
             raise BundleError(f"missing layer [layers.{layer}]", file=MANIFEST, field=f"layers.{layer}")
+    check_manifest(manifest)
     return manifest
 
 
@@ -240,7 +276,9 @@ def load_bundle(path: str | Path) -> Bundle:
     lsoa_codes = list(lsoas["code"])
     lsoa_set = set(lsoa_codes)
 
+    _check_overlap(lsoas, wards, layers)
     origin_xy = _load_origins(folder, layers["origins"], lsoa_codes, projected)
+    _check_inside(origin_xy, wards, projected, layers["origins"], "origins")
     population_fields, lsoa_values = _load_population(folder, layers["population"], lsoa_codes)
     indicators = _indicator_specs(manifest)
     _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, lsoa_values)
@@ -614,6 +652,10 @@ def _load_calibration(folder, spec) -> pd.DataFrame:
     _require(spec, ["file", "straight_km", "network_km"], "layers.calibration")
     name = spec["file"]
     frame = read_csv(folder, name, [spec["straight_km"], spec["network_km"]])
+    if len(frame) < MIN_CALIBRATION_ROWS:
+        raise BundleError(
+            f"{len(frame)} calibration row(s); a detour curve needs at least {MIN_CALIBRATION_ROWS}", file=name
+        )
     straight = numeric_column(frame, spec["straight_km"], name)
     network = numeric_column(frame, spec["network_km"], name)
     for i, (s, n) in enumerate(zip(straight, network)):

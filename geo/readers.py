@@ -82,6 +82,9 @@ def unique_keys(frame: pd.DataFrame, column: str, name: str) -> list[str]:
     return keys
 
 
+MAX_GEOJSON_BYTES = 200_000_000
+
+
 def read_geojson(folder: Path, name: str, key: str, name_field: str):
     """Read a GeoJSON layer as a GeoDataFrame and check each feature's geometry."""
     import geopandas as gpd
@@ -90,11 +93,17 @@ def read_geojson(folder: Path, name: str, key: str, name_field: str):
     path = folder / name
     if not path.is_file():
         raise BundleError("file not found in the bundle", file=name)
+    size = path.stat().st_size
+    if size > MAX_GEOJSON_BYTES:
+        raise BundleError(f"is {size / 1e6:,.0f} MB; boundary files over {MAX_GEOJSON_BYTES / 1e6:,.0f} MB are refused "
+                          "(simplify the boundaries first)", file=name)
     try:
         with open(path, encoding="utf-8-sig") as handle:
             raw = json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BundleError(f"cannot be parsed as GeoJSON: {exc}", file=name) from None
+    except RecursionError:
+        raise BundleError("is nested too deeply to be GeoJSON", file=name) from None
     features = raw.get("features") if isinstance(raw, dict) else None
     if not isinstance(features, list) or not features:
         raise BundleError("has no 'features' list; a GeoJSON FeatureCollection was expected", file=name)
