@@ -391,20 +391,7 @@ def access_figure(
             showlegend=False,
         )
     )
-    fig.add_trace(
-        _choropleth(
-            tiles,
-            geojson=ward_geojson,
-            locations=list(ward_codes),
-            z=[0] * len(ward_codes),
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-            showscale=False,
-            hoverinfo="skip",
-            marker_line_color="#333333",
-            marker_line_width=1.2,
-            showlegend=False,
-        )
-    )
+    fig.add_trace(_outline_trace(tiles, ward_geojson, ward_codes, True))
     fig.add_trace(
         _points(
             tiles,
@@ -458,25 +445,28 @@ def access_figure(
     fig.add_trace(names_trace(tiles, labels or {}))
     # 6...: outlines of the other ward sets, shown instead of trace 1 when such a set is chosen
     for geojson, codes, visible in other_outlines or []:
-        fig.add_trace(
-            _choropleth(
-                tiles,
-                geojson=geojson,
-                locations=list(codes),
-                z=[0] * len(codes),
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                hoverinfo="skip",
-                marker_line_color="#333333",
-                marker_line_width=1.2,
-                showlegend=False,
-                visible=visible,
-            )
-        )
+        fig.add_trace(_outline_trace(tiles, geojson, codes, visible))
     if other_outlines and any(v for *_, v in other_outlines):
         fig.data[ACCESS_TRACE["outlines"]].visible = False
     _map_layout(fig, "access", tiles, bounds)
     return fig
+
+
+def _outline_trace(tiles: bool, geojson, codes, visible: bool):
+    """Ward outlines only: transparent fill, dark boundary lines, no hover."""
+    return _choropleth(
+        tiles,
+        geojson=geojson,
+        locations=list(codes),
+        z=[0] * len(codes),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        showscale=False,
+        hoverinfo="skip",
+        marker_line_color="#333333",
+        marker_line_width=1.2,
+        showlegend=False,
+        visible=visible,
+    )
 
 
 def outline_patch(patch, ward_set_ids: list[str], ward_set: str):

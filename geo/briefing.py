@@ -864,14 +864,13 @@ def _method_and_link(fig, c: BriefingContent, x0: float, top: float, ink: str, m
         va="bottom",
         weight="bold",
     )
-    fig.text(
-        0.02,
-        0.012,
-        "\n".join(link_lines),
-        fontsize=5.8,
-        color="#0b5394",
-        va="bottom",
-        url=c.link,
-        family="DejaVu Sans Mono",
-    )
+    link_footer(fig, c.link, link_lines)
     return fig
+
+
+def link_footer(fig, link: str, lines: list[str] | None = None) -> None:
+    """The link that reopens the view, at the foot of a briefing page (a live link in the PDF)."""
+    lines = lines or textwrap.wrap(link, 210, break_on_hyphens=False)
+    fig.text(
+        0.02, 0.012, "\n".join(lines), fontsize=5.8, color="#0b5394", va="bottom", url=link, family="DejaVu Sans Mono"
+    )

@@ -95,8 +95,11 @@ def read_geojson(folder: Path, name: str, key: str, name_field: str):
         raise BundleError("file not found in the bundle", file=name)
     size = path.stat().st_size
     if size > MAX_GEOJSON_BYTES:
-        raise BundleError(f"is {size / 1e6:,.0f} MB; boundary files over {MAX_GEOJSON_BYTES / 1e6:,.0f} MB are refused "
-                          "(simplify the boundaries first)", file=name)
+        raise BundleError(
+            f"is {size / 1e6:,.0f} MB; boundary files over {MAX_GEOJSON_BYTES / 1e6:,.0f} MB are refused "
+            "(simplify the boundaries first)",
+            file=name,
+        )
     try:
         with open(path, encoding="utf-8-sig") as handle:
             raw = json.load(handle)

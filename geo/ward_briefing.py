@@ -35,6 +35,7 @@ from geo.briefing import (
     _n,
     _pct,
     _short,
+    link_footer,
     save_page,
 )
 from geo.errors import ScenarioError
@@ -472,14 +473,5 @@ def _page(engine, state: dict, c: WardBriefingContent):
         fig.text(x0, y, "\n".join(wrapped), fontsize=6, va="top", color=ink, linespacing=1.25)
         y -= 0.0135 * len(wrapped) + 0.004
     fig.text(0.02, 0.034, "Reopen this view in the dashboard:", fontsize=7, color=ink, va="bottom", weight="bold")
-    fig.text(
-        0.02,
-        0.012,
-        "\n".join(textwrap.wrap(c.link, 210, break_on_hyphens=False)),
-        fontsize=5.8,
-        color="#0b5394",
-        va="bottom",
-        url=c.link,
-        family="DejaVu Sans Mono",
-    )
+    link_footer(fig, c.link)
     return fig
