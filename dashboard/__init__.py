@@ -169,6 +169,9 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
 TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
 
+MAX_REQUEST_BYTES = 3_000_000
+
+
 def add_server_routes(app) -> None:
     """Security headers on every response and a /healthz endpoint for load balancers."""
     import flask
@@ -192,6 +195,17 @@ def add_server_routes(app) -> None:
         ]
     )
     server = app.server
+    # A request body beyond this gets 413 before it is read. The largest legitimate body is the
+    # optimiser's candidate upload: 1 MB of CSV, base64-encoded in a callback (about 1.4 MB).
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+    @server.errorhandler(413)
+    def too_large(_error):
+        return (
+            f"Request too large: at most {MAX_REQUEST_BYTES // 1_000_000} MB (a candidates CSV may be 1 MB).",
+            413,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @server.after_request
     def security_headers(response):

@@ -83,9 +83,9 @@ def encode(state: dict) -> str:
     if state["close"]:
         params["close"] = ",".join(state["close"])
     if state["add"]:
-        params["add"] = "|".join(state["add"])
+        params["add"] = "|".join(_escape(spec) for spec in state["add"])
     if state["move"]:
-        params["move"] = "|".join(f"{k}={v}" for k, v in sorted(state["move"].items()))
+        params["move"] = "|".join(f"{k}={_escape(v)}" for k, v in sorted(state["move"].items()))
     if state.get("w"):
         params["w"] = ",".join(f"{k}:{v:g}" for k, v in state["w"].items())
     return "?" + urlencode(params, safe=",:|@=")
@@ -130,6 +130,20 @@ CHOICES: tuple[tuple[str, str, Callable[[Any], Iterable[str]]], ...] = (
 FLAGS = (("tiles", "basemap option"), ("labels", "ward names option"))  # "0" or "1"
 
 
+def _escape(spec: str) -> str:
+    """A site spec inside a '|'-separated list: its own '|' (and '%') percent-escaped, so a
+    label is data, never syntax (``_unescape`` undoes it after the list is split).
+
+    >>> _unescape(_escape("A|B 100%@LU1 3QZ"))
+    'A|B 100%@LU1 3QZ'
+    """
+    return spec.replace("%", "%25").replace("|", "%7C")
+
+
+def _unescape(item: str) -> str:
+    return item.replace("%7C", "|").replace("%7c", "|").replace("%25", "%")
+
+
 def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     """A valid state from a query string, and notices for every part that was ignored.
 
@@ -166,7 +180,23 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     _decode_threshold(engine, query, state, bad)
     _decode_sites(engine, query, state, bad, notices)
     _decode_weights(engine, query, state, bad, notices)
-    return state, notices
+    return state, collapse_notices(notices)
+
+
+def collapse_notices(notices: list[str], most: int = 5) -> list[str]:
+    """Repeated notices as one line with a count, and at most ``most`` lines (a link with
+    thousands of bad parts must not give thousands of lines).
+
+    >>> collapse_notices(["a", "b", "a", "a"])
+    ['a (3 times)', 'b']
+    """
+    counts: dict[str, int] = {}
+    for notice in notices:
+        counts[notice] = counts.get(notice, 0) + 1
+    lines = [n if k == 1 else f"{n} ({k:,} times)" for n, k in counts.items()]
+    if len(lines) > most:
+        lines = lines[: most - 1] + [f"... and {len(lines) - most + 1:,} more problems with the link were ignored."]
+    return lines
 
 
 def _decode_options(engine, query: dict, state: dict, bad) -> None:
@@ -223,6 +253,7 @@ def _decode_sites(engine, query: dict, state: dict, bad, notices: list[str]) -> 
         state["open"] = [s for s in state["open"] if s not in clash]
         state["close"] = [s for s in state["close"] if s not in clash]
     for item in (_one(query, "add") or "").split("|")[:MAX_ADDED] if _one(query, "add") else []:
+        item = _unescape(item)
         try:
             engine.scenario(None, add=[item])
             state["add"].append(parse_added_site(item).to_spec())
@@ -230,6 +261,7 @@ def _decode_sites(engine, query: dict, state: dict, bad, notices: list[str]) -> 
             notices.append(f"An added site in the link was ignored: {exc}")
     for item in (_one(query, "move") or "").split("|") if _one(query, "move") else []:
         site, _, where = item.partition("=")
+        where = _unescape(where)
         try:
             engine.scenario(None, move={site: where})
             state["move"][site] = parse_added_site(where).to_spec()

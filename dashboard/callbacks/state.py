@@ -510,7 +510,9 @@ def register(app, engine, assets) -> None:
     # when the partial build is the one loaded.
     app.clientside_callback(
         """function(search) {
-            if (window.NEEDS_MAP_PARTIAL_PLOTLY && (search || '').indexOf('tiles=1') >= 0) {
+            // the tiles parameter itself, not the words "tiles=1" inside a site's label
+            const tiles = new URLSearchParams(search || '').get('tiles');
+            if (window.NEEDS_MAP_PARTIAL_PLOTLY && tiles === '1') {
                 window.location.reload();
             }
             return window.dash_clientside.no_update;
