@@ -68,6 +68,10 @@ def main(argv=None) -> int:
             "20",
             "--access-logfile",
             "-",
+            # the longest request line gunicorn allows: links of up to MAX_QUERY (8,000) characters,
+            # which the app itself makes, fit (gunicorn's default of 4,094 refused them with a bare 414)
+            "--limit-request-line",
+            "8190",
         ]
         print(f"Needs Map (production, {args.workers} workers) at http://{args.host}:{args.port}/", flush=True)
         os.execvpe(command[0], command, env)

@@ -110,3 +110,17 @@ def test_corrupt_bundle_refused_with_exit_code_2(tmp_path, prod):
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "sites.csv" in lines[0] and "Traceback" not in out.stderr
+
+
+def test_long_links_the_app_makes_are_served_under_prod(prod_server):
+    """A link up to the app's own limit (8,000 characters of query) is served by gunicorn (whose
+    default request-line limit of 4,094 answered such links with a bare 414)."""
+    from urllib.parse import quote
+
+    labels = "|".join(f"{quote('অঞ্চল')}{i}@LU1 3QZ" for i in range(20))
+    query = "?page=access&add=" + quote(labels)
+    query += "&x=" + "y" * max(0, 7_900 - len(query))
+    assert 6_000 < len(query) <= 8_000
+    base, _ = prod_server
+    status, _, body = _get(base + "/" + query)
+    assert status == 200 and b"<html" in body.lower()
