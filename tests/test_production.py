@@ -12,6 +12,7 @@ import urllib.request
 
 import psutil
 import pytest
+
 from conftest import LUTON, ROOT, free_port
 
 
