@@ -9,6 +9,7 @@ colours and hover text (see ``*_patch`` functions), never geometry.
 from __future__ import annotations
 
 import math
+from html import escape as html_escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -596,7 +597,9 @@ def suggestion_patch(patch, chosen: list[dict]):
     suggested = ACCESS_TRACE["suggested"]
     patch["data"][suggested]["lon"] = [c["lon"] for c in chosen]
     patch["data"][suggested]["lat"] = [c["lat"] for c in chosen]
-    patch["data"][suggested]["text"] = [f"<b>Suggested: {c['label']}</b><br>gain {c['gain']:,.0f}" for c in chosen]
+    patch["data"][suggested]["text"] = [
+        f"<b>Suggested: {html_escape(c['label'])}</b><br>gain {c['gain']:,.0f}" for c in chosen
+    ]
     return patch
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from html import escape as html_escape
 
 import numpy as np
 import pandas as pd
@@ -342,6 +343,8 @@ def added_points(engine, state: dict) -> dict:
         lon.append(lo)
         lat.append(la)
         outside = f"<br>outside {engine.bundle.area_name}" if engine.bundle.outside_boundary(x, y) else ""
-        text.append(f"<b>{site.label}</b><br>{kind} · {site.postcode or f'{site.lat:.5f}, {site.lon:.5f}'}{outside}")
+        # a user's label is text, never markup in the hover (plotly renders some HTML tags)
+        label, kind = html_escape(site.label), html_escape(kind)
+        text.append(f"<b>{label}</b><br>{kind} · {site.postcode or f'{site.lat:.5f}, {site.lon:.5f}'}{outside}")
         custom.append(None)
     return {"lon": lon, "lat": lat, "text": text, "customdata": custom}

@@ -32,3 +32,14 @@ def test_oversized_request_body_gets_413(luton_app):
     )
     assert response.status_code == 413 and b"at most 3 MB" in response.data
     assert client.get("/healthz").status_code == 200  # and the server keeps serving
+
+
+def test_html_in_labels_is_text_in_hovers(luton_engine):
+    from dashboard.figures import suggestion_patch
+    from dashboard.views import added_points
+
+    state = {**default_state(luton_engine), "add": ["<b>big</b><img src=x>@LU1 3QZ"]}
+    text = added_points(luton_engine, state)["text"][0]
+    assert "&lt;b&gt;big&lt;/b&gt;&lt;img src=x&gt;" in text and "<img" not in text
+    patch = suggestion_patch(__import__("dash").Patch(), [{"label": "<i>x</i>", "lat": 51.9, "lon": -0.4, "gain": 1}])
+    assert "&lt;i&gt;x&lt;/i&gt;" in str(patch.to_plotly_json())
