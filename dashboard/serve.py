@@ -14,6 +14,8 @@ import sys
 
 from dashboard import DEFAULT_BUNDLE
 
+THREADS_PER_WORKER = 16
+
 
 def _check_bundle(path: str) -> int:
     """Load the bundle once so a missing or corrupt file is one clear message and exit 2."""
@@ -72,6 +74,12 @@ def main(argv=None) -> int:
             # which the app itself makes, fit (gunicorn's default of 4,094 refused them with a bare 414)
             "--limit-request-line",
             "8190",
+            # threads per worker: a client that sends its request slowly holds one thread, not a
+            # whole worker, so /healthz and other users keep being served
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS_PER_WORKER),
         ]
         print(f"Needs Map (production, {args.workers} workers) at http://{args.host}:{args.port}/", flush=True)
         os.execvpe(command[0], command, env)

@@ -125,3 +125,42 @@ def test_long_links_the_app_makes_are_served_under_prod(prod_server):
     base, _ = prod_server
     status, _, body = _get(base + "/" + query)
     assert status == 200 and b"<html" in body.lower()
+
+
+def test_slow_clients_do_not_stall_the_server(prod_server):
+    """Ten clients that send their request headers one line a second (a slowloris) do not keep
+    /healthz from answering within a second."""
+    import socket
+    import threading
+
+    base, _ = prod_server
+    host, port = base.removeprefix("http://").split(":")
+    stop = threading.Event()
+    sockets = []
+
+    def dribble(sock):
+        try:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            for i in range(20):
+                if stop.wait(1.0):
+                    return
+                sock.sendall(f"X-Slow-{i}: y\r\n".encode())
+        except OSError:
+            return  # the server may close a connection that is too slow: that is fine too
+
+    threads = []
+    for _ in range(10):
+        sock = socket.create_connection((host, int(port)), timeout=30)
+        sockets.append(sock)
+        threads.append(threading.Thread(target=dribble, args=(sock,), daemon=True))
+        threads[-1].start()
+    try:
+        time.sleep(1.5)  # the slow clients hold their connections
+        for _ in range(3):
+            started = time.perf_counter()
+            status, _, _ = _get(base + "/healthz")
+            assert status == 200 and time.perf_counter() - started < 1.0
+    finally:
+        stop.set()
+        for sock in sockets:
+            sock.close()
