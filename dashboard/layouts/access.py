@@ -27,6 +27,7 @@ def checklist_values(engine, open_ids: list[str], groups: dict) -> list[list[str
 
 
 def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
+    example = examples(engine)  # placeholders from the bundle's own ward, postcode and point
     scen_opts = [{"label": s["label"], "value": k} for k, s in engine.bundle.scenarios.items()]
     groups = site_groups(engine)
     values = checklist_values(engine, open_ids, groups)
@@ -105,9 +106,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                         ),
                         labelled(
                             "…or a postcode or lat,lon",
-                            dbc.Input(
-                                id=ids.MOVE_WHERE_TEXT, placeholder=f"e.g. {examples(engine)['postcode']}", type="text"
-                            ),
+                            dbc.Input(id=ids.MOVE_WHERE_TEXT, placeholder=f"e.g. {example['postcode']}", type="text"),
                             ids.MOVE_WHERE_TEXT,
                         ),
                         dbc.Button("Place", id=ids.MOVE_BUTTON, size="sm", color="primary", className="me-2"),
@@ -129,7 +128,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                             "Postcode or lat,lon",
                             dbc.Input(
                                 id=ids.ADD_WHERE,
-                                placeholder=f"e.g. {examples(engine)['postcode']} or {examples(engine)['point']}",
+                                placeholder=f"e.g. {example['postcode']} or {example['point']}",
                                 type="text",
                             ),
                             ids.ADD_WHERE,

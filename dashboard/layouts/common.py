@@ -80,7 +80,7 @@ def ward_finder(engine, page: str) -> html.Div:
                     dbc.Input(
                         id=ids.find_text(page),
                         type="text",
-                        placeholder=f"e.g. {examples(engine)['ward']} or {examples(engine)['postcode']}",
+                        placeholder="e.g. {ward} or {postcode}".format(**examples(engine)),
                         list=datalist,
                         autocomplete="off",
                         debounce=False,
