@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, wait_for_download
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
+from conftest import ROOT, wait_for_download
 from dashboard import ids
 from dashboard.tables import TABLE_CSV_BUTTON, dom_id
 

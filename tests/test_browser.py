@@ -8,11 +8,11 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ARTIFACTS, wait_for_download
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
+from conftest import ARTIFACTS, wait_for_download
 from dashboard import ids
 from dashboard.tables import body_css
 

@@ -281,7 +281,6 @@ def test_lost_rows_name_the_nearest_site_after_the_change(luton_engine):
 
 def test_table_downloads_cannot_carry_formulas(tiny_path):
     from bundle_factory import replace_in
-
     from dashboard.layouts import sites
     from dashboard.views import csv_safe
     from geo import Engine, load_bundle

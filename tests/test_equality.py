@@ -4,11 +4,11 @@ counts reconciled with the comparison, the CLI's JSON contract, and bad tables r
 import json
 import shutil
 
-import luton_oracle as oracle
 import numpy as np
 import pytest
-from conftest import LUTON
 
+import luton_oracle as oracle
+from conftest import LUTON
 from geo.bundle import load_bundle
 from geo.cli import main
 from geo.errors import BundleError

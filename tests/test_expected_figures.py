@@ -5,8 +5,9 @@ import json
 import tomllib
 from pathlib import Path
 
-import luton_oracle as oracle
 import pytest
+
+import luton_oracle as oracle
 from conftest import ROOT
 
 EXPECTED = tomllib.loads((Path(__file__).parent / "expected_luton.toml").read_text(encoding="utf-8"))

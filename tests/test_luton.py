@@ -4,11 +4,12 @@ checked against an independent computation from the raw CSV files."""
 import csv
 import math
 
-import luton_oracle as oracle
 import numpy as np
 import pytest
-from conftest import LUTON
 from pyproj import Transformer
+
+import luton_oracle as oracle
+from conftest import LUTON
 
 
 def _rows(name):

@@ -4,8 +4,8 @@ exactly what `validate` refuses (both load the bundle the same way)."""
 import json
 
 import pytest
-from bundle_factory import replace_in
 
+from bundle_factory import replace_in
 from geo import load_bundle
 from geo.cli import main
 from geo.errors import BundleError

@@ -39,7 +39,6 @@ def test_unreachable_is_infinite():
 
 def test_engine_accepts_network_model(tiny_path):
     from bundle_factory import E0, N0
-
     from geo import Engine, load_bundle
 
     g = nx.Graph()

@@ -5,8 +5,8 @@ and speed; tests/bundle_factory.make_other_bundle) runs through every command.""
 import json
 
 import pytest
-from bundle_factory import make_other_bundle
 
+from bundle_factory import make_other_bundle
 from geo import Engine, load_bundle
 from geo.cli import main
 

@@ -5,12 +5,12 @@ import csv
 import math
 import shutil
 
-import luton_oracle as oracle
 import numpy as np
 import pytest
-from conftest import LUTON
 from pyproj import Transformer
 
+import luton_oracle as oracle
+from conftest import LUTON
 from geo import load_bundle
 from geo.errors import BundleError, ScenarioError
 

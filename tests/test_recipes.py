@@ -2,8 +2,8 @@
 and checks the result by hand."""
 
 import pytest
-from bundle_factory import make_other_bundle
 
+from bundle_factory import make_other_bundle
 from geo import Engine, load_bundle
 from geo.cli import main
 

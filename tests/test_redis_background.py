@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, free_port, wait_for_download
 from pypdf import PdfReader
 
+from conftest import ROOT, free_port, wait_for_download
 from dashboard import ids
 
 pytestmark = pytest.mark.browser

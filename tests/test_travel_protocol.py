@@ -6,8 +6,8 @@ import csv
 
 import numpy as np
 import pytest
-from bundle_factory import E0, N0, ORIGINS, SITES, lonlat
 
+from bundle_factory import E0, N0, ORIGINS, SITES, lonlat
 from geo import Engine, load_bundle
 from geo.errors import ScenarioError
 from geo.optimise import optimise, parse_candidates

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from bundle_factory import replace_in
 
+from bundle_factory import replace_in
 from geo import BundleError, load_bundle
 
 
