@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids, tables
+from dashboard import ids, jobs, runtime, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
@@ -59,11 +59,14 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
             dcc.Store(id=ids.ACCESS_VIEW),
             dcc.Store(id=ids.TILES_VIEW),
             dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
+            *jobs.watch_components(ids.BRIEF_JOB),
+            *jobs.watch_components(ids.OPT_JOB),
             header(engine),
             html.Main(
                 dbc.Container(
                     [
                         html.Div(id=ids.NOTICE, role="status", className="alert alert-warning py-2 small empty-hide"),
+                        jobs.alert(ids.BRIEF_JOB, "alert alert-danger py-2 small"),
                         tabs,
                     ],
                     fluid=True,
@@ -77,30 +80,6 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
             ),
         ]
     )
-
-
-def background_manager():
-    """Where background work (briefings, the optimiser) runs.
-
-    * REDIS_URL set: Celery with Redis as broker and result store (``dash.CeleryManager``),
-      so several machines share the work; run workers with
-      ``celery -A dashboard.celery_worker:celery_app worker``.
-    * Otherwise: a disk cache shared by this machine's processes (``dash.DiskcacheManager``);
-      NEEDSMAP_CACHE_DIR sets its folder.
-    """
-    import os
-    import tempfile
-
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        from celery import Celery
-
-        celery_app = Celery("needs_map", broker=redis_url, backend=redis_url)
-        return dash.CeleryManager(celery_app)
-    import diskcache
-
-    folder = os.environ.get("NEEDSMAP_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "needs-map-cache")
-    return dash.DiskcacheManager(diskcache.Cache(folder))
 
 
 PARTIAL_PLOTLY = "vendor/plotly-needs-map-4.1.1.min.js"
@@ -135,12 +114,14 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     app = dash.Dash(
         __name__,
         title=f"Needs Map · {engine.bundle.area_name}",
-        background_callback_manager=background_manager(),
+        background_callback_manager=runtime.background_manager(),
         compress=True,
         assets_path_ignore=["vendor"],  # loaded by hand, see _use_partial_plotly
         assets_folder=str(Path(__file__).parent / "assets"),
         **dash_kwargs,
     )
+    # One secret for every worker process signs the background-job handles (see runtime).
+    app.server.secret_key = runtime.signing_secret()
     # The page's language, for screen readers (WCAG 3.1.1).
     # Dash's own <footer> (its scripts) would be a second contentinfo landmark beside the page's.
     app.index_string = (
@@ -217,12 +198,17 @@ def add_server_routes(app) -> None:
 
     @server.route("/healthz")
     def healthz():
+        """200 and "ok" when the app can serve and run background jobs; 503 and "degraded",
+        with the problems named, when the job backend cannot run work (see runtime)."""
         bundle = app.engine.bundle
-        return flask.jsonify(
-            {
-                "status": "ok",
-                "area": bundle.area_name,
-                "lsoas": len(bundle.lsoas),
-                "sites_located": int(bundle.sites["located"].sum()),
-            }
-        )
+        problems = runtime.backend_problems(app._background_manager)
+        body = {
+            "status": "degraded" if problems else "ok",
+            "area": bundle.area_name,
+            "lsoas": len(bundle.lsoas),
+            "sites_located": int(bundle.sites["located"].sum()),
+            "jobs": type(app._background_manager).__name__,
+        }
+        if problems:
+            body["problems"] = problems
+        return flask.jsonify(body), 503 if problems else 200

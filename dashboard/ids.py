@@ -81,6 +81,7 @@ BRIEF_BUTTON = "briefing-button"
 BRIEF_FORMAT = "briefing-format"
 BRIEF_STATUS = "briefing-status"
 BRIEF_DOWNLOAD = "briefing-download"
+BRIEF_JOB = "briefing"  # its watchdog's parts: dashboard.jobs.part_id(BRIEF_JOB, part)
 
 # Optimise panel (Access page)
 OPT_OBJECTIVE = "opt-objective"
@@ -97,6 +98,7 @@ OPT_STATUS = "opt-status"
 OPT_RESULT = "opt-result"
 OPT_ADOPT = "opt-adopt"
 OPT_STORE = "opt-store"
+OPT_JOB = "optimiser"  # its watchdog's parts: dashboard.jobs.part_id(OPT_JOB, part)
 
 # Equality impact section (Access page)
 EQUALITY_TABLE = "equality-table-choice"

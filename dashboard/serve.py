@@ -34,6 +34,20 @@ def _check_bundle(path: str) -> int:
     return 0
 
 
+def _check_runtime() -> int:
+    """The signing secret and the job backend, checked before serving: a missing folder or a
+    short secret is one clear message and exit 2, not a traceback in every worker."""
+    from dashboard import runtime
+
+    try:
+        runtime.signing_secret()
+        runtime.background_manager()
+    except runtime.RuntimeSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Needs Map dashboard")
     parser.add_argument("--bundle", default=str(DEFAULT_BUNDLE), help=f"data bundle folder (default {DEFAULT_BUNDLE})")
@@ -48,7 +62,7 @@ def main(argv=None) -> int:
         help="gunicorn worker processes with --prod (default: 2 per core, 2 to 8)",
     )
     args = parser.parse_args(argv)
-    if _check_bundle(args.bundle):
+    if _check_bundle(args.bundle) or _check_runtime():
         return 2
     if args.prod:
         if args.debug:
@@ -66,8 +80,10 @@ def main(argv=None) -> int:
             f"{args.host}:{args.port}",
             "--timeout",
             "120",
+            # on SIGTERM, requests in flight get this long; background jobs end with their worker
+            # (dashboard.runtime.prepare_job_process), so the port is free within seconds
             "--graceful-timeout",
-            "20",
+            "5",
             "--access-logfile",
             "-",
             # the longest request line gunicorn allows: links of up to MAX_QUERY (8,000) characters,

@@ -1,4 +1,6 @@
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bundle_factory import make_bundle  # noqa: E402
 
 LUTON = ROOT / "data" / "luton"
+
+# The dashboard's own files (signing key, stored views) go to a folder of this test run, never
+# to the developer's ~/.local/share/needs-map; servers started by tests inherit it.
+os.environ.setdefault("NEEDSMAP_DATA_DIR", tempfile.mkdtemp(prefix="needs-map-test-data-"))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import datetime as _dt
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from dashboard import ids
+from dashboard import ids, jobs, runtime
 from geo.briefing import FORMATS, render_briefing
 from geo.errors import NeedsMapError
 from geo.viewstate import from_store
@@ -29,10 +29,16 @@ def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
     return dcc.send_bytes(data, name)
 
 
+BRIEFING_TIMEOUT_S = 25  # a briefing takes 2-6 s here; past this the watchdog stops it and says so
+
+
 def register(app, engine) -> None:
+    jobs.register_watchdog(app, ids.BRIEF_JOB, ids.BRIEF_BUTTON, "The briefing", BRIEFING_TIMEOUT_S)
+
     @app.callback(
         Output(ids.BRIEF_DOWNLOAD, "data"),
         Output(ids.NOTICE, "children", allow_duplicate=True),
+        Output(jobs.part_id(ids.BRIEF_JOB, "done"), "data"),
         Input(ids.BRIEF_BUTTON, "n_clicks"),
         State(ids.STATE, "data"),
         State(ids.BRIEF_FORMAT, "value"),
@@ -47,13 +53,15 @@ def register(app, engine) -> None:
                 "",
             ),
         ],
+        cancel=[Input(jobs.part_id(ids.BRIEF_JOB, "cancel"), "data")],
     )
-    def download(_clicks, state, fmt, link):
+    def download(clicks, state, fmt, link):
         from dash import no_update
 
+        runtime.prepare_job_process()
         state, _ = from_store(engine, state)
         link = link if isinstance(link, str) else None
         try:
-            return briefing_download(engine, state, fmt, link), no_update
+            return briefing_download(engine, state, fmt, link), no_update, clicks
         except NeedsMapError as exc:
-            return no_update, html.Div(f"The briefing could not be made: {exc}")
+            return no_update, html.Div(f"The briefing could not be made: {exc}"), clicks

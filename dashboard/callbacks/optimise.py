@@ -9,7 +9,7 @@ import binascii
 import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, html, no_update
 
-from dashboard import ids
+from dashboard import ids, jobs, runtime
 from dashboard.figures import suggestion_patch
 from geo.errors import NeedsMapError, ScenarioError
 from geo.optimise import csv_candidates, optimise, parse_candidates
@@ -115,12 +115,22 @@ def result_panel(d: dict):
     return html.Div(lines)
 
 
+# The solver stops itself at its time limit (30 s) and reports its best answer; the watchdog
+# allows for building the model and a busy machine on top of that.
+OPTIMISER_TIMEOUT_S = 60
+
+
 def register(app, engine) -> None:
+    jobs.register_watchdog(
+        app, ids.OPT_JOB, ids.OPT_RUN, "The optimiser", OPTIMISER_TIMEOUT_S, user_cancel=(ids.OPT_CANCEL, "n_clicks")
+    )
+
     @app.callback(
         Output(ids.OPT_RESULT, "children"),
         Output(ids.OPT_STORE, "data"),
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
         Output(ids.OPT_ADOPT, "disabled"),
+        Output(jobs.part_id(ids.OPT_JOB, "done"), "data"),
         Input(ids.OPT_RUN, "n_clicks"),
         State(ids.STATE, "data"),
         State(ids.OPT_OBJECTIVE, "value"),
@@ -139,9 +149,10 @@ def register(app, engine) -> None:
             (Output(ids.OPT_CANCEL, "disabled"), False, True),
             (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], ""),
         ],
-        cancel=[Input(ids.OPT_CANCEL, "n_clicks")],
+        cancel=[Input(ids.OPT_CANCEL, "n_clicks"), Input(jobs.part_id(ids.OPT_JOB, "cancel"), "data")],
     )
-    def run(_clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight, keep):
+    def run(clicks, state, objective, p, fixed, candidates, wards, upload, filename, weight, keep):
+        runtime.prepare_job_process()
         state, _ = from_store(engine, state)
         try:
             d = run_optimiser(
@@ -158,5 +169,5 @@ def register(app, engine) -> None:
                 keep if keep in ("scenario", "chosen") else "scenario",
             )
         except NeedsMapError as exc:
-            return dbc.Alert(str(exc), color="danger", className="py-1 px-2 small"), None, no_update, True
-        return result_panel(d), d, suggestion_patch(Patch(), d["chosen"]), False
+            return dbc.Alert(str(exc), color="danger", className="py-1 px-2 small"), None, no_update, True, clicks
+        return result_panel(d), d, suggestion_patch(Patch(), d["chosen"]), False, clicks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import ids, jobs
 from dashboard.layouts.common import labelled
 from geo.optimise import MAX_P
 
@@ -119,6 +119,7 @@ def panel(engine) -> dbc.Card:
                     ],
                     className="mb-2",
                 ),
+                jobs.alert(ids.OPT_JOB, "small text-danger mb-2"),
                 html.Div(id=ids.OPT_RESULT, className="small", **{"aria-live": "polite"}),
                 dbc.Button(
                     "Adopt into my scenario",

@@ -1,0 +1,140 @@
+"""A watchdog in the browser for each background job (the briefing, the optimiser).
+
+Dash polls a background job until it answers. When the job cannot answer (its process was
+killed, the cache disk is full, Redis went away, no Celery worker runs) Dash either stops
+with no output (the button comes back and nothing happens) or keeps polling for ever (the
+button stays on "Preparing…"). Both look to the user like a lost click.
+
+The watchdog makes every outcome visible, within a bounded time, without a server round trip:
+
+* the click records ``{n, t0}`` in a store (clientside) and starts a 1-second timer;
+* the job's callback writes ``n`` to a *done* store with its answer (also when it answers
+  with an error message);
+* each tick compares the two. Answered: the timer stops. The button came back without an
+  answer for two ticks: "stopped without an answer". Running longer than the timeout: the
+  job is cancelled (through a cancel store the callback listens to), the button is enabled
+  again, and the message says so. A user's own Cancel is reported as such.
+
+Messages go to an element with ``role="alert"`` beside the button, so screen readers hear
+them. Nothing in the view changes: the state lives in the URL and the stores.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dash import Input, Output, State, dcc, html
+
+PARTS = ("started", "done", "cancel", "tick", "alert")
+
+
+def part_id(job: str, part: str) -> str:
+    """The component id of one part of ``job``'s watchdog (``part`` in ``PARTS``).
+
+    >>> part_id("briefing", "done")
+    'briefing-job-done'
+    """
+    if part not in PARTS:
+        raise ValueError(f"unknown watchdog part {part!r}")
+    return f"{job}-job-{part}"
+
+
+def watch_components(job: str) -> list:
+    """The invisible parts of ``job``'s watchdog: put them anywhere in the layout."""
+    return [
+        dcc.Store(id=part_id(job, "started")),
+        dcc.Store(id=part_id(job, "done")),
+        dcc.Store(id=part_id(job, "cancel"), data=0),
+        dcc.Interval(id=part_id(job, "tick"), interval=1000, disabled=True),
+    ]
+
+
+def alert(job: str, class_name: str = "small") -> html.Div:
+    """Where the watchdog's message appears (beside the job's button)."""
+    return html.Div(id=part_id(job, "alert"), role="alert", className=f"{class_name} empty-hide")
+
+
+_START = """function(n, cancelled) {
+    const none = window.dash_clientside.no_update;
+    if (!n) { return [none, none, none]; }
+    (window.needsMapJobs = window.needsMapJobs || {})['__JOB__'] = 0;
+    return [{n: n, t0: Date.now(), c: cancelled || 0}, false, ''];
+}"""
+
+_TICK = """function(_tick, started, done, buttonDisabled, cancelled) {
+    const none = window.dash_clientside.no_update;
+    const idle = (window.needsMapJobs = window.needsMapJobs || {});
+    if (!started || done === started.n) { idle['__JOB__'] = 0; return [true, none, none, none]; }
+    if ((cancelled || 0) > started.c) {
+        return [true, __CANCELLED__, none, none];
+    }
+    const seconds = (Date.now() - started.t0) / 1000;
+    if (seconds > __TIMEOUT__) {
+        return [true, __TIMED_OUT__, false, Date.now()];
+    }
+    if (!buttonDisabled) {
+        // the job's button is usable again but no answer came: give the answer one more tick
+        idle['__JOB__'] = (idle['__JOB__'] || 0) + 1;
+        if (idle['__JOB__'] >= 2) { idle['__JOB__'] = 0; return [true, __LOST__, none, none]; }
+    } else {
+        idle['__JOB__'] = 0;
+    }
+    return [none, none, none, none];
+}"""
+
+
+def messages(what: str, timeout_s: float) -> dict[str, str]:
+    """The watchdog's three messages for a job described as ``what`` (e.g. "The briefing").
+
+    >>> messages("The briefing", 25)["timed_out"].split(".")[0]
+    'The briefing took more than 25 s and was stopped'
+    """
+    unchanged = "Nothing you set has changed"
+    return {
+        "lost": f"{what} stopped without an answer (the server may be restarting or busy). {unchanged}: try again.",
+        "timed_out": (
+            f"{what} took more than {timeout_s:g} s and was stopped. {unchanged}: try again; if it happens "
+            "again, tell the site's administrator (the server's /healthz page says what is wrong)."
+        ),
+        "cancelled": f"{what} was cancelled. {unchanged}.",
+    }
+
+
+def register_watchdog(
+    app, job: str, button: str, what: str, timeout_s: float, user_cancel: tuple[str, str] | None = None
+) -> None:
+    """The clientside callbacks of ``job``'s watchdog. ``button`` starts the job; the job's own
+    callback must output ``n_clicks`` to ``part_id(job, "done")`` and list
+    ``Input(part_id(job, "cancel"), "data")`` among its cancel inputs. ``user_cancel`` is the
+    (id, property) of a Cancel button, if the job has one."""
+    text = messages(what, timeout_s)
+    cancel_state = State(*user_cancel) if user_cancel else State(part_id(job, "cancel"), "id")
+    # with no Cancel button the state is the store's id, a string: "cancelled" never counts
+    cancelled_js = "(typeof cancelled === 'number' ? cancelled : 0)"
+    app.clientside_callback(
+        _START.replace("__JOB__", job).replace("cancelled || 0", cancelled_js),
+        Output(part_id(job, "started"), "data"),
+        Output(part_id(job, "tick"), "disabled"),
+        Output(part_id(job, "alert"), "children"),
+        Input(button, "n_clicks"),
+        cancel_state,
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        _TICK.replace("__JOB__", job)
+        .replace("(cancelled || 0)", cancelled_js)
+        .replace("__TIMEOUT__", repr(float(timeout_s)))
+        .replace("__CANCELLED__", json.dumps(text["cancelled"]))
+        .replace("__TIMED_OUT__", json.dumps(text["timed_out"]))
+        .replace("__LOST__", json.dumps(text["lost"])),
+        Output(part_id(job, "tick"), "disabled", allow_duplicate=True),
+        Output(part_id(job, "alert"), "children", allow_duplicate=True),
+        Output(button, "disabled", allow_duplicate=True),
+        Output(part_id(job, "cancel"), "data"),
+        Input(part_id(job, "tick"), "n_intervals"),
+        State(part_id(job, "started"), "data"),
+        State(part_id(job, "done"), "data"),
+        State(button, "disabled"),
+        cancel_state,
+        prevent_initial_call=True,
+    )
