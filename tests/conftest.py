@@ -65,6 +65,120 @@ def pytest_setup_options():
     return options
 
 
+class DashJobClient:
+    """Speaks Dash's background-callback protocol the way dash-renderer does: one POST starts
+    the job and returns signed handles; further POSTs with the handles poll until the
+    response arrives (HTTP 204 means "no answer"). In process (Flask's test client) or over
+    HTTP with a new connection per request, so a server's workers take turns."""
+
+    def __init__(self, get, post):
+        import json
+        import re
+
+        self._get, self._post = get, post
+        page = get("/")[1].decode()
+        config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page)[1])
+        self.end_id = config["end_id"]
+        self.dependencies = json.loads(get("/_dash-dependencies")[1])
+
+    @classmethod
+    def in_process(cls, app):
+        client = app.server.test_client()
+
+        def get(path):
+            response = client.get(path)
+            return response.status_code, response.get_data()
+
+        def post(path, body):
+            response = client.post(path, json=body)
+            return response.status_code, response.get_data()
+
+        return cls(get, post)
+
+    @classmethod
+    def over_http(cls, base: str):
+        import json
+        import urllib.error
+        import urllib.request
+
+        def call(path, body=None):
+            data = None if body is None else json.dumps(body).encode()
+            request = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as err:
+                return err.code, err.read()
+
+        return cls(call, call)
+
+    def callback_for(self, input_id: str) -> dict:
+        (dep,) = [
+            d
+            for d in self.dependencies
+            if any(i["id"] == input_id for i in d["inputs"])
+            and d.get("background")
+            and not d.get("clientside_function")
+        ]
+        return dep
+
+    def body(self, dep: dict, inputs: dict, state: dict) -> dict:
+        outputs = []
+        for part in dep["output"].strip(".").split("..."):
+            component, prop = part.rsplit(".", 1)
+            outputs.append({"id": component, "property": prop})
+
+        def values(items, given):
+            return [{"id": i["id"], "property": i["property"], "value": given.get(i["id"])} for i in items]
+
+        return {
+            "output": dep["output"],
+            "outputs": outputs,
+            "inputs": values(dep["inputs"], inputs),
+            "state": values(dep["state"], state),
+            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"],
+        }
+
+    def start(self, body: dict) -> dict:
+        import json
+
+        status, data = self._post(f"/_dash-update-component?endId={self.end_id}", body)
+        assert status == 200, data[:300]
+        return json.loads(data)
+
+    def poll(self, body: dict, handles: dict, seconds: float = 60):
+        """(status, response) of the first poll that is not "still running"."""
+        import json
+        import time
+        from urllib.parse import quote
+
+        url = (
+            f"/_dash-update-component?endId={quote(self.end_id)}"
+            f"&cacheKey={quote(handles['cacheKey'])}&job={quote(handles['job'])}"
+        )
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            status, data = self._post(url, body)
+            if status != 200:
+                return status, None
+            answer = json.loads(data)
+            if "response" in answer:
+                return 200, answer["response"]
+            time.sleep(0.2)
+        raise AssertionError(f"the job gave no answer within {seconds} s")
+
+    def briefing(self, fmt: str = "html", seconds: float = 60):
+        """Start one briefing (as the header's button does) and wait for its answer."""
+        from dashboard import ids, jobs
+
+        body = self.body(
+            self.callback_for(ids.BRIEF_BUTTON),
+            {ids.BRIEF_BUTTON: 1, jobs.part_id(ids.BRIEF_JOB, "cancel"): 0},
+            {ids.BRIEF_FORMAT: fmt, ids.LINK_TEXT: "http://127.0.0.1:8050/"},
+        )
+        return self.poll(body, self.start(body), seconds)
+
+
 ARTIFACTS = ROOT / "artifacts"
 
 

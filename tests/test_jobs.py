@@ -2,80 +2,20 @@
 worker, a health check that tells the truth, and (in the browser) a visible message within a
 bounded time whenever a job cannot answer."""
 
-import json
 import os
-import re
 import time
 
 import pytest
 
+from conftest import DashJobClient
 from dashboard import ids, jobs, runtime
-
-
-class DashJobClient:
-    """Speaks Dash's background-callback protocol the way dash-renderer does: one POST starts
-    the job and returns signed handles; further POSTs with the handles poll until the
-    response arrives (HTTP 204 means "no answer")."""
-
-    def __init__(self, app):
-        self.client = app.server.test_client()
-        page = self.client.get("/").get_data(as_text=True)
-        config = json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page)[1])
-        self.end_id = config["end_id"]
-        self.dependencies = self.client.get("/_dash-dependencies").get_json()
-
-    def callback_for(self, input_id: str) -> dict:
-        (dep,) = [
-            d
-            for d in self.dependencies
-            if any(i["id"] == input_id for i in d["inputs"])
-            and d.get("background")
-            and not d.get("clientside_function")
-        ]
-        return dep
-
-    def body(self, dep: dict, inputs: dict, state: dict) -> dict:
-        outputs = []
-        for part in dep["output"].strip(".").split("..."):
-            component, prop = part.rsplit(".", 1)
-            outputs.append({"id": component, "property": prop})
-
-        def values(items, given):
-            return [{"id": i["id"], "property": i["property"], "value": given.get(i["id"])} for i in items]
-
-        return {
-            "output": dep["output"],
-            "outputs": outputs,
-            "inputs": values(dep["inputs"], inputs),
-            "state": values(dep["state"], state),
-            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"],
-        }
-
-    def start(self, body: dict) -> dict:
-        response = self.client.post(f"/_dash-update-component?endId={self.end_id}", json=body)
-        assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        return response.get_json()
-
-    def poll(self, body: dict, handles: dict, seconds: float = 60):
-        """(status, json) of the first poll that is not "still running"."""
-        url = f"/_dash-update-component?endId={self.end_id}&cacheKey={handles['cacheKey']}&job={handles['job']}"
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            response = self.client.post(url, json=body)
-            if response.status_code != 200:
-                return response.status_code, None
-            data = response.get_json()
-            if "response" in data:
-                return 200, data["response"]
-            time.sleep(0.2)
-        raise AssertionError(f"the job gave no answer within {seconds} s")
 
 
 def test_two_identical_briefing_requests_both_get_their_file(luton_app):
     """Two users asking for the same briefing at the same moment (identical arguments) each get
     their file. With Dash's default job key (the arguments), both shared one result slot and the
     second user's poll found it already taken: HTTP 204 and no file."""
-    client = DashJobClient(luton_app)
+    client = DashJobClient.in_process(luton_app)
     dep = client.callback_for(ids.BRIEF_BUTTON)
     body = client.body(
         dep,

@@ -1,76 +1,103 @@
 """Background work through Celery and Redis (REDIS_URL set): Debian's redis-server and a
-Celery worker are started by the test on loopback, and a briefing downloaded in the
-browser is made by that worker."""
+Celery worker are started by the test on loopback, and briefings downloaded in the browser
+are made by that worker. Also what happens when Redis goes away mid-job, and when Redis
+restarts (losing everything, no persistence) and the worker is replaced."""
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
+import psutil
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, free_port, wait_for_download
-from dashboard import ids
+from conftest import ROOT, DashJobClient, free_port, wait_for_download
+from dashboard import ids, jobs
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def redis_and_worker(tmp_path, monkeypatch):
+def start_redis(port: int, folder) -> subprocess.Popen:
     redis_server = shutil.which("redis-server")
     assert redis_server, "redis-server is not installed (.ci/run installs Debian's redis-server)"
-    port = free_port()
     redis = subprocess.Popen(
-        [
-            redis_server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
+        [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--dir", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
+    for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            return redis
         except OSError:
             time.sleep(0.1)
-    env = dict(os.environ, REDIS_URL=url)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dashboard.celery_worker:celery_app",
-            "worker",
-            "--loglevel=WARNING",
-            "--concurrency=1",
-            "--pool=solo",
-        ],
+    raise AssertionError("redis-server did not start")
+
+
+def start_worker(url: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "dashboard.celery_worker:celery_app", "worker"]
+        + ["--loglevel=WARNING", "--concurrency=1", "--pool=solo"],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ, REDIS_URL=url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    monkeypatch.setenv("REDIS_URL", url)
-    yield url
-    worker.terminate()
-    redis.terminate()
-    worker.wait(20)
-    redis.wait(20)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+class RedisAndWorker:
+    def __init__(self, folder):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.redis = start_redis(self.port, folder)
+        self.worker = start_worker(self.url)
+
+    def restart_redis(self) -> None:
+        stop(self.redis)
+        self.redis = start_redis(self.port, self.folder)
+
+    def replace_worker(self) -> None:
+        stop(self.worker)
+        self.worker = start_worker(self.url)
+
+    def close(self) -> None:
+        stop(self.worker)
+        stop(self.redis)
+
+
+@pytest.fixture
+def redis_and_worker(tmp_path, monkeypatch):
+    services = RedisAndWorker(tmp_path)
+    monkeypatch.setenv("REDIS_URL", services.url)
+    yield services
+    services.close()
+
+
+def _healthz(base: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
 
 
 def test_briefing_made_by_a_celery_worker(dash_duo, redis_and_worker, luton_engine):
@@ -84,3 +111,97 @@ def test_briefing_made_by_a_celery_worker(dash_duo, redis_and_worker, luton_engi
     files = wait_for_download(dash_duo.download_path, seconds=60)
     assert files, "no briefing was downloaded within 60 s"
     assert len(PdfReader(files[0]).pages) == 1
+
+
+def test_redis_stopped_mid_job_is_reported_within_30_s(dash_duo, redis_and_worker, luton_engine):
+    """Redis goes away while a briefing is being made: the user reads a message beside the
+    button within 30 s, the button works again, and /healthz stops saying "ok"."""
+    from dashboard import create_app
+
+    app = create_app(engine=luton_engine)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    url_before = dash_duo.driver.current_url
+    dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BRIEF_STATUS}", "Preparing", timeout=10)
+    redis_and_worker.redis.send_signal(signal.SIGKILL)
+    redis_and_worker.redis.wait(10)
+    stopped = time.time()
+    alert = f"#{jobs.part_id(ids.BRIEF_JOB, 'alert')}"
+    dash_duo.wait_for_contains_text(alert, "Nothing you set has changed", timeout=30)
+    assert time.time() - stopped < 30
+    assert dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").is_enabled()
+    assert dash_duo.driver.current_url == url_before
+    status, body = _healthz(dash_duo.server_url)
+    assert status == 503 and '"degraded"' in body and "Redis" in body
+
+
+def test_briefings_survive_redis_restart_and_worker_replacement(dash_br, redis_and_worker, tmp_path):
+    """Production (gunicorn, two workers) with Celery: Redis restarts with nothing kept, the
+    Celery worker and a web worker are replaced; every briefing afterwards still arrives. The
+    job handles are signed with one secret from configuration; Dash's fallback kept it in
+    Redis, so the new web worker made a second secret and the other worker's pages got 204."""
+    port = free_port()
+    env = dict(os.environ, REDIS_URL=redis_and_worker.url, NEEDSMAP_DATA_DIR=str(tmp_path / "data"))
+    env.pop("NEEDSMAP_SECRET_KEY", None)
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if _healthz(base)[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("the production server with Celery did not become healthy")
+
+        downloads = Path(dash_br.download_path)
+
+        def download_briefings(count: int, already: int) -> None:
+            for i in range(count):
+                dash_br.driver.get(base + "/")  # a new page load: may land on either worker
+                dash_br.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=30)
+                dash_br.find_element(f"#{ids.BRIEF_BUTTON}").click()
+                deadline = time.time() + 60
+                while time.time() < deadline and len(list(downloads.glob("*.pdf"))) < already + i + 1:
+                    time.sleep(0.5)
+                got = len(list(downloads.glob("*.pdf")))
+                assert got == already + i + 1, f"briefing {already + i + 1} did not arrive"
+
+        download_briefings(2, 0)
+        for _ in range(8):  # every web worker has signed a page (and so settled on its secret)
+            urllib.request.urlopen(base + "/", timeout=20).read()
+        redis_and_worker.restart_redis()
+        redis_and_worker.replace_worker()
+        # a web worker is replaced too (killed; gunicorn starts another)
+        web_workers = psutil.Process(server.pid).children()
+        assert len(web_workers) == 2
+        web_workers[0].kill()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            alive = [w for w in psutil.Process(server.pid).children() if w.pid != web_workers[0].pid]
+            if len(alive) == 2:
+                break
+            time.sleep(0.5)
+        assert len(alive) == 2, "gunicorn did not replace the killed worker"
+        deadline = time.time() + 60
+        while time.time() < deadline and _healthz(base)[0] != 200:
+            time.sleep(1)
+        assert _healthz(base)[0] == 200
+        # six briefings asked over new connections each time, so the page, the job's start and
+        # its polls land on either worker; then one more in the browser
+        answers = [DashJobClient.over_http(base).briefing("html")[0] for _ in range(6)]
+        assert answers == [200] * 6
+        download_briefings(1, 2)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
