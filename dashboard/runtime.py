@@ -136,8 +136,9 @@ def prepare_job_process() -> None:
     """Called first thing in every background job. A Diskcache job runs in a process forked
     from a web worker: it inherited the worker's listening socket (so an orphaned job kept the
     port busy and a restart failed with "Address already in use") and it outlived its parent.
-    Here, once per process, a forked job closes inherited listening sockets and starts a
-    thread that ends the process when its parent has gone. Celery workers are left alone.
+    Here, once per process, a forked job restores default signal handling (so SIGTERM ends
+    it), closes inherited listening sockets and starts a thread that ends the process when
+    its parent has gone. Celery workers are left alone.
 
     Not ``PR_SET_PDEATHSIG``: Linux sends that when the *thread* that forked ends, and a
     threaded server ends request threads while their jobs still run."""
@@ -145,8 +146,34 @@ def prepare_job_process() -> None:
     if _job_process_ready or not _is_forked_job():
         return
     _job_process_ready = True
+    _default_signal_handlers()
     _close_listening_sockets()
     _end_with_parent(os.getppid())
+
+
+def _default_signal_handlers() -> None:
+    """A forked job inherits the web server's Python signal handlers: under gunicorn, SIGTERM
+    only set the *worker's* "stop accepting" flag, so terminating a job did nothing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in (
+        "SIGTERM",
+        "SIGINT",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGABRT",
+        "SIGWINCH",
+        "SIGTTIN",
+        "SIGTTOU",
+    ):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_DFL)
 
 
 def _is_forked_job() -> bool:

@@ -74,6 +74,8 @@ def main(argv=None) -> int:
             "gunicorn",
             "dashboard.wsgi:server",
             "--preload",
+            "--config",
+            "python:dashboard.gunicorn_hooks",
             "--workers",
             str(args.workers),
             "--bind",
