@@ -196,6 +196,13 @@ def add_server_routes(app) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    @server.route("/v/<key>")
+    def short_link(key: str):
+        """``/v/<id>``: the stored view's page (the id is checked when the page reads it)."""
+        from urllib.parse import quote
+
+        return flask.redirect("/?v=" + quote(key[:40], safe=""), code=302)
+
     @server.route("/healthz")
     def healthz():
         """200 and "ok" when the app can serve and run background jobs; 503 and "degraded",

@@ -80,6 +80,21 @@ def _short(name: str) -> str:
     return name.split(" (")[0]
 
 
+def view_link(base_url: str, state: dict) -> str:
+    """The link that reopens ``state``: ``base_url`` plus the view's query; a ``base_url`` that
+    already carries a query (a stored view's short link, ``...?v=<id>``) is that link.
+
+    >>> from geo.viewstate import default_state
+    >>> view_link("https://maps.example/", default_state(engine))[:38]
+    'https://maps.example/?page=needs&ind=n'
+    >>> view_link("https://maps.example/?v=ddffb6fchpucwicm", default_state(engine))
+    'https://maps.example/?v=ddffb6fchpucwicm'
+    """
+    if "?" in base_url:
+        return base_url
+    return base_url.rstrip("/") + "/" + encode(state)
+
+
 def briefing_content(
     engine, state: dict, base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None, equality: bool = False
 ) -> BriefingContent:
@@ -262,7 +277,7 @@ def briefing_content(
         base_label=base.scenario_label if base is not None else None,
         alt_label=alt.scenario_label,
         map_title=map_title,
-        link=base_url.rstrip("/") + "/" + encode(state),
+        link=view_link(base_url, state),
         sources=sources,
         method=method,
         numbers=numbers,
@@ -351,7 +366,7 @@ def _needs_content(
         base_label=None,
         alt_label="",
         map_title=map_title,
-        link=base_url.rstrip("/") + "/" + encode(state),
+        link=view_link(base_url, state),
         sources=sources,
         method=method,
         numbers={"values": values},

@@ -22,6 +22,10 @@ PAGES = ("needs", "access", "sites", "about")
 NEED_INDEX = "need_index"
 MAX_ADDED = 20
 MAX_QUERY = 8_000  # characters of a link's query string
+# characters of a view that is not a link: the page's own state (dcc.Store) or a stored short
+# link's view. The largest view the interface can build (20 added sites with 80-character
+# labels in a non-Latin script, percent-encoded) is about 20,000.
+MAX_STATE_QUERY = 60_000
 
 
 def default_state(engine) -> dict:
@@ -144,8 +148,10 @@ def _unescape(item: str) -> str:
     return item.replace("%7C", "|").replace("%7c", "|").replace("%25", "%")
 
 
-def decode(engine, search: str | None) -> tuple[dict, list[str]]:
+def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict, list[str]]:
     """A valid state from a query string, and notices for every part that was ignored.
+    ``max_query`` is the longest query read (a view stored server-side may be longer than
+    a link can be).
 
     >>> decode(engine, "?page=access&mode=teleport")[1]
     ["The link's travel mode 'teleport' is not valid here and was ignored."]
@@ -154,8 +160,8 @@ def decode(engine, search: str | None) -> tuple[dict, list[str]]:
     notices: list[str] = []
     if not isinstance(search, str):
         return state, ([] if search is None else ["The view could not be read; showing the default view."])
-    if len(search) > MAX_QUERY:
-        return state, [f"The link is longer than {MAX_QUERY:,} characters; showing the default view."]
+    if len(search) > max_query:
+        return state, [f"The link is longer than {max_query:,} characters; showing the default view."]
     if not search or search in ("?", ""):
         return state, notices
     try:
@@ -303,7 +309,7 @@ def from_store(engine, data) -> tuple[dict, list[str]]:
         search = encode(merged)
     except (TypeError, ValueError, AttributeError, KeyError):
         return default_state(engine), ["The view could not be read; showing the default view."]
-    return decode(engine, search)
+    return decode(engine, search, max_query=MAX_STATE_QUERY)
 
 
 def scenario_of(engine, state: dict, which: str = "alt"):

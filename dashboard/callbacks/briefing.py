@@ -18,7 +18,9 @@ def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
     """The dcc.Download payload for the briefing of ``state`` (the link's address is the
     page's own, so the briefing reopens this dashboard)."""
     fmt = fmt if fmt in FORMATS else "pdf"
-    base_url = (link or "http://127.0.0.1:8050/").split("?")[0]
+    link = link or "http://127.0.0.1:8050/"
+    # a short link (?v=<id>) is the view's link; otherwise the briefing writes the full one
+    base_url = link if "?v=" in link else link.split("?")[0]
     # An Access view with a comparison shows the equality impact section, so its briefing carries
     # the compact equality table too.
     equality = (

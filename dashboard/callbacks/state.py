@@ -15,7 +15,7 @@ import logging
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
-from dashboard import ids
+from dashboard import ids, viewstore
 from dashboard.callbacks.access import access_map_update
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
@@ -289,6 +289,7 @@ def _slice(state, keys):
 
 
 def register(app, engine, assets) -> None:
+    store = viewstore.default_store()  # short links for long views
     groups = site_groups(engine)
     sites = engine.bundle.located_sites
     role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
@@ -399,7 +400,9 @@ def register(app, engine, assets) -> None:
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
         if trigger is None or trigger == ids.URL or current is None:
-            state, notices = decode(engine, search)
+            query, longest, notices = viewstore.expand(store, search)
+            state, decoded_notices = decode(engine, query, **({"max_query": longest} if longest else {}))
+            notices = notices + decoded_notices
         else:
             current, notices = from_store(engine, current)
             extra = {
@@ -422,8 +425,10 @@ def register(app, engine, assets) -> None:
             open_ids = effective_open(engine, state)
             notices.append(f"The view could not be restored ({exc}); showing the default view.")
         clicked = trigger not in (None, ids.URL) and current is not None
+        search_out, store_notices = viewstore.shorten(store, encode(state))
+        notices = notices + store_notices
         out = {
-            "search": encode(state),
+            "search": search_out,
             "state": state,
             "notice": [html.Div(n) for n in notices] if notices else None,
             "tiles_view": state["tiles"] if (current or {}).get("tiles", False) != state["tiles"] else no_update,

@@ -1,0 +1,153 @@
+"""Views that always restore: a view too long for a link is stored server-side and shared as
+``?v=<id>`` (or ``/v/<id>``); labels with separators and words like ``tiles=1`` are data."""
+
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, free_port
+from dashboard import ids, viewstore
+from geo.viewstate import MAX_ADDED, MAX_QUERY, decode, default_state, encode
+
+# 80 characters of Bengali with the separators and words the old link format mistook for syntax
+LABEL_STEM = "অঞ্চলকেন্দ্র|A&B tiles=1 "
+
+
+def label(i: int) -> str:
+    text = f"{i:02d} " + LABEL_STEM * 4
+    return text[:80]
+
+
+def big_state(engine) -> dict:
+    state = {**default_state(engine), "page": "access"}
+    postcodes = ["LU1 3QZ", "LU1 3RH", "LU4 8BW", "LU2 0AB", "LU3 2NT"]
+    state["add"] = [f"{label(i)}@{postcodes[i % len(postcodes)]}" for i in range(MAX_ADDED)]
+    return state
+
+
+def test_view_ids_are_stable_and_the_store_round_trips(tmp_path):
+    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    query = "page=access&add=" + "x" * 5000
+    key = store.save(query)
+    assert key == viewstore.view_id(query) and viewstore.ID_PATTERN.match(key)
+    assert store.save(query) == key  # the same view, the same id, stored once
+    assert store.load(key) == query
+    assert store.load("a" * 16) is None  # well formed, unknown
+    assert store.load("../../etc/passwd") is None  # not an id at all
+    with sqlite3.connect(tmp_path / "views.sqlite3") as db:
+        assert db.execute("select count(*) from views").fetchone() == (1,)
+
+
+def test_the_largest_view_the_interface_makes_is_shortened_and_restores_exactly(luton_engine, tmp_path):
+    state = big_state(luton_engine)
+    full = encode(state)
+    assert len(full) > MAX_QUERY  # too long for a link: this is why it must be stored
+    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    short, notices = viewstore.shorten(store, full)
+    assert notices == [] and short.startswith("?v=") and len(short) == 19
+    query, longest, notices = viewstore.expand(store, short)
+    assert notices == []
+    back, notices = decode(luton_engine, query, max_query=longest)
+    assert notices == [] and back == state
+    assert [s.split("@")[0] for s in back["add"]] == [label(i) for i in range(MAX_ADDED)]
+
+
+def test_short_views_keep_their_readable_link(luton_engine, tmp_path):
+    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    full = encode(default_state(luton_engine))
+    assert viewstore.shorten(store, full) == (full, [])
+    assert not (tmp_path / "views.sqlite3").exists() or store.load(viewstore.view_id(full[1:])) is None
+
+
+def test_unknown_short_link_and_broken_store_are_named(tmp_path):
+    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    query, _, notices = viewstore.expand(store, "?v=aaaaaaaaaaaaaaaa")
+    assert query == "" and notices == [
+        "No view is stored under the short link 'aaaaaaaaaaaaaaaa' on this server; showing the default view."
+    ]
+    (tmp_path / "not-a-folder").write_text("x")
+    broken = viewstore.ViewStore(tmp_path / "not-a-folder" / "views.sqlite3")
+    long_query = "?page=access&x=" + "y" * 3000
+    search, notices = viewstore.shorten(broken, long_query)
+    assert search == long_query  # the view is kept in full, not lost
+    assert len(notices) == 1 and "could not be given a short link" in notices[0]
+
+
+def test_v_route_redirects_to_the_view(luton_app):
+    response = luton_app.server.test_client().get("/v/ddffb6fchpucwicm")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/?v=ddffb6fchpucwicm")
+
+
+@pytest.mark.browser
+def test_twenty_long_non_latin_labels_restore_from_the_link_under_prod(dash_br, luton_engine, tmp_path):
+    """Built in the interface (20 sites added through the form) on the production server with two
+    workers, the view's link is short, and opening it in a fresh page restores every label."""
+    port = free_port()
+    env = dict(__import__("os").environ, NEEDSMAP_DATA_DIR=str(tmp_path / "data"))
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        dash_br.driver.get(base + "/?page=access")
+        dash_br.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=60)
+        # open the "Add a site" section, as a user does
+        dash_br.driver.execute_script(
+            "document.getElementById(arguments[0]).closest('details').open = true;", ids.ADD_BUTTON
+        )
+        deadline = time.time() + 20
+        while time.time() < deadline and not dash_br.find_element(f"#{ids.ADD_BUTTON}").is_displayed():
+            time.sleep(0.2)
+        postcodes = ["LU1 3QZ", "LU1 3RH", "LU4 8BW", "LU2 0AB", "LU3 2NT"]
+        for i in range(MAX_ADDED):
+            for field, value in ((ids.ADD_LABEL, label(i)), (ids.ADD_WHERE, postcodes[i % len(postcodes)])):
+                box = dash_br.find_element(f"#{field}")
+                dash_br.driver.execute_script(
+                    "const box = arguments[0]; const set = Object.getOwnPropertyDescriptor("
+                    "window.HTMLInputElement.prototype, 'value').set; set.call(box, arguments[1]);"
+                    "box.dispatchEvent(new Event('input', {bubbles: true}));",
+                    box,
+                    value,
+                )
+            button = dash_br.find_element(f"#{ids.ADD_BUTTON}")
+            dash_br.driver.execute_script(
+                "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button
+            )
+            button.click()
+            dash_br.wait_for_element(f"#{ids.ADDED_LIST} li:nth-child({i + 1})", timeout=20)
+        wanted = [f"{label(i)} at {postcodes[i % len(postcodes)]}" for i in range(MAX_ADDED)]
+
+        def added_texts():
+            items = dash_br.driver.find_elements("css selector", f"#{ids.ADDED_LIST} li")
+            return [li.get_attribute("textContent") for li in items]  # the list may be folded away
+
+        assert added_texts() == wanted
+        deadline = time.time() + 10
+        while time.time() < deadline and "?v=" not in dash_br.driver.current_url:
+            time.sleep(0.2)
+        link = dash_br.driver.current_url
+        assert "?v=" in link and len(link) < 100, link
+        dash_br.driver.get("about:blank")
+        dash_br.driver.get(link)  # a fresh page load, on either worker
+        dash_br.wait_for_element(f"#{ids.ADDED_LIST} li:nth-child({MAX_ADDED})", timeout=60)
+        assert added_texts() == wanted
+        assert dash_br.driver.current_url == link  # no reload loop, no reset
+        assert dash_br.find_element(f"#{ids.NOTICE}").text == ""
+    finally:
+        server.terminate()
+        server.wait(30)
