@@ -196,6 +196,13 @@ def add_server_routes(app) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    @server.before_request
+    def development_routes_off():
+        # Dash always registers its hot-reload endpoint; it only serves while a developer
+        # runs with --debug (hot reload on), never in production.
+        if flask.request.path.endswith("/_reload-hash") and not app._dev_tools.get("hot_reload"):
+            flask.abort(404)
+
     @server.route("/v/<key>")
     def short_link(key: str):
         """``/v/<id>``: the stored view's page (the id is checked when the page reads it)."""

@@ -26,8 +26,10 @@ def csv_safe(value):
     """Text that a spreadsheet would run as a formula (=, +, -, @ ...) gets a leading
     apostrophe, so CSV downloads of the tables cannot carry formulas (OWASP CSV injection)."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        if value[0] in "+-" and re.fullmatch(r"[+-]\d[\d,]*(\.\d+)?( [\w %()/-]*)?", value):
-            return value  # a signed number, perhaps with its unit: not a formula
+        # a signed number, perhaps with a unit in letters or % ("-2.5 pts", "+18,750"); nothing
+        # a spreadsheet could read as a function call or reference ("+1 SUM(A1)")
+        if value[0] in "+-" and re.fullmatch(r"[+-]\d[\d,]*(\.\d+)?( ?[A-Za-z%]+)*", value):
+            return value
         return "'" + value
     return value
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
+from pathlib import Path
 
 from geo.bundle import default_bundle_path
 from geo.engine import ORIGIN_KINDS
@@ -431,6 +433,7 @@ def cmd_briefing(args, out) -> int:
     if args.compare is not None and args.compare not in engine.bundle.scenarios:
         raise UsageError(f"unknown scenario {args.compare!r} for --compare")
     state = briefing_state(engine, args)
+    _check_writable(args.out)
     if args.equality and not args.compare:
         raise UsageError("--equality needs --compare (who loses access is a comparison)")
     if args.ward is not None:
@@ -547,6 +550,15 @@ COMMANDS = {
 }
 
 
+def _check_writable(path: str) -> None:
+    """Refuse an output file whose folder is missing or cannot be written, before any work."""
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise UsageError(f"--out {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--out {path}: the folder {folder} cannot be written to")
+
+
 def main(argv: list[str] | None = None, out=None, err=None) -> int:
     """Run one command; returns the exit status (0, or 2 with one line on stderr)."""
     out = out or sys.stdout
@@ -559,3 +571,6 @@ def main(argv: list[str] | None = None, out=None, err=None) -> int:
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except OSError as exc:  # writing an output: disk full, permissions changed mid-run...
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=err)
+        return 2

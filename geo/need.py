@@ -35,9 +35,13 @@ def need_index(values: pd.DataFrame, indicators: dict, weights: dict[str, float]
             )
         if not math.isfinite(w) or w < 0:
             raise ScenarioError(f"need index: weight {w} for {spec.label} must be 0 or more")
-    total = sum(usable.values())
-    if total <= 0:
+    largest = max(usable.values(), default=0.0)
+    if largest <= 0:
         raise ScenarioError("need index: give at least one positive weight")
+    # Only the weights' proportions matter: scaling by the largest first keeps huge weights
+    # (1.7e308 each) from summing to infinity and every share to zero.
+    usable = {k: w / largest for k, w in usable.items()}
+    total = sum(usable.values())
     index = pd.Series(0.0, index=values.index, name="need_index")
     for ind, w in usable.items():
         if w == 0:

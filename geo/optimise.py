@@ -175,6 +175,9 @@ def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.c
         name = path.name
         if not path.is_file():
             raise BundleError("file not found", file=name)
+        size = path.stat().st_size  # checked before reading: a 600 MB file is never read
+        if size > MAX_UPLOAD_BYTES:
+            raise BundleError(f"is {size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", file=name)
         raw = path.read_bytes()
     else:
         raw = source
@@ -184,7 +187,12 @@ def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.c
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BundleError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV", file=name) from None
-    rows = list(csv.DictReader(io.StringIO(text)))
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
+        # the line that failed is the one after the last line read
+        raise BundleError(f"cannot be read as CSV ({exc})", file=name, row=reader.line_num + 1) from None
     if not rows:
         raise BundleError("has no data rows; expected columns name and postcode (or lat, lon)", file=name)
     columns = {c.strip().lower(): c for c in rows[0] if c is not None}

@@ -247,10 +247,10 @@ def _decode_sites(engine, query: dict, state: dict, bad, notices: list[str]) -> 
     """Opened, closed, added and moved sites."""
     for key in ("open", "close"):
         for site in (_one(query, key) or "").split(",") if _one(query, key) else []:
-            if site in engine.bundle.sites.index and site not in state[key]:
-                state[key].append(site)
-            else:
+            if site not in engine.bundle.sites.index:
                 bad("site", site)
+            elif site not in state[key]:  # a site listed twice is the same site
+                state[key].append(site)
     clash = set(state["open"]) & set(state["close"])
     if clash:
         notices.append(

@@ -25,9 +25,12 @@ def run_optimiser(
     if objective not in ("coverage", "median"):
         raise ScenarioError("choose coverage or median")
     try:
-        p = int(p)
+        whole = int(p)
+        if isinstance(p, bool) or float(p) != whole:  # 1.9 is not 1
+            raise ValueError
     except (TypeError, ValueError, OverflowError):
-        raise ScenarioError("the number of sites must be a whole number") from None
+        raise ScenarioError(f"the number of sites must be a whole number, not {str(p)[:20]!r}") from None
+    p = whole
     if not isinstance(fixed, (list, type(None))) or not all(isinstance(f, str) for f in fixed or []):
         raise ScenarioError("the sites kept open must be a list of site ids")
     fixed = list(fixed or [])
