@@ -9,6 +9,11 @@ and Dash is retiring it. Here every control is a native button or input:
   "rows": [...], "csv": {"filename": ..., "about": [lines]}}``, written by the page callbacks;
 * one generic callback (``register``) renders it, sorted by the header button last pressed
   (``aria-sort`` on the header cell says which way) and filtered by the text box;
+* the rendered table is one ``dcc.Markdown`` of escaped HTML, not one Dash component per cell:
+  Dash's renderer gives every component a store subscription, and mounting a 216-row table
+  (1,700 components) froze the page for about 20 s after each click (every mount notifies
+  every subscriber: quadratic). The header buttons are plain ``<button>``s; ``assets/tables.js``
+  turns a press into the table's sort-request store (``sort_request_id(name)``);
 * the download writes the rows with the labels shown on screen, after a ``#`` header block
   (what, scenario, settings, sources, link) that spreadsheet programs and
   ``pandas.read_csv(..., comment="#")`` skip.
@@ -17,17 +22,19 @@ and Dash is retiring it. Here every control is a native button or input:
 from __future__ import annotations
 
 import csv
+import html as html_text
 import io
 import json
 import math
 
 import dash_bootstrap_components as dbc
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 
 TABLE_DATA = "tbl-data"
 TABLE_BODY = "tbl-body"
 TABLE_SORT = "tbl-sort"
 TABLE_SORT_STATE = "tbl-sort-state"
+TABLE_SORT_REQUEST = "tbl-sort-request"  # {"col", "at"} written by assets/tables.js
 TABLE_FILTER = "tbl-filter"
 TABLE_CSV_BUTTON = "tbl-csv-button"
 TABLE_DOWNLOAD = "tbl-download"
@@ -42,6 +49,11 @@ def dom_id(component_id: dict) -> str:
 def body_css(name: str) -> str:
     """CSS selector of a table's scroll region (for tests and scripts)."""
     return f"[id='{dom_id({'type': TABLE_BODY, 'table': name})}']"
+
+
+def sort_request_id(name: str) -> dict:
+    """Id of the store a header button's press writes (``{"col", "at"}``)."""
+    return {"type": TABLE_SORT_REQUEST, "table": name}
 
 
 def data_id(name: str) -> dict:
@@ -83,6 +95,10 @@ def table_block(
                 style={"maxWidth": "18rem"},
             )
         )
+    else:
+        # the update callback takes every table's filter as an input (MATCH): a table without
+        # one still needs the component, or Dash refuses the callback for that table
+        controls.append(dcc.Input(id={"type": TABLE_FILTER, "table": name}, type="hidden", value=""))
     controls.append(
         html.Button(
             csv_label,
@@ -106,6 +122,7 @@ def table_block(
             ),
             dcc.Store(id=data_id(name), data=data),
             dcc.Store(id={"type": TABLE_SORT_STATE, "table": name}, data=None),
+            dcc.Store(id=sort_request_id(name), data={}),  # None would be written back on mount: a request
             dcc.Download(id={"type": TABLE_DOWNLOAD, "table": name}),
         ],
         className="mb-3",
@@ -163,39 +180,50 @@ def render(data: dict, caption: str, name: str, sort: dict | None, query: str):
     if not columns:
         return html.P(data.get("empty", "Nothing to show."), className="small text-muted mb-0")
     rows = filtered_sorted(data, sort, query)
+    return dcc.Markdown(table_html(columns, rows, caption, name, sort), dangerously_allow_html=True)
+
+
+def _attr(value) -> str:
+    return html_text.escape(str(value), quote=True)
+
+
+def _text(value) -> str:
+    # no blank line may end the raw HTML block early, and no cell may carry markup
+    return html_text.escape(_cell(value)).replace("\n", " ").replace("\r", " ")
+
+
+def table_html(columns: list[dict], rows: list[dict], caption: str, name: str, sort: dict | None) -> str:
+    """The table as escaped HTML: header buttons that sort, the first column as row headers.
+
+    >>> print(table_html([{"id": "a", "name": "A<b>"}], [{"a": "x & y"}], "Cap", "t", None))
+    <table class="table table-sm table-hover small mb-0 nm-table"><caption class="visually-hidden">Cap</caption><thead><tr><th scope="col" aria-sort="none"><button type="button" class="nm-sort" id="{&quot;col&quot;:&quot;a&quot;,&quot;table&quot;:&quot;t&quot;,&quot;type&quot;:&quot;tbl-sort&quot;}" data-table="t" data-col="a" title="Sort by A&lt;b&gt;">A&lt;b&gt;<span aria-hidden="true"></span></button></th></tr></thead><tbody><tr><th scope="row" class="fw-normal">x &amp; y</th></tr></tbody></table>
+    """
     head = []
     for c in columns:
         direction = sort.get("dir") if sort and sort.get("col") == c["id"] else None
         arrow = {"ascending": " ▲", "descending": " ▼"}.get(direction or "", "")
+        button_id = dom_id({"type": TABLE_SORT, "table": name, "col": c["id"]})
         head.append(
-            html.Th(
-                html.Button(
-                    [c["name"], html.Span(arrow, **{"aria-hidden": "true"})],
-                    type="button",
-                    id={"type": TABLE_SORT, "table": name, "col": c["id"]},
-                    className="nm-sort",
-                    title=f"Sort by {c['name']}",
-                ),
-                scope="col",
-                **{"aria-sort": direction or "none"},
-            )
+            f'<th scope="col" aria-sort="{direction or "none"}"><button type="button" class="nm-sort" '
+            f'id="{_attr(button_id)}" data-table="{_attr(name)}" data-col="{_attr(c["id"])}" '
+            f'title="{_attr("Sort by " + str(c["name"]))}">{html_text.escape(str(c["name"]))}'
+            f'<span aria-hidden="true">{arrow}</span></button></th>'
         )
     first = columns[0]["id"]
-    body = [
-        html.Tr(
-            [
-                html.Th(_cell(r.get(c["id"])), scope="row", className="fw-normal")
-                if c["id"] == first
-                else html.Td(_cell(r.get(c["id"])))
-                for c in columns
-            ],
-            className=r.get("_class"),
+    body = []
+    for r in rows:
+        cells = "".join(
+            f'<th scope="row" class="fw-normal">{_text(r.get(c["id"]))}</th>'
+            if c["id"] == first
+            else f"<td>{_text(r.get(c['id']))}</td>"
+            for c in columns
         )
-        for r in rows
-    ]
-    return html.Table(
-        [html.Caption(caption, className="visually-hidden"), html.Thead(html.Tr(head)), html.Tbody(body)],
-        className="table table-sm table-hover small mb-0 nm-table",
+        row_class = f' class="{_attr(r["_class"])}"' if r.get("_class") else ""
+        body.append(f"<tr{row_class}>{cells}</tr>")
+    return (
+        '<table class="table table-sm table-hover small mb-0 nm-table">'
+        f'<caption class="visually-hidden">{html_text.escape(caption)}</caption>'
+        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
@@ -220,24 +248,25 @@ def register(app) -> None:
         Output({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
         Output({"type": TABLE_COUNT, "table": MATCH}, "children"),
         Input({"type": TABLE_DATA, "table": MATCH}, "data"),
-        Input({"type": TABLE_SORT, "table": MATCH, "col": ALL}, "n_clicks"),
+        Input({"type": TABLE_SORT_REQUEST, "table": MATCH}, "data"),
         Input({"type": TABLE_FILTER, "table": MATCH}, "value"),
         State({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
         State({"type": TABLE_BODY, "table": MATCH}, "aria-label"),
         prevent_initial_call=True,
     )
-    def update(data, _sorts, query, sort, caption):
+    def update(data, request, query, sort, caption):
         trigger = ctx.triggered_id
         name = trigger.get("table") if isinstance(trigger, dict) else None
-        if isinstance(trigger, dict) and trigger.get("type") == TABLE_SORT:
-            if not any(t.get("value") for t in ctx.triggered):  # a header re-rendered, not pressed
+        data = data if isinstance(data, dict) else {}
+        if isinstance(trigger, dict) and trigger.get("type") == TABLE_SORT_REQUEST:
+            col = request.get("col") if isinstance(request, dict) else None
+            columns = {c.get("id") for c in data.get("columns") or [] if isinstance(c, dict)}
+            if col not in columns:  # a request for a column this table does not have
                 return no_update, no_update, no_update
-            col = trigger.get("col")
             direction = (
                 "descending" if sort and sort.get("col") == col and sort.get("dir") == "ascending" else "ascending"
             )
             sort = {"col": col, "dir": direction}
-        data = data if isinstance(data, dict) else {}
         shown = len(filtered_sorted(data, sort, query or ""))
         total = len(data.get("rows") or [])
         count = f"{shown} of {total} rows" if query else ""

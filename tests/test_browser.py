@@ -323,13 +323,25 @@ def test_tables_sort_by_header_buttons_and_filter(dash_duo, luton_app, luton_eng
     dash_duo.wait_for_contains_text(region, ranked[0], timeout=20)
     sort = f"[id='{dom_id({'type': TABLE_SORT, 'table': ids.WARD_TABLE, 'col': 'losing_access'})}']"
     for direction in ("ascending", "descending"):
-        dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(sort))
+        if direction == "ascending":
+            dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(sort))
+        else:  # from the keyboard, and focus stays on the pressed header
+            dash_duo.driver.execute_script("arguments[0].focus();", dash_duo.find_element(sort))
+            dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
         dash_duo.wait_for_element(f"{region} th[aria-sort='{direction}']", timeout=10)
         losing = [
             float(row.find_elements("css selector", "td")[-1].text.replace(",", ""))
             for row in dash_duo.find_elements(f"{region} tbody tr")
         ]
         assert losing == sorted(losing, reverse=direction == "descending") and len(losing) == len(ranked)
+    deadline = time.time() + 5
+    while time.time() < deadline and dash_duo.driver.switch_to.active_element.get_attribute("id") != dom_id(
+        {"type": TABLE_SORT, "table": ids.WARD_TABLE, "col": "losing_access"}
+    ):
+        time.sleep(0.1)
+    assert dash_duo.driver.switch_to.active_element.get_attribute("id") == dom_id(
+        {"type": TABLE_SORT, "table": ids.WARD_TABLE, "col": "losing_access"}
+    )
     assert dash_duo.find_element(f"{region} tbody tr th").text == ranked[0]
     box = dash_duo.find_element(f"[id='{dom_id({'type': TABLE_FILTER, 'table': ids.WARD_TABLE})}']")
     box.send_keys("saints", Keys.ENTER)

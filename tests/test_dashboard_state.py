@@ -393,3 +393,24 @@ def test_needs_page_by_2021_lsoas(luton_engine):
     fig = needs_map(luton_engine, MapAssets.of(luton_engine), {**default_state(luton_engine), "level": "lsoa_current"})
     assert len(fig.data[-2].geojson["features"]) == 125 and fig.data[-2].visible
     assert not any(t.visible for t in fig.data[:-2])
+
+
+def test_a_table_is_one_component_whatever_its_rows(luton_engine):
+    """Dash gives every component a store subscription and mounting many at once is quadratic
+    (a 216-row table froze the page for about 20 s): a table renders as one Markdown block of
+    escaped HTML, its cells never markup."""
+    from dash import dcc
+
+    from dashboard.tables import render
+
+    data = {
+        "columns": [{"id": "a", "name": "Area"}, {"id": "n", "name": "Children"}],
+        "rows": [{"a": f"<b>LSOA {i}</b>", "n": i, "_class": "nm-warn" if i == 3 else None} for i in range(500)],
+    }
+    table = render(data, "Who loses access", "lost", {"col": "n", "dir": "descending"}, "")
+    assert isinstance(table, dcc.Markdown) and table.dangerously_allow_html
+    text = table.children
+    assert text.count("<tr") == 501 and "\n\n" not in text  # a blank line would end the HTML block
+    assert "<b>" not in text and "&lt;b&gt;LSOA 499&lt;/b&gt;" in text
+    assert text.index("LSOA 499") < text.index("LSOA 0&lt;")  # sorted descending by n
+    assert 'aria-sort="descending"' in text and '<tr class="nm-warn">' in text
