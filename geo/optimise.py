@@ -167,9 +167,8 @@ def postcode_candidates(engine, wards: list[str]) -> Candidates:
     )
 
 
-def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.csv") -> Candidates:
-    """A user's CSV of candidates: columns ``name`` and either ``postcode`` or ``lat``/``lon``.
-    Errors name the row and the field; nothing is skipped."""
+def _candidate_bytes(source: str | Path | bytes, name: str) -> tuple[bytes, str]:
+    """The bytes of a candidates file (its size checked before it is read) and its name."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = path.name
@@ -178,21 +177,31 @@ def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.c
         size = path.stat().st_size  # checked before reading: a 600 MB file is never read
         if size > MAX_UPLOAD_BYTES:
             raise BundleError(f"is {size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", file=name)
-        raw = path.read_bytes()
-    else:
-        raw = source
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise BundleError(f"is {len(raw):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", file=name)
+        return path.read_bytes(), name
+    if len(source) > MAX_UPLOAD_BYTES:
+        raise BundleError(f"is {len(source):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", file=name)
+    return source, name
+
+
+def _csv_rows(raw: bytes, name: str) -> list[dict]:
+    """The rows of a UTF-8 CSV (a byte-order mark is fine); errors name the file and line."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BundleError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV", file=name) from None
     reader = csv.DictReader(io.StringIO(text))
     try:
-        rows = list(reader)
+        return list(reader)
     except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
         # the line that failed is the one after the last line read
         raise BundleError(f"cannot be read as CSV ({exc})", file=name, row=reader.line_num + 1) from None
+
+
+def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.csv") -> Candidates:
+    """A user's CSV of candidates: columns ``name`` and either ``postcode`` or ``lat``/``lon``.
+    Errors name the row and the field; nothing is skipped."""
+    raw, name = _candidate_bytes(source, name)
+    rows = _csv_rows(raw, name)
     if not rows:
         raise BundleError("has no data rows; expected columns name and postcode (or lat, lon)", file=name)
     columns = {c.strip().lower(): c for c in rows[0] if c is not None}
