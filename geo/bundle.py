@@ -696,6 +696,19 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
     out["source"] = col("source")
     out["notes"] = col("notes")
     out["lat"], out["lon"] = lats, lons
+    # optional: capacity in people of the population the catchments count (blank = unknown)
+    capacity_column = spec.get("capacity")
+    out["capacity"] = np.nan
+    if capacity_column:
+        if capacity_column not in frame.columns:
+            raise BundleError(f"column {capacity_column!r} named by layers.sites.capacity is missing", file=name)
+        capacity = numeric_column(frame, capacity_column, name, allow_blank=True)
+        for i, value in enumerate(capacity):
+            if value < 0:
+                raise BundleError(
+                    f"capacity {value:g} must be 0 or more", file=name, row=csv_line(i), field=capacity_column
+                )
+        out["capacity"] = capacity
     xs, ys = np.full(len(ids), np.nan), np.full(len(ids), np.nan)
     for i, site in enumerate(ids):
         line = csv_line(i)

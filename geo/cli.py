@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import warnings
@@ -119,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_opt.add_argument("--baseline", default=None, help="a register site to compare the answer with")
     p_opt.add_argument("--time-limit", type=float, default=30.0, help="solver time limit in seconds")
     _add_travel_options(p_opt)
+    p_cat = sub.add_parser("catchments", help="each open site's catchment and load (nearest-site allocation)")
+    p_cat.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
+    p_cat.add_argument("--compare", default=None, help="named scenario to compare against (before the change)")
+    p_cat.add_argument(
+        "--capacity",
+        action="append",
+        metavar="SITE=PEOPLE",
+        help="a site's capacity in people of the chosen population (repeatable; overrides the register)",
+    )
+    p_cat.add_argument("--moves", type=int, default=10, help="origins whose site changes to list (text output)")
+    _add_travel_options(p_cat)
     p_cal = sub.add_parser("calibrate", help="check the travel model against the official road distances")
     p_cal.add_argument("--json", action="store_true")
     p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
@@ -538,7 +550,102 @@ def cmd_calibrate(args, out) -> int:
     return 0
 
 
+def _capacities(values) -> dict[str, float]:
+    out = {}
+    for value in values or []:
+        site, sep, number = value.partition("=")
+        try:
+            people = float(number.replace(",", ""))
+        except ValueError:
+            people = math.nan
+        if not sep or not site.strip() or not math.isfinite(people) or people < 0:
+            raise UsageError(f"--capacity {value!r}: expected SITE=PEOPLE with a number 0 or more")
+        out[site.strip()] = people
+    return out
+
+
+def cmd_catchments(args, out) -> int:
+    """``catchments``: each open site's catchment population, deprivation and travel, and (with
+    --compare) before and after, with who is assigned a different site."""
+    from geo.catchments import catchments, compare_catchments
+
+    engine = _engine(args)
+    alt = engine.scenario(args.scenario, _ids(args.open), _ids(args.close), args.add or [], _moves(args.move))
+    capacity = _capacities(args.capacity)
+    for site in capacity:
+        engine.scenario(None, open=[site])  # an unknown id is named in the error
+    options = _options(args, engine)
+    if args.compare is None:
+        result = catchments(engine, alt, capacity=capacity, **options)
+        if args.json:
+            json.dump(result.to_dict(), out, indent=2)
+            print(file=out)
+            return 0
+        _print_catchments(result, out)
+        return 0
+    if args.compare not in engine.bundle.scenarios:
+        raise UsageError(f"unknown scenario {args.compare!r} for --compare")
+    change = compare_catchments(engine, engine.scenario(args.compare), alt, capacity=capacity, **options)
+    if args.json:
+        json.dump(change.to_dict(), out, indent=2)
+        print(file=out)
+        return 0
+    base, after = change.base, change.alt
+    print(
+        f"{after.population_label}: {after.scenario} against {base.scenario} "
+        f"(nearest open site by {after.mode}; {after.with_a_site:,.0f} of {after.total:,.0f} with a located site)",
+        file=out,
+    )
+    print(f"  {'site':<52} {'status':<12} {'before':>8} {'after':>8} {'change':>8}", file=out)
+    for row in change.site_rows():
+        print(
+            f"  {row['label'][:52]:<52} {row['status']:<12} {row['before']:>8,.0f} {row['after']:>8,.0f} "
+            f"{row['change']:>+8,.0f}",
+            file=out,
+        )
+    mean_added = change.mean_added_minutes()
+    print(
+        f"Assigned a different site: {change.people_changing_site:,.0f} people in {int(change.changed.sum())} "
+        f"origins; mean minutes added {'n/a' if mean_added is None else f'{mean_added:+.1f}'}",
+        file=out,
+    )
+    for move in change.moves()[: max(0, args.moves)]:
+        print(
+            f"  {move['origin']}: {move['population']:,.0f} people, {move['site_before']} -> {move['site_after']}, "
+            f"{move['minutes_before']:.1f} -> {move['minutes_after']:.1f} min ({move['added_minutes']:+.1f})",
+            file=out,
+        )
+    return 0
+
+
+def _print_catchments(result, out) -> None:
+    print(
+        f"{result.population_label}: {result.scenario} (nearest open site by {result.mode}; "
+        f"{result.with_a_site:,.0f} of {result.total:,.0f} with a located site)",
+        file=out,
+    )
+    print(f"  {'site':<52} {'people':>8} {'20% most deprived':>18} {'mean min':>9} {'p90 min':>8}", file=out)
+    for s in result.sites:
+        share = "n/a" if s.most_deprived_share is None else f"{100 * s.most_deprived_share:.1f}%"
+        mean = "n/a" if s.mean_minutes is None else f"{s.mean_minutes:.1f}"
+        p90 = "n/a" if s.p90_minutes is None else f"{s.p90_minutes:.1f}"
+        print(f"  {s.label[:52]:<52} {s.population:>8,.0f} {share:>18} {mean:>9} {p90:>8}", file=out)
+    if result.capacity is not None:
+        c = result.capacity
+        print(
+            f"With capacities: served {c.served:,.0f}; in a catchment but beyond capacity {c.beyond_capacity:,.0f}; "
+            f"not covered {c.not_covered:,.0f}"
+            + (
+                f" (unknown capacity, treated as unlimited: {', '.join(c.unknown_capacity)})"
+                if c.unknown_capacity
+                else ""
+            ),
+            file=out,
+        )
+
+
 COMMANDS = {
+    "catchments": cmd_catchments,
     "calibrate": cmd_calibrate,
     "optimise": cmd_optimise,
     "briefing": cmd_briefing,

@@ -1,0 +1,204 @@
+"""Catchments and site load (issue 14, engine and CLI): nearest-site allocation checked against
+an independent straight-line computation, the capacitated assignment against brute force."""
+
+import io
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from geo.catchments import capacitated_assignment, catchments, compare_catchments, weighted_quantile
+from geo.cli import main
+from geo.errors import ScenarioError
+
+
+def test_every_origin_is_assigned_once_and_catchments_add_up(luton_engine):
+    e = luton_engine
+    result = catchments(e, e.scenario("proposed_2020"), mode="walk", minutes=20)
+    members = sum(s.origins for s in result.sites)
+    with_site = sum(a is not None for a in result.assigned)
+    assert members == with_site == len(e.origins.xy)  # each origin in exactly one catchment
+    assert sum(s.population for s in result.sites) == pytest.approx(result.with_a_site)
+    assert result.with_a_site == pytest.approx(result.population.sum())  # every origin has a located site here
+    for s in result.sites:
+        assert sum(s.by_decile.values()) == pytest.approx(s.population)
+        assert 0 <= s.most_deprived_share <= 1 and s.mean_minutes <= s.p90_minutes + 1e-9
+
+
+def test_straight_line_catchments_match_an_independent_nearest_site(luton_engine):
+    """With detour "none", catchments are nearest by straight line: recomputed here from the
+    register's coordinates with plain numpy."""
+    e = luton_engine
+    scenario = e.scenario("current_2020")
+    result = catchments(e, scenario, detour="none", minutes=20)
+    open_ids = [s for s in e.open_site_ids(scenario) if s in e.bundle.located_sites.index]
+    located = e.bundle.located_sites.loc[open_ids]
+    xy = located[["x", "y"]].to_numpy(float)
+    d = np.hypot(e.origins.xy[:, None, 0] - xy[None, :, 0], e.origins.xy[:, None, 1] - xy[None, :, 1])
+    nearest = np.array(open_ids)[d.argmin(axis=1)]
+    people = e.origin_population[e.default_population]
+    for s in result.sites:
+        assert s.population == pytest.approx(people[nearest == s.site].sum())
+        assert s.origins == int((nearest == s.site).sum())
+
+
+def test_who_changes_site_and_minutes_added(luton_engine):
+    e = luton_engine
+    change = compare_catchments(e, e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
+    before, after = change.base, change.alt
+    changed = np.array([a != b for a, b in zip(before.assigned, after.assigned)])
+    assert (change.changed == changed).all()
+    assert change.people_changing_site == pytest.approx(after.population[changed].sum())
+    rows = {r["site"]: r for r in change.site_rows()}
+    hub = rows["hub_manor"]
+    assert (
+        hub["status"] == "opens"
+        and hub["before"] == 0
+        and hub["after"] == pytest.approx(after.load("hub_manor").population, abs=0.05)
+    )
+    assert sum(r["after"] for r in rows.values()) == pytest.approx(after.with_a_site, abs=0.1 * len(rows))
+    move = change.moves()[0]
+    i = list(e.origins.label).index(move["origin"])
+    assert move["added_minutes"] == pytest.approx(after.minutes[i] - before.minutes[i], abs=0.051)
+    assert move["site_after"] == after.assigned[i] and move["site_before"] == before.assigned[i]
+
+
+def _brute_force(minutes, demand, capacity, reachable):
+    """Most people served, then least minutes, over every whole assignment (unit demands)."""
+    n_origins, n_sites = minutes.shape
+    best = None
+    for choice in itertools.product(
+        *[[None] + [j for j in range(n_sites) if reachable[i, j]] for i in range(n_origins)]
+    ):
+        load = np.zeros(n_sites)
+        for i, j in enumerate(choice):
+            if j is not None:
+                load[j] += demand[i]
+        if (load > capacity + 1e-9).any():
+            continue
+        served = sum(demand[i] for i, j in enumerate(choice) if j is not None)
+        travel = sum(demand[i] * minutes[i, j] for i, j in enumerate(choice) if j is not None)
+        key = (-served, travel)
+        if best is None or key < best:
+            best = key
+    return -best[0], best[1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_capacitated_assignment_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_origins, n_sites = 6, 3
+    minutes = rng.integers(1, 30, size=(n_origins, n_sites)).astype(float)
+    demand = np.ones(n_origins)
+    capacity = rng.integers(0, 4, size=n_sites).astype(float)
+    reachable = minutes <= 20
+    served = capacitated_assignment(minutes, demand, capacity, reachable)
+    want_served, want_travel = _brute_force(minutes, demand, capacity, reachable)
+    assert served.sum() == pytest.approx(want_served, abs=1e-6)
+    assert (served * minutes).sum() == pytest.approx(want_travel, abs=1e-6)
+    assert (served.sum(axis=0) <= capacity + 1e-6).all() and (served.sum(axis=1) <= demand + 1e-6).all()
+    assert (served[~reachable] == 0).all()
+
+
+def test_unlimited_capacity_is_nearest_site_allocation(luton_engine):
+    e = luton_engine
+    scenario = e.scenario("proposed_2020")
+    capacity = {s: 1e12 for s in e.open_site_ids(scenario)}  # known, but never binding
+    result = catchments(e, scenario, capacity=capacity, minutes=20)
+    free = catchments(e, scenario, minutes=20)
+    covered = free.minutes <= 20
+    for s in result.sites:
+        nearest_and_covered = np.array([a == s.site for a in free.assigned]) & covered
+        assert s.served == pytest.approx(free.population[nearest_and_covered].sum(), rel=1e-9, abs=1e-6)
+        assert s.beyond_capacity == pytest.approx(0, abs=1e-6)
+    assert result.capacity.served == pytest.approx(free.population[covered].sum())
+    assert result.capacity.not_covered == pytest.approx(free.population[~covered].sum())
+
+
+def test_a_full_site_sends_people_beyond_capacity(luton_engine):
+    e = luton_engine
+    scenario = e.scenario("proposed_2020")
+    free = catchments(e, scenario, minutes=20)
+    covered = free.minutes <= 20
+    result = catchments(e, scenario, capacity={s: 0 for s in e.open_site_ids(scenario)}, minutes=20)
+    assert result.capacity.served == 0
+    assert result.capacity.beyond_capacity == pytest.approx(free.population[covered].sum())
+    with pytest.raises(ScenarioError, match="capacity"):
+        catchments(e, scenario, capacity={"hub_manor": -1}, minutes=20)
+
+
+def test_weighted_quantile_by_hand():
+    # people: 8 at 1 min, 1 at 5 min, 1 at 10 min: 90% live within 5 minutes, 100% within 10
+    assert weighted_quantile(np.array([10.0, 1.0, 5.0]), np.array([1.0, 8.0, 1.0]), 0.9) == 5.0
+    assert weighted_quantile(np.array([10.0, 1.0, 5.0]), np.array([1.0, 8.0, 1.0]), 0.8) == 1.0
+    assert np.isnan(weighted_quantile(np.array([1.0]), np.array([0.0]), 0.9))
+
+
+def test_cli_catchments_json_contract_and_errors(luton_engine):
+    out = io.StringIO()
+    code = main(["catchments", "--scenario", "proposed_2020", "--compare", "current_2020", "--json"], out=out)
+    assert code == 0
+    d = json.loads(out.getvalue())
+    assert set(d) == {
+        "base",
+        "alt",
+        "sites",
+        "people_whose_site_changes",
+        "mean_added_minutes",
+        "origins_whose_site_changes",
+    }
+    assert sum(s["population"] for s in d["alt"]["sites"]) == pytest.approx(
+        d["alt"]["population_with_a_located_site"], abs=0.1 * len(d["alt"]["sites"])
+    )
+    assert {r["site"] for r in d["sites"]} >= {"hub_manor", "hub_leagrave_tbc", "denbigh"}
+    err = io.StringIO()
+    assert main(["catchments", "--scenario", "proposed_2020", "--capacity", "hub_manor=lots"], err=err) == 2
+    assert err.getvalue().strip() == "error: --capacity 'hub_manor=lots': expected SITE=PEOPLE with a number 0 or more"
+    err = io.StringIO()
+    assert main(["catchments", "--scenario", "proposed_2020", "--compare", "nothing"], err=err) == 2
+    assert "unknown scenario 'nothing'" in err.getvalue()
+
+
+def _with_capacity(folder, values: dict[str, str]):
+    from bundle_factory import replace_in
+
+    replace_in(folder / "bundle.toml", 'lon = "lon"\n', 'lon = "lon"\ncapacity = "places"\n')
+    lines = (folder / "sites.csv").read_text().splitlines()
+    lines = [lines[0] + ",places"] + [f"{line},{values.get(line.split(',')[0], '')}" for line in lines[1:]]
+    (folder / "sites.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_tiny_catchments_by_hand(tiny_path):
+    """Tiny bundle (tests/bundle_factory.py): routes are 1.5 x the straight line, so L1 (500,1000)
+    and L2 (1500,1000) are nearest s1 (800,1400) (500 m and 806 m against 3,300 m and 2,335 m to
+    s2), L3 and L4 nearest s2. Populations 100, 200, 300, 400; deciles 1, 2, 5, 9."""
+    from geo import Engine, load_bundle
+
+    e = Engine(load_bundle(_with_capacity(tiny_path, {"s1": "150", "s3": "\"1,000\""})))
+    result = catchments(e, e.scenario("current"), minutes=60)  # the bundle's default population
+    s1, s2 = result.load("s1"), result.load("s2")
+    people = e.origin_population[e.default_population]
+    assert s1.population == pytest.approx(people[0] + people[1]) and s2.population == pytest.approx(
+        people[2] + people[3]
+    )
+    assert s1.by_decile == {1: pytest.approx(people[0]), 2: pytest.approx(people[1])}
+    assert s1.most_deprived_share == pytest.approx(1.0) and s2.most_deprived_share == pytest.approx(0.0)
+    # minutes: 1.5 x straight metres / 80 m per minute
+    m1 = 1.5 * np.hypot(300, 400) / 80
+    m2 = 1.5 * np.hypot(700, 400) / 80
+    assert s1.mean_minutes == pytest.approx((m1 * people[0] + m2 * people[1]) / (people[0] + people[1]))
+    # register capacity: s1 holds 150 people (blank = unknown for s2, treated as unlimited)
+    assert s1.capacity == 150 and s2.capacity is None
+    assert s1.served == pytest.approx(min(150, people[0] + people[1]))
+    assert result.capacity.unknown_capacity == ["s2"]
+
+
+def test_negative_register_capacity_names_file_row_and_field(tiny_path):
+    from geo import load_bundle
+    from geo.errors import BundleError
+
+    with pytest.raises(BundleError) as info:
+        load_bundle(_with_capacity(tiny_path, {"s2": "-5"}))
+    assert (info.value.file, info.value.row, info.value.field) == ("sites.csv", 3, "places")
