@@ -673,6 +673,21 @@ def _load_calibration(folder, spec) -> pd.DataFrame:
     return pd.DataFrame({"straight_km": straight, "network_km": network})
 
 
+def _site_capacity(frame: pd.DataFrame, spec: dict, name: str) -> np.ndarray:
+    """Optional capacity per site, in people of the population the catchments count (the
+    column named by ``layers.sites.capacity``); blank or no column = unknown (NaN)."""
+    column = spec.get("capacity")
+    if not column:
+        return np.full(len(frame), np.nan)
+    if column not in frame.columns:
+        raise BundleError(f"column {column!r} named by layers.sites.capacity is missing", file=name)
+    capacity = numeric_column(frame, column, name, allow_blank=True)
+    for i, value in enumerate(capacity):
+        if value < 0:
+            raise BundleError(f"capacity {value:g} must be 0 or more", file=name, row=csv_line(i), field=column)
+    return capacity
+
+
 def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFrame:
     _require(spec, ["file", "key", "name", "role", "lat", "lon"], "layers.sites")
     name = spec["file"]
@@ -696,19 +711,7 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
     out["source"] = col("source")
     out["notes"] = col("notes")
     out["lat"], out["lon"] = lats, lons
-    # optional: capacity in people of the population the catchments count (blank = unknown)
-    capacity_column = spec.get("capacity")
-    out["capacity"] = np.nan
-    if capacity_column:
-        if capacity_column not in frame.columns:
-            raise BundleError(f"column {capacity_column!r} named by layers.sites.capacity is missing", file=name)
-        capacity = numeric_column(frame, capacity_column, name, allow_blank=True)
-        for i, value in enumerate(capacity):
-            if value < 0:
-                raise BundleError(
-                    f"capacity {value:g} must be 0 or more", file=name, row=csv_line(i), field=capacity_column
-                )
-        out["capacity"] = capacity
+    out["capacity"] = _site_capacity(frame, spec, name)
     xs, ys = np.full(len(ids), np.nan), np.full(len(ids), np.nan)
     for i, site in enumerate(ids):
         line = csv_line(i)
