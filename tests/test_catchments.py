@@ -176,7 +176,7 @@ def test_tiny_catchments_by_hand(tiny_path):
     s2), L3 and L4 nearest s2. Populations 100, 200, 300, 400; deciles 1, 2, 5, 9."""
     from geo import Engine, load_bundle
 
-    e = Engine(load_bundle(_with_capacity(tiny_path, {"s1": "150", "s3": "\"1,000\""})))
+    e = Engine(load_bundle(_with_capacity(tiny_path, {"s1": "150", "s3": '"1,000"'})))
     result = catchments(e, e.scenario("current"), minutes=60)  # the bundle's default population
     s1, s2 = result.load("s1"), result.load("s2")
     people = e.origin_population[e.default_population]
