@@ -1,6 +1,7 @@
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,65 @@ def luton_app(luton_engine):
     from dashboard import create_app
 
     return create_app(engine=luton_engine)
+
+
+def _postgres_bin() -> Path | None:
+    import glob
+    import shutil
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    if found:
+        return Path(found[-1]).parent
+    which = shutil.which("pg_ctl")
+    return Path(which).parent if which else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A throw-away PostgreSQL server (Debian's postgresql, installed by .ci/run) on a free port,
+    trust authentication on loopback; its URL for SQLAlchemy. Stopped at the end of the session."""
+    import os
+    import shutil
+    import subprocess
+
+    bindir = _postgres_bin()
+    assert bindir is not None, "PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
+    # its own folder under /tmp: pytest's temporary folders are private to root (0700), and
+    # the server runs as the postgres user
+    folder = Path(tempfile.mkdtemp(prefix="needs-map-postgres-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # postgres refuses to run as root
+        shutil.chown(folder, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data = folder / "data"
+    subprocess.run(
+        as_postgres + [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        as_postgres
+        + [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder), "-h", "127.0.0.1"]
+        + ["-c", "fsync=off"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    import sqlalchemy
+
+    deadline = time.time() + 30
+    while True:
+        try:
+            with sqlalchemy.create_engine(url).connect() as connection:
+                connection.exec_driver_sql("select 1")
+            break
+        except sqlalchemy.exc.OperationalError:
+            if time.time() > deadline or server.poll() is not None:
+                raise AssertionError("PostgreSQL did not start") from None
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    server.wait(20)
+    shutil.rmtree(folder, ignore_errors=True)

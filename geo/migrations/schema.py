@@ -1,0 +1,18 @@
+"""The current schema, as SQLAlchemy Core tables (what the latest migration creates)."""
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+saved_scenarios = Table(
+    "saved_scenarios",
+    metadata,
+    Column("id", String(10), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("author", String(80), nullable=False, default=""),
+    Column("query", Text, nullable=False),
+    Column("area", String(120), nullable=False, default=""),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)

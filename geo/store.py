@@ -1,0 +1,238 @@
+"""Saved scenarios: named views a team keeps, in a real database.
+
+A saved scenario is a view (its link's query string, ``geo.viewstate.encode``) with a name, a
+note, an optional author and the area it belongs to. It is read back through the same checks
+as a link (``geo.viewstate.decode``), so a row edited by hand gets the same clear notices as a
+tampered link, never an error.
+
+Storage is SQLAlchemy 2: SQLite by default (``needs-map.sqlite3`` in the data folder,
+``NEEDSMAP_DATA_DIR``, default ``~/.local/share/needs-map``) and PostgreSQL (or any database
+SQLAlchemy speaks) when ``DATABASE_URL`` is set. The schema is created and upgraded by the
+Alembic migrations in ``geo/migrations`` when a store is opened, so the first start creates
+the database. Ids are 10 random base-32 characters: short enough for ``/s/<id>`` and not
+guessable from one another.
+
+>>> store = ScenarioStore("sqlite://")  # in memory
+>>> saved = store.save("Hub at Leagrave Centre", "page=access&base=proposed_2020", area="Luton")
+>>> store.get(saved.id).name
+'Hub at Leagrave Centre'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.errors import NeedsMapError
+
+MAX_NAME = 80
+MAX_NOTE = 1000
+MAX_AUTHOR = 80
+MAX_QUERY_STORED = 60_000
+ID_PATTERN = re.compile(r"^[a-z2-7]{10}$")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(NeedsMapError):
+    """The database could not be reached, or a value to save was refused (the message says which)."""
+
+
+@dataclass(frozen=True)
+class SavedScenario:
+    id: str
+    name: str
+    note: str
+    author: str
+    query: str
+    area: str
+    created: _dt.datetime
+    updated: _dt.datetime
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "note": self.note,
+            "author": self.author,
+            "area": self.area,
+            "query": self.query,
+            "created": self.created.isoformat(timespec="seconds"),
+            "updated": self.updated.isoformat(timespec="seconds"),
+        }
+
+
+def default_url() -> str:
+    """``DATABASE_URL``, else a SQLite file in the data folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg named
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    folder = Path(os.environ.get("NEEDSMAP_DATA_DIR") or Path.home() / ".local" / "share" / "needs-map")
+    return f"sqlite:///{folder.expanduser() / 'needs-map.sqlite3'}"
+
+
+def _clean(value, field: str, limit: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise StoreError(f"{field} must be text")
+    text = " ".join(value.split()) if field != "note" else value.strip()
+    if required and not text:
+        raise StoreError(f"give the scenario a {field}")
+    if len(text) > limit:
+        raise StoreError(f"the {field} is {len(text)} characters; {limit} at most")
+    return text
+
+
+class ScenarioStore:
+    """Saved scenarios in one database (created or upgraded on open)."""
+
+    def __init__(self, url: str | None = None):
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import SQLAlchemyError
+
+        self.url = url or default_url()
+        if self.url.startswith("sqlite:///"):
+            Path(self.url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            kwargs = {"pool_pre_ping": True}
+            if self.url == "sqlite://":  # in memory: one connection, or each sees an empty database
+                from sqlalchemy.pool import StaticPool
+
+                kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+            self.db = create_engine(self.url, **kwargs)
+            self._upgrade()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"cannot open the scenario database ({_short(exc)})") from None
+
+    def _upgrade(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.db.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def _table(self):
+        from geo.migrations.schema import saved_scenarios
+
+        return saved_scenarios
+
+    def save(self, name: str, query: str, note: str = "", author: str = "", area: str = "") -> SavedScenario:
+        """Store a new scenario and return it (with its new id)."""
+        name = _clean(name, "name", MAX_NAME, required=True)
+        note = _clean(note, "note", MAX_NOTE)
+        author = _clean(author, "author", MAX_AUTHOR)
+        if not isinstance(query, str) or len(query) > MAX_QUERY_STORED:
+            raise StoreError(f"the view is too long to save ({MAX_QUERY_STORED:,} characters at most)")
+        now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+        row = {
+            "id": "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(10)),
+            "name": name,
+            "note": note,
+            "author": author,
+            "query": query.lstrip("?"),
+            "area": area,
+            "created": now,
+            "updated": now,
+        }
+        self._run(lambda c: c.execute(self._table().insert().values(**row)), write=True)
+        return self._saved(row)
+
+    def get(self, key: str) -> SavedScenario | None:
+        """The saved scenario ``key``, or None (also for anything that is not an id)."""
+        if not isinstance(key, str) or not ID_PATTERN.match(key):
+            return None
+        table = self._table()
+        row = self._run(lambda c: c.execute(table.select().where(table.c.id == key)).mappings().first())
+        return self._saved(row) if row else None
+
+    def list(self, area: str | None = None) -> list[SavedScenario]:
+        """Saved scenarios, newest first (those of ``area`` only, when given)."""
+        table = self._table()
+        query = table.select().order_by(table.c.updated.desc(), table.c.name)
+        if area is not None:
+            query = query.where(table.c.area == area)
+        rows = self._run(lambda c: c.execute(query).mappings().all())
+        return [self._saved(r) for r in rows]
+
+    def rename(self, key: str, name: str, note: str | None = None) -> SavedScenario:
+        """Give ``key`` a new name (and note, when given)."""
+        values = {"name": _clean(name, "name", MAX_NAME, required=True)}
+        if note is not None:
+            values["note"] = _clean(note, "note", MAX_NOTE)
+        values["updated"] = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+        table = self._table()
+        done = self._run(lambda c: c.execute(table.update().where(table.c.id == key).values(**values)), write=True)
+        if not done.rowcount:
+            raise StoreError(f"no saved scenario {str(key)[:20]!r}")
+        saved = self.get(key)
+        assert saved is not None
+        return saved
+
+    def delete(self, key: str) -> None:
+        table = self._table()
+        done = self._run(lambda c: c.execute(table.delete().where(table.c.id == key)), write=True)
+        if not done.rowcount:
+            raise StoreError(f"no saved scenario {str(key)[:20]!r}")
+
+    def _run(self, work, write: bool = False):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.db.begin() if write else self.db.connect() as connection:
+                return work(connection)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the scenario database did not answer ({_short(exc)})") from None
+
+    @staticmethod
+    def _saved(row) -> SavedScenario:
+        def utc(value):
+            if isinstance(value, str):
+                value = _dt.datetime.fromisoformat(value)
+            return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
+
+        return SavedScenario(
+            id=row["id"],
+            name=row["name"],
+            note=row["note"] or "",
+            author=row["author"] or "",
+            query=row["query"],
+            area=row["area"] or "",
+            created=utc(row["created"]),
+            updated=utc(row["updated"]),
+        )
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split("\n")[0][:200]
+
+
+def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, list[str]]:
+    """(view state, notices) for saved scenario ``key``, checked like a link; (None, [reason])
+    when there is no such scenario or the database cannot be read."""
+    from geo.viewstate import MAX_STATE_QUERY, decode
+
+    try:
+        saved = store.get(key)
+    except StoreError as exc:
+        return None, [f"The saved scenario could not be read: {exc}."]
+    if saved is None:
+        return None, [f"No saved scenario {str(key)[:20]!r} in this database."]
+    notices = []
+    if saved.area and saved.area != engine.bundle.area_name:
+        notices.append(
+            f"The saved scenario {saved.name!r} was made for {saved.area}; parts that do not fit were ignored."
+        )
+    state, decoded = decode(engine, "?" + saved.query, max_query=MAX_STATE_QUERY)
+    return state, notices + [f"Saved scenario {saved.name!r}: {n}" for n in decoded]

@@ -1,0 +1,94 @@
+"""Saved scenarios in a database (issue 14): SQLite by default, PostgreSQL with DATABASE_URL; the
+schema is created by the Alembic migrations on first open; rows are read back like links."""
+
+import pytest
+import sqlalchemy
+
+from geo.store import ScenarioStore, StoreError, default_url, open_saved
+from geo.viewstate import default_state, encode
+
+
+def _round_trip(store, engine):
+    state = {**default_state(engine), "page": "access", "add": ["Hub|A&B@LU4 9ND"], "mode": "walk"}
+    saved = store.save(
+        "Leagrave hub at the Centre", encode(state), note="For the 12 March paper", author="AB", area="Luton"
+    )
+    assert saved.id and len(saved.id) == 10
+    back = store.get(saved.id)
+    assert (back.name, back.note, back.author, back.area) == (
+        "Leagrave hub at the Centre",
+        "For the 12 March paper",
+        "AB",
+        "Luton",
+    )
+    restored, notices = open_saved(engine, store, saved.id)
+    assert notices == [] and restored == state
+    assert [s.id for s in store.list(area="Luton")] == [saved.id]
+    renamed = store.rename(saved.id, "Option B", note="revised")
+    assert (renamed.name, renamed.note) == ("Option B", "revised") and renamed.updated >= saved.updated
+    second = store.save("Option C", encode(default_state(engine)), area="Luton")
+    assert {s.id for s in store.list()} == {saved.id, second.id}
+    store.delete(saved.id)
+    assert store.get(saved.id) is None and [s.id for s in store.list()] == [second.id]
+    with pytest.raises(StoreError, match="no saved scenario"):
+        store.delete(saved.id)
+
+
+def test_sqlite_store_is_created_on_first_open_and_round_trips(luton_engine, tmp_path):
+    path = tmp_path / "data" / "needs-map.sqlite3"
+    store = ScenarioStore(f"sqlite:///{path}")
+    assert path.exists()
+    with sqlalchemy.create_engine(f"sqlite:///{path}").connect() as db:
+        tables = {r[0] for r in db.exec_driver_sql("select name from sqlite_master where type='table'")}
+        assert {"saved_scenarios", "alembic_version"} <= tables
+        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+    _round_trip(store, luton_engine)
+    ScenarioStore(f"sqlite:///{path}")  # opening again upgrades nothing and loses nothing
+    assert len(ScenarioStore(f"sqlite:///{path}").list()) == 1
+
+
+@pytest.mark.browser  # needs Debian's postgresql, like the Redis tests need redis-server
+def test_postgresql_store_round_trips(luton_engine, postgres_url):
+    store = ScenarioStore(postgres_url)
+    for saved in store.list():
+        store.delete(saved.id)
+    _round_trip(store, luton_engine)
+
+
+def test_bad_values_are_refused_with_the_field_named(tmp_path):
+    store = ScenarioStore(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    with pytest.raises(StoreError, match="give the scenario a name"):
+        store.save("   ", "page=access")
+    with pytest.raises(StoreError, match="the name is 81 characters; 80 at most"):
+        store.save("x" * 81, "page=access")
+    with pytest.raises(StoreError, match="the note is 1001 characters"):
+        store.save("ok", "page=access", note="n" * 1001)
+    with pytest.raises(StoreError, match="author must be text"):
+        store.save("ok", "page=access", author=5)
+    assert store.get("../../etc") is None and store.get("") is None and store.get(None) is None
+
+
+def test_a_tampered_row_gets_the_same_notices_as_a_tampered_link(luton_engine, tmp_path):
+    from geo.viewstate import decode
+
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    store = ScenarioStore(url)
+    saved = store.save("Edited by hand", "page=access&mode=teleport&open=nosite", area="Luton")
+    state, notices = open_saved(luton_engine, store, saved.id)
+    link_state, link_notices = decode(luton_engine, "?page=access&mode=teleport&open=nosite")
+    assert state == link_state
+    assert notices == [f"Saved scenario 'Edited by hand': {n}" for n in link_notices] and len(notices) == 2
+    assert open_saved(luton_engine, store, "aaaaaaaaaa") == (None, ["No saved scenario 'aaaaaaaaaa' in this database."])
+
+
+def test_an_unreachable_database_is_one_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="cannot open the scenario database"):
+        ScenarioStore("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_default_url_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("NEEDSMAP_DATA_DIR", str(tmp_path))
+    assert default_url() == f"sqlite:///{tmp_path / 'needs-map.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/maps")
+    assert default_url() == "postgresql+psycopg://u:p@db.example:5432/maps"
