@@ -103,7 +103,7 @@ class ScenarioStore:
         if self.url.startswith("sqlite:///"):
             Path(self.url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            kwargs = {"pool_pre_ping": True}
+            kwargs: dict[str, object] = {"pool_pre_ping": True}
             if self.url == "sqlite://":  # in memory: one connection, or each sees an empty database
                 from sqlalchemy.pool import StaticPool
 
@@ -168,7 +168,7 @@ class ScenarioStore:
 
     def rename(self, key: str, name: str, note: str | None = None) -> SavedScenario:
         """Give ``key`` a new name (and note, when given)."""
-        values = {"name": _clean(name, "name", MAX_NAME, required=True)}
+        values: dict[str, object] = {"name": _clean(name, "name", MAX_NAME, required=True)}
         if note is not None:
             values["note"] = _clean(note, "note", MAX_NOTE)
         values["updated"] = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
