@@ -21,6 +21,7 @@ from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
+from dashboard.callbacks import saved as saved_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.callbacks import ward as ward_callbacks
 from dashboard.figures import legend_items
@@ -129,10 +130,12 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
         .replace("<footer>", "<div>", 1)
         .replace("</footer>", "</div>", 1)
     )
+    app.scenario_store = runtime.scenario_store()  # created (or upgraded) on first start
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
     _use_partial_plotly(app)
-    state_callbacks.register(app, engine, assets)
+    state_callbacks.register(app, engine, assets, app.scenario_store)
+    saved_callbacks.register(app, engine, app.scenario_store)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine, assets)
@@ -203,6 +206,13 @@ def add_server_routes(app) -> None:
         if flask.request.path.endswith("/_reload-hash") and not app._dev_tools.get("hot_reload"):
             flask.abort(404)
 
+    @server.route("/s/<key>")
+    def saved_scenario(key: str):
+        """``/s/<id>``: a saved scenario's page (the page reads it through the link checks)."""
+        from urllib.parse import quote
+
+        return flask.redirect("/?s=" + quote(key[:40], safe=""), code=302)
+
     @server.route("/v/<key>")
     def short_link(key: str):
         """``/v/<id>``: the stored view's page (the id is checked when the page reads it)."""
@@ -215,7 +225,7 @@ def add_server_routes(app) -> None:
         """200 and "ok" when the app can serve and run background jobs; 503 and "degraded",
         with the problems named, when the job backend cannot run work (see runtime)."""
         bundle = app.engine.bundle
-        problems = runtime.backend_problems(app._background_manager)
+        problems = runtime.backend_problems(app._background_manager) + app.scenario_store.problems()
         body = {
             "status": "degraded" if problems else "ok",
             "area": bundle.area_name,

@@ -290,3 +290,15 @@ def _without_password(url: str) -> str:
         netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+def scenario_store():
+    """The saved-scenarios database (``geo.store``): ``DATABASE_URL``, else a SQLite file in the
+    data folder. Created and migrated here, at start-up; a database that cannot be opened is one
+    clear ``RuntimeSetupError``."""
+    from geo.store import ScenarioStore, StoreError
+
+    try:
+        return ScenarioStore()
+    except StoreError as exc:
+        raise RuntimeSetupError(f"{exc} (set DATABASE_URL, or NEEDSMAP_DATA_DIR for the SQLite file)") from None

@@ -42,6 +42,7 @@ def _check_runtime() -> int:
     try:
         runtime.signing_secret()
         runtime.background_manager()
+        runtime.scenario_store()
     except runtime.RuntimeSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -110,6 +110,9 @@ class ScenarioStore:
                 kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
             self.db = create_engine(self.url, **kwargs)
             self._upgrade()
+            # gunicorn forks workers after this (--preload): no pooled connection may be shared
+            self.db.dispose()
+            self._pid = os.getpid()
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"cannot open the scenario database ({_short(exc)})") from None
 
@@ -157,7 +160,7 @@ class ScenarioStore:
         row = self._run(lambda c: c.execute(table.select().where(table.c.id == key)).mappings().first())
         return self._saved(row) if row else None
 
-    def list(self, area: str | None = None) -> list[SavedScenario]:
+    def list_saved(self, area: str | None = None) -> list[SavedScenario]:
         """Saved scenarios, newest first (those of ``area`` only, when given)."""
         table = self._table()
         query = table.select().order_by(table.c.updated.desc(), table.c.name)
@@ -186,9 +189,20 @@ class ScenarioStore:
         if not done.rowcount:
             raise StoreError(f"no saved scenario {str(key)[:20]!r}")
 
+    def problems(self) -> list[str]:
+        """[] when the database answers; else one line saying why (for /healthz)."""
+        try:
+            self._run(lambda c: c.exec_driver_sql("SELECT 1"))
+        except StoreError as exc:
+            return [f"scenario database: {exc}"]
+        return []
+
     def _run(self, work, write: bool = False):
         from sqlalchemy.exc import SQLAlchemyError
 
+        if os.getpid() != self._pid:  # a forked worker: fresh connections of its own
+            self.db.dispose(close=False)
+            self._pid = os.getpid()
         try:
             with self.db.begin() if write else self.db.connect() as connection:
                 return work(connection)

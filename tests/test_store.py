@@ -23,13 +23,13 @@ def _round_trip(store, engine):
     )
     restored, notices = open_saved(engine, store, saved.id)
     assert notices == [] and restored == state
-    assert [s.id for s in store.list(area="Luton")] == [saved.id]
+    assert [s.id for s in store.list_saved(area="Luton")] == [saved.id]
     renamed = store.rename(saved.id, "Option B", note="revised")
     assert (renamed.name, renamed.note) == ("Option B", "revised") and renamed.updated >= saved.updated
     second = store.save("Option C", encode(default_state(engine)), area="Luton")
-    assert {s.id for s in store.list()} == {saved.id, second.id}
+    assert {s.id for s in store.list_saved()} == {saved.id, second.id}
     store.delete(saved.id)
-    assert store.get(saved.id) is None and [s.id for s in store.list()] == [second.id]
+    assert store.get(saved.id) is None and [s.id for s in store.list_saved()] == [second.id]
     with pytest.raises(StoreError, match="no saved scenario"):
         store.delete(saved.id)
 
@@ -44,13 +44,13 @@ def test_sqlite_store_is_created_on_first_open_and_round_trips(luton_engine, tmp
         assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
     _round_trip(store, luton_engine)
     ScenarioStore(f"sqlite:///{path}")  # opening again upgrades nothing and loses nothing
-    assert len(ScenarioStore(f"sqlite:///{path}").list()) == 1
+    assert len(ScenarioStore(f"sqlite:///{path}").list_saved()) == 1
 
 
 @pytest.mark.browser  # needs Debian's postgresql, like the Redis tests need redis-server
 def test_postgresql_store_round_trips(luton_engine, postgres_url):
     store = ScenarioStore(postgres_url)
-    for saved in store.list():
+    for saved in store.list_saved():
         store.delete(saved.id)
     _round_trip(store, luton_engine)
 

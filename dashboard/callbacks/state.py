@@ -288,7 +288,22 @@ def _slice(state, keys):
     return None if state is None else {k: state[k] for k in keys}
 
 
-def register(app, engine, assets) -> None:
+def _read_link(engine, store, scenario_store, search) -> tuple[dict, list[str]]:
+    """The state a page address asks for: a saved scenario (``?s=<id>``), a stored view
+    (``?v=<id>``) or the view's own query, each checked like a link, with notices."""
+    if isinstance(search, str) and search.startswith("?s=") and scenario_store is not None:
+        from geo.store import open_saved
+
+        state, notices = open_saved(engine, scenario_store, search[3:].split("&", 1)[0])
+        if state is None:
+            return decode(engine, "")[0], [n + " Showing the default view." for n in notices]
+        return state, notices
+    query, longest, notices = viewstore.expand(store, search)
+    state, decoded_notices = decode(engine, query, **({"max_query": longest} if longest else {}))
+    return state, notices + decoded_notices
+
+
+def register(app, engine, assets, scenario_store=None) -> None:
     store = viewstore.default_store()  # short links for long views
     groups = site_groups(engine)
     sites = engine.bundle.located_sites
@@ -400,9 +415,7 @@ def register(app, engine, assets) -> None:
         msgs = {"add_error": "", "move_error": "", "notice": ""}
         notices: list[str] = []
         if trigger is None or trigger == ids.URL or current is None:
-            query, longest, notices = viewstore.expand(store, search)
-            state, decoded_notices = decode(engine, query, **({"max_query": longest} if longest else {}))
-            notices = notices + decoded_notices
+            state, notices = _read_link(engine, store, scenario_store, search)
         else:
             current, notices = from_store(engine, current)
             extra = {

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.layouts import equality, optimise
+from dashboard.layouts import equality, optimise, saved
 from dashboard.layouts.common import MAP_CONFIG, examples, labelled, legend, ward_finder
 from dashboard.tables import table_block
 
@@ -232,7 +232,10 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(
-                        [scenario_card, travel_card, optimise.panel(engine)], lg=3, md=12, className="order-1 mb-3"
+                        [scenario_card, travel_card, saved.panel(), optimise.panel(engine)],
+                        lg=3,
+                        md=12,
+                        className="order-1 mb-3",
                     ),
                     dbc.Col(
                         [

@@ -1,0 +1,104 @@
+"""Saved scenarios: save the current view, list, rename and delete (``geo.store``). Opening
+one is a link, ``/s/<id>``: the page loads with ``?s=<id>`` and the state callback reads the
+saved view through the same checks as a link."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, ctx, html, no_update
+
+from dashboard import ids
+from geo.store import ScenarioStore, StoreError
+from geo.viewstate import MAX_STATE_QUERY, encode, from_store
+
+
+def options(store: ScenarioStore, area: str) -> list[dict]:
+    """The saved scenarios of this area for the select, newest first."""
+    out = []
+    for saved in store.list_saved(area=area):
+        by = f", {saved.author}" if saved.author else ""
+        out.append({"label": f"{saved.name} ({saved.updated:%d %b %Y}{by})", "value": saved.id})
+    return out
+
+
+def detail(store: ScenarioStore, key) -> tuple[list, str, str, str]:
+    """(text, Open link href, Open link class, aria-disabled) for the chosen saved scenario."""
+    saved = store.get(key) if key else None
+    if saved is None:
+        return [], "#", "btn btn-outline-primary btn-sm disabled", "true"
+    words = [saved.note or "No note.", html.Br(), "Short link: ", html.A(f"/s/{saved.id}", href=f"/s/{saved.id}")]
+    if saved.author:
+        words[1:1] = [f" Saved by {saved.author}."]
+    return words, f"/s/{saved.id}", "btn btn-outline-primary btn-sm", "false"
+
+
+def register(app, engine, store: ScenarioStore) -> None:
+    area = engine.bundle.area_name
+
+    @app.callback(
+        Output(ids.SAVED_SELECT, "options"),
+        Output(ids.SAVED_SELECT, "value"),
+        Output(ids.SAVED_STATUS, "children"),
+        Output(ids.SAVED_PENDING, "data"),
+        Input(ids.SAVE_BUTTON, "n_clicks"),
+        Input(ids.SAVED_RENAME, "n_clicks"),
+        Input(ids.SAVED_DELETE, "n_clicks"),
+        State(ids.SAVE_NAME, "value"),
+        State(ids.SAVE_NOTE, "value"),
+        State(ids.SAVE_AUTHOR, "value"),
+        State(ids.SAVED_SELECT, "value"),
+        State(ids.SAVED_PENDING, "data"),
+        State(ids.STATE, "data"),
+    )
+    def manage(_save, _rename, _delete, name, note, author, chosen, pending, view):
+        trigger = ctx.triggered_id
+        status, selected, pending_out = "", no_update, None
+        try:
+            if trigger == ids.SAVE_BUTTON:
+                state, _ = from_store(engine, view)  # what the page shows, checked like a link
+                query = encode(state)
+                if len(query) > MAX_STATE_QUERY:
+                    raise StoreError("this view is too large to save")
+                saved = store.save(name, query, note=note or "", author=author or "", area=area)
+                selected = saved.id
+                status = html.Span(
+                    [f"Saved “{saved.name}”. Its link: ", html.A(f"/s/{saved.id}", href=f"/s/{saved.id}")],
+                    className="text-success",
+                )
+            elif trigger == ids.SAVED_RENAME:
+                if not chosen:
+                    raise StoreError("choose a saved scenario to rename")
+                saved = store.rename(chosen, name)
+                status = f"Renamed to “{saved.name}”."
+            elif trigger == ids.SAVED_DELETE:
+                if not chosen:
+                    raise StoreError("choose a saved scenario to delete")
+                saved = store.get(chosen)
+                if saved is None:
+                    raise StoreError("that saved scenario no longer exists")
+                if pending != chosen:  # a second press confirms: nothing is lost to a slip
+                    status, pending_out = f"Press Delete again to delete “{saved.name}” for everyone.", chosen
+                else:
+                    store.delete(chosen)
+                    status, selected = f"Deleted “{saved.name}”.", None
+            listed = options(store, area)
+        except StoreError as exc:
+            try:
+                listed = options(store, area)
+            except StoreError:
+                listed = no_update
+            message = str(exc)
+            return listed, no_update, html.Span(message[:1].upper() + message[1:] + ".", className="text-danger"), None
+        return listed, selected, status, pending_out
+
+    @app.callback(
+        Output(ids.SAVED_DETAIL, "children"),
+        Output(ids.SAVED_OPEN, "href"),
+        Output(ids.SAVED_OPEN, "className"),
+        Output(ids.SAVED_OPEN, "aria-disabled"),
+        Input(ids.SAVED_SELECT, "value"),
+    )
+    def show(key):
+        try:
+            return detail(store, key)
+        except StoreError as exc:
+            return [str(exc)], "#", "btn btn-outline-primary btn-sm disabled", "true"
