@@ -131,6 +131,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_cat.add_argument("--moves", type=int, default=10, help="origins whose site changes to list (text output)")
     _add_travel_options(p_cat)
+    p_app = sub.add_parser("appraise", help="two to six options side by side against a baseline")
+    p_app.add_argument(
+        "--options",
+        required=True,
+        help="comma-separated: preset names, saved scenario ids (with --db) or .json view-state files",
+    )
+    p_app.add_argument("--baseline", default=None, help="the option the others are compared with (default: the first)")
+    p_app.add_argument(
+        "--db", default=None, help="database URL of saved scenarios (default: DATABASE_URL or the data folder)"
+    )
+    p_app.add_argument(
+        "--capacity", action="append", metavar="SITE=PEOPLE", help="a site's capacity in people (repeatable)"
+    )
+    p_app.add_argument("--out", default=None, help="write the one-page options briefing: .pdf, .png or .html")
+    p_app.add_argument("--base-url", default="http://127.0.0.1:8050/", help="the dashboard's address, for links")
+    _add_travel_options(p_app)
     p_cal = sub.add_parser("calibrate", help="check the travel model against the official road distances")
     p_cal.add_argument("--json", action="store_true")
     p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
@@ -644,7 +660,53 @@ def _print_catchments(result, out) -> None:
         )
 
 
+def cmd_appraise(args, out) -> int:
+    """``appraise``: options side by side (table or JSON), and the options briefing with --out."""
+    from geo.appraisal import appraise, resolve
+    from geo.viewstate import default_state, encode
+
+    engine = _engine(args)
+    if args.out is not None:
+        _check_writable(args.out)
+    specs = [s for s in (args.options or "").split(",") if s.strip()]
+    store = None
+    if args.db is not None or any(
+        not s.strip().lower().endswith(".json") and s not in engine.bundle.scenarios for s in specs
+    ):
+        from geo.store import ScenarioStore
+
+        store = ScenarioStore(args.db)
+    options = [resolve(engine, s, store) for s in specs]
+    names = [o.name for o in options]
+    if args.baseline is not None and args.baseline not in names:
+        raise UsageError(f"--baseline {args.baseline!r} is not one of the options ({', '.join(names)})")
+    baseline = options[names.index(args.baseline)] if args.baseline else None
+    travel = _options(args, engine)
+    result = appraise(engine, options, baseline, capacity=_capacities(args.capacity), **travel)
+    if args.out is not None:
+        from geo.options_briefing import render_options_briefing
+
+        links = {}
+        for option in options:
+            state = option.state or {**default_state(engine), "page": "access", "base": option.name}
+            links[option.name] = args.base_url.rstrip("/") + "/" + encode(state)
+        render_options_briefing(engine, result, options, args.out, links=links, **travel)
+    if args.json:
+        json.dump(result.to_dict(), out, indent=2)
+        print(file=out)
+        return 0
+    from geo.options_briefing import HEADERS, table_rows
+
+    print(f"{result.population_label}; baseline {result.baseline}", file=out)
+    for row in table_rows(result):
+        print("  " + " | ".join(f"{h}: {c}" for h, c in zip(HEADERS, row)), file=out)
+    if args.out is not None:
+        print(f"Wrote {args.out}", file=out)
+    return 0
+
+
 COMMANDS = {
+    "appraise": cmd_appraise,
     "catchments": cmd_catchments,
     "calibrate": cmd_calibrate,
     "optimise": cmd_optimise,

@@ -1,0 +1,251 @@
+"""The one-page options briefing (PDF, PNG or HTML): the appraisal table and a small map per
+option, minutes to the nearest open site by LSOA on one colour scale, so the options can be
+compared at a glance. Made by ``python -m geo appraise --out`` and the Options page."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+from geo.appraisal import Appraisal, Option
+from geo.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, save_page
+from geo.errors import ScenarioError
+
+
+def _fmt(value, kind: str = "n") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if kind == "signed":
+        return f"{value:+,.0f}"
+    if kind == "min":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def table_rows(appraisal: Appraisal) -> list[list[str]]:
+    """The table as text, one row per option (also the HTML version's table).
+
+    >>> from geo.appraisal import appraise, preset
+    >>> a = appraise(engine, [preset(engine, "current_2020"), preset(engine, "proposed_2020")])
+    >>> table_rows(a)[1][:3]
+    ['Proposed (2020)', '4', '6,568 (38.2%)']
+    """
+    rows = []
+    for r in appraisal.rows:
+        low_high = r["covered_range"]
+        rows.append(
+            [
+                r["label"] + (" (baseline)" if r["is_baseline"] else ""),
+                str(r["open_sites"]),
+                f"{_fmt(r['covered'])} ({_fmt(r['share_covered'], 'pct')})",
+                "n/a" if low_high is None else f"{_fmt(low_high[0])}-{_fmt(low_high[1])}",
+                _fmt(r["change_vs_baseline"], "signed"),
+                _fmt(r["losing_access"]),
+                _fmt(r["losing_most_deprived_20pct_share"], "pct"),
+                _fmt(r["mean_minutes"], "min"),
+                f"{_short(r['busiest_site'])}: {_fmt(r['busiest_site_population'])}" if r["busiest_site"] else "n/a",
+                _fmt(r["beyond_capacity"]) if r["beyond_capacity"] is not None else "unknown",
+            ]
+        )
+    return rows
+
+
+HEADERS = [
+    "Option",
+    "Open sites",
+    "Within reach",
+    "Range (travel model)",
+    "Change",
+    "Losing access",
+    "of them most deprived 20%",
+    "Mean minutes",
+    "Busiest site (nearest for)",
+    "Beyond capacity",
+]
+
+
+def _short(name: str | None) -> str:
+    return (name or "").split(" (")[0]
+
+
+def render_options_briefing(
+    engine,
+    appraisal: Appraisal,
+    options: list[Option],
+    out: str | Path | None = None,
+    fmt: str | None = None,
+    links: dict[str, str] | None = None,
+    today: _dt.date | None = None,
+    **travel,
+) -> bytes:
+    """The options briefing as pdf, png or html bytes (written to ``out`` when given).
+    ``links`` maps an option name to the link that reopens it; ``travel`` as for the appraisal."""
+    if fmt is None:
+        if out is None:
+            raise ScenarioError("give a format or an output file name")
+        fmt = Path(out).suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ScenarioError(f"options briefing format {fmt!r}: use .pdf, .png or .html")
+    today = today or _dt.date.today()
+    limit = (
+        f"{appraisal.threshold['minutes']:g}-minute {appraisal.mode}"
+        if appraisal.threshold.get("minutes") is not None
+        else f"{appraisal.threshold['km']:g} km"
+    )
+    baseline = next(r["label"] for r in appraisal.rows if r["is_baseline"])
+    title = f"Options appraisal: {len(options)} options against {baseline}"
+    subtitle = f"{appraisal.population_label} within a {limit} of an open site, {engine.bundle.area_name}"
+    links = links or {}
+
+    def draw():
+        return _page(engine, appraisal, options, title, subtitle, today, links, travel)
+
+    def html(svg: str) -> str:
+        from html import escape
+
+        svg = svg[svg.index("<svg") :]
+        head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in HEADERS)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table_rows(appraisal)
+        )
+        link_items = "".join(
+            f"<li>{escape(o.label)}: <a href='{escape(links[o.name])}'>{escape(links[o.name])}</a></li>"
+            for o in options
+            if o.name in links
+        )
+        return (
+            f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            "<style>body{margin:0;font-family:system-ui,sans-serif}.page{max-width:1170px;margin:auto}"
+            ".page svg{width:100%;height:auto}table{border-collapse:collapse;margin:1rem}"
+            "td,th{border:1px solid #ccc;padding:0.2rem 0.4rem;font-size:0.85rem}</style></head><body>"
+            f"<div class='page'>{svg}<table><caption>{escape(title)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table><ul>{link_items}</ul></div></body></html>\n"
+        )
+
+    data = save_page(draw, fmt, title, next(iter(links.values()), ""), html)
+    if out is not None:
+        Path(out).write_bytes(data)
+    return data
+
+
+def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, today, links, travel):
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
+    fig = plt.figure(figsize=PAGE_INCHES)
+    ink, muted = "#1f2933", "#52606d"
+    fig.text(0.02, 0.965, title, fontsize=14, weight="bold", color="#1f3b57", va="top")
+    fig.text(0.02, 0.925, subtitle, fontsize=9, color=muted, va="top")
+    fig.text(0.98, 0.925, f"{today:%d %B %Y}", fontsize=9, color=muted, va="top", ha="right")
+
+    # The table ----------------------------------------------------------------------
+    rows = table_rows(appraisal)
+    widths = [0.17, 0.055, 0.095, 0.095, 0.065, 0.075, 0.09, 0.06, 0.19, 0.07]
+    lefts = np.concatenate([[0.02], 0.02 + np.cumsum(widths)[:-1]])
+    top = 0.885
+    for x, w, header in zip(lefts, widths, HEADERS):
+        fig.text(
+            x,
+            top,
+            "\n".join(textwrap.wrap(header, max(8, int(w * 150)))),
+            fontsize=7,
+            weight="bold",
+            color=ink,
+            va="top",
+        )
+    y = top - 0.045
+    for row in rows:
+        for x, w, cell in zip(lefts, widths, row):
+            fig.text(x, y, "\n".join(textwrap.wrap(cell, max(8, int(w * 170)))[:2]), fontsize=7, color=ink, va="top")
+        y -= 0.04
+
+    # Small multiples: minutes to the nearest open site, one colour scale --------------
+    t = appraisal.threshold.get("minutes") or 20.0
+    edges = [0, t / 2, t, 1.5 * t, 2 * t, np.inf]
+    cmap = colormaps["cividis_r"]
+    classes = [
+        (f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min")
+        for i in range(5)
+    ]
+    colours = [cmap(0.1 + 0.85 * i / 4) for i in range(5)]
+    bundle = engine.bundle
+    lsoas = bundle.lsoas.set_index("code").to_crs(bundle.projected_crs)
+    codes = list(bundle.lsoa_values.index)
+    geoms = [lsoas.geometry[c] for c in codes]
+    wards = engine.ward_sets[engine.check_ward_set(None)].wards.to_crs(bundle.projected_crs)
+    minx, miny, maxx, maxy = wards.total_bounds
+    n = len(options)
+    # bottom up: links (one line per option), method, legend, then the maps up to the table
+    links_top = 0.012 + 0.0095 * max(1, len(links))
+    method_bottom = links_top + 0.008
+    legend_bottom = method_bottom + 0.03
+    maps_bottom = legend_bottom + 0.05
+    map_top = y - 0.01
+    per_row = n if n <= 3 else 3
+    n_rows = 1 if n <= 3 else 2
+    width = 0.96 / per_row
+    height = (map_top - maps_bottom) / n_rows
+    for k, option in enumerate(options):
+        row_k, col_k = divmod(k, per_row)
+        ax = fig.add_axes(
+            (0.02 + col_k * width, maps_bottom + (n_rows - 1 - row_k) * height, width * 0.96, height * 0.92)
+        )
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        ev = engine.evaluate(option.scenario, **travel)
+        minutes = engine.lsoa_mean(ev.minutes, ev.population)
+        fills = [
+            colours[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)] if math.isfinite(m) else "#d9d9d9"
+            for m in minutes
+        ]
+        _draw_polygons(ax, geoms, fills, width=0.15)
+        _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.4)
+        open_ids = set(engine.open_site_ids(option.scenario)) - set(option.scenario.moved_map)
+        for site, row in bundle.located_sites.iterrows():
+            if site in open_ids:
+                marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9"))
+                ax.scatter(
+                    [row["x"]],
+                    [row["y"]],
+                    marker=marker,
+                    s=40 if marker == "*" else 14,
+                    c=colour,
+                    edgecolors="black",
+                    linewidths=0.4,
+                    zorder=5,
+                )
+        for where in list(option.scenario.moved_map.values()) + list(option.scenario.added):
+            x, y_ = engine.locate_added(where)
+            ax.scatter([x], [y_], marker="D", s=18, c="#D55E00", edgecolors="black", linewidths=0.4, zorder=6)
+        ax.set_xlim(minx - 300, maxx + 300)
+        ax.set_ylim(miny - 300, maxy + 300)
+        ax.set_title("\n".join(textwrap.wrap(option.label, 34)[:2]), fontsize=8, color=ink)
+    fig.legend(
+        handles=[Patch(facecolor=c, edgecolor="none", label=t_) for c, t_ in zip(colours, classes)],
+        loc="lower left",
+        bbox_to_anchor=(0.02, legend_bottom),
+        ncol=5,
+        fontsize=7,
+        frameon=False,
+        title="Mean minutes to the nearest open site, by LSOA (open sites marked; diamonds: added or moved)",
+        title_fontsize=7,
+    )
+    method = (
+        "Nearest open located site by the bundle's travel model; every option measured with the same travel "
+        "settings. Range: the travel model's 10th-90th percentile error. Busiest site: the largest nearest-site "
+        "catchment. Capacity: 'unknown' where no capacity is recorded. Sites without a sourced location are left out."
+    )
+    fig.text(0.02, method_bottom, "\n".join(textwrap.wrap(method, 230)), fontsize=6, color=muted, va="bottom")
+    if links:
+        lines = [f"{o.label}: {links[o.name]}" for o in options if o.name in links]
+        fig.text(
+            0.02, 0.012, "\n".join(lines)[:1500], fontsize=5, color="#0b5394", va="bottom", family="DejaVu Sans Mono"
+        )
+    return fig
