@@ -21,11 +21,12 @@ from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
+from dashboard.callbacks import options as options_callbacks
 from dashboard.callbacks import saved as saved_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.callbacks import ward as ward_callbacks
 from dashboard.figures import legend_items
-from dashboard.layouts import about, access, needs, sites
+from dashboard.layouts import about, access, needs, options, sites
 from dashboard.layouts.common import header, page_tabs
 from dashboard.maps import MapAssets, access_charts, access_map, needs_map
 from dashboard.views import indicator_options
@@ -48,6 +49,7 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
         {
             "needs": needs.layout(engine, state, needs_fig, indicator_options(engine)),
             "access": access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
+            "options": options.layout(engine),
             "sites": sites.layout(engine),
             "about": about.layout(engine),
         },
@@ -136,6 +138,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     _use_partial_plotly(app)
     state_callbacks.register(app, engine, assets, app.scenario_store)
     saved_callbacks.register(app, engine, app.scenario_store)
+    options_callbacks.register(app, engine, app.scenario_store)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine, assets)

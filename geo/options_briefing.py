@@ -134,9 +134,103 @@ def render_options_briefing(
     return data
 
 
+def _draw_map(ax, engine, option: Option, travel: dict, geoms, wards, edges, colours) -> None:
+    """One option's map: LSOAs coloured by mean minutes to the nearest open site, ward outlines,
+    the open sites (added or moved ones as diamonds)."""
+    bundle = engine.bundle
+    ev = engine.evaluate(option.scenario, **travel)
+    minutes = engine.lsoa_mean(ev.minutes, ev.population)
+    fills = [
+        colours[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)] if math.isfinite(m) else "#d9d9d9"
+        for m in minutes
+    ]
+    _draw_polygons(ax, geoms, fills, width=0.15)
+    _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.4)
+    open_ids = set(engine.open_site_ids(option.scenario)) - set(option.scenario.moved_map)
+    for site, row in bundle.located_sites.iterrows():
+        if site in open_ids:
+            marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9"))
+            ax.scatter(
+                [row["x"]],
+                [row["y"]],
+                marker=marker,
+                s=40 if marker == "*" else 14,
+                c=colour,
+                edgecolors="black",
+                linewidths=0.4,
+                zorder=5,
+            )
+    for where in list(option.scenario.moved_map.values()) + list(option.scenario.added):
+        x, y_ = engine.locate_added(where)
+        ax.scatter([x], [y_], marker="D", s=18, c="#D55E00", edgecolors="black", linewidths=0.4, zorder=6)
+
+
+def _map_scale(threshold: dict):
+    from matplotlib import colormaps
+
+    t = threshold.get("minutes") or 20.0
+    edges = [0, t / 2, t, 1.5 * t, 2 * t, np.inf]
+    cmap = colormaps["cividis_r"]
+    classes = [
+        (f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min")
+        for i in range(5)
+    ]
+    return edges, classes, [cmap(0.1 + 0.85 * i / 4) for i in range(5)]
+
+
+def _map_layers(engine):
+    bundle = engine.bundle
+    lsoas = bundle.lsoas.set_index("code").to_crs(bundle.projected_crs)
+    geoms = [lsoas.geometry[c] for c in bundle.lsoa_values.index]
+    wards = engine.ward_sets[engine.check_ward_set(None)].wards.to_crs(bundle.projected_crs)
+    return geoms, wards
+
+
+def maps_png(engine, appraisal: Appraisal, options: list[Option], **travel) -> bytes:
+    """The small multiples alone, as a PNG (the Options page shows it under the table)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from geo.briefing import PAGE_STYLE
+
+    edges, classes, colours = _map_scale(appraisal.threshold)
+    geoms, wards = _map_layers(engine)
+    minx, miny, maxx, maxy = wards.total_bounds
+    per_row = min(len(options), 3)
+    n_rows = math.ceil(len(options) / per_row)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(PAGE_STYLE):
+        fig = plt.figure(figsize=(3.6 * per_row, 3.2 * n_rows + 0.5))
+        try:
+            for k, option in enumerate(options):
+                ax = fig.add_subplot(n_rows, per_row, k + 1)
+                ax.set_axis_off()
+                ax.set_aspect("equal")
+                _draw_map(ax, engine, option, travel, geoms, wards, edges, colours)
+                ax.set_xlim(minx - 300, maxx + 300)
+                ax.set_ylim(miny - 300, maxy + 300)
+                ax.set_title("\n".join(textwrap.wrap(option.label, 40)[:2]), fontsize=9)
+            fig.legend(
+                handles=[Patch(facecolor=c, edgecolor="none", label=t_) for c, t_ in zip(colours, classes)],
+                loc="lower center",
+                ncol=5,
+                fontsize=8,
+                frameon=False,
+            )
+            fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.12 / n_rows, wspace=0.05, hspace=0.15)
+            fig.savefig(buffer, format="png", dpi=110)
+        finally:
+            plt.close(fig)
+    return buffer.getvalue()
+
+
 def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, today, links, travel):
     import matplotlib.pyplot as plt
-    from matplotlib import colormaps
     from matplotlib.patches import Patch
 
     fig = plt.figure(figsize=PAGE_INCHES)
@@ -167,19 +261,8 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
         y -= 0.04
 
     # Small multiples: minutes to the nearest open site, one colour scale --------------
-    t = appraisal.threshold.get("minutes") or 20.0
-    edges = [0, t / 2, t, 1.5 * t, 2 * t, np.inf]
-    cmap = colormaps["cividis_r"]
-    classes = [
-        (f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min")
-        for i in range(5)
-    ]
-    colours = [cmap(0.1 + 0.85 * i / 4) for i in range(5)]
-    bundle = engine.bundle
-    lsoas = bundle.lsoas.set_index("code").to_crs(bundle.projected_crs)
-    codes = list(bundle.lsoa_values.index)
-    geoms = [lsoas.geometry[c] for c in codes]
-    wards = engine.ward_sets[engine.check_ward_set(None)].wards.to_crs(bundle.projected_crs)
+    edges, classes, colours = _map_scale(appraisal.threshold)
+    geoms, wards = _map_layers(engine)
     minx, miny, maxx, maxy = wards.total_bounds
     n = len(options)
     # bottom up: links (one line per option), method, legend, then the maps up to the table
@@ -199,31 +282,7 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
         )
         ax.set_axis_off()
         ax.set_aspect("equal")
-        ev = engine.evaluate(option.scenario, **travel)
-        minutes = engine.lsoa_mean(ev.minutes, ev.population)
-        fills = [
-            colours[min(int(np.searchsorted(edges, m, side="right")) - 1, 4)] if math.isfinite(m) else "#d9d9d9"
-            for m in minutes
-        ]
-        _draw_polygons(ax, geoms, fills, width=0.15)
-        _draw_polygons(ax, list(wards.geometry), ["none"] * len(wards), edge="#333333", width=0.4)
-        open_ids = set(engine.open_site_ids(option.scenario)) - set(option.scenario.moved_map)
-        for site, row in bundle.located_sites.iterrows():
-            if site in open_ids:
-                marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9"))
-                ax.scatter(
-                    [row["x"]],
-                    [row["y"]],
-                    marker=marker,
-                    s=40 if marker == "*" else 14,
-                    c=colour,
-                    edgecolors="black",
-                    linewidths=0.4,
-                    zorder=5,
-                )
-        for where in list(option.scenario.moved_map.values()) + list(option.scenario.added):
-            x, y_ = engine.locate_added(where)
-            ax.scatter([x], [y_], marker="D", s=18, c="#D55E00", edgecolors="black", linewidths=0.4, zorder=6)
+        _draw_map(ax, engine, option, travel, geoms, wards, edges, colours)
         ax.set_xlim(minx - 300, maxx + 300)
         ax.set_ylim(miny - 300, maxy + 300)
         ax.set_title("\n".join(textwrap.wrap(option.label, 34)[:2]), fontsize=8, color=ink)

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 
-PAGES = ("needs", "access", "sites", "about")
+PAGES = ("needs", "access", "options", "sites", "about")
 NEED_INDEX = "need_index"
 MAX_ADDED = 20
 MAX_QUERY = 8_000  # characters of a link's query string

@@ -68,15 +68,17 @@ def test_axe_finds_no_serious_violation_on_any_page(dash_duo, luton_app):
     dash_duo.wait_for_contains_text(f"#{ids.OPT_RESULT}", "optimal", timeout=60)
     _open_everything(dash_duo)
     found["access"] = _axe(dash_duo)
-    for page in ("sites", "about"):
+    for page in ("options", "sites", "about"):
         _show(dash_duo, page)
+        if page == "options":  # the appraisal table and maps filled in
+            dash_duo.wait_for_element(f"#{ids.OPTIONS_MAPS}[src^='data:image/png']", timeout=30)
         _open_everything(dash_duo)
         found[page] = _axe(dash_duo)
     # A phone's width (reflow, target sizes)
     dash_duo.driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": 420, "height": 900, "deviceScaleFactor": 1, "mobile": True}
     )
-    for page in ("access", "needs"):
+    for page in ("access", "options", "needs"):
         _show(dash_duo, page)
         found[f"{page} at 420 px"] = _axe(dash_duo)
         width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
@@ -114,7 +116,7 @@ def test_keyboard_alone_reaches_pages_changes_the_scenario_downloads_and_copies(
     # The tabs: Tab reaches the current one; arrow keys move; Enter shows the page.
     tab = _tab_to(dash_duo, lambda e: e.get_attribute("role") == "tab")
     assert tab.get_attribute("id") == ids.page_tab("needs")
-    for page in ("access", "sites", "about", "needs"):
+    for page in ("access", "options", "sites", "about", "needs"):
         ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
         focused = driver.switch_to.active_element
         assert focused.get_attribute("id") == ids.page_tab(page)

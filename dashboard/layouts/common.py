@@ -17,7 +17,13 @@ MAP_CONFIG = {
 }
 
 
-PAGE_LABELS = {"needs": "Needs", "access": "Access and scenarios", "sites": "Sites", "about": "About the data"}
+PAGE_LABELS = {
+    "needs": "Needs",
+    "access": "Access and scenarios",
+    "options": "Compare options",
+    "sites": "Sites",
+    "about": "About the data",
+}
 
 
 def page_tabs(active: str, panels: dict) -> html.Div:

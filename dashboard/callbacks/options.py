@@ -1,0 +1,211 @@
+"""The Options page: the appraisal of the chosen options with the Access page's travel
+settings, as a table (``dashboard.tables``), a small map per option and a one-page briefing."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from dash import Input, Output, State, html, no_update
+
+from dashboard import ids
+from dashboard.layouts.options import VIEW_OPTION, preset_choices
+from dashboard.tables import data_id
+from dashboard.views import csv_safe_rows
+from geo.appraisal import MAX_OPTIONS, MIN_OPTIONS, Option, appraise, from_state, preset
+from geo.errors import NeedsMapError
+from geo.store import ScenarioStore, StoreError
+from geo.viewstate import default_state, encode, from_store, threshold_kwargs, threshold_text
+
+LOG = logging.getLogger(__name__)
+
+COLUMNS = [
+    ("label", "Option"),
+    ("open_sites", "Open sites"),
+    ("covered", "Within reach"),
+    ("share_covered_pct", "Within reach (%)"),
+    ("covered_range", "Range across the travel model"),
+    ("change_vs_baseline", "Change against the baseline"),
+    ("losing_access", "Losing access"),
+    ("losing_deprived_pct", "Of them in the most deprived 20% (%)"),
+    ("mean_minutes", "Mean minutes"),
+    ("busiest_site", "Busiest site"),
+    ("busiest_site_population", "Nearest site for"),
+    ("beyond_capacity", "Beyond capacity"),
+]
+
+
+def choices(engine, store: ScenarioStore | None) -> list[dict]:
+    """Presets, the Access page's scenario, then this area's saved scenarios."""
+    out = preset_choices(engine) + [{"label": "The scenario on the Access page", "value": VIEW_OPTION}]
+    if store is not None:
+        try:
+            out += [
+                {"label": f"Saved: {s.name}", "value": f"saved:{s.id}"}
+                for s in store.list_saved(area=engine.bundle.area_name)
+            ]
+        except StoreError:
+            LOG.warning("saved scenarios could not be listed for the Options page", exc_info=True)
+    return out
+
+
+def build_options(engine, store, chosen: list, view: dict, labels: dict[str, str]) -> list[Option]:
+    """The Option for each chosen value, in the order of the choices."""
+    from geo.store import open_saved
+
+    options = []
+    for value in chosen:
+        if not isinstance(value, str):
+            continue
+        if value.startswith("preset:"):
+            options.append(preset(engine, value.split(":", 1)[1]))
+        elif value == VIEW_OPTION:
+            state, _ = from_store(engine, view)
+            options.append(from_state(engine, "view", "The Access page's scenario", state, "view"))
+        elif value.startswith("saved:") and store is not None:
+            state, notices = open_saved(engine, store, value.split(":", 1)[1])
+            if state is None:
+                raise NeedsMapError("; ".join(notices))
+            options.append(from_state(engine, value, labels.get(value, value).removeprefix("Saved: "), state, "saved"))
+    return options
+
+
+def table_data(engine, appraisal) -> dict:
+    """The table store's content for an appraisal (the same rows as ``python -m geo appraise``)."""
+    rows = []
+    for r in appraisal.rows:
+        low_high = r["covered_range"]
+        rows.append(
+            {
+                "label": r["label"] + (" (baseline)" if r["is_baseline"] else ""),
+                "open_sites": r["open_sites"],
+                "covered": round(r["covered"]),
+                "share_covered_pct": round(100 * r["share_covered"], 1),
+                "covered_range": None if low_high is None else f"{low_high[0]:,.0f} to {low_high[1]:,.0f}",
+                "change_vs_baseline": round(r["change_vs_baseline"]),
+                "losing_access": round(r["losing_access"]),
+                "losing_deprived_pct": None
+                if r["losing_most_deprived_20pct_share"] is None
+                else round(100 * r["losing_most_deprived_20pct_share"], 1),
+                "mean_minutes": r["mean_minutes"],
+                "busiest_site": (r["busiest_site"] or "").split(" (")[0] or None,
+                "busiest_site_population": None
+                if r["busiest_site_population"] is None
+                else round(r["busiest_site_population"]),
+                "beyond_capacity": "unknown" if r["beyond_capacity"] is None else round(r["beyond_capacity"]),
+            }
+        )
+    return {
+        "columns": [{"id": k, "name": n} for k, n in COLUMNS],
+        "rows": csv_safe_rows(rows),
+        "csv": {
+            "filename": "needs-map-options.csv",
+            "about": [
+                f"Options appraisal, {engine.bundle.area_name}: {appraisal.population_label}",
+                f"Baseline: {appraisal.baseline}; mode {appraisal.mode}; threshold {appraisal.threshold}",
+                "Nearest open located site by the bundle's travel model; every option with the same travel settings.",
+            ],
+        },
+    }
+
+
+def register(app, engine, store: ScenarioStore | None) -> None:
+    from geo.options_briefing import maps_png, render_options_briefing
+
+    @app.callback(
+        Output(ids.OPTIONS_CHOICES, "options"),
+        Input(ids.PAGE_VIEW, "data"),
+        Input(ids.SAVED_SELECT, "options"),  # a scenario saved, renamed or deleted
+    )
+    def refresh_choices(_page, _saved):
+        return choices(engine, store)
+
+    def _appraise(chosen, baseline, view, listed):
+        labels = {c["value"]: c["label"] for c in listed or []}
+        chosen = [c for c in (chosen or []) if isinstance(c, str)]
+        if not MIN_OPTIONS <= len(chosen) <= MAX_OPTIONS:
+            raise NeedsMapError(f"Choose {MIN_OPTIONS} to {MAX_OPTIONS} options (now {len(chosen)}).")
+        options = build_options(engine, store, chosen, view, labels)
+        state, _ = from_store(engine, view)
+        travel = threshold_kwargs(state)
+        base = next((o for o, v in zip(options, chosen) if v == baseline), options[0])
+        return options, appraise(engine, options, base, **travel), state, travel
+
+    @app.callback(
+        Output(data_id(ids.OPTIONS_TABLE), "data"),
+        Output(ids.OPTIONS_MAPS, "src"),
+        Output(ids.OPTIONS_MAPS, "alt"),
+        Output(ids.OPTIONS_BASELINE, "options"),
+        Output(ids.OPTIONS_BASELINE, "value"),
+        Output(ids.OPTIONS_MESSAGE, "children"),
+        Output(ids.OPTIONS_SETTINGS, "children"),
+        Input(ids.OPTIONS_CHOICES, "value"),
+        Input(ids.OPTIONS_BASELINE, "value"),
+        Input(ids.ACCESS_VIEW, "data"),
+        State(ids.OPTIONS_CHOICES, "options"),
+        State(ids.PAGE_VIEW, "data"),
+    )
+    def update(chosen, baseline, view, listed, page):
+        listed = listed or []
+        picked = [c for c in listed if c["value"] in (chosen or [])]
+        base_options = [{"label": c["label"], "value": c["value"]} for c in picked]
+        if baseline not in [c["value"] for c in picked]:
+            baseline = picked[0]["value"] if picked else None
+        try:
+            options, result, state, travel = _appraise(chosen, baseline, view, listed)
+        except NeedsMapError as exc:
+            return (
+                no_update,
+                no_update,
+                no_update,
+                base_options,
+                baseline,
+                html.Span(str(exc), className="text-danger"),
+                no_update,
+            )
+        png = maps_png(engine, result, options, **travel)
+        src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        alt = (
+            "Maps of minutes to the nearest open site for "
+            + ", ".join(o.label for o in options)
+            + "; the table above gives each option's figures."
+        )
+        settings = (
+            f"{result.population_label} within {threshold_text(engine, state)} of an open site "
+            "(the travel settings of the Access page), each option against the baseline."
+        )
+        return table_data(engine, result), src, alt, base_options, baseline, "", settings
+
+    @app.callback(
+        Output(ids.OPTIONS_DOWNLOAD, "data"),
+        Output(ids.OPTIONS_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.OPTIONS_DOWNLOAD_BUTTON, "n_clicks"),
+        State(ids.OPTIONS_CHOICES, "value"),
+        State(ids.OPTIONS_BASELINE, "value"),
+        State(ids.ACCESS_VIEW, "data"),
+        State(ids.OPTIONS_CHOICES, "options"),
+        State(ids.OPTIONS_FORMAT, "value"),
+        State(ids.URL, "href"),
+        prevent_initial_call=True,
+    )
+    def download(clicks, chosen, baseline, view, listed, fmt, href):
+        if not clicks:
+            return no_update, no_update
+        fmt = fmt if fmt in ("pdf", "png", "html") else "pdf"
+        try:
+            options, result, state, travel = _appraise(chosen, baseline, view, listed)
+        except NeedsMapError as exc:
+            return no_update, html.Span(str(exc), className="text-danger")
+        root = (href or "http://127.0.0.1:8050/").split("?")[0].rstrip("/")
+        links = {}
+        for option in options:
+            option_state = option.state or {**default_state(engine), "page": "access", "base": option.name}
+            links[option.name] = (
+                root + "/" + encode({**option_state, **{k: state[k] for k in ("mode", "unit", "threshold", "pop")}})
+            )
+        data = render_options_briefing(engine, result, options, fmt=fmt, links=links, **travel)
+        return {
+            "content": base64.b64encode(data).decode("ascii"),
+            "base64": True,
+            "filename": f"needs-map-options.{fmt}",
+        }, ""
