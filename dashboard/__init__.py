@@ -18,6 +18,7 @@ from dash import dcc, html
 from dashboard import ids, jobs, runtime, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
+from dashboard.callbacks import catchments as catchment_callbacks
 from dashboard.callbacks import equality as equality_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
@@ -139,6 +140,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     state_callbacks.register(app, engine, assets, app.scenario_store)
     saved_callbacks.register(app, engine, app.scenario_store)
     options_callbacks.register(app, engine, app.scenario_store)
+    catchment_callbacks.register(app, engine)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine, assets)

@@ -90,6 +90,7 @@ class Bundle:
     # The current small areas (e.g. 2021 LSOAs) that output areas nest in: a map level whose
     # values are carried from the bundle's LSOAs through the output areas (None: not in the bundle).
     current_lsoas: WardSet | None = None
+    stops: pd.DataFrame | None = None  # public transport stops in use: name, indicator, x, y (None: not in the bundle)
     lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
     equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
     ward_lookup: dict[str, str] = field(default_factory=dict)  # lower-cased ward name, alias or code -> code
@@ -340,6 +341,8 @@ def load_bundle(path: str | Path) -> Bundle:
         bundle.equality_tables = load_equality_tables(folder, manifest["equality"], lsoa_codes, current)
     bundle.sites = _load_sites(folder, layers["sites"], bundle, warnings)
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
+    if "stops" in layers:
+        bundle.stops = _load_stops(folder, layers["stops"], projected)
     return bundle
 
 
@@ -621,6 +624,35 @@ def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], war
         ward_values[raw["id"]] = gap.fillna(0.0) if raw["completeness"] == "unlisted_zero" else gap
         ind = indicators[raw["id"]]
         indicators[raw["id"]] = Indicator(**{**ind.__dict__, "benchmark_area": 0.0})
+
+
+def _load_stops(folder, spec, projected) -> pd.DataFrame:
+    """Public transport stops (optional ``[layers.stops]``): id, name, indicator and projected
+    x, y of the stops in use (``status`` column "active" when the manifest names one)."""
+    _require(spec, ["file", "key", "name", "x", "y", "crs"], "layers.stops")
+    name = spec["file"]
+    frame = read_csv(folder, name, [spec["key"], spec["name"], spec["x"], spec["y"]])
+    if spec.get("status"):
+        if spec["status"] not in frame.columns:
+            raise BundleError(f"column {spec['status']!r} named by layers.stops.status is missing", file=name)
+        frame = frame[frame[spec["status"]].str.strip().str.lower() == "active"].reset_index(drop=True)
+    xs = numeric_column(frame, spec["x"], name)
+    ys = numeric_column(frame, spec["y"], name)
+    crs = _check_crs(spec["crs"], "layers.stops.crs")
+    if crs != projected:
+        from pyproj import Transformer
+
+        xs, ys = Transformer.from_crs(crs, projected, always_xy=True).transform(xs, ys)
+    indicator = spec.get("indicator")
+    return pd.DataFrame(
+        {
+            "name": [str(v).strip() for v in frame[spec["name"]]],
+            "indicator": [str(v).strip() for v in frame[indicator]] if indicator in frame.columns else "",
+            "x": xs,
+            "y": ys,
+        },
+        index=pd.Index([str(v).strip() for v in frame[spec["key"]]], name="stop_id"),
+    )
 
 
 def _load_postcodes(folder, spec, projected) -> pd.DataFrame:

@@ -250,6 +250,9 @@ class CatchmentChange:
                     "change": round(a - b, 1),
                     "most_deprived_20pct_share_after": _round(after.most_deprived_share, 4) if after else None,
                     "mean_minutes_after": _round(after.mean_minutes, 1) if after else None,
+                    # of the catchment it has after the change, or had before it closes
+                    "most_deprived_20pct_share": _round((after or before).most_deprived_share, 4),  # type: ignore[union-attr]
+                    "mean_minutes": _round((after or before).mean_minutes, 1),  # type: ignore[union-attr]
                     "capacity": (after or before).capacity,  # type: ignore[union-attr]
                 }
             )
@@ -381,17 +384,54 @@ def open_site_route_m(engine, scenario, detour: str, open_ids: list[str]) -> np.
     register sites where the register has them, moved and added sites where the scenario puts
     them. The same model as ``Engine.nearest_open``, so each row's minimum is its nearest site."""
     model = engine.straight_model if detour == "none" else engine.travel_model
-    added = {f"added:{a.label}": a for a in scenario.added}
     columns = []
     for site in open_ids:
-        if site in scenario.moved_map:
-            xy = engine.locate_added(scenario.moved_map[site])
-        elif site in added:
-            xy = engine.locate_added(added[site])
-        else:
-            xy = tuple(engine.site_xy[engine.site_ids.index(site)])
+        xy = site_xy(engine, scenario, site)
         columns.append(model.route_m(engine.origins.xy, np.array([xy]))[:, 0])
     return np.column_stack(columns) if columns else np.zeros((len(engine.origins.xy), 0))
+
+
+def site_xy(engine, scenario, site: str) -> tuple[float, float]:
+    """Where ``site`` is in ``scenario``: moved and added sites where the scenario puts them."""
+    added = {f"added:{a.label}": a for a in scenario.added}
+    if site in scenario.moved_map:
+        return engine.locate_added(scenario.moved_map[site])
+    if site in added:
+        return engine.locate_added(added[site])
+    x, y = engine.site_xy[engine.site_ids.index(site)]
+    return float(x), float(y)
+
+
+def nearest_stops(engine, scenario, sites: list[str]) -> dict[str, dict]:
+    """Each located site's nearest public transport stop by the travel model's estimated walking
+    route, with the route metres and walking minutes ({} when the bundle has no stops).
+
+    >>> stops = nearest_stops(engine, engine.scenario("proposed_2020"), ["hub_manor"])
+    >>> stops["hub_manor"]["walk_m"] < 1000
+    True
+    """
+    stops = engine.bundle.stops
+    if stops is None or stops.empty:
+        return {}
+    xy = stops[["x", "y"]].to_numpy(float)
+    walk = engine.modes.get("walk")
+    out = {}
+    for site in sites:
+        try:
+            where = np.array([site_xy(engine, scenario, site)])
+        except (ValueError, KeyError, ScenarioError):  # unlocated: no distance to give
+            continue
+        route = engine.travel_model.route_m(where, xy)[0]
+        k = int(np.argmin(route))
+        out[site] = {
+            "stop_id": str(stops.index[k]),
+            "name": stops["name"].iloc[k],
+            "indicator": stops["indicator"].iloc[k],
+            "straight_m": float(np.hypot(*(xy[k] - where[0]))),
+            "walk_m": float(route[k]),
+            "walk_minutes": float(route[k] / walk.metres_per_minute) if walk is not None else None,
+        }
+    return out
 
 
 def compare_catchments(engine, base, alt, capacity: dict[str, float] | None = None, **options) -> CatchmentChange:

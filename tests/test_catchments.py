@@ -202,3 +202,42 @@ def test_negative_register_capacity_names_file_row_and_field(tiny_path):
     with pytest.raises(BundleError) as info:
         load_bundle(_with_capacity(tiny_path, {"s2": "-5"}))
     assert (info.value.file, info.value.row, info.value.field) == ("sites.csv", 3, "places")
+
+
+def test_nearest_stop_matches_the_register_read_independently(luton_engine):
+    """The nearest active NaPTAN stop by estimated walking route is the nearest by straight line
+    (the route model grows with the straight line), recomputed here from the raw CSV."""
+    import csv
+
+    from conftest import LUTON
+    from geo.catchments import nearest_stops
+
+    with open(LUTON / "naptan_stops_luton.csv", encoding="utf-8") as f:
+        stops = [r for r in csv.DictReader(f) if r["Status"] == "active"]
+    xy = np.array([[float(r["Easting"]), float(r["Northing"])] for r in stops])
+    e = luton_engine
+    scenario = e.scenario("proposed_2020")
+    found = nearest_stops(e, scenario, e.open_site_ids(scenario))
+    assert set(found) == set(e.open_site_ids(scenario))
+    for site, stop in found.items():
+        x, y = e.site_xy[e.site_ids.index(site)]
+        d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+        assert stop["stop_id"] == stops[int(d.argmin())]["ATCOCode"]
+        assert stop["straight_m"] == pytest.approx(d.min())
+        assert stop["walk_m"] >= stop["straight_m"]
+
+
+def test_access_site_table(luton_engine):
+    from dashboard.callbacks.catchments import site_load_data
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    data = site_load_data(e, {**default_state(e), "page": "access"})  # proposed against current
+    rows = {r["site"]: r for r in data["rows"]}
+    people = e.origin_population[e.default_population].sum()
+    assert sum(r["after"] for r in rows.values()) == pytest.approx(people, abs=len(rows))
+    assert sum(r["before"] for r in rows.values()) == pytest.approx(people, abs=len(rows))
+    manor = next(r for k, r in rows.items() if k.startswith("Manor Contact Centre"))
+    assert manor["status"] == "opens" and manor["before"] == 0 and manor["stop"] and manor["stop_walk_m"] > 0
+    assert all(r["capacity"] == "unknown" for r in rows.values())  # no capacity is published
+    assert {c["id"] for c in data["columns"]} >= {"site", "status", "before", "after", "change", "stop"}

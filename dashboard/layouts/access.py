@@ -283,6 +283,14 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                             table_block(ids.WARD_TABLE, "Coverage by ward", filterable=True),
                             html.H2("Areas that lose access", className="h6 mt-4"),
                             table_block(ids.LOST_TABLE, "Areas that lose access", filterable=True),
+                            html.H2("Sites and the families they would serve", className="h6 mt-4"),
+                            html.P(
+                                "Each area is counted at its nearest open site (its catchment). Capacity is shown "
+                                "where the site register records one. Bus stops: today's NaPTAN register, not 2020's; "
+                                "the walk is the travel model's estimated route.",
+                                className="small text-muted mb-1",
+                            ),
+                            table_block(ids.SITES_LOAD_TABLE, "Sites and the families they would serve"),
                             equality.section(engine),
                         ],
                         lg=9,

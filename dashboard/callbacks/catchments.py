@@ -1,0 +1,101 @@
+"""The Access page's site table: each site's catchment before and after the change, how deprived
+it is, its capacity where known, and its nearest bus stop (``geo.catchments``)."""
+
+from __future__ import annotations
+
+from dash import Input, Output
+
+from dashboard import ids
+from dashboard.tables import data_id
+from dashboard.views import csv_safe_rows
+from geo.catchments import catchments, compare_catchments, nearest_stops
+from geo.errors import NeedsMapError
+from geo.viewstate import from_store, scenario_of, threshold_kwargs
+
+COLUMNS = [
+    ("site", "Site"),
+    ("status", "Status"),
+    ("before", "Nearest site for, before"),
+    ("after", "Nearest site for, after"),
+    ("change", "Change"),
+    ("deprived_pct", "Of its catchment, in the most deprived 20% (%)"),
+    ("mean_minutes", "Mean minutes to it"),
+    ("capacity", "Capacity"),
+    ("stop", "Nearest bus stop"),
+    ("stop_walk_m", "Walk to it (m)"),
+]
+
+
+def site_load_data(engine, view: dict) -> dict:
+    """The table store's content: one row per site open in the scenario or its comparison."""
+    state, _ = from_store(engine, view)
+    travel = threshold_kwargs(state)
+    try:
+        alt = scenario_of(engine, state, "alt")
+        base = scenario_of(engine, state, "cmp")
+        if base is not None:
+            rows = compare_catchments(engine, base, alt, **travel).site_rows()
+        else:
+            result = catchments(engine, alt, **travel)
+            rows = [
+                {
+                    "site": s.site,
+                    "label": s.label,
+                    "status": "open",
+                    "before": None,
+                    "after": round(s.population, 1),
+                    "change": None,
+                    "most_deprived_20pct_share": s.most_deprived_share,
+                    "mean_minutes": s.mean_minutes,
+                    "capacity": s.capacity,
+                }
+                for s in result.sites
+            ]
+    except NeedsMapError:
+        return {"columns": [], "rows": [], "empty": "This scenario cannot be evaluated (see the message above)."}
+    stops = nearest_stops(engine, alt, [r["site"] for r in rows])
+    if base is not None:  # closing sites are where the comparison has them
+        stops.update(
+            {k: v for k, v in nearest_stops(engine, base, [r["site"] for r in rows]).items() if k not in stops}
+        )
+    out = []
+    for r in rows:
+        stop = stops.get(r["site"])
+        share = r["most_deprived_20pct_share"]
+        out.append(
+            {
+                "site": r["label"],
+                "status": r["status"],
+                "before": None if r["before"] is None else round(r["before"]),
+                "after": round(r["after"]),
+                "change": None if r["change"] is None else round(r["change"]),
+                "deprived_pct": None if share is None else round(100 * share, 1),
+                "mean_minutes": None if r["mean_minutes"] is None else round(r["mean_minutes"], 1),
+                "capacity": "unknown" if r["capacity"] is None else round(r["capacity"]),
+                "stop": None if stop is None else f"{stop['name']} ({stop['indicator']})".replace(" ()", ""),
+                "stop_walk_m": None if stop is None else round(stop["walk_m"]),
+            }
+        )
+    columns = [(k, n) for k, n in COLUMNS if base is not None or k not in ("before", "change")]
+    return {
+        "columns": [{"id": k, "name": n} for k, n in columns],
+        "rows": csv_safe_rows(out),
+        "csv": {
+            "filename": "needs-map-site-catchments.csv",
+            "about": [
+                f"Needs Map ({engine.bundle.area_name}): each area counted at its nearest open site",
+                f"Scenario: {alt.label}" + (f"; compared with {base.label}" if base is not None else ""),
+                "Bus stops: NaPTAN (Department for Transport, OGL v3.0), today's register; walk = estimated route",
+            ],
+        },
+    }
+
+
+def register(app, engine) -> None:
+    @app.callback(
+        Output(data_id(ids.SITES_LOAD_TABLE), "data"),
+        Input(ids.ACCESS_VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def update(view):
+        return site_load_data(engine, view)
