@@ -9,6 +9,7 @@ colours and hover text (see ``*_patch`` functions), never geometry.
 from __future__ import annotations
 
 import math
+import textwrap
 from html import escape as html_escape
 
 import numpy as np
@@ -325,12 +326,69 @@ def _rounded(values) -> np.ndarray:
     return out
 
 
-def access_values(alt_minutes, alt_site_names, base_minutes, colour_by: str, threshold_label: str) -> dict:
-    """Choropleth values for the access map: minutes to the nearest open site, or the change
-    against the comparison (when ``base_minutes`` is given and ``colour_by`` is "change").
+# Up to 20 catchments told apart: Okabe-Ito's eight (colour-blind safe), then Paul Tol's muted
+# and light sets; beyond eight, neighbouring catchments are also named in the hover text.
+CATCHMENT_COLOURS = [
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#DDCC77", "#CC6677", "#AA4499", "#882255",
+    "#77AADD", "#EE8866", "#BBCC33", "#FFAABB",
+]  # fmt: skip
+
+
+def catchment_values(site_names: list, threshold_label: str) -> dict:
+    """Choropleth values for the catchment layer: each area coloured by its nearest open site
+    (its most populous origin's), the site named in the hover."""
+    order = sorted({n for n in site_names if n})
+    index = {n: i for i, n in enumerate(order)}
+    z = np.array([index.get(n, np.nan) for n in site_names], float)
+    k = max(len(order), 1)
+    scale = []
+    for i in range(k):
+        colour = CATCHMENT_COLOURS[i % len(CATCHMENT_COLOURS)]
+        scale += [[i / k, colour], [(i + 1) / k, colour]]
+    return {
+        "z": z,
+        "customdata": [n or "no open site" for n in site_names],
+        "colorscale": scale,
+        "zmin": -0.5,
+        "zmax": k - 0.5,
+        "colorbar_title": "Catchment: each area's nearest open site",
+        "tickvals": list(range(len(order))),
+        "ticktext": ["<br>".join(textwrap.wrap(n.split(" (")[0], 14)[:2]) for n in order],
+        "hovertemplate": "%{text}<br>nearest open site: %{customdata}<extra></extra>",
+    }
+
+
+def added_values(added_minutes, site_names, threshold_label: str) -> dict:
+    """Choropleth values for the added-minutes layer: for areas whose nearest site changes, the
+    minutes added (negative: nearer); other areas have no value (grey)."""
+    z = _rounded(added_minutes)
+    finite = np.abs(z[np.isfinite(z)])
+    span = float(max(finite.max() if len(finite) else 0.0, 5.0))
+    return {
+        "z": z,
+        "customdata": [n or "no open site" for n in site_names],
+        "colorscale": CHANGE_SCALE,
+        "zmin": -span,
+        "zmax": span,
+        "colorbar_title": "Minutes added where the nearest site changes",
+        "hovertemplate": "%{text}<br>%{z:+.0f} min; now nearest: %{customdata}<extra></extra>",
+    }
+
+
+def access_values(
+    alt_minutes, alt_site_names, base_minutes, colour_by: str, threshold_label: str, added_minutes=None
+) -> dict:
+    """Choropleth values for the access map: minutes to the nearest open site, the change
+    against the comparison ("change"), each area's catchment ("catchment"), or the minutes
+    added where the nearest site changes ("added", with ``added_minutes``).
 
     Only numbers and site names change with the scenario; the LSOA and ward names sit in
     the trace's static ``text`` (sent once), so an update stays small."""
+    if colour_by == "catchment":
+        return catchment_values(alt_site_names, threshold_label)
+    if colour_by == "added" and added_minutes is not None:
+        return added_values(added_minutes, alt_site_names, threshold_label)
     if base_minutes is not None and colour_by == "change":
         change = _rounded(np.asarray(alt_minutes, float) - np.asarray(base_minutes, float))
         finite = np.abs(change[np.isfinite(change)])
@@ -388,7 +446,12 @@ def access_figure(
             hovertemplate=values["hovertemplate"],
             marker_line_color="white",
             marker_line_width=0.3,
-            colorbar=dict(title=dict(text=values["colorbar_title"], side="top"), **COLORBAR),
+            colorbar=dict(
+                title=dict(text=values["colorbar_title"], side="top"),
+                tickvals=values.get("tickvals"),
+                ticktext=values.get("ticktext"),
+                **COLORBAR,
+            ),
             showlegend=False,
         )
     )
@@ -492,6 +555,9 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
     for key in ("z", "customdata", "hovertemplate", "colorscale", "zmin", "zmax"):
         patch["data"][ACCESS_TRACE["minutes"]][key] = values[key]
     patch["data"][ACCESS_TRACE["minutes"]]["colorbar"]["title"]["text"] = values["colorbar_title"]
+    # site names as the catchment layer's ticks; numbers (plotly's own ticks) for the others
+    patch["data"][ACCESS_TRACE["minutes"]]["colorbar"]["tickvals"] = values.get("tickvals")
+    patch["data"][ACCESS_TRACE["minutes"]]["colorbar"]["ticktext"] = values.get("ticktext")
     if not tiles:
         patch["data"][ACCESS_TRACE["sites"]]["marker"]["symbol"] = styles["marker_symbol"]
     patch["data"][ACCESS_TRACE["sites"]]["marker"]["color"] = styles["marker_color"]

@@ -23,6 +23,7 @@ from dashboard.views import (
     evaluations,
     indicator_meta,
     indicator_series,
+    lsoa_added_minutes,
     lsoa_map_arrays,
     scenario_outputs,
     threshold_label,
@@ -165,7 +166,10 @@ def access_map(engine, assets: MapAssets, state: dict):
     alt, base = evaluations(engine, state)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
-    values = access_values(*lsoa_map_arrays(engine, alt, base), state["colour"], threshold_label(state, engine))
+    added_minutes = lsoa_added_minutes(engine, alt, base) if state["colour"] == "added" else None
+    values = access_values(
+        *lsoa_map_arrays(engine, alt, base), state["colour"], threshold_label(state, engine), added_minutes
+    )
     fig = access_figure(
         assets.lsoa_geojson,
         assets.ward_geojson,

@@ -248,6 +248,19 @@ def lsoa_map_arrays(engine, alt, base):
     return minutes, names, base_minutes
 
 
+def lsoa_added_minutes(engine, alt, base):
+    """Per LSOA, the population-weighted minutes added for the origins whose nearest site
+    changes from the comparison to the scenario (NaN where none change, or no comparison)."""
+    if base is None:
+        return None
+    changed = (alt.nearest != base.nearest) & np.array(
+        [a is not None and b is not None for a, b in zip(alt.nearest, base.nearest)]
+    )
+    weight = np.where(changed, alt.population, 0.0)
+    added = np.where(changed, alt.minutes - base.minutes, 0.0)
+    return engine.lsoa_mean(added, weight)
+
+
 def site_names(engine, nearest) -> list:
     labels = {s: engine.site_label(s) for s in set(nearest)}
     return [labels[s] for s in nearest]

@@ -129,7 +129,7 @@ CHOICES: tuple[tuple[str, str, Callable[[Any], Iterable[str]]], ...] = (
     ("cmp", "comparison scenario", lambda engine: [*engine.bundle.scenarios, "none"]),
     ("mode", "travel mode", lambda engine: engine.modes),
     ("wards", "ward set", lambda engine: engine.ward_sets),
-    ("colour", "map colouring", lambda engine: ("minutes", "change")),
+    ("colour", "map colouring", lambda engine: ("minutes", "change", "catchment", "added")),
 )
 FLAGS = (("tiles", "basemap option"), ("labels", "ward names option"))  # "0" or "1"
 

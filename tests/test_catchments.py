@@ -241,3 +241,38 @@ def test_access_site_table(luton_engine):
     assert manor["status"] == "opens" and manor["before"] == 0 and manor["stop"] and manor["stop_walk_m"] > 0
     assert all(r["capacity"] == "unknown" for r in rows.values())  # no capacity is published
     assert {c["id"] for c in data["columns"]} >= {"site", "status", "before", "after", "change", "stop"}
+
+
+def test_map_layers_catchment_and_added_minutes(luton_engine):
+    import pandas as pd
+
+    from dashboard.figures import CATCHMENT_COLOURS, access_values
+    from dashboard.views import evaluations, lsoa_added_minutes, lsoa_map_arrays
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    state = {**default_state(e), "page": "access"}  # proposed against current
+    alt, base = evaluations(e, state)
+    minutes, names, base_minutes = lsoa_map_arrays(e, alt, base)
+    layer = access_values(minutes, names, base_minutes, "catchment", "a 20-minute walk")
+    sites = sorted(set(names))
+    assert len(sites) <= len(CATCHMENT_COLOURS)
+    for z, name in zip(layer["z"], names):
+        assert sites[int(z)] == name  # each area coloured by its own nearest site
+    assert layer["zmin"] == -0.5 and layer["zmax"] == len(sites) - 0.5
+    # added minutes, recomputed with pandas: origins whose nearest site changes, by LSOA
+    frame = pd.DataFrame(
+        {
+            "lsoa": e.origins.lsoa_code,
+            "changed": alt.nearest != base.nearest,
+            "added": alt.minutes - base.minutes,
+            "people": alt.population,
+        }
+    )
+    moved = frame[frame["changed"]]
+    want = (moved["added"] * moved["people"]).groupby(moved["lsoa"]).sum() / moved.groupby("lsoa")["people"].sum()
+    got = pd.Series(lsoa_added_minutes(e, alt, base), index=e.bundle.lsoa_values.index)
+    assert got.dropna().index.sort_values().tolist() == want.dropna().index.sort_values().tolist()
+    assert np.allclose(got[want.index], want)
+    layer = access_values(minutes, names, base_minutes, "added", "a 20-minute walk", lsoa_added_minutes(e, alt, base))
+    assert layer["colorbar_title"].startswith("Minutes added") and layer["zmin"] == -layer["zmax"]

@@ -33,6 +33,7 @@ from dashboard.views import (
     evaluations,
     headline,
     lost_rows,
+    lsoa_added_minutes,
     lsoa_map_arrays,
     scenario_outputs,
     threshold_label,
@@ -202,7 +203,8 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
         )
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
-    values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit)
+    added_minutes = lsoa_added_minutes(engine, alt, base) if view["colour"] == "added" else None
+    values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit, added_minutes)
     patch = access_patch(
         Patch(), values, site_styles(sites, open_ids, role_labels), added, tiles=view.get("tiles", False)
     )

@@ -213,6 +213,8 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                         options=[
                             {"label": "Minutes to nearest open site", "value": "minutes"},
                             {"label": "Change against the comparison", "value": "change"},
+                            {"label": "Catchments: each area's nearest open site", "value": "catchment"},
+                            {"label": "Minutes added where the nearest site changes", "value": "added"},
                         ],
                         value=state["colour"],
                         id=ids.COLOUR_BY,
