@@ -18,6 +18,7 @@ SECTIONS = {
     "scale": ("benchmarks.scale_bench", "run"),
     "optimiser": ("benchmarks.engine_bench", "optimiser"),
     "briefing": ("benchmarks.engine_bench", "briefing"),
+    "options": ("benchmarks.options_bench", "run"),
     "load": ("benchmarks.load_bench", "run"),
 }
 

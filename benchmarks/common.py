@@ -54,7 +54,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
-def luton_engine(origins: str = "lsoa"):
+def luton_engine(origins: str | None = "lsoa"):
     import warnings
 
     from geo import Engine, load_bundle

@@ -111,7 +111,9 @@ class ScenarioStore:
             self.db = create_engine(self.url, **kwargs)
             self._upgrade()
             # gunicorn forks workers after this (--preload): no pooled connection may be shared
-            self.db.dispose()
+            # (an in-memory database lives in its one connection, so that one is kept)
+            if self.url != "sqlite://":
+                self.db.dispose()
             self._pid = os.getpid()
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"cannot open the scenario database ({_short(exc)})") from None

@@ -199,3 +199,19 @@ def test_a_job_that_cannot_answer_gives_a_visible_message(dash_duo, luton_engine
 
     assert wait_for_download(dash_duo.download_path, seconds=60)
     dash_duo.wait_for_text_to_equal(f"#{alert_id}", "", timeout=5)
+
+
+def test_healthz_is_503_when_the_scenario_database_stops_answering(luton_app):
+    import sqlalchemy
+
+    store = luton_app.scenario_store
+    client = luton_app.server.test_client()
+    assert client.get("/healthz").status_code == 200
+    working = store.db
+    store.db = sqlalchemy.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert any(p.startswith("scenario database:") for p in response.get_json()["problems"])
+    finally:
+        store.db = working

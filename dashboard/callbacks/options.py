@@ -142,10 +142,12 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         Input(ids.OPTIONS_CHOICES, "value"),
         Input(ids.OPTIONS_BASELINE, "value"),
         Input(ids.ACCESS_VIEW, "data"),
+        Input(ids.PAGE_VIEW, "data"),
         State(ids.OPTIONS_CHOICES, "options"),
-        State(ids.PAGE_VIEW, "data"),
     )
-    def update(chosen, baseline, view, listed, page):
+    def update(chosen, baseline, view, page, listed):
+        if page != "options":  # computed when the page is shown, not on every load and click
+            return (no_update,) * 7
         listed = listed or []
         picked = [c for c in listed if c["value"] in (chosen or [])]
         base_options = [{"label": c["label"], "value": c["value"]} for c in picked]
