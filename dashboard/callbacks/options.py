@@ -141,11 +141,13 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         Output(ids.OPTIONS_SETTINGS, "children"),
         Input(ids.OPTIONS_CHOICES, "value"),
         Input(ids.OPTIONS_BASELINE, "value"),
-        Input(ids.ACCESS_VIEW, "data"),
         Input(ids.PAGE_VIEW, "data"),
+        # the travel settings are set on the Access page: read when this page is shown, so a
+        # click on the Access page costs no request here
+        State(ids.ACCESS_VIEW, "data"),
         State(ids.OPTIONS_CHOICES, "options"),
     )
-    def update(chosen, baseline, view, page, listed):
+    def update(chosen, baseline, page, view, listed):
         if page != "options":  # computed when the page is shown, not on every load and click
             return (no_update,) * 7
         listed = listed or []
