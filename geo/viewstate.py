@@ -52,6 +52,7 @@ def default_state(engine) -> dict:
         "tiles": False,
         "ward": None,  # a ward of the chosen set that the view zooms to (the ward finder), or None
         "labels": False,  # ward names on the maps
+        "cap": {},  # site id -> capacity in people, set for this scenario (overrides the register)
     }
 
 
@@ -92,6 +93,8 @@ def encode(state: dict) -> str:
         params["move"] = "|".join(f"{k}={_escape(v)}" for k, v in sorted(state["move"].items()))
     if state.get("w"):
         params["w"] = ",".join(f"{k}:{v:g}" for k, v in state["w"].items())
+    if state.get("cap"):
+        params["cap"] = ",".join(f"{k}:{v:g}" for k, v in sorted(state["cap"].items()))
     return "?" + urlencode(params, safe=",:|@=")
 
 
@@ -186,6 +189,7 @@ def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict
     _decode_threshold(engine, query, state, bad)
     _decode_sites(engine, query, state, bad, notices)
     _decode_weights(engine, query, state, bad, notices)
+    _decode_capacity(engine, query, state, bad)
     return state, collapse_notices(notices)
 
 
@@ -294,6 +298,25 @@ def _decode_weights(engine, query: dict, state: dict, bad, notices: list[str]) -
         state["w"] = weights
     except NeedsMapError as exc:
         notices.append(f"The link's need-index weights were ignored: {exc}")
+
+
+MAX_CAPACITY = 10_000_000  # people: beyond any site's capacity, short of a typo's 1e308
+
+
+def _decode_capacity(engine, query: dict, state: dict, bad) -> None:
+    """Site capacities set for the scenario: ``cap=site:people,site:people``."""
+    raw = _one(query, "cap")
+    if raw is None:
+        return
+    for item in raw.split(","):
+        site, _, value = item.partition(":")
+        try:
+            number = float(value)
+            if site not in engine.bundle.sites.index or not (math.isfinite(number) and 0 <= number <= MAX_CAPACITY):
+                raise ValueError
+            state["cap"][site] = number
+        except ValueError:
+            bad("site capacity", item)
 
 
 def from_store(engine, data) -> tuple[dict, list[str]]:

@@ -232,7 +232,8 @@ def test_access_site_table(luton_engine):
     from geo.viewstate import default_state
 
     e = luton_engine
-    data = site_load_data(e, {**default_state(e), "page": "access"})  # proposed against current
+    data, summary = site_load_data(e, {**default_state(e), "page": "access"})  # proposed against current
+    assert summary == ""  # no capacity set
     rows = {r["site"]: r for r in data["rows"]}
     people = e.origin_population[e.default_population].sum()
     assert sum(r["after"] for r in rows.values()) == pytest.approx(people, abs=len(rows))
@@ -276,3 +277,30 @@ def test_map_layers_catchment_and_added_minutes(luton_engine):
     assert np.allclose(got[want.index], want)
     layer = access_values(minutes, names, base_minutes, "added", "a 20-minute walk", lsoa_added_minutes(e, alt, base))
     assert layer["colorbar_title"].startswith("Minutes added") and layer["zmin"] == -layer["zmax"]
+
+
+def test_capacities_set_for_a_scenario_travel_in_the_link_and_fill_the_site_table(luton_engine):
+    from dashboard.callbacks.catchments import site_load_data
+    from dashboard.callbacks.state import apply_event
+    from geo.viewstate import decode, default_state, encode
+
+    e = luton_engine
+    state = {**default_state(e), "page": "access"}
+    state, msgs = apply_event(e, state, "cap_set", None, {"cap_site": "hub_manor", "cap_value": "1500"})
+    assert msgs.get("cap_error", "") == "" and state["cap"] == {"hub_manor": 1500.0}
+    for bad in ("-3", "lots", None, "1e308"):
+        same, msgs = apply_event(e, state, "cap_set", None, {"cap_site": "hub_manor", "cap_value": bad})
+        assert same == state and msgs["cap_error"].startswith("A capacity is a number of people")
+    same, msgs = apply_event(e, state, "cap_set", None, {"cap_site": "nowhere", "cap_value": "5"})
+    assert same == state and msgs["cap_error"] == "Choose the site."
+    assert decode(e, encode(state)) == (state, [])  # restored exactly from the link
+    data, summary = site_load_data(e, state)
+    want = catchments(e, e.scenario("proposed_2020"), capacity={"hub_manor": 1500.0}, minutes=20, mode="walk")
+    c = want.capacity
+    assert summary.startswith(
+        f"With the capacities set: served {c.served:,.0f}; in a catchment but beyond capacity {c.beyond_capacity:,.0f}"
+    )
+    manor = next(r for r in data["rows"] if r["site"].startswith("Manor Contact Centre"))
+    assert manor["capacity"] == 1500 and manor["served"] == round(want.load("hub_manor").served) <= 1500
+    cleared, _ = apply_event(e, state, "cap_clear", None, {})
+    assert cleared["cap"] == {}

@@ -21,22 +21,46 @@ COLUMNS = [
     ("deprived_pct", "Of its catchment, in the most deprived 20% (%)"),
     ("mean_minutes", "Mean minutes to it"),
     ("capacity", "Capacity"),
+    ("served", "Served within capacity"),
     ("stop", "Nearest bus stop"),
     ("stop_walk_m", "Walk to it (m)"),
 ]
 
 
-def site_load_data(engine, view: dict) -> dict:
-    """The table store's content: one row per site open in the scenario or its comparison."""
+def capacity_summary(result) -> str:
+    """One line on who is served when capacities are set (empty without any)."""
+    c = result.capacity
+    if c is None:
+        return ""
+    unknown = (
+        f" Sites with no capacity set count as unlimited ({len(c.unknown_capacity)})." if c.unknown_capacity else ""
+    )
+    return (
+        f"With the capacities set: served {c.served:,.0f}; in a catchment but beyond capacity "
+        f"{c.beyond_capacity:,.0f}; not covered (beyond the threshold of every open site) {c.not_covered:,.0f}."
+        + unknown
+    )
+
+
+def site_load_data(engine, view: dict) -> tuple[dict, str]:
+    """The table store's content (one row per site open in the scenario or its comparison) and
+    the capacity line."""
     state, _ = from_store(engine, view)
     travel = threshold_kwargs(state)
+    capacity = state.get("cap") or {}
+    summary = ""
     try:
         alt = scenario_of(engine, state, "alt")
         base = scenario_of(engine, state, "cmp")
         if base is not None:
-            rows = compare_catchments(engine, base, alt, **travel).site_rows()
+            change = compare_catchments(engine, base, alt, capacity=capacity, **travel)
+            rows = change.site_rows()
+            summary = capacity_summary(change.alt)
+            used = {s.site: s for s in change.alt.sites}
         else:
-            result = catchments(engine, alt, **travel)
+            result = catchments(engine, alt, capacity=capacity, **travel)
+            summary = capacity_summary(result)
+            used = {s.site: s for s in result.sites}
             rows = [
                 {
                     "site": s.site,
@@ -52,7 +76,7 @@ def site_load_data(engine, view: dict) -> dict:
                 for s in result.sites
             ]
     except NeedsMapError:
-        return {"columns": [], "rows": [], "empty": "This scenario cannot be evaluated (see the message above)."}
+        return {"columns": [], "rows": [], "empty": "This scenario cannot be evaluated (see the message above)."}, ""
     stops = nearest_stops(engine, alt, [r["site"] for r in rows])
     if base is not None:  # closing sites are where the comparison has them
         stops.update(
@@ -72,11 +96,16 @@ def site_load_data(engine, view: dict) -> dict:
                 "deprived_pct": None if share is None else round(100 * share, 1),
                 "mean_minutes": None if r["mean_minutes"] is None else round(r["mean_minutes"], 1),
                 "capacity": "unknown" if r["capacity"] is None else round(r["capacity"]),
+                "served": None
+                if r["site"] not in used or used[r["site"]].served is None
+                else round(used[r["site"]].served),
                 "stop": None if stop is None else f"{stop['name']} ({stop['indicator']})".replace(" ()", ""),
                 "stop_walk_m": None if stop is None else round(stop["walk_m"]),
             }
         )
-    columns = [(k, n) for k, n in COLUMNS if base is not None or k not in ("before", "change")]
+    columns = [
+        (k, n) for k, n in COLUMNS if (base is not None or k not in ("before", "change")) and (summary or k != "served")
+    ]
     return {
         "columns": [{"id": k, "name": n} for k, n in columns],
         "rows": csv_safe_rows(out),
@@ -86,14 +115,16 @@ def site_load_data(engine, view: dict) -> dict:
                 f"Needs Map ({engine.bundle.area_name}): each area counted at its nearest open site",
                 f"Scenario: {alt.label}" + (f"; compared with {base.label}" if base is not None else ""),
                 "Bus stops: NaPTAN (Department for Transport, OGL v3.0), today's register; walk = estimated route",
-            ],
+            ]
+            + ([summary] if summary else []),
         },
-    }
+    }, summary
 
 
 def register(app, engine) -> None:
     @app.callback(
         Output(data_id(ids.SITES_LOAD_TABLE), "data"),
+        Output(ids.SITES_CAPACITY_SUMMARY, "children"),
         Input(ids.ACCESS_VIEW, "data"),
         prevent_initial_call=True,
     )

@@ -129,7 +129,8 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         state, _ = from_store(engine, view)
         travel = threshold_kwargs(state)
         base = next((o for o, v in zip(options, chosen) if v == baseline), options[0])
-        return options, appraise(engine, options, base, **travel), state, travel
+        capacity = state.get("cap") or None  # the capacities set on the Access page, for every option
+        return options, appraise(engine, options, base, capacity=capacity, **travel), state, travel
 
     @app.callback(
         Output(data_id(ids.OPTIONS_TABLE), "data"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
@@ -44,6 +45,7 @@ ACCESS_KEYS = (
     "tiles",
     "ward",
     "labels",
+    "cap",
 )
 
 
@@ -208,6 +210,28 @@ def _on_adopt(engine, state, value, extra, msgs):
     state["add"] = (state["add"] + specs)[:MAX_ADDED]
 
 
+def _on_cap_set(engine, state, value, extra, msgs):
+    from geo.viewstate import MAX_CAPACITY
+
+    site = _text(extra.get("cap_site"))
+    raw = extra.get("cap_value")
+    if site not in engine.bundle.located_sites.index:
+        msgs["cap_error"] = "Choose the site."
+        return
+    try:
+        people = float(raw)
+        if not (math.isfinite(people) and 0 <= people <= MAX_CAPACITY):
+            raise ValueError
+    except (TypeError, ValueError):
+        msgs["cap_error"] = f"A capacity is a number of people from 0 to {MAX_CAPACITY:,}."
+        return
+    state["cap"] = {**state["cap"], site: float(round(people))}
+
+
+def _on_cap_clear(engine, state, value, extra, msgs):
+    state["cap"] = {}
+
+
 def _on_move_reset(engine, state, value, extra, msgs):
     state["move"] = {k: v for k, v in state["move"].items() if k != _text(extra.get("site"))}
 
@@ -275,6 +299,8 @@ EVENTS = {
     "move": _on_move,
     "adopt": _on_adopt,
     "move_reset": _on_move_reset,
+    "cap_set": _on_cap_set,
+    "cap_clear": _on_cap_clear,
     "tiles": _on_flag("tiles"),
     "labels": _on_flag("labels"),
     "find": _on_find,
@@ -331,6 +357,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
         "move": ids.MOVE_BUTTON,
         "move_reset": ids.MOVE_RESET,
         "adopt": ids.OPT_ADOPT,
+        "cap_set": ids.CAP_SET,
+        "cap_clear": ids.CAP_CLEAR,
     }
 
     # Inputs, states and outputs by name (Dash's flexible callback signatures), so nothing is
@@ -350,6 +378,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "add_error": Output(ids.ADD_ERROR, "children"),
             "move_error": Output(ids.MOVE_ERROR, "children"),
             "added_list": Output(ids.ADDED_LIST, "children"),
+            "cap_error": Output(ids.CAP_ERROR, "children"),
+            "cap_list": Output(ids.CAP_LIST, "children"),
             "access": {  # the Access map and headline update, in the same response as the click
                 "map": Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
                 "headlines": Output(ids.HEADLINES, "children"),
@@ -387,6 +417,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "move_site": State(ids.MOVE_SITE, "value"),
             "move_candidate": State(ids.MOVE_WHERE, "value"),
             "move_text": State(ids.MOVE_WHERE_TEXT, "value"),
+            "cap_site": State(ids.CAP_SITE, "value"),
+            "cap_value": State(ids.CAP_VALUE, "value"),
             "find_texts": [State(ids.find_text(p), "value") for p in ids.FINDER_PAGES],
         },
         # runs on page load (to read the URL) and shares the map output with the optimiser
@@ -408,6 +440,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
         move_site,
         move_candidate,
         move_text,
+        cap_site,
+        cap_value,
         find_texts,
     ):
         by_control = dict(zip([c[0] for c in controls], control_values))
@@ -424,6 +458,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
                 "site": move_site,
                 "candidate": move_candidate,
                 "text": move_text,
+                "cap_site": cap_site,
+                "cap_value": cap_value,
                 "suggestion": suggestion,
                 "find": dict(zip(ids.FINDER_PAGES, find_texts)),
             }
@@ -452,6 +488,11 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "weights": [float(state["w"].get(i, 0)) for i in weight_ids],
             "checklists": checklist_values(engine, open_ids, groups),
             "added_list": [html.Li(spec.replace("@", " at ")) for spec in state["add"]],
+            "cap_list": [
+                html.Li(f"{engine.site_label(site) or site}: {people:,.0f}")
+                for site, people in sorted(state["cap"].items())
+            ],
+            "cap_error": msgs.get("cap_error", ""),
             "add_error": msgs["add_error"],
             "move_error": msgs["move_error"],
         }
@@ -471,6 +512,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
             ]
             if state["add"] == current["add"]:
                 out["added_list"] = no_update
+            if state["cap"] == current.get("cap", {}):
+                out["cap_list"] = no_update
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
         access = (
@@ -611,6 +654,8 @@ def _event(trigger, control_values, weights_values, weight_ids, checklists, clic
             ids.MOVE_BUTTON: "move",
             ids.MOVE_RESET: "move_reset",
             ids.OPT_ADOPT: "adopt",
+            ids.CAP_SET: "cap_set",
+            ids.CAP_CLEAR: "cap_clear",
         }.get(trigger, "none"),
         None,
         extra,

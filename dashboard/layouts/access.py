@@ -120,6 +120,40 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                 ),
                 html.Details(
                     [
+                        html.Summary("Site capacities (optional)", className="fw-semibold"),
+                        html.P(
+                            "People of the chosen population a site can serve, for this scenario. With any "
+                            "capacity set, the site table shows who is served, who is in a catchment but beyond "
+                            "capacity, and who is not covered. No capacities have been published for these sites.",
+                            className="small text-muted mb-2",
+                        ),
+                        labelled(
+                            "Site",
+                            dbc.Select(
+                                id=ids.CAP_SITE,
+                                options=[
+                                    {"label": row["name"].split(" (")[0], "value": site}
+                                    for site, row in engine.bundle.located_sites.iterrows()
+                                ],
+                                placeholder="Choose a site…",
+                            ),
+                            ids.CAP_SITE,
+                        ),
+                        labelled(
+                            "Capacity (people)",
+                            dbc.Input(id=ids.CAP_VALUE, type="number", min=0, step=1),
+                            ids.CAP_VALUE,
+                        ),
+                        dbc.Button("Set capacity", id=ids.CAP_SET, size="sm", color="primary", className="me-2"),
+                        dbc.Button("Clear capacities", id=ids.CAP_CLEAR, size="sm", color="secondary", outline=True),
+                        html.Div(id=ids.CAP_ERROR, className="text-danger small mt-1", role="alert"),
+                        html.Ul(id=ids.CAP_LIST, className="small mt-2"),
+                    ],
+                    open=False,
+                    className="mb-3",
+                ),
+                html.Details(
+                    [
                         html.Summary("Add a site", className="fw-semibold"),
                         labelled(
                             "Name", dbc.Input(id=ids.ADD_LABEL, placeholder="e.g. New hub", type="text"), ids.ADD_LABEL
@@ -292,6 +326,7 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                                 "the walk is the travel model's estimated route.",
                                 className="small text-muted mb-1",
                             ),
+                            html.P(id=ids.SITES_CAPACITY_SUMMARY, className="small mb-1"),
                             table_block(ids.SITES_LOAD_TABLE, "Sites and the families they would serve"),
                             equality.section(engine),
                         ],
