@@ -304,3 +304,14 @@ def test_capacities_set_for_a_scenario_travel_in_the_link_and_fill_the_site_tabl
     assert manor["capacity"] == 1500 and manor["served"] == round(want.load("hub_manor").served) <= 1500
     cleared, _ = apply_event(e, state, "cap_clear", None, {})
     assert cleared["cap"] == {}
+
+
+def test_bad_capacities_in_a_link_are_ignored_with_a_notice(luton_engine):
+    from geo.viewstate import decode
+
+    state, notices = decode(luton_engine, "?page=access&cap=hub_manor:-1,nosite:3,hub_leagrave_tbc:250")
+    assert state["cap"] == {"hub_leagrave_tbc": 250.0} and state["page"] == "access"
+    assert notices == [
+        "The link's site capacity 'hub_manor:-1' is not valid here and was ignored.",
+        "The link's site capacity 'nosite:3' is not valid here and was ignored.",
+    ]
