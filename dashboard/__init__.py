@@ -151,6 +151,11 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
         equality_callbacks.register(app, engine)
     add_server_routes(app)
     app.engine = engine
+    # Dash registers the script files it may serve when it first renders the page. Render it once
+    # here: gunicorn's workers are forked after this (--preload), so a worker that did not render
+    # the page itself still serves the scripts of one another worker rendered (else a 500 and a
+    # blank page, depending on which worker each request lands on).
+    app.server.test_client().get("/")
     return app
 
 

@@ -269,3 +269,25 @@ def postgres_url(tmp_path_factory):
     server.terminate()
     server.wait(20)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_app(port: int, env: dict | None = None, prod: bool = False, workers: int = 2, wait: float = 120):
+    """``python app.py`` (``--prod`` with ``workers``) on ``port`` as a subprocess, returned once
+    ``/healthz`` answers 200; fails the test if it exits or does not answer within ``wait`` s."""
+    import subprocess
+    import urllib.request
+
+    args = [sys.executable, "app.py", "--port", str(port)] + (["--prod", "--workers", str(workers)] if prod else [])
+    server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            if server.poll() is not None:
+                raise AssertionError(f"the app exited with {server.returncode}") from None
+        time.sleep(0.5)
+    server.terminate()
+    raise AssertionError("the app did not answer /healthz")

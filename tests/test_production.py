@@ -242,3 +242,29 @@ def test_sigterm_during_a_job_frees_the_port_for_a_restart(luton_engine):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(30)
+
+
+def test_every_worker_serves_the_page_scripts_from_the_start(tmp_path):
+    """Dash registers the scripts it may serve when it renders the page; a worker that had not
+    rendered it answered 500 for them, so a first visit could show a blank page. Each script of
+    the page, asked over new connections (so both workers answer), is served."""
+    import os
+    import re
+
+    from conftest import start_app
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_app(port, dict(os.environ, NEEDSMAP_DATA_DIR=str(tmp_path / "data")), prod=True, workers=2)
+    try:
+        page = _get(base + "/")[2].decode()
+        scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', page)
+        assert len(scripts) > 5
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(12) as pool:  # at once, as a browser does: both workers answer
+            statuses = list(pool.map(lambda src: _get(base + src)[0], scripts * 6))
+        assert statuses == [200] * len(statuses)
+    finally:
+        server.terminate()
+        server.wait(30)

@@ -3,40 +3,16 @@ scenario by its short link ``/s/<id>`` and get the same headline figures; with S
 data folder and with PostgreSQL through DATABASE_URL."""
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import free_port, start_app
 from dashboard import ids
 
 pytestmark = pytest.mark.browser
 
 
-def _serve(port: int, env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
-            return server
-        except OSError:
-            if server.poll() is not None:
-                raise AssertionError("the app did not start") from None
-            time.sleep(0.5)
-    raise AssertionError("the app did not answer /healthz")
-
-
-def _stop(server: subprocess.Popen) -> None:
+def _stop(server) -> None:
     server.terminate()
     server.wait(30)
 
@@ -65,7 +41,7 @@ def test_save_restart_and_open_by_short_link(dash_br, tmp_path, request, databas
         env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _serve(port, env)
+    server = start_app(port, env)
     try:
         # a view that differs from the default: 15 minutes by bicycle against the current sites
         dash_br.driver.get(base + "/?page=access&mode=cycle&minutes=15&cmp=current_2020")
@@ -80,7 +56,7 @@ def test_save_restart_and_open_by_short_link(dash_br, tmp_path, request, databas
         assert link.startswith(base + "/s/") and len(link) == len(base) + 3 + 10
     finally:
         _stop(server)
-    server = _serve(port, env)  # a new process: the scenario lives in the database
+    server = start_app(port, env)  # a new process: the scenario lives in the database
     try:
         dash_br.driver.get("about:blank")
         dash_br.driver.get(link)

@@ -1,15 +1,13 @@
 """Views that always restore: a view too long for a link is stored server-side and shared as
 ``?v=<id>`` (or ``/v/<id>``); labels with separators and words like ``tiles=1`` are data."""
 
+import os
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import free_port, start_app
 from dashboard import ids, viewstore
 from geo.viewstate import MAX_ADDED, MAX_QUERY, decode, default_state, encode
 
@@ -87,23 +85,10 @@ def test_twenty_long_non_latin_labels_restore_from_the_link_under_prod(dash_br, 
     """Built in the interface (20 sites added through the form) on the production server with two
     workers, the view's link is short, and opening it in a fresh page restores every label."""
     port = free_port()
-    env = dict(__import__("os").environ, NEEDSMAP_DATA_DIR=str(tmp_path / "data"))
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--prod", "--workers", "2", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = dict(os.environ, NEEDSMAP_DATA_DIR=str(tmp_path / "data"))
+    server = start_app(port, env, prod=True, workers=2)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.5)
         dash_br.driver.get(base + "/?page=access")
         dash_br.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=60)
         # open the "Add a site" section, as a user does

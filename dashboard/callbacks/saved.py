@@ -20,11 +20,14 @@ def options(store: ScenarioStore, area: str) -> list[dict]:
     return out
 
 
+OPEN_DISABLED = ("#", "btn btn-outline-primary btn-sm disabled", "true")  # href, class, aria-disabled
+
+
 def detail(store: ScenarioStore, key) -> tuple[list, str, str, str]:
     """(text, Open link href, Open link class, aria-disabled) for the chosen saved scenario."""
     saved = store.get(key) if key else None
     if saved is None:
-        return [], "#", "btn btn-outline-primary btn-sm disabled", "true"
+        return ([], *OPEN_DISABLED)
     words = [saved.note or "No note.", html.Br(), "Short link: ", html.A(f"/s/{saved.id}", href=f"/s/{saved.id}")]
     if saved.author:
         words[1:1] = [f" Saved by {saved.author}."]
@@ -101,4 +104,4 @@ def register(app, engine, store: ScenarioStore) -> None:
         try:
             return detail(store, key)
         except StoreError as exc:
-            return [str(exc)], "#", "btn btn-outline-primary btn-sm disabled", "true"
+            return ([str(exc)], *OPEN_DISABLED)
