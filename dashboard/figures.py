@@ -303,8 +303,10 @@ ACCESS_TRACE = {
 }
 
 
-def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
-    symbols, colours, texts = [], [], []
+def site_styles(sites, open_ids: set, role_labels: dict, labels: bool = False) -> dict:
+    """Marker symbols and colours, hover text, and (``labels``: the catchment layer) each open
+    site's short name written on the map beside it."""
+    symbols, colours, texts, names = [], [], [], []
     for site, name, role, postcode in zip(sites.index, sites["name"], sites["role"], sites["postcode"]):
         is_open = site in open_ids
         symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE) if is_open else CLOSED_STYLE
@@ -315,7 +317,14 @@ def site_styles(sites, open_ids: set, role_labels: dict) -> dict:
             f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
             f"{postcode} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>"
         )
-    return {"marker_symbol": symbols, "marker_color": colours, "text": texts}
+        names.append(html_escape(name.split(" (")[0]) if labels and is_open else "")
+    return {
+        "marker_symbol": symbols,
+        "marker_color": colours,
+        "text": texts,
+        "labels": names,
+        "mode": "markers+text" if labels else "markers",
+    }
 
 
 def _rounded(values) -> np.ndarray:
@@ -462,9 +471,13 @@ def access_figure(
             lon=list(sites["lon"]),
             lat=list(sites["lat"]),
             customdata=list(sites.index),
-            text=styles["text"],
-            mode="markers",
-            hovertemplate="%{text}<extra></extra>",
+            # hover in hovertext; text holds the names written on the map (the catchment layer)
+            hovertext=styles["text"],
+            text=styles.get("labels"),
+            mode=styles.get("mode", "markers"),
+            textposition="top center",
+            textfont=dict(size=12, color="#1f2933"),
+            hovertemplate="%{hovertext}<extra></extra>",
             showlegend=False,
             name="Sites",
             marker=dict(
@@ -561,7 +574,9 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
     if not tiles:
         patch["data"][ACCESS_TRACE["sites"]]["marker"]["symbol"] = styles["marker_symbol"]
     patch["data"][ACCESS_TRACE["sites"]]["marker"]["color"] = styles["marker_color"]
-    patch["data"][ACCESS_TRACE["sites"]]["text"] = styles["text"]
+    patch["data"][ACCESS_TRACE["sites"]]["hovertext"] = styles["text"]
+    patch["data"][ACCESS_TRACE["sites"]]["text"] = styles["labels"]
+    patch["data"][ACCESS_TRACE["sites"]]["mode"] = styles["mode"]
     for key in ("lon", "lat", "text", "customdata"):
         patch["data"][ACCESS_TRACE["added"]][key] = added[key]
     return patch

@@ -177,7 +177,7 @@ def access_map(engine, assets: MapAssets, state: dict):
         bundle.wards["code"],
         values,
         bundle.located_sites,
-        site_styles(bundle.located_sites, open_ids, role_labels),
+        site_styles(bundle.located_sites, open_ids, role_labels, labels=state["colour"] == "catchment"),
         added_points(engine, state),
         tiles=state.get("tiles", False),
         bounds=assets.bounds,

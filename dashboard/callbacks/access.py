@@ -206,7 +206,11 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
     added_minutes = lsoa_added_minutes(engine, alt, base) if view["colour"] == "added" else None
     values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit, added_minutes)
     patch = access_patch(
-        Patch(), values, site_styles(sites, open_ids, role_labels), added, tiles=view.get("tiles", False)
+        Patch(),
+        values,
+        site_styles(sites, open_ids, role_labels, labels=view["colour"] == "catchment"),
+        added,
+        tiles=view.get("tiles", False),
     )
     if assets is not None:  # ward names, the found ward's extent, the chosen ward set's outlines
         view_patch(
