@@ -90,8 +90,11 @@ def _choropleth(tiles: bool, **kwargs):
 
 def _points(tiles: bool, marker: dict, **kwargs):
     if tiles:
-        # MapLibre markers are circles without outlines (symbols need a sprite server).
+        # MapLibre markers are circles without outlines (symbols need a sprite server), and its
+        # text takes one position for all points.
         marker = {k: v for k, v in marker.items() if k not in ("symbol", "line")}
+        if isinstance(kwargs.get("textposition"), list):
+            kwargs["textposition"] = "top center"
         return go.Scattermap(marker=marker, **kwargs)
     return go.Scattergeo(marker=marker, **kwargs)
 
@@ -324,7 +327,61 @@ def site_styles(sites, open_ids: set, role_labels: dict, labels: bool = False) -
         "text": texts,
         "labels": names,
         "mode": "markers+text" if labels else "markers",
+        "textposition": label_positions(list(sites["lon"]), list(sites["lat"]), names),
     }
+
+
+def _overlap(corner: tuple[float, float], width: float, height: float, boxes: list) -> float:
+    """Area of a label box (top-left ``corner``) covered by the ``boxes`` already placed."""
+    left, top = corner
+    total = 0.0
+    for b in boxes:
+        dx = min(left + width, b[2]) - max(left, b[0])
+        dy = min(top + height, b[3]) - max(top, b[1])
+        if dx > 0 and dy > 0:
+            total += dx * dy
+    return total
+
+
+LABEL_PLACES = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+
+
+def label_positions(lons: list, lats: list, names: list[str], px_per_degree: float | None = None) -> list[str]:
+    """A text position per site that keeps the names written on the map from overlapping one
+    another and the markers, where one of six places around the marker allows (greedy, north to
+    south, at the map's first zoom: about 3,500 px per degree of longitude for a town).
+
+    >>> label_positions([0.0, 0.0005], [0.0, 0.0], ["Alpha Centre", "Beta Centre"])
+    ['top center', 'bottom center']
+    """
+    scale = px_per_degree or 3500.0
+    boxes: list[tuple[float, float, float, float]] = [
+        (x * scale - 7, -y * scale * 1.6 - 7, x * scale + 7, -y * scale * 1.6 + 7) for x, y in zip(lons, lats)
+    ]  # the markers, in pixels (y down; latitude degrees stretched as on the map near 52 degrees N)
+    out = ["top center"] * len(names)
+    order = sorted(range(len(names)), key=lambda i: -lats[i])
+    for i in order:
+        if not names[i]:
+            continue
+        width, height = 6.6 * len(names[i]), 14.0
+        x, y = lons[i] * scale, -lats[i] * scale * 1.6
+        offsets = {
+            "top center": (x - width / 2, y - 8 - height),
+            "bottom center": (x - width / 2, y + 8),
+            "middle right": (x + 9, y - height / 2),
+            "middle left": (x - 9 - width, y - height / 2),
+            "top right": (x + 4, y - 6 - height),
+            "bottom left": (x - 4 - width, y + 6),
+        }
+
+        best = min(
+            LABEL_PLACES,
+            key=lambda place: (_overlap(offsets[place], width, height, boxes), LABEL_PLACES.index(place)),  # noqa: B023
+        )
+        out[i] = best
+        left, top = offsets[best]
+        boxes.append((left, top, left + width, top + height))
+    return out
 
 
 def _rounded(values) -> np.ndarray:
@@ -475,7 +532,7 @@ def access_figure(
             hovertext=styles["text"],
             text=styles.get("labels"),
             mode=styles.get("mode", "markers"),
-            textposition="top center",
+            textposition=styles.get("textposition", "top center"),
             textfont=dict(size=12, color="#1f2933"),
             hovertemplate="%{hovertext}<extra></extra>",
             showlegend=False,
@@ -577,6 +634,8 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
     patch["data"][ACCESS_TRACE["sites"]]["hovertext"] = styles["text"]
     patch["data"][ACCESS_TRACE["sites"]]["text"] = styles["labels"]
     patch["data"][ACCESS_TRACE["sites"]]["mode"] = styles["mode"]
+    if not tiles:  # MapLibre's text takes one position for all points
+        patch["data"][ACCESS_TRACE["sites"]]["textposition"] = styles["textposition"]
     for key in ("lon", "lat", "text", "customdata"):
         patch["data"][ACCESS_TRACE["added"]][key] = added[key]
     return patch
