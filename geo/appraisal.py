@@ -165,3 +165,25 @@ def appraise(engine, options: list[Option], baseline: Option | None = None, capa
         threshold=first.alt.threshold,
         rows=rows,
     )
+
+
+TRAVEL_KEYS = ("mode", "unit", "threshold", "pop")
+
+
+def option_links(engine, options: list[Option], base_url: str, settings: dict | None = None) -> dict[str, str]:
+    """The link that reopens each option on the Access page (a preset as its scenario), with the
+    travel keys of the view state ``settings`` when given.
+
+    >>> option_links(engine, [preset(engine, "current_2020")], "http://x/")["current_2020"][:30]
+    'http://x/?page=access&ind=need'
+    """
+    from geo.briefing import view_link
+    from geo.viewstate import default_state
+
+    links = {}
+    for option in options:
+        state = option.state or {**default_state(engine), "page": "access", "base": option.name}
+        if settings:
+            state = {**state, **{k: settings[k] for k in TRAVEL_KEYS}}
+        links[option.name] = view_link(base_url, state)
+    return links

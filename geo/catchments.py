@@ -314,7 +314,7 @@ def catchments(engine, scenario, capacity: dict[str, float] | None = None, **opt
     deciles = engine.origin_decile
     loads = []
     for site in ev.open_ids:
-        members = np.array([a == site for a in assigned]) if len(assigned) else np.zeros(0, bool)
+        members = assigned == site  # object array: elementwise
         people = ev.population[members]
         total = float(people.sum())
         by_decile = {}
@@ -369,7 +369,7 @@ def _apply_capacity(engine, ev, result: Catchments) -> None:
     in_reach = float(ev.population[covered].sum())
     for j, load in enumerate(result.sites):
         load.served = float(served[:, j].sum())
-        nearest_here = np.array([a == load.site for a in result.assigned]) & covered
+        nearest_here = (result.assigned == load.site) & covered
         load.beyond_capacity = max(0.0, float(ev.population[nearest_here].sum()) - load.served)
     result.capacity = CapacitySummary(
         served=served_total,
@@ -398,7 +398,7 @@ def site_xy(engine, scenario, site: str) -> tuple[float, float]:
         return engine.locate_added(scenario.moved_map[site])
     if site in added:
         return engine.locate_added(added[site])
-    x, y = engine.site_xy[engine.site_ids.index(site)]
+    x, y = engine.site_xy[engine._site_col[site]]
     return float(x), float(y)
 
 

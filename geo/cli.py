@@ -662,8 +662,7 @@ def _print_catchments(result, out) -> None:
 
 def cmd_appraise(args, out) -> int:
     """``appraise``: options side by side (table or JSON), and the options briefing with --out."""
-    from geo.appraisal import appraise, resolve
-    from geo.viewstate import default_state, encode
+    from geo.appraisal import appraise, option_links, resolve
 
     engine = _engine(args)
     if args.out is not None:
@@ -686,10 +685,7 @@ def cmd_appraise(args, out) -> int:
     if args.out is not None:
         from geo.options_briefing import render_options_briefing
 
-        links = {}
-        for option in options:
-            state = option.state or {**default_state(engine), "page": "access", "base": option.name}
-            links[option.name] = args.base_url.rstrip("/") + "/" + encode(state)
+        links = option_links(engine, options, args.base_url)
         render_options_briefing(engine, result, options, args.out, links=links, **travel)
     if args.json:
         json.dump(result.to_dict(), out, indent=2)

@@ -12,10 +12,10 @@ from dashboard import ids
 from dashboard.layouts.options import VIEW_OPTION, preset_choices
 from dashboard.tables import data_id
 from dashboard.views import csv_safe_rows
-from geo.appraisal import MAX_OPTIONS, MIN_OPTIONS, Option, appraise, from_state, preset
+from geo.appraisal import MAX_OPTIONS, MIN_OPTIONS, Option, appraise, from_state, option_links, preset
 from geo.errors import NeedsMapError
 from geo.store import ScenarioStore, StoreError
-from geo.viewstate import default_state, encode, from_store, threshold_kwargs, threshold_text
+from geo.viewstate import from_store, threshold_kwargs, threshold_text
 
 LOG = logging.getLogger(__name__)
 
@@ -201,13 +201,7 @@ def register(app, engine, store: ScenarioStore | None) -> None:
             options, result, state, travel = _appraise(chosen, baseline, view, listed)
         except NeedsMapError as exc:
             return no_update, html.Span(str(exc), className="text-danger")
-        root = (href or "http://127.0.0.1:8050/").split("?")[0].rstrip("/")
-        links = {}
-        for option in options:
-            option_state = option.state or {**default_state(engine), "page": "access", "base": option.name}
-            links[option.name] = (
-                root + "/" + encode({**option_state, **{k: state[k] for k in ("mode", "unit", "threshold", "pop")}})
-            )
+        links = option_links(engine, options, (href or "http://127.0.0.1:8050/").split("?")[0], settings=state)
         data = render_options_briefing(engine, result, options, fmt=fmt, links=links, **travel)
         return {
             "content": base64.b64encode(data).decode("ascii"),
