@@ -61,6 +61,7 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
             dcc.Store(id=ids.STATE),
             dcc.Store(id=ids.NEEDS_VIEW),
             dcc.Store(id=ids.ACCESS_VIEW),
+            dcc.Store(id=ids.MAP_PREVIEW),
             dcc.Store(id=ids.TILES_VIEW),
             dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
             *jobs.watch_components(ids.BRIEF_JOB),

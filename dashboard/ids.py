@@ -39,6 +39,7 @@ NEEDS_TABLE = "needs-ranked-table"
 
 # Access page
 ACCESS_MAP = "access-map"
+MAP_PREVIEW = "access-map-preview"  # store: the arrays the browser recolours the map with (preview.py)
 BASE = "access-base"
 SITE_CHECKLIST = "access-site-checklist"
 MODE = "access-mode"

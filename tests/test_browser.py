@@ -347,3 +347,61 @@ def test_tables_sort_by_header_buttons_and_filter(dash_duo, luton_app, luton_eng
     box.send_keys("saints", Keys.ENTER)
     dash_duo.wait_for_text_to_equal(f"{region} tbody tr th", "Saints", timeout=10)
     assert len(dash_duo.find_elements(f"{region} tbody tr")) == 1
+
+
+def _expected_lsoa_minutes(e, scenario):
+    ev = e.evaluate(scenario, minutes=20)
+    return e.lsoa_mean(ev.minutes, ev.population)
+
+
+def test_map_preview_recolours_at_once_and_agrees_with_the_server(dash_duo, luton_app, luton_engine):
+    """The click recolours the map in the browser (dashboard/preview.py) before any request; the
+    server's answer then replaces it. Both are checked against the engine's per-LSOA minutes,
+    and the second toggle is made from the keyboard (Space)."""
+    import numpy as np
+
+    e = luton_engine
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&cmp=current_2020&colour=change")
+    _wait_headline(dash_duo, "headline-alt", f"{e.coverage(e.scenario('current_2020'), minutes=20).covered:,.0f}")
+    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=20)
+    time.sleep(0.5)
+    _open_details(dash_duo, "Open or close sites")
+    box = dash_duo.driver.find_element(By.XPATH, "//input[@value='pastures_way']")
+    base = _expected_lsoa_minutes(e, e.scenario("current_2020"))
+    closed = _expected_lsoa_minutes(e, e.scenario("current_2020", close=["pastures_way"]))
+    with np.errstate(invalid="ignore"):
+        want = np.round(closed - base, 1)
+    want = [None if not np.isfinite(v) else float(v) for v in want]
+    assert any(v not in (None, 0.0) for v in want)  # the closure changes some areas' minutes
+    # the preview is synchronous: z changes inside the click, before any request is sent
+    preview = dash_duo.driver.execute_script(
+        "const g = document.querySelector('#access-map .js-plotly-plot');"
+        "performance.clearResourceTimings(); arguments[0].click();"
+        "const sent = performance.getEntriesByType('resource').filter(r => r.name.includes('_dash-update')).length;"
+        "return [Array.from(g.data[0].z), sent];",
+        box,
+    )
+    z, sent = preview
+    assert sent == 0
+    assert len(z) == len(want)
+    assert all((a is None) == (b is None) for a, b in zip(z, want))
+    assert max(abs(a - b) for a, b in zip(z, want) if a is not None) <= 0.1 + 1e-9
+    # the server's answer: the headline follows, the link records the closure, the map holds
+    # the server's own values (equal to the engine's)
+    after = e.coverage(e.scenario("current_2020", close=["pastures_way"]), minutes=20).covered
+    _wait_headline(dash_duo, "headline-alt", f"{after:,.0f}")
+    assert "close=pastures_way" in dash_duo.driver.current_url
+    assert box.is_selected() is False
+    time.sleep(0.5)
+    assert _plot_data(dash_duo, ids.ACCESS_MAP, "Array.from(g.data[0].z)") == want
+    # Space on the focused box re-opens the site: back to no change anywhere
+    dash_duo.driver.execute_script("arguments[0].focus();", box)
+    box.send_keys(Keys.SPACE)
+    _wait_headline(dash_duo, "headline-alt", f"{e.coverage(e.scenario('current_2020'), minutes=20).covered:,.0f}")
+    assert box.is_selected() is True
+    assert "close=pastures_way" not in dash_duo.driver.current_url
+    time.sleep(0.5)
+    assert all(v in (None, 0.0) for v in _plot_data(dash_duo, ids.ACCESS_MAP, "Array.from(g.data[0].z)"))
+    assert _severe(dash_duo) == []

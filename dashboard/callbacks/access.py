@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, html
+from dash import Input, Output, Patch, State, html, no_update
 
 from dashboard import ids
 from dashboard.figures import (
@@ -25,6 +25,7 @@ from dashboard.figures import (
 )
 from dashboard.layouts.common import stat_card
 from dashboard.links import csv_name, page_link
+from dashboard.preview import preview_kernel
 from dashboard.tables import data_id
 from dashboard.views import (
     added_points,
@@ -187,9 +188,10 @@ def unlocated_note(engine, alt, base):
     )
 
 
-def access_map_update(engine, view: dict, sites, role_labels, assets=None):
-    """Map patch, headline cards, unlocated-site note, assumptions and the compact summary (the
-    sticky line a phone keeps in view while the controls are changed) for a view."""
+def access_map_update(engine, view: dict, sites, role_labels, assets=None, with_kernel: bool = False):
+    """Map patch, headline cards, unlocated-site note, assumptions, the compact summary (the
+    sticky line a phone keeps in view while the controls are changed) and, ``with_kernel``, the
+    map preview's kernel (dashboard/preview.py; else no_update) for a view."""
     try:
         alt, base = evaluations(engine, view)
         added = added_points(engine, view)
@@ -200,11 +202,14 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
             None,
             None,
             "This scenario cannot be evaluated.",
+            None if with_kernel else no_update,
         )
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
     added_minutes = lsoa_added_minutes(engine, alt, base) if view["colour"] == "added" else None
-    values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit, added_minutes)
+    arrays = lsoa_map_arrays(engine, alt, base)
+    values = access_values(*arrays, view["colour"], limit, added_minutes)
+    kernel = preview_kernel(engine, view, arrays[2], sites, role_labels) if with_kernel else no_update
     patch = access_patch(
         Patch(),
         values,
@@ -225,7 +230,7 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])
     h = headline(engine, view, alt, base)
-    return patch, headline_cards(h, limit), unlocated, assumptions, compact_summary(h, limit)
+    return patch, headline_cards(h, limit), unlocated, assumptions, compact_summary(h, limit), kernel
 
 
 def compact_summary(h: dict, limit: str) -> str:

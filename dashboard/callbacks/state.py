@@ -20,6 +20,7 @@ from dashboard import ids, viewstore
 from dashboard.callbacks.access import access_map_update
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
+from dashboard.preview import kernel_key
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
 from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
@@ -386,6 +387,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
                 "unlocated": Output(ids.UNLOCATED, "children"),
                 "assumptions": Output(ids.ASSUMPTIONS, "children"),
                 "compact": Output(ids.HEADLINE_COMPACT, "children"),
+                "kernel": Output(ids.MAP_PREVIEW, "data"),
             },
             "threshold_error": Output(ids.THRESHOLD_ERROR, "children"),
             "threshold_invalid": Output(ids.THRESHOLD, "invalid"),
@@ -516,12 +518,14 @@ def register(app, engine, assets, scenario_store=None) -> None:
                 out["cap_list"] = no_update
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
+        # the map preview's kernel travels only when what it depends on changes (dashboard/preview.py)
+        with_kernel = not clicked or kernel_key(current) != kernel_key(state)
         access = (
-            access_map_update(engine, out["access_view"], sites, role_labels, assets)
+            access_map_update(engine, out["access_view"], sites, role_labels, assets, with_kernel)
             if out["access_view"] is not no_update
-            else (no_update,) * 5
+            else (no_update,) * 6
         )
-        out["access"] = dict(zip(("map", "headlines", "unlocated", "assumptions", "compact"), access))
+        out["access"] = dict(zip(("map", "headlines", "unlocated", "assumptions", "compact", "kernel"), access))
         threshold_error = "" if trigger == ids.THRESHOLD_UNIT else msgs.get("threshold_error")
         out["threshold_error"] = no_update if threshold_error is None else threshold_error
         out["threshold_invalid"] = no_update if threshold_error is None else bool(threshold_error)
@@ -565,6 +569,14 @@ def register(app, engine, assets, scenario_store=None) -> None:
             )
         ],
         Input(ids.PAGE_VIEW, "data"),
+    )
+
+    # The map preview's kernel, handed to assets/map_preview.js (no output: it only keeps it).
+    app.clientside_callback(
+        """function(kernel) {
+            if (window.needsMapPreview) { window.needsMapPreview.keep(kernel); }
+        }""",
+        Input(ids.MAP_PREVIEW, "data"),
     )
 
     # The street basemap needs the full plotly.js: reload the page (its URL now says tiles=1)
