@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from benchmarks.common import Row, luton_engine, median_p95, ms, timings
+from benchmarks.common import ROOT, Row, luton_engine, median_p95, ms, timings
 
 
 def _callback_key(app, first_output: str) -> str:
@@ -35,10 +35,12 @@ def _request(key: str, input_id: str, value) -> dict:
     }
 
 
-def naive_app(engine) -> dash.Dash:
+def naive_app(engine, checklist: bool = False) -> dash.Dash:
     """What a straightforward Dash app does on every click: distances from scratch with
     geopandas for the scenario and its comparison, and a whole new map figure with the
-    boundary GeoJSON, plus the same headline figures."""
+    boundary GeoJSON, plus the same headline figures. ``checklist``: the scenario's sites are
+    chosen with a checklist (one box per site of the current scenario), as a user would in the
+    browser benchmark; else from a store the server benchmark posts to."""
     import geopandas as gpd
 
     bundle = engine.bundle
@@ -46,8 +48,19 @@ def naive_app(engine) -> dash.Dash:
     sites = bundle.located_sites
     pop = engine.origin_population["age_0_15"]
     speed = engine.modes["walk"].metres_per_minute
-    app = dash.Dash(__name__)
-    app.layout = html.Div([dcc.Store(id="scenario"), dcc.Graph(id="map"), html.Div(id="headline")])
+    # the world outline plotly's geo maps fetch, from the app's own copy (no internet here);
+    # none of the app's scripts (assets_ignore)
+    app = dash.Dash(__name__, assets_folder=str(ROOT / "dashboard" / "assets"), assets_ignore=".*")
+    current_sites = list(engine.bundle.scenarios["current_2020"]["sites"])
+    app.layout = html.Div(
+        [
+            dcc.Checklist(id="sites", options=current_sites, value=current_sites)
+            if checklist
+            else dcc.Store(id="scenario"),
+            dcc.Graph(id="map", config={"topojsonURL": "/assets/topojson/"}),
+            html.Div(id="headline"),
+        ]
+    )
 
     def minutes_to_nearest(open_ids):
         origins = gpd.GeoSeries(
@@ -58,8 +71,14 @@ def naive_app(engine) -> dash.Dash:
         dist = np.column_stack([origins.distance(p) for p in points])  # recomputed on every click
         return engine.detour.network_m(dist.min(axis=1)) / speed, chosen
 
-    @app.callback(Output("map", "figure"), Output("headline", "children"), Input("scenario", "data"))
+    @app.callback(
+        Output("map", "figure"),
+        Output("headline", "children"),
+        Input("sites", "value") if checklist else Input("scenario", "data"),
+    )
     def update(scenario):
+        if checklist:
+            scenario = {"alt": scenario, "base": current_sites}
         alt, chosen = minutes_to_nearest(scenario["alt"])
         base, _ = minutes_to_nearest(scenario["base"])
         geojson = json.loads(lsoas.to_json())

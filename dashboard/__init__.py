@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids, jobs, runtime, tables
+from dashboard import ids, jobs, runtime, serving, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import catchments as catchment_callbacks
@@ -29,10 +29,10 @@ from dashboard.callbacks import ward as ward_callbacks
 from dashboard.figures import legend_items
 from dashboard.layouts import about, access, needs, options, sites
 from dashboard.layouts.common import header, page_tabs
-from dashboard.maps import MapAssets, access_charts, access_map, needs_map
+from dashboard.maps import NOT_DRAWN, MapAssets, needs_map
 from dashboard.views import indicator_options
 from geo.bundle import default_bundle_path
-from geo.viewstate import default_state, scenario_of
+from geo.viewstate import default_state, encode, scenario_of
 
 DEFAULT_BUNDLE = default_bundle_path()
 
@@ -41,15 +41,22 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     bundle = engine.bundle
     state = default_state(engine)
     needs_fig = needs_map(engine, assets, state)
-    access_fig = access_map(engine, assets, state)
+    # The Needs page (the first page) starts complete: its info card and ranked table are in the
+    # layout and its view store holds the default view, so no callback has to answer before
+    # the first map is drawn (Dash draws a graph only once the callbacks writing it have answered).
+    needs_view = {k: state[k] for k in state_callbacks.NEEDS_KEYS}
+    _, needs_info, needs_ranked = needs_callbacks.needs_update(engine, needs_view, {}, encode(state), assets)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = engine.open_site_ids(scenario_of(engine, state))
-    charts = access_charts(engine, state)
     tabs = page_tabs(
         state["page"],
         {
-            "needs": needs.layout(engine, state, needs_fig, indicator_options(engine)),
-            "access": access.layout(engine, state, access_fig, legend_items(role_labels), open_ids, charts),
+            "needs": needs.layout(engine, state, needs_fig, indicator_options(engine), needs_ranked, needs_info),
+            # The Access page's map and charts are drawn when it is first shown (callbacks/state.py,
+            # callbacks/access.py): drawn hidden at load they delayed the Needs map by 150 ms.
+            "access": access.layout(
+                engine, state, NOT_DRAWN, legend_items(role_labels), open_ids, (NOT_DRAWN, NOT_DRAWN)
+            ),
             "options": options.layout(engine),
             "sites": sites.layout(engine),
             "about": about.layout(engine),
@@ -59,9 +66,10 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
-            dcc.Store(id=ids.NEEDS_VIEW),
+            dcc.Store(id=ids.NEEDS_VIEW, data=needs_view),
             dcc.Store(id=ids.ACCESS_VIEW),
             dcc.Store(id=ids.MAP_PREVIEW),
+            dcc.Store(id=ids.ACCESS_MAP_DRAWN, data=False),
             dcc.Store(id=ids.TILES_VIEW),
             dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
             *jobs.watch_components(ids.BRIEF_JOB),
@@ -107,6 +115,16 @@ def _use_partial_plotly(app) -> None:
     app.interpolate_index = interpolate_index
 
 
+LATE_SCRIPTS = ("late/graph_warmup.js",)
+
+
+def _load_late_scripts(app) -> None:
+    """Scripts that must run after Dash's component libraries and before Dash renders the page
+    (assets/late; Dash runs the assets folder's own scripts before the component libraries)."""
+    tags = "".join(f'<script src="{app.get_asset_url(name)}"></script>' for name in LATE_SCRIPTS)
+    app.index_string = app.index_string.replace("{%renderer%}", tags + "{%renderer%}", 1)
+
+
 def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwargs) -> dash.Dash:
     """The Dash app for one bundle. ``engine`` may be passed in (tests reuse one)."""
     from geo import Engine, load_bundle
@@ -120,11 +138,12 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
         __name__,
         title=f"Needs Map · {engine.bundle.area_name}",
         background_callback_manager=runtime.background_manager(),
-        compress=True,
-        assets_path_ignore=["vendor"],  # loaded by hand, see _use_partial_plotly
+        compress=False,  # compressed by serving.compress_with_cache, fixed files once
+        assets_path_ignore=["vendor", "late"],  # loaded by hand: _use_partial_plotly, _load_late_scripts
         assets_folder=str(Path(__file__).parent / "assets"),
         **dash_kwargs,
     )
+    serving.compress_with_cache(app.server)
     # One secret for every worker process signs the background-job handles (see runtime).
     app.server.secret_key = runtime.signing_secret()
     # The page's language, for screen readers (WCAG 3.1.1).
@@ -138,6 +157,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
     _use_partial_plotly(app)
+    _load_late_scripts(app)
     state_callbacks.register(app, engine, assets, app.scenario_store)
     saved_callbacks.register(app, engine, app.scenario_store)
     options_callbacks.register(app, engine, app.scenario_store)
@@ -156,7 +176,9 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     # here: gunicorn's workers are forked after this (--preload), so a worker that did not render
     # the page itself still serves the scripts of one another worker rendered (else a 500 and a
     # blank page, depending on which worker each request lands on).
-    app.server.test_client().get("/")
+    # (serving.warm does that, and compresses the page's fixed files once, before any visitor.)
+    serving.cache_layout(app)
+    serving.warm(app)
     return app
 
 

@@ -39,6 +39,7 @@ NEEDS_TABLE = "needs-ranked-table"
 
 # Access page
 ACCESS_MAP = "access-map"
+ACCESS_MAP_DRAWN = "access-map-drawn"  # store: True once the Access map has its boundaries
 MAP_PREVIEW = "access-map-preview"  # store: the arrays the browser recolours the map with (preview.py)
 BASE = "access-base"
 SITE_CHECKLIST = "access-site-checklist"

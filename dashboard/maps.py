@@ -9,23 +9,18 @@ from dashboard.figures import (
     access_figure,
     access_values,
     area_geojson,
-    curve_chart,
-    decile_chart,
     geo_extent,
     needs_figure,
     needs_trace_values,
     site_styles,
 )
 from dashboard.views import (
-    CURVE_GRID,
     added_points,
-    decile_rows,
     evaluations,
     indicator_meta,
     indicator_series,
     lsoa_added_minutes,
     lsoa_map_arrays,
-    scenario_outputs,
     threshold_label,
 )
 
@@ -190,19 +185,6 @@ def access_map(engine, assets: MapAssets, state: dict):
     return _zoom(fig, engine, assets, state)
 
 
-def access_charts(engine, state: dict):
-    """The decile chart and the cumulative curve for a state (later updated by Patch)."""
-    out = scenario_outputs(engine, state)
-    rows, base_label = decile_rows(out)
-    alt_label = out["alt"].scenario_label
-    return (
-        decile_chart(rows, base_label, alt_label),
-        curve_chart(
-            CURVE_GRID,
-            out["base_curve"],
-            out["alt_curve"],
-            base_label,
-            alt_label,
-            state["threshold"] if state["unit"] == "minutes" else None,
-        ),
-    )
+# What a graph on a page that is not shown starts with: nothing to draw (no axes either). Its
+# figure is sent when the page is first shown (callbacks/state.py draw_access_map, access.py).
+NOT_DRAWN = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from dashboard.figures import site_styles
+from geo.errors import NeedsMapError
+from geo.viewstate import scenario_of, threshold_kwargs
 
 PREVIEW_COLOURS = ("minutes", "change")
 KERNEL_KEYS = ("mode", "pop", "cmp", "colour", "add", "move", "tiles")
@@ -39,13 +41,10 @@ def _full(values) -> list:
     return [None if not np.isfinite(v) else float(v) for v in out]
 
 
-def preview_kernel(engine, state: dict, base_lsoa_minutes, sites, role_labels: dict) -> dict | None:
+def preview_kernel(engine, state: dict, sites, role_labels: dict) -> dict | None:
     """The arrays the browser needs to recolour the Access map for any set of open register
     sites under this view's mode, population and comparison; None where there is no preview
-    (see the module docstring).
-
-    ``base_lsoa_minutes``: the comparison's per-LSOA minutes (None without a comparison), as
-    the server's own map uses them. ``sites``: the located sites in the map's marker order.
+    (see the module docstring). ``sites``: the located sites in the map's marker order.
     """
     index = engine.index
     if (
@@ -56,6 +55,14 @@ def preview_kernel(engine, state: dict, base_lsoa_minutes, sites, role_labels: d
         or index.route is None
         or index.straight is None
     ):
+        return None
+    base_lsoa_minutes = None
+    try:
+        cmp = scenario_of(engine, state, "cmp")
+        if cmp is not None:  # the comparison's per-LSOA minutes, as the server's own map has them
+            base = engine.evaluate(cmp, **threshold_kwargs(state))
+            base_lsoa_minutes = engine.lsoa_mean(base.minutes, base.population)
+    except NeedsMapError:  # the map callback explains it; no preview for a view that cannot be evaluated
         return None
     matrix = index.route if engine.detour_name != "none" else index.straight
     population = np.asarray(engine.origin_population[state["pop"]], float)

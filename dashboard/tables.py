@@ -29,6 +29,7 @@ import math
 
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
+from flask import has_request_context, request
 
 TABLE_DATA = "tbl-data"
 TABLE_BODY = "tbl-body"
@@ -231,6 +232,8 @@ def to_csv(data: dict) -> str:
     """The rows as CSV: the ``#`` header block, then the columns by their on-screen names."""
     out = io.StringIO()
     for line in (data.get("csv") or {}).get("about", []):
+        if line.startswith("Link: ?") and has_request_context():  # made at start-up: no address yet
+            line = f"Link: {request.host_url}{line.removeprefix('Link: ')}"
         out.write(f"# {line}\n")
     writer = csv.writer(out)
     columns = data.get("columns") or []

@@ -405,3 +405,41 @@ def test_map_preview_recolours_at_once_and_agrees_with_the_server(dash_duo, luto
     time.sleep(0.5)
     assert all(v in (None, 0.0) for v in _plot_data(dash_duo, ids.ACCESS_MAP, "Array.from(g.data[0].z)"))
     assert _severe(dash_duo) == []
+
+
+FILLS = "Array.from(g.querySelectorAll('.choroplethlayer .trace')[0].querySelectorAll('.choroplethlocation'))"
+
+
+def test_map_preview_paints_the_colours_plotly_draws(dash_duo, luton_app, luton_engine):
+    """The preview's fast path sets each area's fill itself (assets/map_preview.js); after the
+    server's answer plotly.js redraws the map from the server's figure. The two must agree."""
+    e = luton_engine
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&cmp=none")
+    _wait_headline(dash_duo, "headline-alt", f"{e.coverage(e.scenario('current_2020'), minutes=20).covered:,.0f}")
+    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=20)
+    time.sleep(0.5)
+    _open_details(dash_duo, "Open or close sites")
+    box = dash_duo.driver.find_element(By.XPATH, "//input[@value='the_mall']")
+    before = _plot_data(dash_duo, ids.ACCESS_MAP, f"{FILLS}.map(p => p.getAttribute('fill'))")
+    preview = dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#access-map .js-plotly-plot'); arguments[0].click();"
+        f"return {FILLS}.map(p => [p.__data__.i, p.getAttribute('fill')]);",
+        box,
+    )
+    after = e.coverage(e.scenario("current_2020", close=["the_mall"]), minutes=20).covered
+    _wait_headline(dash_duo, "headline-alt", f"{after:,.0f}")
+    time.sleep(0.5)
+    drawn = _plot_data(dash_duo, ids.ACCESS_MAP, f"{FILLS}.map(p => [p.__data__.i, p.getAttribute('fill')])")
+
+    def channels(fill):
+        return [int(c) for c in fill.strip("rgb()").split(",")]
+
+    # equal up to one step of a colour channel: the preview's minutes are from a matrix kept to
+    # the centimetre, so an area's value can sit 0.1 minute from the server's (preview.py)
+    assert [i for i, _ in sorted(preview)] == [i for i, _ in sorted(drawn)]
+    for (_, ours), (_, plotly_fill) in zip(sorted(preview), sorted(drawn)):
+        assert max(abs(a - b) for a, b in zip(channels(ours), channels(plotly_fill))) <= 1, (ours, plotly_fill)
+    assert [f for _, f in sorted(preview)] != before  # the closure changed colours, painted at once
+    assert _severe(dash_duo) == []

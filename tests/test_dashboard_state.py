@@ -130,7 +130,7 @@ def test_access_update_headline_matches_engine(luton_engine):
     e = luton_engine
     state = default_state(e)
     state, _ = apply_event(e, state, "toggle", "outreach_beech_hill")  # close it
-    patch, headlines, _, _, compact, _ = access_map_update(e, state, e.bundle.located_sites, {})
+    patch, headlines, _, _, compact = access_map_update(e, state, e.bundle.located_sites, {})
     expected = e.coverage(e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20)
     text = str(headlines)
     assert f"{expected.covered:,.0f}" in text

@@ -58,6 +58,53 @@
     return {minutes: minutes, names: names};
   }
 
+  // "#rrggbb", "rgb(r, g, b)" or "rgba(r, g, b, a)" as [r, g, b]
+  function rgb(colour) {
+    if (colour[0] === "#") {
+      return [1, 3, 5].map(function (at) { return parseInt(colour.slice(at, at + 2), 16); });
+    }
+    return colour.replace(/[^0-9.,]/g, "").split(",").slice(0, 3).map(Number);
+  }
+
+  // plotly.js's own colour for a value: linear in r, g and b between the colour scale's stops
+  // spread over [zmin, zmax], the value clamped to that range
+  function scaleColour(stops, zmin, zmax) {
+    const at = stops.map(function (stop) { return zmin + stop[0] * (zmax - zmin); });
+    const colours = stops.map(function (stop) { return rgb(stop[1]); });
+    return function (value) {
+      const v = Math.min(Math.max(value, zmin), zmax);
+      let k = 0;
+      while (k < at.length - 2 && v > at[k + 1]) { k++; }
+      const t = at[k + 1] === at[k] ? 0 : (v - at[k]) / (at[k + 1] - at[k]);
+      const c = colours[k].map(function (c0, j) { return Math.round(c0 + t * (colours[k + 1][j] - c0)); });
+      return "rgb(" + c.join(", ") + ")";
+    };
+  }
+
+  // The fast path: set the new fill of each area's path (no redraw of the map's shapes). Only
+  // where every area has a value before and after (an area with no value is drawn differently)
+  // and the colour range stays as drawn; false otherwise, and the caller redraws with restyle.
+  function paintFills(graph, update) {
+    const full = graph._fullData && graph._fullData[TRACE.minutes];
+    const calc = graph.calcdata && graph.calcdata[TRACE.minutes];
+    const layer = graph.querySelector(".choroplethlayer .trace");
+    const z = update.z[0];
+    if (!full || !calc || !layer || !full.colorscale || z.some(function (v) { return v === null; })) { return false; }
+    if (update.zmin && (update.zmin[0] !== full.zmin || update.zmax[0] !== full.zmax)) { return false; }
+    const paths = layer.querySelectorAll(".choroplethlocation");
+    if (paths.length !== z.length || calc.length !== z.length) { return false; }
+    const colour = scaleColour(full.colorscale, full.zmin, full.zmax);
+    paths.forEach(function (path) {
+      const point = path.__data__;
+      if (point && point.i !== undefined) {
+        path.setAttribute("fill", colour(z[point.i]));
+        point.z = z[point.i];  // what the hover reads until the redraw that follows
+      }
+    });
+    graph.data[TRACE.minutes].z = z;
+    return true;
+  }
+
   function preview(toggled) {
     const k = kernel;
     const graph = document.querySelector("#" + MAP + " .js-plotly-plot");
@@ -89,7 +136,14 @@
         return (open.has(site) ? k.marker_open : k.marker_closed)[key][i];
       })];
     });
-    window.Plotly.restyle(graph, update, [TRACE.minutes, TRACE.sites]);
+    if (paintFills(graph, update)) {
+      // the rest (hover text, site symbols) in the next frame, once the new colours are painted
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () { window.Plotly.restyle(graph, update, [TRACE.minutes, TRACE.sites]); });
+      });
+    } else {
+      window.Plotly.restyle(graph, update, [TRACE.minutes, TRACE.sites]);
+    }
   }
 
   // A site checkbox. The browser sets the box's new checked state before it dispatches the
@@ -108,9 +162,11 @@
     const value = Array.from(list.querySelectorAll("input[type=checkbox]"))
       .filter(function (b) { return b.checked; })
       .map(function (b) { return b.value; });
-    // at the start of the frame after the one that paints the preview
+    // two frames on: after the preview has been painted and completed
     requestAnimationFrame(function () {
-      requestAnimationFrame(function () { window.dash_clientside.set_props(listId, {value: value}); });
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () { window.dash_clientside.set_props(listId, {value: value}); });
+      });
     });
   }, true);
 

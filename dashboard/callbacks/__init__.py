@@ -7,3 +7,22 @@ the functions they wrap are plain functions, unit-tested without a browser.
 * ``optimise``, ``briefing``: background jobs (the optimiser, briefing downloads).
 Tables on every page are driven by ``dashboard.tables.register``.
 """
+
+from dash.exceptions import PreventUpdate
+
+
+def only_when_shown(page_shown: str | None, page: str) -> None:
+    """Stop a callback whose outputs sit on a page that is not shown.
+
+    Why: at page load every page's callbacks would otherwise run at once (charts, tables, the
+    equality section of the hidden Access page), competing with the first map for the server and
+    the browser. Such a callback also takes the page store as an input, so it runs when its page
+    is shown and catches up with the view then.
+
+    >>> only_when_shown("access", "access")  # returns: the callback goes on
+    >>> only_when_shown("needs", "access")
+    Traceback (most recent call last):
+    dash.exceptions.PreventUpdate
+    """
+    if page_shown != page:
+        raise PreventUpdate

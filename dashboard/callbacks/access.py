@@ -10,14 +10,17 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, html, no_update
+from dash import Input, Output, Patch, State, ctx, html
 
 from dashboard import ids
+from dashboard.callbacks import only_when_shown
 from dashboard.figures import (
     ACCESS_TRACE,
     access_patch,
     access_values,
+    curve_chart,
     curve_patch,
+    decile_chart,
     decile_patch,
     outline_patch,
     site_styles,
@@ -25,9 +28,9 @@ from dashboard.figures import (
 )
 from dashboard.layouts.common import stat_card
 from dashboard.links import csv_name, page_link
-from dashboard.preview import preview_kernel
 from dashboard.tables import data_id
 from dashboard.views import (
+    CURVE_GRID,
     added_points,
     csv_safe_rows,
     decile_rows,
@@ -188,10 +191,9 @@ def unlocated_note(engine, alt, base):
     )
 
 
-def access_map_update(engine, view: dict, sites, role_labels, assets=None, with_kernel: bool = False):
-    """Map patch, headline cards, unlocated-site note, assumptions, the compact summary (the
-    sticky line a phone keeps in view while the controls are changed) and, ``with_kernel``, the
-    map preview's kernel (dashboard/preview.py; else no_update) for a view."""
+def access_map_update(engine, view: dict, sites, role_labels, assets=None):
+    """Map patch, headline cards, unlocated-site note, assumptions and the compact summary (the
+    sticky line a phone keeps in view while the controls are changed) for a view."""
     try:
         alt, base = evaluations(engine, view)
         added = added_points(engine, view)
@@ -202,14 +204,11 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None, with_
             None,
             None,
             "This scenario cannot be evaluated.",
-            None if with_kernel else no_update,
         )
     limit = threshold_label(view, engine)
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
     added_minutes = lsoa_added_minutes(engine, alt, base) if view["colour"] == "added" else None
-    arrays = lsoa_map_arrays(engine, alt, base)
-    values = access_values(*arrays, view["colour"], limit, added_minutes)
-    kernel = preview_kernel(engine, view, arrays[2], sites, role_labels) if with_kernel else no_update
+    values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit, added_minutes)
     patch = access_patch(
         Patch(),
         values,
@@ -230,7 +229,7 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None, with_
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])
     h = headline(engine, view, alt, base)
-    return patch, headline_cards(h, limit), unlocated, assumptions, compact_summary(h, limit), kernel
+    return patch, headline_cards(h, limit), unlocated, assumptions, compact_summary(h, limit)
 
 
 def compact_summary(h: dict, limit: str) -> str:
@@ -241,8 +240,9 @@ def compact_summary(h: dict, limit: str) -> str:
     return line
 
 
-def access_detail_update(engine, view: dict, link: str | None = None):
-    """Chart patches, tables and text alternatives for a view."""
+def access_detail_update(engine, view: dict, link: str | None = None, whole_charts: bool = False):
+    """Chart patches (``whole_charts``: whole figures, for charts not drawn yet), tables and
+    text alternatives for a view."""
     try:
         out = scenario_outputs(engine, view)
     except NeedsMapError:
@@ -250,15 +250,13 @@ def access_detail_update(engine, view: dict, link: str | None = None):
         return Patch(), Patch(), empty, empty, None, None  # the map callback shows the message
     alt = out["alt"]
     rows, base_label = decile_rows(out)
-    decile = decile_patch(Patch(), rows, base_label, alt.scenario_label)
-    curve = curve_patch(
-        Patch(),
-        out["base_curve"],
-        out["alt_curve"],
-        base_label,
-        alt.scenario_label,
-        view["threshold"] if view["unit"] == "minutes" else None,
-    )
+    threshold = view["threshold"] if view["unit"] == "minutes" else None
+    if whole_charts:
+        decile = decile_chart(rows, base_label, alt.scenario_label)
+        curve = curve_chart(CURVE_GRID, out["base_curve"], out["alt_curve"], base_label, alt.scenario_label, threshold)
+    else:
+        decile = decile_patch(Patch(), rows, base_label, alt.scenario_label)
+        curve = curve_patch(Patch(), out["base_curve"], out["alt_curve"], base_label, alt.scenario_label, threshold)
     decile_text = html.Table(
         [
             html.Thead(html.Tr([html.Th("IMD decile"), html.Th(base_label or ""), html.Th(alt.scenario_label)])),
@@ -374,9 +372,13 @@ def register(app, engine) -> None:
         Output(ids.DECILE_TEXT, "children"),
         Output(ids.CURVE_TEXT, "children"),
         Input(ids.ACCESS_VIEW, "data"),
+        Input(ids.PAGE_VIEW, "data"),
         State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def update_details(view, full_state):
+    def update_details(view, page, full_state):
+        only_when_shown(page, "access")
         state, _ = from_store(engine, view)  # the store may have been tampered with
-        return access_detail_update(engine, state, page_link(engine, full_state))
+        # the page has just been shown: the charts may not be drawn yet (the layout starts them empty)
+        shown = any(p.startswith(ids.PAGE_VIEW + ".") for p in ctx.triggered_prop_ids)
+        return access_detail_update(engine, state, page_link(engine, full_state), whole_charts=shown)

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, html, no_update
 
 from dashboard import ids
+from dashboard.callbacks import only_when_shown
 from dashboard.figures import equality_chart
 from geo.errors import NeedsMapError
 from geo.viewstate import encode, from_store, scenario_of, threshold_kwargs, threshold_text
@@ -218,8 +219,10 @@ def register(app, engine) -> None:
         Output(ids.EQUALITY_DETAIL, "children"),
         Input(ids.ACCESS_VIEW, "data"),
         Input(ids.EQUALITY_TABLE, "value"),
+        Input(ids.PAGE_VIEW, "data"),
     )
-    def update(view, table_id):
+    def update(view, table_id, page):
+        only_when_shown(page, "access")
         state, _ = from_store(engine, view)  # the store may have been tampered with (or not set yet)
         return equality_update(engine, state, table_id)
 

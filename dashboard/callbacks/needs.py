@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, ctx, html
 
 from dashboard import ids
+from dashboard.callbacks import only_when_shown
 from dashboard.callbacks.ward import brief_button
 from dashboard.figures import fmt, needs_patch, view_patch
 from dashboard.links import csv_name, page_link
@@ -154,10 +155,12 @@ def register(app, engine, assets=None) -> None:
         Output(ids.INDICATOR_INFO, "children"),
         Output(data_id(ids.NEEDS_TABLE), "data"),
         Input(ids.NEEDS_VIEW, "data"),
+        Input(ids.PAGE_VIEW, "data"),
         State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def update(view, full_state):
+    def update(view, page, full_state):
+        only_when_shown(page, "needs")
         state, _ = from_store(engine, view)  # the store may have been tampered with
         return needs_update(engine, state, names, page_link(engine, full_state), assets)
 
@@ -165,15 +168,17 @@ def register(app, engine, assets=None) -> None:
         Output(ids.WARD_PROFILE, "children"),
         Input(ids.NEEDS_MAP, "clickData"),
         Input(ids.NEEDS_VIEW, "data"),
+        Input(ids.PAGE_VIEW, "data"),
         State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def profile(click, _view, state):
+    def profile(click, _view, page, state):
+        only_when_shown(page, "needs")
         # Also runs when the view changes (weights, ward set): the profile follows, and a ward of
         # the other ward set is not shown as if it were one of this set.
         state = from_store(engine, state)[0]
         set_id = engine.check_ward_set(state.get("wards"))
-        if ctx.triggered_id == ids.NEEDS_VIEW and state.get("ward"):
+        if ctx.triggered_id in (ids.NEEDS_VIEW, ids.PAGE_VIEW) and state.get("ward"):
             return profile_panel(engine, state["ward"], state["w"], set_id)  # the ward finder's ward
         points = click.get("points") if isinstance(click, dict) else None
         point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}

@@ -20,10 +20,10 @@ from dashboard import ids, viewstore
 from dashboard.callbacks.access import access_map_update
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
-from dashboard.preview import kernel_key
+from dashboard.preview import kernel_key, preview_kernel
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
-from geo.viewstate import MAX_ADDED, PAGES, decode, encode, from_store
+from geo.viewstate import MAX_ADDED, PAGES, decode, default_state, encode, from_store
 
 LOG = logging.getLogger(__name__)
 INTERNAL_ERROR = "Something went wrong on the server; the view was kept as it was. (The error is logged.)"
@@ -315,6 +315,24 @@ def _slice(state, keys):
     return None if state is None else {k: state[k] for k in keys}
 
 
+def _drop_unchanged(out: dict, current: dict, state: dict, control_values, weights_values, checklists) -> None:
+    """After a click, send only what differs from what the browser shows: every output set makes
+    the browser re-render that control, which is most of a click's cost."""
+    for view, keys in (("needs_view", NEEDS_KEYS), ("access_view", ACCESS_KEYS)):
+        if _slice(current, keys) == out[view]:
+            out[view] = no_update
+    out["controls"] = [no_update if new == old else new for new, old in zip(out["controls"], control_values)]
+    # pattern-matching (ALL) outputs take one no_update per matched component
+    out["weights"] = [no_update if new == old else new for new, old in zip(out["weights"], weights_values or [])]
+    out["checklists"] = [
+        no_update if new == list(old or []) else new for new, old in zip(out["checklists"], checklists)
+    ]
+    if state["add"] == current["add"]:
+        out["added_list"] = no_update
+    if state["cap"] == current.get("cap", {}):
+        out["cap_list"] = no_update
+
+
 def _read_link(engine, store, scenario_store, search) -> tuple[dict, list[str]]:
     """The state a page address asks for: a saved scenario (``?s=<id>``), a stored view
     (``?v=<id>``) or the view's own query, each checked like a link, with notices."""
@@ -332,6 +350,7 @@ def _read_link(engine, store, scenario_store, search) -> tuple[dict, list[str]]:
 
 def register(app, engine, assets, scenario_store=None) -> None:
     store = viewstore.default_store()  # short links for long views
+    layout_state = default_state(engine)  # what the layout shows before the first answer
     groups = site_groups(engine)
     sites = engine.bundle.located_sites
     role_labels = engine.bundle.manifest["layers"]["sites"].get("roles", {})
@@ -421,6 +440,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "move_text": State(ids.MOVE_WHERE_TEXT, "value"),
             "cap_site": State(ids.CAP_SITE, "value"),
             "cap_value": State(ids.CAP_VALUE, "value"),
+            "access_map_drawn": State(ids.ACCESS_MAP_DRAWN, "data"),
             "find_texts": [State(ids.find_text(p), "value") for p in ids.FINDER_PAGES],
         },
         # runs on page load (to read the URL) and shares the map output with the optimiser
@@ -444,6 +464,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
         move_text,
         cap_site,
         cap_value,
+        access_map_drawn,
         find_texts,
     ):
         by_control = dict(zip([c[0] for c in controls], control_values))
@@ -485,7 +506,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "tiles_view": state["tiles"] if (current or {}).get("tiles", False) != state["tiles"] else no_update,
             "needs_view": _slice(state, NEEDS_KEYS),
             "access_view": _slice(state, ACCESS_KEYS),
-            "page_view": state["page"] if not clicked or current.get("page") != state["page"] else no_update,
+            "page_view": state["page"] if (current or layout_state).get("page") != state["page"] else no_update,
             "controls": [state[c[2]] if c[2] != "indicator" else state["ind"] for c in controls],
             "weights": [float(state["w"].get(i, 0)) for i in weight_ids],
             "checklists": checklist_values(engine, open_ids, groups),
@@ -499,33 +520,28 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "move_error": msgs["move_error"],
         }
         if clicked:
-            # Send only what differs from what the browser shows: every output set here makes
-            # the browser re-render that control, which is most of a click's cost.
-            for view, keys in (("needs_view", NEEDS_KEYS), ("access_view", ACCESS_KEYS)):
-                if _slice(current, keys) == out[view]:
-                    out[view] = no_update
-            out["controls"] = [no_update if new == old else new for new, old in zip(out["controls"], control_values)]
-            # pattern-matching (ALL) outputs take one no_update per matched component
-            out["weights"] = [
-                no_update if new == old else new for new, old in zip(out["weights"], weights_values or [])
-            ]
-            out["checklists"] = [
-                no_update if new == list(old or []) else new for new, old in zip(out["checklists"], checklists)
-            ]
-            if state["add"] == current["add"]:
-                out["added_list"] = no_update
-            if state["cap"] == current.get("cap", {}):
-                out["cap_list"] = no_update
+            _drop_unchanged(out, current, state, control_values, weights_values, checklists)
+        elif _slice(current or layout_state, NEEDS_KEYS) == out["needs_view"]:
+            # the layout (or the page before this address) already shows this Needs view:
+            # answering it again would make the Needs map wait for one more callback
+            out["needs_view"] = no_update
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
-        # the map preview's kernel travels only when what it depends on changes (dashboard/preview.py)
-        with_kernel = not clicked or kernel_key(current) != kernel_key(state)
         access = (
-            access_map_update(engine, out["access_view"], sites, role_labels, assets, with_kernel)
+            access_map_update(engine, out["access_view"], sites, role_labels, assets)
             if out["access_view"] is not no_update
-            else (no_update,) * 6
+            else (no_update,) * 5
         )
-        out["access"] = dict(zip(("map", "headlines", "unlocated", "assumptions", "compact", "kernel"), access))
+        out["access"] = dict(zip(("map", "headlines", "unlocated", "assumptions", "compact"), access))
+        if not access_map_drawn:  # nothing to patch yet: the whole map comes when the page is shown
+            out["access"]["map"] = no_update
+        # The map preview's kernel (dashboard/preview.py): sent on the Access page only, when it
+        # is shown and when what the kernel depends on changes there.
+        on_access = state["page"] == "access"
+        changed = not clicked or current.get("page") != "access" or kernel_key(current) != kernel_key(state)
+        out["access"]["kernel"] = (
+            preview_kernel(engine, state, sites, role_labels) if on_access and changed else no_update
+        )
         threshold_error = "" if trigger == ids.THRESHOLD_UNIT else msgs.get("threshold_error")
         out["threshold_error"] = no_update if threshold_error is None else threshold_error
         out["threshold_invalid"] = no_update if threshold_error is None else bool(threshold_error)
@@ -537,14 +553,31 @@ def register(app, engine, assets, scenario_store=None) -> None:
     @app.callback(
         Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+        Output(ids.ACCESS_MAP_DRAWN, "data", allow_duplicate=True),
         Input(ids.TILES_VIEW, "data"),
         State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
     def switch_basemap(_tiles, state):
-        # The only update that sends geometry again: the two map types draw differently.
+        # One of the two updates that send geometry again: the two map types draw differently.
         state, _ = from_store(engine, state)
-        return needs_map(engine, assets, state), access_map(engine, assets, state)
+        return needs_map(engine, assets, state), access_map(engine, assets, state), True
+
+    @app.callback(
+        Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
+        Output(ids.ACCESS_MAP_DRAWN, "data"),
+        Input(ids.PAGE_VIEW, "data"),
+        State(ids.ACCESS_MAP_DRAWN, "data"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def draw_access_map(page, drawn, state):
+        # The other: the page starts with an empty Access map (maps.NOT_DRAWN); the whole map,
+        # for the view as it is now, when the page is first shown.
+        if page != "access" or drawn:
+            return no_update, no_update
+        state, _ = from_store(engine, state)
+        return access_map(engine, assets, state), True
 
     # The page shown: tabs and panels follow the state's page in the browser (no round trip
     # beyond the state callback's), keeping the ARIA attributes of the tablist right.

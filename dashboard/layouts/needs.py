@@ -11,7 +11,7 @@ from dashboard.layouts.common import MAP_CONFIG, labelled, ward_finder
 from dashboard.tables import dom_id, table_block
 
 
-def layout(engine, state, figure, indicator_options, ranked: dict | None = None) -> html.Div:
+def layout(engine, state, figure, indicator_options, ranked: dict | None = None, info=None) -> html.Div:
     weights = state["w"]
     candidates = engine.need_index_candidates()
     # Number boxes rather than sliders: native inputs with a label, typed or stepped with the
@@ -100,7 +100,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None)
         [
             dbc.Row(
                 [
-                    dbc.Col([controls, html.Div(id=ids.INDICATOR_INFO, className="mt-3")], lg=3, md=12),
+                    dbc.Col([controls, html.Div(info, id=ids.INDICATOR_INFO, className="mt-3")], lg=3, md=12),
                     dbc.Col(
                         [
                             html.P(
