@@ -521,10 +521,14 @@ def register(app, engine, assets, scenario_store=None) -> None:
         }
         if clicked:
             _drop_unchanged(out, current, state, control_values, weights_values, checklists)
-        elif _slice(current or layout_state, NEEDS_KEYS) == out["needs_view"]:
-            # the layout (or the page before this address) already shows this Needs view:
-            # answering it again would make the Needs map wait for one more callback
-            out["needs_view"] = no_update
+        else:
+            # Page load or a new address: what the layout (or the page before) already shows is
+            # not sent again; the Needs map would otherwise wait for one more callback, and each
+            # control re-rendered delays the first map. The Access view is always sent (its
+            # headline figures are not in the layout).
+            access_view = out["access_view"]
+            _drop_unchanged(out, current or layout_state, state, control_values, weights_values, checklists)
+            out["access_view"] = access_view
         # A click's map and headline update travels in this same response (one round trip);
         # charts and tables follow from the access-view store.
         access = (
