@@ -120,6 +120,9 @@ def click_requests(app, engine, state: dict, rng):
         ("access-population", "value"): state["pop"],
         ("access-colour-by", "value"): state["colour"],
         ("url", "search"): "?page=access",
+        # the browser is on the Access page, its map drawn (else the map patch and the charts
+        # and tables wait for the page to be shown)
+        ("access-map-drawn", "data"): True,
     }
 
     def toggle(current: dict):
@@ -136,7 +139,7 @@ def click_requests(app, engine, state: dict, rng):
         return sync.body(values, [f"{changed_group}.value"])
 
     def details(view: dict):
-        return detail.body({("access-view", "data"): view}, ["access-view.data"])
+        return detail.body({("access-view", "data"): view, ("page-view", "data"): "access"}, ["access-view.data"])
 
     return toggle, details, ACCESS_KEYS
 

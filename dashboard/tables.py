@@ -193,6 +193,30 @@ def _text(value) -> str:
     return html_text.escape(_cell(value)).replace("\n", " ").replace("\r", " ")
 
 
+def plain_table(header: list, rows: list[list], caption: str) -> dcc.Markdown:
+    """A small read-only table (a chart's text alternative) as one block of escaped HTML.
+
+    >>> plain_table(["A", "B"], [["x<y", 1]], "Cap").children
+    '<table class="table table-sm small mb-0"><caption class="visually-hidden">Cap</caption><thead><tr><th scope="col">A</th><th scope="col">B</th></tr></thead><tbody><tr><th scope="row" class="fw-normal">x&lt;y</th><td>1</td></tr></tbody></table>'
+    """
+    head = "".join(f'<th scope="col">{_text(h)}</th>' for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<th scope="row" class="fw-normal">{_text(v)}</th>' if i == 0 else f"<td>{_text(v)}</td>"
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return dcc.Markdown(
+        '<table class="table table-sm small mb-0">'
+        f'<caption class="visually-hidden">{html_text.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
+        dangerously_allow_html=True,
+    )
+
+
 def table_html(columns: list[dict], rows: list[dict], caption: str, name: str, sort: dict | None) -> str:
     """The table as escaped HTML: header buttons that sort, the first column as row headers.
 

@@ -278,18 +278,22 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     table = engine.ward_table(ward_set)
     need = engine.need_index(weights, level="ward", ward_set=ward_set)
     rows = []
-    by_ward = (cmp.by_ward if cmp is not None else alt.by_ward).set_index("ward_code")
-    for code in by_ward.index:
-        r = by_ward.loc[code]
+    # plain dicts: a pandas lookup per ward and column was most of this function's time
+    by_ward = (cmp.by_ward if cmp is not None else alt.by_ward).set_index("ward_code").to_dict("index")
+    need = need.to_dict()
+    indicators = ward_table_indicators(engine)
+    columns = [c for c in [engine.deprivation_indicator, *indicators] if c and c in table.columns]
+    table = table[columns].to_dict("index")
+    for code, r in by_ward.items():
         row = {
             "ward": r["ward_name"],
             "need_index": round(float(need[code]), 1),
             "population": round(float(r["total"])),
         }
         if engine.deprivation_indicator:
-            row["imd_decile_mean"] = round(float(table.at[code, engine.deprivation_indicator]), 2)
-        for ind in ward_table_indicators(engine):
-            value = table.at[code, ind] if ind in table.columns else float("nan")
+            row["imd_decile_mean"] = round(float(table[code][engine.deprivation_indicator]), 2)
+        for ind in indicators:
+            value = table[code].get(ind, float("nan"))
             spec = engine.bundle.indicators[ind]
             # None (blank in the table and CSV) where the source publishes no figure for the ward;
             # flags read "yes"/"no", shares as percentages
