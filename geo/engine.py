@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -654,7 +655,28 @@ class Engine:
         'Children under 5 (mid-2019)'
         """
         ev = self.evaluate(scenario, mode=mode, minutes=minutes, km=km, detour=detour, population=population)
-        return self._coverage_of(ev, wards, travel_ranges(ev, None, self.origin_decile))
+        return self._own_coverage(ev, wards, lambda: travel_ranges(ev, None, self.origin_decile))
+
+    # Coverage results of a scenario on its own (its ranges are its own), kept for reuse: a
+    # comparison's baseline (a named scenario) is the same for every click and every user, and
+    # was half of each click's table work. Results are not changed after they are made
+    # (Comparison.of and the dashboard copy what they alter), so one may be shared.
+    COVERAGE_CACHE_SIZE = 32
+
+    def _own_coverage(self, ev: Evaluation, wards: str | None, ranges) -> CoverageResult:
+        key = (ev.scenario, ev.mode, tuple(sorted(ev.threshold.items())), ev.detour, ev.population_field, wards)
+        cache = self.__dict__.setdefault("_coverage_cache", {})
+        lock = self.__dict__.setdefault("_coverage_lock", threading.Lock())
+        with lock:
+            if key in cache:
+                cache[key] = cache.pop(key)  # most recently used last
+                return cache[key]
+        result = self._coverage_of(ev, wards, ranges())
+        with lock:
+            cache[key] = result
+            while len(cache) > self.COVERAGE_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+        return result
 
     def _coverage_of(self, ev: Evaluation, wards: str | None, ranges: dict) -> CoverageResult:
         return coverage_result(
@@ -686,7 +708,10 @@ class Engine:
         ranges = travel_ranges(alt_ev, base_ev, self.origin_decile)
         base_ranges = {k.replace("base_", "alt_"): v for k, v in ranges.items() if k.startswith("base_")}
         return Comparison.of(
-            self, self._coverage_of(base_ev, wards, base_ranges), self._coverage_of(alt_ev, wards, ranges), ranges
+            self,
+            self._own_coverage(base_ev, wards, lambda: base_ranges),
+            self._coverage_of(alt_ev, wards, ranges),
+            ranges,
         )
 
     # -- equality impact -------------------------------------------------------------------
