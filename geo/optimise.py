@@ -357,40 +357,47 @@ def _combinations_count(n: int, p: int) -> int:
 def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int) -> list[int]:
     """Exact p-median for p <= 3 by evaluating every combination, vectorised with numpy
     (each origin's cost is its weight x minutes to the nearest of the fixed and chosen sites).
-    Ties go to the lexicographically first combination."""
+    Ties go to the lexicographically first combination.
+
+    Origins no candidate can serve better than a fixed site (and origins of no weight) add the
+    same cost to every combination, so they are left out of the sums: the choice is unchanged.
+
+    >>> enumerate_pmedian(np.array([[1.0, 5.0, 9.0], [9.0, 5.0, 1.0]]), np.array([1.0, 1.0]), np.full(2, np.inf), 2)
+    [0, 2]
+    """
     n_o, n_c = minutes.shape
+    if not 1 <= p <= 3:
+        raise ValueError("enumeration is for p <= 3")
     base = np.where(np.isfinite(fixed_minutes), fixed_minutes, np.inf)
-    w = weights.astype(float)
+    w = np.asarray(weights, float)
+    useful = (w > 0) & (minutes.min(axis=1) < base)
+    # candidates x origins, each candidate's row contiguous: the inner loop reads rows
+    by_site = np.ascontiguousarray(minutes[useful].T)
+    w, base = w[useful], base[useful]
+    if p == 1:
+        return [int(np.argmin(np.minimum(by_site, base) @ w))]
+    buffer = np.empty_like(by_site)  # reused: no allocation per pair
     best_cost, best = np.inf, None
 
-    def consider(cost: np.ndarray, prefix: tuple):
+    def consider(served: np.ndarray, first: int, prefix: tuple) -> None:
+        """Score ``prefix`` + each candidate from ``first`` on, given minutes ``served`` so far."""
         nonlocal best_cost, best
+        rest = buffer[: n_c - first]
+        np.minimum(by_site[first:], served, out=rest)
+        cost = rest @ w
         k = int(np.argmin(cost))
         if cost[k] < best_cost - 1e-9:
-            best_cost, best = float(cost[k]), prefix + (k,)
+            best_cost, best = float(cost[k]), (*prefix, first + k)
 
-    if p == 1:
-        consider(w @ np.minimum(base[:, None], minutes), ())
-    elif p == 2:
-        for j in range(n_c - 1):
-            m = np.minimum(base, minutes[:, j])
-            cost = w @ np.minimum(m[:, None], minutes[:, j + 1 :])
-            k = int(np.argmin(cost))
-            if cost[k] < best_cost - 1e-9:
-                best_cost, best = float(cost[k]), (j, j + 1 + k)
-    elif p == 3:
-        for j in range(n_c - 2):
-            mj = np.minimum(base, minutes[:, j])
+    for j in range(n_c - p + 1):
+        served_j = np.minimum(base, by_site[j])
+        if p == 2:
+            consider(served_j, j + 1, (j,))
+        else:
             for k in range(j + 1, n_c - 1):
-                m = np.minimum(mj, minutes[:, k])
-                cost = w @ np.minimum(m[:, None], minutes[:, k + 1 :])
-                last = int(np.argmin(cost))
-                if cost[last] < best_cost - 1e-9:
-                    best_cost, best = float(cost[last]), (j, k, k + 1 + last)
-    else:
-        raise ValueError("enumeration is for p <= 3")
+                consider(np.minimum(served_j, by_site[k]), k + 1, (j, k))
     assert best is not None  # n_c >= p, so some combination was scored
-    return list(best)
+    return [int(i) for i in best]
 
 
 def solve_pmedian(
