@@ -61,9 +61,8 @@ const done = arguments[arguments.length - 1];
   if (m.painted === undefined) { setTimeout(check, 20); return; }
   const entries = performance.getEntriesByType('resource');
   const layout = entries.find(e => e.name.includes('_dash-layout'));
-  // the page's own scripts (those its HTML asks for; not the chunks loaded later)
-  const nav = performance.getEntriesByType('navigation')[0];
-  const scripts = entries.filter(e => e.name.split('?')[0].endsWith('.js') && e.startTime < nav.domInteractive);
+  // the page's own scripts (those its HTML asks for; not Dash's lazy chunks, async-*.js)
+  const scripts = entries.filter(e => e.name.split('?')[0].endsWith('.js') && !e.name.includes('/async-'));
   done({
     scripts_downloaded: Math.max(...scripts.map(e => e.responseEnd)),
     layout_requested: layout ? layout.startTime : null,

@@ -16,6 +16,7 @@ def scenario_toggle() -> list[Row]:
         rng = random.Random(1)
 
         def toggle(engine=engine, rng=rng, sites=sites):
+            engine.clear_coverage_cache()  # the work itself, not a kept result
             closed = rng.sample(sites, 1)
             engine.coverage(
                 engine.scenario(

@@ -663,6 +663,13 @@ class Engine:
     # (Comparison.of and the dashboard copy what they alter), so one may be shared.
     COVERAGE_CACHE_SIZE = 32
 
+    def clear_coverage_cache(self) -> None:
+        """Forget the kept coverage results (benchmarks time the work itself).
+
+        >>> engine.clear_coverage_cache()  # doctest: +SKIP
+        """
+        self.__dict__.pop("_coverage_cache", None)
+
     def _own_coverage(self, ev: Evaluation, wards: str | None, ranges) -> CoverageResult:
         key = (ev.scenario, ev.mode, tuple(sorted(ev.threshold.items())), ev.detour, ev.population_field, wards)
         cache = self.__dict__.setdefault("_coverage_cache", {})

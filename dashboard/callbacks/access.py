@@ -267,10 +267,7 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
     base_curve = out["base_curve"]
     curve_text = plain_table(
         ["Within"] + ([base_label] if base_label else []) + [alt.scenario_label],
-        [
-            [f"{m} min"] + ([_p(base_curve[m])] if base_label else []) + [_p(out["alt_curve"][m])]
-            for m in CURVE_MARKS
-        ],
+        [[f"{m} min"] + ([_p(base_curve[m])] if base_label else []) + [_p(out["alt_curve"][m])] for m in CURVE_MARKS],
         "Share of the population within each number of minutes",
     )
     wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))
