@@ -90,11 +90,8 @@ def _choropleth(tiles: bool, **kwargs):
 
 def _points(tiles: bool, marker: dict, **kwargs):
     if tiles:
-        # MapLibre markers are circles without outlines (symbols need a sprite server), and its
-        # text takes one position for all points.
+        # MapLibre markers are circles without outlines (symbols need a sprite server)
         marker = {k: v for k, v in marker.items() if k not in ("symbol", "line")}
-        if isinstance(kwargs.get("textposition"), list):
-            kwargs["textposition"] = "top center"
         return go.Scattermap(marker=marker, **kwargs)
     return go.Scattergeo(marker=marker, **kwargs)
 
@@ -306,82 +303,36 @@ ACCESS_TRACE = {
 }
 
 
-def site_styles(sites, open_ids: set, role_labels: dict, labels: bool = False) -> dict:
-    """Marker symbols and colours, hover text, and (``labels``: the catchment layer) each open
-    site's short name written on the map beside it."""
-    symbols, colours, texts, names = [], [], [], []
+def site_styles(sites, open_ids: set, role_labels: dict, numbers: dict | None = None) -> dict:
+    """Marker symbols and colours, hover text, and (``numbers``: the catchment layer, site name ->
+    its number in the colour bar) each open site's number written on the map beside it. Numbers,
+    not names: with 16-20 sites in a town the names overlapped one another in the dense parts."""
+    symbols, colours, texts, names, sizes = [], [], [], [], []
     for site, name, role, postcode in zip(sites.index, sites["name"], sites["role"], sites["postcode"]):
         is_open = site in open_ids
         symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE) if is_open else CLOSED_STYLE
+        numbered = bool(numbers) and is_open and name in numbers
         symbols.append(symbol)
-        colours.append(colour)
+        # a numbered site is a white marker with its number inside in dark text: legible over
+        # any catchment colour (dark text beside a marker disappeared over the darker ones)
+        colours.append("white" if numbered else colour)
+        sizes.append(22 if numbered else 13)
         status = "open" if is_open else "closed in this scenario"
         texts.append(
             f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
             f"{postcode} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>"
         )
-        names.append(html_escape(name.split(" (")[0]) if labels and is_open else "")
+        names.append(str(numbers[name]) if numbered else "")
     return {
         "marker_symbol": symbols,
         "marker_color": colours,
         "text": texts,
         "labels": names,
-        "mode": "markers+text" if labels else "markers",
-        "textposition": label_positions(list(sites["lon"]), list(sites["lat"]), names),
+        "mode": "markers+text" if numbers else "markers",
+        "textposition": "middle center",
+        "marker_size": sizes,
+        "marker_line_color": "#1f2933" if numbers else "white",
     }
-
-
-def _overlap(corner: tuple[float, float], width: float, height: float, boxes: list) -> float:
-    """Area of a label box (top-left ``corner``) covered by the ``boxes`` already placed."""
-    left, top = corner
-    total = 0.0
-    for b in boxes:
-        dx = min(left + width, b[2]) - max(left, b[0])
-        dy = min(top + height, b[3]) - max(top, b[1])
-        if dx > 0 and dy > 0:
-            total += dx * dy
-    return total
-
-
-LABEL_PLACES = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
-
-
-def label_positions(lons: list, lats: list, names: list[str], px_per_degree: float | None = None) -> list[str]:
-    """A text position per site that keeps the names written on the map from overlapping one
-    another and the markers, where one of six places around the marker allows (greedy, north to
-    south, at the map's first zoom: about 3,500 px per degree of longitude for a town).
-
-    >>> label_positions([0.0, 0.0005], [0.0, 0.0], ["Alpha Centre", "Beta Centre"])
-    ['top center', 'bottom center']
-    """
-    scale = px_per_degree or 3500.0
-    boxes: list[tuple[float, float, float, float]] = [
-        (x * scale - 7, -y * scale * 1.6 - 7, x * scale + 7, -y * scale * 1.6 + 7) for x, y in zip(lons, lats)
-    ]  # the markers, in pixels (y down; latitude degrees stretched as on the map near 52 degrees N)
-    out = ["top center"] * len(names)
-    order = sorted(range(len(names)), key=lambda i: -lats[i])
-    for i in order:
-        if not names[i]:
-            continue
-        width, height = 6.6 * len(names[i]), 14.0
-        x, y = lons[i] * scale, -lats[i] * scale * 1.6
-        offsets = {
-            "top center": (x - width / 2, y - 8 - height),
-            "bottom center": (x - width / 2, y + 8),
-            "middle right": (x + 9, y - height / 2),
-            "middle left": (x - 9 - width, y - height / 2),
-            "top right": (x + 4, y - 6 - height),
-            "bottom left": (x - 4 - width, y + 6),
-        }
-
-        best = min(
-            LABEL_PLACES,
-            key=lambda place: (_overlap(offsets[place], width, height, boxes), LABEL_PLACES.index(place)),  # noqa: B023
-        )
-        out[i] = best
-        left, top = offsets[best]
-        boxes.append((left, top, left + width, top + height))
-    return out
 
 
 def _rounded(values) -> np.ndarray:
@@ -393,7 +344,8 @@ def _rounded(values) -> np.ndarray:
 
 
 # Up to 20 catchments told apart: Okabe-Ito's eight (colour-blind safe), then Paul Tol's muted
-# and light sets; beyond eight, neighbouring catchments are also named in the hover text.
+# and light sets. Beyond eight some colours are alike, so catchment_colours gives neighbouring
+# catchments colours far apart; each area's site is also named in the hover and numbered on the map.
 CATCHMENT_COLOURS = [
     "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999",
     "#332288", "#88CCEE", "#44AA99", "#117733", "#DDCC77", "#CC6677", "#AA4499", "#882255",
@@ -401,17 +353,51 @@ CATCHMENT_COLOURS = [
 ]  # fmt: skip
 
 
-def catchment_values(site_names: list, threshold_label: str) -> dict:
+def _colour_distance(a: str, b: str) -> float:
+    """How far apart two "#rrggbb" colours look ("redmean" weighting of the RGB difference)."""
+    (r1, g1, b1), (r2, g2, b2) = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (a, b))
+    mean = (r1 + r2) / 2
+    return math.sqrt((2 + mean / 256) * (r1 - r2) ** 2 + 4 * (g1 - g2) ** 2 + (2 + (255 - mean) / 256) * (b1 - b2) ** 2)
+
+
+def catchment_colours(order: list[str], area_sites: list, neighbours: list[tuple[int, int]] | None) -> list[str]:
+    """A colour per catchment (``order``: the sites, ``area_sites``: each area's site), neighbouring
+    catchments (areas of theirs share a boundary, ``neighbours`` pairs of area positions) given
+    colours that look far apart: greedy, the catchment with most neighbours first, each taking the
+    unused colour farthest from its coloured neighbours' (the palette's order breaks ties, so with
+    no neighbours given the palette is used in order).
+
+    >>> catchment_colours(["A", "B"], ["A", "B"], None)
+    ['#E69F00', '#56B4E9']
+    """
+    index = {n: i for i, n in enumerate(order)}
+    adjacent: list[set[int]] = [set() for _ in order]
+    for i, j in neighbours or []:
+        a, b = index.get(area_sites[i]), index.get(area_sites[j])
+        if a is not None and b is not None and a != b:
+            adjacent[a].add(b)
+            adjacent[b].add(a)
+    palette = CATCHMENT_COLOURS * (len(order) // len(CATCHMENT_COLOURS) + 1)
+    chosen: dict[int, str] = {}
+    for c in sorted(range(len(order)), key=lambda c: (-len(adjacent[c]), c)):
+        free = [p for p in palette if p not in chosen.values()] or palette
+        near = [chosen[n] for n in adjacent[c] if n in chosen]
+        chosen[c] = max(free, key=lambda p: (min((_colour_distance(p, q) for q in near), default=0.0), -free.index(p)))  # noqa: B023
+    return [chosen[c] for c in range(len(order))]
+
+
+def catchment_values(site_names: list, threshold_label: str, neighbours: list[tuple[int, int]] | None = None) -> dict:
     """Choropleth values for the catchment layer: each area coloured by its nearest open site
-    (its most populous origin's), the site named in the hover."""
+    (its most populous origin's), the site named in the hover; ``neighbours`` (pairs of areas
+    sharing a boundary) keep neighbouring catchments' colours apart."""
     order = sorted({n for n in site_names if n})
     index = {n: i for i, n in enumerate(order)}
     z = np.array([index.get(n, np.nan) for n in site_names], float)
     k = max(len(order), 1)
+    colours = catchment_colours(order, list(site_names), neighbours) or [CATCHMENT_COLOURS[0]]
     scale = []
     for i in range(k):
-        colour = CATCHMENT_COLOURS[i % len(CATCHMENT_COLOURS)]
-        scale += [[i / k, colour], [(i + 1) / k, colour]]
+        scale += [[i / k, colours[i]], [(i + 1) / k, colours[i]]]
     return {
         "z": z,
         "customdata": [n or "no open site" for n in site_names],
@@ -420,7 +406,13 @@ def catchment_values(site_names: list, threshold_label: str) -> dict:
         "zmax": k - 0.5,
         "colorbar_title": "Catchment: each area's nearest open site",
         "tickvals": list(range(len(order))),
-        "ticktext": ["<br>".join(textwrap.wrap(n.split(" (")[0], 14)[:2]) for n in order],
+        # the number written on each site's marker, then its name on one line (two lines collided
+        # on a phone, where the labels stand upright); the full name is in the hover and site table
+        "ticktext": [
+            f"<b>{i + 1}</b> " + html_escape(textwrap.shorten(n.split(" (")[0], 18, placeholder="…"))
+            for i, n in enumerate(order)
+        ],
+        "numbers": {n: i + 1 for i, n in enumerate(order)},
         "hovertemplate": "%{text}<br>nearest open site: %{customdata}<extra></extra>",
     }
 
@@ -443,16 +435,23 @@ def added_values(added_minutes, site_names, threshold_label: str) -> dict:
 
 
 def access_values(
-    alt_minutes, alt_site_names, base_minutes, colour_by: str, threshold_label: str, added_minutes=None
+    alt_minutes,
+    alt_site_names,
+    base_minutes,
+    colour_by: str,
+    threshold_label: str,
+    added_minutes=None,
+    neighbours: list[tuple[int, int]] | None = None,
 ) -> dict:
     """Choropleth values for the access map: minutes to the nearest open site, the change
-    against the comparison ("change"), each area's catchment ("catchment"), or the minutes
-    added where the nearest site changes ("added", with ``added_minutes``).
+    against the comparison ("change"), each area's catchment ("catchment", with ``neighbours``:
+    pairs of areas sharing a boundary), or the minutes added where the nearest site changes
+    ("added", with ``added_minutes``).
 
     Only numbers and site names change with the scenario; the LSOA and ward names sit in
     the trace's static ``text`` (sent once), so an update stays small."""
     if colour_by == "catchment":
-        return catchment_values(alt_site_names, threshold_label)
+        return catchment_values(alt_site_names, threshold_label, neighbours)
     if colour_by == "added" and added_minutes is not None:
         return added_values(added_minutes, alt_site_names, threshold_label)
     if base_minutes is not None and colour_by == "change":
@@ -533,15 +532,16 @@ def access_figure(
             text=styles.get("labels"),
             mode=styles.get("mode", "markers"),
             textposition=styles.get("textposition", "top center"),
-            textfont=dict(size=12, color="#1f2933"),
+            textfont=dict(size=11, color="#1f2933"),
             hovertemplate="%{hovertext}<extra></extra>",
             showlegend=False,
             name="Sites",
             marker=dict(
-                size=13,
+                size=styles.get("marker_size", 13),
+                opacity=1,  # plotly's default for sizes given per point is 0.7
                 symbol=styles["marker_symbol"],
                 color=styles["marker_color"],
-                line=dict(color="white", width=1.5),
+                line=dict(color=styles.get("marker_line_color", "white"), width=1.5),
             ),
         )
     )
@@ -634,8 +634,9 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
     patch["data"][ACCESS_TRACE["sites"]]["hovertext"] = styles["text"]
     patch["data"][ACCESS_TRACE["sites"]]["text"] = styles["labels"]
     patch["data"][ACCESS_TRACE["sites"]]["mode"] = styles["mode"]
-    if not tiles:  # MapLibre's text takes one position for all points
-        patch["data"][ACCESS_TRACE["sites"]]["textposition"] = styles["textposition"]
+    patch["data"][ACCESS_TRACE["sites"]]["marker"]["size"] = styles["marker_size"]
+    if not tiles:  # MapLibre markers have no outline
+        patch["data"][ACCESS_TRACE["sites"]]["marker"]["line"]["color"] = styles["marker_line_color"]
     for key in ("lon", "lat", "text", "customdata"):
         patch["data"][ACCESS_TRACE["added"]][key] = added[key]
     return patch

@@ -23,6 +23,7 @@ from dashboard.views import (
     lsoa_map_arrays,
     threshold_label,
 )
+from geo.geometry import neighbour_pairs
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class MapAssets:
     ward_set_geojson: dict  # ward set id -> GeoJSON (the Needs map draws every set; one is shown)
     current_lsoa_geojson: dict | None  # the bundle's current LSOAs (a Needs map level), if any
     ward_label_points: dict  # ward set id -> {"lon", "lat", "text"}: where each ward's name is written
+    lsoa_neighbours: list  # pairs of LSOA positions sharing a boundary (catchment colours)
 
     @classmethod
     def of(cls, engine) -> MapAssets:
@@ -67,6 +69,7 @@ class MapAssets:
             by_set,
             area_geojson(current.wards) if current is not None else None,
             points,
+            neighbour_pairs(bundle.lsoas),
         )
 
     def extent(self, engine, state: dict) -> dict:
@@ -163,7 +166,11 @@ def access_map(engine, assets: MapAssets, state: dict):
     open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
     added_minutes = lsoa_added_minutes(engine, alt, base) if state["colour"] == "added" else None
     values = access_values(
-        *lsoa_map_arrays(engine, alt, base), state["colour"], threshold_label(state, engine), added_minutes
+        *lsoa_map_arrays(engine, alt, base),
+        state["colour"],
+        threshold_label(state, engine),
+        added_minutes,
+        assets.lsoa_neighbours,
     )
     fig = access_figure(
         assets.lsoa_geojson,
@@ -172,7 +179,7 @@ def access_map(engine, assets: MapAssets, state: dict):
         bundle.wards["code"],
         values,
         bundle.located_sites,
-        site_styles(bundle.located_sites, open_ids, role_labels, labels=state["colour"] == "catchment"),
+        site_styles(bundle.located_sites, open_ids, role_labels, values.get("numbers")),
         added_points(engine, state),
         tiles=state.get("tiles", False),
         bounds=assets.bounds,

@@ -51,3 +51,17 @@ def ward_aggregates(
             agg = (v * w).groupby(ward_of).sum() / w.groupby(ward_of).sum()
         out[column] = agg.reindex(out.index)
     return out
+
+
+def neighbour_pairs(areas) -> list[tuple[int, int]]:
+    """Pairs of row positions (i < j) of areas that share a boundary or overlap, from a
+    GeoDataFrame or GeoSeries of polygons (any one CRS).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> neighbour_pairs(gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)]))
+    [(0, 1)]
+    """
+    geoms = getattr(areas, "geometry", areas)
+    left, right = geoms.sindex.query(geoms.values, predicate="intersects")
+    return sorted({(int(i), int(j)) for i, j in zip(left, right) if i < j})

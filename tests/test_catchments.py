@@ -315,3 +315,56 @@ def test_bad_capacities_in_a_link_are_ignored_with_a_notice(luton_engine):
         "The link's site capacity 'hub_manor:-1' is not valid here and was ignored.",
         "The link's site capacity 'nosite:3' is not valid here and was ignored.",
     ]
+
+
+def _redmean(a: str, b: str) -> float:
+    """The "redmean" colour distance, written out again here for the check."""
+    r1, g1, b1 = int(a[1:3], 16), int(a[3:5], 16), int(a[5:7], 16)
+    r2, g2, b2 = int(b[1:3], 16), int(b[3:5], 16), int(b[5:7], 16)
+    rm = (r1 + r2) / 2
+    return ((2 + rm / 256) * (r1 - r2) ** 2 + 4 * (g1 - g2) ** 2 + (2 + (255 - rm) / 256) * (b1 - b2) ** 2) ** 0.5
+
+
+def test_neighbouring_catchments_get_colours_far_apart():
+    from dashboard.figures import CATCHMENT_COLOURS, catchment_colours
+
+    # areas 0-1-2 in a row, each its own catchment; B touches both others, A and C do not touch
+    colours = catchment_colours(["A", "B", "C"], ["A", "B", "C"], [(0, 1), (1, 2)])
+    assert colours[1] == CATCHMENT_COLOURS[0]  # most neighbours: coloured first, first colour
+    rest = CATCHMENT_COLOURS[1:]
+    farthest = max(rest, key=lambda p: (_redmean(p, colours[1]), -rest.index(p)))
+    assert colours[0] == farthest  # A: the colour farthest from B's
+    rest = [p for p in rest if p != farthest]
+    assert colours[2] == max(rest, key=lambda p: (_redmean(p, colours[1]), -rest.index(p)))
+    assert len(set(colours)) == 3
+
+
+def test_luton_catchment_layer_numbers_sites_and_separates_neighbours(luton_engine):
+    from dashboard.figures import CATCHMENT_COLOURS, catchment_values, site_styles
+    from dashboard.maps import MapAssets
+    from dashboard.views import lsoa_map_arrays
+
+    e = luton_engine
+    assets = MapAssets.of(e)
+    alt = e.evaluate(e.scenario("current_2020"))
+    _, names, _ = lsoa_map_arrays(e, alt, None)
+    values = catchment_values(names, "20 min", assets.lsoa_neighbours)
+    order = sorted({n for n in names if n})
+    assert values["numbers"] == {n: i + 1 for i, n in enumerate(order)}
+    colour_of = {n: values["colorscale"][2 * i][1] for i, n in enumerate(order)}
+    assert len(set(colour_of.values())) == len(order)
+    touching = {
+        (names[i], names[j]) for i, j in assets.lsoa_neighbours if names[i] and names[j] and names[i] != names[j]
+    }
+    assert touching  # catchments do share boundaries
+    closest = min(_redmean(colour_of[a], colour_of[b]) for a, b in touching)
+    plain = {n: CATCHMENT_COLOURS[i] for i, n in enumerate(order)}
+    assert closest > min(_redmean(plain[a], plain[b]) for a, b in touching)  # farther apart than the palette's order
+    styles = site_styles(e.bundle.located_sites, set(alt.open_ids), {}, values["numbers"])
+    sites = e.bundle.located_sites
+    for site, text, colour in zip(sites.index, styles["labels"], styles["marker_color"]):
+        name = sites.at[site, "name"]
+        if site in alt.open_ids and name in values["numbers"]:
+            assert text == str(values["numbers"][name]) and colour == "white"
+        else:
+            assert text == ""
