@@ -354,6 +354,10 @@ def solve_mclp(
 ENUMERATION_BUDGET = 2_000_000_000
 
 
+# Below this many evaluations the dominance check (about 30 ms for 625 candidates) is not worth it.
+DOMINANCE_WORTH_IT = 200_000_000
+
+
 def _combinations_count(n: int, p: int) -> int:
     return math.comb(n, p)
 
@@ -364,20 +368,22 @@ def reduce_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.n
 
     * Origins that no candidate serves better than a fixed site (and origins of no weight) add the
       same cost to every combination: they are left out.
-    * A candidate no nearer than another to every remaining origin (dominated) is left out: a
-      combination with it costs no less than the same combination with the other instead, so the
-      least cost is unchanged; among candidates with the same minutes the first is kept. (At least
-      ``p`` candidates are always kept.)
+    * For large problems, a candidate no nearer than another to every remaining origin (dominated)
+      is left out: a combination with it costs no less than the same combination with the other
+      instead, so the least cost is unchanged; among candidates with the same minutes the first is
+      kept. (At least ``p`` candidates are always kept.)
 
     >>> m = np.array([[1.0, 2.0, 9.0], [9.0, 9.5, 1.0]])  # candidate 1 is dominated by candidate 0
-    >>> reduce_pmedian(m, np.array([1.0, 1.0]), np.full(2, np.inf), 2)[3]
-    [0, 2]
+    >>> reduce_pmedian(m, np.array([1.0, 1.0]), np.full(2, np.inf), 2)[3]  # a small problem: all kept
+    [0, 1, 2]
     """
     base = np.where(np.isfinite(fixed_minutes), fixed_minutes, np.inf)
     w = np.asarray(weights, float)
     useful = (w > 0) & (minutes.min(axis=1) < base)
     m = minutes[useful]
     n_c = m.shape[1]
+    if _combinations_count(n_c, p) * len(m) <= DOMINANCE_WORTH_IT:  # the check would cost more than it saves
+        return np.ascontiguousarray(m.T), w[useful], base[useful], list(range(n_c))
     earlier = np.arange(n_c)
     kept = []
     for c in range(n_c):

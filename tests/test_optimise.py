@@ -294,3 +294,32 @@ def test_time_limit_covers_building_the_model(monkeypatch):
     cover = np.array([[True, False], [False, True]])
     with pytest.raises(ScenarioError, match="building the model took 5.0 s, more than the time limit of 1 s"):
         opt.solve_mclp(cover, np.ones(2), np.zeros(2, bool), 1, time_limit=1)
+
+
+def test_reduced_enumeration_finds_the_brute_force_least_cost(monkeypatch):
+    """With the dominance check forced on (it runs only for large problems), the enumeration of the
+    reduced problem reaches the least cost found by trying every combination in plain Python."""
+    import itertools
+
+    import numpy as np
+
+    import geo.optimise as go
+
+    monkeypatch.setattr(go, "DOMINANCE_WORTH_IT", 0)
+    rng = np.random.default_rng(7)
+    minutes = rng.uniform(1, 40, (30, 14))
+    minutes[:, 5] = minutes[:, 2] + 1.0  # candidate 5 is dominated by candidate 2
+    minutes[:, 9] = minutes[:, 3]  # candidate 9 has the same minutes as candidate 3
+    weights = rng.uniform(0, 10, 30)
+    weights[4] = 0.0
+    fixed = rng.uniform(5, 60, 30)
+    _, _, _, kept = go.reduce_pmedian(minutes, weights, fixed, 3)
+    assert 5 not in kept and 9 not in kept and 2 in kept and 3 in kept
+
+    def cost(combo):
+        return sum(weights[o] * min([fixed[o]] + [minutes[o, c] for c in combo]) for o in range(30))
+
+    for p in (2, 3):
+        least = min(cost(c) for c in itertools.combinations(range(14), p))
+        chosen = go.enumerate_pmedian(minutes, weights, fixed, p)
+        assert abs(cost(chosen) - least) < 1e-9
