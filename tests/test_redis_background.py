@@ -196,7 +196,8 @@ def test_briefings_survive_redis_restart_and_worker_replacement(dash_br, redis_a
         deadline = time.time() + 60
         while time.time() < deadline and _healthz(base)[0] != 200:
             time.sleep(1)
-        assert _healthz(base)[0] == 200
+        status, body = _healthz(base)
+        assert status == 200, body  # which check failed (cache, Redis, Celery, scenario DB)
         # six briefings asked over new connections each time, so the page, the job's start and
         # its polls land on either worker; then one more in the browser
         answers = [DashJobClient.over_http(base).briefing("html")[0] for _ in range(6)]
