@@ -42,8 +42,8 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     state = default_state(engine)
     needs_fig = needs_map(engine, assets, state)
     # The Needs page (the first page) starts complete: its info card and ranked table are in the
-    # layout and its view store holds the default view, so no callback has to answer before
-    # the first map is drawn (Dash draws a graph only once the callbacks writing it have answered).
+    # layout and its view store holds the default view, so nothing about it is answered again at
+    # load (every answer the browser applies at load delays the first map's paint).
     needs_view = {k: state[k] for k in state_callbacks.NEEDS_KEYS}
     _, needs_info, needs_ranked = needs_callbacks.needs_update(engine, needs_view, {}, encode(state), assets)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
