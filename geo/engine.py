@@ -220,6 +220,7 @@ class Engine:
         # k-d tree for very large inputs; see geo.nearest). A model that is a function of the
         # straight line says so with ``of_straight``; any other model fills a full matrix.
         of_straight = getattr(self.travel_model, "of_straight", None)
+        self._coverage_lock = threading.Lock()  # the coverage results kept (_own_coverage)
         self.index = NearestSiteIndex(
             self.origins.xy,
             self.site_xy,
@@ -673,13 +674,12 @@ class Engine:
     def _own_coverage(self, ev: Evaluation, wards: str | None, ranges) -> CoverageResult:
         key = (ev.scenario, ev.mode, tuple(sorted(ev.threshold.items())), ev.detour, ev.population_field, wards)
         cache = self.__dict__.setdefault("_coverage_cache", {})
-        lock = self.__dict__.setdefault("_coverage_lock", threading.Lock())
-        with lock:
+        with self._coverage_lock:
             if key in cache:
                 cache[key] = cache.pop(key)  # most recently used last
                 return cache[key]
         result = self._coverage_of(ev, wards, ranges())
-        with lock:
+        with self._coverage_lock:
             cache[key] = result
             while len(cache) > self.COVERAGE_CACHE_SIZE:
                 cache.pop(next(iter(cache)))

@@ -354,6 +354,19 @@ def _expected_lsoa_minutes(e, scenario):
     return e.lsoa_mean(ev.minutes, ev.population)
 
 
+def _site_box_on_access_map(dash_duo, app, e, query: str, site: str):
+    """Open ``query`` on the Access page once the app has served its first map, wait for its
+    headline and map, open the site checklists and return ``site``'s checkbox."""
+    dash_duo.start_server(app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?" + query)
+    _wait_headline(dash_duo, "headline-alt", f"{e.coverage(e.scenario('current_2020'), minutes=20).covered:,.0f}")
+    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=20)
+    time.sleep(0.5)
+    _open_details(dash_duo, "Open or close sites")
+    return dash_duo.driver.find_element(By.XPATH, f"//input[@value='{site}']")
+
+
 def test_map_preview_recolours_at_once_and_agrees_with_the_server(dash_duo, luton_app, luton_engine):
     """The click recolours the map in the browser (dashboard/preview.py) before any request; the
     server's answer then replaces it. Both are checked against the engine's per-LSOA minutes,
@@ -361,14 +374,8 @@ def test_map_preview_recolours_at_once_and_agrees_with_the_server(dash_duo, luto
     import numpy as np
 
     e = luton_engine
-    dash_duo.start_server(luton_app)
-    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
-    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&cmp=current_2020&colour=change")
-    _wait_headline(dash_duo, "headline-alt", f"{e.coverage(e.scenario('current_2020'), minutes=20).covered:,.0f}")
-    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=20)
-    time.sleep(0.5)
-    _open_details(dash_duo, "Open or close sites")
-    box = dash_duo.driver.find_element(By.XPATH, "//input[@value='pastures_way']")
+    query = "page=access&base=current_2020&cmp=current_2020&colour=change"
+    box = _site_box_on_access_map(dash_duo, luton_app, e, query, "pastures_way")
     base = _expected_lsoa_minutes(e, e.scenario("current_2020"))
     closed = _expected_lsoa_minutes(e, e.scenario("current_2020", close=["pastures_way"]))
     with np.errstate(invalid="ignore"):
@@ -414,14 +421,7 @@ def test_map_preview_paints_the_colours_plotly_draws(dash_duo, luton_app, luton_
     """The preview's fast path sets each area's fill itself (assets/map_preview.js); after the
     server's answer plotly.js redraws the map from the server's figure. The two must agree."""
     e = luton_engine
-    dash_duo.start_server(luton_app)
-    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
-    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=current_2020&cmp=none")
-    _wait_headline(dash_duo, "headline-alt", f"{e.coverage(e.scenario('current_2020'), minutes=20).covered:,.0f}")
-    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=20)
-    time.sleep(0.5)
-    _open_details(dash_duo, "Open or close sites")
-    box = dash_duo.driver.find_element(By.XPATH, "//input[@value='the_mall']")
+    box = _site_box_on_access_map(dash_duo, luton_app, e, "page=access&base=current_2020&cmp=none", "the_mall")
     before = _plot_data(dash_duo, ids.ACCESS_MAP, f"{FILLS}.map(p => p.getAttribute('fill'))")
     preview = dash_duo.driver.execute_script(
         f"const g = document.querySelector('#access-map .js-plotly-plot'); arguments[0].click();"
