@@ -274,7 +274,11 @@ def _celery_problems(celery_app) -> list[str]:
     finally:
         client.close()
     try:
-        replies = celery_app.control.ping(timeout=1.0)
+        # a connection of its own each time: the app's pooled one can outlive a Redis restart and
+        # then never hear a reply, so a worker process that saw the restart reported "degraded"
+        # for good while its neighbour, started after it, said "ok"
+        with celery_app.connection_for_write() as connection:
+            replies = celery_app.control.ping(timeout=1.0, connection=connection)
     except Exception as exc:  # noqa: BLE001 - any failure of the control channel means no worker
         return [f"no Celery worker could be asked ({type(exc).__name__})"]
     if not replies:
