@@ -55,6 +55,22 @@ def test_solvers_match_brute_force(seed, with_fixed, p):
         assert value == pytest.approx(brute_median(minutes, weights, fixed, p)), method
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("with_fixed", [False, True])
+def test_both_builds_of_the_pmedian_program_find_the_brute_force_optimum(seed, with_fixed):
+    """The arrays passed to HiGHS and the PuLP model (used when highspy is missing) are one
+    program: both reach the brute-force least cost."""
+    from geo.optimise import _pmedian_program_highs, _pmedian_program_pulp
+
+    minutes, weights, fixed = random_problem(seed, n_o=15, n_c=8, with_fixed=with_fixed)
+    weights[0] = 0  # an origin of no weight gets no variable
+    for build in (_pmedian_program_highs, _pmedian_program_pulp):
+        chosen, optimal, status = build(minutes, weights, fixed, 2, 30.0)
+        value = float((weights * np.minimum(fixed, minutes[:, chosen].min(axis=1))).sum())
+        assert optimal and len(chosen) == 2, status
+        assert value == pytest.approx(brute_median(minutes, weights, fixed, 2)), build.__name__
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), p=st.integers(1, 2))
 def test_adding_a_candidate_never_makes_the_optimum_worse(seed, p):
