@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from html import escape as html_escape
 
 import numpy as np
@@ -272,28 +273,31 @@ def ward_table_indicators(engine) -> list[str]:
     return [i for i in listed if i in engine.bundle.indicators]
 
 
-def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
-    alt, cmp = out["alt"], out["comparison"]
-    ward_set = alt.ward_set or None
+# The per-ward columns that do not depend on the scenario (name, need index, indicators), per
+# engine, ward set and need weights: rebuilding them from pandas was most of ward_rows' time on
+# every click. Weights come from users, so each engine's cache is kept small.
+_WARD_STATIC: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WARD_STATIC_LIMIT = 64
+
+
+def _ward_static_rows(engine, ward_set: str | None, weights: dict | None) -> dict[str, dict]:
+    cache = _WARD_STATIC.setdefault(engine, {})
+    key = (ward_set, None if weights is None else tuple(sorted(weights.items())))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     table = engine.ward_table(ward_set)
-    need = engine.need_index(weights, level="ward", ward_set=ward_set)
-    rows = []
-    # plain dicts: a pandas lookup per ward and column was most of this function's time
-    by_ward = (cmp.by_ward if cmp is not None else alt.by_ward).set_index("ward_code").to_dict("index")
-    need = need.to_dict()
+    need = engine.need_index(weights, level="ward", ward_set=ward_set).to_dict()
     indicators = ward_table_indicators(engine)
     columns = [c for c in [engine.deprivation_indicator, *indicators] if c and c in table.columns]
-    table = table[columns].to_dict("index")
-    for code, r in by_ward.items():
-        row = {
-            "ward": r["ward_name"],
-            "need_index": round(float(need[code]), 1),
-            "population": round(float(r["total"])),
-        }
+    values = table[columns].to_dict("index")
+    rows: dict[str, dict] = {}
+    for code in table.index:
+        row: dict = {"need_index": round(float(need[code]), 1)}
         if engine.deprivation_indicator:
-            row["imd_decile_mean"] = round(float(table[code][engine.deprivation_indicator]), 2)
+            row["imd_decile_mean"] = round(float(values[code][engine.deprivation_indicator]), 2)
         for ind in indicators:
-            value = table[code].get(ind, float("nan"))
+            value = values[code].get(ind, float("nan"))
             spec = engine.bundle.indicators[ind]
             # None (blank in the table and CSV) where the source publishes no figure for the ward;
             # flags read "yes"/"no", shares as percentages
@@ -305,36 +309,60 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
                 row[ind] = round(100 * float(value), 1)
             else:
                 row[ind] = round(float(value), 3)
+        rows[code] = row
+    if len(cache) >= _WARD_STATIC_LIMIT:
+        cache.clear()
+    cache[key] = rows
+    return rows
+
+
+def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
+    """One row per ward for the Access page's ward table: name, need index, indicators, population
+    and coverage (with a comparison: both shares and those losing access)."""
+    alt, cmp = out["alt"], out["comparison"]
+    static = _ward_static_rows(engine, alt.ward_set or None, weights)
+    frame = cmp.by_ward if cmp is not None else alt.by_ward
+    shares = ["base_share", "alt_share", "losing_access"] if cmp is not None else ["share_covered"]
+    columns = [frame[c].to_numpy().tolist() for c in ["ward_code", "ward_name", "total", *shares]]
+    rows = []
+    for code, name, total, *share in zip(*columns):
+        row = {"ward": name, "need_index": static[code]["need_index"], "population": round(total)}
+        row.update(static[code])
         if cmp is not None:
             row.update(
                 {
-                    "base_covered_pct": _pct(r["base_share"]),
-                    "alt_covered_pct": _pct(r["alt_share"]),
-                    "losing_access": round(float(r["losing_access"])),
+                    "base_covered_pct": _pct(share[0]),
+                    "alt_covered_pct": _pct(share[1]),
+                    "losing_access": round(share[2]),
                 }
             )
         else:
-            row["alt_covered_pct"] = _pct(r["share_covered"])
+            row["alt_covered_pct"] = _pct(share[0])
         rows.append(row)
     return rows
 
 
 def lost_rows(engine, out: dict) -> list[dict]:
+    """The areas losing access in the comparison, most people first."""
     cmp = out["comparison"]
     if cmp is None:
         return []
     names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+    lost = cmp.lost.sort_values("population", ascending=False, kind="stable")
+    fields = ["lsoa_code", "origin", "ward_name", "population", "imd_decile", "base_minutes", "alt_minutes"]
     rows = []
-    for r in cmp.lost.sort_values("population", ascending=False).itertuples():
+    for code, origin, ward, population, decile, before, after, site in zip(
+        *(lost[f].to_numpy().tolist() for f in fields), lost["alt_site_name"].tolist()
+    ):
         rows.append(
             {
-                "lsoa": f"{names.get(r.lsoa_code, r.lsoa_code)} ({r.origin})",
-                "ward": r.ward_name,
-                "population": round(float(r.population)),
-                "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
-                "minutes_before": _round(r.base_minutes),
-                "minutes_after": _round(r.alt_minutes),
-                "nearest_after": r.alt_site_name,
+                "lsoa": f"{names.get(code, code)} ({origin})",
+                "ward": ward,
+                "population": round(population),
+                "imd_decile": None if decile is None or decile != decile else int(decile),  # NaN != NaN
+                "minutes_before": _round(before),
+                "minutes_after": _round(after),
+                "nearest_after": site,
             }
         )
     return rows

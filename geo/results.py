@@ -401,6 +401,12 @@ def coverage_result(
     )
 
 
+def _aligned(keys, frame: pd.DataFrame, key: str, column: str) -> np.ndarray:
+    """``frame[column]`` in the order of ``keys`` (NaN for a key the frame lacks)."""
+    values = dict(zip(frame[key].to_numpy().tolist(), frame[column].to_numpy(float).tolist()))
+    return np.array([values.get(k, np.nan) for k in np.asarray(keys).tolist()], dtype=float)
+
+
 @dataclass
 class Comparison:
     """Two coverage results and who loses or gains access between them, with travel ranges."""
@@ -420,40 +426,71 @@ class Comparison:
 
     @classmethod
     def of(cls, engine, base: CoverageResult, alt: CoverageResult, ranges: dict | None = None) -> Comparison:
-        """The comparison of two coverage results of the same origins and population."""
-        o = base.origins.copy()
-        o["base_site"] = base.origins["nearest_site"]
-        o["alt_site"] = alt.origins["nearest_site"].to_numpy()
-        o["alt_site_name"] = alt.origins["nearest_site_name"].to_numpy()
-        o["base_minutes"] = base.origins["minutes"]
-        o["alt_minutes"] = alt.origins["minutes"].to_numpy()
-        o["change_minutes"] = o["alt_minutes"] - o["base_minutes"]
-        o["alt_covered"] = alt.origins["covered"].to_numpy()
-        lost_mask = o["covered"] & ~o["alt_covered"]
-        gained_mask = ~o["covered"] & o["alt_covered"]
-        lost, gained = o[lost_mask], o[gained_mask]
-        deprived = lost["imd_decile"].isin(MOST_DEPRIVED_DECILES)
-        by_decile = base.by_imd_decile[["decile", "total", "covered", "share_covered"]].rename(
-            columns={"covered": "base_covered", "share_covered": "base_share"}
+        """The comparison of two coverage results of the same origins and population.
+
+        Built from the results' columns as arrays (pandas per-column assignment and group-bys were
+        most of a click's charts-and-tables time); the frames are what they were.
+        """
+        b, a = base.origins, alt.origins
+        base_minutes = b["minutes"].to_numpy(float)
+        alt_minutes = a["minutes"].to_numpy(float)
+        base_covered = b["covered"].to_numpy(bool)
+        alt_covered = a["covered"].to_numpy(bool)
+        columns = {name: b[name].to_numpy() for name in b.columns}
+        columns.update(
+            base_site=columns["nearest_site"],
+            alt_site=a["nearest_site"].to_numpy(),
+            alt_site_name=a["nearest_site_name"].to_numpy(),
+            base_minutes=base_minutes,
+            alt_minutes=alt_minutes,
+            change_minutes=alt_minutes - base_minutes,
+            alt_covered=alt_covered,
         )
-        alt_dec = alt.by_imd_decile.set_index("decile")
-        by_decile["alt_covered"] = by_decile["decile"].map(alt_dec["covered"])
-        by_decile["alt_share"] = by_decile["decile"].map(alt_dec["share_covered"])
-        by_ward = base.by_ward.rename(columns={"covered": "base_covered", "share_covered": "base_share"})
-        alt_ward = alt.by_ward.set_index("ward_code")
-        by_ward["alt_covered"] = by_ward["ward_code"].map(alt_ward["covered"])
-        by_ward["alt_share"] = by_ward["ward_code"].map(alt_ward["share_covered"])
-        by_ward["change_covered"] = by_ward["alt_covered"] - by_ward["base_covered"]
-        by_ward["losing_access"] = by_ward["ward_code"].map(lost.groupby("ward_code")["population"].sum()).fillna(0.0)
+        o = pd.DataFrame(columns, index=b.index, copy=False)
+        lost_mask = base_covered & ~alt_covered
+        gained_mask = ~base_covered & alt_covered
+        lost, gained = o[lost_mask], o[gained_mask]
+        pop = columns["population"].astype(float)
+        deprived = np.isin(columns["imd_decile"], MOST_DEPRIVED_DECILES)
+        by_decile = pd.DataFrame(
+            {
+                "decile": base.by_imd_decile["decile"].to_numpy(),
+                "total": base.by_imd_decile["total"].to_numpy(),
+                "base_covered": base.by_imd_decile["covered"].to_numpy(),
+                "base_share": base.by_imd_decile["share_covered"].to_numpy(),
+                "alt_covered": _aligned(base.by_imd_decile["decile"], alt.by_imd_decile, "decile", "covered"),
+                "alt_share": _aligned(base.by_imd_decile["decile"], alt.by_imd_decile, "decile", "share_covered"),
+            }
+        )
+        ward_codes = base.by_ward["ward_code"].to_numpy()
+        alt_ward_covered = _aligned(ward_codes, alt.by_ward, "ward_code", "covered")
+        # each origin's ward as a position in the ward table (origins outside every ward: -1)
+        position = {code: k for k, code in enumerate(ward_codes)}
+        origin_ward = np.array([position.get(code, -1) for code in columns["ward_code"]], dtype=int)
+        in_ward = lost_mask & (origin_ward >= 0)
+        losing = np.bincount(origin_ward[in_ward], weights=pop[in_ward], minlength=len(ward_codes))
+        by_ward = pd.DataFrame(
+            {
+                "ward_code": ward_codes,
+                "ward_name": base.by_ward["ward_name"].to_numpy(),
+                "total": base.by_ward["total"].to_numpy(),
+                "base_covered": base.by_ward["covered"].to_numpy(),
+                "base_share": base.by_ward["share_covered"].to_numpy(),
+                "alt_covered": alt_ward_covered,
+                "alt_share": _aligned(ward_codes, alt.by_ward, "ward_code", "share_covered"),
+                "change_covered": alt_ward_covered - base.by_ward["covered"].to_numpy(),
+                "losing_access": losing,
+            }
+        )
         return cls(
             base=base,
             alt=alt,
             origins=o,
             lost=lost,
             gained=gained,
-            population_losing_access=float(lost["population"].sum()),
-            population_gaining_access=float(gained["population"].sum()),
-            losing_in_most_deprived=float(lost.loc[deprived, "population"].sum()),
+            population_losing_access=float(pop[lost_mask].sum()),
+            population_gaining_access=float(pop[gained_mask].sum()),
+            losing_in_most_deprived=float(pop[lost_mask & deprived].sum()),
             by_imd_decile=by_decile,
             by_ward=by_ward,
             ranges=ranges or {},
