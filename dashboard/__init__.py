@@ -144,6 +144,8 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
         **dash_kwargs,
     )
     serving.compress_with_cache(app.server)
+    app.server.wsgi_app = serving.CallbackSlots(app.server.wsgi_app)
+    serving.fast_json()
     # One secret for every worker process signs the background-job handles (see runtime).
     app.server.secret_key = runtime.signing_secret()
     # The page's language, for screen readers (WCAG 3.1.1).

@@ -8,6 +8,7 @@ All population figures are weighted sums of the chosen population field; shares 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -413,9 +414,9 @@ class Comparison:
 
     base: CoverageResult
     alt: CoverageResult
-    origins: pd.DataFrame  # base origins plus base/alt minutes and sites, change_minutes
-    lost: pd.DataFrame
-    gained: pd.DataFrame
+    columns: dict[str, np.ndarray] = field(repr=False)  # the columns of ``origins``, aligned to the origins
+    lost_mask: np.ndarray = field(repr=False)  # origins within the threshold in base, not in alt
+    gained_mask: np.ndarray = field(repr=False)  # and the other way round
     population_losing_access: float
     population_gaining_access: float
     losing_in_most_deprived: float
@@ -446,10 +447,8 @@ class Comparison:
             change_minutes=alt_minutes - base_minutes,
             alt_covered=alt_covered,
         )
-        o = pd.DataFrame(columns, index=b.index, copy=False)
         lost_mask = base_covered & ~alt_covered
         gained_mask = ~base_covered & alt_covered
-        lost, gained = o[lost_mask], o[gained_mask]
         pop = columns["population"].astype(float)
         deprived = np.isin(columns["imd_decile"], MOST_DEPRIVED_DECILES)
         by_decile = pd.DataFrame(
@@ -485,9 +484,9 @@ class Comparison:
         return cls(
             base=base,
             alt=alt,
-            origins=o,
-            lost=lost,
-            gained=gained,
+            columns=columns,
+            lost_mask=lost_mask,
+            gained_mask=gained_mask,
             population_losing_access=float(pop[lost_mask].sum()),
             population_gaining_access=float(pop[gained_mask].sum()),
             losing_in_most_deprived=float(pop[lost_mask & deprived].sum()),
@@ -495,6 +494,27 @@ class Comparison:
             by_ward=by_ward,
             ranges=ranges or {},
         )
+
+    def _rows(self, mask: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(
+            {name: values[mask] for name, values in self.columns.items()}, index=self.base.origins.index[mask]
+        )
+
+    @functools.cached_property
+    def lost(self) -> pd.DataFrame:
+        """The origins that lose access (rows of ``origins``)."""
+        return self._rows(self.lost_mask)
+
+    @functools.cached_property
+    def gained(self) -> pd.DataFrame:
+        """The origins that gain access (rows of ``origins``)."""
+        return self._rows(self.gained_mask)
+
+    @functools.cached_property
+    def origins(self) -> pd.DataFrame:
+        """Every origin: the comparison's columns plus base_site, alt_site, alt_site_name,
+        base_minutes, alt_minutes, change_minutes and alt_covered."""
+        return pd.DataFrame(self.columns, index=self.base.origins.index)
 
     @property
     def share_losing_in_most_deprived(self) -> float:
