@@ -268,3 +268,47 @@ def test_every_worker_serves_the_page_scripts_from_the_start(tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_callback_slots_run_one_callback_at_a_time_and_let_other_requests_through():
+    """CallbackSlots: with one slot, callback requests of a process run one after another, in
+    arrival order, while a page or /healthz request is served during a callback."""
+    import threading
+
+    from dashboard.serving import CallbackSlots
+
+    running, most, order, lock = [0], [0], [], threading.Lock()
+    release = threading.Event()
+
+    def app(environ, start_response):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            order.append(environ["PATH_INFO"] + environ.get("QUERY_STRING", ""))
+        if environ["QUERY_STRING"] == "first":
+            release.wait(5)  # the first callback holds its slot until /healthz has been served
+        with lock:
+            running[0] -= 1
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    slots = CallbackSlots(app, slots=1)
+
+    def call(method, path, query=""):
+        env = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query}
+        return slots(env, lambda status, headers: None)
+
+    first = threading.Thread(target=call, args=("POST", "/_dash-update-component", "first"))
+    first.start()
+    time.sleep(0.2)
+    waiting = [threading.Thread(target=call, args=("POST", "/_dash-update-component", f"n{i}")) for i in range(3)]
+    for t in waiting:
+        t.start()
+        time.sleep(0.05)
+    assert call("GET", "/healthz") == [b"ok"]  # served while the first callback holds the slot
+    assert order == ["/_dash-update-componentfirst", "/healthz"]
+    release.set()
+    for t in [first, *waiting]:
+        t.join(5)
+    assert most[0] == 2  # the callback and /healthz; never two callbacks
+    assert order[2:] == [f"/_dash-update-componentn{i}" for i in range(3)]  # first come, first served
