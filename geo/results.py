@@ -209,7 +209,7 @@ class CoverageResult:
     mode: str
     threshold: dict
     detour: str
-    origins: pd.DataFrame
+    columns: dict[str, np.ndarray] = field(repr=False)  # the columns of ``origins``, aligned to the engine's origins
     by_ward: pd.DataFrame
     by_imd_decile: pd.DataFrame
     total: float
@@ -221,6 +221,13 @@ class CoverageResult:
     population_label: str = ""
     ward_set: str = ""
     ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
+
+    @functools.cached_property
+    def origins(self) -> pd.DataFrame:
+        """One row per origin: origin, lsoa_code, ward_code, ward_name, nearest_site,
+        nearest_site_name, straight_m, network_m, minutes, covered, population, imd_decile. Made
+        when first asked for (a click needs only the columns as arrays)."""
+        return pd.DataFrame(self.columns)
 
     def summary(self) -> dict:
         """Headline figures as plain data (the CLI's text and the dashboard's cards)."""
@@ -327,22 +334,20 @@ def coverage_result(
     """Build a CoverageResult from the engine's per-origin arrays (used by Engine.coverage and compare)."""
     pop = engine.origin_population[population]
     labels = {s: engine.site_label(s, scenario) for s in set(nearest)}
-    origins = pd.DataFrame(
-        {
-            "origin": engine.origins.label,
-            "lsoa_code": engine.origins.lsoa_code,
-            "ward_code": engine.origin_ward,
-            "ward_name": engine.origin_ward_name,
-            "nearest_site": nearest,
-            "nearest_site_name": [labels[s] for s in nearest],
-            "straight_m": straight_m,
-            "network_m": route_m,
-            "minutes": minutes,
-            "covered": covered,
-            "population": pop,
-            "imd_decile": engine.origin_decile,
-        }
-    )
+    columns = {
+        "origin": np.asarray(engine.origins.label, dtype=object),
+        "lsoa_code": np.asarray(engine.origins.lsoa_code, dtype=object),
+        "ward_code": np.asarray(engine.origin_ward, dtype=object),
+        "ward_name": np.asarray(engine.origin_ward_name, dtype=object),
+        "nearest_site": np.asarray(nearest, dtype=object),
+        "nearest_site_name": np.array([labels[s] for s in nearest], dtype=object),
+        "straight_m": np.asarray(straight_m, dtype=float),
+        "network_m": np.asarray(route_m, dtype=float),
+        "minutes": np.asarray(minutes, dtype=float),
+        "covered": np.asarray(covered, dtype=bool),
+        "population": np.asarray(pop, dtype=float),
+        "imd_decile": np.asarray(engine.origin_decile, dtype=float),
+    }
     total = float(pop.sum())
     covered_pop = float(pop[covered].sum())
     if np.isfinite(minutes).all():
@@ -356,8 +361,8 @@ def coverage_result(
     ward_codes, ward_names = wards.codes, wards.names
     ward_index = engine.origin_ward_index_by_set[ward_set]
     if not wards.primary:
-        origins["ward_code"] = np.array(ward_codes, dtype=object)[ward_index]
-        origins["ward_name"] = [ward_names[c] for c in origins["ward_code"]]
+        columns["ward_code"] = np.array(ward_codes, dtype=object)[ward_index]
+        columns["ward_name"] = np.array([ward_names[c] for c in columns["ward_code"]], dtype=object)
     w_total, w_cov, w_share = _group_sums(ward_index, len(ward_codes), pop, covered)
     by_ward = pd.DataFrame(
         {
@@ -387,7 +392,7 @@ def coverage_result(
         mode=mode,
         threshold=threshold,
         detour=detour,
-        origins=origins,
+        columns=columns,
         by_ward=by_ward,
         by_imd_decile=by_decile,
         total=total,
@@ -432,16 +437,14 @@ class Comparison:
         Built from the results' columns as arrays (pandas per-column assignment and group-bys were
         most of a click's charts-and-tables time); the frames are what they were.
         """
-        b, a = base.origins, alt.origins
-        base_minutes = b["minutes"].to_numpy(float)
-        alt_minutes = a["minutes"].to_numpy(float)
-        base_covered = b["covered"].to_numpy(bool)
-        alt_covered = a["covered"].to_numpy(bool)
-        columns = {name: b[name].to_numpy() for name in b.columns}
+        b, a = base.columns, alt.columns
+        base_minutes, alt_minutes = b["minutes"], a["minutes"]
+        base_covered, alt_covered = b["covered"], a["covered"]
+        columns = dict(b)
         columns.update(
-            base_site=columns["nearest_site"],
-            alt_site=a["nearest_site"].to_numpy(),
-            alt_site_name=a["nearest_site_name"].to_numpy(),
+            base_site=b["nearest_site"],
+            alt_site=a["nearest_site"],
+            alt_site_name=a["nearest_site_name"],
             base_minutes=base_minutes,
             alt_minutes=alt_minutes,
             change_minutes=alt_minutes - base_minutes,
@@ -496,9 +499,7 @@ class Comparison:
         )
 
     def _rows(self, mask: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(
-            {name: values[mask] for name, values in self.columns.items()}, index=self.base.origins.index[mask]
-        )
+        return pd.DataFrame({name: values[mask] for name, values in self.columns.items()}, index=np.flatnonzero(mask))
 
     @functools.cached_property
     def lost(self) -> pd.DataFrame:
@@ -514,7 +515,7 @@ class Comparison:
     def origins(self) -> pd.DataFrame:
         """Every origin: the comparison's columns plus base_site, alt_site, alt_site_name,
         base_minutes, alt_minutes, change_minutes and alt_covered."""
-        return pd.DataFrame(self.columns, index=self.base.origins.index)
+        return pd.DataFrame(self.columns)
 
     @property
     def share_losing_in_most_deprived(self) -> float:
@@ -566,8 +567,8 @@ class Comparison:
 
 def cumulative_share(result: CoverageResult, minutes_grid) -> np.ndarray:
     """Share (0-1) of the population whose nearest open site is within each t of ``minutes_grid``."""
-    minutes = result.origins["minutes"].to_numpy(float)
-    pop = result.origins["population"].to_numpy(float)
+    minutes = result.columns["minutes"]
+    pop = result.columns["population"]
     total = pop.sum()
     grid = np.asarray(minutes_grid, float)
     if total <= 0:
