@@ -369,8 +369,11 @@ class Engine:
         hub "to be agreed" placed at a postcode)."""
         if site_id is None:
             return None
-        if site_id in self.bundle.sites.index:
-            name = self.bundle.sites.at[site_id, "name"]
+        names = self.__dict__.get("_site_names")
+        if names is None:  # a dict, not a pandas lookup per call: labels are asked for on every click
+            names = self.__dict__["_site_names"] = self.bundle.sites["name"].to_dict()
+        if site_id in names:
+            name = names[site_id]
             if scenario is not None and site_id in scenario.moved_map:
                 where = scenario.moved_map[site_id]
                 return f"{name.split(' (')[0]} (placed at {where.postcode or f'{where.lat:.5f}, {where.lon:.5f}'})"
