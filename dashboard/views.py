@@ -326,6 +326,7 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     columns = [frame[c].to_numpy().tolist() for c in ["ward_code", "ward_name", "total", *shares]]
     rows = []
     for code, name, total, *share in zip(*columns):
+        # the table's column order: ward, need index, population, then the indicators
         row = {"ward": name, "need_index": static[code]["need_index"], "population": round(total)}
         row.update(static[code])
         if cmp is not None:
@@ -349,11 +350,18 @@ def lost_rows(engine, out: dict) -> list[dict]:
         return []
     names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     lost = cmp.lost.sort_values("population", ascending=False, kind="stable")
-    fields = ["lsoa_code", "origin", "ward_name", "population", "imd_decile", "base_minutes", "alt_minutes"]
+    fields = [
+        "lsoa_code",
+        "origin",
+        "ward_name",
+        "population",
+        "imd_decile",
+        "base_minutes",
+        "alt_minutes",
+        "alt_site_name",
+    ]
     rows = []
-    for code, origin, ward, population, decile, before, after, site in zip(
-        *(lost[f].to_numpy().tolist() for f in fields), lost["alt_site_name"].tolist()
-    ):
+    for code, origin, ward, population, decile, before, after, site in zip(*(lost[f].tolist() for f in fields)):
         rows.append(
             {
                 "lsoa": f"{names.get(code, code)} ({origin})",
