@@ -335,6 +335,19 @@ def site_styles(sites, open_ids: set, role_labels: dict, numbers: dict | None = 
     }
 
 
+def added_styles(added: dict, numbers: dict | None = None) -> dict:
+    """Markers of the added and moved sites: on the catchment layer (``numbers``, as for
+    ``site_styles``) each one that serves an area is a white marker with its number in the colour
+    bar; otherwise the orange triangle."""
+    numbered = [bool(numbers) and name in numbers for name in added.get("names", [])]
+    return {
+        "labels": [str(numbers[n]) if on and numbers else "" for n, on in zip(added.get("names", []), numbered)],
+        "marker_color": ["white" if on else ADDED_STYLE[1] for on in numbered],
+        "marker_size": [22 if on else 15 for on in numbered],
+        "mode": "markers+text" if any(numbered) else "markers",
+    }
+
+
 def _rounded(values) -> np.ndarray:
     """Values to one decimal as a float array; no value (no open site) is NaN, sent as null.
     Numpy arrays go through plotly's JSON encoder (orjson) far faster than lists."""
@@ -496,6 +509,7 @@ def access_figure(
     labels: dict | None = None,
     other_outlines: list | None = None,
 ) -> go.Figure:
+    added_marks = added_styles(added, values.get("numbers"))
     fig = go.Figure()
     fig.add_trace(
         _choropleth(
@@ -550,13 +564,22 @@ def access_figure(
             tiles,
             lon=added["lon"],
             lat=added["lat"],
-            text=added["text"],
+            hovertext=added["text"],
+            text=added_marks["labels"],
             customdata=added["customdata"],
-            mode="markers",
-            hovertemplate="%{text}<extra></extra>",
+            mode=added_marks["mode"],
+            textposition="middle center",
+            textfont=dict(color="#1f2933", size=12),
+            hovertemplate="%{hovertext}<extra></extra>",
             name="Added or moved site",
             showlegend=False,
-            marker=dict(size=15, symbol=ADDED_STYLE[0], color=ADDED_STYLE[1], line=dict(color="black", width=1)),
+            marker=dict(
+                size=added_marks["marker_size"],
+                opacity=1,
+                symbol=ADDED_STYLE[0],
+                color=added_marks["marker_color"],
+                line=dict(color="black", width=1),
+            ),
         )
     )
     # 4: the optimiser's suggestions (empty until it runs)
@@ -637,8 +660,14 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
     patch["data"][ACCESS_TRACE["sites"]]["marker"]["size"] = styles["marker_size"]
     if not tiles:  # MapLibre markers have no outline
         patch["data"][ACCESS_TRACE["sites"]]["marker"]["line"]["color"] = styles["marker_line_color"]
-    for key in ("lon", "lat", "text", "customdata"):
+    marks = added_styles(added, values.get("numbers"))
+    for key in ("lon", "lat", "customdata"):
         patch["data"][ACCESS_TRACE["added"]][key] = added[key]
+    patch["data"][ACCESS_TRACE["added"]]["hovertext"] = added["text"]
+    patch["data"][ACCESS_TRACE["added"]]["text"] = marks["labels"]
+    patch["data"][ACCESS_TRACE["added"]]["mode"] = marks["mode"]
+    patch["data"][ACCESS_TRACE["added"]]["marker"]["color"] = marks["marker_color"]
+    patch["data"][ACCESS_TRACE["added"]]["marker"]["size"] = marks["marker_size"]
     return patch
 
 

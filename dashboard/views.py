@@ -385,12 +385,13 @@ def _round(v):
 
 
 def added_points(engine, state: dict) -> dict:
-    """Map points for added and moved sites."""
-    lon, lat, text, custom = [], [], [], []
-    items = [("Added", spec) for spec in state["add"]] + [
-        (f"Moved: {engine.site_label(site)}", spec) for site, spec in sorted(state["move"].items())
+    """Map points for added and moved sites, with the name each has in the catchment layer's
+    colour bar (``names``: the label of an added site, the register name of a moved one)."""
+    lon, lat, text, custom, names = [], [], [], [], []
+    items = [("Added", spec, None) for spec in state["add"]] + [
+        (f"Moved: {engine.site_label(site)}", spec, site) for site, spec in sorted(state["move"].items())
     ]
-    for kind, spec in items:
+    for kind, spec, moved in items:
         scenario = engine.scenario(None, add=[spec])
         site = scenario.added[0]
         x, y = engine.locate_added(site)
@@ -402,4 +403,5 @@ def added_points(engine, state: dict) -> dict:
         label, kind = html_escape(site.label), html_escape(kind)
         text.append(f"<b>{label}</b><br>{kind} · {site.postcode or f'{site.lat:.5f}, {site.lon:.5f}'}{outside}")
         custom.append(None)
-    return {"lon": lon, "lat": lat, "text": text, "customdata": custom}
+        names.append(engine.site_label(moved) if moved else site.label)
+    return {"lon": lon, "lat": lat, "text": text, "customdata": custom, "names": names}

@@ -368,3 +368,53 @@ def test_luton_catchment_layer_numbers_sites_and_separates_neighbours(luton_engi
             assert text == str(values["numbers"][name]) and colour == "white"
         else:
             assert text == ""
+
+
+def test_added_and_moved_sites_carry_their_catchment_numbers(luton_engine):
+    """On the catchment layer a site the user added or moved has its colour-bar number on its
+    marker, as register sites do; on other layers it keeps the plain triangle."""
+    from dash import Patch
+
+    from dashboard.figures import ACCESS_TRACE, access_patch, added_styles, catchment_values, site_styles
+    from dashboard.maps import MapAssets
+    from dashboard.views import added_points, evaluations, lsoa_map_arrays
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    assets = MapAssets.of(e)
+    # an added site at the population-weighted centroid of the LSOA farthest from the proposed sites
+    farthest = e.evaluate(e.scenario("proposed_2020"))
+    worst = int(np.argmax(farthest.minutes))
+    lon, lat = e.bundle.to_lonlat(*e.origins.xy[worst])
+    state = {
+        **default_state(e),
+        "base": "proposed_2020",
+        "colour": "catchment",
+        "add": [f"Far corner@{lat:.6f},{lon:.6f}"],
+        "move": {"hub_leagrave_tbc": "Leagrave hub@LU4 9DD"},
+    }
+    alt, _ = evaluations(e, state)
+    _, names, _ = lsoa_map_arrays(e, alt, None)
+    values = catchment_values(names, "20 min", assets.lsoa_neighbours)
+    added = added_points(e, state)
+    assert added["names"] == ["Far corner", e.site_label("hub_leagrave_tbc")]
+    assert all(n in values["numbers"] for n in added["names"])  # both serve some area
+    marks = added_styles(added, values["numbers"])
+    assert marks["labels"] == [str(values["numbers"][n]) for n in added["names"]]
+    assert marks["marker_color"] == ["white", "white"] and marks["mode"] == "markers+text"
+    # the numbers are the colour bar's: "<b>N</b> name"
+    for n in added["names"]:
+        assert values["ticktext"][values["numbers"][n] - 1].startswith(f"<b>{values['numbers'][n]}</b> ")
+    # no number twice: the moved site's register marker is not numbered
+    open_ids = set(e.open_site_ids(alt.scenario)) - set(state["move"])
+    register = [t for t in site_styles(e.bundle.located_sites, open_ids, {}, values["numbers"])["labels"] if t]
+    assert sorted(register + marks["labels"], key=int) == [str(i + 1) for i in range(len(values["numbers"]))]
+    # the map patch carries them, with the hover kept in hovertext
+    patch = access_patch(Patch(), values, site_styles(e.bundle.located_sites, open_ids, {}), added).to_plotly_json()
+    ops = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
+    trace = ACCESS_TRACE["added"]
+    assert ops[("data", trace, "text")] == marks["labels"]
+    assert ops[("data", trace, "hovertext")] == added["text"]
+    # another layer: no numbers, the orange triangle
+    plain = added_styles(added, None)
+    assert plain["labels"] == ["", ""] and plain["mode"] == "markers" and "white" not in plain["marker_color"]
