@@ -443,3 +443,46 @@ def test_map_preview_paints_the_colours_plotly_draws(dash_duo, luton_app, luton_
         assert max(abs(a - b) for a, b in zip(channels(ours), channels(plotly_fill))) <= 1, (ours, plotly_fill)
     assert [f for _, f in sorted(preview)] != before  # the closure changed colours, painted at once
     assert _severe(dash_duo) == []
+
+
+COLOUR_BAR_NAMES = """
+const gd = document.querySelector('#access-map .js-plotly-plot');
+if (!gd || !gd.querySelector('.colorbar')) { return null; }
+const edge = gd.getBoundingClientRect();
+return Array.from(gd.querySelectorAll(".colorbar g[class$='tick'] text")).map(function (t) {
+  const box = t.getBoundingClientRect();
+  return {text: t.textContent, shown: box.width > 0 && box.left >= edge.left - 1 && box.right <= edge.right + 1};
+});
+"""
+
+
+@pytest.mark.parametrize("width", [420, 1366])
+def test_catchment_colour_bar_names_every_site_on_a_phone_and_a_desktop(dash_duo, luton_app, luton_engine, width):
+    """The 2020 proposal's catchment layer: the colour bar names each of its open sites, whole and
+    inside the map, on a 420 px phone (where plotly's tilted names ran past the edge and the last
+    was hidden) and at full width (where they stay level)."""
+    from dashboard.views import evaluations, lsoa_map_arrays
+    from geo.viewstate import default_state
+
+    e = luton_engine
+    alt, _ = evaluations(e, {**default_state(e), "base": "proposed_2020"})
+    _, names, _ = lsoa_map_arrays(e, alt, None)
+    serving = sorted({n for n in names if n})
+    dash_duo.driver.set_window_size(width, 900)
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=proposed_2020&colour=catchment")
+    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .colorbar", timeout=20)
+    deadline = time.time() + 10
+    labels = None
+    while time.time() < deadline:
+        labels = dash_duo.driver.execute_script(COLOUR_BAR_NAMES)
+        if labels and len(labels) == len(serving) and all(label["shown"] for label in labels):
+            break
+        time.sleep(0.25)
+    assert labels is not None and [label["text"].split(" ", 1)[0] for label in labels] == [
+        str(i + 1) for i in range(len(serving))
+    ]
+    assert all(label["shown"] for label in labels), labels
+    angle = _plot_data(dash_duo, ids.ACCESS_MAP, "g.data[0].colorbar.tickangle")
+    assert (angle == 90) if width == 420 else (angle in (None, "auto"))
+    assert _severe(dash_duo) == []
