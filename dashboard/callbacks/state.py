@@ -606,6 +606,9 @@ def register(app, engine, assets, scenario_store=None) -> None:
             )
         ],
         Input(ids.PAGE_VIEW, "data"),
+        # the layout's tabs and panels already show the page the view store starts with; running at
+        # load would set the same 20 properties again and re-render every page before the first map
+        prevent_initial_call=True,
     )
 
     # The map preview's kernel, handed to assets/map_preview.js (no output: it only keeps it).
