@@ -350,7 +350,7 @@ def added_styles(added: dict, numbers: dict | None = None) -> dict:
 
 def _rounded(values) -> np.ndarray:
     """Values to one decimal as a float array; no value (no open site) is NaN, sent as null.
-    Numpy arrays go through plotly's JSON encoder (orjson) far faster than lists."""
+    Plotly's JSON encoder writes the array whole, NaN as null."""
     out = np.round(np.asarray(values, float), 1)
     out[~np.isfinite(out)] = np.nan
     return out

@@ -11,6 +11,9 @@ Both are the same bytes each time:
   takes) but keeps the compressed bytes of fixed files: the layout, the dependency list, the
   scripts and assets (their addresses carry a version or modification time, so a changed file
   has a new address). Callback responses are compressed per request and never cached.
+
+And how callback requests are served: ``CallbackSlots`` runs one at a time per worker process, and
+``fast_json`` serialises them with plotly's ``json`` engine (see each).
 """
 
 from __future__ import annotations
@@ -112,8 +115,9 @@ def warm(app) -> list[str]:
 # Callback requests one worker process runs at once. A worker has many threads so that slow
 # clients (who hold a thread while they send) cannot stall it, but callbacks are CPU work under
 # one GIL: with 16 running at once on 2 cores each took 16 times as long and the slowest waited
-# longest. Measured with 50 simulated users (benchmarks/load_bench.py, 4 workers): p95 latency
-# 344 ms with 16 threads each running callbacks, 222 ms with 2 threads per worker.
+# longest. Measured with 50 simulated users (benchmarks/load_bench.py, 4 workers, 40 s): p95 latency
+# 344 ms with 16 threads each running callbacks, 222 ms with 2 threads per worker, 181 ms with 16
+# threads and one callback slot (which keeps the threads for slow clients).
 CALLBACK_SLOTS_PER_WORKER = 1
 
 
