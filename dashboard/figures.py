@@ -303,6 +303,11 @@ ACCESS_TRACE = {
 }
 
 
+# A site numbered on the catchment layer: a white marker with its colour-bar number inside in dark
+# text, legible over any catchment colour (dark text beside a marker disappeared over the darker ones).
+NUMBERED_COLOUR, NUMBERED_SIZE = "white", 22
+
+
 def site_styles(sites, open_ids: set, role_labels: dict, numbers: dict | None = None) -> dict:
     """Marker symbols and colours, hover text, and (``numbers``: the catchment layer, site name ->
     its number in the colour bar) each open site's number written on the map beside it. Numbers,
@@ -313,10 +318,8 @@ def site_styles(sites, open_ids: set, role_labels: dict, numbers: dict | None = 
         symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE) if is_open else CLOSED_STYLE
         numbered = bool(numbers) and is_open and name in numbers
         symbols.append(symbol)
-        # a numbered site is a white marker with its number inside in dark text: legible over
-        # any catchment colour (dark text beside a marker disappeared over the darker ones)
-        colours.append("white" if numbered else colour)
-        sizes.append(22 if numbered else 13)
+        colours.append(NUMBERED_COLOUR if numbered else colour)
+        sizes.append(NUMBERED_SIZE if numbered else 13)
         status = "open" if is_open else "closed in this scenario"
         texts.append(
             f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
@@ -342,8 +345,8 @@ def added_styles(added: dict, numbers: dict | None = None) -> dict:
     numbered = [bool(numbers) and name in numbers for name in added.get("names", [])]
     return {
         "labels": [str(numbers[n]) if on and numbers else "" for n, on in zip(added.get("names", []), numbered)],
-        "marker_color": ["white" if on else ADDED_STYLE[1] for on in numbered],
-        "marker_size": [22 if on else 15 for on in numbered],
+        "marker_color": [NUMBERED_COLOUR if on else ADDED_STYLE[1] for on in numbered],
+        "marker_size": [NUMBERED_SIZE if on else 15 for on in numbered],
         "mode": "markers+text" if any(numbered) else "markers",
     }
 

@@ -221,6 +221,8 @@ class Engine:
         # straight line says so with ``of_straight``; any other model fills a full matrix.
         of_straight = getattr(self.travel_model, "of_straight", None)
         self._coverage_lock = threading.Lock()  # the coverage results kept (_own_coverage)
+        # a dict, not a pandas lookup per call: site_label is asked for on every click
+        self._site_names = self.bundle.sites["name"].to_dict()
         self.index = NearestSiteIndex(
             self.origins.xy,
             self.site_xy,
@@ -369,11 +371,8 @@ class Engine:
         hub "to be agreed" placed at a postcode)."""
         if site_id is None:
             return None
-        names = self.__dict__.get("_site_names")
-        if names is None:  # a dict, not a pandas lookup per call: labels are asked for on every click
-            names = self.__dict__["_site_names"] = self.bundle.sites["name"].to_dict()
-        if site_id in names:
-            name = names[site_id]
+        if site_id in self._site_names:
+            name = self._site_names[site_id]
             if scenario is not None and site_id in scenario.moved_map:
                 where = scenario.moved_map[site_id]
                 return f"{name.split(' (')[0]} (placed at {where.postcode or f'{where.lat:.5f}, {where.lon:.5f}'})"

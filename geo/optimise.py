@@ -289,19 +289,25 @@ def _stdout_to_stderr():
 MAX_ASSIGNMENTS = 500_000
 
 
+def _time_left(time_limit: float, started: float) -> float:
+    """Seconds of ``time_limit`` left after building a model since ``started``; a clear error
+    when building took it all."""
+    spent = time.perf_counter() - started
+    if spent >= time_limit:
+        raise ScenarioError(
+            f"building the model took {spent:.1f} s, more than the time limit of {time_limit:g} s; "
+            "try fewer candidates or a longer limit"
+        )
+    return time_limit - spent
+
+
 def _solve(prob, time_limit: float, started: float | None = None) -> tuple[bool, str]:
     """Solve a PuLP problem; (proven optimal, "<solver>: <status>"). The time limit counts
     from ``started`` (when building the model began), so it covers building and solving."""
     import pulp
 
     if started is not None:
-        spent = time.perf_counter() - started
-        if spent >= time_limit:
-            raise ScenarioError(
-                f"building the model took {spent:.1f} s, more than the time limit of {time_limit:g} s; "
-                "try fewer candidates or a longer limit"
-            )
-        time_limit -= spent
+        time_limit = _time_left(time_limit, started)
 
     with _stdout_to_stderr():  # the HiGHS banner is printed when the solver is first loaded
         solver = _solver(time_limit)
@@ -473,8 +479,8 @@ def solve_pmedian(
         and _enumeration_work(minutes, weights, fixed_minutes, p) <= ENUMERATION_BUDGET
     ):
         return enumerate_pmedian(minutes, weights, fixed_minutes, p), True, "exhaustive enumeration: Optimal"
-    n_o, n_c = minutes.shape
-    assignments = int(((minutes < fixed_minutes[:, None]) & (weights > 0)[:, None]).sum())
+    program = _pmedian_program(minutes, weights, fixed_minutes)
+    assignments = len(program[0])
     if assignments > MAX_ASSIGNMENTS:
         raise ScenarioError(
             f"this p-median problem needs {assignments:,} assignment variables, more than the "
@@ -483,8 +489,8 @@ def solve_pmedian(
     try:
         import highspy  # noqa: F401
     except ImportError:  # pragma: no cover - highspy is a dependency; CBC through PuLP otherwise
-        return _pmedian_program_pulp(minutes, weights, fixed_minutes, p, time_limit)
-    return _pmedian_program_highs(minutes, weights, fixed_minutes, p, time_limit)
+        return _pmedian_program_pulp(minutes, weights, fixed_minutes, p, time_limit, program)
+    return _pmedian_program_highs(minutes, weights, fixed_minutes, p, time_limit, program)
 
 
 def _pmedian_program(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray):
@@ -501,7 +507,12 @@ def _pmedian_program(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np
 
 
 def _pmedian_program_highs(
-    minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int, time_limit: float
+    minutes: np.ndarray,
+    weights: np.ndarray,
+    fixed_minutes: np.ndarray,
+    p: int,
+    time_limit: float,
+    program: tuple | None = None,
 ) -> tuple[list[int], bool, str]:
     """The p-median integer program built as arrays and passed to HiGHS directly: for Luton's
     625 postcodes + 3 fixed sites PuLP spent about 0.8 s building the same model, HiGHS 0.8 s
@@ -510,12 +521,15 @@ def _pmedian_program_highs(
     Columns: x_j (candidate j open, integer 0/1), z_ij (origin i served by candidate j), zf_i
     (origin i served by its nearest fixed site). Rows: sum_j z_ij + zf_i = 1 for each origin;
     z_ij - x_j <= 0 for each assignment; sum_j x_j = p. Minimise sum w_i m_ij z_ij + w_i f_i zf_i.
+    ``program``: the parts from ``_pmedian_program``, when the caller has them already.
     """
     import highspy
 
     started = time.perf_counter()
     n_c = minutes.shape[1]
-    origin_of, candidate_of, assigned, to_fixed = _pmedian_program(minutes, weights, fixed_minutes)
+    origin_of, candidate_of, assigned, to_fixed = (
+        program if program is not None else _pmedian_program(minutes, weights, fixed_minutes)
+    )
     n_z, n_f, n_a = len(origin_of), len(to_fixed), len(assigned)
     z_col = n_c + np.arange(n_z)
     zf_col = n_c + n_z + np.arange(n_f)
@@ -551,16 +565,11 @@ def _pmedian_program_highs(
     matrix.index_, matrix.value_ = col[order], value[order]
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_c + [highspy.HighsVarType.kContinuous] * (n_z + n_f)
 
-    spent = time.perf_counter() - started
-    if spent >= time_limit:
-        raise ScenarioError(
-            f"building the model took {spent:.1f} s, more than the time limit of {time_limit:g} s; "
-            "try fewer candidates or a longer limit"
-        )
+    time_left = _time_left(time_limit, started)
     with _stdout_to_stderr():  # the HiGHS banner is printed when the solver is first loaded
         solver = highspy.Highs()
         solver.setOptionValue("output_flag", False)
-        solver.setOptionValue("time_limit", float(time_limit - spent))
+        solver.setOptionValue("time_limit", float(time_left))
         solver.passModel(lp)
         solver.run()
     status = solver.getModelStatus()
@@ -574,14 +583,22 @@ def _pmedian_program_highs(
 
 
 def _pmedian_program_pulp(
-    minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int, time_limit: float
+    minutes: np.ndarray,
+    weights: np.ndarray,
+    fixed_minutes: np.ndarray,
+    p: int,
+    time_limit: float,
+    program: tuple | None = None,
 ) -> tuple[list[int], bool, str]:
-    """The same integer program through PuLP, for CBC when highspy is missing."""
+    """The same integer program through PuLP, for CBC when highspy is missing. ``program``: the
+    parts from ``_pmedian_program``, when the caller has them already."""
     import pulp
 
     started = time.perf_counter()
     n_c = minutes.shape[1]
-    origin_of, candidate_of, assigned, to_fixed = _pmedian_program(minutes, weights, fixed_minutes)
+    origin_of, candidate_of, assigned, to_fixed = (
+        program if program is not None else _pmedian_program(minutes, weights, fixed_minutes)
+    )
     prob = pulp.LpProblem("pmedian", pulp.LpMinimize)
     x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
     terms: list = []
