@@ -14,3 +14,8 @@ if not os.environ.get("REDIS_URL"):
 
 app = create_app(os.environ.get("NEEDSMAP_BUNDLE", str(DEFAULT_BUNDLE)))
 celery_app = app._background_manager.handle
+# A worker waits for its broker for ever: the app's settings give up after one retry, which is
+# right for a web request (the user is told at once) but made a worker exit for good when Redis
+# was away for a few seconds (tests/test_redis_background.py).
+celery_app.conf.broker_connection_max_retries = None
+celery_app.conf.broker_connection_retry_on_startup = True

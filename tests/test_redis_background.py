@@ -113,6 +113,34 @@ def test_briefing_made_by_a_celery_worker(dash_duo, redis_and_worker, luton_engi
     assert len(PdfReader(files[0]).pages) == 1
 
 
+def _worker_answers(url: str) -> bool:
+    from celery import Celery
+
+    asker = Celery("needs_map_test", broker=url, backend=url)
+    try:
+        with asker.connection_for_write() as connection:
+            return bool(asker.control.ping(timeout=1.0, connection=connection))
+    except Exception:  # noqa: BLE001 - Redis not answering yet
+        return False
+
+
+def test_a_celery_worker_outlives_a_redis_outage(redis_and_worker):
+    """Redis is away for 8 s: the worker waits for it and answers again (it used to exit for good,
+    having taken the web side's one-retry broker setting)."""
+    deadline = time.time() + 90
+    while time.time() < deadline and not _worker_answers(redis_and_worker.url):
+        time.sleep(1)
+    assert _worker_answers(redis_and_worker.url), "the worker never answered"
+    stop(redis_and_worker.redis)
+    time.sleep(8)
+    redis_and_worker.redis = start_redis(redis_and_worker.port, redis_and_worker.folder)
+    deadline = time.time() + 60
+    while time.time() < deadline and not _worker_answers(redis_and_worker.url):
+        time.sleep(1)
+    assert redis_and_worker.worker.poll() is None, "the worker exited while Redis was away"
+    assert _worker_answers(redis_and_worker.url), "the worker did not answer after Redis came back"
+
+
 def test_redis_stopped_mid_job_is_reported_within_30_s(dash_duo, redis_and_worker, luton_engine):
     """Redis goes away while a briefing is being made: the user reads a message beside the
     button within 30 s, the button works again, and /healthz stops saying "ok"."""
