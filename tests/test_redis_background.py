@@ -225,7 +225,8 @@ def test_briefings_survive_redis_restart_and_worker_replacement(dash_br, redis_a
         while time.time() < deadline and _healthz(base)[0] != 200:
             time.sleep(1)
         status, body = _healthz(base)
-        assert status == 200, body  # which check failed (cache, Redis, Celery, scenario DB)
+        # which check failed (cache, Redis, Celery, scenario DB), and whether the Celery worker still runs
+        assert status == 200, f"{body}; Celery worker running: {redis_and_worker.worker.poll() is None}"
         # six briefings asked over new connections each time, so the page, the job's start and
         # its polls land on either worker; then one more in the browser
         answers = [DashJobClient.over_http(base).briefing("html")[0] for _ in range(6)]
