@@ -115,7 +115,7 @@ def _use_partial_plotly(app) -> None:
     app.interpolate_index = interpolate_index
 
 
-LATE_SCRIPTS = ("late/lazy_warmup.js",)
+LATE_SCRIPTS = ("late/lazy_warmup.js", "late/deferred.js")
 
 
 def _load_late_scripts(app) -> None:

@@ -98,6 +98,39 @@ def test_switching_indicator_and_level_updates_the_map(dash_duo, luton_app, luto
     assert "ind=obesity_year6_pct" in dash_duo.driver.current_url
 
 
+# Records, as the first Needs map area appears, whether the hidden Access page was rendered yet.
+_WATCH_ACCESS_AT_FIRST_MAP = """
+new MutationObserver(function (changes, observer) {
+  if (document.querySelector('#needs-map .choroplethlocation')) {
+    window.nmAccessRenderedAtFirstMap = Boolean(document.getElementById('access-headlines'));
+    observer.disconnect();
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_hidden_pages_render_after_the_first_map_and_show_what_callbacks_wrote(dash_duo, luton_app, luton_engine):
+    """dashboard/deferred.py: a hidden page waits until the first map is drawn; rendered later
+    (when idle, or at once when its tab is shown) it shows the headline figures the state
+    callback wrote into it while it was hidden, not the empty layout it started with."""
+    e = luton_engine
+    cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _WATCH_ACCESS_AT_FIRST_MAP})
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    assert dash_duo.driver.execute_script("return window.nmAccessRenderedAtFirstMap") is False
+    # never shown, it is rendered once the browser is idle, so its tab opens at once
+    dash_duo.wait_for_element(f"#{ids.page_panel('access')}[hidden] #headline-alt .h4", timeout=10)
+    _tab(dash_duo, "access")
+    _wait_headline(dash_duo, "headline-alt", f"{cmp.alt.covered:,.0f}")
+    # a link straight to the page: the Needs page (first in the layout) is rendered at once and
+    # the Access page as soon as it is shown
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
+    _wait_headline(dash_duo, "headline-base", f"{cmp.base.covered:,.0f}")
+    dash_duo.wait_for_element(f"#{ids.ACCESS_MAP} .choroplethlocation", timeout=20)
+    assert not _severe(dash_duo)
+
+
 def test_proposed_preset_shows_engine_figures(dash_duo, luton_app, luton_engine):
     e = luton_engine
     cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)

