@@ -108,7 +108,7 @@ def _use_partial_plotly(app) -> None:
     def interpolate_index(**kwargs):
         tiles = flask.has_request_context() and flask.request.args.get("tiles") == "1"
         if not tiles:
-            src = app.get_asset_url(PARTIAL_PLOTLY)
+            src = serving.versioned_asset_url(app, PARTIAL_PLOTLY)
             kwargs["scripts"] = f'<script src="{src}"></script>' + kwargs["scripts"]
         return plain(**kwargs)
 
@@ -121,7 +121,7 @@ LATE_SCRIPTS = ("late/lazy_warmup.js", "late/deferred.js")
 def _load_late_scripts(app) -> None:
     """Scripts that must run after Dash's component libraries and before Dash renders the page
     (assets/late; Dash runs the assets folder's own scripts before the component libraries)."""
-    tags = "".join(f'<script src="{app.get_asset_url(name)}"></script>' for name in LATE_SCRIPTS)
+    tags = "".join(f'<script src="{serving.versioned_asset_url(app, name)}"></script>' for name in LATE_SCRIPTS)
     app.index_string = app.index_string.replace("{%renderer%}", tags + "{%renderer%}", 1)
 
 
@@ -144,6 +144,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
         **dash_kwargs,
     )
     serving.compress_with_cache(app.server)
+    serving.cache_versioned_assets(app.server)
     app.server.wsgi_app = serving.CallbackSlots(app.server.wsgi_app)
     serving.fast_json()
     # One secret for every worker process signs the background-job handles (see runtime).

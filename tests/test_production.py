@@ -312,3 +312,41 @@ def test_callback_slots_run_one_callback_at_a_time_and_let_other_requests_throug
         t.join(5)
     assert most[0] == 2  # the callback and /healthz; never two callbacks
     assert order[2:] == [f"/_dash-update-componentn{i}" for i in range(3)]  # first come, first served
+
+
+def test_every_asset_of_the_page_is_cached_for_good_under_a_versioned_address(prod_server, tmp_path):
+    """Repeat visits: every asset the page asks for carries its modification time in its address
+    and is served with a year's cache; the same file asked for without one is revalidated
+    (no-cache), and a changed file gets a new address."""
+    import os
+    import re
+
+    base, _ = prod_server
+    page = _get(base + "/")[2].decode()
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', page)
+    # the hand-added scripts (partial plotly.js, the late scripts) and Dash's own asset list
+    assert any("plotly-needs-map" in a for a in assets) and any("late/deferred.js" in a for a in assets)
+    for address in assets:
+        assert re.search(r"\?m=\d", address), address
+        status, headers, _ = _get(base + address)
+        assert status == 200
+        cache = headers["Cache-Control"].replace(" ", "").split(",")
+        assert {"public", "max-age=31536000", "immutable"} <= set(cache), (address, cache)
+    status, headers, _ = _get(base + assets[0].split("?")[0])
+    assert status == 200 and "no-cache" in headers["Cache-Control"]
+
+    from dashboard import serving
+
+    class App:  # the two things versioned_asset_url reads of a Dash app
+        config = type("Config", (), {"assets_folder": str(tmp_path)})
+
+        @staticmethod
+        def get_asset_url(name):
+            return "/assets/" + name
+
+    asset = tmp_path / "x.js"
+    asset.write_text("1")
+    os.utime(asset, (1_000_000_000, 1_000_000_000))
+    first = serving.versioned_asset_url(App, "x.js")
+    os.utime(asset, (1_000_000_100, 1_000_000_100))
+    assert first == "/assets/x.js?m=1000000000" and serving.versioned_asset_url(App, "x.js") != first
