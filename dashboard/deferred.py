@@ -1,5 +1,6 @@
-"""``Deferred``: a page body that the browser renders when its page is first shown, or when the
-browser is next idle, whichever comes first (``assets/late/deferred.js``).
+"""``Deferred``: a page body that the browser renders when its page is first shown, or once the
+page shown has drawn its graphs and the browser is idle, whichever comes first
+(``assets/late/deferred.js``).
 
 Why: Dash renders every component of the layout before the first map is drawn, hidden pages
 included; the Access page alone is about half the page's components. A hidden page's
@@ -13,7 +14,7 @@ from dash.development.base_component import Component
 
 
 class Deferred(Component):
-    """Children rendered by React once their tab panel is shown or the browser is idle.
+    """Children rendered by React once their tab panel is shown, or later when the browser is idle.
 
     >>> from dash import html
     >>> Deferred([html.P("Later")]).to_plotly_json()["namespace"]

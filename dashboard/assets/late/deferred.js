@@ -1,11 +1,25 @@
 // The Deferred component (dashboard/deferred.py): a page body React renders when its tab panel
-// is first shown, or when the browser is next idle, whichever comes first.
+// is first shown, or once the page shown has drawn its graphs and the browser is idle, whichever
+// comes first.
 //
 // Why: Dash renders the whole layout before the first map is drawn, hidden pages included, and
 // the hidden Access page alone is about half of it. Its components stay in Dash's layout (every
 // callback reads and writes them as before); only React's work for them waits.
 (function () {
   "use strict";
+  const LOOK_EVERY_MS = 100;
+  const LOOKS = 50;  // after 5 s, render anyway
+
+  // The page shown has rendered and every graph on it has been drawn once.
+  function shownPageDrawn() {
+    const shown = document.querySelector('[role="tabpanel"]:not([hidden])');
+    if (!shown) { return true; }
+    if (shown.querySelector("[data-nm-deferred]")) { return false; }
+    return Array.from(shown.querySelectorAll(".dash-graph")).every(function (graph) {
+      return graph.querySelector(".main-svg");
+    });
+  }
+
   function Deferred(props) {
     const React = window.React;
     // A Dash prop, not React state: Dash's wrapper then renders the children afresh from its store.
@@ -28,14 +42,27 @@
       // shown: render now (the tab's click waits for this page, not for idle time)
       const observer = new MutationObserver(function () { if (!panel.hidden) { show(); } });
       observer.observe(panel, {attributes: true, attributeFilter: ["hidden"]});
-      // idle after the first page has drawn: render it then, so the tab opens at once
-      const idle = window.requestIdleCallback ? window.requestIdleCallback(show, {timeout: 3000}) : setTimeout(show, 1000);
+      // not shown: once the page shown has drawn its graphs and the browser is idle, so that the
+      // tab opens at once later without delaying the first map now
+      let timer = null;
+      let idle = null;
+      let looks = LOOKS;
+      const whenIdle = function () {
+        idle = window.requestIdleCallback ? window.requestIdleCallback(show, {timeout: 3000}) : setTimeout(show, 200);
+      };
+      const look = function () {
+        if (shownPageDrawn() || looks-- <= 0) { whenIdle(); } else { timer = setTimeout(look, LOOK_EVERY_MS); }
+      };
+      look();
       return function () {
         observer.disconnect();
-        if (window.cancelIdleCallback) { window.cancelIdleCallback(idle); } else { clearTimeout(idle); }
+        clearTimeout(timer);
+        if (idle !== null) {
+          if (window.cancelIdleCallback) { window.cancelIdleCallback(idle); } else { clearTimeout(idle); }
+        }
       };
     }, [ready]);
-    return ready ? props.children : React.createElement("div", {ref: marker, "aria-busy": "true"});
+    return ready ? props.children : React.createElement("div", {ref: marker, "aria-busy": "true", "data-nm-deferred": ""});
   }
   window.needs_map = Object.assign(window.needs_map || {}, {Deferred: Deferred});
 })();
