@@ -11,6 +11,8 @@ from the click):
   it, i.e. until that frame has been painted. The breakdown reads the browser's resource
   timings: scripts downloaded, page layout received (Dash asks for it once its scripts have
   run), map drawn, map painted.
+* repeat visit: the same browser profile loads the page again, so what the browser kept from the
+  first visit is not asked for again; the same first-map timing.
 * click: a site's checkbox is clicked; the time runs until the map's colours (trace 0's ``z``)
   have changed and the next frame has been painted. The naive build redraws the whole figure
   from the server; Needs Map recolours it in the browser first (dashboard/preview.py).
