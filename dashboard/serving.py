@@ -15,7 +15,7 @@ Both are the same bytes each time:
 Repeat visits: Dash gives its own scripts versioned addresses with a year's cache; the app's
 assets get their modification time in the address (``?m=``, ``versioned_asset_url`` for those the
 app adds by hand), and ``cache_versioned_assets`` lets the browser keep those for a year without
-asking again. Without it every asset, the 1.3 MB plotly.js among them, was asked for again on each
+asking again. Without it every asset, the 1.4 MB plotly.js build among them, was asked for again on each
 visit (``no-cache``), a round trip each before the page could run.
 
 And how callback requests are served: ``CallbackSlots`` runs one at a time per worker process, and
