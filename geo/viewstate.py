@@ -26,6 +26,21 @@ MAX_QUERY = 8_000  # characters of a link's query string
 # link's view. The largest view the interface can build (20 added sites with 80-character
 # labels in a non-Latin script, percent-encoded) is about 20,000.
 MAX_STATE_QUERY = 60_000
+# The Options page's choices: presets, the Access page's scenario, saved scenarios. A view may
+# hold fewer than the two an appraisal needs (the page says so) and up to this many.
+OPTION_VIEW = "view"
+MAX_OPTION_CHOICES = 20
+_SAVED_OPTION = re.compile(r"^saved:[a-z2-7]{10}$")  # geo.store.ID_PATTERN
+
+
+def default_options(engine) -> list[str]:
+    """The Options page's first choices: the bundle's first two presets (or its one preset and
+    the Access page's scenario).
+
+    >>> default_options(engine)
+    ['preset:current_2020', 'preset:proposed_2020']
+    """
+    return ([f"preset:{n}" for n in engine.scenario_names()] + [OPTION_VIEW])[:2]
 
 
 def default_state(engine) -> dict:
@@ -53,7 +68,24 @@ def default_state(engine) -> dict:
         "ward": None,  # a ward of the chosen set that the view zooms to (the ward finder), or None
         "labels": False,  # ward names on the maps
         "cap": {},  # site id -> capacity in people, set for this scenario (overrides the register)
+        # The Options page's choices (None: its first choices, ``default_options``) and the option
+        # the others are compared with (None: the first chosen); ``chosen_options`` resolves them.
+        "opts": None,
+        "optbase": None,
     }
+
+
+def chosen_options(engine, state: dict) -> tuple[list[str], str | None]:
+    """The Options page's chosen options and baseline of a view, its defaults resolved.
+
+    >>> chosen_options(engine, default_state(engine))
+    (['preset:current_2020', 'preset:proposed_2020'], 'preset:current_2020')
+    >>> chosen_options(engine, {**default_state(engine), "opts": ["view", "preset:current_2020"], "optbase": None})
+    (['view', 'preset:current_2020'], 'view')
+    """
+    chosen = default_options(engine) if state.get("opts") is None else list(state["opts"])
+    baseline = state.get("optbase")
+    return chosen, baseline if baseline in chosen else (chosen[0] if chosen else None)
 
 
 def indicator_ids(engine) -> list[str]:
@@ -95,6 +127,10 @@ def encode(state: dict) -> str:
         params["w"] = ",".join(f"{k}:{v:g}" for k, v in state["w"].items())
     if state.get("cap"):
         params["cap"] = ",".join(f"{k}:{v:g}" for k, v in sorted(state["cap"].items()))
+    if state.get("opts") is not None:  # the Options page's choices, once the user made them
+        params["opts"] = ",".join(state["opts"]) or "none"
+        if state.get("optbase") is not None and state["opts"] and state["optbase"] != state["opts"][0]:
+            params["optbase"] = state["optbase"]
     return "?" + urlencode(params, safe=",:|@=")
 
 
@@ -190,6 +226,7 @@ def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict
     _decode_sites(engine, query, state, bad, notices)
     _decode_weights(engine, query, state, bad, notices)
     _decode_capacity(engine, query, state, bad)
+    _decode_option_choices(engine, query, state, bad)
     return state, collapse_notices(notices)
 
 
@@ -317,6 +354,30 @@ def _decode_capacity(engine, query: dict, state: dict, bad) -> None:
             state["cap"][site] = number
         except ValueError:
             bad("site capacity", item)
+
+
+def _decode_option_choices(engine, query: dict, state: dict, bad) -> None:
+    """The Options page's choices (``opts=preset:a,view,saved:<id>`` or ``opts=none``) and
+    baseline (``optbase=``, one of them). A saved scenario's id is checked for its form here;
+    whether it still exists is said on the Options page, which has the database."""
+    raw, baseline = _one(query, "opts"), _one(query, "optbase")
+    if raw is None and baseline is None:
+        return
+    presets = {f"preset:{n}" for n in engine.scenario_names()}
+    chosen: list[str] = []
+    for item in default_options(engine) if raw is None else [] if raw == "none" else raw.split(","):
+        if item not in presets and item != OPTION_VIEW and not _SAVED_OPTION.match(item):
+            bad("option", item)
+        elif item not in chosen:  # an option listed twice is one option
+            chosen.append(item)
+    if len(chosen) > MAX_OPTION_CHOICES:
+        bad("options", f"{len(chosen)} options (at most {MAX_OPTION_CHOICES})")
+        return
+    if baseline is not None and baseline not in chosen:
+        bad("baseline option", baseline)
+        baseline = None
+    if raw is not None or baseline is not None:
+        state["opts"], state["optbase"] = chosen, baseline
 
 
 def from_store(engine, data) -> tuple[dict, list[str]]:

@@ -23,7 +23,7 @@ from dashboard.maps import access_map, needs_map
 from dashboard.preview import kernel_key, preview_kernel
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
-from geo.viewstate import MAX_ADDED, PAGES, decode, default_state, encode, from_store
+from geo.viewstate import MAX_ADDED, PAGES, chosen_options, decode, default_state, encode, from_store
 
 LOG = logging.getLogger(__name__)
 INTERNAL_ERROR = "Something went wrong on the server; the view was kept as it was. (The error is logged.)"
@@ -287,6 +287,18 @@ def _on_threshold(engine, state, value, extra, msgs):
         )
 
 
+def _on_option_choices(engine, state, value, extra, msgs):
+    chosen = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    state["opts"] = chosen
+    state["optbase"] = state["optbase"] if state["optbase"] in chosen else None
+
+
+def _on_option_baseline(engine, state, value, extra, msgs):
+    chosen, _ = chosen_options(engine, state)
+    if isinstance(value, str) and value in chosen:
+        state["opts"], state["optbase"] = chosen, value
+
+
 EVENTS = {
     "page": _on_page,
     "indicator": _on_indicator,
@@ -307,6 +319,8 @@ EVENTS = {
     "find": _on_find,
     "find_clear": _on_find_clear,
     "threshold": _on_threshold,
+    "opts": _on_option_choices,
+    "optbase": _on_option_baseline,
     **{key: _on_setting(key) for key in ("mode", "unit", "pop", "cmp", "colour", "wards")},
 }
 
@@ -367,6 +381,8 @@ def register(app, engine, assets, scenario_store=None) -> None:
         (ids.TILES, "value", "tiles"),
         (ids.WARD_SET, "value", "wards"),
         (ids.LABELS, "value", "labels"),
+        (ids.OPTIONS_CHOICES, "value", "opts"),
+        (ids.OPTIONS_BASELINE, "value", "optbase"),
     ]
     if len(engine.ward_sets) > 1:  # the Needs page's own ward-set select shares the state key
         controls.append((ids.NEEDS_WARD_SET, "value", "wards"))
@@ -507,7 +523,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "needs_view": _slice(state, NEEDS_KEYS),
             "access_view": _slice(state, ACCESS_KEYS),
             "page_view": state["page"] if (current or layout_state).get("page") != state["page"] else no_update,
-            "controls": [state[c[2]] if c[2] != "indicator" else state["ind"] for c in controls],
+            "controls": [_control_value(engine, state, c[2]) for c in controls],
             "weights": [float(state["w"].get(i, 0)) for i in weight_ids],
             "checklists": checklist_values(engine, open_ids, groups),
             "added_list": [html.Li(spec.replace("@", " at ")) for spec in state["add"]],
@@ -667,6 +683,16 @@ def register(app, engine, assets, scenario_store=None) -> None:
     )
 
 
+def _control_value(engine, state: dict, key: str):
+    """What a control shows for the state: its key's value, with the Options page's defaults
+    resolved."""
+    if key == "indicator":
+        return state["ind"]
+    if key in ("opts", "optbase"):
+        return chosen_options(engine, state)[0 if key == "opts" else 1]
+    return state[key]
+
+
 def _event(trigger, control_values, weights_values, weight_ids, checklists, click, extra):
     if isinstance(trigger, str) and trigger.startswith(ids.page_tab("")):
         return "page", trigger.removeprefix(ids.page_tab("")), extra
@@ -689,6 +715,8 @@ def _event(trigger, control_values, weights_values, weight_ids, checklists, clic
         ids.WARD_SET: "wards",
         ids.NEEDS_WARD_SET: "wards",
         ids.LABELS: "labels",
+        ids.OPTIONS_CHOICES: "opts",
+        ids.OPTIONS_BASELINE: "optbase",
     }
     if isinstance(trigger, str) and trigger in names:
         return names[trigger], control_values.get(trigger), extra

@@ -10,8 +10,9 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.layouts.common import labelled
 from dashboard.tables import table_block
+from geo.viewstate import OPTION_VIEW, default_options
 
-VIEW_OPTION = "view"  # the Access page's current scenario
+VIEW_OPTION = OPTION_VIEW  # the Access page's current scenario
 
 
 def preset_choices(engine) -> list[dict]:
@@ -20,7 +21,7 @@ def preset_choices(engine) -> list[dict]:
 
 def layout(engine) -> html.Div:
     choices = preset_choices(engine) + [{"label": "The scenario on the Access page", "value": VIEW_OPTION}]
-    first_two = [c["value"] for c in choices[:2]]
+    first_two = default_options(engine)
     return dbc.Row(
         [
             dbc.Col(
@@ -35,13 +36,9 @@ def layout(engine) -> html.Div:
                             html.Fieldset(
                                 [
                                     html.Legend("Options", className="visually-hidden"),
-                                    dbc.Checklist(
-                                        id=ids.OPTIONS_CHOICES,
-                                        options=choices,
-                                        value=first_two,
-                                        persistence=True,
-                                        persistence_type="local",
-                                    ),
+                                    # the choices live in the view state and so in the link
+                                    # (geo.viewstate: opts, optbase), not in browser storage
+                                    dbc.Checklist(id=ids.OPTIONS_CHOICES, options=choices, value=first_two),
                                 ],
                                 className="mb-3",
                             ),
