@@ -106,13 +106,38 @@ class Appraisal:
     rows: list[dict]
 
     def to_dict(self) -> dict:
+        """For JSON: people to 0.1, shares to 6 places, minutes to 0.01 (the rows themselves
+        are unrounded, so a page that shows whole people rounds once, not twice)."""
         return {
             "baseline": self.baseline,
             "population": self.population_label,
             "mode": self.mode,
             "threshold": self.threshold,
-            "options": self.rows,
+            "options": [{k: _rounded(k, v) for k, v in row.items()} for row in self.rows],
         }
+
+
+# JSON decimal places of the rows' figures (``Appraisal.to_dict``)
+JSON_PLACES = {
+    "covered": 1,
+    "share_covered": 6,
+    "covered_range": 1,
+    "change_vs_baseline": 1,
+    "losing_access": 1,
+    "losing_most_deprived_20pct_share": 6,
+    "mean_minutes": 2,
+    "busiest_site_population": 1,
+    "beyond_capacity": 1,
+}
+
+
+def _rounded(key: str, value):
+    places = JSON_PLACES.get(key)
+    if places is None or value is None:
+        return value
+    if isinstance(value, list):
+        return [round(float(v), places) for v in value]
+    return round(float(value), places)
 
 
 def appraise(engine, options: list[Option], baseline: Option | None = None, capacity=None, **travel) -> Appraisal:
@@ -145,16 +170,16 @@ def appraise(engine, options: list[Option], baseline: Option | None = None, capa
                 "open_sites": len([s for s in alt.open_sites if s not in alt.unlocated_sites]),
                 "open_site_ids": list(alt.open_sites),
                 "unlocated_sites": list(alt.unlocated_sites),
-                "covered": round(alt.covered, 1),
-                "share_covered": round(alt.share_covered, 6),
-                "covered_range": None if low_high is None else [round(low_high[0], 1), round(low_high[1], 1)],
-                "change_vs_baseline": round(alt.covered - cmp.base.covered, 1),
-                "losing_access": round(losing, 1),
-                "losing_most_deprived_20pct_share": round(cmp.losing_in_most_deprived / losing, 6) if losing else None,
-                "mean_minutes": round(alt.mean_minutes, 2),
+                "covered": alt.covered,
+                "share_covered": alt.share_covered,
+                "covered_range": None if low_high is None else [low_high[0], low_high[1]],
+                "change_vs_baseline": alt.covered - cmp.base.covered,
+                "losing_access": losing,
+                "losing_most_deprived_20pct_share": cmp.losing_in_most_deprived / losing if losing else None,
+                "mean_minutes": alt.mean_minutes,
                 "busiest_site": None if busiest is None else busiest.label,
-                "busiest_site_population": None if busiest is None else round(busiest.population, 1),
-                "beyond_capacity": None if load.capacity is None else round(load.capacity.beyond_capacity, 1),
+                "busiest_site_population": None if busiest is None else busiest.population,
+                "beyond_capacity": None if load.capacity is None else load.capacity.beyond_capacity,
             }
         )
     assert first is not None

@@ -5,7 +5,7 @@ import pytest
 from dashboard.callbacks.access import access_detail_update, access_map_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.state import apply_event, effective_open
-from geo.viewstate import decode, default_state, encode, scenario_of, threshold_kwargs
+from geo.viewstate import chosen_options, decode, default_state, encode, scenario_of, threshold_kwargs
 
 
 def test_default_state_is_proposed_vs_current(luton_engine):
@@ -39,6 +39,8 @@ def test_encode_decode_round_trip(luton_engine):
         colour="change",
         w={"idaci_score": 1.0, "imd_rank": 0.5},
         tiles=True,
+        opts=["view", "preset:current_2020", "saved:abcdefghij"],
+        optbase="preset:current_2020",
     )
     back, notices = decode(e, encode(state))
     assert notices == []
@@ -58,6 +60,10 @@ def test_encode_decode_round_trip(luton_engine):
         ("?w=idaci_score:-1", "weight"),
         ("?ind=<script>", "indicator"),
         ("?move=hub_leagrave_tbc=Hub@nowhere", "moved site"),
+        ("?opts=preset:nope,view", "option"),
+        ("?opts=saved:NOT-AN-ID", "option"),
+        ("?opts=view&optbase=preset:current_2020", "baseline option"),
+        ("?opts=" + ",".join(f"saved:{c * 10}" for c in "abcdefghijklmnopqrstuvwxyz"), "at most 20"),
     ],
 )
 def test_bad_links_fall_back_with_a_notice(luton_engine, search, fragment):
@@ -66,6 +72,33 @@ def test_bad_links_fall_back_with_a_notice(luton_engine, search, fragment):
     # whatever was wrong, the state is usable
     scenario_of(luton_engine, state)
     luton_engine.coverage(scenario_of(luton_engine, state), **threshold_kwargs(state))
+
+
+def test_options_page_choices_travel_in_the_link(luton_engine):
+    """The Options page's choices and baseline are part of the view: absent from a link until the
+    user changes them, then written and read back; choosing keeps the baseline only while it is
+    chosen, and a baseline must be one of the options."""
+    e = luton_engine
+    state = default_state(e)
+    assert "opts=" not in encode(state) and chosen_options(e, state) == (
+        ["preset:current_2020", "preset:proposed_2020"],
+        "preset:current_2020",
+    )
+    state, _ = apply_event(e, state, "opts", ["preset:proposed_2020", "view", 7])  # a non-text value is dropped
+    assert chosen_options(e, state) == (["preset:proposed_2020", "view"], "preset:proposed_2020")
+    state, _ = apply_event(e, state, "optbase", "view")
+    assert "opts=preset:proposed_2020,view&optbase=view" in encode(state)
+    state, _ = apply_event(e, state, "optbase", "preset:current_2020")  # not chosen: ignored
+    assert state["optbase"] == "view"
+    state, _ = apply_event(e, state, "opts", ["preset:proposed_2020"])  # the baseline unchosen
+    assert chosen_options(e, state) == (["preset:proposed_2020"], "preset:proposed_2020")
+    state, _ = apply_event(e, state, "opts", [])
+    assert "opts=none" in encode(state) and decode(e, encode(state))[0]["opts"] == []
+    # a baseline alone picks from the first choices; a duplicate option is one option
+    linked, notices = decode(e, "?optbase=preset:proposed_2020")
+    assert notices == [] and chosen_options(e, linked)[1] == "preset:proposed_2020"
+    linked, notices = decode(e, "?opts=view,view,preset:current_2020")
+    assert notices == [] and linked["opts"] == ["view", "preset:current_2020"]
 
 
 def test_ward_only_indicator_forces_ward_level(luton_engine):

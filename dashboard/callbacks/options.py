@@ -87,7 +87,7 @@ def table_data(engine, appraisal) -> dict:
                 "losing_deprived_pct": None
                 if r["losing_most_deprived_20pct_share"] is None
                 else round(100 * r["losing_most_deprived_20pct_share"], 1),
-                "mean_minutes": r["mean_minutes"],
+                "mean_minutes": None if r["mean_minutes"] is None else round(r["mean_minutes"], 2),
                 "busiest_site": (r["busiest_site"] or "").split(" (")[0] or None,
                 "busiest_site_population": None
                 if r["busiest_site_population"] is None
