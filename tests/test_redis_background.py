@@ -42,10 +42,12 @@ def start_redis(port: int, folder) -> subprocess.Popen:
     raise AssertionError("redis-server did not start")
 
 
-def start_worker(url: str) -> subprocess.Popen:
+def start_worker(url: str, log: Path | None = None) -> subprocess.Popen:
+    """A Celery worker; with ``log``, its log (INFO) goes to that file, for a failure to show."""
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "dashboard.celery_worker:celery_app", "worker"]
-        + ["--loglevel=WARNING", "--concurrency=1", "--pool=solo"],
+        + ["--loglevel=INFO" if log else "--loglevel=WARNING", "--concurrency=1", "--pool=solo"]
+        + ([f"--logfile={log}"] if log else []),
         cwd=ROOT,
         env=dict(os.environ, REDIS_URL=url),
         stdout=subprocess.DEVNULL,
@@ -69,7 +71,21 @@ class RedisAndWorker:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.redis = start_redis(self.port, folder)
-        self.worker = start_worker(self.url)
+        self.workers_started = 1
+        self.worker = start_worker(self.url, self.log(1))
+
+    def log(self, number: int) -> Path:
+        return Path(self.folder) / f"celery-worker-{number}.log"
+
+    def worker_log_tail(self) -> str:
+        """The current worker's start-up and last lines (for a failure message), without the
+        PDF renderer's font-subsetting lines."""
+        path = self.log(self.workers_started)
+        if not path.exists():
+            return "(no log)"
+        font = ("subsett", "pruned", "dropped", "Unicode ranges", "CodePage", "gid0")
+        lines = [line for line in path.read_text(errors="replace").splitlines() if not any(f in line for f in font)]
+        return "\n".join(lines if len(lines) <= 30 else lines[:10] + ["..."] + lines[-20:])
 
     def restart_redis(self) -> None:
         stop(self.redis)
@@ -77,7 +93,8 @@ class RedisAndWorker:
 
     def replace_worker(self) -> None:
         stop(self.worker)
-        self.worker = start_worker(self.url)
+        self.workers_started += 1
+        self.worker = start_worker(self.url, self.log(self.workers_started))
 
     def close(self) -> None:
         stop(self.worker)
@@ -226,7 +243,10 @@ def test_briefings_survive_redis_restart_and_worker_replacement(dash_br, redis_a
             time.sleep(1)
         status, body = _healthz(base)
         # which check failed (cache, Redis, Celery, scenario DB), and whether the Celery worker still runs
-        assert status == 200, f"{body}; Celery worker running: {redis_and_worker.worker.poll() is None}"
+        assert status == 200, (
+            f"{body}; Celery worker running: {redis_and_worker.worker.poll() is None}; its log ends:\n"
+            + redis_and_worker.worker_log_tail()
+        )
         # six briefings asked over new connections each time, so the page, the job's start and
         # its polls land on either worker; then one more in the browser
         answers = [DashJobClient.over_http(base).briefing("html")[0] for _ in range(6)]
