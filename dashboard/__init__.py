@@ -125,8 +125,10 @@ def _load_late_scripts(app) -> None:
     app.index_string = app.index_string.replace("{%renderer%}", tags + "{%renderer%}", 1)
 
 
-def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwargs) -> dash.Dash:
-    """The Dash app for one bundle. ``engine`` may be passed in (tests reuse one)."""
+def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True, **dash_kwargs) -> dash.Dash:
+    """The Dash app for one bundle. ``engine`` may be passed in (tests reuse one). ``warm=False``
+    leaves the page unrequested, for Dash's debug mode: its dev tools add an error handler,
+    which Flask refuses once the app has served a request."""
     from geo import Engine, load_bundle
 
     if engine is None:
@@ -181,7 +183,8 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, **dash_kwa
     # blank page, depending on which worker each request lands on).
     # (serving.warm does that, and compresses the page's fixed files once, before any visitor.)
     serving.cache_layout(app)
-    serving.warm(app)
+    if warm:
+        serving.warm(app)
     return app
 
 

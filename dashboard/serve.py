@@ -104,7 +104,7 @@ def main(argv=None) -> int:
         os.execvpe(command[0], command, env)
     from dashboard import create_app
 
-    app = create_app(args.bundle)
+    app = create_app(args.bundle, warm=not args.debug)
     print(f"Needs Map serving {app.engine.bundle.area_name} at http://{args.host}:{args.port}/")
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

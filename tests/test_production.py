@@ -350,3 +350,46 @@ def test_every_asset_of_the_page_is_cached_for_good_under_a_versioned_address(pr
     first = serving.versioned_asset_url(App, "x.js")
     os.utime(asset, (1_000_000_100, 1_000_000_100))
     assert first == "/assets/x.js?m=1000000000" and serving.versioned_asset_url(App, "x.js") != first
+
+
+def test_no_output_is_set_by_two_callbacks_unless_marked(luton_app):
+    """Dash's dev tools refuse an output two callbacks set unless one marks it allow_duplicate
+    (which gives it an '@' suffix); production mode says nothing, and which callback wins is
+    then a matter of order."""
+    outputs = []
+    for key in luton_app.callback_map:
+        outputs += [part for part in key.strip(".").split("...") if part and "@" not in part]
+    repeated = sorted({o for o in outputs if outputs.count(o) > 1})
+    assert repeated == []
+
+
+def test_debug_mode_starts_and_serves_the_page(tmp_path):
+    """``python app.py --debug``: Dash's dev tools add an error handler, which Flask refuses once
+    the app has served a request; the debug app is not warmed, so it starts."""
+    import os
+
+    port = free_port()
+    env = dict(os.environ, NEEDSMAP_DATA_DIR=str(tmp_path / "data"))
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--debug", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # the reloader starts a child: stop the whole group
+    )
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                status, _, body = _get(f"http://127.0.0.1:{port}/")
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert status == 200 and b"_dash-config" in body
+        status, _, layout = _get(f"http://127.0.0.1:{port}/_dash-layout")
+        assert status == 200 and b"needs-map" in layout
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)

@@ -137,7 +137,8 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         Output(ids.OPTIONS_MAPS, "src"),
         Output(ids.OPTIONS_MAPS, "alt"),
         Output(ids.OPTIONS_BASELINE, "options"),
-        Output(ids.OPTIONS_BASELINE, "value"),
+        # (its value is the state callback's: the view state holds the baseline, and moves it to
+        # the first option chosen when it is unchosen)
         Output(ids.OPTIONS_MESSAGE, "children"),
         Output(ids.OPTIONS_SETTINGS, "children"),
         Input(ids.OPTIONS_CHOICES, "value"),
@@ -150,7 +151,7 @@ def register(app, engine, store: ScenarioStore | None) -> None:
     )
     def update(chosen, baseline, page, view, listed):
         if page != "options":  # computed when the page is shown, not on every load and click
-            return (no_update,) * 7
+            return (no_update,) * 6
         listed = listed or []
         picked = [c for c in listed if c["value"] in (chosen or [])]
         base_options = [{"label": c["label"], "value": c["value"]} for c in picked]
@@ -164,7 +165,6 @@ def register(app, engine, store: ScenarioStore | None) -> None:
                 no_update,
                 no_update,
                 base_options,
-                baseline,
                 html.Span(str(exc), className="text-danger"),
                 no_update,
             )
@@ -179,7 +179,7 @@ def register(app, engine, store: ScenarioStore | None) -> None:
             f"{result.population_label} within {threshold_text(engine, state)} of an open site "
             "(the travel settings of the Access page), each option against the baseline."
         )
-        return table_data(engine, result), src, alt, base_options, baseline, "", settings
+        return table_data(engine, result), src, alt, base_options, "", settings
 
     @app.callback(
         Output(ids.OPTIONS_DOWNLOAD, "data"),
