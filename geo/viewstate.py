@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode
 
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
+from geo.store import ID_PATTERN
 
 PAGES = ("needs", "access", "options", "sites", "about")
 NEED_INDEX = "need_index"
@@ -30,7 +31,6 @@ MAX_STATE_QUERY = 60_000
 # hold fewer than the two an appraisal needs (the page says so) and up to this many.
 OPTION_VIEW = "view"
 MAX_OPTION_CHOICES = 20
-_SAVED_OPTION = re.compile(r"^saved:[a-z2-7]{10}$")  # geo.store.ID_PATTERN
 
 
 def default_options(engine) -> list[str]:
@@ -366,7 +366,8 @@ def _decode_option_choices(engine, query: dict, state: dict, bad) -> None:
     presets = {f"preset:{n}" for n in engine.scenario_names()}
     chosen: list[str] = []
     for item in default_options(engine) if raw is None else [] if raw == "none" else raw.split(","):
-        if item not in presets and item != OPTION_VIEW and not _SAVED_OPTION.match(item):
+        saved = item.startswith("saved:") and ID_PATTERN.match(item.removeprefix("saved:"))
+        if item not in presets and item != OPTION_VIEW and not saved:
             bad("option", item)
         elif item not in chosen:  # an option listed twice is one option
             chosen.append(item)
