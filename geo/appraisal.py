@@ -172,7 +172,7 @@ def appraise(engine, options: list[Option], baseline: Option | None = None, capa
                 "unlocated_sites": list(alt.unlocated_sites),
                 "covered": alt.covered,
                 "share_covered": alt.share_covered,
-                "covered_range": None if low_high is None else [low_high[0], low_high[1]],
+                "covered_range": None if low_high is None else list(low_high),
                 "change_vs_baseline": alt.covered - cmp.base.covered,
                 "losing_access": losing,
                 "losing_most_deprived_20pct_share": cmp.losing_in_most_deprived / losing if losing else None,

@@ -365,7 +365,11 @@ def _decode_option_choices(engine, query: dict, state: dict, bad) -> None:
         return
     presets = {f"preset:{n}" for n in engine.scenario_names()}
     chosen: list[str] = []
-    for item in default_options(engine) if raw is None else [] if raw == "none" else raw.split(","):
+    if raw is None:  # a baseline alone: one of the first choices
+        items = default_options(engine)
+    else:
+        items = [] if raw == "none" else raw.split(",")
+    for item in items:
         saved = item.startswith("saved:") and ID_PATTERN.match(item.removeprefix("saved:"))
         if item not in presets and item != OPTION_VIEW and not saved:
             bad("option", item)
