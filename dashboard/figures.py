@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
+from geo.scenario import status_words
+
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 ROLE_STYLE = {
     "current_centre": ("circle", "#0072B2"),
@@ -24,7 +26,8 @@ ROLE_STYLE = {
     "venue": ("square", "#CC79A7"),
 }
 OTHER_STYLE = ("circle", "#56B4E9")
-CLOSED_STYLE = ("x", "#6b6b6b")
+CLOSED_STYLE = ("x", "#6b6b6b")  # a site that closes: open in the comparison, not in the scenario
+ABSENT_STYLE = ("circle-open", "#7b8794")  # a site in neither scenario (or moved): never a cross
 ADDED_STYLE = ("triangle-up", "#E69F00")
 SUGGESTED_STYLE = ("star-diamond", "#000000")
 NEED_SCALE = "Blues"  # single-hue sequential: darker = more need
@@ -308,22 +311,31 @@ ACCESS_TRACE = {
 NUMBERED_COLOUR, NUMBERED_SIZE = "white", 22
 
 
-def site_styles(sites, open_ids: set, role_labels: dict, numbers: dict | None = None) -> dict:
+def site_styles(
+    sites, statuses: dict, role_labels: dict, numbers: dict | None = None, comparison_label: str | None = None
+) -> dict:
     """Marker symbols and colours, hover text, and (``numbers``: the catchment layer, site name ->
     its number in the colour bar) each open site's number written on the map beside it. Numbers,
-    not names: with 16-20 sites in a town the names overlapped one another in the dense parts."""
+    not names: with 16-20 sites in a town the names overlapped one another in the dense parts.
+
+    ``statuses`` is ``Engine.site_statuses``: a cross marks only a site that *closes* (open in
+    the comparison); a site in neither scenario, or moved elsewhere, is a small faint ring, so a
+    hub that was never open is never drawn as closed."""
     symbols, colours, texts, names, sizes = [], [], [], [], []
     for site, name, role, postcode in zip(sites.index, sites["name"], sites["role"], sites["postcode"]):
-        is_open = site in open_ids
-        symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE) if is_open else CLOSED_STYLE
+        status = statuses.get(site, "not_in_scenario")
+        is_open = status in ("open", "opens")
+        if is_open:
+            symbol, colour = ROLE_STYLE.get(role, OTHER_STYLE)
+        else:
+            symbol, colour = CLOSED_STYLE if status == "closes" else ABSENT_STYLE
         numbered = bool(numbers) and is_open and name in numbers
         symbols.append(symbol)
         colours.append(NUMBERED_COLOUR if numbered else colour)
-        sizes.append(NUMBERED_SIZE if numbered else 13)
-        status = "open" if is_open else "closed in this scenario"
+        sizes.append(NUMBERED_SIZE if numbered else (13 if status != "not_in_scenario" else 9))
         texts.append(
             f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
-            f"{postcode} · {status}<br><i>Click to {'close' if is_open else 'open'}</i>"
+            f"{postcode} · {status_words(status, comparison_label)}<br><i>Click to {'close' if is_open else 'open'}</i>"
         )
         names.append(str(numbers[name]) if numbered else "")
     return {
@@ -641,7 +653,8 @@ def outline_patch(patch, ward_set_ids: list[str], ward_set: str):
 def legend_items(role_labels: dict) -> list[tuple[str, str, str]]:
     """(symbol, colour, label) for the map legend, drawn in HTML beside the map."""
     items = [(*ROLE_STYLE.get(role, OTHER_STYLE), label) for role, label in role_labels.items()]
-    items.append((*CLOSED_STYLE, "Closed in this scenario"))
+    items.append((*CLOSED_STYLE, "Closes (open in the comparison)"))
+    items.append((*ABSENT_STYLE, "Not in this scenario"))
     items.append((*ADDED_STYLE, "Added or moved by you"))
     items.append((*SUGGESTED_STYLE, "Suggested by the optimiser"))
     return items

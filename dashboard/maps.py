@@ -163,7 +163,7 @@ def access_map(engine, assets: MapAssets, state: dict):
     bundle = engine.bundle
     alt, base = evaluations(engine, state)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
-    open_ids = set(engine.open_site_ids(alt.scenario)) - set(state["move"])
+    statuses = engine.site_statuses(alt.scenario, None if base is None else base.scenario)
     added_minutes = lsoa_added_minutes(engine, alt, base) if state["colour"] == "added" else None
     values = access_values(
         *lsoa_map_arrays(engine, alt, base),
@@ -179,7 +179,13 @@ def access_map(engine, assets: MapAssets, state: dict):
         bundle.wards["code"],
         values,
         bundle.located_sites,
-        site_styles(bundle.located_sites, open_ids, role_labels, values.get("numbers")),
+        site_styles(
+            bundle.located_sites,
+            statuses,
+            role_labels,
+            values.get("numbers"),
+            None if base is None else base.scenario.label,
+        ),
         added_points(engine, state),
         tiles=state.get("tiles", False),
         bounds=assets.bounds,

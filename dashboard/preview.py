@@ -72,8 +72,20 @@ def preview_kernel(engine, state: dict, sites, role_labels: dict) -> dict | None
     first = np.unique(lsoa_index[order], return_index=True)[1]
     main = np.full(len(engine.bundle.lsoa_values), -1)
     main[lsoa_index[order][first]] = order[first]
-    open_styles = site_styles(sites, set(sites.index), role_labels)
-    closed_styles = site_styles(sites, set(), role_labels)
+    # each marker as it looks when its box is ticked or not: against the comparison, a site it
+    # has open "closes" when unticked, any other is "not in this scenario" (Engine.site_statuses)
+    cmp_open = set() if cmp is None else set(engine.open_site_ids(cmp))
+    cmp_label = None if cmp is None else cmp.label
+    open_styles = site_styles(
+        sites,
+        {s: "open" if cmp is None or s in cmp_open else "opens" for s in sites.index},
+        role_labels,
+        None,
+        cmp_label,
+    )
+    closed_styles = site_styles(
+        sites, {s: "closes" if s in cmp_open else "not_in_scenario" for s in sites.index}, role_labels, None, cmp_label
+    )
     return {
         "key": list(kernel_key(state)),
         "colour": state["colour"],
@@ -87,6 +99,6 @@ def preview_kernel(engine, state: dict, sites, role_labels: dict) -> dict | None
         "lsoa_count": len(engine.bundle.lsoa_values),
         "base_lsoa_minutes": None if base_lsoa_minutes is None else _full(base_lsoa_minutes),
         "marker_sites": list(sites.index),
-        "marker_open": {k: open_styles[k] for k in ("marker_symbol", "marker_color", "text")},
-        "marker_closed": {k: closed_styles[k] for k in ("marker_symbol", "marker_color", "text")},
+        "marker_open": {k: open_styles[k] for k in ("marker_symbol", "marker_color", "marker_size", "text")},
+        "marker_closed": {k: closed_styles[k] for k in ("marker_symbol", "marker_color", "marker_size", "text")},
     }

@@ -632,9 +632,15 @@ def _page(engine, state: dict, c: BriefingContent):
     minx, miny, maxx, maxy = wards.total_bounds
     ax.set_xlim(minx - 300, maxx + 300)
     ax.set_ylim(miny - 300, maxy + 300)
-    open_ids = set(engine.open_site_ids(alt.scenario)) - set(alt.scenario.moved_map)
+    comparison = scenario_of(engine, state, "cmp")
+    statuses = engine.site_statuses(alt.scenario, comparison)
+    open_ids = {s for s, status in statuses.items() if status in ("open", "opens")}
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     for site, row in bundle.located_sites.iterrows():
+        # paper shows what is open and what closes against the comparison; a site in neither
+        # scenario (a proposed hub in today's network) is not drawn at all
+        if statuses[site] not in ("open", "opens", "closes"):
+            continue
         marker, colour = ROLE_MARKERS.get(row["role"], ("o", "#56B4E9")) if site in open_ids else CLOSED_MARKER
         size = 120 if marker == "*" else 30
         ax.scatter(
@@ -658,9 +664,9 @@ def _page(engine, state: dict, c: BriefingContent):
                 zorder=6,
                 bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
             )
-        else:  # closed sites are named too, so a reader knows which centre the cross is
+        else:  # sites that close are named too, so a reader knows which centre the cross is
             ax.annotate(
-                f"{_short(row['name'])} (closed)",
+                f"{_short(row['name'])} (closes)",
                 (row["x"], row["y"]),
                 xytext=(3, -7),
                 textcoords="offset points",
@@ -697,7 +703,21 @@ def _page(engine, state: dict, c: BriefingContent):
         if r in set(bundle.sites["role"])
     ]
     handles += [
-        Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
+        *(
+            [
+                Line2D(
+                    [],
+                    [],
+                    marker="x",
+                    color=CLOSED_MARKER[1],
+                    linestyle="none",
+                    markersize=5,
+                    label=f"Closes (open in {comparison.label})",
+                )
+            ]
+            if comparison is not None and "closes" in statuses.values()
+            else []
+        ),
         Line2D(
             [],
             [],

@@ -427,6 +427,52 @@ class Engine:
         members = (members | scenario.opened) - scenario.closed
         return [s for s in self.bundle.sites.index if s in members]
 
+    def site_statuses(self, scenario: Scenario, comparison: Scenario | None = None) -> dict[str, str]:
+        """Each register site's status in ``scenario`` against ``comparison``, one word each
+        (``SITE_STATUS_WORDS`` gives the words people read).
+
+        A site *closes* only where the comparison has it open; a site open in neither is
+        ``not_in_scenario`` (a proposed hub in today's network has never been open, so it cannot
+        close). Without a comparison a site is ``open`` or ``not_in_scenario``. A register site
+        the scenario moves is ``moved`` (its new place is an added point).
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The scenario shown.
+        comparison : Scenario or None
+            What it is compared with.
+
+        Returns
+        -------
+        dict
+            Site id -> "open", "opens", "closes", "moved" or "not_in_scenario", in register order.
+
+        Examples
+        --------
+        >>> current, proposed = engine.scenario("current_2020"), engine.scenario("proposed_2020")
+        >>> s = engine.site_statuses(current)
+        >>> s["hub_manor"], s["denbigh"]
+        ('not_in_scenario', 'open')
+        >>> s = engine.site_statuses(proposed, current)
+        >>> s["hub_manor"], s["denbigh"], s["limbury"]
+        ('opens', 'closes', 'closes')
+        """
+        moved = scenario.moved_map
+        open_now = set(self.open_site_ids(scenario)) - set(moved)
+        open_before = None if comparison is None else set(self.open_site_ids(comparison))
+        out = {}
+        for site in self.bundle.sites.index:
+            if site in moved:
+                out[site] = "moved"
+            elif site in open_now:
+                out[site] = "open" if open_before is None or site in open_before else "opens"
+            elif open_before is not None and site in open_before:
+                out[site] = "closes"
+            else:
+                out[site] = "not_in_scenario"
+        return out
+
     def assumptions(self, scenario: Scenario, mode: str, detour: str, population: str) -> list[str]:
         """The assumptions behind a scenario's figures, as sentences (``assumption_items`` has
         them with their kind, for callers that pick some)."""

@@ -4,10 +4,10 @@ the sites in and near it, and what the scenario does to its families.
 ``ward_briefing_content`` gathers every figure from the engine (plain data, for tests);
 ``render_ward_briefing`` lays it out on one A4 landscape page (PDF, PNG or HTML) with a map
 of the ward and its neighbours: LSOAs coloured by minutes to the nearest open site, every
-ward named, every site labelled, closed ones said to be closed.
+ward named, every site labelled, each site said to be open, opening, closing or moved against the comparison.
 
 People are counted where their origin lies (``geo.engine``): an origin belongs to the ward
-of the chosen ward set that holds it (by the official lookup where the bundle has one).
+of the chosen ward set whose polygon holds its point.
 "Further to travel" is the population-weighted mean of the added minutes over the ward's
 people whose nearest open site changes between the comparison and the scenario.
 """
@@ -160,16 +160,18 @@ def _sites(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
     wards = engine.ward_sets[set_id].wards.set_index("code").to_crs(engine.bundle.projected_crs)
     ward = wards.geometry[ward_code]
     scenario = scenario_of(engine, state, "alt")
-    open_ids = set(engine.open_site_ids(scenario)) - set(scenario.moved_map)
+    statuses = engine.site_statuses(scenario, scenario_of(engine, state, "cmp"))
     roles = engine.bundle.manifest["layers"]["sites"].get("roles", {})
     out = []
     for site, row in engine.bundle.located_sites.iterrows():
         point = shapely.Point(row["x"], row["y"])
         distance = ward.distance(point)
-        if distance > NEAR_M:
+        # a site in neither scenario (a proposed hub in today's network) is not listed: it
+        # neither serves the ward nor closes in it
+        if distance > NEAR_M or statuses[site] == "not_in_scenario":
             continue
         where = "in the ward" if distance == 0 else f"{distance / 1000:.1f} km outside"
-        status = "open" if site in open_ids else ("moved" if site in scenario.moved_map else "closed")
+        status = statuses[site]
         out.append(
             {
                 "name": _short(row["name"]),
@@ -196,7 +198,7 @@ def _sites(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
                     "site_role": "added",
                 }
             )
-    return sorted(out, key=lambda s: (s["where"] != "in the ward", s["status"] != "open", s["name"]))
+    return sorted(out, key=lambda s: (s["where"] != "in the ward", s["status"] not in ("open", "opens"), s["name"]))
 
 
 def ward_briefing_content(
@@ -351,7 +353,7 @@ def _page(engine, state: dict, c: WardBriefingContent):
     for s in c.sites:
         if s["site_role"] == "added":
             marker, colour = ADDED_MARKER
-        elif s["status"] == "open":
+        elif s["status"] in ("open", "opens"):
             marker, colour = ROLE_MARKERS.get(s["site_role"], ("o", "#56B4E9"))
         else:
             marker, colour = CLOSED_MARKER
@@ -390,7 +392,11 @@ def _page(engine, state: dict, c: WardBriefingContent):
     ]
     handles: list[Any] = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in zip(labels, classes)]
     handles += [
-        Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closed"),
+        *(
+            [Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closes")]
+            if any(s["status"] == "closes" for s in c.sites)
+            else []
+        ),
         Line2D(
             [],
             [],
@@ -456,7 +462,7 @@ def _page(engine, state: dict, c: WardBriefingContent):
             f"{s['name']} — {s['role']}, {s['where']}: {s['status']}",
             fontsize=6.3,
             va="top",
-            color=ink if s["status"] == "open" else muted,
+            color=ink if s["status"] in ("open", "opens") else muted,
         )
     if not c.sites:
         y -= 0.0165

@@ -54,8 +54,8 @@ def test_ward_briefing_pdf_holds_the_wards_figures(luton_engine):
     assert "Saints ward" in text and f"{n['losing']:,.0f}" in text and f"{n['population']:,.0f}" in text
     assert f"+{n['added_minutes']:.1f} min" in text
     assert "ward=E05002207" in content.link  # the link reopens the view on this ward
-    # closed sites near the ward are named as closed
-    assert any(s["status"] == "closed" for s in content.sites) and "(closed)" in text
+    # sites near the ward that close (open in the comparison) are named as closing
+    assert any(s["status"] == "closes" for s in content.sites) and "(closes)" in text
 
 
 def test_cli_ward_briefing(tmp_path, capsys):

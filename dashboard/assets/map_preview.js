@@ -129,7 +129,9 @@
       update.z = [lsoa.minutes.map(finiteOrNull), undefined];
       update.customdata = [lsoa.names, undefined];
     }
-    const style = {"marker.symbol": "marker_symbol", "marker.color": "marker_color", hovertext: "text"};
+    const style = {
+      "marker.symbol": "marker_symbol", "marker.color": "marker_color", "marker.size": "marker_size", hovertext: "text",
+    };
     Object.keys(style).forEach(function (attr) {
       const key = style[attr];
       update[attr] = [undefined, k.marker_sites.map(function (site, i) {

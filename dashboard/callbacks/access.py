@@ -206,14 +206,14 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
             "This scenario cannot be evaluated.",
         )
     limit = threshold_label(view, engine)
-    open_ids = set(engine.open_site_ids(alt.scenario)) - set(view["move"])
+    statuses = engine.site_statuses(alt.scenario, None if base is None else base.scenario)
     added_minutes = lsoa_added_minutes(engine, alt, base) if view["colour"] == "added" else None
     neighbours = assets.lsoa_neighbours if assets is not None else None
     values = access_values(*lsoa_map_arrays(engine, alt, base), view["colour"], limit, added_minutes, neighbours)
     patch = access_patch(
         Patch(),
         values,
-        site_styles(sites, open_ids, role_labels, values.get("numbers")),
+        site_styles(sites, statuses, role_labels, values.get("numbers"), None if base is None else base.scenario.label),
         added,
         tiles=view.get("tiles", False),
     )

@@ -1,0 +1,77 @@
+"""What people read, checked as they read it: the words on the map's markers, its legend and
+its hover, and the text of the briefings (extracted from the PDF, as a councillor's paper)."""
+
+import datetime as dt
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from dashboard.figures import ABSENT_STYLE, CLOSED_STYLE, legend_items, site_styles
+from geo.briefing import render_briefing
+from geo.viewstate import default_state
+from geo.ward_briefing import render_ward_briefing, ward_briefing_content
+
+PROPOSED = ("hub_manor", "hub_leagrave_tbc", "outreach_london_road", "outreach_beech_hill")
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _current_view(engine, cmp: str = "none") -> dict:
+    return {**default_state(engine), "page": "access", "base": "current_2020", "cmp": cmp}
+
+
+@pytest.mark.parametrize("cmp", ["none", "current_2020"])
+def test_current_network_draws_no_proposed_site_as_closed(luton_engine, cmp):
+    """Current (2020), alone or against itself: the proposed hubs and outreach bases were never
+    open, so no marker is a cross and no hover says "closes"; every current centre is open."""
+    e = luton_engine
+    sites = e.bundle.located_sites
+    comparison = None if cmp == "none" else e.scenario(cmp)
+    statuses = e.site_statuses(e.scenario("current_2020"), comparison)
+    styles = site_styles(sites, statuses, e.bundle.manifest["layers"]["sites"]["roles"])
+    for site, symbol, text in zip(sites.index, styles["marker_symbol"], styles["text"]):
+        assert symbol != CLOSED_STYLE[0], site
+        assert "close" not in text.split("<br>")[2], (site, text)  # the status line
+        if site in PROPOSED or site == "blenheim_crescent":
+            assert symbol == ABSENT_STYLE[0] and "not in this scenario" in text
+        else:
+            assert "· open" in text
+
+
+def test_a_site_closes_only_where_the_comparison_had_it_open(luton_engine):
+    e = luton_engine
+    current, proposed = e.scenario("current_2020"), e.scenario("proposed_2020")
+    statuses = e.site_statuses(proposed, current)
+    current_ids = set(e.bundle.scenarios["current_2020"]["sites"])
+    for site, status in statuses.items():
+        expected = {
+            (True, True): "open",
+            (True, False): "closes",
+            (False, True): "opens",
+            (False, False): "not_in_scenario",
+        }[(site in current_ids, site in PROPOSED)]
+        assert status == expected, site
+    styles = site_styles(e.bundle.located_sites, statuses, {}, comparison_label=current.label)
+    crossed = {s for s, sym in zip(e.bundle.located_sites.index, styles["marker_symbol"]) if sym == CLOSED_STYLE[0]}
+    assert crossed == current_ids & set(e.bundle.located_sites.index)
+    assert any("closes (open in Current (2020))" in t for t in styles["text"])
+    assert ("x", CLOSED_STYLE[1], "Closes (open in the comparison)") in legend_items({})
+
+
+def test_current_briefings_call_no_site_closed(luton_engine):
+    """The town briefing of Current (2020) and a ward briefing near Beech Hill's outreach base:
+    neither names a proposed site as closed (or closing)."""
+    e = luton_engine
+    state = _current_view(e)
+    text = _pdf_text(render_briefing(e, state, fmt="pdf", today=dt.date(2026, 12, 7)))
+    assert "(closed)" not in text and "(closes)" not in text and "Closes" not in text
+    assert "Manor Contact Centre" not in text  # never open in today's network, not drawn
+    ward = e.find_ward("LU4 8BW")  # Beech Hill Children's Centre lies in Dallow (2009-2023 wards)
+    content = ward_briefing_content(e, state, ward)
+    assert all(s["status"] in ("open", "opens") for s in content.sites)
+    assert not any("Beech Hill" in s["name"] for s in content.sites)
+    ward_text = _pdf_text(render_ward_briefing(e, state, ward, fmt="pdf"))
+    assert "closed" not in ward_text.lower() and "closes" not in ward_text.lower()
