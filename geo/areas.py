@@ -20,10 +20,11 @@ Ward sets
 ---------
 The primary ward set is ``[layers.wards]`` (the wards the bundle's ward figures are
 published for). ``[ward_sets.<id>]`` adds others (for Luton, the wards in force since May
-2023). Each origin is placed in the ward of each set that holds its point (the nearest
-ward if none does, e.g. a centroid on a generalised boundary), unless the set names an official
-lookup from the output areas' LSOAs to its wards, which then decides; ward totals are sums over
-origins, and ward values of LSOA indicators are population-weighted means over origins.
+2023). Each origin is placed in the ward of each set whose polygon holds its point (the
+nearest ward if none does, e.g. a centroid on a generalised boundary). Never through an LSOA-to-ward
+lookup: such lookups are best fits, and Luton's 2021 LSOAs do not nest in its 2023 wards (65 of
+125 lie 99% or more in their lookup ward). Ward totals are sums over origins, and ward values of
+LSOA indicators are population-weighted means over origins.
 
 Examples
 --------
@@ -65,7 +66,6 @@ class WardSet:
     label: str
     wards: Any  # GeoDataFrame: code, name, geometry (WGS84)
     primary: bool
-    lookup: dict | None = None  # output areas' (newer) LSOA code -> ward code, from an official lookup
 
     @property
     def codes(self) -> list[str]:
@@ -176,22 +176,6 @@ def place_in_wards(xy: np.ndarray, wards, projected: str, nearest: bool = True) 
     return out
 
 
-def _read_ward_lookup(folder: Path, spec: dict, ward_codes: set, where: str) -> dict:
-    for key in ("file", "area", "ward"):
-        if key not in spec:
-            raise BundleError(f"missing key '{key}'", file="bundle.toml", field=f"{where}.{key}")
-    name = spec["file"]
-    frame = read_csv(folder, name, [spec["area"], spec["ward"]])
-    out = {}
-    for i, (area, ward) in enumerate(zip(frame[spec["area"]], frame[spec["ward"]])):
-        if ward.strip() not in ward_codes:
-            raise BundleError(
-                f"ward code {ward!r} is not in the ward boundary file", file=name, row=csv_line(i), field=spec["ward"]
-            )
-        out[area.strip()] = ward.strip()
-    return out
-
-
 def load_ward_sets(folder: Path, manifest: dict, primary_wards, read_polygons) -> dict[str, WardSet]:
     """The primary ward set plus every ``[ward_sets.<id>]`` (in manifest order)."""
     wards_spec = manifest["layers"]["wards"]
@@ -210,9 +194,13 @@ def load_ward_sets(folder: Path, manifest: dict, primary_wards, read_polygons) -
             raise BundleError(
                 f"ward set id {set_id!r} is also the primary set's id", file="bundle.toml", field=f"ward_sets.{set_id}"
             )
-        wards = read_polygons(folder, spec, f"ward_sets.{set_id}")
-        lookup = None
         if "lookup" in spec:
-            lookup = _read_ward_lookup(folder, spec["lookup"], set(wards["code"]), f"ward_sets.{set_id}.lookup")
-        sets[str(set_id)] = WardSet(str(set_id), str(spec.get("label", set_id)), wards, False, lookup)
+            raise BundleError(
+                "origins are placed in wards by where they are (the ward polygon holding each point); "
+                "an LSOA-to-ward lookup is a best fit, not a nesting: remove this key",
+                file="bundle.toml",
+                field=f"ward_sets.{set_id}.lookup",
+            )
+        wards = read_polygons(folder, spec, f"ward_sets.{set_id}")
+        sets[str(set_id)] = WardSet(str(set_id), str(spec.get("label", set_id)), wards, False)
     return sets

@@ -377,7 +377,7 @@ def _load_current_lsoas(folder: Path, spec: dict, areas: OutputAreas | None) -> 
             file=spec["file"],
             field=spec["key"],
         )
-    return WardSet("lsoas_current", str(spec.get("label", "Current LSOAs")), frame, False, {c: c for c in codes})
+    return WardSet("lsoas_current", str(spec.get("label", "Current LSOAs")), frame, False)
 
 
 def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: str) -> np.ndarray:

@@ -232,18 +232,8 @@ class Engine:
         self._ward_tables: dict[str, pd.DataFrame] = {}
 
     def _origin_wards(self, ward_set: WardSet) -> np.ndarray:
-        """Each origin's ward: by the set's official lookup where it has one (output-area origins),
-        else the ward holding the origin's point."""
-        by_point = place_in_wards(self.origins.xy, ward_set.wards, self.bundle.projected_crs)
-        areas = self.bundle.output_areas
-        if ward_set.lookup is None or self.origins.kind != "output_areas" or areas is None or areas.parent is None:
-            return by_point
-        position = {c: j for j, c in enumerate(ward_set.codes)}
-        n = len(areas.codes)  # output areas come first among the origins (geo.engine.output_area_origins)
-        official = np.array([position.get(ward_set.lookup.get(p, ""), -1) for p in areas.parent])
-        out = by_point.copy()
-        out[:n] = np.where(official >= 0, official, by_point[:n])
-        return out
+        """Each origin's ward: the ward polygon holding its point (``geo.areas.place_in_wards``)."""
+        return place_in_wards(self.origins.xy, ward_set.wards, self.bundle.projected_crs)
 
     def _calibrate(self):
         """Fit the travel model on the bundle's official distances (cached on the bundle)."""
@@ -952,7 +942,14 @@ class Engine:
                 "current LSOAs need output-area origins ([layers.lsoas_current], --origins output_areas)"
             )
         if "_current_lsoa_index" not in self.__dict__:
-            self.__dict__["_current_lsoa_index"] = self._origin_wards(current)
+            # Output areas nest exactly in their (current) LSOA by definition: its code decides.
+            # Origins after them (LSOAs with no output area) are placed by position.
+            index = self._origin_wards(current)
+            areas = self.bundle.output_areas
+            if areas is not None and areas.parent is not None:
+                position = {c: j for j, c in enumerate(current.codes)}
+                index[: len(areas.codes)] = [position[p] for p in areas.parent]
+            self.__dict__["_current_lsoa_index"] = index
         return self._origin_aggregates(
             current.codes,
             self.__dict__["_current_lsoa_index"],

@@ -149,3 +149,24 @@ def straight_figures(km=1.0, site_ids=None):
     if site_ids is not None:
         return covered(site_ids)
     return {name: covered(ids) for name, ids in SCENARIO_SITES.items()}
+
+
+def ward_of_output_areas(geojson: str = "wards_2023.geojson", key: str = "WD25CD") -> list[str]:
+    """Each 2021 output area's ward by overlay (shapely alone, on the raw GeoJSON in British
+    National Grid): the polygon holding its centroid, else the nearest one."""
+    import json
+
+    import shapely
+    from shapely.geometry import shape
+
+    with open(LUTON / geojson, encoding="utf-8") as handle:
+        features = json.load(handle)["features"]
+    codes = [f["properties"][key] for f in features]
+    to_bng = lambda xy: np.column_stack(TO_BNG.transform(xy[:, 0], xy[:, 1]))  # noqa: E731
+    polygons = [shapely.transform(shape(f["geometry"]), to_bng) for f in features]
+    out = []
+    for r in rows("oa21_luton_pwc_population.csv"):
+        point = shapely.Point(*TO_BNG.transform(float(r["lon"]), float(r["lat"])))
+        holding = [c for c, p in zip(codes, polygons) if p.contains(point)]
+        out.append(holding[0] if holding else codes[int(np.argmin([p.distance(point) for p in polygons]))])
+    return out

@@ -345,18 +345,17 @@ def test_needs_page_follows_the_ward_set(luton_engine):
     rows, columns = data["rows"], data["columns"]
     assert len(rows) == 20 and columns[1]["name"] == luton_engine.ward_sets["2023"].label
     # Independent: every 2021 output area takes its 2011 LSOA's mid-2015 residents in proportion
-    # to its 2021 residents, and goes to the 2023 ward of its 2021 LSOA (ONS lookups).
+    # to its 2021 residents, and goes to the 2023 ward polygon that holds it (an overlay).
     parent = {r["lsoa21_code"]: r["lsoa11_code"] for r in oracle.rows("lookup_lsoa11_lsoa21.csv")}
-    ward_of = {r["lsoa21_code"]: r["ward24_code"] for r in oracle.rows("lookup_lsoa21_ward2023.csv")}
     total = {r["lsoa11cd"]: float(r["total_pop"]) for r in oracle.rows("lsoa_population_luton.csv")}
     areas = oracle.rows("oa21_luton_pwc_population.csv")
     residents = defaultdict(float)
     for a in areas:
         residents[parent[a["lsoa21_code"]]] += float(a["usual_residents_2021"])
     expected = defaultdict(float)
-    for a in areas:
+    for a, ward in zip(areas, oracle.ward_of_output_areas()):
         lsoa = parent[a["lsoa21_code"]]
-        expected[ward_of[a["lsoa21_code"]]] += total[lsoa] * float(a["usual_residents_2021"]) / residents[lsoa]
+        expected[ward] += total[lsoa] * float(a["usual_residents_2021"]) / residents[lsoa]
     ward_names = luton_engine.ward_sets["2023"].names
     shown = {r["area"]: float(r["value"].split()[0].replace(",", "")) for r in rows}
     assert shown == pytest.approx({ward_names[c]: round(v) for c, v in expected.items()}, abs=1)

@@ -75,3 +75,23 @@ def test_current_briefings_call_no_site_closed(luton_engine):
     assert not any("Beech Hill" in s["name"] for s in content.sites)
     ward_text = _pdf_text(render_ward_briefing(e, state, ward, fmt="pdf"))
     assert "closed" not in ward_text.lower() and "closes" not in ward_text.lower()
+
+
+def test_readme_names_the_largest_losses_by_each_ward_set(luton_engine):
+    """The README's sentence on where most children lose access, for both ward sets."""
+    import re
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    e = luton_engine
+    claims = {
+        "2013": re.search(r"By the wards in force in 2020 the largest losses are in (.+?);", readme).group(1),
+        "2023": re.search(r"by today's wards \(`--wards 2023`\), (.+?)\. ", readme).group(1),
+    }
+    for ward_set, claim in claims.items():
+        named = re.findall(r"([A-Z][A-Za-z ]+?) \(([\d,]+)\)", claim)
+        cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), wards=ward_set, minutes=20)
+        top = cmp.by_ward.sort_values("losing_access", ascending=False).head(len(named))
+        assert [(n.strip(), int(v.replace(",", ""))) for n, v in named] == [
+            (r.ward_name, round(r.losing_access)) for r in top.itertuples()
+        ]
