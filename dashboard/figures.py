@@ -137,12 +137,16 @@ def _map_layout(fig: go.Figure, uirevision: str, tiles: bool, bounds) -> None:
 
 
 # -- Needs map ----------------------------------------------------------------------
-def needs_trace_values(values, names: dict, meta: dict) -> dict:
-    """z, locations, hover text and colour settings for one indicator at one level."""
+def needs_trace_values(values, names: dict, meta: dict, definition: str | None = None) -> dict:
+    """z, locations, hover text and colour settings for one indicator at one level;
+    ``definition`` (``Engine.ward_value_definition``) says how a ward's value is made."""
     present = values.dropna()
     z = [float(v) for v in present]
     reverse = meta["direction"] == "lower"
-    text = [f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(v, meta['unit'])}" for code, v in present.items()]
+    how = f"<br><i>{definition}</i>" if definition else ""
+    text = [
+        f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(v, meta['unit'])}{how}" for code, v in present.items()
+    ]
     zmin, zmax = (min(z), max(z)) if z else (0, 1)
     if zmin == zmax:
         zmax = zmin + 1

@@ -46,8 +46,8 @@ class MapAssets:
         bundle = engine.bundle
         ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         lsoa_names = dict(zip(bundle.lsoas["code"], bundle.lsoas["name"]))
-        ward_of = engine.assignment.set_index("lsoa_code")["ward_code"]
-        hover = [f"<b>{lsoa_names[c]}</b> ({ward_names.get(ward_of.get(c), '')})" for c in bundle.lsoas["code"]]
+        # each LSOA named with the ward holding most of its residents
+        hover = [f"<b>{lsoa_names[c]}</b> ({ward_names.get(engine.lsoa_ward(c), '')})" for c in bundle.lsoas["code"]]
         by_set = {set_id: area_geojson(ward_set.wards) for set_id, ward_set in engine.ward_sets.items()}
         current = bundle.current_lsoas if "lsoa_current" in engine.levels else None
         points = {}
@@ -94,7 +94,8 @@ def needs_values(engine, state: dict, set_id: str, level: str = "ward") -> dict:
         values = engine.need_index(state["w"], level=level)
     else:
         values = indicator_series(engine, state["ind"], level, state["w"], set_id)
-    return needs_trace_values(values, names, meta)
+    definition = engine.ward_value_definition(state["ind"]) if level == "ward" else None
+    return needs_trace_values(values, names, meta, definition)
 
 
 def area_names(engine, level: str, set_id: str) -> dict:

@@ -124,29 +124,21 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
             "Source": "Composite (see About the data)",
         }
     )
-    in_ward = [c for c, share, _ in engine.ward_lsoas(ward_code, set_id) if share >= 0.5]
     for ind, spec in engine.bundle.indicators.items():
         reason = engine.unpublished_reason(ind, set_id)
         value = table.at[ward_code, ind] if ind in table.columns else float("nan")
+        definition = engine.ward_value_definition(ind)
         if reason:
             shown = f"no published figure ({reason})"
-        elif spec.level == "lsoa" and ("decile" in spec.unit or "rank" in spec.unit) and in_ward:
-            shown = _order_summary(engine.bundle.lsoa_values.loc[in_ward, ind], spec.unit)
         elif pd.isna(value):
             shown = "no published figure"
         else:
+            # the same number and definition as the map's hover, the ranked table and the briefings
             shown = (
-                f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')}, population-weighted over its LSOAs)"
+                f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')})"
                 if spec.unit.startswith("share")
                 else fmt(value, spec.unit)
-                + (
-                    " (population-weighted over its LSOAs)"
-                    if spec.level == "lsoa" and spec.aggregate != "sum"
-                    else " (summed over its LSOAs)"
-                    if spec.level == "lsoa"
-                    else ""
-                )
-            )
+            ) + (f"; {definition}" if definition else "")
         rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": publisher(spec.source)})
     lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     population = engine.default_population
@@ -165,18 +157,6 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
         "lsoas": lsoas,
         "sites": engine.sites_in_ward(ward_code, set_id),
     }
-
-
-def _order_summary(values, unit: str) -> str:
-    """Deciles and ranks are orders, not amounts: their median over the ward's LSOAs, and for
-    deciles how many LSOAs are in the most deprived tenth (a mean of ranks means nothing)."""
-    median = float(values.median())
-    if "decile" in unit:
-        first = int((values == 1).sum())
-        return (
-            f"median decile {median:g} of its {len(values)} LSOAs; {first} in decile 1 (most deprived 10% in England)"
-        )
-    return f"median rank {median:,.0f} of its {len(values)} LSOAs ({unit})"
 
 
 def threshold_label(state: dict, engine) -> str:

@@ -240,8 +240,9 @@ def briefing_content(
     if state.get("page") == "needs":
         weights = lower_first(engine.ward_weights_label)
         needs_method = [
-            f"Ward values of LSOA figures are population-weighted means ({weights}) over the ward's "
-            "output areas or LSOAs; ward-only figures are as published.",
+            f"Ward values of LSOA figures are taken over the ward's {weights}, each counted at the value of "
+            "the LSOA they live in: ranks and deciles are the median (an order has no mean), rates the mean, "
+            "counts the sum; ward-only figures are as published.",
             "Deciles and ranks are England-wide (1 = most deprived).",
         ]
         return _needs_content(engine, state, base_url, today, map_title, sources, needs_method)

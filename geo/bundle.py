@@ -40,6 +40,9 @@ DIRECTIONS = {"higher", "lower", "none"}
 COMPLETENESS = {"complete", "listed", "unlisted_zero"}
 
 
+AGGREGATES = ("mean", "median", "sum")
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One indicator as described by the manifest."""
@@ -54,7 +57,9 @@ class Indicator:
     source: str
     completeness_note: str = ""
     short_label: str = ""  # for table headers; falls back to label
-    aggregate: str = "mean"  # how LSOA values roll up to wards: population-weighted "mean" or "sum"
+    # how LSOA values roll up to wards, over origins weighted by the default population: "mean",
+    # "median" (for orders such as ranks and deciles, whose mean is not a rank) or "sum" (counts)
+    aggregate: str = "mean"
     benchmark_area: float | None = None
     benchmark_england: float | None = None
 
@@ -439,6 +444,12 @@ def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
                 f"completeness {raw['completeness']!r}; expected one of {sorted(COMPLETENESS)}",
                 file=MANIFEST,
                 field=f"{where}.completeness",
+            )
+        if raw.get("aggregate", "mean") not in AGGREGATES:
+            raise BundleError(
+                f"aggregate {raw['aggregate']!r}: expected one of {', '.join(AGGREGATES)}",
+                file=MANIFEST,
+                field=f"{where}.aggregate",
             )
         specs[raw["id"]] = Indicator(
             id=raw["id"],

@@ -23,7 +23,6 @@ from geo.areas import WardSet, place_in_wards
 from geo.bundle import Bundle
 from geo.equality import EqualityResult, breakdown, origin_rates
 from geo.errors import NeedsMapError, ScenarioError
-from geo.geometry import assign_lsoas_to_wards, ward_aggregates
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
 from geo.population import lower_first
@@ -153,6 +152,30 @@ class _OriginPopulation(dict):
         return values
 
 
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted median: the smallest value at or below which half the weight lies (an
+    observed value, so the median of deciles is a decile). NaN with no weight.
+
+    Parameters
+    ----------
+    values, weights : numpy.ndarray
+        Values and their non-negative weights (NaN values are left out).
+
+    Examples
+    --------
+    >>> weighted_median(np.array([1.0, 2.0, 9.0]), np.array([10.0, 1.0, 1.0]))
+    1.0
+    >>> weighted_median(np.array([1.0, 2.0, 9.0]), np.array([1.0, 1.0, 10.0]))
+    9.0
+    >>> weighted_median(np.array([3.0]), np.array([0.0]))
+    nan
+    """
+    keep = np.isfinite(values) & (weights > 0)
+    if not keep.any():
+        return math.nan
+    return float(np.quantile(values[keep], 0.5, weights=weights[keep], method="inverted_cdf"))
+
+
 class Engine:
     """Coverage and comparison of site scenarios over one bundle."""
 
@@ -187,7 +210,6 @@ class Engine:
         self.travel_range = self.calibration.interval if self.calibration is not None else None
         self.travel_model = travel_model or DetourTravelModel(self.detour, name=self.detour_name)
         self.straight_model = StraightLineModel()
-        self.assignment = assign_lsoas_to_wards(bundle.lsoas, bundle.wards, bundle.projected_crs)
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         self.deprivation_indicator = manifest["area"].get("deprivation_decile")
 
@@ -829,13 +851,9 @@ class Engine:
             bundle = self.bundle
             lsoa_ids = {i: s.aggregate for i, s in bundle.indicators.items() if s.level == "lsoa"}
             lsoa_ids.update({f: "sum" for f in bundle.population_fields})
-            weights = bundle.lsoa_values[self.default_population]
             ward_set_ = self.ward_sets[set_id]
-            if ward_set_.primary:
-                agg = ward_aggregates(bundle.lsoa_values, self.assignment, lsoa_ids, weights, ward_set_.codes)
-                table = bundle.ward_values.join(agg)
-            else:
-                table = self._origin_ward_aggregates(set_id, bundle.lsoa_values, lsoa_ids)
+            agg = self._origin_ward_aggregates(set_id, bundle.lsoa_values, lsoa_ids)
+            table = bundle.ward_values.join(agg) if ward_set_.primary else agg
             table.insert(0, "ward_name", table.index.map(ward_set_.names))
             self._ward_tables[set_id] = table
         return self._ward_tables[set_id]
@@ -850,7 +868,9 @@ class Engine:
         self, codes: list[str], index: np.ndarray, lsoa_values: pd.DataFrame, columns: dict[str, str]
     ) -> pd.DataFrame:
         """Values of LSOA-level columns for other areas, over origins: each origin carries its
-        LSOA's value; "mean" is weighted by the default population, "sum" shares counts by
+        LSOA's value; "mean" is weighted by the default population, "median" is the value at
+        which half that population lives in areas ranked at or below it (``weighted_median``:
+        ranks and deciles are orders, so a mean of them is not a rank), "sum" shares counts by
         origin share. ``index`` is each origin's position in ``codes``."""
         values = lsoa_values.reindex(self.origins.lsoa_code)
         share = self.origins.share
@@ -860,6 +880,8 @@ class Engine:
             v = values[column].to_numpy(float)
             if how == "sum":
                 agg = np.bincount(index, weights=v * share, minlength=len(codes))
+            elif how == "median":
+                agg = np.array([weighted_median(v[index == j], weight[index == j]) for j in range(len(codes))])
             else:
                 num = np.bincount(index, weights=v * weight, minlength=len(codes))
                 den = np.bincount(index, weights=weight, minlength=len(codes))
@@ -877,6 +899,31 @@ class Engine:
                 f"({'; '.join(f'{k}: {v.label}' for k, v in self.ward_sets.items())})"
             )
         return str(ward_set)
+
+    def ward_value_definition(self, indicator: str) -> str | None:
+        """How a ward's value of an LSOA-level indicator (or of the need index) is made, in
+        words; None for a figure published by ward. The map's hover, the ranked table and its
+        CSV, the ward profile and the briefings all show this one definition.
+
+        Examples
+        --------
+        >>> engine.ward_value_definition("imd_rank")
+        "median over the ward's children under 5 (mid-2019)"
+        >>> engine.ward_value_definition("idaci_score")
+        "mean over the ward's children under 5 (mid-2019)"
+        >>> engine.ward_value_definition("eyfs_gld_pct") is None
+        True
+        """
+        spec = self.bundle.indicators.get(indicator)
+        if spec is not None and spec.level != "lsoa":
+            return None
+        how = "mean" if spec is None else spec.aggregate
+        people = lower_first(self.ward_weights_label)
+        return {
+            "median": f"median over the ward's {people}",
+            "mean": f"mean over the ward's {people}",
+            "sum": "sum over the ward (an LSOA split by a ward boundary shared by residents)",
+        }[how]
 
     @property
     def ward_weights_label(self) -> str:
@@ -1019,11 +1066,9 @@ class Engine:
         return tuple(float(v) for v in wards[wards["code"] == ward_code].total_bounds)  # type: ignore[return-value]
 
     def lsoa_ward(self, lsoa_code: str, ward_set: str | None = None) -> str | None:
-        """The ward of a ward set that holds an LSOA or a current LSOA (by area for a bundle LSOA
-        in the primary set, else the ward holding most of its residents), or None if unknown."""
+        """The ward of a ward set that holds most of an LSOA's (or a current LSOA's) residents,
+        by where its origins are, or None if unknown."""
         set_id = self.check_ward_set(ward_set)
-        if self.ward_sets[set_id].primary and lsoa_code in self.bundle.lsoa_values.index:
-            return self.assignment.set_index("lsoa_code")["ward_code"].get(lsoa_code)
         inside = self.origins.lsoa_code == lsoa_code
         areas = self.bundle.output_areas
         if not inside.any() and areas is not None and areas.parent is not None and self.origins.kind == "output_areas":
@@ -1036,16 +1081,11 @@ class Engine:
         return self.ward_sets[set_id].codes[int(np.argmax(shares))] if len(shares) else None
 
     def ward_lsoas(self, ward_code: str, ward_set: str | None = None) -> list[tuple[str, float, str]]:
-        """(LSOA code, share, what the share is of) for each LSOA with a part in a ward.
-
-        For the primary set the share is of the LSOA's area (``geo.geometry``); for another set
-        it is of the LSOA's origins' population shares (``geo.areas``), so a 2011 LSOA split by a
-        2023 ward boundary shows the part of its residents on each side.
+        """(LSOA code, share, what the share is of) for each LSOA with residents in a ward: the
+        share of the LSOA's residents whose origins lie in the ward (``geo.areas``), so an LSOA
+        split by a ward boundary shows the part of its residents on each side.
         """
         set_id = self.check_ward_set(ward_set)
-        if self.ward_sets[set_id].primary:
-            rows = self.assignment[self.assignment["ward_code"] == ward_code]
-            return [(c, float(s), "area") for c, s in zip(rows["lsoa_code"], rows["overlap_share"])]
         codes = self.ward_sets[set_id].codes
         if ward_code not in codes:
             return []
@@ -1072,7 +1112,7 @@ class Engine:
         if level == "lsoa_current":
             frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
             return self.current_lsoa_values({"need_index": "mean"}, frame)["need_index"]
-        if ward_set is not None and not self.ward_sets[ward_set].primary:
+        if ward_set is not None:
             frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
             return self._origin_ward_aggregates(ward_set, frame, {"need_index": "mean"})["need_index"]
         key = (tuple(sorted(weights.items())), level)
@@ -1084,15 +1124,4 @@ class Engine:
         return cache[key].copy()
 
     def _need_index(self, weights: dict[str, float], level: str) -> pd.Series:
-        lsoa = need_index(self.bundle.lsoa_values, self.bundle.indicators, weights)
-        if level == "lsoa":
-            return lsoa
-        frame = pd.DataFrame({"need_index": lsoa})
-        out = ward_aggregates(
-            frame,
-            self.assignment,
-            {"need_index": "mean"},
-            self.bundle.lsoa_values[self.default_population],
-            list(self.bundle.wards["code"]),
-        )
-        return out["need_index"]
+        return need_index(self.bundle.lsoa_values, self.bundle.indicators, weights)

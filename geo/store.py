@@ -237,7 +237,7 @@ def _short(exc: Exception) -> str:
 def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, list[str]]:
     """(view state, notices) for saved scenario ``key``, checked like a link; (None, [reason])
     when there is no such scenario or the database cannot be read."""
-    from geo.viewstate import MAX_STATE_QUERY, decode
+    from geo.viewstate import MAX_STATE_QUERY, clean_name, decode, named
 
     try:
         saved = store.get(key)
@@ -251,4 +251,6 @@ def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, lis
             f"The saved scenario {saved.name!r} was made for {saved.area}; parts that do not fit were ignored."
         )
     state, decoded = decode(engine, "?" + saved.query, max_query=MAX_STATE_QUERY)
+    # the scenario is called by its saved name on every card, table and briefing
+    state = named(state, clean_name(saved.name) or f"Saved scenario {saved.id}")
     return state, notices + [f"Saved scenario {saved.name!r}: {n}" for n in decoded]

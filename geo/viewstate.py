@@ -72,6 +72,10 @@ def default_state(engine) -> dict:
         # the others are compared with (None: the first chosen); ``chosen_options`` resolves them.
         "opts": None,
         "optbase": None,
+        # The scenario's given name (a saved scenario's, once opened) and the fingerprint of the
+        # sites it names (``scenario_fingerprint``): changed sites make it "<name>, modified".
+        "name": None,
+        "named": None,
     }
 
 
@@ -131,7 +135,61 @@ def encode(state: dict) -> str:
         params["opts"] = ",".join(state["opts"]) or "none"
         if state.get("optbase") is not None and state["opts"] and state["optbase"] != state["opts"][0]:
             params["optbase"] = state["optbase"]
+    if state.get("name"):
+        params["name"] = state["name"]
+        params["named"] = state["named"] or ""
     return "?" + urlencode(params, safe=",:|@=")
+
+
+MAX_NAME = 80
+_FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def scenario_fingerprint(state: dict) -> str:
+    """Eight hex digits that change whenever the state's sites change (base, opened, closed,
+    added, moved): a name given to one set of sites is not carried to another.
+
+    >>> a = {"base": "p", "open": [], "close": ["x"], "add": [], "move": {}}
+    >>> scenario_fingerprint(a) == scenario_fingerprint({**a, "mode": "car"})
+    True
+    >>> scenario_fingerprint(a) == scenario_fingerprint({**a, "close": []})
+    False
+    """
+    import hashlib
+
+    sites = (
+        state["base"],
+        sorted(state["open"]),
+        sorted(state["close"]),
+        list(state["add"]),
+        sorted(state["move"].items()),
+    )
+    return hashlib.sha256(repr(sites).encode()).hexdigest()[:8]
+
+
+def clean_name(name: str) -> str | None:
+    """A scenario name fit to print: trimmed, at most ``MAX_NAME`` characters, no control or
+    bidirectional-override characters; None when it is not.
+
+    >>> clean_name("  Two hubs  "), clean_name("a" + chr(10) + "b"), clean_name("")
+    ('Two hubs', None, None)
+    """
+    name = str(name).strip()
+    return name if 0 < len(name) <= MAX_NAME and not _CONTROL.search(name) else None
+
+
+def named(state: dict, name: str) -> dict:
+    """The state with its sites given ``name``."""
+    return {**state, "name": name, "named": scenario_fingerprint(state)}
+
+
+def scenario_name(state: dict) -> str | None:
+    """What the state's scenario is called by its name: the name while its sites are those it
+    was given to, "<name>, modified" after they change; None for an unnamed scenario."""
+    if not state.get("name"):
+        return None
+    return state["name"] if state.get("named") == scenario_fingerprint(state) else f"{state['name']}, modified"
 
 
 _POP_ID = re.compile(r"^(?:age(\d{1,3})-(\d{1,3})|age(\d{1,3})plus|all)_(\d{4})$")
@@ -227,7 +285,21 @@ def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict
     _decode_weights(engine, query, state, bad, notices)
     _decode_capacity(engine, query, state, bad)
     _decode_option_choices(engine, query, state, bad)
+    _decode_name(query, state, bad)
     return state, collapse_notices(notices)
+
+
+def _decode_name(query: dict, state: dict, bad) -> None:
+    """The scenario's name and the fingerprint of the sites it was given to."""
+    name, fingerprint = _one(query, "name"), _one(query, "named")
+    if name is None:
+        return
+    if clean_name(name) is None:
+        bad("scenario name", name)
+    elif fingerprint is None or not _FINGERPRINT.match(fingerprint):
+        bad("scenario name's fingerprint", fingerprint or "")
+    else:
+        state["name"], state["named"] = clean_name(name), fingerprint
 
 
 def collapse_notices(notices: list[str], most: int = 5) -> list[str]:
@@ -406,7 +478,9 @@ def scenario_of(engine, state: dict, which: str = "alt"):
     if which == "cmp":
         return None if state["cmp"] == "none" else engine.scenario(state["cmp"])
     base = None if state["base"] == "none" else state["base"]
-    return engine.scenario(base, state["open"], state["close"], state["add"], state["move"])
+    return engine.scenario(
+        base, state["open"], state["close"], state["add"], state["move"], label=scenario_name(state) or ""
+    )
 
 
 def threshold_text(engine, state: dict) -> str:

@@ -38,6 +38,7 @@ from geo.briefing import (
     link_footer,
     save_page,
 )
+from geo.engine import weighted_median
 from geo.errors import ScenarioError
 from geo.population import lower_first
 from geo.viewstate import encode, scenario_of, threshold_kwargs, threshold_text
@@ -104,8 +105,9 @@ def ward_numbers(engine, state: dict, ward_code: str) -> dict:
 
 
 def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
-    """Indicators for the ward against the whole area and England: rates as population-weighted
-    means, deciles as the number of the ward's LSOAs in England's most deprived 10%."""
+    """Indicators for the ward against the whole area and England, each as the map, the table
+    and the profile give it (``Engine.ward_value_definition``), and the number of the ward's
+    LSOAs (those with half or more of their residents in it) in England's most deprived 10%."""
     table = engine.ward_table(set_id)
     values = engine.bundle.lsoa_values
     weights = values[engine.default_population]
@@ -122,8 +124,18 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
                 "england": "10%",
             }
         )
+        # the ward's decile as the map, table and profile give it (Engine.ward_value_definition)
+        everyone = engine.origin_population[engine.default_population]
+        rows.append(
+            {
+                "indicator": f"{engine.bundle.indicators[decile].label} ({engine.ward_value_definition(decile)})",
+                "ward": _fmt(table.at[ward_code, decile]),
+                "area": _fmt(weighted_median(values[decile].reindex(engine.origins.lsoa_code).to_numpy(), everyone)),
+                "england": "—",
+            }
+        )
     for ind, spec in engine.bundle.indicators.items():
-        if spec.direction == "none" or "rank" in spec.unit or "decile" in spec.unit or spec.unit.startswith("flag"):
+        if spec.direction == "none" or spec.aggregate == "median" or spec.unit.startswith("flag"):
             continue
         value = table.at[ward_code, ind] if ind in table.columns else math.nan
         if pd.isna(value):

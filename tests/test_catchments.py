@@ -360,7 +360,7 @@ def test_luton_catchment_layer_numbers_sites_and_separates_neighbours(luton_engi
     closest = min(_redmean(colour_of[a], colour_of[b]) for a, b in touching)
     plain = {n: CATCHMENT_COLOURS[i] for i, n in enumerate(order)}
     assert closest > min(_redmean(plain[a], plain[b]) for a, b in touching)  # farther apart than the palette's order
-    styles = site_styles(e.bundle.located_sites, set(alt.open_ids), {}, values["numbers"])
+    styles = site_styles(e.bundle.located_sites, e.site_statuses(alt.scenario), {}, values["numbers"])
     sites = e.bundle.located_sites
     for site, text, colour in zip(sites.index, styles["labels"], styles["marker_color"]):
         name = sites.at[site, "name"]
@@ -406,11 +406,11 @@ def test_added_and_moved_sites_carry_their_catchment_numbers(luton_engine):
     for n in added["names"]:
         assert values["ticktext"][values["numbers"][n] - 1].startswith(f"<b>{values['numbers'][n]}</b> ")
     # no number twice: the moved site's register marker is not numbered
-    open_ids = set(e.open_site_ids(alt.scenario)) - set(state["move"])
-    register = [t for t in site_styles(e.bundle.located_sites, open_ids, {}, values["numbers"])["labels"] if t]
+    statuses = e.site_statuses(alt.scenario)
+    register = [t for t in site_styles(e.bundle.located_sites, statuses, {}, values["numbers"])["labels"] if t]
     assert sorted(register + marks["labels"], key=int) == [str(i + 1) for i in range(len(values["numbers"]))]
     # the map patch carries them, with the hover kept in hovertext
-    patch = access_patch(Patch(), values, site_styles(e.bundle.located_sites, open_ids, {}), added).to_plotly_json()
+    patch = access_patch(Patch(), values, site_styles(e.bundle.located_sites, statuses, {}), added).to_plotly_json()
     ops = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
     trace = ACCESS_TRACE["added"]
     assert ops[("data", trace, "text")] == marks["labels"]

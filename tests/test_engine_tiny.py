@@ -20,13 +20,13 @@ def test_loads_and_aligns(tiny_engine):
     assert any("s4" in w and "no sourced location" in w for w in b.warnings)
 
 
-def test_lsoa_to_ward_assignment_by_largest_overlap(tiny_engine):
-    a = tiny_engine.assignment.set_index("lsoa_code")
-    assert a.loc["L1", "ward_code"] == "W1" and a.loc["L1", "overlap_share"] == pytest.approx(1.0)
-    # L2 spans x 1000-2400: 1000 m of its 1400 m width lies in ward W1.
-    assert a.loc["L2", "ward_code"] == "W1"
-    assert a.loc["L2", "overlap_share"] == pytest.approx(1000 / 1400)
-    assert a.loc["L3", "ward_code"] == "W2" and a.loc["L4", "ward_code"] == "W2"
+def test_lsoas_reach_wards_through_their_origins(tiny_engine):
+    """Each LSOA's ward is the ward holding its origin (its population-weighted centroid)."""
+    e = tiny_engine
+    for code, (x, y) in zip(e.origins.lsoa_code, e.origins.xy):
+        ward = e.lsoa_ward(code)
+        polygon = e.bundle.wards.set_index("code").to_crs(e.bundle.projected_crs).geometry[ward]
+        assert polygon.distance(__import__("shapely").Point(x, y)) < 1e-6
 
 
 def test_detour_is_fitted_from_calibration(tiny_engine):

@@ -2,6 +2,7 @@
 checked against an independent computation from the raw CSV files."""
 
 import csv
+import itertools
 import math
 
 import numpy as np
@@ -60,11 +61,24 @@ def test_site_coordinates_are_codepoint_centroids(luton_bundle):
         assert math.hypot(row["x"] - float(pc["easting"]), row["y"] - float(pc["northing"])) < 1.0, site
 
 
-def test_lsoa_ward_overlap_matches_provenance(luton_engine):
-    # PROVENANCE.md: every LSOA has at least 96.5% of its area inside a single 2013 ward.
-    shares = luton_engine.assignment["overlap_share"]
-    assert shares.min() >= 0.965 and shares.notna().all()
-    assert luton_engine.assignment["ward_code"].nunique() == 19
+@pytest.mark.parametrize(
+    ("ward_set", "geojson", "key"), [("2013", "wards_2013.geojson", "WD13CD"), ("2023", "wards_2023.geojson", "WD25CD")]
+)
+def test_ward_values_of_lsoa_figures_recompute_from_the_raw_files(luton_engine, ward_set, geojson, key):
+    """A ward's IMD rank is the median over its under-fives (mid-2019), each counted at their
+    LSOA's rank: recomputed from the raw CSV and GeoJSON files with an overlay of our own."""
+    from tests import luton_oracle as oracle
+
+    areas = oracle.output_areas()  # (x, y, under-fives, 2011 LSOA, residents) per output area
+    wards = oracle.ward_of_output_areas(geojson, key)
+    ranks = {r["lsoa_code"]: float(r["IMD_rank"]) for r in oracle.rows("imd2019_lsoa_luton.csv")}
+    table = luton_engine.ward_table(ward_set)
+    for code in table.index:
+        people = sorted((ranks[a[3]], a[2]) for a, w in zip(areas, wards) if w == code)
+        running = list(itertools.accumulate(p for _, p in people))
+        # the smallest rank at or below which half the children live
+        median = next(rank for (rank, _), below in zip(people, running) if below >= running[-1] / 2)
+        assert table.at[code, "imd_rank"] == median, code
 
 
 def test_detour_calibration_bands(luton_engine):
@@ -148,6 +162,11 @@ def test_ward_profile_lists_indicators_lsoas_and_sites(luton_engine):
     assert values["Overweight or obese, Year 6"] == "47.5 % of children"
     assert values["Overweight or obese, Reception"] == "no published figure"
     lsoas = [r["LSOA"] for r in profile["lsoas"]]
-    assigned = luton_engine.assignment.query("ward_code == @code")["lsoa_code"].tolist()
-    assert lsoas == assigned and len(lsoas) > 0
+    assert lsoas == [c for c, _, _ in luton_engine.ward_lsoas(code)] and len(lsoas) > 0
+    # the ward's IMD rank: the same number, with its definition, as the map and the table give
+    rank = luton_engine.ward_table()["imd_rank"][code]
+    assert (
+        values["IMD 2019 rank"]
+        == f"{rank:,.0f} rank of 32,844 (1 = most deprived); median over the ward's children under 5 (mid-2019)"
+    )
     assert "leagrave" in [s["site_id"] for s in profile["sites"]]

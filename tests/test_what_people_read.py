@@ -95,3 +95,37 @@ def test_readme_names_the_largest_losses_by_each_ward_set(luton_engine):
         assert [(n.strip(), int(v.replace(",", ""))) for n, v in named] == [
             (r.ward_name, round(r.losing_access)) for r in top.itertuples()
         ]
+
+
+def test_a_saved_scenario_is_called_by_its_name_when_reopened(luton_engine, tmp_path):
+    """Saved, then reopened by its id (what ``/s/<id>`` does): the cards, the ward card, the
+    town and ward briefings and the Options page call it by its name; once its sites change it
+    is "<name>, modified"."""
+    from dashboard.callbacks.options import build_options
+    from dashboard.views import evaluations, headline
+    from geo.briefing import briefing_content
+    from geo.store import ScenarioStore, open_saved
+    from geo.viewstate import encode, from_store
+    from geo.ward_briefing import ward_numbers
+
+    e = luton_engine
+    store = ScenarioStore(f"sqlite:///{tmp_path / 'saved.sqlite3'}")
+    view = {**default_state(e), "page": "access", "base": "current_2020", "close": ["denbigh"], "cmp": "current_2020"}
+    saved = store.save("Denbigh closes", encode(view)[1:], area=e.bundle.area_name)
+    state, notices = open_saved(e, store, saved.id)
+    assert notices == [] and state["name"] == "Denbigh closes"
+    state, _ = from_store(e, state)  # as the browser sends it back on the next click
+    alt, base = evaluations(e, state)
+    assert headline(e, state, alt, base)["alt_label"] == "Denbigh closes"
+    assert "Denbigh closes" in briefing_content(e, state, "http://x").title
+    ward = e.find_ward("LU3 1NS")
+    assert "Denbigh closes" in ward_briefing_content(e, state, ward).title
+    assert ward_numbers(e, state, ward)["population"] > 0
+    (option,) = build_options(e, store, [f"saved:{saved.id}"], state, {})
+    assert option.label == "Denbigh closes"
+    changed, _ = from_store(e, {**state, "close": ["denbigh", "redgrave"]})
+    alt, base = evaluations(e, changed)
+    assert headline(e, changed, alt, base)["alt_label"] == "Denbigh closes, modified"
+    # a name that is not fit to print is refused, with the reason
+    bad_state, bad_notices = from_store(e, {**state, "name": "a\nb"})
+    assert bad_state["name"] is None and "scenario name" in bad_notices[0]

@@ -58,16 +58,19 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
         "lsoa": "LSOA (2011)",
         "lsoa_current": getattr(engine.bundle.current_lsoas, "label", ""),
     }[level]
+    definition = engine.ward_value_definition(view["ind"]) if level == "ward" else None
+    value_header = meta["label"] if unit else f"{meta['label']} ({meta['unit']})"
     columns = [
         {"name": "Rank (1 = most need)", "id": "rank"},
         {"name": area_label, "id": "area"},
-        {"name": meta["label"] if unit else f"{meta['label']} ({meta['unit']})", "id": "value"},
+        {"name": f"{value_header}: {definition}" if definition else value_header, "id": "value"},
     ]
     csv_about = {
         "filename": csv_name("needs", view["ind"], level, set_id if level == "ward" else ""),
         "about": [
             f"Needs Map: areas ranked by {meta['label']} ({meta['unit']}, {meta['period']})",
             f"Areas: {area_label}",
+            *([f"Ward value: {definition}"] if definition else []),
             f"Source: {meta['source']}",
             f"Link: {link or ''}",
         ],

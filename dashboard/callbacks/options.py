@@ -66,7 +66,7 @@ def build_options(engine, store, chosen: list, view: dict, labels: dict[str, str
             state, notices = open_saved(engine, store, value.split(":", 1)[1])
             if state is None:
                 raise NeedsMapError("; ".join(notices))
-            options.append(from_state(engine, value, labels.get(value, value).removeprefix("Saved: "), state, "saved"))
+            options.append(from_state(engine, value, state["name"], state, "saved"))
     return options
 
 
