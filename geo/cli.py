@@ -547,7 +547,7 @@ def cmd_calibrate(args, out) -> int:
         return 0
     print(
         f"Travel model checked against: {report.sample_name} ({report.sample_size} LSOAs; "
-        f"{report.folds}-fold cross-validation; {report.pairs} calibration route pairs)",
+        f"leave-one-out cross-validation; {report.pairs} calibration route pairs)",
         file=out,
     )
     table = report_table(report)
@@ -558,11 +558,14 @@ def cmd_calibrate(args, out) -> int:
             f"{100 * r.share_within_20pct:5.1f}% {100 * r.agreement_within_1km:5.1f}%",
             file=out,
         )
+    parameters = ", ".join(f"{n} {v:.3f}" for n, v in report.parameters.items()) or "nothing fitted"
     print(
-        f"Chosen: {report.chosen} {report.parameters}; travel range: routes x {report.interval[0]:.3f} to "
-        f"x {report.interval[1]:.3f} (10th-90th percentile of official / out-of-sample estimate)",
+        f"Chosen: {report.chosen} ({parameters}); travel range: routes x {report.interval[0]:.5f} to "
+        f"x {report.interval[1]:.5f} (10th-90th percentile of official / out-of-sample estimate)",
         file=out,
     )
+    for item in report.at_bound:
+        print(f"Warning: the fit ended on a bound of its search range: {item}.", file=out)
     return 0
 
 

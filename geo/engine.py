@@ -263,7 +263,7 @@ class Engine:
         spec = bundle.manifest["layers"].get("road_check")
         if spec is None:
             return None
-        key = ("calibration", self.origins.kind)
+        key = "calibration"  # one model per bundle, whatever origins this engine uses
         cache = bundle.__dict__.setdefault("_engine_cache", {})
         if key not in cache:
             from geo.calibrate import calibrate, load_road_sample
@@ -276,12 +276,15 @@ class Engine:
                 bundle.projected_crs,
                 lambda crs, xs, ys: bundle._transformer(crs, bundle.projected_crs).transform(xs, ys),
             )
+            # the official distances are measured from output-area centroids: fit from them
+            # where the bundle has them, so every engine of the bundle has the same model
+            fit_origins = output_area_origins(bundle) if bundle.output_areas is not None else lsoa_origins(bundle)
             cache[key] = calibrate(
                 sample,
                 self.pairs_detour,
-                self.origins.xy,
-                self.origins.lsoa_code,
-                self.origins.share * _lsoa_weights(bundle, self.origins.lsoa_code),
+                fit_origins.xy,
+                fit_origins.lsoa_code,
+                fit_origins.share * _lsoa_weights(bundle, fit_origins.lsoa_code),
                 pairs=len(bundle.calibration),
                 centroid_xy=bundle.origin_xy,
                 centroid_lsoa=np.array(codes),

@@ -79,6 +79,23 @@ def curve(d, xs, ys, access):
 
 def fitted_access():
     """The access distance fitted by least squares on log(estimate / official) over the whole sample."""
+    return _access_fit()[0]()
+
+
+def loo_range_factors():
+    """The travel range's factors: the 10th and 90th percentiles of official / estimate, each
+    LSOA estimated by a fit that left it out (leave-one-out), unrounded."""
+    fit, estimate, official = _access_fit()
+    ratios = []
+    for k in range(len(official)):
+        keep = np.arange(len(official)) != k
+        ratios.append(official[k] / estimate(fit(keep))[k])
+    low, high = np.quantile(ratios, [0.1, 0.9])
+    return min(float(low), 1.0), max(float(high), 1.0)
+
+
+def _access_fit():
+    """(fit(rows) -> access, estimate(access) -> per-LSOA metres, official metres) on the road sample."""
     from scipy.optimize import least_squares
 
     xs, ys = pairs_curve()
@@ -95,12 +112,19 @@ def fitted_access():
     w = np.array([a[4] for a in areas])
     codes = sorted(official)
 
-    def residuals(p):
-        route = curve(d, xs, ys, p[0])
-        est = np.array([np.average(route[lsoa == c], weights=w[lsoa == c]) for c in codes])
-        return np.log(est / np.array([official[c] for c in codes]))
+    target = np.array([official[c] for c in codes])
 
-    return float(least_squares(residuals, [100.0], bounds=([0.0], [1000.0])).x[0])
+    def estimate(access):
+        route = curve(d, xs, ys, access)
+        return np.array([np.average(route[lsoa == c], weights=w[lsoa == c]) for c in codes])
+
+    def fit(rows=None):
+        rows = np.ones(len(codes), bool) if rows is None else rows
+        return float(
+            least_squares(lambda p: np.log(estimate(p[0])[rows] / target[rows]), [100.0], bounds=([0.0], [1000.0])).x[0]
+        )
+
+    return fit, estimate, target
 
 
 SCENARIO_SITES = {
@@ -109,15 +133,16 @@ SCENARIO_SITES = {
 }
 
 
-def walk_covered(access, minutes=20.0):
-    """(output areas, {scenario: covered mask}) for a ``minutes`` walk to the current and proposed sites."""
+def walk_covered(access, minutes=20.0, factor=1.0):
+    """(output areas, {scenario: covered mask}) for a ``minutes`` walk to the current and proposed
+    sites, every route ``factor`` times as long."""
     xs, ys = pairs_curve()
     areas = output_areas()
     covered = {}
     for name, ids in SCENARIO_SITES.items():
         pts = site_points(ids)
         d = np.array([min(math.dist((x, y), p) for p in pts) for x, y, *_ in areas])
-        covered[name] = curve(d, xs, ys, access) / WALK_M_PER_MIN <= minutes
+        covered[name] = factor * curve(d, xs, ys, access) / WALK_M_PER_MIN <= minutes
     return areas, covered
 
 

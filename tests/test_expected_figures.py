@@ -5,6 +5,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import luton_oracle as oracle
@@ -91,3 +92,54 @@ def test_readme_quotes_the_expected_figures():
         f"{EXPECTED['total']:,} children under 5",
     ):
         assert text in readme, text
+
+
+def test_ranges_use_the_unrounded_leave_one_out_factors(luton_engine, capsys):
+    """The compare JSON's range of each scenario's coverage is the coverage with every route
+    scaled by the travel range's factors, as an independent leave-one-out fit gives them."""
+    from geo.cli import main
+
+    low, high = oracle.loo_range_factors()
+    assert luton_engine.travel_range == pytest.approx((low, high), rel=1e-6)
+    main(["compare", "--base", "current_2020", "--alt", "proposed_2020", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    access = oracle.fitted_access()
+    for factor, end in ((high, 0), (low, 1)):  # longer routes cover fewer people
+        areas, covered = oracle.walk_covered(access, factor=factor)
+        people = np.array([a[2] for a in areas])
+        assert d["range"]["base_covered"][end] == pytest.approx(people[covered["current"]].sum(), abs=0.05)
+        assert d["range"]["alt_covered"][end] == pytest.approx(people[covered["proposed"]].sum(), abs=0.05)
+
+
+def test_calibration_does_not_depend_on_the_order_of_the_sample(luton_bundle):
+    """Leave-one-out has no random split: shuffling the road sample 20 times gives the same
+    chosen form and factors; and an engine with LSOA origins uses the bundle's one model."""
+    from dataclasses import replace
+
+    from geo.calibrate import calibrate, load_road_sample
+    from geo.engine import Engine, _lsoa_weights, output_area_origins
+
+    b = luton_bundle
+    engine = Engine(b)
+    reference = engine.calibration
+    assert Engine(b, origins="lsoa").calibration.to_dict() == reference.to_dict()
+    assert reference.at_bound == []
+    sample = load_road_sample(
+        b.path,
+        b.manifest["layers"]["road_check"],
+        list(b.lsoa_values.index),
+        b.projected_crs,
+        lambda crs, xs, ys: b._transformer(crs, b.projected_crs).transform(xs, ys),
+    )
+    origins = output_area_origins(b)
+    weights = origins.share * _lsoa_weights(b, origins.lsoa_code)
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        order = rng.permutation(len(sample.lsoa_codes))
+        shuffled = replace(sample, lsoa_codes=sample.lsoa_codes[order], official_m=sample.official_m[order])
+        report = calibrate(
+            shuffled, engine.pairs_detour, origins.xy, origins.lsoa_code, weights, pairs=len(b.calibration)
+        )
+        assert report.chosen == reference.chosen
+        assert report.interval == pytest.approx(reference.interval, rel=1e-6)  # the optimiser's tolerance
+        assert report.parameters == pytest.approx(reference.parameters, rel=1e-6)

@@ -55,7 +55,7 @@ def _calibration_text(engine) -> str:
     )
     return (
         f"The model ({FORM_LABELS[c.chosen]}; {params}) was chosen "
-        f"by {c.folds}-fold cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
+        f"by leave-one-out cross-validation against the official {c.sample_name}. On LSOAs it had not seen, the "
         f"median estimate / official ratio is {oos['median_ratio']:.2f}, the mean absolute error "
         f"{oos['mean_abs_pct_error']:.0f}% and {100 * oos['share_within_20pct']:.0f}% of estimates are within 20%"
         + (
