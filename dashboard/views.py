@@ -234,9 +234,7 @@ def lsoa_added_minutes(engine, alt, base):
     changes from the comparison to the scenario (NaN where none change, or no comparison)."""
     if base is None:
         return None
-    changed = (alt.nearest != base.nearest) & np.array(
-        [a is not None and b is not None for a, b in zip(alt.nearest, base.nearest)]
-    )
+    changed = engine.site_moves(base.nearest, base.scenario, alt.nearest, alt.scenario)
     weight = np.where(changed, alt.population, 0.0)
     added = np.where(changed, alt.minutes - base.minutes, 0.0)
     return engine.lsoa_mean(added, weight)
@@ -323,6 +321,10 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     return rows
 
 
+# The lost-access table's first column, named for what the engine's origins are.
+ORIGIN_HEADERS = {"output_areas": "Output area (its LSOA)", "lsoa": "LSOA", "postcode": "Postcode (its LSOA)"}
+
+
 def lost_rows(engine, out: dict) -> list[dict]:
     """The areas losing access in the comparison, most people first."""
     cmp = out["comparison"]
@@ -344,7 +346,7 @@ def lost_rows(engine, out: dict) -> list[dict]:
     for code, origin, ward, population, decile, before, after, site in zip(*(lost[f].tolist() for f in fields)):
         rows.append(
             {
-                "lsoa": f"{names.get(code, code)} ({origin})",
+                "lsoa": f"{origin} (in {names.get(code, code)})" if origin != code else names.get(code, code),
                 "ward": ward,
                 "population": round(population),
                 "imd_decile": None if decile is None or decile != decile else int(decile),  # NaN != NaN

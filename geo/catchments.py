@@ -21,8 +21,10 @@ Method
   open sites within the threshold so as to serve as many people as possible and, among the ways
   of doing that, to minimise total minutes travelled (two linear programs solved by HiGHS; a
   transport problem, so whole-number inputs give whole-number answers). People within the
-  threshold of some open site but not served are "in a catchment but beyond capacity"; people
-  beyond the threshold of every open site are "not covered". Sites of unknown capacity are
+  threshold of some open site but not served are "in a catchment but beyond capacity", each
+  counted at their nearest site, so the sites' figures add up to the total (a site's "served"
+  may include people whose nearest site is another, full one); people beyond the threshold of
+  every open site are "not covered". Sites of unknown capacity are
   treated as unlimited, and the result says which sites those are.
 
 Everything here is area-agnostic: sites, origins, populations and deciles come from the bundle.
@@ -139,7 +141,9 @@ class SiteLoad:
     origins: int
     capacity: float | None = None  # None: unknown
     served: float | None = None  # with capacities: people served by the capacitated assignment
-    beyond_capacity: float | None = None  # nearest-site catchment people this site cannot take
+    # people whose nearest site this is who are served by no site (the sites' values add up to
+    # the summary's beyond_capacity)
+    beyond_capacity: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -217,7 +221,7 @@ class CatchmentChange:
 
     base: Catchments
     alt: Catchments
-    changed: np.ndarray  # bool per origin: assigned site differs (both have one)
+    changed: np.ndarray  # bool per origin: assigned site stands elsewhere (both have one)
     added_minutes: np.ndarray  # alt minus base minutes per origin (NaN where either has no site)
     origin_labels: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
 
@@ -367,10 +371,13 @@ def _apply_capacity(engine, ev, result: Catchments) -> None:
     covered = reachable.any(axis=1)
     served_total = float(served.sum())
     in_reach = float(ev.population[covered].sum())
+    # people of each origin served nowhere; a site's share of them is those whose nearest site
+    # it is, so the sites' "beyond capacity" add up to the total (people are counted once)
+    unserved = np.maximum(ev.population - served.sum(axis=1), 0.0)
     for j, load in enumerate(result.sites):
         load.served = float(served[:, j].sum())
         nearest_here = (result.assigned == load.site) & covered
-        load.beyond_capacity = max(0.0, float(ev.population[nearest_here].sum()) - load.served)
+        load.beyond_capacity = float(unserved[nearest_here].sum())
     result.capacity = CapacitySummary(
         served=served_total,
         beyond_capacity=max(0.0, in_reach - served_total),
@@ -445,7 +452,8 @@ def compare_catchments(engine, base, alt, capacity: dict[str, float] | None = No
     before = catchments(engine, base, capacity=capacity, **options)
     after = catchments(engine, alt, capacity=capacity, **options)
     both = np.array([a is not None and b is not None for a, b in zip(before.assigned, after.assigned)], bool)
-    changed = both & np.array([a != b for a, b in zip(before.assigned, after.assigned)], bool)
+    # a family's site changes only when it stands elsewhere (not a new name at the same point)
+    changed = engine.site_moves(before.assigned, base, after.assigned, alt)
     added = np.where(both, after.minutes - before.minutes, np.nan)
     return CatchmentChange(
         base=before, alt=after, changed=changed, added_minutes=added, origin_labels=engine.origins.label

@@ -639,6 +639,43 @@ class Engine:
             used.append(site_id)
         return used, nearest, straight, route
 
+    def site_point(self, site_id: str, scenario: Scenario) -> tuple[float, float]:
+        """Where a site of the scenario stands (projected metres): a register site where the
+        register puts it or where the scenario moves it, an added site where it was added."""
+        moved = scenario.moved_map
+        if site_id in moved:
+            return self.locate_added(moved[site_id])
+        if site_id in self._site_col:
+            x, y = self.site_xy[self._site_col[site_id]]
+            return float(x), float(y)
+        added = {f"added:{a.label}": a for a in scenario.added}
+        return self.locate_added(added[site_id])
+
+    def site_moves(self, before_ids, before: Scenario, after_ids, after: Scenario) -> np.ndarray:
+        """Per origin, whether the site it goes to stands somewhere else after the change: both
+        give it a site and the two stand more than a metre apart. A site replaced by another at
+        the same point (a proposed hub placed at a current centre's postcode) is no change for a
+        family. ``before_ids``/``after_ids``: each origin's site (nearest or assigned) or None.
+
+        >>> cur, pro = engine.scenario("current_2020"), engine.scenario("proposed_2020")
+        >>> a, b = engine.evaluate(cur).nearest, engine.evaluate(pro).nearest
+        >>> int((a != b).sum() - engine.site_moves(a, cur, b, pro).sum()) > 0  # Leagrave CC -> the hub at its point
+        True
+        """
+        points: dict[tuple[str, bool], tuple[float, float]] = {}
+
+        def where(site: str, is_after: bool) -> tuple[float, float]:
+            if (site, is_after) not in points:
+                points[(site, is_after)] = self.site_point(site, after if is_after else before)
+            return points[(site, is_after)]
+
+        out = np.zeros(len(before_ids), bool)
+        for i, (a, b) in enumerate(zip(before_ids, after_ids)):
+            if a is not None and b is not None and a != b:
+                (ax, ay), (bx, by) = where(a, False), where(b, True)
+                out[i] = math.hypot(ax - bx, ay - by) > 1.0
+        return out
+
     # -- queries -----------------------------------------------------------------------
     def check_options(self, mode: str, minutes, km, detour: str, population: str) -> None:
         """Raise ScenarioError naming the option when mode, threshold, detour or population is not valid here."""

@@ -279,6 +279,29 @@ class CoverageResult:
         return out
 
 
+def comparison_origin_rows(frame: pd.DataFrame) -> list[dict]:
+    """Per-origin rows of a comparison, every field named for the scenario it describes:
+    origin, LSOA, ward, population, IMD decile, then ``base_``/``alt_`` site, minutes and
+    covered, and the minutes added (a bare "covered" would describe only one of the two)."""
+    return [
+        {
+            "origin": r.origin,
+            "lsoa_code": r.lsoa_code,
+            "ward_code": r.ward_code,
+            "population": _num(r.population, 2),
+            "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile),
+            "base_site": r.base_site,
+            "alt_site": r.alt_site,
+            "base_minutes": _num(r.base_minutes, 2),
+            "alt_minutes": _num(r.alt_minutes, 2),
+            "change_minutes": _num(r.change_minutes, 2),
+            "base_covered": bool(r.covered),
+            "alt_covered": bool(r.alt_covered),
+        }
+        for r in frame.itertuples()
+    ]
+
+
 def origin_rows(frame: pd.DataFrame) -> list[dict]:
     """Per-origin rows (origin, LSOA, ward, nearest site, metres, minutes, covered, population)."""
     rows = []
@@ -536,8 +559,8 @@ class Comparison:
             "population_gaining_access": _num(self.population_gaining_access, 1),
             "losing_access_in_most_deprived_20pct": _num(self.losing_in_most_deprived, 1),
             "share_losing_access_in_most_deprived_20pct": _num(self.share_losing_in_most_deprived, 6),
-            "lost": origin_rows(self.lost),
-            "gained": origin_rows(self.gained),
+            "lost": comparison_origin_rows(self.lost),
+            "gained": comparison_origin_rows(self.gained),
             "by_imd_decile": [
                 {
                     "decile": int(r.decile),

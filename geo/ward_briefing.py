@@ -91,7 +91,7 @@ def ward_numbers(engine, state: dict, ward_code: str) -> dict:
     }
     if base is not None:
         lost = base.covered[inside] & ~alt.covered[inside]
-        changed = np.array([a != b for a, b in zip(alt.nearest[inside], base.nearest[inside])])
+        changed = engine.site_moves(base.nearest, base.scenario, alt.nearest, alt.scenario)[inside]
         added = alt.minutes[inside] - base.minutes[inside]
         out.update(
             base_covered=float(pop[base.covered[inside]].sum()),

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy
 
 from geo.store import ScenarioStore, StoreError, default_url, open_saved
-from geo.viewstate import default_state, encode
+from geo.viewstate import default_state, encode, named
 
 
 def _round_trip(store, engine):
@@ -22,7 +22,7 @@ def _round_trip(store, engine):
         "Luton",
     )
     restored, notices = open_saved(engine, store, saved.id)
-    assert notices == [] and restored == state
+    assert notices == [] and restored == named(state, "Leagrave hub at the Centre")  # called by its name
     assert [s.id for s in store.list_saved(area="Luton")] == [saved.id]
     renamed = store.rename(saved.id, "Option B", note="revised")
     assert (renamed.name, renamed.note) == ("Option B", "revised") and renamed.updated >= saved.updated
@@ -76,7 +76,7 @@ def test_a_tampered_row_gets_the_same_notices_as_a_tampered_link(luton_engine, t
     saved = store.save("Edited by hand", "page=access&mode=teleport&open=nosite", area="Luton")
     state, notices = open_saved(luton_engine, store, saved.id)
     link_state, link_notices = decode(luton_engine, "?page=access&mode=teleport&open=nosite")
-    assert state == link_state
+    assert state == named(link_state, "Edited by hand")
     assert notices == [f"Saved scenario 'Edited by hand': {n}" for n in link_notices] and len(notices) == 2
     assert open_saved(luton_engine, store, "aaaaaaaaaa") == (None, ["No saved scenario 'aaaaaaaaaa' in this database."])
 

@@ -4,6 +4,7 @@ its hover, and the text of the briefings (extracted from the PDF, as a councillo
 import datetime as dt
 import io
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
 
@@ -129,3 +130,90 @@ def test_a_saved_scenario_is_called_by_its_name_when_reopened(luton_engine, tmp_
     # a name that is not fit to print is refused, with the reason
     bad_state, bad_notices = from_store(e, {**state, "name": "a\nb"})
     assert bad_state["name"] is None and "scenario name" in bad_notices[0]
+
+
+def test_catchment_parts_add_up_to_their_totals(luton_engine):
+    """With capacities that bind, the sites' "beyond capacity" add up to the total, and served +
+    beyond capacity + not covered is everyone with a located site."""
+    from geo.catchments import catchments
+
+    e = luton_engine
+    scenario = e.scenario("current_2020")
+    free = catchments(e, scenario, minutes=20)
+    capacity = {s.site: round(s.population / 3) for s in free.sites}  # every site a third of its catchment
+    result = catchments(e, scenario, capacity=capacity, minutes=20)
+    c = result.capacity
+    assert sum(s.beyond_capacity for s in result.sites) == pytest.approx(c.beyond_capacity, abs=0.01)
+    assert sum(s.served for s in result.sites) == pytest.approx(c.served, abs=0.01)
+    assert c.served + c.beyond_capacity + c.not_covered == pytest.approx(result.total, abs=0.01)
+    assert c.beyond_capacity > 1000  # the capacities bind
+
+
+def test_a_hub_at_a_centres_own_point_moves_no_family(luton_engine):
+    """Leagrave Children's Centre and the Leagrave hub placeholder share one postcode point:
+    families going from one to the other are not counted as changing site."""
+    from geo.catchments import compare_catchments
+
+    e = luton_engine
+    cur, pro = e.scenario("current_2020"), e.scenario("proposed_2020")
+    change = compare_catchments(e, cur, pro, minutes=20)
+    same_point = [
+        i
+        for i, (a, b) in enumerate(zip(change.base.assigned, change.alt.assigned))
+        if (a, b) == ("leagrave", "hub_leagrave_tbc")
+    ]
+    assert same_point and not change.changed[same_point].any()
+    people = change.alt.population
+    ids_differ = np.array([a != b for a, b in zip(change.base.assigned, change.alt.assigned)])
+    assert change.people_changing_site == pytest.approx(people[ids_differ].sum() - people[same_point].sum())
+
+
+def test_compare_json_names_each_lost_rows_fields_for_its_scenario(capsys):
+    """A lost-access row says it was covered before and is not after; no bare "covered"."""
+    import json
+
+    from geo.cli import main
+
+    main(["compare", "--base", "current_2020", "--alt", "proposed_2020", "--json"])
+    rows = json.loads(capsys.readouterr().out)["lost"]
+    assert rows and all(r["base_covered"] and not r["alt_covered"] and "covered" not in r for r in rows)
+    assert all(r["alt_minutes"] > 20 >= r["base_minutes"] for r in rows)
+
+
+def _words(component) -> str:
+    out: list[str] = []
+
+    def walk(node):
+        if isinstance(node, str | int | float):
+            out.append(str(node))
+            return
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list | tuple) else [children]:
+            if child is not None:
+                walk(child)
+
+    walk(component)
+    return " ".join(out)
+
+
+def test_a_scenario_compared_with_itself_reads_plainly(luton_engine):
+    """Current (2020) against itself: no "range 0-0" or "n/a-n/a", the sites it cannot count
+    named once, and the net change explained by who loses and who gains."""
+    from dashboard.callbacks.access import headline_cards, unlocated_note
+    from dashboard.views import evaluations, headline
+
+    e = luton_engine
+    state = {**default_state(e), "base": "current_2020", "cmp": "current_2020"}
+    alt, base = evaluations(e, state)
+    cards = _words(headline_cards(headline(e, state, alt, base), "a 20-minute walk"))
+    assert "range 0-0" not in cards and "n/a-n/a" not in cards
+    assert "Net change +0: 0 lose access, 0 gain it" in cards
+    note = _words(unlocated_note(e, alt, base))
+    assert note.count("Limbury Community Centre") == 1 and note.count("not counted") == 1
+    state = {**state, "base": "proposed_2020"}  # Proposed against Current: the change is explained
+    alt, base = evaluations(e, state)
+    h = headline(e, state, alt, base)
+    assert f"Net change {h['change']:+,.0f}: {h['losing']:,.0f} lose access, {h['gaining']:,.0f} gain it" in _words(
+        headline_cards(h, "a 20-minute walk")
+    )
+    assert round(h["gaining"] - h["losing"]) == round(h["change"])

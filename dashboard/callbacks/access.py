@@ -31,6 +31,7 @@ from dashboard.links import csv_name, page_link
 from dashboard.tables import data_id, plain_table
 from dashboard.views import (
     CURVE_GRID,
+    ORIGIN_HEADERS,
     added_points,
     csv_safe_rows,
     decile_rows,
@@ -79,9 +80,12 @@ def _p(v):
 
 
 def _range(h: dict, key: str, share: bool = False) -> str:
-    """'range 4,184-9,982' across the travel range, or '' when the figures have none."""
+    """'range 4,184-9,982' across the travel range, or '' when the figures have none, or none
+    to speak of (a figure that is 0 whatever the routes, or has no value)."""
     bounds = range_bounds(h.get("ranges", {}), key, share)
-    return f"range {bounds[0]}-{bounds[1]}" if bounds else ""
+    if not bounds or "n/a" in bounds or bounds[0] == bounds[1]:
+        return ""
+    return f"range {bounds[0]}-{bounds[1]}"
 
 
 def _lines(*parts: str):
@@ -118,7 +122,11 @@ def headline_cards(h: dict, limit: str):
                 stat_card(
                     "Losing access",
                     _n(h["losing"]),
-                    _lines(f"{_p(h['losing_share_of_total'])} of all; change {h['change']:+,.0f}", _range(h, "losing")),
+                    _lines(
+                        f"{_p(h['losing_share_of_total'])} of all. Net change {h['change']:+,.0f}: "
+                        f"{_n(h['losing'])} lose access, {_n(h['gaining'])} gain it",
+                        _range(h, "losing"),
+                    ),
                     colour="warning" if h["losing"] > 0 else "light",
                     card_id="headline-losing",
                 ),
@@ -169,14 +177,18 @@ def _range_note(h: dict) -> str:
 def unlocated_note(engine, alt, base):
     """Words next to the figures naming open sites that are not counted (no sourced location),
     in the scenario and in its comparison."""
-    parts = []
+    by_sites: dict[tuple, list[str]] = {}  # the same sites missing in both: one sentence for both
     for ev in (base, alt):
         if ev is None:
             continue
-        missing = engine.unlocated_open(ev.scenario)
-        if missing:
-            names = ", ".join(engine.site_label(s) for s in missing)
-            parts.append(f"{ev.scenario.label}: {len(missing)} site(s) not counted ({names}).")
+        missing = tuple(engine.unlocated_open(ev.scenario))
+        if missing and ev.scenario.label not in by_sites.setdefault(missing, []):
+            by_sites[missing].append(ev.scenario.label)
+    parts = [
+        f"{' and '.join(labels)}: {len(missing)} site(s) not counted ({', '.join(engine.site_label(s) for s in missing)})."
+        for missing, labels in by_sites.items()
+        if missing
+    ]
     if not parts:
         return None
     return dbc.Alert(
@@ -294,7 +306,8 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
         if wards and i in wards[0]
     ]
     lost = csv_safe_rows(lost_rows(engine, out))
-    lost_cols = [{"name": alt.population_label if i == "population" else n, "id": i} for i, n in LOST_COLUMNS]
+    headers = {"population": alt.population_label, "lsoa": ORIGIN_HEADERS.get(engine.origins.kind, "Area")}
+    lost_cols = [{"name": headers.get(i, n), "id": i} for i, n in LOST_COLUMNS]
     about = csv_about(engine, view, alt, base_label, link)
     settings = f"{view['mode']}-{view['threshold']:g}{'min' if view['unit'] == 'minutes' else 'km'}"
     ward_data = {

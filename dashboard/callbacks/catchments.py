@@ -38,8 +38,11 @@ def capacity_summary(result) -> str:
     )
     return (
         f"With the capacities set: served {c.served:,.0f}; in a catchment but beyond capacity "
-        f"{c.beyond_capacity:,.0f}; not covered (beyond the threshold of every open site) {c.not_covered:,.0f}."
-        + unknown
+        f"{c.beyond_capacity:,.0f}; not covered (beyond the threshold of every open site) {c.not_covered:,.0f}. "
+        "Served: given a place at a site within the threshold, the most people possible and then the least "
+        "travel, no site over its capacity (so a site may serve people whose nearest site is full). Beyond "
+        "capacity: within reach of a site but given no place; each site's figure counts those whose nearest "
+        "site it is, so the sites' figures add up to the total." + unknown
     )
 
 
