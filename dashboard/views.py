@@ -273,7 +273,8 @@ def _ward_static_rows(engine, ward_set: str | None, weights: dict | None) -> dic
     for code in table.index:
         row: dict = {"need_index": round(float(need[code]), 1)}
         if engine.deprivation_indicator:
-            row["imd_decile_mean"] = round(float(values[code][engine.deprivation_indicator]), 2)
+            # the ward's decile as the map, profile and briefings give it (a median: a decile)
+            row["imd_decile_mean"] = round(float(values[code][engine.deprivation_indicator]))
         for ind in indicators:
             value = values[code].get(ind, float("nan"))
             spec = engine.bundle.indicators[ind]

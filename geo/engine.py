@@ -488,6 +488,21 @@ class Engine:
                 out[site] = "not_in_scenario"
         return out
 
+    def _sites_sharing_a_point(self, open_ids: set[str]) -> list[list[str]]:
+        """Groups of open located register sites standing within a metre of one another."""
+        located = [s for s in self.site_ids if s in open_ids]
+        groups: list[list[str]] = []
+        for site in located:
+            x, y = self.site_xy[self._site_col[site]]
+            for group in groups:
+                gx, gy = self.site_xy[self._site_col[group[0]]]
+                if math.hypot(x - gx, y - gy) <= 1.0:
+                    group.append(site)
+                    break
+            else:
+                groups.append([site])
+        return [g for g in groups if len(g) > 1]
+
     def assumptions(self, scenario: Scenario, mode: str, detour: str, population: str) -> list[str]:
         """The assumptions behind a scenario's figures, as sentences (``assumption_items`` has
         them with their kind, for callers that pick some)."""
@@ -506,11 +521,35 @@ class Engine:
         moved = scenario.moved_map
         open_ids = set(self.open_site_ids(scenario))
         names = self.bundle.sites["name"]
-        if scenario.base:
-            for item in self.bundle.scenarios[scenario.base]["assumptions"]:
-                site = item.get("site")
-                if site is None or (site in open_ids and site not in moved):
-                    out.append(Assumption("preset", item["text"], {"site": site}))
+        # The base's own assumptions, and every site-tied assumption of any preset whose site
+        # is open where the manifest puts it (a hub opened on top of another base keeps its
+        # placement assumption), each once.
+        items = list(self.bundle.scenarios[scenario.base]["assumptions"]) if scenario.base else []
+        items += [
+            item
+            for name, preset in self.bundle.scenarios.items()
+            if name != scenario.base
+            for item in preset["assumptions"]
+            if item.get("site") is not None
+        ]
+        said: set[str] = set()
+        for item in items:
+            site = item.get("site")
+            if item["text"] not in said and (site is None or (site in open_ids and site not in moved)):
+                said.add(item["text"])
+                out.append(Assumption("preset", item["text"], {"site": site}))
+        shared = self._sites_sharing_a_point(open_ids - set(moved))
+        if shared:
+            out.append(
+                Assumption(
+                    "shared_point",
+                    "Sites at the same point share its families; each is counted at the first listed, the others "
+                    "serve no one of their own: "
+                    + "; ".join(" = ".join(names[s] for s in group) for group in shared)
+                    + ".",
+                    {"groups": shared},
+                )
+            )
         for site, where in sorted(moved.items()):
             if site in open_ids:
                 place = where.postcode or f"{where.lat:.5f}, {where.lon:.5f}"

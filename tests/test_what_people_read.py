@@ -217,3 +217,12 @@ def test_a_scenario_compared_with_itself_reads_plainly(luton_engine):
         headline_cards(h, "a 20-minute walk")
     )
     assert round(h["gaining"] - h["losing"]) == round(h["change"])
+
+
+def test_a_hub_opened_on_top_of_current_keeps_its_assumption_and_says_why_it_serves_no_one(luton_engine):
+    e = luton_engine
+    scenario = e.scenario("current_2020", open=["hub_leagrave_tbc"])
+    items = {a.kind: a.text for a in e.assumption_items(scenario, "walk", "calibrated", e.default_population)}
+    assert "placed at The Leagrave Centre" in items["preset"]
+    assert "Leagrave Children's Centre = Leagrave area family resource hub" in items["shared_point"]
+    assert "you can" not in " ".join(items.values())  # no app instructions in what goes on paper

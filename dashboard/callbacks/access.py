@@ -54,7 +54,7 @@ WARD_COLUMNS = [
     ("ward", "Ward"),
     ("need_index", "Need index"),
     ("population", "Population"),
-    ("imd_decile_mean", "Mean IMD decile"),
+    ("imd_decile_mean", "IMD decile (median over the ward's people)"),
     ("base_covered_pct", "% within: comparison"),
     ("alt_covered_pct", "% within: scenario"),
     ("losing_access", "Losing access"),
