@@ -172,7 +172,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     needs_callbacks.register(app, engine, assets)
     access_callbacks.register(app, engine)
     tables.register(app)
-    ward_callbacks.register(app, engine)
+    ward_callbacks.register(app, engine, app.scenario_store)
     if engine.bundle.equality_tables:  # the section exists only then
         equality_callbacks.register(app, engine)
     add_server_routes(app)

@@ -195,9 +195,12 @@ def appraise(engine, options: list[Option], baseline: Option | None = None, capa
 TRAVEL_KEYS = ("mode", "unit", "threshold", "pop")
 
 
-def option_links(engine, options: list[Option], base_url: str, settings: dict | None = None) -> dict[str, str]:
+def option_links(
+    engine, options: list[Option], base_url: str, settings: dict | None = None, store=None
+) -> dict[str, str]:
     """The link that reopens each option on the Access page (a preset as its scenario), with the
-    travel keys of the view state ``settings`` when given.
+    travel keys of the view state ``settings`` when given; short links with ``store``
+    (``geo.briefing.view_link``).
 
     >>> option_links(engine, [preset(engine, "current_2020")], "http://x/")["current_2020"][:30]
     'http://x/?page=access&ind=need'
@@ -207,8 +210,9 @@ def option_links(engine, options: list[Option], base_url: str, settings: dict | 
 
     links = {}
     for option in options:
-        state = option.state or {**default_state(engine), "page": "access", "base": option.name}
+        # every option opens on the Access page, whatever page its view was on
+        state = {**(option.state or {**default_state(engine), "base": option.name}), "page": "access"}
         if settings:
             state = {**state, **{k: settings[k] for k in TRAVEL_KEYS}}
-        links[option.name] = view_link(base_url, state)
+        links[option.name] = view_link(base_url, state, store)
     return links

@@ -80,23 +80,88 @@ def _short(name: str) -> str:
     return name.split(" (")[0]
 
 
-def view_link(base_url: str, state: dict) -> str:
-    """The link that reopens ``state``: ``base_url`` plus the view's query; a ``base_url`` that
-    already carries a query (a stored view's short link, ``...?v=<id>``) is that link.
+def view_link(base_url: str, state: dict, store=None) -> str:
+    """The link that reopens ``state``. With ``store`` (a ``geo.store.ScenarioStore``), the short
+    link ``<base_url>/v/<id>`` (the view kept in the store): what paper and CSV files carry, short
+    enough to type and to serve. Without one, ``base_url`` plus the view's query; a ``base_url``
+    that already carries a query (a stored view's link, ``...?v=<id>``) is that link.
 
     >>> from geo.viewstate import default_state
     >>> view_link("https://maps.example/", default_state(engine))[:38]
     'https://maps.example/?page=needs&ind=n'
     >>> view_link("https://maps.example/?v=ddffb6fchpucwicm", default_state(engine))
     'https://maps.example/?v=ddffb6fchpucwicm'
+    >>> from geo.store import ScenarioStore
+    >>> len(view_link("https://maps.example/", default_state(engine), ScenarioStore("sqlite://")))
+    39
     """
     if "?" in base_url:
-        return base_url
+        base_url, query = base_url.split("?", 1)
+        if query.startswith("v=") and store is None:
+            return f"{base_url}?{query}"
+    if store is not None:
+        return f"{base_url.rstrip('/')}/v/{store.save_view(encode(state))}"
     return base_url.rstrip("/") + "/" + encode(state)
 
 
+def scenario_changes(engine, scenario, comparison) -> list[str]:
+    """What a scenario changes, in sentences: against ``comparison`` when there is one (the
+    sites that close, open, are placed elsewhere or are added), else against its starting preset.
+
+    >>> scenario_changes(engine, engine.scenario("proposed_2020"), engine.scenario("current_2020"))[0][:60]
+    'Against Current (2020): 15 sites close (Denbigh, Stopsley Ba'
+    """
+    reference = comparison
+    if reference is None and not (scenario.opened or scenario.closed or scenario.added or scenario.moved):
+        return [f"The sites of {scenario.label}, with no comparison."]
+    if reference is None and scenario.base:
+        reference = engine.scenario(scenario.base)
+    statuses = engine.site_statuses(scenario, reference)
+    names = {s: _short(engine.site_label(s)) for s in statuses}
+
+    def listed(status):
+        return [names[s] for s, v in statuses.items() if v == status]
+
+    closes, opens = listed("closes"), listed("opens")
+    against = f"Against {reference.label}: " if reference is not None else ""
+    parts = []
+    if closes:
+        parts.append(f"{len(closes)} site{'s' * (len(closes) != 1)} close ({', '.join(closes)})")
+    if opens:
+        parts.append(f"{len(opens)} open ({', '.join(opens)})")
+    lines = [against + "; ".join(parts) + "."] if parts else ([f"{against}no site opens or closes."] if against else [])
+    for site, where in sorted(scenario.moved_map.items()):
+        place = where.postcode or f"{where.lat:.5f}, {where.lon:.5f}"
+        lines.append(f"{names[site]} is placed at {place} ({where.label}).")
+    for added in scenario.added:
+        lines.append(f"Added: {added.describe()}.")
+    return lines
+
+
+def uncounted_sites(engine, scenarios) -> list[str]:
+    """Sentences naming the open sites of each scenario that no figure counts (no sourced location),
+    once for sites the scenarios share."""
+    by_sites: dict[tuple, list[str]] = {}
+    for scenario in (s for s in scenarios if s is not None):
+        missing = tuple(engine.unlocated_open(scenario))
+        if missing and scenario.label not in by_sites.setdefault(missing, []):
+            by_sites[missing].append(scenario.label)
+    return [
+        f"{' and '.join(labels)}: {len(missing)} open site{'s' * (len(missing) != 1)} not counted in any figure, "
+        f"with no sourced location ({', '.join(engine.site_label(s) for s in missing)}); figures for the "
+        "areas they serve are undercounts."
+        for missing, labels in by_sites.items()
+        if missing
+    ]
+
+
 def briefing_content(
-    engine, state: dict, base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None, equality: bool = False
+    engine,
+    state: dict,
+    base_url: str = "http://127.0.0.1:8050/",
+    today: _dt.date | None = None,
+    equality: bool = False,
+    store=None,
 ) -> BriefingContent:
     """Every figure and sentence of the briefing for a view state (see geo.viewstate); with
     ``equality`` and a comparison, the groups most over-represented among those losing access
@@ -108,7 +173,6 @@ def briefing_content(
     pop_full = engine.bundle.population_fields[state["pop"]]
     pop_label = pop_full.split(" (")[0]
     limit = threshold_text(engine, state)
-    sites = engine.bundle.sites
     wards = state.get("wards")
     if cmp_scn is not None:
         cmp = engine.compare(cmp_scn, alt_scn, wards=wards, **kwargs)
@@ -187,30 +251,18 @@ def briefing_content(
         ]
         top_wards = []
 
-    open_ids = engine.open_site_ids(alt_scn)
     located_open = [s for s in alt.open_sites if not s.startswith("added:")]
     lines = [
         f"Open ({len(located_open) + len(alt_scn.added)} counted): "
         + ", ".join(_short(engine.site_label(s)) for s in alt.open_sites)
         + "."
     ]
-    if alt_scn.base:
-        preset = set(engine.bundle.scenarios[alt_scn.base]["sites"])
-        closed = [s for s in sites.index if s in preset and s not in open_ids]
-        opened = [s for s in open_ids if s not in preset]
-        lines.insert(
-            0,
-            f"Starts from '{engine.bundle.scenarios[alt_scn.base]['label']}'"
-            + (f"; opened: {', '.join(_short(engine.site_label(s)) for s in opened)}" if opened else "")
-            + (f"; closed: {', '.join(_short(engine.site_label(s)) for s in closed)}" if closed else "")
-            + ".",
-        )
-    if cmp_scn is not None:
-        lines.append(
-            f"Compared with '{base.scenario_label}': "
-            + ", ".join(_short(engine.site_label(s)) for s in base.open_sites)
-            + "."
-        )
+    if alt_scn.base and alt_scn.label != engine.bundle.scenarios[alt_scn.base]["label"]:
+        # a built scenario: what it was built from (its changes against that are above, or below
+        # when there is a comparison)
+        lines.insert(0, f"Built from '{engine.bundle.scenarios[alt_scn.base]['label']}'.")
+        if cmp_scn is not None:  # which sites it opens and closes against that preset
+            lines[1:1] = [line for line in scenario_changes(engine, alt_scn, None) if line.startswith("Against")]
     if state.get("page") == "needs":
         map_title = "Map: " + _indicator_label(engine, state["ind"]) + f" by {LEVEL_WORDS.get(state['level'], 'ward')}"
     else:
@@ -219,15 +271,7 @@ def briefing_content(
         )
     bundle = engine.bundle
     mode = engine.modes[state["mode"]]
-    unlocated = []
-    for scn in (s for s in (cmp_scn, alt_scn) if s is not None):
-        missing = engine.unlocated_open(scn)
-        if missing:
-            unlocated.append(
-                f"{scn.label}: {len(missing)} site(s) not counted, no sourced location "
-                f"({', '.join(_short(engine.site_label(s)) for s in missing)})."
-            )
-    lines.extend(unlocated)
+    lines = scenario_changes(engine, alt_scn, cmp_scn) + lines + uncounted_sites(engine, (cmp_scn, alt_scn))
     method = [
         f"Population: {pop_full}. Origins: {len(engine.origins.xy)} {ORIGIN_DESCRIPTIONS[engine.origins.kind]}.",
         f"{engine.travel_description(kwargs.get('detour') or engine.detour_name)} "
@@ -245,7 +289,8 @@ def briefing_content(
             "counts the sum; ward-only figures are as published.",
             "Deciles and ranks are England-wide (1 = most deprived).",
         ]
-        return _needs_content(engine, state, base_url, today, map_title, sources, needs_method)
+        link = view_link(base_url, state, store)
+        return _needs_content(engine, state, link, today, map_title, sources, needs_method)
     equality_rows, equality_note = [], ""
     if equality and cmp_scn is not None and engine.bundle.equality_tables:
         result = engine.equality(cmp_scn, alt_scn, **kwargs)
@@ -278,7 +323,7 @@ def briefing_content(
         base_label=base.scenario_label if base is not None else None,
         alt_label=alt.scenario_label,
         map_title=map_title,
-        link=view_link(base_url, state),
+        link=view_link(base_url, state, store),
         sources=sources,
         method=method,
         numbers=numbers,
@@ -288,7 +333,7 @@ def briefing_content(
 
 
 def _needs_content(
-    engine, state: dict, base_url: str, today: _dt.date, map_title: str, sources: list[str], method: list[str]
+    engine, state: dict, link: str, today: _dt.date, map_title: str, sources: list[str], method: list[str]
 ) -> BriefingContent:
     """A needs briefing: the indicator's map, its greatest- and least-need areas against the
     area's and England's figures, what the figure is, and where it comes from."""
@@ -367,7 +412,7 @@ def _needs_content(
         base_label=None,
         alt_label="",
         map_title=map_title,
-        link=view_link(base_url, state),
+        link=link,
         sources=sources,
         method=method,
         numbers={"values": values},
@@ -488,18 +533,19 @@ def _equality_block(fig, c: BriefingContent, x0: float, y: float, ink: str, mute
     step = 0.013
     for k, text in enumerate(header):
         fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", weight="bold", color=ink)
-    for r in c.equality[:3]:
+    for r in c.equality[:3]:  # every word, wrapped in its column (the rest of the table: page 2)
         y -= step
         cells = [
-            textwrap.shorten(r["group"], 38, placeholder="…"),
-            textwrap.shorten(f"{r['table'].split(' (')[0]}, {r['census_year']}", 28, placeholder="…"),
+            "\n".join(textwrap.wrap(r["group"], 40)),
+            "\n".join(textwrap.wrap(f"{r['table'].split(' (')[0]}, {r['census_year']}", 28)),
             _pct(r["all_share"]),
             _pct(r["losing_share"]),
             f"{r['difference_pp']:+.1f}",
             "over-represented" if r["over_represented"] else "no",
         ]
         for k, text in enumerate(cells):
-            fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", color=ink)
+            fig.text(x0 + columns[k], y, text, fontsize=6.3, va="top", color=ink, linespacing=1.1)
+        y -= 0.0105 * (max(cell.count("\n") for cell in cells))
     y -= step + 0.004
     wrapped = textwrap.wrap(
         c.equality_note + " Flag: over-represented = at least 5 points above, and 1.2 times, the share of all.", 140
@@ -516,17 +562,27 @@ def render_briefing(
     base_url: str = "http://127.0.0.1:8050/",
     today: _dt.date | None = None,
     equality: bool = False,
+    store=None,
 ) -> bytes:
-    """Render the briefing as pdf, png or html bytes (and write them to ``out`` if given)."""
+    """Render the briefing as pdf (two pages), png (the pages one under the other) or html bytes
+    (and write them to ``out`` if given). With ``store`` (``geo.store.ScenarioStore``) the link
+    printed is the view's short link (``view_link``)."""
     if fmt is None:
         if out is None:
             raise ScenarioError("give a format or an output file name")
         fmt = Path(out).suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ScenarioError(f"briefing format {fmt!r}: use .pdf, .png or .html")
-    content = briefing_content(engine, state, base_url, today, equality=equality)
-    data = save_page(
-        lambda: _page(engine, state, content), fmt, content.title, content.link, lambda svg: _html(content, svg)
+    content = briefing_content(engine, state, base_url, today, equality=equality, store=store)
+    data = save_pages(
+        [
+            lambda: _page(engine, state, content),
+            lambda: notes_page(content.title, content.date, paper_sections(content), content.link),
+        ],
+        fmt,
+        content.title,
+        content.link,
+        lambda svg: _html(content, svg),
     )
     if out is not None:
         Path(out).write_bytes(data)
@@ -541,29 +597,116 @@ PAGE_STYLE: dict[Any, Any] = {
 }
 
 
-def save_page(draw, fmt: str, title: str, link: str, html) -> bytes:
-    """Draw a page with ``draw()`` and save it as pdf, png or html bytes. matplotlib's settings
-    change only inside (``rc_context``), so a briefing never alters another plot in the process."""
+def save_pages(draws, fmt: str, title: str, link: str, html) -> bytes:
+    """Draw the pages of a briefing (``draws``: one function per page, each returning a figure)
+    and save them: a PDF of as many pages, a PNG of the pages one under the other, or HTML
+    (``html`` gets the pages' SVGs). matplotlib's settings change only inside
+    (``rc_context``), so a briefing never alters another plot in the process."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
 
     buffer = io.BytesIO()
     with matplotlib.rc_context(PAGE_STYLE):
-        fig = draw()
-        try:
-            if fmt == "pdf":
-                fig.savefig(buffer, format="pdf", metadata={"Title": title, "Subject": link})
-            elif fmt == "png":
-                fig.savefig(buffer, format="png", dpi=PNG_DPI)
-            else:
-                svg = io.StringIO()
-                fig.savefig(svg, format="svg")
-                buffer.write(html(svg.getvalue()).encode("utf-8"))
-        finally:
-            plt.close(fig)
+        if fmt == "pdf":
+            with PdfPages(buffer, metadata={"Title": title, "Subject": link}) as pdf:
+                for draw in draws:
+                    fig = draw()
+                    try:
+                        pdf.savefig(fig)
+                    finally:
+                        plt.close(fig)
+        elif fmt == "png":
+            images = []
+            for draw in draws:
+                fig = draw()
+                try:
+                    page = io.BytesIO()
+                    fig.savefig(page, format="png", dpi=PNG_DPI)
+                    page.seek(0)
+                    images.append(plt.imread(page))
+                finally:
+                    plt.close(fig)
+            gap = np.ones((8, images[0].shape[1], images[0].shape[2]), images[0].dtype)
+            stacked = np.concatenate([part for image in images for part in (image, gap)][:-1])
+            plt.imsave(buffer, stacked, format="png")
+        else:
+            svgs = []
+            for draw in draws:
+                fig = draw()
+                try:
+                    svg = io.StringIO()
+                    fig.savefig(svg, format="svg")
+                    svgs.append(svg.getvalue())
+                finally:
+                    plt.close(fig)
+            buffer.write(html("".join(svg[svg.index("<svg") :] for svg in svgs)).encode("utf-8"))
     return buffer.getvalue()
+
+
+def qr_code(fig, link: str, rect: tuple[float, float, float, float]) -> None:
+    """A QR code of ``link`` (segno, error correction M, with its quiet zone) in ``rect``
+    (figure fraction: left, bottom, width, height), so a reader with a phone opens the view."""
+    import segno
+
+    matrix = np.array([list(row) for row in segno.make(link, error="m", micro=False).matrix], dtype=float)
+    matrix = np.pad(matrix, 4)  # the quiet zone scanners need
+    ax = fig.add_axes(rect)
+    ax.imshow(1.0 - matrix, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+
+
+def link_block(fig, link: str, label: str = "Reopen this view", x: float = 0.02, y: float = 0.012):
+    """The short link that reopens the view, with its QR code, at the foot of a page."""
+    height = 0.085
+    width = height * PAGE_INCHES[1] / PAGE_INCHES[0]
+    qr_code(fig, link, (x, y, width, height))
+    fig.text(x + width + 0.006, y + height * 0.62, label + ":", fontsize=7, color="#1f2933", va="bottom", weight="bold")
+    fig.text(
+        x + width + 0.006, y + height * 0.35, link, fontsize=7.5, color="#0b5394", va="bottom", url=link,
+        family="DejaVu Sans Mono",
+    )  # fmt: skip
+
+
+def notes_page(
+    title: str, date: str, sections: list[tuple[str, list[str]]], link: str, link_label: str = "Reopen this view"
+):
+    """A briefing's continuation page: every assumption, the method and the sources in full, in
+    two columns, nothing cut (text that would not fit makes the columns' type smaller)."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=PAGE_INCHES)
+    ink, muted = "#1f2933", "#52606d"
+    fig.text(0.02, 0.962, title, fontsize=12 if len(title) <= 110 else 10, weight="bold", color="#1f3b57", va="top")
+    fig.text(0.02, 0.925, f"{date} · page 2 of 2: every assumption, the method and the sources", fontsize=9,
+             va="top", color=muted)  # fmt: skip
+    top, floor = 0.885, 0.115
+    for size, width in ((7.2, 92), (6.4, 104), (5.6, 120), (4.8, 140)):
+        step = size / 72 / PAGE_INCHES[1] * 1.32  # one line, in figure fraction
+        blocks = [(h, ["\n".join(textwrap.wrap(line, width)) for line in lines]) for h, lines in sections if lines]
+        heights = [2.8 * step + sum(step * (t.count("\n") + 1) + step * 0.35 for t in texts) for _, texts in blocks]
+        columns, used = [[]], 0.0
+        for block, h in zip(blocks, heights):
+            if used + h > top - floor and columns[-1]:
+                columns.append([])
+                used = 0.0
+            columns[-1].append(block)
+            used += h
+        if len(columns) <= 2:
+            break
+    for k, column in enumerate(columns[:2]):
+        x, y = 0.02 + k * 0.49, top
+        for heading, texts in column:
+            fig.text(x, y, heading, fontsize=size + 1.5, weight="bold", va="top", color=ink)
+            y -= 2.1 * step
+            for text in texts:
+                fig.text(x, y, text, fontsize=size, va="top", color=ink, linespacing=1.25)
+                y -= step * (text.count("\n") + 1) + step * 0.35
+            y -= 0.7 * step  # space before the next heading
+    link_block(fig, link, link_label)
+    return fig
 
 
 def _html(content, svg: str) -> str:
@@ -637,6 +780,7 @@ def _page(engine, state: dict, c: BriefingContent):
     statuses = engine.site_statuses(alt.scenario, comparison)
     open_ids = {s for s, status in statuses.items() if status in ("open", "opens")}
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
+    labels: list[tuple[float, float, str, bool]] = []  # x, y, text, open
     for site, row in bundle.located_sites.iterrows():
         # paper shows what is open and what closes against the comparison; a site in neither
         # scenario (a proposed hub in today's network) is not drawn at all
@@ -654,39 +798,14 @@ def _page(engine, state: dict, c: BriefingContent):
             linewidths=0.6,
             zorder=5,
         )
-        if site in open_ids:
-            ax.annotate(
-                _short(row["name"]),
-                (row["x"], row["y"]),
-                xytext=(4, 3),
-                textcoords="offset points",
-                fontsize=6,
-                color=ink,
-                zorder=6,
-                bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
-            )
-        else:  # sites that close are named too, so a reader knows which centre the cross is
-            ax.annotate(
-                f"{_short(row['name'])} (closes)",
-                (row["x"], row["y"]),
-                xytext=(3, -7),
-                textcoords="offset points",
-                fontsize=4.6,
-                color="#52606d",
-                zorder=5,
-            )
+        # sites that close are named too, so a reader knows which centre the cross is
+        text = _short(row["name"]) if site in open_ids else f"{_short(row['name'])} (closes)"
+        labels.append((row["x"], row["y"], text, site in open_ids))
     for added in list(alt.scenario.added) + [m for _, m in alt.scenario.moved]:
         x, y = engine.locate_added(added)
         ax.scatter(x, y, marker=ADDED_MARKER[0], s=45, c=ADDED_MARKER[1], edgecolors="black", linewidths=0.5, zorder=6)
-        ax.annotate(
-            added.label,
-            (x, y),
-            xytext=(4, 3),
-            textcoords="offset points",
-            fontsize=6,
-            zorder=6,
-            bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
-        )
+        labels.append((x, y, added.label, True))
+    place_labels(ax, labels, ink)
     ax.set_title("\n".join(textwrap.wrap(c.map_title, 85)), fontsize=8.5, loc="left", color=ink)
     handles: list[Any] = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in legend_classes]
     handles += [
@@ -780,10 +899,10 @@ def _page(engine, state: dict, c: BriefingContent):
         f"Assumption: {a}"
         for a in c.assumptions  # the method's own assumptions are under Method
     ]
-    if len(notes) > MAX_NOTES:  # the page has room for so much; the link shows the rest
-        notes = notes[: MAX_NOTES - 1] + [f"... and {len(notes) - MAX_NOTES + 1} more assumptions: open the link."]
+    if len(notes) > MAX_NOTES:  # page 1 has room for so much; page 2 has them all
+        notes = notes[: MAX_NOTES - 1] + [f"{len(notes) - MAX_NOTES + 1} more lines on the scenario: page 2."]
     for line in notes:
-        wrapped = textwrap.wrap(line, 105, max_lines=3, placeholder=" ...")
+        wrapped = textwrap.wrap(line, 105, max_lines=3, placeholder=" ... (in full on page 2)")
         fig.text(x0, y, "\n".join(wrapped), fontsize=6.6, va="top", color=ink, linespacing=1.3)
         y -= 0.0165 * len(wrapped) + 0.004
 
@@ -863,45 +982,72 @@ def _access_blocks(fig, c: BriefingContent, x0: float, top: float, ink: str, mut
 
 
 def _method_and_link(fig, c: BriefingContent, x0: float, top: float, ink: str, muted: str) -> None:
-    # Method, sources and link --------------------------------------------------------------
-    link_lines = textwrap.wrap(c.link, 210, break_on_hyphens=False)
-    link_top = 0.012 + 0.011 * len(link_lines) + 0.022  # the link and its label, from the bottom up
-    floor = link_top + 0.01
-
-    def section(y, heading, lines, width, size, colour, step):
-        """A heading and wrapped paragraphs from ``y`` down, stopping above the link;
-        returns the y below them."""
-        if y - 0.035 < floor:  # no room for the heading and a line: leave it to the dashboard
-            return y
-        fig.text(x0, y, heading, fontsize=8.5, weight="bold", va="top", color=ink)
-        y -= 0.02
-        for line in lines:
-            wrapped = textwrap.wrap(line, width)
-            if y - step * len(wrapped) < floor:
-                fig.text(
-                    x0, y, "... (full sources: About the data, in the dashboard)", fontsize=size, va="top", color=colour
-                )
-                return y - step
-
-            fig.text(x0, y, "\n".join(wrapped), fontsize=size, va="top", color=colour, linespacing=1.25)
-            y -= step * len(wrapped) + 0.003
-        return y
-
+    """The foot of page 1: the equality table when asked for, where the rest is, and the link."""
     if c.equality:
         _equality_block(fig, c, 0.02, 0.268, ink, muted)
-    y = section(min(0.335, top - 0.263), "Method", c.method, 112, 6.2, ink, 0.0145)
-    section(y - 0.006, "Sources", c.sources, 122, 5.6, muted, 0.0125)
     fig.text(
-        0.02,
-        link_top - 0.022,
-        "Reopen this exact view in the dashboard:",
-        fontsize=7,
+        x0,
+        0.125,
+        "Every assumption, the method and the sources in full: page 2.",
+        fontsize=7.5,
+        va="top",
         color=ink,
-        va="bottom",
         weight="bold",
     )
-    link_footer(fig, c.link, link_lines)
+    link_block(fig, c.link, x=x0)
     return fig
+
+
+def place_labels(ax, labels: list[tuple[float, float, str, bool]], ink: str, size: float = 6.0) -> None:
+    """Site names beside their markers, moved apart until none overprints another or a marker
+    (adjustText), each joined to its marker by a thin line when moved. ``labels``: x, y, text,
+    and whether the site is open (a closing site's name is greyer)."""
+    from adjustText import adjust_text
+
+    if not labels:
+        return
+    texts = [
+        ax.text(
+            x,
+            y,
+            text,
+            fontsize=size if is_open else size * 0.85,
+            color=ink if is_open else "#52606d",
+            zorder=6,
+            bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.8),
+        )
+        for x, y, text, is_open in labels
+    ]
+    xs, ys = [x for x, *_ in labels], [y for _, y, *_ in labels]
+    adjust_text(
+        texts,
+        x=xs,
+        y=ys,
+        ax=ax,
+        expand=(1.15, 1.35),
+        arrowprops=dict(arrowstyle="-", color="#7b8794", lw=0.4),
+        iter_lim=400,
+    )
+
+
+def paper_sections(c: BriefingContent) -> list[tuple[str, list[str]]]:
+    """What page 2 holds: the scenario, its assumptions, the method and the sources, in full."""
+    return [
+        ("The scenario", c.scenario_lines),
+        ("Assumptions", c.assumptions),
+        (
+            "Equality: the largest differences among those losing access",
+            [
+                f"{r['group']} ({r['table'].split(' (')[0]}, Census {r['census_year']}): {_pct(r['losing_share'])} of "
+                f"those losing access, {_pct(r['all_share'])} of all ({r['difference_pp']:+.1f} points)"
+                + ("; over-represented." if r["over_represented"] else ".")
+                for r in c.equality
+            ],
+        ),
+        ("Equality: how it is estimated", [c.equality_note] if c.equality_note else []),
+        ("Method", c.method),
+        ("Sources and attribution", c.sources),
+    ]
 
 
 def link_footer(fig, link: str, lines: list[str] | None = None) -> None:

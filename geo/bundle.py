@@ -62,6 +62,7 @@ class Indicator:
     aggregate: str = "mean"
     benchmark_area: float | None = None
     benchmark_england: float | None = None
+    derived_from: str = ""  # a gap below the area's average: the indicator it is derived from
 
 
 @dataclass
@@ -634,7 +635,8 @@ def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], war
         # Listed wards get their gap; the completeness rule says every other ward has none.
         ward_values[raw["id"]] = gap.fillna(0.0) if raw["completeness"] == "unlisted_zero" else gap
         ind = indicators[raw["id"]]
-        indicators[raw["id"]] = Indicator(**{**ind.__dict__, "benchmark_area": 0.0})
+        # the area's gap below its own average is no figure: no area benchmark
+        indicators[raw["id"]] = Indicator(**{**ind.__dict__, "benchmark_area": None, "derived_from": base.id})
 
 
 def _load_stops(folder, spec, projected) -> pd.DataFrame:

@@ -174,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the equality impact table (needs --compare and equality tables in the bundle)",
     )
     p_brief.add_argument("--base-url", default="http://127.0.0.1:8050/", help="dashboard address for the link")
+    p_brief.add_argument(
+        "--db",
+        default=None,
+        help="database URL that keeps the briefing's short link /v/<id> (default: DATABASE_URL or the data folder; "
+        "the dashboard at --base-url must use the same database)",
+    )
     _add_travel_options(p_brief)
     for command in sub.choices.values():
         command.add_argument(
@@ -467,20 +473,35 @@ def cmd_briefing(args, out) -> int:
     if args.ward is not None:
         from geo.ward_briefing import render_ward_briefing, ward_briefing_content
 
-        content_w = ward_briefing_content(engine, state, args.ward, args.base_url)
-        render_ward_briefing(engine, state, args.ward, args.out, base_url=args.base_url)
+        links = _link_store(args.db)
+        content_w = ward_briefing_content(engine, state, args.ward, args.base_url, store=links)
+        render_ward_briefing(engine, state, args.ward, args.out, base_url=args.base_url, store=links)
         print(f"Wrote {args.out}: {content_w.title}", file=out)
         for label, count, detail in content_w.headlines:
             print(f"  {label}: {count} ({detail})", file=out)
         print(f"Link: {content_w.link}", file=out)
         return 0
-    render_briefing(engine, state, args.out, base_url=args.base_url, equality=args.equality)
-    content = briefing_content(engine, state, args.base_url, equality=args.equality)
+    links = _link_store(args.db)
+    render_briefing(engine, state, args.out, base_url=args.base_url, equality=args.equality, store=links)
+    content = briefing_content(engine, state, args.base_url, equality=args.equality, store=links)
     print(f"Wrote {args.out}", file=out)
     for label, count, pct in content.headlines:
         print(f"  {label}: {count} ({pct})", file=out)
     print(f"Link: {content.link}", file=out)
     return 0
+
+
+def _link_store(url: str | None):
+    """The database that keeps short links for what goes on paper (``geo.store``); a database
+    that cannot be opened is a usage error naming it, since paper needs a link that works."""
+    from geo.store import ScenarioStore, StoreError
+
+    try:
+        return ScenarioStore(url)
+    except StoreError as exc:
+        raise UsageError(
+            f"{exc}: a briefing's short link is kept there (--db, DATABASE_URL or NEEDSMAP_DATA_DIR)"
+        ) from None
 
 
 def cmd_optimise(args, out) -> int:
@@ -688,7 +709,7 @@ def cmd_appraise(args, out) -> int:
     if args.out is not None:
         from geo.options_briefing import render_options_briefing
 
-        links = option_links(engine, options, args.base_url)
+        links = option_links(engine, options, args.base_url, store=store or _link_store(args.db))
         render_options_briefing(engine, result, options, args.out, links=links, **travel)
     if args.json:
         json.dump(result.to_dict(), out, indent=2)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.appraisal import Appraisal, Option
-from geo.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, save_page
+from geo.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, notes_page, qr_code, save_pages
 from geo.errors import ScenarioError
 
 
@@ -106,10 +106,12 @@ def render_options_briefing(
     def draw():
         return _page(engine, appraisal, options, title, subtitle, today, links, travel)
 
+    def draw_links():
+        return _links_page(engine, options, title, today, links, travel)
+
     def html(svg: str) -> str:
         from html import escape
 
-        svg = svg[svg.index("<svg") :]
         head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in HEADERS)
         body = "".join(
             "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table_rows(appraisal)
@@ -128,7 +130,7 @@ def render_options_briefing(
             f"<tbody>{body}</tbody></table><ul>{link_items}</ul></div></body></html>\n"
         )
 
-    data = save_page(draw, fmt, title, next(iter(links.values()), ""), html)
+    data = save_pages([draw, draw_links], fmt, title, next(iter(links.values()), ""), html)
     if out is not None:
         Path(out).write_bytes(data)
     return data
@@ -255,19 +257,19 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
             va="top",
         )
     y = top - 0.045
-    for row in rows:
-        for x, w, cell in zip(lefts, widths, row):
-            fig.text(x, y, "\n".join(textwrap.wrap(cell, max(8, int(w * 170)))[:2]), fontsize=7, color=ink, va="top")
-        y -= 0.04
+    for row in rows:  # every word of every cell, wrapped: a row is as tall as its longest cell
+        cells = ["\n".join(textwrap.wrap(cell, max(8, int(w * 170)))) for w, cell in zip(widths, row)]
+        for x, cell in zip(lefts, cells):
+            fig.text(x, y, cell, fontsize=7, color=ink, va="top", linespacing=1.15)
+        y -= 0.016 + 0.0135 * max(cell.count("\n") + 1 for cell in cells)
 
     # Small multiples: minutes to the nearest open site, one colour scale --------------
     edges, classes, colours = _map_scale(appraisal.threshold)
     geoms, wards = _map_layers(engine)
     minx, miny, maxx, maxy = wards.total_bounds
     n = len(options)
-    # bottom up: links (one line per option), method, legend, then the maps up to the table
-    links_top = 0.012 + 0.0095 * max(1, len(links))
-    method_bottom = links_top + 0.008
+    # bottom up: where the links are, method, legend, then the maps up to the table
+    method_bottom = 0.045
     legend_bottom = method_bottom + 0.03
     maps_bottom = legend_bottom + 0.05
     map_top = y - 0.01
@@ -285,7 +287,9 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
         _draw_map(ax, engine, option, travel, geoms, wards, edges, colours)
         ax.set_xlim(minx - 300, maxx + 300)
         ax.set_ylim(miny - 300, maxy + 300)
-        ax.set_title("\n".join(textwrap.wrap(option.label, 34)[:2]), fontsize=8, color=ink)
+        ax.set_title(
+            "\n".join(textwrap.wrap(option.label, 34)), fontsize=8 if len(option.label) <= 68 else 6.5, color=ink
+        )
     fig.legend(
         handles=[Patch(facecolor=c, edgecolor="none", label=t_) for c, t_ in zip(colours, classes)],
         loc="lower left",
@@ -298,13 +302,50 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
     )
     method = (
         "Nearest open located site by the bundle's travel model; every option measured with the same travel "
-        "settings. Range: the travel model's 10th-90th percentile error. Busiest site: the largest nearest-site "
-        "catchment. Capacity: 'unknown' where no capacity is recorded. Sites without a sourced location are left out."
+        "settings. Range: the travel model's 10th-90th percentile error. Change: within reach, against the baseline "
+        "(those who gain access minus those who lose it). Busiest site: the largest nearest-site catchment. Beyond "
+        "capacity: 'unknown' where no capacity is set; capacities set apply to every option alike. Sites without a "
+        "sourced location are left out."
     )
     fig.text(0.02, method_bottom, "\n".join(textwrap.wrap(method, 230)), fontsize=6, color=muted, va="bottom")
-    if links:
-        lines = [f"{o.label}: {links[o.name]}" for o in options if o.name in links]
-        fig.text(
-            0.02, 0.012, "\n".join(lines)[:1500], fontsize=5, color="#0b5394", va="bottom", family="DejaVu Sans Mono"
+    fig.text(
+        0.02, 0.015, "Each option's link and QR code, its assumptions, the method and the sources: page 2.",
+        fontsize=7.5, color=ink, va="bottom", weight="bold",
+    )  # fmt: skip
+    return fig
+
+
+def _links_page(engine, options: list[Option], title: str, today, links: dict[str, str], travel: dict):
+    """Page 2: every option's full name, short link and QR code, then its assumptions, the
+    method and the sources (``notes_page`` with a row of QR codes across its foot)."""
+    bundle = engine.bundle
+    mode = travel.get("mode") or engine.default_mode
+    sections = [
+        (
+            "Options and their links",
+            [f"{k}. {o.label}: {links.get(o.name, 'no link')}" for k, o in enumerate(options, 1)],
         )
+    ]
+    for k, option in enumerate(options, 1):
+        items = engine.assumption_items(option.scenario, mode, engine.detour_name, engine.default_population)
+        sections.append((f"{k}. {option.label}: assumptions", [a.text for a in items if a.kind not in ("travel_mode",
+                         "route_model", "origins")] or ["None beyond the method."]))  # fmt: skip
+    sections.append(("Method", [a.text for a in items if a.kind in ("travel_mode", "route_model", "origins")]))
+    sections.append(
+        (
+            "Sources and attribution",
+            [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"]
+            + list(bundle.manifest["area"].get("attribution", [])),
+        )
+    )
+    first = next(iter(links.values()), "")
+    fig = notes_page(title, f"{today:%-d %B %Y}", sections, first, "1. Reopen option 1")
+    # a QR code for every option after the first (whose code is the page's own, bottom left)
+    size = 0.085
+    width = size * PAGE_INCHES[1] / PAGE_INCHES[0]
+    for k, option in enumerate(options[1:], 2):
+        if option.name in links:
+            x = 0.36 + (k - 2) * 0.125
+            qr_code(fig, links[option.name], (x, 0.012, width, size))
+            fig.text(x + width + 0.004, 0.05, f"{k}.", fontsize=9, weight="bold", va="center")
     return fig

@@ -8,6 +8,7 @@ All population figures are weighted sums of the chosen population field; shares 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -65,6 +66,18 @@ class Evaluation:
     threshold: dict
     range_factors: tuple[float, float] | None = None  # route factors of the travel range (None: no range)
     metres_per_minute: float = 80.0
+
+    def subset(self, mask: np.ndarray) -> Evaluation:
+        """The same evaluation for some origins only (a ward's), for its figures and ranges."""
+        return dataclasses.replace(
+            self,
+            nearest=self.nearest[mask],
+            straight_m=self.straight_m[mask],
+            route_m=self.route_m[mask],
+            minutes=self.minutes[mask],
+            covered=self.covered[mask],
+            population=self.population[mask],
+        )
 
     def covered_at(self, factors: np.ndarray) -> np.ndarray:
         """Coverage (factors x origins) with every route ``factor`` times as long; nearest sites

@@ -34,6 +34,7 @@ MAX_NOTE = 1000
 MAX_AUTHOR = 80
 MAX_QUERY_STORED = 60_000
 ID_PATTERN = re.compile(r"^[a-z2-7]{10}$")
+VIEW_ID_PATTERN = re.compile(r"^[a-z2-7]{16}$")  # a short link's id (``view_id``)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -63,6 +64,19 @@ class SavedScenario:
             "created": self.created.isoformat(timespec="seconds"),
             "updated": self.updated.isoformat(timespec="seconds"),
         }
+
+
+def view_id(query: str) -> str:
+    """The short id of a view's query string (16 base-32 characters of its SHA-256).
+
+    >>> view_id("page=access&add=Hub%40LU1%203QZ")
+    'ddffb6fchpucwicm'
+    """
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(query.encode("utf-8")).digest()
+    return base64.b32encode(digest[:10]).decode("ascii").lower()
 
 
 def default_url() -> str:
@@ -190,6 +204,42 @@ class ScenarioStore:
         done = self._run(lambda c: c.execute(table.delete().where(table.c.id == key)), write=True)
         if not done.rowcount:
             raise StoreError(f"no saved scenario {str(key)[:20]!r}")
+
+    def save_view(self, query: str) -> str:
+        """Keep a view's query string under its short id and return the id (``/v/<id>``). The id
+        is the first 80 bits of the query's SHA-256 in base 32 (``view_id``): one view, one
+        id, so saving it again stores nothing new.
+
+        >>> store = ScenarioStore("sqlite://")
+        >>> key = store.save_view("page=access&base=proposed_2020")
+        >>> store.load_view(key), store.save_view("?page=access&base=proposed_2020") == key
+        ('page=access&base=proposed_2020', True)
+        """
+        from sqlalchemy.exc import IntegrityError
+
+        query = str(query).lstrip("?")
+        if len(query) > MAX_QUERY_STORED:
+            raise StoreError(f"the view is {len(query):,} characters; {MAX_QUERY_STORED:,} at most")
+        key = view_id(query)
+        if self.load_view(key) is None:
+            from geo.migrations.schema import short_links
+
+            row = {"id": key, "query": query, "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0)}
+            try:
+                self._run(lambda c: c.execute(short_links.insert().values(**row)), write=True)
+            except StoreError as exc:  # another worker stored the same view first
+                if not isinstance(exc.__cause__, IntegrityError) and self.load_view(key) is None:
+                    raise
+        return key
+
+    def load_view(self, key: str) -> str | None:
+        """The query stored under short id ``key``, or None (also for anything that is not an id)."""
+        if not isinstance(key, str) or not VIEW_ID_PATTERN.match(key):
+            return None
+        from geo.migrations.schema import short_links
+
+        row = self._run(lambda c: c.execute(short_links.select().where(short_links.c.id == key)).mappings().first())
+        return row["query"] if row else None
 
     def problems(self) -> list[str]:
         """[] when the database answers; else one line saying why (for /healthz)."""

@@ -35,15 +35,23 @@ from geo.briefing import (
     _n,
     _pct,
     _short,
-    link_footer,
-    save_page,
+    link_block,
+    notes_page,
+    place_labels,
+    save_pages,
+    scenario_changes,
+    uncounted_sites,
+    view_link,
 )
-from geo.engine import weighted_median
+from geo.engine import METHOD_KINDS, weighted_median
 from geo.errors import ScenarioError
 from geo.population import lower_first
-from geo.viewstate import encode, scenario_of, threshold_kwargs, threshold_text
+from geo.results import range_bounds, travel_ranges
+from geo.viewstate import scenario_of, threshold_kwargs, threshold_text
 
 NEAR_M = 1500.0  # sites this close to the ward's boundary are listed as "near"
+NEEDS_ON_PAGE_1, SITES_ON_PAGE_1 = 12, 8  # the rest of each list is on page 2, never cut
+UNLISTED = " †"  # a gap of 0 because the source does not list the ward below the average
 
 
 @dataclass
@@ -62,6 +70,10 @@ class WardBriefingContent:
     method: list[str]
     link: str
     numbers: dict = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)  # what the scenario changes (sites closing, opening...)
+    uncounted: list[str] = field(default_factory=list)  # open sites no figure counts, and why
+    assumptions: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 def _mean(values: np.ndarray, weights: np.ndarray) -> float:
@@ -101,6 +113,10 @@ def ward_numbers(engine, state: dict, ward_code: str) -> dict:
             changed_population=float(pop[changed].sum()),
             added_minutes=_mean(added[changed], pop[changed]) if changed.any() else 0.0,
         )
+    # each figure's range across the travel model's error, over the ward's people only
+    out["ranges"] = travel_ranges(
+        alt.subset(inside), None if base is None else base.subset(inside), engine.origin_decile[inside]
+    )
     return out
 
 
@@ -146,9 +162,11 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
             area = spec.benchmark_area if spec.benchmark_area is not None else math.nan
         scale, unit = (100.0, "%") if spec.unit.startswith("share") else (1.0, "")
         shown = _fmt(value * scale, unit)
+        if spec.derived_from and value == 0 and pd.isna(table.at[ward_code, spec.derived_from]):
+            shown = f"0{UNLISTED}"  # the source lists every ward below the average: this one is not
         rows.append(
             {
-                "indicator": f"{spec.label} ({spec.period})",
+                "indicator": spec.label if spec.period in spec.label else f"{spec.label} ({spec.period})",
                 "ward": shown,
                 "area": _fmt(area * scale, unit),
                 "england": _fmt(spec.benchmark_england * scale, unit) if spec.benchmark_england is not None else "—",
@@ -214,7 +232,12 @@ def _sites(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
 
 
 def ward_briefing_content(
-    engine, state: dict, ward: str, base_url: str = "http://127.0.0.1:8050/", today: _dt.date | None = None
+    engine,
+    state: dict,
+    ward: str,
+    base_url: str = "http://127.0.0.1:8050/",
+    today: _dt.date | None = None,
+    store=None,
 ) -> WardBriefingContent:
     """Every figure of a ward briefing; ``ward`` is a ward name, code or postcode (``Engine.find_ward``)."""
     set_id = engine.check_ward_set(state.get("wards"))
@@ -228,24 +251,30 @@ def ward_briefing_content(
     def share(v):
         return _pct(v / total) if total else "n/a"
 
+    def between(key: str) -> str:
+        bounds = range_bounds(numbers["ranges"], key)
+        return f"; between {bounds[0]} and {bounds[1]}" if bounds and bounds[0] != bounds[1] else ""
+
     headlines = [(f"{pop_label[:1].upper() + pop_label[1:]} in {name}", _n(total), engine.ward_sets[set_id].label)]
     if "base_covered" in numbers:
         headlines.append(
             (
                 f"{numbers['base_label']}: within {limit}",
                 _n(numbers["base_covered"]),
-                f"{share(numbers['base_covered'])} of the ward",
+                f"{share(numbers['base_covered'])} of the ward{between('base_covered')}",
             )
         )
     headlines.append(
         (
             f"{numbers['alt_label']}: within {limit}",
             _n(numbers["alt_covered"]),
-            f"{share(numbers['alt_covered'])} of the ward",
+            f"{share(numbers['alt_covered'])} of the ward{between('alt_covered')}",
         )
     )
     if "losing" in numbers:
-        headlines.append(("Losing access", _n(numbers["losing"]), f"{share(numbers['losing'])} of the ward"))
+        headlines.append(
+            ("Losing access", _n(numbers["losing"]), f"{share(numbers['losing'])} of the ward{between('losing')}")
+        )
         headlines.append(
             (
                 "Further to travel",
@@ -265,9 +294,13 @@ def ward_briefing_content(
         "or LSOAs, in the ward that holds them).",
         f"{engine.travel_description(engine.detour_name)} {mode.label} at {mode.speed_kmh:g} km/h. No public "
         "transport is modelled.",
-        f"Ward needs: rates are population-weighted over the ward's LSOAs; {engine.bundle.area_name} and England "
-        "figures are the published benchmarks where there are any.",
+        f"Ward needs: each LSOA figure is taken over the ward's {pop_label}, each counted at the value of the "
+        "LSOA they live in (deciles: the median; rates: the mean); ward-only figures are as published. "
+        f"{engine.bundle.area_name} and England figures are the published benchmarks where there are any.",
     ]
+    alt_scn, cmp_scn = scenario_of(engine, state, "alt"), scenario_of(engine, state, "cmp")
+    items = engine.assumption_items(alt_scn, state["mode"], engine.detour_name, state["pop"])
+    bundle = engine.bundle
     return WardBriefingContent(
         ward_code=code,
         ward_name=name,
@@ -279,8 +312,13 @@ def ward_briefing_content(
         needs=_need_rows(engine, state, code, set_id),
         sites=_sites(engine, state, code, set_id),
         method=method,
-        link=base_url.rstrip("/") + "/" + encode(state),
+        link=view_link(base_url, state, store),
         numbers=numbers,
+        changes=scenario_changes(engine, alt_scn, cmp_scn),
+        uncounted=uncounted_sites(engine, (cmp_scn, alt_scn)),
+        assumptions=[a.text for a in items if a.kind not in METHOD_KINDS + ("unlocated",)],
+        sources=[f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"]
+        + list(bundle.manifest["area"].get("attribution", [])),
     )
 
 
@@ -292,8 +330,11 @@ def render_ward_briefing(
     fmt: str | None = None,
     base_url: str = "http://127.0.0.1:8050/",
     today: _dt.date | None = None,
+    store=None,
 ) -> bytes:
-    """Render a ward briefing as pdf, png or html bytes (and write them to ``out`` if given).
+    """Render a ward briefing as pdf (two pages: the ward, then every assumption, the method and
+    the sources), png or html bytes (and write them to ``out`` if given); with ``store`` the
+    link is the view's short link.
 
     >>> render_ward_briefing(engine, state, "Saints", "saints.pdf")  # doctest: +SKIP
     """
@@ -303,13 +344,59 @@ def render_ward_briefing(
         fmt = Path(out).suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ScenarioError(f"briefing format {fmt!r}: use .pdf, .png or .html")
-    content = ward_briefing_content(engine, state, ward, base_url, today)
-    data = save_page(
-        lambda: _page(engine, state, content), fmt, content.title, content.link, lambda svg: _html(content, svg)
+    content = ward_briefing_content(engine, state, ward, base_url, today, store)
+    sections = [
+        (
+            "More needs figures (ward; area; England)",
+            [f"{r['indicator']}: {r['ward']}; {r['area']}; {r['england']}" for r in content.needs[NEEDS_ON_PAGE_1:]],
+        ),
+        (
+            f"More sites in and within {NEAR_M / 1000:g} km of the ward",
+            [f"{s['name']} — {s['role']}, {s['where']}: {s['status']}" for s in content.sites[SITES_ON_PAGE_1:]],
+        ),
+        ("What the scenario changes", content.changes),
+        ("Sites not counted", content.uncounted),
+        ("Assumptions", content.assumptions),
+        ("Method", content.method),
+        ("Sources and attribution", content.sources),
+    ]
+    data = save_pages(
+        [
+            lambda: _page(engine, state, content),
+            lambda: notes_page(content.title, content.date, sections, content.link),
+        ],
+        fmt,
+        content.title,
+        content.link,
+        lambda svg: _html(content, svg),
     )
     if out is not None:
         Path(out).write_bytes(data)
     return data
+
+
+def _needs_block(fig, c: WardBriefingContent, area_name: str, x0: float, ink: str) -> float:
+    """The ward's needs against the area and England; returns the y below the table."""
+    y = 0.715
+    fig.text(x0, y, f"Needs: {c.ward_name} against {area_name} and England", fontsize=8.5, weight="bold", va="top")
+    y -= 0.024
+    cols = [x0, x0 + 0.29, x0 + 0.35, x0 + 0.41]
+    for k, text in enumerate(["Indicator", c.ward_name[:14], area_name, "England"]):
+        fig.text(cols[k], y, text, fontsize=6.5, weight="bold", va="top", color=ink)
+    for row in c.needs[:NEEDS_ON_PAGE_1]:
+        y -= 0.0165
+        wrapped = textwrap.wrap(row["indicator"], 66)
+        fig.text(cols[0], y, "\n".join(wrapped), fontsize=6.3, va="top", color=ink, linespacing=1.15)
+        for k, key in enumerate(("ward", "area", "england"), start=1):
+            fig.text(cols[k], y, row[key], fontsize=6.3, va="top", color=ink)
+        y -= 0.0125 * (len(wrapped) - 1)
+    notes = [f"{len(c.needs) - NEEDS_ON_PAGE_1} more figures on page 2."] if len(c.needs) > NEEDS_ON_PAGE_1 else []
+    if any(r["ward"].endswith(UNLISTED) for r in c.needs):
+        notes.append(f"{UNLISTED.strip()} Not listed among the wards below the average (the source lists all of them).")
+    for note in notes:
+        y -= 0.0165
+        fig.text(cols[0], y, note, fontsize=6.1, va="top", color=ink)
+    return y
 
 
 def _page(engine, state: dict, c: WardBriefingContent):
@@ -362,6 +449,7 @@ def _page(engine, state: dict, c: WardBriefingContent):
                 zorder=4,
                 bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.7),
             )
+    labels: list[tuple[float, float, str, bool]] = []
     for s in c.sites:
         if s["site_role"] == "added":
             marker, colour = ADDED_MARKER
@@ -380,18 +468,10 @@ def _page(engine, state: dict, c: WardBriefingContent):
             linewidths=0.6,
         )
         label = s["name"] + ("" if s["status"] == "open" else f" ({s['status']})")
-        ax.annotate(
-            label,
-            (s["x"], s["y"]),
-            xytext=(5, 3),
-            textcoords="offset points",
-            fontsize=6.5,
-            zorder=6,
-            color=ink,
-            bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.8),
-        )
+        labels.append((s["x"], s["y"], label, s["status"] in ("open", "opens")))
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
+    place_labels(ax, labels, ink, size=6.5)
     ax.set_title(
         f"Map: {c.ward_name} (orange outline) and its neighbours; minutes to the nearest open site",
         fontsize=8.5,
@@ -440,33 +520,14 @@ def _page(engine, state: dict, c: WardBriefingContent):
         fig.text(x + 0.005, 0.822, value, fontsize=13, weight="bold", va="top", color="#1f3b57")
         fig.text(x + 0.005, 0.787, "\n".join(textwrap.wrap(detail, 24)[:3]), fontsize=6, va="top", color=ink)
 
-    # Needs -------------------------------------------------------------------------------
-    y = 0.715
-    fig.text(
-        x0,
-        y,
-        f"Needs: {c.ward_name} against {bundle.area_name} and England",
-        fontsize=8.5,
-        weight="bold",
-        va="top",
-        color=ink,
-    )
-    y -= 0.024
-    cols = [x0, x0 + 0.29, x0 + 0.35, x0 + 0.41]
-    for k, text in enumerate(["Indicator", c.ward_name[:14], bundle.area_name, "England"]):
-        fig.text(cols[k], y, text, fontsize=6.5, weight="bold", va="top", color=ink)
-    for row in c.needs[:12]:
-        y -= 0.0165
-        fig.text(cols[0], y, textwrap.shorten(row["indicator"], 70, placeholder="…"), fontsize=6.3, va="top", color=ink)
-        for k, key in enumerate(("ward", "area", "england"), start=1):
-            fig.text(cols[k], y, row[key], fontsize=6.3, va="top", color=ink)
+    y = _needs_block(fig, c, bundle.area_name, x0, ink)
 
     # Sites in and near ---------------------------------------------------------------------
     y -= 0.035
     fig.text(
         x0, y, f"Sites in and within {NEAR_M / 1000:g} km of the ward", fontsize=8.5, weight="bold", va="top", color=ink
     )
-    for s in c.sites[:9]:
+    for s in c.sites[:SITES_ON_PAGE_1]:
         y -= 0.0165
         fig.text(
             x0,
@@ -478,18 +539,25 @@ def _page(engine, state: dict, c: WardBriefingContent):
         )
     if not c.sites:
         y -= 0.0165
-        fig.text(x0, y, "No site in or near the ward.", fontsize=6.3, va="top", color=muted)
+        fig.text(x0, y, "No located site in or near the ward.", fontsize=6.3, va="top", color=muted)
+    if len(c.sites) > SITES_ON_PAGE_1:
+        y -= 0.0165
+        fig.text(x0, y, f"{len(c.sites) - SITES_ON_PAGE_1} more sites on page 2.", fontsize=6.3, va="top")
 
-    # Method and link -------------------------------------------------------------------------
+    # What the scenario changes, and what no figure counts ------------------------------------
     y -= 0.035
-    fig.text(x0, y, "Method", fontsize=8.5, weight="bold", va="top", color=ink)
+    fig.text(x0, y, "What the scenario changes", fontsize=8.5, weight="bold", va="top", color=ink)
     y -= 0.022
-    for line in c.method:
+    for line in c.changes + c.uncounted:
         wrapped = textwrap.wrap(line, 110)
-        if y - 0.0135 * len(wrapped) < 0.06:  # never over the link
+        if y - 0.0135 * len(wrapped) < 0.125:  # the rest is on page 2, never over the link
+            fig.text(x0, y, "In full on page 2.", fontsize=6, va="top", color=ink)
             break
         fig.text(x0, y, "\n".join(wrapped), fontsize=6, va="top", color=ink, linespacing=1.25)
         y -= 0.0135 * len(wrapped) + 0.004
-    fig.text(0.02, 0.034, "Reopen this view in the dashboard:", fontsize=7, color=ink, va="bottom", weight="bold")
-    link_footer(fig, c.link)
+    fig.text(
+        x0, 0.115, "Every assumption, the method and the sources in full: page 2.", fontsize=7.5, va="top",
+        color=ink, weight="bold",
+    )  # fmt: skip
+    link_block(fig, c.link, x=x0)
     return fig

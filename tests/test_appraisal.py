@@ -3,6 +3,7 @@ options from presets, saved scenarios and JSON files, and the one-page options b
 
 import io
 import json
+import re
 
 import pytest
 
@@ -84,7 +85,10 @@ def test_cli_appraise_json_contract_and_briefing(luton_engine, tmp_path):
     assert row["covered"] == pytest.approx(cmp.alt.covered, abs=0.05)
     from pypdf import PdfReader
 
-    assert len(PdfReader(pdf).pages) == 1  # one page
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 2  # the appraisal; then each option's link and QR code, assumptions, sources
+    links = set(re.findall(r"https?://127\.0\.0\.1:8050/\S+", reader.pages[1].extract_text()))
+    assert len(links) == 2 and all("/v/" in link and len(link) < 100 for link in links)
     err = io.StringIO()
     assert main(["appraise", "--options", "current_2020"], err=err) == 2
     assert "choose 2 to 6 options, not 1" in err.getvalue()

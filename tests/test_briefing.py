@@ -1,4 +1,5 @@
-"""Briefings: one A4 page whose numbers are the engine's, in PDF, PNG and HTML."""
+"""Briefings: an A4 page whose numbers are the engine's, and a second page with every assumption,
+the method and the sources, in PDF, PNG and HTML, with a short link and its QR code."""
 
 import datetime as dt
 import io
@@ -20,17 +21,30 @@ def state(luton_engine):
 
 
 @pytest.fixture(scope="module")
-def pdf_text(luton_engine, state):
-    data = render_briefing(luton_engine, state, fmt="pdf", today=dt.date(2026, 11, 22))
+def store():
+    from geo.store import ScenarioStore
+
+    return ScenarioStore("sqlite://")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(luton_engine, state, store):
+    data = render_briefing(luton_engine, state, fmt="pdf", today=dt.date(2026, 11, 22), store=store)
     reader = PdfReader(io.BytesIO(data))
     return reader, "\n".join(page.extract_text() for page in reader.pages)
 
 
-def test_pdf_is_one_a4_landscape_page(pdf_text):
-    reader, _ = pdf_text
-    assert len(reader.pages) == 1
-    box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape in points
+def test_pdf_is_two_a4_landscape_pages(pdf_text):
+    reader, text = pdf_text
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape in points
+    second = reader.pages[1].extract_text()
+    for heading in ("The scenario", "Assumptions", "Method", "Sources and attribution"):
+        assert heading in second
+    assert "Source: MHCLG, English Indices of Deprivation 2019." in second  # the sources in full
+    assert "open the link" not in text and "About the data" not in text and "in the dashboard)" not in text
 
 
 def test_pdf_holds_the_engine_headline_numbers(pdf_text, luton_engine):
@@ -50,11 +64,37 @@ def test_pdf_holds_the_engine_headline_numbers(pdf_text, luton_engine):
     assert "LU4 9ND" in text  # the Leagrave hub assumption is stated
 
 
-def test_link_in_briefing_reopens_the_same_view(luton_engine, state):
-    content = briefing_content(luton_engine, state, base_url="http://example.test:8050/")
-    assert content.link.startswith("http://example.test:8050/?")
-    reopened, notices = decode(luton_engine, content.link.split("/", 3)[3])
+def test_link_in_briefing_reopens_the_same_view(luton_engine, state, store):
+    content = briefing_content(luton_engine, state, base_url="http://example.test:8050/", store=store)
+    assert content.link.startswith("http://example.test:8050/v/") and len(content.link) < 100
+    query = store.load_view(content.link.rsplit("/", 1)[1])
+    reopened, notices = decode(luton_engine, "?" + query)
     assert notices == [] and reopened == state
+
+
+def test_the_qr_code_on_paper_is_the_short_link(luton_engine, state, store):
+    """The QR code drawn on the page decodes (segno's own matrix, read back from the PNG) to the
+    short link printed beside it."""
+    import segno
+    from PIL import Image
+
+    content = briefing_content(luton_engine, state, store=store)
+    image = Image.open(io.BytesIO(render_briefing(luton_engine, state, fmt="png", store=store))).convert("L")
+    expected = [list(row) for row in segno.make(content.link, error="m", micro=False).matrix]
+    n = len(expected) + 8  # with the quiet zone
+    # the code's square sits at the foot of page 1, at 52% of its width (link_block at x0 = 0.52)
+    import numpy as np
+
+    pixels = np.asarray(image)[:1240]  # page 1 of the stacked PNG
+    dark = pixels < 100
+    rows, cols = np.nonzero(dark[1100:1240, 905:1020])
+    top, left = rows.min() + 1100, cols.min() + 905
+    module = (rows.max() - rows.min() + 1) / len(expected)
+    read = [
+        [int(dark[int(top + (i + 0.5) * module), int(left + (j + 0.5) * module)]) for j in range(len(expected))]
+        for i in range(len(expected))
+    ]
+    assert n > 8 and read == expected
 
 
 def test_png_has_the_expected_size(luton_engine, state):
@@ -62,8 +102,8 @@ def test_png_has_the_expected_size(luton_engine, state):
 
     data = render_briefing(luton_engine, state, fmt="png")
     image = Image.open(io.BytesIO(data))
-    # A4 is 297 x 210 mm; at 150 dots per inch that is 1753.9 x 1240.2 pixels
-    assert PNG_DPI == 150 and image.size == (1753, 1240)
+    # A4 is 297 x 210 mm; at 150 dots per inch that is 1753.9 x 1240.2 pixels: two pages, 8 px apart
+    assert PNG_DPI == 150 and image.size == (1753, 2 * 1240 + 8)
 
 
 def test_html_is_self_contained(luton_engine, state):
@@ -75,8 +115,9 @@ def test_html_is_self_contained(luton_engine, state):
     import re
 
     assert not re.search(r"""src=["']?http|url\(\s*["']?http|<link""", html)
-    hrefs = [h for h in re.findall(r"""href=["']([^"']+)""", html) if not h.startswith("#")]  # '#': SVG-internal
-    assert hrefs and all(h.startswith("http://127.0.0.1:8050/?") for h in hrefs)
+    # '#': SVG-internal; data: the QR code's own image, inline
+    hrefs = [h for h in re.findall(r"""href=["']([^"']+)""", html) if not h.startswith(("#", "data:image/png"))]
+    assert hrefs and all(h.replace("&amp;", "&") == content.link for h in hrefs)
 
 
 def test_needs_briefing_maps_the_indicator(luton_engine):
@@ -108,8 +149,8 @@ def test_cli_briefing_writes_the_file_and_prints_the_link(tmp_path):
         err=err,
     )
     assert code == 0, err.getvalue()
-    assert len(PdfReader(out_file).pages) == 1
-    assert "Link: http://127.0.0.1:8050/?page=access" in out.getvalue()
+    assert len(PdfReader(out_file).pages) == 2
+    assert "Link: http://127.0.0.1:8050/v/" in out.getvalue()
     cov = io.StringIO()
     main(["coverage", "--scenario", "proposed_2020", "--minutes", "20", "--json"], out=cov)
     assert f"{json.loads(cov.getvalue())['covered']:,.0f}" in out.getvalue()
@@ -138,4 +179,4 @@ def test_dashboard_download_payload(luton_engine, state):
     import base64
 
     reader = PdfReader(io.BytesIO(base64.b64decode(payload["content"])))
-    assert "http://10.0.0.1:8050/?page=access" in reader.pages[0].extract_text().replace("\n", "")
+    assert "http://10.0.0.1:8050/v/" in reader.pages[0].extract_text().replace("\n", "")

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import free_port, start_app
 from dashboard import ids, viewstore
+from geo.store import VIEW_ID_PATTERN, ScenarioStore, view_id
 from geo.viewstate import MAX_ADDED, MAX_QUERY, decode, default_state, encode
 
 # 80 characters of Bengali with the separators and words the old link format mistook for syntax
@@ -27,24 +28,28 @@ def big_state(engine) -> dict:
     return state
 
 
+def _store(tmp_path):
+    return ScenarioStore(f"sqlite:///{tmp_path / 'needs-map.sqlite3'}")
+
+
 def test_view_ids_are_stable_and_the_store_round_trips(tmp_path):
-    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    store = _store(tmp_path)
     query = "page=access&add=" + "x" * 5000
-    key = store.save(query)
-    assert key == viewstore.view_id(query) and viewstore.ID_PATTERN.match(key)
-    assert store.save(query) == key  # the same view, the same id, stored once
-    assert store.load(key) == query
-    assert store.load("a" * 16) is None  # well formed, unknown
-    assert store.load("../../etc/passwd") is None  # not an id at all
-    with sqlite3.connect(tmp_path / "views.sqlite3") as db:
-        assert db.execute("select count(*) from views").fetchone() == (1,)
+    key = store.save_view(query)
+    assert key == view_id(query) and VIEW_ID_PATTERN.match(key)
+    assert store.save_view(query) == key  # the same view, the same id, stored once
+    assert store.load_view(key) == query
+    assert store.load_view("a" * 16) is None  # well formed, unknown
+    assert store.load_view("../../etc/passwd") is None  # not an id at all
+    with sqlite3.connect(tmp_path / "needs-map.sqlite3") as db:  # one table beside the saved scenarios
+        assert db.execute("select count(*) from short_links").fetchone() == (1,)
 
 
 def test_the_largest_view_the_interface_makes_is_shortened_and_restores_exactly(luton_engine, tmp_path):
     state = big_state(luton_engine)
     full = encode(state)
     assert len(full) > MAX_QUERY  # too long for a link: this is why it must be stored
-    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    store = _store(tmp_path)
     short, notices = viewstore.shorten(store, full)
     assert notices == [] and short.startswith("?v=") and len(short) == 19
     query, longest, notices = viewstore.expand(store, short)
@@ -55,22 +60,23 @@ def test_the_largest_view_the_interface_makes_is_shortened_and_restores_exactly(
 
 
 def test_short_views_keep_their_readable_link(luton_engine, tmp_path):
-    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    store = _store(tmp_path)
     full = encode(default_state(luton_engine))
     assert viewstore.shorten(store, full) == (full, [])
-    assert not (tmp_path / "views.sqlite3").exists() or store.load(viewstore.view_id(full[1:])) is None
+    assert store.load_view(view_id(full[1:])) is None
 
 
 def test_unknown_short_link_and_broken_store_are_named(tmp_path):
-    store = viewstore.ViewStore(tmp_path / "views.sqlite3")
+    store = _store(tmp_path)
     query, _, notices = viewstore.expand(store, "?v=aaaaaaaaaaaaaaaa")
     assert query == "" and notices == [
         "No view is stored under the short link 'aaaaaaaaaaaaaaaa' on this server; showing the default view."
     ]
-    (tmp_path / "not-a-folder").write_text("x")
-    broken = viewstore.ViewStore(tmp_path / "not-a-folder" / "views.sqlite3")
+    path = tmp_path / "needs-map.sqlite3"
+    path.unlink()
+    path.mkdir()  # the database file is now a folder: every query fails
     long_query = "?page=access&x=" + "y" * 3000
-    search, notices = viewstore.shorten(broken, long_query)
+    search, notices = viewstore.shorten(store, long_query)
     assert search == long_query  # the view is kept in full, not lost
     assert len(notices) == 1 and "could not be given a short link" in notices[0]
 

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from geo.cli import main
 from geo.errors import ScenarioError
+from geo.store import ScenarioStore
 from geo.viewstate import default_state
 from geo.ward_briefing import render_ward_briefing, ward_briefing_content, ward_numbers
 
@@ -45,15 +46,20 @@ def test_ward_figures_reconcile_with_the_by_ward_table(luton_engine, ward_set):
 def test_ward_briefing_pdf_holds_the_wards_figures(luton_engine):
     e = luton_engine
     state = {**default_state(e), "page": "access"}
-    content = ward_briefing_content(e, state, "Saints")
+    store = ScenarioStore("sqlite://")
+    content = ward_briefing_content(e, state, "Saints", store=store)
     n = content.numbers
-    pdf = render_ward_briefing(e, state, "Saints", fmt="pdf")
+    pdf = render_ward_briefing(e, state, "Saints", fmt="pdf", store=store)
     reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(p.extract_text() for p in reader.pages)
-    assert len(reader.pages) == 1
+    assert len(reader.pages) == 2  # the ward, then every assumption, the method and the sources
     assert "Saints ward" in text and f"{n['losing']:,.0f}" in text and f"{n['population']:,.0f}" in text
     assert f"+{n['added_minutes']:.1f} min" in text
-    assert "ward=E05002207" in content.link  # the link reopens the view on this ward
+    # the short link reopens the view on this ward
+    assert "ward=E05002207" in store.load_view(content.link.rsplit("/", 1)[1]) and len(content.link) < 100
+    # each figure's range across the travel model's error, over the ward's people
+    low, high = n["ranges"]["losing"]
+    assert f"between {low:,.0f} and {high:,.0f}" in text and low <= n["losing"] <= high
     # sites near the ward that close (open in the comparison) are named as closing
     assert any(s["status"] == "closes" for s in content.sites) and "(closes)" in text
 

@@ -226,3 +226,22 @@ def test_a_hub_opened_on_top_of_current_keeps_its_assumption_and_says_why_it_ser
     assert "placed at The Leagrave Centre" in items["preset"]
     assert "Leagrave Children's Centre = Leagrave area family resource hub" in items["shared_point"]
     assert "you can" not in " ".join(items.values())  # no app instructions in what goes on paper
+
+
+def test_every_ward_briefing_names_the_sites_no_figure_counts_and_what_the_scenario_changes(luton_engine):
+    """Limbury's briefing names Limbury Community Centre as not counted (it has no sourced
+    location), says which sites close and open, and carries no URL longer than 100 characters
+    and no app instruction."""
+    import re
+
+    from geo.store import ScenarioStore
+
+    e = luton_engine
+    state = {**default_state(e), "page": "access"}  # Proposed (2020) against Current (2020)
+    text = _pdf_text(render_ward_briefing(e, state, "Limbury", fmt="pdf", store=ScenarioStore("sqlite://")))
+    flat = " ".join(text.split())
+    assert "Limbury (Limbury Community Centre)" in flat and "not counted in any figure" in flat
+    assert "Against Current (2020): 15 sites close" in flat and "4 open" in flat
+    urls = re.findall(r"https?://\S+", flat)
+    assert urls and all(len(u) <= 100 for u in urls)
+    assert "open the link" not in flat and "you can" not in flat

@@ -18,15 +18,15 @@ def briefing_download(engine, state: dict, fmt: str, link: str | None) -> dict:
     """The dcc.Download payload for the briefing of ``state`` (the link's address is the
     page's own, so the briefing reopens this dashboard)."""
     fmt = fmt if fmt in FORMATS else "pdf"
-    link = link or "http://127.0.0.1:8050/"
-    # a short link (?v=<id>) is the view's link; otherwise the briefing writes the full one
-    base_url = link if "?v=" in link else link.split("?")[0]
+    # the page's own address, so the briefing reopens this dashboard; the link printed is the
+    # view's short link (/v/<id>), kept in the scenario database
+    base_url = (link or "http://127.0.0.1:8050/").split("?")[0]
     # An Access view with a comparison shows the equality impact section, so its briefing carries
     # the compact equality table too.
     equality = (
         state.get("page") == "access" and state.get("cmp") not in (None, "none") and bool(engine.bundle.equality_tables)
     )
-    data = render_briefing(engine, state, fmt=fmt, base_url=base_url, equality=equality)
+    data = render_briefing(engine, state, fmt=fmt, base_url=base_url, equality=equality, store=runtime.scenario_store())
     name = f"needs-map-briefing-{engine.bundle.area_name.lower().replace(' ', '-')}-{_dt.date.today():%Y-%m-%d}.{fmt}"
     return dcc.send_bytes(data, name)
 

@@ -4,6 +4,7 @@ settings, as a table (``dashboard.tables``), a small map per option and a one-pa
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 
 from dash import Input, Output, State, html, no_update
@@ -61,12 +62,18 @@ def build_options(engine, store, chosen: list, view: dict, labels: dict[str, str
             options.append(preset(engine, value.split(":", 1)[1]))
         elif value == VIEW_OPTION:
             state, _ = from_store(engine, view)
-            options.append(from_state(engine, "view", "The Access page's scenario", state, "view"))
+            options.append(from_state(engine, "view", "", state, "view"))  # called by its scenario's name
         elif value.startswith("saved:") and store is not None:
             state, notices = open_saved(engine, store, value.split(":", 1)[1])
             if state is None:
                 raise NeedsMapError("; ".join(notices))
             options.append(from_state(engine, value, state["name"], state, "saved"))
+    # two options of one name (the Access page's scenario unchanged from a preset) are numbered
+    seen: dict[str, int] = {}
+    for k, option in enumerate(options):
+        seen[option.label] = seen.get(option.label, 0) + 1
+        if seen[option.label] > 1:
+            options[k] = dataclasses.replace(option, label=f"{option.label} [{seen[option.label]}]")
     return options
 
 
@@ -175,9 +182,17 @@ def register(app, engine, store: ScenarioStore | None) -> None:
             + ", ".join(o.label for o in options)
             + "; the table above gives each option's figures."
         )
+        capacity = state.get("cap") or {}
         settings = (
             f"{result.population_label} within {threshold_text(engine, state)} of an open site "
-            "(the travel settings of the Access page), each option against the baseline."
+            "(the travel settings of the Access page), each option against the baseline. "
+            + (
+                "Capacities set on the Access page apply to every option alike: "
+                + ", ".join(f"{engine.site_label(s)} {v:,.0f}" for s, v in sorted(capacity.items()))
+                + ". Beyond capacity: people within reach of a site but given no place at any."
+                if capacity
+                else "No site capacity is set, so 'Beyond capacity' is unknown."
+            )
         )
         return table_data(engine, result), src, alt, base_options, "", settings
 
@@ -201,7 +216,9 @@ def register(app, engine, store: ScenarioStore | None) -> None:
             options, result, state, travel = _appraise(chosen, baseline, view, listed)
         except NeedsMapError as exc:
             return no_update, html.Span(str(exc), className="text-danger")
-        links = option_links(engine, options, (href or "http://127.0.0.1:8050/").split("?")[0], settings=state)
+        links = option_links(
+            engine, options, (href or "http://127.0.0.1:8050/").split("?")[0], settings=state, store=store
+        )
         data = render_options_briefing(engine, result, options, fmt=fmt, links=links, **travel)
         return {
             "content": base64.b64encode(data).decode("ascii"),

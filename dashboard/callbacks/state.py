@@ -363,7 +363,7 @@ def _read_link(engine, store, scenario_store, search) -> tuple[dict, list[str]]:
 
 
 def register(app, engine, assets, scenario_store=None) -> None:
-    store = viewstore.default_store()  # short links for long views
+    store = scenario_store  # short links for long views live beside the saved scenarios
     layout_state = default_state(engine)  # what the layout shows before the first answer
     groups = site_groups(engine)
     sites = engine.bundle.located_sites

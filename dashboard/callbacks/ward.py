@@ -80,7 +80,7 @@ def ward_card(engine, view: dict):
     )
 
 
-def register(app, engine) -> None:
+def register(app, engine, store=None) -> None:
     @app.callback(
         Output(ids.ACCESS_WARD_CARD, "children"),
         Input(ids.ACCESS_VIEW, "data"),
@@ -107,7 +107,7 @@ def register(app, engine) -> None:
         state, _ = from_store(engine, state)
         base_url = request.host_url if has_request_context() else "http://127.0.0.1:8050/"
         try:
-            data = render_ward_briefing(engine, state, trigger["ward"], fmt="pdf", base_url=base_url)
+            data = render_ward_briefing(engine, state, trigger["ward"], fmt="pdf", base_url=base_url, store=store)
         except NeedsMapError as exc:
             return no_update, f"No ward briefing: {exc}"
         name = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names.get(trigger["ward"], "ward")

@@ -16,3 +16,11 @@ saved_scenarios = Table(
     Column("created", DateTime(timezone=True), nullable=False),
     Column("updated", DateTime(timezone=True), nullable=False),
 )
+
+short_links = Table(
+    "short_links",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("query", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
