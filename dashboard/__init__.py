@@ -169,12 +169,12 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     catchment_callbacks.register(app, engine)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
-    needs_callbacks.register(app, engine, assets)
-    access_callbacks.register(app, engine)
+    needs_callbacks.register(app, engine, assets, app.scenario_store)
+    access_callbacks.register(app, engine, app.scenario_store)
     tables.register(app)
     ward_callbacks.register(app, engine, app.scenario_store)
     if engine.bundle.equality_tables:  # the section exists only then
-        equality_callbacks.register(app, engine)
+        equality_callbacks.register(app, engine, app.scenario_store)
     add_server_routes(app)
     app.engine = engine
     # Dash registers the script files it may serve when it first renders the page. Render it once

@@ -27,12 +27,24 @@ def csv_name(*parts: str, today: dt.date | None = None) -> str:
     return "_".join(["needs-map", *words, (today or dt.date.today()).isoformat()]) + ".csv"
 
 
-def page_link(engine, state) -> str:
-    """The address that reopens ``state``: this server's own address when serving a request."""
+def page_link(engine, state, store=None) -> str:
+    """The address that reopens ``state``: this server's own address when serving a request. A
+    view too long for a link (``viewstore.SHORTEN_OVER``) is given its short link ``/v/<id>``
+    (with ``store``), so every link a file carries opens under a server's limits."""
+    from dashboard.viewstore import SHORTEN_OVER
+
     try:
         from flask import has_request_context, request
 
         base = request.host_url if has_request_context() else "http://127.0.0.1:8050/"
     except ImportError:  # pragma: no cover - flask comes with dash
         base = "http://127.0.0.1:8050/"
-    return base + encode(from_store(engine, state)[0])
+    query = encode(from_store(engine, state)[0])
+    if len(query) > SHORTEN_OVER and store is not None:
+        from geo.store import StoreError
+
+        try:
+            return f"{base.rstrip('/')}/v/{store.save_view(query)}"
+        except StoreError:
+            pass  # the full link, as the address bar has it when the store fails
+    return base + query

@@ -393,3 +393,45 @@ def test_debug_mode_starts_and_serves_the_page(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
+
+
+def test_every_link_written_for_a_twenty_site_view_opens_under_prod(prod_server, luton_engine):
+    """The links that CSV headers, the three briefings and the Options page write for a view of
+    20 added sites with long labels are short (/v/<id>, kept in the server's database) and each
+    answers 200 under --prod, reopening that view."""
+    import re
+
+    from dashboard.callbacks.access import access_detail_update
+    from dashboard.links import page_link
+    from geo.appraisal import from_state, option_links, preset
+    from geo.briefing import briefing_content
+    from geo.store import ScenarioStore
+    from geo.viewstate import MAX_ADDED, default_state
+    from geo.ward_briefing import ward_briefing_content
+
+    e = luton_engine
+    store = ScenarioStore()  # the server's own database (NEEDSMAP_DATA_DIR, as the tests set it)
+    postcodes = ["LU1 3QZ", "LU1 3RH", "LU4 8BW", "LU2 0AB", "LU3 2NT"]
+    label = "অঞ্চলকেন্দ্র family hub with a long name "
+    state = {
+        **default_state(e),
+        "page": "access",
+        "add": [f"{i:02d} {label}@{postcodes[i % 5]}" for i in range(MAX_ADDED)],
+    }
+    local = "http://127.0.0.1:8050/"
+    links = [page_link(e, state, store)]
+    csv_lines = access_detail_update(e, state, links[0])
+    links += re.findall(r"Link: (\S+)", str(csv_lines))
+    links.append(briefing_content(e, state, local, store=store).link)
+    links.append(ward_briefing_content(e, state, "Saints", local, store=store).link)
+    options = [preset(e, "current_2020"), from_state(e, "view", "", state, "view")]
+    links += list(option_links(e, options, local, settings=state, store=store).values())
+    base, _ = prod_server
+    assert len(links) >= 6
+    for link in set(links):
+        assert len(link) <= 100, link
+        status, _, body = _get(link.replace(local.rstrip("/"), base))
+        assert status == 200 and b"<html" in body.lower(), link
+    # the short link holds the whole view
+    key = links[0].rsplit("/", 1)[1]
+    assert store.load_view(key).count("family+hub+with+a+long+name@") == MAX_ADDED

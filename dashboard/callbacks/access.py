@@ -349,7 +349,7 @@ def csv_about(engine, view: dict, alt, base_label: str | None, link: str | None)
     return lines
 
 
-def register(app, engine) -> None:
+def register(app, engine, store=None) -> None:
     # The map and headline figures are updated by the state callback (callbacks/state.py),
     # in the same response as the click; this one fills the charts and tables after it.
     @app.callback(
@@ -369,4 +369,4 @@ def register(app, engine) -> None:
         state, _ = from_store(engine, view)  # the store may have been tampered with
         # the page has just been shown: the charts may not be drawn yet (the layout starts them empty)
         shown = any(p.startswith(ids.PAGE_VIEW + ".") for p in ctx.triggered_prop_ids)
-        return access_detail_update(engine, state, page_link(engine, full_state), whole_charts=shown)
+        return access_detail_update(engine, state, page_link(engine, full_state, store), whole_charts=shown)

@@ -16,8 +16,9 @@ from dash import Input, Output, State, html, no_update
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
 from dashboard.figures import equality_chart
+from dashboard.links import page_link
 from geo.errors import NeedsMapError
-from geo.viewstate import encode, from_store, scenario_of, threshold_kwargs, threshold_text
+from geo.viewstate import from_store, scenario_of, threshold_kwargs, threshold_text
 
 
 def equality_result(engine, view: dict):
@@ -212,7 +213,7 @@ def equality_csv(engine, view: dict, table_id: str, link: str, today: dt.date | 
     return {"content": out.getvalue(), "filename": name, "type": "text/csv"}
 
 
-def register(app, engine) -> None:
+def register(app, engine, store=None) -> None:
     @app.callback(
         Output(ids.EQUALITY_SUMMARY, "children"),
         Output(ids.EQUALITY_CHART, "figure"),
@@ -234,10 +235,8 @@ def register(app, engine) -> None:
         prevent_initial_call=True,
     )
     def download(_clicks, state, table_id):
-        from flask import request
-
         state, _ = from_store(engine, state)
         try:
-            return equality_csv(engine, state, table_id, request.host_url + encode(state))
+            return equality_csv(engine, state, table_id, page_link(engine, state, store))
         except NeedsMapError:
             return no_update

@@ -150,7 +150,7 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
     )
 
 
-def register(app, engine, assets=None) -> None:
+def register(app, engine, assets=None, store=None) -> None:
     names = {"lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
 
     @app.callback(
@@ -165,7 +165,7 @@ def register(app, engine, assets=None) -> None:
     def update(view, page, full_state):
         only_when_shown(page, "needs")
         state, _ = from_store(engine, view)  # the store may have been tampered with
-        return needs_update(engine, state, names, page_link(engine, full_state), assets)
+        return needs_update(engine, state, names, page_link(engine, full_state, store), assets)
 
     @app.callback(
         Output(ids.WARD_PROFILE, "children"),
