@@ -104,17 +104,22 @@ def _map_layout(fig: go.Figure, uirevision: str, tiles: bool, bounds) -> None:
     ``tiles`` an OpenStreetMap basemap is drawn underneath (needs internet)."""
     if tiles:
         minx, miny, maxx, maxy = bounds
-        # Web-mercator zoom that fits the area in about 560 x 480 px (the narrower Needs map) (MapLibre: 512 px world at zoom 0).
-        stretch = 1 / math.cos(math.radians((miny + maxy) / 2))
-        zoom_x = math.log2(560 * 360 / (512 * max(maxx - minx, 1e-6)))
-        zoom_y = math.log2(480 * 360 / (512 * max(maxy - miny, 1e-6) * stretch))
+        # the zoom that fits the area in about 560 x 480 px (the narrower Needs map)
         fig.update_layout(
             map=dict(
                 style="open-street-map",
                 center=dict(lon=(minx + maxx) / 2, lat=(miny + maxy) / 2),
-                zoom=float(np.clip(min(zoom_x, zoom_y), 1, 16)),
+                zoom=tile_zoom({"lon": [minx, maxx], "lat": [miny, maxy]}),
             )
         )
+        # drawn by plotly over the map whatever the tile server does: when its tiles (or the
+        # map library's style) cannot load, the map would otherwise be blank without a word
+        fig.add_annotation(
+            text="Street basemap: tiles from OpenStreetMap over the internet. A blank map means they could not "
+            "load; switch 'Street basemap' off in the header.",
+            xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="top", showarrow=False, align="left",
+            font=dict(size=11, color="#1f2933"), bgcolor="rgba(255,255,255,0.9)",
+        )  # fmt: skip
     else:
         # Fixed ranges rather than fitbounds="locations": fitbounds re-measures every polygon
         # on each redraw, which is a large part of a click's drawing time.
@@ -259,7 +264,24 @@ def view_patch(patch, labels: dict | None, extent: dict | None, tiles: bool, nam
         patch["layout"]["geo"]["lonaxis"]["range"] = extent["lon"]
         patch["layout"]["geo"]["lataxis"]["range"] = extent["lat"]
         patch["layout"]["geo"]["center"] = extent["center"]
+    elif extent is not None:  # the street basemap: centre and zoom (web-mercator) on the same extent
+        patch["layout"]["map"]["center"] = extent["center"]
+        patch["layout"]["map"]["zoom"] = tile_zoom(extent)
     return patch
+
+
+def tile_zoom(extent: dict, width_px: float = 560, height_px: float = 480) -> float:
+    """The web-mercator zoom that fits an extent (``geo_extent``) in about ``width_px`` x
+    ``height_px`` (MapLibre: a 512 px world at zoom 0).
+
+    >>> round(tile_zoom({"lon": [-0.51, -0.35], "lat": [51.85, 51.93], "center": {}}), 1)
+    11.3
+    """
+    (lon0, lon1), (lat0, lat1) = extent["lon"], extent["lat"]
+    stretch = 1 / math.cos(math.radians((lat0 + lat1) / 2))
+    zoom_x = math.log2(width_px * 360 / (512 * max(lon1 - lon0, 1e-6)))
+    zoom_y = math.log2(height_px * 360 / (512 * max(lat1 - lat0, 1e-6) * stretch))
+    return float(np.clip(min(zoom_x, zoom_y), 1, 16))
 
 
 def _values_trace(tiles, geojson, view, visible: bool, line_width: float):
@@ -440,13 +462,32 @@ def catchment_values(site_names: list, threshold_label: str, neighbours: list[tu
         "tickvals": list(range(len(order))),
         # the number written on each site's marker, then its name on one line (two lines collided
         # on a phone, where the labels stand upright); the full name is in the hover and site table
-        "ticktext": [
-            f"<b>{i + 1}</b> " + html_escape(textwrap.shorten(n.split(" (")[0], 18, placeholder="…"))
-            for i, n in enumerate(order)
-        ],
+        "ticktext": [f"<b>{i + 1}</b> " + html_escape(short) for i, short in enumerate(distinct_short_names(order))],
         "numbers": {n: i + 1 for i, n in enumerate(order)},
         "hovertemplate": "%{text}<br>nearest open site: %{customdata}<extra></extra>",
     }
+
+
+def distinct_short_names(names: list[str], width: int = 18) -> list[str]:
+    """Names cut to about ``width`` characters for a colour bar, each told apart from the others:
+    names that would read alike are cut later, up to whole.
+
+    >>> distinct_short_names(["Leagrave Children's Centre", "Leagrave area family resource hub", "Denbigh"])
+    ["Leagrave Children's…", 'Leagrave area…', 'Denbigh']
+    """
+    plain = [n.split(" (")[0] for n in names]
+    widths = [width] * len(plain)
+    for _ in range(20):
+        cut = [textwrap.shorten(n, w, placeholder="…") for n, w in zip(plain, widths)]
+        # a cut name reads alike another when what is left of it begins another name too
+        alike = [
+            c.endswith("…") and any(j != i and plain[j].startswith(c[:-1]) for j in range(len(plain)))
+            for i, c in enumerate(cut)
+        ]
+        if not any(alike):
+            return cut
+        widths = [w + 4 if a else w for a, w in zip(alike, widths)]
+    return plain
 
 
 def added_values(added_minutes, site_names, threshold_label: str) -> dict:
@@ -461,7 +502,7 @@ def added_values(added_minutes, site_names, threshold_label: str) -> dict:
         "colorscale": CHANGE_SCALE,
         "zmin": -span,
         "zmax": span,
-        "colorbar_title": "Minutes added where the nearest site changes",
+        "colorbar_title": "Minutes added where the nearest site changes (orange: further; purple: nearer)",
         "hovertemplate": "%{text}<br>%{z:+.0f} min; now nearest: %{customdata}<extra></extra>",
     }
 
@@ -645,12 +686,20 @@ def _outline_trace(tiles: bool, geojson, codes, visible: bool):
     )
 
 
-def outline_patch(patch, ward_set_ids: list[str], ward_set: str):
+FOUND_WARD_LINE = ("#d55e00", 4.0)  # the found ward's outline: vermilion (Okabe-Ito), thick
+
+
+def outline_patch(patch, ward_set_ids: list[str], ward_set: str, codes: dict | None = None, found=None):
     """Show the outlines of the chosen ward set on the access map (trace 1 = the first set,
-    traces 6... = the others)."""
+    traces 6... = the others), the found ward (``found``, a code of ``codes[ward_set]``) drawn
+    thick in vermilion, on the plain map and the street basemap alike."""
     for k, set_id in enumerate(ward_set_ids):
         index = ACCESS_TRACE["outlines"] if k == 0 else ACCESS_TRACE["other_outlines"] + k - 1
         patch["data"][index]["visible"] = set_id == ward_set
+        if codes is not None and set_id == ward_set:
+            line = patch["data"][index]["marker"]["line"]
+            line["color"] = [FOUND_WARD_LINE[0] if c == found else "#333333" for c in codes[set_id]]
+            line["width"] = [FOUND_WARD_LINE[1] if c == found else 1.2 for c in codes[set_id]]
     return patch
 
 

@@ -25,7 +25,7 @@ import json
 
 from dash import Input, Output, State, dcc, html
 
-PARTS = ("started", "done", "cancel", "tick", "alert")
+PARTS = ("started", "done", "cancel", "tick", "alert", "elapsed")
 
 
 def part_id(job: str, part: str) -> str:
@@ -49,6 +49,12 @@ def watch_components(job: str) -> list:
     ]
 
 
+def elapsed(job: str) -> html.Span:
+    """Where the seconds a running job has taken are shown (beside its button; not announced
+    every second to screen readers: the status and the answer are)."""
+    return html.Span(id=part_id(job, "elapsed"), className="small ms-2", **{"aria-live": "off"})
+
+
 def alert(job: str, class_name: str = "small") -> html.Div:
     """Where the watchdog's message appears (beside the job's button)."""
     return html.Div(id=part_id(job, "alert"), role="alert", className=f"{class_name} empty-hide")
@@ -64,22 +70,23 @@ _START = """function(n, cancelled) {
 _TICK = """function(_tick, started, done, buttonDisabled, cancelled) {
     const none = window.dash_clientside.no_update;
     const idle = (window.needsMapJobs = window.needsMapJobs || {});
-    if (!started || done === started.n) { idle['__JOB__'] = 0; return [true, none, none, none]; }
+    if (!started || done === started.n) { idle['__JOB__'] = 0; return [true, none, none, none, '']; }
     if ((cancelled || 0) > started.c) {
-        return [true, __CANCELLED__, none, none];
+        return [true, __CANCELLED__, none, none, ''];
     }
     const seconds = (Date.now() - started.t0) / 1000;
     if (seconds > __TIMEOUT__) {
-        return [true, __TIMED_OUT__, false, Date.now()];
+        return [true, __TIMED_OUT__, false, Date.now(), ''];
     }
+    const took = Math.round(seconds) + ' s so far' + __LIMIT__;
     if (!buttonDisabled) {
         // the job's button is usable again but no answer came: give the answer one more tick
         idle['__JOB__'] = (idle['__JOB__'] || 0) + 1;
-        if (idle['__JOB__'] >= 2) { idle['__JOB__'] = 0; return [true, __LOST__, none, none]; }
+        if (idle['__JOB__'] >= 2) { idle['__JOB__'] = 0; return [true, __LOST__, none, none, '']; }
     } else {
         idle['__JOB__'] = 0;
     }
-    return [none, none, none, none];
+    return [none, none, none, none, took];
 }"""
 
 
@@ -101,12 +108,19 @@ def messages(what: str, timeout_s: float) -> dict[str, str]:
 
 
 def register_watchdog(
-    app, job: str, button: str, what: str, timeout_s: float, user_cancel: tuple[str, str] | None = None
+    app,
+    job: str,
+    button: str,
+    what: str,
+    timeout_s: float,
+    user_cancel: tuple[str, str] | None = None,
+    limit_note: str = "",
 ) -> None:
     """The clientside callbacks of ``job``'s watchdog. ``button`` starts the job; the job's own
     callback must output ``n_clicks`` to ``part_id(job, "done")`` and list
     ``Input(part_id(job, "cancel"), "data")`` among its cancel inputs. ``user_cancel`` is the
-    (id, property) of a Cancel button, if the job has one."""
+    (id, property) of a Cancel button, if the job has one. While the job runs, ``elapsed(job)``
+    shows the seconds so far and ``limit_note`` (for example "; the solver stops at 30 s")."""
     text = messages(what, timeout_s)
     cancel_state = State(*user_cancel) if user_cancel else State(part_id(job, "cancel"), "id")
     # with no Cancel button the state is the store's id, a string: "cancelled" never counts
@@ -126,11 +140,13 @@ def register_watchdog(
         .replace("__TIMEOUT__", repr(float(timeout_s)))
         .replace("__CANCELLED__", json.dumps(text["cancelled"]))
         .replace("__TIMED_OUT__", json.dumps(text["timed_out"]))
-        .replace("__LOST__", json.dumps(text["lost"])),
+        .replace("__LOST__", json.dumps(text["lost"]))
+        .replace("__LIMIT__", json.dumps(limit_note)),
         Output(part_id(job, "tick"), "disabled", allow_duplicate=True),
         Output(part_id(job, "alert"), "children", allow_duplicate=True),
         Output(button, "disabled", allow_duplicate=True),
         Output(part_id(job, "cancel"), "data"),
+        Output(part_id(job, "elapsed"), "children"),
         Input(part_id(job, "tick"), "n_intervals"),
         State(part_id(job, "started"), "data"),
         State(part_id(job, "done"), "data"),

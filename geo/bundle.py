@@ -123,9 +123,10 @@ class Bundle:
         """Projected coordinate of a postcode centroid, or ScenarioError."""
         code = normalise_postcode(postcode)
         if code not in self.postcodes.index:
+            # words for the person who typed it: no file names (a bundle author's errors name them)
             raise ScenarioError(
-                f"postcode {code} is not in this area's postcode lookup "
-                f"({self.manifest['layers']['postcodes']['file']})"
+                f"postcode {code} is not in this area's postcode list ({self.area_name} and "
+                f"{self.site_buffer_m / 1000:g} km around it); check it, or give the place as latitude,longitude"
             )
         row = self.postcodes.loc[code]
         return float(row["x"]), float(row["y"])

@@ -690,6 +690,24 @@ class Engine:
         added = {f"added:{a.label}": a for a in scenario.added}
         return self.locate_added(added[site_id])
 
+    def place_words(self, x: float, y: float) -> str:
+        """Where a point (projected metres) is, in words: the ward that holds it in each ward
+        set, and the sector of its nearest postcode.
+
+        >>> engine.place_words(*engine.bundle.postcode_xy("LU4 9DD"))
+        'Leagrave ward (Wards 2009-2023 (in force in 2020)); Challney ward (Wards from May 2023 (current)); postcode sector LU4 9'
+        """
+        parts = []
+        for ward_set in self.ward_sets.values():
+            j = int(place_in_wards(np.array([[x, y]]), ward_set.wards, self.bundle.projected_crs, nearest=False)[0])
+            where = f"{ward_set.wards['name'].iloc[j]} ward" if j >= 0 else f"outside {self.bundle.area_name}"
+            parts.append(f"{where} ({ward_set.label})")
+        codes = self.bundle.postcodes
+        if len(codes):
+            nearest = codes.index[int(np.argmin(np.hypot(codes["x"].to_numpy() - x, codes["y"].to_numpy() - y)))]
+            parts.append(f"postcode sector {str(nearest)[:-2].strip()}")
+        return "; ".join(parts)
+
     def site_moves(self, before_ids, before: Scenario, after_ids, after: Scenario) -> np.ndarray:
         """Per origin, whether the site it goes to stands somewhere else after the change: both
         give it a site and the two stand more than a metre apart. A site replaced by another at

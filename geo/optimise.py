@@ -753,6 +753,7 @@ def optimise(
                 "lon": round(float(candidates.lonlat[j, 0]), 6),
                 "gain": round(float(gain), 3),
                 "spec": f"{candidates.labels[j][:60]}@{candidates.lonlat[j, 1]:.6f},{candidates.lonlat[j, 0]:.6f}",
+                "where": engine.place_words(*candidates.xy[j]),
             }
         )
     result = OptimiseResult(

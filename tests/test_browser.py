@@ -190,7 +190,7 @@ def test_bad_postcode_shows_an_error_and_keeps_the_scenario(dash_duo, luton_app,
     _open_details(dash_duo, "Add a site")
     dash_duo.find_element(f"#{ids.ADD_WHERE}").send_keys("ZZ99 9ZZ")
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.ADD_BUTTON}"))
-    dash_duo.wait_for_contains_text(f"#{ids.ADD_ERROR}", "ZZ99 9ZZ is not in this area's postcode lookup", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.ADD_ERROR}", "ZZ99 9ZZ is not in this area's postcode list", timeout=10)
     assert _headline(dash_duo, "headline-alt") == before
     assert _severe(dash_duo) == []
 

@@ -120,7 +120,7 @@ def test_custom_scenarios(tiny_engine):
         ({"base": "nope"}, "unknown scenario"),
         ({"base": "current", "close": ["sx"]}, "unknown site"),
         ({"base": "current", "open": ["s3"], "close": ["s3"]}, "both opened and closed"),
-        ({"base": "current", "add": ["X@ZZ9 9ZZ"]}, "not in this area's postcode lookup"),
+        ({"base": "current", "add": ["X@ZZ9 9ZZ"]}, "not in this area's postcode list"),
         ({"base": "current", "add": ["X@not a postcode"]}, "not a valid UK postcode"),
         ({"base": "current", "add": ["no-at-sign"]}, "LABEL@POSTCODE"),
     ],

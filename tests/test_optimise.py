@@ -170,7 +170,7 @@ def test_candidates_csv_validation(luton_engine, tmp_path):
     assert cands.labels == ["A", "B"]
     cases = {
         "name,postcode\n,LU4 0PE\n": ("row 2", "name", "is blank"),
-        "name,postcode\nA,ZZ9 9ZZ\n": ("row 2", "postcode", "not in this area's postcode lookup"),
+        "name,postcode\nA,ZZ9 9ZZ\n": ("row 2", "postcode", "not in this area's postcode list"),
         "name,lat,lon\nA,51.89,-0.43\nB,-0.43,51.89\n": ("row 3", "lat", "outside"),
         "name,postcode\n=HYPERLINK(1),LU4 0PE\n": ("row 2", "name", "formula"),
         "title,postcode\nA,LU4 0PE\n": (None, "name", "missing column"),

@@ -28,3 +28,36 @@ function nmLabelFileInputs() {
   });
 }
 new MutationObserver(nmLabelFileInputs).observe(document.documentElement, {childList: true, subtree: true});
+
+// Find a ward (Needs and Access pages): once its result is shown, move focus and the view to
+// it (WCAG 2.4.3), so a keyboard user reaches it at once and a phone shows it without
+// scrolling: the ward profile (Needs) or the ward's card (Access). The result container is
+// focusable by script only (tabindex -1) and says what it is.
+(function () {
+  const RESULTS = {needs: "needs-ward-profile", access: "access-ward-card"};
+  let pending = null;  // the page whose Find was just used, until its result arrives
+  let timer = null;
+  function armed(page) {
+    pending = page;
+    clearTimeout(timer);
+    timer = setTimeout(function () { pending = null; }, 10000);  // a Find with no result (an error)
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest ? event.target.closest("button[id$='find-button']") : null;
+    if (button) { armed(button.id.split("-")[0]); }
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    const input = event.target;
+    if (event.key === "Enter" && input && input.id && /find-text$/.test(input.id)) { armed(input.id.split("-")[0]); }
+  }, true);
+  new MutationObserver(function (records) {
+    if (!pending) { return; }
+    const box = document.getElementById(RESULTS[pending]);
+    if (!box || !box.textContent.trim()) { return; }
+    if (!records.some(function (r) { return box.contains(r.target) || r.target === box; })) { return; }
+    pending = null;
+    box.setAttribute("tabindex", "-1");
+    box.focus({preventScroll: true});
+    box.scrollIntoView({block: "start", behavior: "auto"});
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+})();

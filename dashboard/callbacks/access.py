@@ -237,7 +237,13 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
             view.get("tiles", False),
             names_index=ACCESS_TRACE["ward_names"],
         )
-        outline_patch(patch, list(engine.ward_sets), view["wards"])
+        outline_patch(
+            patch,
+            list(engine.ward_sets),
+            view["wards"],
+            {k: w.codes for k, w in engine.ward_sets.items()},
+            view.get("ward"),
+        )
     unlocated = unlocated_note(engine, alt, base)
     notes = engine.assumptions(alt.scenario, alt.mode, alt.detour, alt.population_field)
     assumptions = html.Div([html.B("Assumptions: "), html.Ul([html.Li(a) for a in notes], className="mb-0")])

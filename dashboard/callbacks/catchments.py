@@ -22,7 +22,7 @@ COLUMNS = [
     ("deprived_pct", "Of its catchment, in the most deprived 20% (%)"),
     ("mean_minutes", "Mean minutes to it"),
     ("capacity", "Capacity"),
-    ("served", "Served within capacity"),
+    ("served", "Served (capacities set: see the line below)"),
     ("stop", "Nearest bus stop"),
     ("stop_walk_m", "Walk to it (m)"),
 ]

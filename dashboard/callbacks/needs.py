@@ -141,12 +141,24 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
             html.Ul([html.Li(f"{s['name']} ({s['postcode']})") for s in sites], className="small")
             if sites
             else html.P("No located site in this ward.", className="small text-muted"),
+            *([html.P(unlocated_sentence(engine), className="small")] if engine.bundle.unlocated_site_ids else []),
             html.H3("Indicators", className="h6"),
             table_block("profile-indicators", f"Indicators of {name}", indicators, max_height="24rem"),
             html.H3("LSOAs in this ward", className="h6 mt-2"),
             table_block("profile-lsoas", f"LSOAs in {name}", lsoas, max_height="18rem"),
         ],
         **{"aria-live": "polite"},
+    )
+
+
+def unlocated_sentence(engine) -> str:
+    """The register's sites with no sourced location: no ward can be said to hold them, and
+    no figure counts them."""
+    names = [engine.bundle.sites.at[s, "name"] for s in engine.bundle.unlocated_site_ids]
+    return (
+        f"Not placed in any ward, and not counted in any figure: {len(names)} site"
+        f"{'s' * (len(names) != 1)} of the register with no sourced location ({', '.join(names)}). "
+        "One of them may be in this ward."
     )
 
 

@@ -36,29 +36,32 @@ def run_optimiser(
     fixed = list(fixed or [])
     for site in fixed:
         engine.scenario(None, open=[site])  # unknown ids are named in the error
-    fixed_scenario = scenario_of(engine, state) if keep == "scenario" else None
+    note = ""
+    undecided = undecided_sites(engine, state)
+    if keep == "place" and not undecided:
+        keep = "scenario"
+        note = (
+            f"{scenario_of(engine, state).label} has no undecided site to place, so this adds "
+            f"{p} new site{'s' * (p != 1)} to it."
+        )
+    if keep == "place":
+        # the undecided sites are what is chosen: one candidate each, every other site kept open
+        p = len(undecided)
+        scenario = scenario_of(engine, state)
+        fixed_scenario = engine.scenario(
+            scenario.base, state["open"], [*state["close"], *undecided], state["add"], state["move"]
+        )
+        note = (
+            "Places "
+            + ", ".join(engine.site_label(s) for s in undecided)
+            + f"; every other site of {scenario.label} stays open."
+        )
+    else:
+        fixed_scenario = scenario_of(engine, state) if keep == "scenario" else None
     if fixed_scenario is not None:
         fixed = [s for s in engine.open_site_ids(fixed_scenario) if s in engine.site_ids]
-    if not isinstance(wards, (list, type(None))) or not all(isinstance(w, str) for w in wards or []):
-        raise ScenarioError("the wards must be a list of ward names")
-    if candidates == "upload":
-        if not isinstance(upload, str) or "," not in upload:
-            raise ScenarioError("choose a candidates CSV file first")
-        try:
-            data = base64.b64decode(upload.split(",", 1)[1], validate=True)
-        except (binascii.Error, ValueError):
-            raise ScenarioError("the uploaded file could not be read") from None
-        filename = filename if isinstance(filename, str) else "candidates.csv"
-        cands = csv_candidates(engine, data, filename or "candidates.csv")
-    elif candidates == "postcodes":
-        if not wards:
-            raise ScenarioError("choose at least one ward for the candidate postcodes")
-        cands = parse_candidates(engine, "postcodes:" + ",".join(wards))
-    elif candidates in ("sites", "lsoas"):
-        cands = parse_candidates(engine, candidates, exclude=fixed)
-    else:
-        raise ScenarioError(f"unknown candidate set {str(candidates)[:40]!r}")
-    placeable = [s["site"] for s in engine.placeable_sites() if s["site"] not in fixed]
+    cands = _candidates(engine, candidates, wards, upload, filename, fixed)
+    placeable = [s["site"] for s in engine.placeable_sites() if s["site"] not in fixed and keep != "place"]
     threshold = {state["unit"]: float(state["threshold"])}
     result = optimise(
         engine,
@@ -75,21 +78,62 @@ def run_optimiser(
     )
     d = result.to_dict()
     d["kept"] = fixed_scenario.label if fixed_scenario is not None else "the ticked sites"
+    d["question"] = note
     return d
+
+
+def _candidates(engine, candidates, wards, upload, filename, fixed: list[str]):
+    """The candidate set the panel chose (postcodes of wards, register sites, LSOA centroids or
+    an uploaded CSV), each choice checked."""
+    if not isinstance(wards, (list, type(None))) or not all(isinstance(w, str) for w in wards or []):
+        raise ScenarioError("the wards must be a list of ward names")
+    if candidates == "upload":
+        if not isinstance(upload, str) or "," not in upload:
+            raise ScenarioError("choose a candidates CSV file first")
+        try:
+            data = base64.b64decode(upload.split(",", 1)[1], validate=True)
+        except (binascii.Error, ValueError):
+            raise ScenarioError("the uploaded file could not be read") from None
+        filename = filename if isinstance(filename, str) else "candidates.csv"
+        return csv_candidates(engine, data, filename or "candidates.csv")
+    if candidates == "postcodes":
+        if not wards:
+            raise ScenarioError("choose at least one ward for the candidate postcodes")
+        return parse_candidates(engine, "postcodes:" + ",".join(wards))
+    if candidates in ("sites", "lsoas"):
+        return parse_candidates(engine, candidates, exclude=fixed)
+    raise ScenarioError(f"unknown candidate set {str(candidates)[:40]!r}")
+
+
+def undecided_sites(engine, state: dict) -> list[str]:
+    """Sites of the view's scenario whose place is undecided (a hub 'to be agreed', placed by
+    the manifest as an assumption), open and not moved by the user."""
+    scenario = scenario_of(engine, state)
+    open_ids = set(engine.open_site_ids(scenario)) - set(scenario.moved_map)
+    return [s["site"] for s in engine.placeable_sites() if s["site"] in open_ids]
 
 
 def result_panel(d: dict):
     unit = "covered" if d["objective_kind"] == "coverage" else "minutes saved (population-weighted)"
     items = [
-        html.Li([html.B(c["label"]), f" ({c['lat']:.5f}, {c['lon']:.5f}): gain {c['gain']:,.0f} {unit}"])
+        html.Li(
+            [
+                html.B(c["label"]),
+                f" ({c['lat']:.5f}, {c['lon']:.5f}): gain {c['gain']:,.0f} {unit}",
+                html.Br(),
+                c.get("where", ""),
+            ]
+        )
         for c in d["chosen"]
     ]
     lines = [
+        *([html.P(d["question"], className="mb-1")] if d.get("question") else []),
         html.P(
             [
                 dbc.Badge(
-                    "optimal" if d["optimal"] else "not proven optimal",
+                    "optimal" if d["optimal"] else "may not be the best",
                     color="success" if d["optimal"] else "warning",
+                    text_color=None if d["optimal"] else "dark",
                     className="me-1",
                 ),
                 f"{d['candidates']} candidates, {d['seconds']:.2f} s; {d.get('solver', '')}",
@@ -114,18 +158,34 @@ def result_panel(d: dict):
             )
         )
     if not d["optimal"]:
-        lines.append(html.P(d["message"], className="text-warning mb-1"))
+        # plain words, dark on light (the yellow text it was read at 1.63:1)
+        lines.append(
+            dbc.Alert(
+                "The solver stopped at its time limit before it could prove this the best answer: it is the best "
+                "it found, and a better one may exist. Fewer candidates or fewer sites to choose finish sooner. "
+                f"({d['message']})",
+                color="warning",
+                className="py-1 px-2 mb-1",
+            )
+        )
     return html.Div(lines)
 
 
 # The solver stops itself at its time limit (30 s) and reports its best answer; the watchdog
 # allows for building the model and a busy machine on top of that.
+SOLVER_LIMIT_S = 30  # geo.optimise's default time limit
 OPTIMISER_TIMEOUT_S = 60
 
 
 def register(app, engine) -> None:
     jobs.register_watchdog(
-        app, ids.OPT_JOB, ids.OPT_RUN, "The optimiser", OPTIMISER_TIMEOUT_S, user_cancel=(ids.OPT_CANCEL, "n_clicks")
+        app,
+        ids.OPT_JOB,
+        ids.OPT_RUN,
+        "The optimiser",
+        OPTIMISER_TIMEOUT_S,
+        user_cancel=(ids.OPT_CANCEL, "n_clicks"),
+        limit_note=f"; the solver stops at {SOLVER_LIMIT_S} s with its best answer and says so",
     )
 
     @app.callback(
@@ -169,7 +229,7 @@ def register(app, engine) -> None:
                 upload,
                 filename,
                 weight,
-                keep if keep in ("scenario", "chosen") else "scenario",
+                keep if keep in ("place", "scenario", "chosen") else "place",
             )
         except NeedsMapError as exc:
             return dbc.Alert(str(exc), color="danger", className="py-1 px-2 small"), None, no_update, True, clicks

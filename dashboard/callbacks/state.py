@@ -168,11 +168,29 @@ def _on_clear_added(engine, state, value, extra, msgs):
     state["add"] = []
 
 
+def added_words(engine, spec: str) -> str:
+    """An added site in the list: its name and place, and "outside <area>" for one beyond the
+    boundary (within the buffer: families at the edge use such sites)."""
+    site = parse_added_site(spec)
+    words = spec.replace("@", " at ")
+    try:
+        return words + (f" (outside {engine.bundle.area_name})" if engine.is_outside(site) else "")
+    except NeedsMapError:
+        return words
+
+
 def _on_move(engine, state, value, extra, msgs):
     site = _text(extra.get("site"))
     where = _text(extra.get("text")).strip()
-    if not where and "@" in _text(extra.get("candidate")):
-        where = _text(extra.get("candidate")).rsplit("@", 1)[1]
+    candidate = _text(extra.get("candidate"))
+    if where and "@" in candidate:  # two answers: say so rather than silently take one
+        msgs["move_error"] = (
+            "Both a candidate site and a postcode or lat,lon are given: clear the text box to place at the "
+            "candidate, or choose no candidate to place at the text."
+        )
+        return
+    if not where and "@" in candidate:
+        where = candidate.rsplit("@", 1)[1]
     if not site:
         msgs["move_error"] = "Choose the site to place."
         return
@@ -526,7 +544,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
             "controls": [_control_value(engine, state, c[2]) for c in controls],
             "weights": [float(state["w"].get(i, 0)) for i in weight_ids],
             "checklists": checklist_values(engine, open_ids, groups),
-            "added_list": [html.Li(spec.replace("@", " at ")) for spec in state["add"]],
+            "added_list": [html.Li(added_words(engine, spec)) for spec in state["add"]],
             "cap_list": [
                 html.Li(f"{engine.site_label(site) or site}: {people:,.0f}")
                 for site, people in sorted(state["cap"].items())

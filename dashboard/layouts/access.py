@@ -101,7 +101,14 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                         ),
                         labelled(
                             "Place at a candidate site",
-                            dbc.Select(options=candidates, placeholder="Choose a candidate site…", id=ids.MOVE_WHERE),
+                            dbc.Select(
+                                options=[
+                                    {"label": "None: use the postcode or lat,lon below", "value": ""},
+                                    *candidates,
+                                ],
+                                placeholder="Choose a candidate site…",
+                                id=ids.MOVE_WHERE,
+                            ),
                             ids.MOVE_WHERE,
                         ),
                         labelled(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import ids, jobs
 from dashboard.deferred import Deferred
 
 # Plotly's geo maps load a world outline (topojson) even when it is hidden; serve the copy
@@ -14,7 +14,11 @@ MAP_CONFIG = {
     "displaylogo": False,
     "scrollZoom": True,
     "topojsonURL": "/assets/topojson/",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    # no button that does nothing here: selection tools have no use on these maps, and "Share
+    # chart..." would send the chart to a Chart Studio server this product does not have
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
 }
 
 
@@ -155,7 +159,7 @@ def header(engine) -> dbc.Navbar:
                                     color="warning",
                                     size="sm",
                                     className="text-nowrap",
-                                    title="A one-page summary of this view, with a link back to it",
+                                    title="A two-page summary of this view for paper, with a short link back to it",
                                 ),
                             ],
                             size="sm",
@@ -163,6 +167,11 @@ def header(engine) -> dbc.Navbar:
                             style={"width": "auto"},
                         ),
                         html.Span(id=ids.BRIEF_STATUS, className="text-white small me-2", role="status"),
+                        html.Span(
+                            id=jobs.part_id(ids.BRIEF_JOB, "elapsed"),
+                            className="text-white small me-2",
+                            **{"aria-live": "off"},
+                        ),  # fmt: skip
                         dcc.Download(id=ids.BRIEF_DOWNLOAD),
                         dcc.Download(id=ids.WARD_BRIEF_DOWNLOAD),
                         html.Span(id=ids.WARD_BRIEF_STATUS, className="visually-hidden", role="status"),

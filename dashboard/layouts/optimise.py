@@ -18,6 +18,7 @@ def panel(engine) -> dbc.Card:
         for s, r in bundle.located_sites.iterrows()
     ]
     wards = [{"label": n, "value": n} for n in sorted(bundle.wards["name"])]
+    undecided = [s["name"].split(" (")[0] for s in engine.placeable_sites()]
     return dbc.Card(
         dbc.CardBody(
             [
@@ -39,19 +40,31 @@ def panel(engine) -> dbc.Card:
                     ids.OPT_OBJECTIVE,
                 ),
                 labelled(
-                    "Number of sites to choose",
+                    "Number of sites to choose (placing undecided sites: one each)",
                     dbc.Input(id=ids.OPT_P, type="number", min=1, max=MAX_P, step=1, value=1),
                     ids.OPT_P,
                 ),
                 labelled(
-                    "Keep open",
+                    "Question",
                     dbc.RadioItems(
                         id=ids.OPT_KEEP,
                         name=ids.OPT_KEEP,
-                        value="scenario",
+                        # the question users have first: where the undecided site should go
+                        value="place" if undecided else "scenario",
                         options=[
-                            {"label": "Every site open in my scenario (added and moved ones too)", "value": "scenario"},
-                            {"label": "Only the sites ticked below", "value": "chosen"},
+                            *(
+                                [
+                                    {
+                                        "label": f"Place the undecided {' and '.join(undecided)}; keep every other "
+                                        "site of my scenario open",
+                                        "value": "place",
+                                    }
+                                ]
+                                if undecided
+                                else []
+                            ),
+                            {"label": "Add new sites; keep every site open in my scenario", "value": "scenario"},
+                            {"label": "Add new sites; keep only the sites ticked below", "value": "chosen"},
                         ],
                     ),
                     ids.OPT_KEEP,
@@ -116,6 +129,7 @@ def panel(engine) -> dbc.Card:
                             "Cancel", id=ids.OPT_CANCEL, color="secondary", outline=True, size="sm", disabled=True
                         ),
                         html.Span(id=ids.OPT_STATUS, className="small ms-2", role="status"),
+                        jobs.elapsed(ids.OPT_JOB),
                     ],
                     className="mb-2",
                 ),
