@@ -245,3 +245,39 @@ def test_every_ward_briefing_names_the_sites_no_figure_counts_and_what_the_scena
     urls = re.findall(r"https?://\S+", flat)
     assert urls and all(len(u) <= 100 for u in urls)
     assert "open the link" not in flat and "you can" not in flat
+
+
+@pytest.mark.parametrize("ward_set", ["2013", "2023"])
+def test_a_wards_deprivation_is_one_number_everywhere(luton_engine, ward_set):
+    """Farley's IMD rank and decile: the same number, with the same definition, in the map's
+    hover, the ranked table (and so its CSV), the ward profile, the Access ward table and the
+    ward briefing; a rank is a whole rank and a decile a whole decile."""
+    from dashboard.callbacks.needs import needs_update
+    from dashboard.views import _ward_static_rows, ward_profile
+    from geo.ward_briefing import _need_rows
+
+    e = luton_engine
+    code = e.find_ward("Farley", ward_set)
+    rank, decile = (e.ward_table(ward_set).at[code, c] for c in ("imd_rank", "imd_decile"))
+    assert rank == int(rank) and decile == int(decile)
+    definition = "median over the ward's children under 5 (mid-2019)"
+    names = e.ward_sets[ward_set].names
+    for ind, value in (("imd_rank", rank), ("imd_decile", decile)):
+        view = {"ind": ind, "level": "ward", "wards": ward_set, "w": {}}
+        patch, _card, data = needs_update(e, view, names)
+        shown = f"{value:,.0f}"
+        (row,) = [r for r in data["rows"] if r["area"] == "Farley"]
+        assert row["value"].split(" ")[0] == shown
+        assert definition in data["columns"][2]["name"] and f"Ward value: {definition}" in data["csv"]["about"]
+        ops = {str(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]}
+        hover = next(v for k, v in ops.items() if k.endswith("'text']") and isinstance(v, list) and len(v) > 5)
+        (farley,) = [t for t in hover if t.startswith("<b>Farley</b>")]
+        assert f": {shown}" in farley and definition in farley
+        profile = {r["Indicator"]: r["Value"] for r in ward_profile(e, code, None, ward_set)["indicators"]}
+        assert profile[e.bundle.indicators[ind].label].startswith(shown + " ") and definition in profile[
+            e.bundle.indicators[ind].label
+        ]
+    assert _ward_static_rows(e, ward_set, None)[code]["imd_decile_mean"] == decile
+    state = {**default_state(e), "wards": ward_set}
+    (briefing_row,) = [r for r in _need_rows(e, state, code, ward_set) if r["indicator"].startswith("IMD 2019 decile")]
+    assert briefing_row["ward"] == f"{decile:,.0f}" and definition in briefing_row["indicator"]
