@@ -543,6 +543,7 @@ def cmd_optimise(args, out) -> int:
     print(f"  covered: {res.covered_before:,.0f} with the fixed sites alone -> {res.covered_after:,.0f}", file=out)
     for row in res.chosen:
         print(f"  chosen: {row['label']} ({row['lat']:.5f}, {row['lon']:.5f}); gain {row['gain']:,.1f}", file=out)
+        print(f"    where: {row['where']}", file=out)
     if res.baseline:
         b = res.baseline
         print(

@@ -227,3 +227,29 @@ def test_no_product_text_says_luton_was_rewarded_in_2019():
         text = path.read_text(encoding="utf-8")
         assert "re-warded in May 2019" not in text.replace("NOT re-warded", ""), path
         assert "re-warding" not in text, path
+
+
+def test_a_best_fit_ward_lookup_is_refused(luton_copy):
+    """Origins are placed in wards by position: a manifest that names an LSOA-to-ward lookup is
+    refused, naming the field and why."""
+    manifest = luton_copy / "bundle.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        text.replace(
+            '[ward_sets.2023]\nfile = "wards_2023.geojson"',
+            '[ward_sets.2023]\nfile = "wards_2023.geojson"\n'
+            'lookup = { file = "lookup_lsoa21_ward2023.csv", area = "lsoa21_code", ward = "ward24_code" }',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(BundleError, match="best fit, not a nesting") as err:
+        load_bundle(luton_copy)
+    assert err.value.field == "ward_sets.2023.lookup"
+
+
+def test_an_unknown_aggregate_is_refused(luton_copy):
+    manifest = luton_copy / "bundle.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('aggregate = "median"', 'aggregate = "mode"', 1), encoding="utf-8")
+    with pytest.raises(BundleError, match="aggregate 'mode': expected one of mean, median, sum"):
+        load_bundle(luton_copy)

@@ -274,10 +274,24 @@ def test_a_wards_deprivation_is_one_number_everywhere(luton_engine, ward_set):
         (farley,) = [t for t in hover if t.startswith("<b>Farley</b>")]
         assert f": {shown}" in farley and definition in farley
         profile = {r["Indicator"]: r["Value"] for r in ward_profile(e, code, None, ward_set)["indicators"]}
-        assert profile[e.bundle.indicators[ind].label].startswith(shown + " ") and definition in profile[
-            e.bundle.indicators[ind].label
-        ]
+        assert (
+            profile[e.bundle.indicators[ind].label].startswith(shown + " ")
+            and definition in profile[e.bundle.indicators[ind].label]
+        )
     assert _ward_static_rows(e, ward_set, None)[code]["imd_decile_mean"] == decile
     state = {**default_state(e), "wards": ward_set}
     (briefing_row,) = [r for r in _need_rows(e, state, code, ward_set) if r["indicator"].startswith("IMD 2019 decile")]
     assert briefing_row["ward"] == f"{decile:,.0f}" and definition in briefing_row["indicator"]
+
+
+def test_placing_a_site_with_two_answers_says_so(luton_engine):
+    """A candidate chosen and a postcode typed: nothing is placed, and the message says why."""
+    from dashboard.callbacks.state import _on_move
+
+    e = luton_engine
+    state, msgs = {**default_state(e), "move": {}}, {}
+    extra = {"site": "hub_leagrave_tbc", "text": "LU4 0PE", "candidate": "Beechwood@LU4 9RD"}
+    _on_move(e, state, None, extra, msgs)
+    assert state["move"] == {} and "Both a candidate site and a postcode" in msgs["move_error"]
+    _on_move(e, state, None, {**extra, "candidate": ""}, msgs)  # the text alone places it
+    assert state["move"]["hub_leagrave_tbc"].endswith("@LU4 0PE")
