@@ -1028,6 +1028,17 @@ def place_labels(ax, labels: list[tuple[float, float, str, bool]], ink: str, siz
         arrowprops=dict(arrowstyle="-", color="#7b8794", lw=0.4),
         iter_lim=400,
     )
+    # a name that still reaches past the map's edge (the page's edge, near a border) is moved in
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted()
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        dx = max(frame.x0 - box.x0, 0.0) - max(box.x1 - frame.x1, 0.0)
+        dy = max(frame.y0 - box.y0, 0.0) - max(box.y1 - frame.y1, 0.0)
+        if dx or dy:
+            x, y = ax.transData.transform(text.get_position())
+            text.set_position(to_data.transform((x + dx, y + dy)))
 
 
 def paper_sections(c: BriefingContent) -> list[tuple[str, list[str]]]:

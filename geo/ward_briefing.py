@@ -390,7 +390,8 @@ def _needs_block(fig, c: WardBriefingContent, area_name: str, x0: float, ink: st
         for k, key in enumerate(("ward", "area", "england"), start=1):
             fig.text(cols[k], y, row[key], fontsize=6.3, va="top", color=ink)
         y -= 0.0125 * (len(wrapped) - 1)
-    notes = [f"{len(c.needs) - NEEDS_ON_PAGE_1} more figures on page 2."] if len(c.needs) > NEEDS_ON_PAGE_1 else []
+    more = len(c.needs) - NEEDS_ON_PAGE_1
+    notes = [f"{more} more figure{'s' * (more != 1)} on page 2."] if more > 0 else []
     if any(r["ward"].endswith(UNLISTED) for r in c.needs):
         notes.append(f"{UNLISTED.strip()} Not listed among the wards below the average (the source lists all of them).")
     for note in notes:
@@ -542,7 +543,8 @@ def _page(engine, state: dict, c: WardBriefingContent):
         fig.text(x0, y, "No located site in or near the ward.", fontsize=6.3, va="top", color=muted)
     if len(c.sites) > SITES_ON_PAGE_1:
         y -= 0.0165
-        fig.text(x0, y, f"{len(c.sites) - SITES_ON_PAGE_1} more sites on page 2.", fontsize=6.3, va="top")
+        more = len(c.sites) - SITES_ON_PAGE_1
+        fig.text(x0, y, f"{more} more site{'s' * (more != 1)} on page 2.", fontsize=6.3, va="top")
 
     # What the scenario changes, and what no figure counts ------------------------------------
     y -= 0.035

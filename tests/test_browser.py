@@ -226,7 +226,7 @@ def test_download_briefing_button_delivers_a_pdf(dash_duo, luton_app):
     dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
     files = wait_for_download(dash_duo.download_path)
     assert files, "no briefing was downloaded within 30 s"
-    assert len(PdfReader(files[0]).pages) == 1
+    assert len(PdfReader(files[0]).pages) == 2  # the view; every assumption, the method and the sources
 
 
 def test_optimise_panel_starts_from_the_users_scenario_and_adopts(dash_duo, luton_app, luton_engine):
@@ -246,6 +246,10 @@ def test_optimise_panel_starts_from_the_users_scenario_and_adopts(dash_duo, luto
     dash_duo.start_server(luton_app)
     dash_duo.driver.get(dash_duo.server_url + "/" + query)
     _wait_headline(dash_duo, "headline-alt", f"{before:,.0f}", timeout=20)
+    # the second question: add a site to the scenario (the first places its undecided hub)
+    dash_duo.driver.execute_script(
+        "arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_KEEP} input[value='scenario']")
+    )
     dash_duo.driver.execute_script(
         "arguments[0].scrollIntoView(); arguments[0].click();", dash_duo.find_element(f"#{ids.OPT_RUN}")
     )
