@@ -295,3 +295,40 @@ def test_placing_a_site_with_two_answers_says_so(luton_engine):
     assert state["move"] == {} and "Both a candidate site and a postcode" in msgs["move_error"]
     _on_move(e, state, None, {**extra, "candidate": ""}, msgs)  # the text alone places it
     assert state["move"]["hub_leagrave_tbc"].endswith("@LU4 0PE")
+
+
+def test_no_briefing_sends_the_reader_to_the_app_or_prints_a_long_url(luton_engine):
+    """Town, ward and options briefings of a built scenario (20 added sites would not fit a link):
+    no "open the link", no "in the dashboard", no "you can", and every URL at most 100 characters."""
+    import re
+
+    from geo.appraisal import appraise, from_state, option_links, preset
+    from geo.options_briefing import render_options_briefing
+    from geo.store import ScenarioStore
+
+    e = luton_engine
+    store = ScenarioStore("sqlite://")
+    state = {
+        **default_state(e),
+        "page": "access",
+        "close": ["hub_manor"],
+        "open": ["denbigh"],
+        "add": [f"Family hub number {i:02d} with a long name@LU1 3QZ" for i in range(20)],
+        "move": {"hub_leagrave_tbc": "Leagrave hub@LU4 0PE"},
+    }
+    options = [preset(e, "current_2020"), from_state(e, "view", "", state, "view")]
+    appraisal = appraise(e, options, minutes=20)
+    papers = {
+        "town": render_briefing(e, state, fmt="pdf", store=store),
+        "ward": render_ward_briefing(e, state, "Saints", fmt="pdf", store=store),
+        "options": render_options_briefing(
+            e, appraisal, options, fmt="pdf", links=option_links(e, options, "http://127.0.0.1:8050/", store=store)
+        ),
+    }
+    for kind, data in papers.items():
+        flat = " ".join(_pdf_text(data).split())
+        for phrase in ("open the link", "in the dashboard)", "About the data", "you can", "The Access page"):
+            assert phrase not in flat, (kind, phrase)
+        urls = re.findall(r"https?://\S+", flat)
+        assert urls and all(len(u) <= 100 for u in urls), (kind, urls)
+        assert "Family hub number 19 with a long name" in flat or kind == "options", kind  # nothing cut
