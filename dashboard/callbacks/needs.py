@@ -9,7 +9,7 @@ from dash import Input, Output, Patch, State, ctx, html
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
 from dashboard.callbacks.ward import brief_button
-from dashboard.figures import fmt, needs_patch, view_patch
+from dashboard.figures import FOUND_WARD_LINE, fmt, needs_patch, needs_trace_index, view_patch
 from dashboard.links import csv_name, page_link
 from dashboard.maps import area_names, missing_text, needs_values
 from dashboard.tables import data_id, table_block
@@ -36,6 +36,12 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
     )
     if assets is not None:  # ward names and the found ward's extent
         view_patch(patch, assets.labels(view), assets.extent(engine, view), view.get("tiles", False))
+    if level == "ward":  # the found ward outlined, as on the Access map (both basemaps)
+        values_index = needs_trace_index(list(engine.ward_sets), level, set_id)[1]
+        found = view.get("ward")
+        line = patch["data"][values_index]["marker"]["line"]
+        line["color"] = [FOUND_WARD_LINE[0] if c == found else "white" for c in trace["locations"]]
+        line["width"] = [FOUND_WARD_LINE[1] if c == found else 1.0 for c in trace["locations"]]
     values = indicator_series(engine, view["ind"], level, view["w"], set_id)
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
     unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead

@@ -78,6 +78,10 @@ def run_optimiser(
     )
     d = result.to_dict()
     d["kept"] = fixed_scenario.label if fixed_scenario is not None else "the ticked sites"
+    if keep == "place":
+        d["kept"] = f"{scenario_of(engine, state).label} without " + ", ".join(
+            engine.site_label(s).split(" (")[0] for s in undecided
+        )
     d["question"] = note
     return d
 

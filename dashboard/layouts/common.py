@@ -248,6 +248,7 @@ def legend(items) -> html.Ul:
         "diamond": "◆",
         "square": "■",
         "x": "✕",
+        "circle-open": "○",
         "triangle-up": "▲",
         "star-diamond": "✦",
     }
