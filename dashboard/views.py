@@ -132,6 +132,9 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
             shown = f"no published figure ({reason})"
         elif pd.isna(value):
             shown = "no published figure"
+        elif spec.derived_from and value == 0 and pd.isna(table.at[ward_code, spec.derived_from]):
+            # a gap of 0 the source implies (it lists every ward below the average), not a measurement
+            shown = f"0 {spec.unit} (not listed among the wards below the average: {spec.completeness_note})"
         else:
             # the same number and definition as the map's hover, the ranked table and the briefings
             shown = (

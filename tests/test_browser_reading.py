@@ -59,12 +59,13 @@ def test_find_takes_the_keyboard_to_its_result(dash_duo, luton_app):
         driver.execute_script("arguments[0].value = ''; arguments[0].focus();", box)
         ActionChains(driver).send_keys("Saints", Keys.ENTER).perform()
         dash_duo.wait_for_contains_text(f"#{ids.ACCESS_WARD_CARD}", "Saints", timeout=15)
+        inside_js = f"return document.getElementById('{ids.ACCESS_WARD_CARD}').contains(document.activeElement);"
+        deadline = time.time() + 5  # the focus moves once the card has been drawn
+        while time.time() < deadline and not driver.execute_script(inside_js):
+            time.sleep(0.1)
         reached = False
         for _presses in range(4):  # the result itself, or within three Tab presses of Find
-            inside = driver.execute_script(
-                f"return document.getElementById('{ids.ACCESS_WARD_CARD}').contains(document.activeElement);"
-            )
-            if inside:
+            if driver.execute_script(inside_js):
                 reached = True
                 break
             ActionChains(driver).send_keys(Keys.TAB).perform()

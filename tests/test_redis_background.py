@@ -127,7 +127,7 @@ def test_briefing_made_by_a_celery_worker(dash_duo, redis_and_worker, luton_engi
     dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
     files = wait_for_download(dash_duo.download_path, seconds=60)
     assert files, "no briefing was downloaded within 60 s"
-    assert len(PdfReader(files[0]).pages) == 1
+    assert len(PdfReader(files[0]).pages) == 2
 
 
 def _worker_answers(url: str) -> bool:

@@ -47,6 +47,8 @@ ACCESS_KEYS = (
     "ward",
     "labels",
     "cap",
+    "name",  # a saved scenario's name, and the sites it names: its cards and briefings say it
+    "named",
 )
 
 
