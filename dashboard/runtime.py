@@ -306,3 +306,20 @@ def scenario_store():
         return ScenarioStore()
     except StoreError as exc:
         raise RuntimeSetupError(f"{exc} (set DATABASE_URL, or NEEDSMAP_DATA_DIR for the SQLite file)") from None
+
+
+OPTIMISER_SECONDS_ENV = "NEEDSMAP_OPTIMISER_SECONDS"
+
+
+def optimiser_seconds() -> float:
+    """The dashboard optimiser's time limit in seconds (``NEEDSMAP_OPTIMISER_SECONDS``, default
+    30, from 1 to 50: the job's watchdog stops it at 60 s). A run that reaches it shows its best
+    answer and says it may not be the best."""
+    raw = os.environ.get(OPTIMISER_SECONDS_ENV, "").strip()
+    try:
+        value = float(raw) if raw else 30.0
+    except ValueError:
+        raise RuntimeSetupError(f"{OPTIMISER_SECONDS_ENV}={raw!r}: give a number of seconds") from None
+    if not 1 <= value <= 50:
+        raise RuntimeSetupError(f"{OPTIMISER_SECONDS_ENV}={raw!r}: give 1 to 50 seconds")
+    return value

@@ -74,6 +74,7 @@ def run_optimiser(
         weight="need" if isinstance(weight, list) and "need" in weight else "population",
         baseline=placeable[0] if placeable and p == 1 else None,
         fixed_scenario=fixed_scenario,
+        time_limit=runtime.optimiser_seconds(),
         **threshold,
     )
     d = result.to_dict()
@@ -177,7 +178,6 @@ def result_panel(d: dict):
 
 # The solver stops itself at its time limit (30 s) and reports its best answer; the watchdog
 # allows for building the model and a busy machine on top of that.
-SOLVER_LIMIT_S = 30  # geo.optimise's default time limit
 OPTIMISER_TIMEOUT_S = 60
 
 
@@ -189,7 +189,7 @@ def register(app, engine) -> None:
         "The optimiser",
         OPTIMISER_TIMEOUT_S,
         user_cancel=(ids.OPT_CANCEL, "n_clicks"),
-        limit_note=f"; the solver stops at {SOLVER_LIMIT_S} s with its best answer and says so",
+        limit_note=f"; the solver stops at {runtime.optimiser_seconds():g} s with its best answer and says so",
     )
 
     @app.callback(
