@@ -687,7 +687,8 @@ def notes_page(
         step = size / 72 / PAGE_INCHES[1] * 1.32  # one line, in figure fraction
         blocks = [(h, ["\n".join(textwrap.wrap(line, width)) for line in lines]) for h, lines in sections if lines]
         heights = [2.8 * step + sum(step * (t.count("\n") + 1) + step * 0.35 for t in texts) for _, texts in blocks]
-        columns, used = [[]], 0.0
+        columns: list[list[tuple[str, list[str]]]] = [[]]
+        used = 0.0
         for block, h in zip(blocks, heights):
             if used + h > top - floor and columns[-1]:
                 columns.append([])

@@ -479,11 +479,11 @@ def _page(engine, state: dict, c: WardBriefingContent):
         loc="left",
         color=ink,
     )
-    labels = [
+    classes_text = [
         f"{edges[i]:g}-{edges[i + 1]:g} min" if math.isfinite(edges[i + 1]) else f"over {edges[i]:g} min"
         for i in range(5)
     ]
-    handles: list[Any] = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in zip(labels, classes)]
+    handles: list[Any] = [Patch(facecolor=col, edgecolor="#999", label=lab) for lab, col in zip(classes_text, classes)]
     handles += [
         *(
             [Line2D([], [], marker="x", color=CLOSED_MARKER[1], linestyle="none", markersize=5, label="Closes")]

@@ -291,3 +291,10 @@ def start_app(port: int, env: dict | None = None, prod: bool = False, workers: i
         time.sleep(0.5)
     server.terminate()
     raise AssertionError("the app did not answer /healthz")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every browser test is slow too: ``pytest -m "not slow"`` is the everyday tier."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)

@@ -111,6 +111,7 @@ def test_ranges_use_the_unrounded_leave_one_out_factors(luton_engine, capsys):
         assert d["range"]["alt_covered"][end] == pytest.approx(people[covered["proposed"]].sum(), abs=0.05)
 
 
+@pytest.mark.slow
 def test_calibration_does_not_depend_on_the_order_of_the_sample(luton_bundle):
     """Leave-one-out has no random split: shuffling the road sample 20 times gives the same
     chosen form and factors; and an engine with LSOA origins uses the bundle's one model."""

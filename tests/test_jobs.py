@@ -49,6 +49,7 @@ def test_one_signing_secret_from_the_environment_or_a_key_file(tmp_path, monkeyp
         runtime.signing_secret()
 
 
+@pytest.mark.slow
 def test_secret_key_file_created_once_by_racing_processes(tmp_path):
     """Workers starting together agree on one key (the first to create the file wins)."""
     import subprocess

@@ -15,6 +15,8 @@ import pytest
 
 from conftest import LUTON, ROOT, free_port
 
+pytestmark = pytest.mark.slow  # starts gunicorn with workers: the full suite's
+
 
 def _get(url, data=None, headers=None):
     request = urllib.request.Request(url, data=data, headers=headers or {})

@@ -297,6 +297,7 @@ def test_placing_a_site_with_two_answers_says_so(luton_engine):
     assert state["move"]["hub_leagrave_tbc"].endswith("@LU4 0PE")
 
 
+@pytest.mark.slow
 def test_no_briefing_sends_the_reader_to_the_app_or_prints_a_long_url(luton_engine):
     """Town, ward and options briefings of a built scenario (20 added sites would not fit a link):
     no "open the link", no "in the dashboard", no "you can", and every URL at most 100 characters."""
