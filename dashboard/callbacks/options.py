@@ -185,7 +185,8 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         capacity = state.get("cap") or {}
         settings = (
             f"{result.population_label} within {threshold_text(engine, state)} of an open site "
-            "(the travel settings of the Access page), each option against the baseline. "
+            "(the travel settings of the Access page), each option against the baseline. Change against the "
+            "baseline: those who gain access minus those who lose it. "
             + (
                 "Capacities set on the Access page apply to every option alike: "
                 + ", ".join(f"{engine.site_label(s)} {v:,.0f}" for s, v in sorted(capacity.items()))

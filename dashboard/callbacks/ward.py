@@ -12,8 +12,10 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
 from dashboard.links import slug
+from geo.briefing import uncounted_sites
 from geo.errors import NeedsMapError
-from geo.viewstate import from_store
+from geo.results import range_bounds
+from geo.viewstate import from_store, scenario_of
 from geo.ward_briefing import render_ward_briefing, ward_numbers
 
 BRIEF = "ward-brief"  # pattern: {"type": BRIEF, "ward": code, "page": page}
@@ -45,22 +47,27 @@ def ward_card(engine, view: dict):
     name = engine.ward_sets[engine.check_ward_set(view.get("wards"))].names[code]
     total = numbers["population"]
 
-    def share(v):
-        return f"{100 * v / total:.1f}%" if total else "n/a"
+    def share(v, key):
+        bounds = range_bounds(numbers["ranges"], key)
+        spread = f"; range {bounds[0]}-{bounds[1]}" if bounds and bounds[0] != bounds[1] else ""
+        return (f"{100 * v / total:.1f}%" if total else "n/a") + spread
 
     items = [html.Li(f"{_n(total)} {engine.bundle.population_fields[view['pop']].lower()} live in the ward.")]
     if "base_covered" in numbers:
         items.append(
             html.Li(
                 f"{numbers['base_label']}: {_n(numbers['base_covered'])} within reach "
-                f"({share(numbers['base_covered'])})."
+                f"({share(numbers['base_covered'], 'base_covered')})."
             )
         )
     items.append(
-        html.Li(f"{numbers['alt_label']}: {_n(numbers['alt_covered'])} within reach ({share(numbers['alt_covered'])}).")
+        html.Li(
+            f"{numbers['alt_label']}: {_n(numbers['alt_covered'])} within reach "
+            f"({share(numbers['alt_covered'], 'alt_covered')})."
+        )
     )
     if "losing" in numbers:
-        items.append(html.Li(f"Losing access: {_n(numbers['losing'])} ({share(numbers['losing'])})."))
+        items.append(html.Li(f"Losing access: {_n(numbers['losing'])} ({share(numbers['losing'], 'losing')})."))
         if numbers["changed_population"]:
             items.append(
                 html.Li(
@@ -68,6 +75,9 @@ def ward_card(engine, view: dict):
                     f"{numbers['added_minutes']:+.1f} minutes further on average."
                 )
             )
+    # open sites no figure counts: any of them may serve this ward, whose figures then undercount
+    alt, cmp = scenario_of(engine, view, "alt"), scenario_of(engine, view, "cmp")
+    items += [html.Li(line) for line in uncounted_sites(engine, (cmp, alt))]
     return dbc.Card(
         dbc.CardBody(
             [
