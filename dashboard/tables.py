@@ -26,6 +26,7 @@ import html as html_text
 import io
 import json
 import math
+import re
 
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
@@ -252,13 +253,18 @@ def table_html(columns: list[dict], rows: list[dict], caption: str, name: str, s
     )
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def to_csv(data: dict) -> str:
     """The rows as CSV: the ``#`` header block, then the columns by their on-screen names."""
     out = io.StringIO()
     for line in (data.get("csv") or {}).get("about", []):
         if line.startswith("Link: ?") and has_request_context():  # made at start-up: no address yet
             line = f"Link: {request.host_url}{line.removeprefix('Link: ')}"
-        out.write(f"# {line}\n")
+        # one physical line per header line: a line break (or any control character) in a label
+        # written into the header would start a line a spreadsheet reads as a formula
+        out.write("# " + CONTROL_CHARACTERS.sub(" ", str(line)) + "\n")
     writer = csv.writer(out)
     columns = data.get("columns") or []
     writer.writerow([c["name"] for c in columns])

@@ -37,6 +37,10 @@ def status_words(status: str, comparison_label: str | None = None) -> str:
     return words.replace("the comparison", comparison_label) if comparison_label else words
 
 
+# Line breaks, other control characters and bidirectional overrides: refused in every name a
+# person gives (a label written on paper, in a CSV header or a link must read as it looks).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
 _LATLON_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -69,6 +73,10 @@ def parse_added_site(text: str) -> AddedSite:
     label = label.strip()
     if not label:
         raise ScenarioError(f"added site {text!r}: the label before '@' is empty")
+    if CONTROL_CHARACTERS.search(label):
+        raise ScenarioError(
+            f"added site label {label[:40]!r} has a line break or another control character; give it on one line"
+        )
     if len(label) > 80:
         raise ScenarioError(f"added site label is {len(label)} characters; 80 at most")
     match = _LATLON_RE.match(where)

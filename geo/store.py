@@ -99,6 +99,10 @@ def _clean(value, field: str, limit: int, required: bool = False) -> str:
     if not isinstance(value, str):
         raise StoreError(f"{field} must be text")
     text = " ".join(value.split()) if field != "note" else value.strip()
+    from geo.scenario import CONTROL_CHARACTERS
+
+    if CONTROL_CHARACTERS.search(text.replace("\n", "").replace("\t", "") if field == "note" else text):
+        raise StoreError(f"the {field} has a control character or a bidirectional override; type it plainly")
     if required and not text:
         raise StoreError(f"give the scenario a {field}")
     if len(text) > limit:

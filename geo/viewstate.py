@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from geo.errors import NeedsMapError
-from geo.scenario import parse_added_site
+from geo.scenario import CONTROL_CHARACTERS, parse_added_site
 from geo.store import ID_PATTERN
 
 PAGES = ("needs", "access", "options", "sites", "about")
@@ -143,7 +143,6 @@ def encode(state: dict) -> str:
 
 MAX_NAME = 80
 _FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def scenario_fingerprint(state: dict) -> str:
@@ -176,7 +175,7 @@ def clean_name(name: str) -> str | None:
     ('Two hubs', None, None)
     """
     name = str(name).strip()
-    return name if 0 < len(name) <= MAX_NAME and not _CONTROL.search(name) else None
+    return name if 0 < len(name) <= MAX_NAME and not CONTROL_CHARACTERS.search(name) else None
 
 
 def named(state: dict, name: str) -> dict:

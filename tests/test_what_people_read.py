@@ -333,3 +333,25 @@ def test_no_briefing_sends_the_reader_to_the_app_or_prints_a_long_url(luton_engi
         urls = re.findall(r"https?://\S+", flat)
         assert urls and all(len(u) <= 100 for u in urls), (kind, urls)
         assert "Family hub number 19 with a long name" in flat or kind == "options", kind  # nothing cut
+
+
+def test_a_line_break_in_a_label_never_starts_a_csv_line(luton_engine):
+    """The formula-injection link of the adversarial test: a site label with a newline and
+    =HYPERLINK is refused where it is typed (or read from a link), and a CSV header line with
+    a line break in it stays one line."""
+    from dashboard.tables import to_csv
+    from geo.errors import ScenarioError
+    from geo.scenario import parse_added_site
+    from geo.store import ScenarioStore, StoreError
+    from geo.viewstate import decode
+
+    label = 'Family hub\n=HYPERLINK("http://evil.example/","Open form")'
+    with pytest.raises(ScenarioError, match="line break"):
+        parse_added_site(f"{label}@LU1 3QZ")
+    state, notices = decode(luton_engine, "?page=access&add=Family%20hub%0A%3DHYPERLINK(%22x%22)@LU1%203QZ")
+    assert state["add"] == [] and any("line break" in n for n in notices)
+    text = to_csv({"csv": {"about": [f"Scenario: {label}", "Note: \u202eevil"]}, "columns": [], "rows": []})
+    assert all(not line.startswith(("=", "+", "-", "@")) for line in text.splitlines())
+    assert len(text.splitlines()) == 3  # two header lines and the (empty) column row
+    with pytest.raises(StoreError, match="control character"):
+        ScenarioStore("sqlite://").save("Plan\u202eA", "page=access")
