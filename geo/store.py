@@ -36,6 +36,7 @@ MAX_QUERY_STORED = 60_000
 ID_PATTERN = re.compile(r"^[a-z2-7]{10}$")
 VIEW_ID_PATTERN = re.compile(r"^[a-z2-7]{16}$")  # a short link's id (``view_id``)
 MIGRATIONS = Path(__file__).parent / "migrations"
+DB_TIMEOUT_S = 3.0  # seconds any database call may wait (connect, lock, statement)
 
 
 class StoreError(NeedsMapError):
@@ -121,7 +122,16 @@ class ScenarioStore:
         if self.url.startswith("sqlite:///"):
             Path(self.url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            kwargs: dict[str, object] = {"pool_pre_ping": True}
+            # every wait is bounded: connecting, waiting for a lock, running a statement
+            kwargs: dict[str, object] = {"pool_pre_ping": True, "pool_timeout": DB_TIMEOUT_S}
+            if self.url.startswith("sqlite"):
+                kwargs["connect_args"] = {"timeout": DB_TIMEOUT_S}
+            elif self.url.startswith("postgresql"):
+                kwargs["connect_args"] = {
+                    "connect_timeout": int(DB_TIMEOUT_S),
+                    "options": f"-c statement_timeout={int(DB_TIMEOUT_S * 1000)} "
+                    f"-c lock_timeout={int(DB_TIMEOUT_S * 1000)}",
+                }
             if self.url == "sqlite://":  # in memory: one connection, or each sees an empty database
                 from sqlalchemy.pool import StaticPool
 
@@ -245,13 +255,34 @@ class ScenarioStore:
         row = self._run(lambda c: c.execute(short_links.select().where(short_links.c.id == key)).mappings().first())
         return row["query"] if row else None
 
-    def problems(self) -> list[str]:
-        """[] when the database answers; else one line saying why (for /healthz)."""
+    def problems(self, wait_s: float = 1.5) -> list[str]:
+        """[] when the database answers and takes writes; else one line saying why, naming no
+        host, port or credentials (for /healthz, which anyone may read). Never waits more than
+        ``wait_s``: a hung database is a problem to report, not a reason to hang."""
+        import concurrent.futures
+
+        path = self._sqlite_path()
+        if path is not None and not path.exists():
+            return ["scenario database: its file is missing (restore it from a backup, or remove DATABASE_URL "
+                    "and NEEDSMAP_DATA_DIR settings that point at it)"]  # fmt: skip
+        if path is not None and not os.access(path, os.W_OK):
+            return ["scenario database: its file cannot be written (saves would fail)"]
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         try:
-            self._run(lambda c: c.exec_driver_sql("SELECT 1"))
-        except StoreError as exc:
-            return [f"scenario database: {exc}"]
+            pool.submit(self._run, lambda c: c.exec_driver_sql("SELECT 1")).result(timeout=wait_s)
+        except concurrent.futures.TimeoutError:
+            return [f"scenario database: no answer within {wait_s:g} s"]
+        except StoreError:
+            return ["scenario database: it does not answer"]
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         return []
+
+    def _sqlite_path(self) -> Path | None:
+        """The file of a SQLite database (None for another database, or one in memory)."""
+        if self.url.startswith("sqlite:///"):
+            return Path(self.url[len("sqlite:///") :]).expanduser()
+        return None
 
     def _run(self, work, write: bool = False):
         from sqlalchemy.exc import SQLAlchemyError

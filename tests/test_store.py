@@ -92,3 +92,30 @@ def test_default_url_follows_the_environment(monkeypatch, tmp_path):
     assert default_url() == f"sqlite:///{tmp_path / 'needs-map.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/maps")
     assert default_url() == "postgresql+psycopg://u:p@db.example:5432/maps"
+
+
+def test_health_is_bounded_and_names_no_host(tmp_path, monkeypatch):
+    """A hung database is reported within the wait asked for; a deleted SQLite file is a
+    problem, never a silent empty start; no message names a host, a port or a password."""
+    import time as _time
+
+    path = tmp_path / "needs-map.sqlite3"
+    store = ScenarioStore(f"sqlite:///{path}")
+    assert store.problems() == []
+
+    def hung(work, write=False):
+        _time.sleep(5)
+
+    monkeypatch.setattr(store, "_run", hung)
+    started = _time.perf_counter()
+    problems = store.problems(wait_s=1.0)
+    assert _time.perf_counter() - started < 2.0 and problems == ["scenario database: no answer within 1 s"]
+    monkeypatch.undo()
+    path.unlink()
+    (problem,) = store.problems()
+    assert "file is missing" in problem and str(tmp_path) not in problem
+    pg = ScenarioStore.__new__(ScenarioStore)
+    pg.url = "postgresql+psycopg://user:secret@db.internal:5432/maps"
+    monkeypatch.setattr(pg, "_run", lambda work, write=False: (_ for _ in ()).throw(StoreError("refused")))
+    (problem,) = pg.problems()
+    assert not any(word in problem for word in ("db.internal", "5432", "secret", "user"))
