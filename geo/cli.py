@@ -181,6 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
         "the dashboard at --base-url must use the same database)",
     )
     _add_travel_options(p_brief)
+    p_scn = sub.add_parser("scenarios", help="saved scenarios: back up, restore, audit (an administrator's tools)")
+    p_scn.add_argument(
+        "action",
+        choices=["export", "import", "list", "deleted", "restore", "purge", "audit"],
+        help="export FILE / import FILE (JSON backups), list, deleted, restore ID, purge, audit [ID]",
+    )
+    p_scn.add_argument(
+        "target", nargs="?", default=None, help="the file (export, import) or scenario id (restore, audit)"
+    )
+    p_scn.add_argument("--db", default=None, help="database URL (default: DATABASE_URL or the data folder)")
+    p_scn.add_argument("--who", default="", help="your name, for the audit log")
+    p_scn.add_argument(
+        "--days", type=float, default=None, help="purge: scenarios deleted more than this many days ago (default 30)"
+    )
     for command in sub.choices.values():
         command.add_argument(
             "--bundle", default=argparse.SUPPRESS, help=f"data bundle folder (default {DEFAULT_BUNDLE})"
@@ -726,7 +740,52 @@ def cmd_appraise(args, out) -> int:
     return 0
 
 
+MAX_BACKUP_BYTES = 200_000_000  # a scenarios file read before any of it is trusted
+
+
+def cmd_scenarios(args, out) -> int:
+    """``scenarios``: back up (export), load (import), list, restore deleted ones, purge, audit."""
+    from geo.store import KEEP_DELETED_DAYS, ScenarioStore
+
+    store = ScenarioStore(args.db)
+    needs_target = {"export": "a file to write", "import": "a file to read", "restore": "a scenario id"}
+    if args.action in needs_target and not args.target:
+        raise UsageError(f"scenarios {args.action}: give {needs_target[args.action]}")
+    if args.action == "export":
+        _check_writable(args.target)
+        data = store.export()
+        Path(args.target).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"Wrote {len(data['scenarios'])} scenarios to {args.target}", file=out)
+    elif args.action == "import":
+        path = Path(args.target)
+        if not path.is_file():
+            raise UsageError(f"scenarios import: {args.target} is not a file")
+        if path.stat().st_size > MAX_BACKUP_BYTES:
+            raise UsageError(f"scenarios import: {args.target} is over {MAX_BACKUP_BYTES / 1e6:.0f} MB")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise UsageError(f"scenarios import: {args.target} is not JSON ({str(exc)[:80]})") from None
+        added, present = store.import_(data, who=args.who)
+        print(f"Imported {added} scenarios; {present} were already here", file=out)
+    elif args.action in ("list", "deleted"):
+        for saved in store.list_saved() if args.action == "list" else store.deleted():
+            when = saved.deleted if args.action == "deleted" else saved.updated
+            print(f"{saved.id}  {when:%Y-%m-%d %H:%M}  {saved.area}  {saved.name}", file=out)
+    elif args.action == "restore":
+        saved = store.restore(args.target, who=args.who)
+        print(f"Restored {saved.id}: {saved.name}", file=out)
+    elif args.action == "purge":
+        days = KEEP_DELETED_DAYS if args.days is None else args.days
+        print(f"Purged {store.purge(days, who=args.who)} scenarios deleted over {days:g} days ago", file=out)
+    else:
+        for line in store.audit(args.target):
+            print(f"{line['at']}  {line['action']:8} {line['id']}  {line['who'] or '-'}: {line['detail']}", file=out)
+    return 0
+
+
 COMMANDS = {
+    "scenarios": cmd_scenarios,
     "appraise": cmd_appraise,
     "catchments": cmd_catchments,
     "calibrate": cmd_calibrate,

@@ -53,6 +53,7 @@ class SavedScenario:
     area: str
     created: _dt.datetime
     updated: _dt.datetime
+    deleted: _dt.datetime | None = None  # a deleted scenario, restorable until purged
 
     def to_dict(self) -> dict:
         return {
@@ -179,7 +180,9 @@ class ScenarioStore:
             "created": now,
             "updated": now,
         }
-        self._run(lambda c: c.execute(self._table().insert().values(**row)), write=True)
+        self._write(
+            row["id"], "save", author, f"saved {name!r}", lambda c: c.execute(self._table().insert().values(**row))
+        )
         return self._saved(row)
 
     def get(self, key: str) -> SavedScenario | None:
@@ -187,37 +190,170 @@ class ScenarioStore:
         if not isinstance(key, str) or not ID_PATTERN.match(key):
             return None
         table = self._table()
-        row = self._run(lambda c: c.execute(table.select().where(table.c.id == key)).mappings().first())
+        query = table.select().where(table.c.id == key, table.c.deleted.is_(None))
+        row = self._run(lambda c: c.execute(query).mappings().first())
         return self._saved(row) if row else None
 
     def list_saved(self, area: str | None = None) -> list[SavedScenario]:
         """Saved scenarios, newest first (those of ``area`` only, when given)."""
         table = self._table()
-        query = table.select().order_by(table.c.updated.desc(), table.c.name)
+        query = table.select().where(table.c.deleted.is_(None)).order_by(table.c.updated.desc(), table.c.name)
         if area is not None:
             query = query.where(table.c.area == area)
         rows = self._run(lambda c: c.execute(query).mappings().all())
         return [self._saved(r) for r in rows]
 
-    def rename(self, key: str, name: str, note: str | None = None) -> SavedScenario:
-        """Give ``key`` a new name (and note, when given)."""
+    def rename(self, key: str, name: str, note: str | None = None, who: str = "") -> SavedScenario:
+        """Give ``key`` a new name (and note, when given); logged with ``who``."""
         values: dict[str, object] = {"name": _clean(name, "name", MAX_NAME, required=True)}
         if note is not None:
             values["note"] = _clean(note, "note", MAX_NOTE)
-        values["updated"] = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+        values["updated"] = _now()
         table = self._table()
-        done = self._run(lambda c: c.execute(table.update().where(table.c.id == key).values(**values)), write=True)
-        if not done.rowcount:
+        before = self.get(key)
+        if before is None:
             raise StoreError(f"no saved scenario {str(key)[:20]!r}")
+        update = table.update().where(table.c.id == key, table.c.deleted.is_(None)).values(**values)
+        self._write(key, "rename", who, f"{before.name!r} -> {values['name']!r}", lambda c: c.execute(update))
         saved = self.get(key)
         assert saved is not None
         return saved
 
-    def delete(self, key: str) -> None:
-        table = self._table()
-        done = self._run(lambda c: c.execute(table.delete().where(table.c.id == key)), write=True)
-        if not done.rowcount:
+    def delete(self, key: str, who: str = "") -> None:
+        """Delete ``key`` softly: it leaves every list and link, is logged, and an administrator
+        can restore it (``restore``) until it is purged (``purge``, after ``KEEP_DELETED_DAYS``)."""
+        saved = self.get(key)
+        if saved is None:
             raise StoreError(f"no saved scenario {str(key)[:20]!r}")
+        table = self._table()
+        update = table.update().where(table.c.id == key).values(deleted=_now())
+        self._write(key, "delete", who, f"deleted {saved.name!r}", lambda c: c.execute(update))
+
+    def restore(self, key: str, who: str = "") -> SavedScenario:
+        """Bring back a deleted scenario (an administrator's act, logged)."""
+        table = self._table()
+        row = self._run(lambda c: c.execute(table.select().where(table.c.id == key)).mappings().first())
+        if row is None or row["deleted"] is None:
+            raise StoreError(f"no deleted scenario {str(key)[:20]!r} to restore")
+        update = table.update().where(table.c.id == key).values(deleted=None)
+        self._write(key, "restore", who, f"restored {row['name']!r}", lambda c: c.execute(update))
+        saved = self.get(key)
+        assert saved is not None
+        return saved
+
+    def deleted(self) -> list[SavedScenario]:
+        """Deleted scenarios not yet purged, most recently deleted first."""
+        table = self._table()
+        query = table.select().where(table.c.deleted.is_not(None)).order_by(table.c.deleted.desc())
+        return [self._saved(r) for r in self._run(lambda c: c.execute(query).mappings().all())]
+
+    def purge(self, older_than_days: float = 30.0, who: str = "") -> int:
+        """Remove for good the scenarios deleted more than ``older_than_days`` ago; how many."""
+        cutoff = _now() - _dt.timedelta(days=older_than_days)
+        table = self._table()
+        old = [s.id for s in self.deleted() if s.deleted is not None and s.deleted < cutoff]
+        for key in old:
+            remove = table.delete().where(table.c.id == key)
+            detail = f"purged (deleted over {older_than_days:g} days ago)"
+            self._write(key, "purge", who, detail, lambda c, statement=remove: c.execute(statement))
+        return len(old)
+
+    def audit(self, key: str | None = None) -> list[dict]:
+        """The audit log (of ``key`` only, when given), oldest first: at, who, action, id, detail."""
+        from geo.migrations.schema import audit_log
+
+        query = audit_log.select().order_by(audit_log.c.id)
+        if key is not None:
+            query = query.where(audit_log.c.scenario_id == key)
+        rows = self._run(lambda c: c.execute(query).mappings().all())
+        return [
+            {
+                "at": _utc(r["at"]).isoformat(timespec="seconds"),
+                "who": r["who"],
+                "action": r["action"],
+                "id": r["scenario_id"],
+                "detail": r["detail"],
+            }
+            for r in rows
+        ]
+
+    def export(self) -> dict:
+        """Every saved scenario (deleted ones too, marked) as plain data for a backup file."""
+        table = self._table()
+        rows = self._run(lambda c: c.execute(table.select().order_by(table.c.created)).mappings().all())
+        scenarios = []
+        for r in rows:
+            item = self._saved(r).to_dict()
+            item["deleted"] = None if r["deleted"] is None else _utc(r["deleted"]).isoformat(timespec="seconds")
+            scenarios.append(item)
+        return {"format": "needs-map saved scenarios", "version": 1, "scenarios": scenarios}
+
+    def import_(self, data, who: str = "") -> tuple[int, int]:
+        """Load a backup made by ``export`` (checked field by field, like a link); scenarios
+        whose id is already here are left as they are. Returns (added, already here)."""
+        if not isinstance(data, dict) or data.get("format") != "needs-map saved scenarios":
+            raise StoreError("not a Needs Map scenarios file (no 'format': 'needs-map saved scenarios')")
+        items = data.get("scenarios")
+        if not isinstance(items, list):
+            raise StoreError("the file has no list of 'scenarios'")
+        table = self._table()
+        added = present = 0
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                raise StoreError(f"scenario {i}: not an object")
+            key = item.get("id")
+            if not isinstance(key, str) or not ID_PATTERN.match(key):
+                raise StoreError(f"scenario {i}: 'id' {str(key)[:20]!r} is not a scenario id")
+            query = item.get("query")
+            if not isinstance(query, str) or len(query) > MAX_QUERY_STORED:
+                raise StoreError(f"scenario {i} ({key}): 'query' must be a link's query string")
+            try:
+                created, updated = (_dt.datetime.fromisoformat(item[f]) for f in ("created", "updated"))
+                deleted = _dt.datetime.fromisoformat(item["deleted"]) if item.get("deleted") else None
+            except (KeyError, TypeError, ValueError):
+                raise StoreError(
+                    f"scenario {i} ({key}): 'created', 'updated' and 'deleted' must be ISO dates"
+                ) from None
+            row = {
+                "id": key,
+                "name": _clean(item.get("name"), "name", MAX_NAME, required=True),
+                "note": _clean(item.get("note"), "note", MAX_NOTE),
+                "author": _clean(item.get("author"), "author", MAX_AUTHOR),
+                "query": query.lstrip("?"),
+                "area": _clean(item.get("area"), "area", 120),
+                "created": _utc(created),
+                "updated": _utc(updated),
+                "deleted": None if deleted is None else _utc(deleted),
+            }
+            lookup = table.select().where(table.c.id == key)
+            exists = self._run(lambda c, statement=lookup: c.execute(statement).first())
+            if exists:
+                present += 1
+                continue
+            insert = table.insert().values(**row)
+            self._write(
+                key, "import", who, f"imported {row['name']!r}", lambda c, statement=insert: c.execute(statement)
+            )
+            added += 1
+        return added, present
+
+    def _write(self, key: str, action: str, who: str, detail: str, work) -> None:
+        """One change and its line in the audit log, in one transaction: both or neither."""
+        from geo.migrations.schema import audit_log
+
+        line = {
+            "at": _now(),
+            "who": _clean(who, "author", MAX_AUTHOR),
+            "action": action,
+            "scenario_id": key,
+            "detail": detail,
+        }
+
+        def both(connection):
+            work(connection)
+            connection.execute(audit_log.insert().values(**line))
+
+        self._run(both, write=True)
 
     def save_view(self, query: str) -> str:
         """Keep a view's query string under its short id and return the id (``/v/<id>``). The id
@@ -298,11 +434,7 @@ class ScenarioStore:
 
     @staticmethod
     def _saved(row) -> SavedScenario:
-        def utc(value):
-            if isinstance(value, str):
-                value = _dt.datetime.fromisoformat(value)
-            return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
-
+        utc = _utc
         return SavedScenario(
             id=row["id"],
             name=row["name"],
@@ -312,7 +444,22 @@ class ScenarioStore:
             area=row["area"] or "",
             created=utc(row["created"]),
             updated=utc(row["updated"]),
+            deleted=utc(row["deleted"]) if row.get("deleted") else None,
         )
+
+
+KEEP_DELETED_DAYS = 30  # a deleted scenario can be restored for this long (``purge``)
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+
+
+def _utc(value) -> _dt.datetime:
+    """A stored time as an aware UTC datetime (SQLite gives naive ones or text)."""
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
 
 
 def _short(exc: Exception) -> str:

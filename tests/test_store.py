@@ -1,6 +1,8 @@
 """Saved scenarios in a database (issue 14): SQLite by default, PostgreSQL with DATABASE_URL; the
 schema is created by the Alembic migrations on first open; rows are read back like links."""
 
+import io
+
 import pytest
 import sqlalchemy
 
@@ -40,8 +42,8 @@ def test_sqlite_store_is_created_on_first_open_and_round_trips(luton_engine, tmp
     assert path.exists()
     with sqlalchemy.create_engine(f"sqlite:///{path}").connect() as db:
         tables = {r[0] for r in db.exec_driver_sql("select name from sqlite_master where type='table'")}
-        assert {"saved_scenarios", "short_links", "alembic_version"} <= tables
-        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
+        assert {"saved_scenarios", "short_links", "audit_log", "alembic_version"} <= tables
+        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
     _round_trip(store, luton_engine)
     ScenarioStore(f"sqlite:///{path}")  # opening again upgrades nothing and loses nothing
     assert len(ScenarioStore(f"sqlite:///{path}").list_saved()) == 1
@@ -119,3 +121,65 @@ def test_health_is_bounded_and_names_no_host(tmp_path, monkeypatch):
     monkeypatch.setattr(pg, "_run", lambda work, write=False: (_ for _ in ()).throw(StoreError("refused")))
     (problem,) = pg.problems()
     assert not any(word in problem for word in ("db.internal", "5432", "secret", "user"))
+
+
+def _nothing_lost(store_a, store_b, tmp_path):
+    """Save, rename and delete in one store (each logged); export; import into an empty one:
+    every scenario comes back, the deleted one still deleted and restorable."""
+    from geo.cli import main
+
+    kept = store_a.save("Plan A", "page=access&base=current_2020", author="AB", area="Luton")
+    gone = store_a.save("Plan B", "page=access&close=denbigh", author="AB", area="Luton")
+    store_a.rename(kept.id, "Plan A, revised", who="CD")
+    store_a.delete(gone.id, who="EF")
+    assert store_a.get(gone.id) is None and [s.id for s in store_a.deleted()] == [gone.id]
+    actions = [(line["action"], line["who"]) for line in store_a.audit()]
+    assert actions == [("save", "AB"), ("save", "AB"), ("rename", "CD"), ("delete", "EF")]
+    backup = tmp_path / "scenarios.json"
+    assert main(["scenarios", "export", str(backup), "--db", store_a.url]) == 0
+    assert main(["scenarios", "import", str(backup), "--db", store_b.url, "--who", "admin"]) == 0
+    assert main(["scenarios", "import", str(backup), "--db", store_b.url]) == 0  # twice: nothing doubled
+    assert [(s.id, s.name, s.query) for s in store_b.list_saved()] == [(kept.id, "Plan A, revised", kept.query)]
+    assert store_b.get(gone.id) is None and [s.id for s in store_b.deleted()] == [gone.id]
+    assert main(["scenarios", "restore", gone.id, "--db", store_b.url, "--who", "admin"]) == 0
+    restored = store_b.get(gone.id)
+    assert restored is not None and restored.query == gone.query and restored.created == gone.created
+    assert store_b.audit(gone.id)[-1]["action"] == "restore"
+    assert store_b.purge(0) == 0  # nothing deleted any more
+    store_b.delete(gone.id, who="admin")
+    assert store_b.purge(-1) == 1 and store_b.deleted() == []  # gone for good once purged
+
+
+def test_nothing_is_lost_on_sqlite(tmp_path):
+    _nothing_lost(
+        ScenarioStore(f"sqlite:///{tmp_path / 'a.sqlite3'}"),
+        ScenarioStore(f"sqlite:///{tmp_path / 'b.sqlite3'}"),
+        tmp_path,
+    )
+
+
+@pytest.mark.browser  # needs Debian's postgresql
+def test_nothing_is_lost_on_postgresql(tmp_path, postgres_url):
+    import sqlalchemy as sa
+
+    store_a = ScenarioStore(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    store_b = ScenarioStore(postgres_url)
+    with store_b.db.begin() as db:  # an empty database for the import
+        db.execute(sa.text("DELETE FROM saved_scenarios"))
+        db.execute(sa.text("DELETE FROM audit_log"))
+    _nothing_lost(store_a, store_b, tmp_path)
+
+
+def test_a_bad_backup_file_is_named(tmp_path):
+    from geo.cli import main
+
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    bad = tmp_path / "bad.json"
+    for text, words in (
+        ("{not json", "is not JSON"),
+        ('{"format": "other"}', "not a Needs Map scenarios file"),
+        ('{"format": "needs-map saved scenarios", "scenarios": [{"id": "../etc"}]}', "scenario 1: 'id'"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        err = io.StringIO()
+        assert main(["scenarios", "import", str(bad), "--db", url], err=err) == 2 and words in err.getvalue()

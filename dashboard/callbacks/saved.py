@@ -70,7 +70,7 @@ def register(app, engine, store: ScenarioStore) -> None:
             elif trigger == ids.SAVED_RENAME:
                 if not chosen:
                     raise StoreError("choose a saved scenario to rename")
-                saved = store.rename(chosen, name)
+                saved = store.rename(chosen, name, who=author or "")
                 status = f"Renamed to “{saved.name}”."
             elif trigger == ids.SAVED_DELETE:
                 if not chosen:
@@ -81,7 +81,7 @@ def register(app, engine, store: ScenarioStore) -> None:
                 if pending != chosen:  # a second press confirms: nothing is lost to a slip
                     status, pending_out = f"Press Delete again to delete “{saved.name}” for everyone.", chosen
                 else:
-                    store.delete(chosen)
+                    store.delete(chosen, who=author or "")
                     status, selected = f"Deleted “{saved.name}”.", None
             listed = options(store, area)
         except StoreError as exc:

@@ -1,6 +1,6 @@
 """The current schema, as SQLAlchemy Core tables (what the latest migration creates)."""
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -15,6 +15,7 @@ saved_scenarios = Table(
     Column("area", String(120), nullable=False, default=""),
     Column("created", DateTime(timezone=True), nullable=False),
     Column("updated", DateTime(timezone=True), nullable=False),
+    Column("deleted", DateTime(timezone=True), nullable=True),  # kept, restorable, until purged
 )
 
 short_links = Table(
@@ -23,4 +24,15 @@ short_links = Table(
     Column("id", String(16), primary_key=True),
     Column("query", Text, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", String(80), nullable=False, default=""),
+    Column("action", String(16), nullable=False),  # save, rename, delete, restore, purge, import
+    Column("scenario_id", String(10), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
 )
