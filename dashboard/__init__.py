@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids, jobs, runtime, serving, tables
+from dashboard import auth, ids, jobs, runtime, serving, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import catchments as catchment_callbacks
@@ -159,6 +159,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
         .replace("</footer>", "</div>", 1)
     )
     app.scenario_store = runtime.scenario_store()  # created (or upgraded) on first start
+    auth.register(app, app.scenario_store, auth.access_mode())  # sign-in, roles, every write checked
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)
     _use_partial_plotly(app)

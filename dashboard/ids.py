@@ -145,6 +145,10 @@ SAVED_DELETE = "saved-delete"
 SAVED_STATUS = "saved-status"
 SAVED_DETAIL = "saved-detail"
 SAVED_PENDING = "saved-pending-delete"
+SAVED_WRITE = "saved-write-controls"  # shown to editors only (dashboard.auth)
+ACCOUNT = "account"  # who is signed in
+SIGN_IN = "sign-in"
+SIGN_OUT = "sign-out"
 # The Options page (dashboard/layouts/options.py, dashboard/callbacks/options.py)
 OPTIONS_CHOICES = "options-choices"
 OPTIONS_BASELINE = "options-baseline"

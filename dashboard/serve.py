@@ -37,13 +37,15 @@ def _check_bundle(path: str) -> int:
 def _check_runtime() -> int:
     """The signing secret and the job backend, checked before serving: a missing folder or a
     short secret is one clear message and exit 2, not a traceback in every worker."""
-    from dashboard import runtime
+    from dashboard import auth, runtime
 
     try:
         runtime.signing_secret()
         runtime.background_manager()
         runtime.scenario_store()
-    except runtime.RuntimeSetupError as exc:
+        runtime.optimiser_seconds()
+        auth.access_mode()
+    except (runtime.RuntimeSetupError, auth.AccessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -57,12 +59,21 @@ def main(argv=None) -> int:
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared server)")
     parser.add_argument("--prod", action="store_true", help="serve with gunicorn and several worker processes")
     parser.add_argument(
+        "--public",
+        action="store_true",
+        help="a public site: everyone may look, nobody may save, rename or delete (NEEDSMAP_ACCESS=public)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=max(2, min(8, (os.cpu_count() or 1) * 2)),
         help="gunicorn worker processes with --prod (default: 2 per core, 2 to 8)",
     )
     args = parser.parse_args(argv)
+    if args.public:
+        os.environ["NEEDSMAP_ACCESS"] = "public"
+    elif args.prod:  # a shared server: saving needs a signed-in editor unless configured otherwise
+        os.environ.setdefault("NEEDSMAP_ACCESS", "signin")
     if _check_bundle(args.bundle) or _check_runtime():
         return 2
     if args.prod:

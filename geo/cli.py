@@ -195,6 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_scn.add_argument(
         "--days", type=float, default=None, help="purge: scenarios deleted more than this many days ago (default 30)"
     )
+    p_users = sub.add_parser("users", help="accounts and roles for signing in (an administrator's tool)")
+    p_users.add_argument(
+        "action", choices=["add", "role", "remove", "list"], help="add NAME, role NAME, remove NAME, list"
+    )
+    p_users.add_argument("name", nargs="?", default=None)
+    p_users.add_argument("--role", choices=["viewer", "editor", "admin"], default=None)
+    p_users.add_argument(
+        "--password-file",
+        default=None,
+        help="read the password from this file's first line (else it is asked for; with NEEDSMAP_PASSWORD set, that)",
+    )
+    p_users.add_argument("--no-password", action="store_true", help="sign-in through the proxy only")
+    p_users.add_argument("--db", default=None, help="database URL (default: DATABASE_URL or the data folder)")
+    p_users.add_argument("--who", default="", help="your name, for the audit log")
     for command in sub.choices.values():
         command.add_argument(
             "--bundle", default=argparse.SUPPRESS, help=f"data bundle folder (default {DEFAULT_BUNDLE})"
@@ -784,7 +798,50 @@ def cmd_scenarios(args, out) -> int:
     return 0
 
 
+def _password(args) -> str:
+    if args.password_file:
+        try:
+            return Path(args.password_file).read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--password-file {args.password_file}: cannot read a first line ({exc})") from None
+    if os.environ.get("NEEDSMAP_PASSWORD"):
+        return os.environ["NEEDSMAP_PASSWORD"]
+    import getpass
+
+    first, second = getpass.getpass("Password: "), getpass.getpass("Again: ")
+    if first != second:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def cmd_users(args, out) -> int:
+    """``users``: add an account (argon2-hashed password), change a role, remove one, list them."""
+    from geo.store import ScenarioStore
+
+    store = ScenarioStore(args.db)
+    if args.action != "list" and not args.name:
+        raise UsageError(f"users {args.action}: give the user's name")
+    if args.action == "add":
+        if store.user(args.name) is not None:
+            raise UsageError(f"users add: {args.name!r} exists; use 'users role' to change the role")
+        store.set_user(args.name, args.role or "viewer", None if args.no_password else _password(args), who=args.who)
+        print(f"Added {args.name} as {args.role or 'viewer'}", file=out)
+    elif args.action == "role":
+        if store.user(args.name) is None or args.role is None:
+            raise UsageError("users role: give a known user and --role")
+        store.set_user(args.name, args.role, who=args.who)
+        print(f"{args.name} is now {args.role}", file=out)
+    elif args.action == "remove":
+        store.remove_user(args.name, who=args.who)
+        print(f"Removed {args.name}", file=out)
+    else:
+        for user in store.users():
+            print(f"{user['name']}  {user['role']}{'' if user['has_password'] else '  (proxy sign-in only)'}", file=out)
+    return 0
+
+
 COMMANDS = {
+    "users": cmd_users,
     "scenarios": cmd_scenarios,
     "appraise": cmd_appraise,
     "catchments": cmd_catchments,

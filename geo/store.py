@@ -391,6 +391,78 @@ class ScenarioStore:
         row = self._run(lambda c: c.execute(short_links.select().where(short_links.c.id == key)).mappings().first())
         return row["query"] if row else None
 
+    # -- users: built-in accounts and the roles of proxy-signed-in people ---------------------
+    def set_user(self, name: str, role: str, password: str | None = None, who: str = "") -> None:
+        """Add a user or change one's role (and password, when given); an argon2 hash is kept,
+        never the password. A user with no password can sign in only through the proxy."""
+        from argon2 import PasswordHasher
+
+        from geo.migrations.schema import users
+
+        name = _clean(name, "user name", MAX_AUTHOR, required=True)
+        if role not in ROLES:
+            raise StoreError(f"role {role!r}: choose {', '.join(ROLES)}")
+        if password is not None and len(password) < MIN_PASSWORD:
+            raise StoreError(f"the password is {len(password)} characters; {MIN_PASSWORD} at least")
+        values: dict[str, object] = {"role": role}
+        if password is not None:
+            values["password_hash"] = PasswordHasher().hash(password)
+        known = self.user(name) is not None
+        statement = (
+            users.update().where(users.c.name == name).values(**values)
+            if known
+            else users.insert().values(**{"name": name, "created": _now(), "password_hash": "", **values})
+        )
+        self._write(name[:10], "user", who, f"{'changed' if known else 'added'} user {name!r} as {role}",
+                    lambda c: c.execute(statement))  # fmt: skip
+
+    def remove_user(self, name: str, who: str = "") -> None:
+        from geo.migrations.schema import users
+
+        if self.user(name) is None:
+            raise StoreError(f"no user {str(name)[:40]!r}")
+        delete = users.delete().where(users.c.name == name)
+        self._write(name[:10], "user", who, f"removed user {name!r}", lambda c: c.execute(delete))
+
+    def user(self, name: str) -> dict | None:
+        """{"name", "role", "has_password"} of a user, or None."""
+        from geo.migrations.schema import users
+
+        if not isinstance(name, str) or not name:
+            return None
+        row = self._run(lambda c: c.execute(users.select().where(users.c.name == name)).mappings().first())
+        return (
+            None
+            if row is None
+            else {"name": row["name"], "role": row["role"], "has_password": bool(row["password_hash"])}
+        )
+
+    def users(self) -> list[dict]:
+        from geo.migrations.schema import users
+
+        rows = self._run(lambda c: c.execute(users.select().order_by(users.c.name)).mappings().all())
+        return [{"name": r["name"], "role": r["role"], "has_password": bool(r["password_hash"])} for r in rows]
+
+    def check_password(self, name: str, password: str) -> dict | None:
+        """The user when ``password`` is theirs, else None (the same time spent either way)."""
+        from argon2 import PasswordHasher
+        from argon2.exceptions import Argon2Error
+
+        from geo.migrations.schema import users
+
+        hasher = PasswordHasher()
+        row = None
+        if isinstance(name, str) and name:
+            row = self._run(lambda c: c.execute(users.select().where(users.c.name == name)).mappings().first())
+        stored = row["password_hash"] if row is not None and row["password_hash"] else _DUMMY_HASH(hasher)
+        try:
+            hasher.verify(stored, str(password))
+        except Argon2Error:
+            return None
+        if row is None or not row["password_hash"]:
+            return None
+        return {"name": row["name"], "role": row["role"], "has_password": True}
+
     def problems(self, wait_s: float = 1.5) -> list[str]:
         """[] when the database answers and takes writes; else one line saying why, naming no
         host, port or credentials (for /healthz, which anyone may read). Never waits more than
@@ -449,6 +521,16 @@ class ScenarioStore:
 
 
 KEEP_DELETED_DAYS = 30  # a deleted scenario can be restored for this long (``purge``)
+ROLES = ("viewer", "editor", "admin")  # each can do what the one before can, and more
+MIN_PASSWORD = 12
+_DUMMY = {}
+
+
+def _DUMMY_HASH(hasher) -> str:  # noqa: N802 - a constant made once, on first use
+    """A hash to verify against for an unknown user, so a wrong name takes as long as a wrong password."""
+    if "hash" not in _DUMMY:
+        _DUMMY["hash"] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY["hash"]
 
 
 def _now() -> _dt.datetime:

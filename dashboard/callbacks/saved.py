@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, html, no_update
 
-from dashboard import ids
+from dashboard import auth, ids
 from geo.store import ScenarioStore, StoreError
 from geo.viewstate import MAX_STATE_QUERY, encode, from_store
 
@@ -36,6 +36,22 @@ def detail(store: ScenarioStore, key) -> tuple[list, str, str, str]:
 
 def register(app, engine, store: ScenarioStore) -> None:
     area = engine.bundle.area_name
+
+    @app.callback(
+        Output(ids.ACCOUNT, "children"),
+        Output(ids.SIGN_IN, "hidden"),
+        Output(ids.SIGN_OUT, "hidden"),
+        Output(ids.SAVED_WRITE, "hidden"),
+        Output(f"{ids.SAVED_WRITE}-manage", "hidden"),
+        Input(ids.URL, "pathname"),
+    )
+    def account(_path):
+        """Who is signed in, and the write controls for editors only (the server checks every
+        write too: dashboard.auth)."""
+        mode = getattr(app, "access_mode", "open")
+        words, sign_in, hide_writes = auth.account_words(auth.current_user(store, mode), mode)
+        signed_in = bool(words) and not sign_in
+        return words, not sign_in, not signed_in, hide_writes, hide_writes
 
     @app.callback(
         Output(ids.SAVED_SELECT, "options"),

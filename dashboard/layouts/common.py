@@ -187,6 +187,16 @@ def header(engine) -> dbc.Navbar:
                             title="Copies a link that reopens exactly this view",
                         ),
                         html.Span(id=ids.COPY_STATUS, className="text-white small ms-2", role="status"),
+                        # who is signed in (dashboard.auth fills these at load; empty on one's own machine)
+                        html.Span(id=ids.ACCOUNT, className="text-white small"),
+                        html.A("Sign in", id=ids.SIGN_IN, href="/login", className="btn btn-light btn-sm", hidden=True),
+                        html.Form(
+                            html.Button("Sign out", type="submit", className="btn btn-outline-light btn-sm"),
+                            id=ids.SIGN_OUT,
+                            action="/logout",
+                            method="post",
+                            hidden=True,
+                        ),
                     ],
                     className="ms-auto d-flex align-items-center flex-wrap gap-2 nm-header-tools",
                 ),

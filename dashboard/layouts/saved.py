@@ -20,14 +20,21 @@ def panel() -> dbc.Card:
                     "Save this view (every setting on every page) to open it again, or share its short link.",
                     className="small text-muted",
                 ),
-                labelled("Name", dbc.Input(id=ids.SAVE_NAME, type="text", maxLength=MAX_NAME), ids.SAVE_NAME),
-                labelled("Note (optional)", dbc.Textarea(id=ids.SAVE_NOTE, maxLength=MAX_NOTE, rows=2), ids.SAVE_NOTE),
-                labelled(
-                    "Your name (optional)",
-                    dbc.Input(id=ids.SAVE_AUTHOR, type="text", maxLength=MAX_AUTHOR, autoComplete="name"),
-                    ids.SAVE_AUTHOR,
+                html.Div(
+                    [
+                        labelled("Name", dbc.Input(id=ids.SAVE_NAME, type="text", maxLength=MAX_NAME), ids.SAVE_NAME),
+                        labelled(
+                            "Note (optional)", dbc.Textarea(id=ids.SAVE_NOTE, maxLength=MAX_NOTE, rows=2), ids.SAVE_NOTE
+                        ),
+                        labelled(
+                            "Your name (optional)",
+                            dbc.Input(id=ids.SAVE_AUTHOR, type="text", maxLength=MAX_AUTHOR, autoComplete="name"),
+                            ids.SAVE_AUTHOR,
+                        ),
+                        dbc.Button("Save this view", id=ids.SAVE_BUTTON, size="sm", color="primary", className="mb-3"),
+                    ],
+                    id=ids.SAVED_WRITE,
                 ),
-                dbc.Button("Save this view", id=ids.SAVE_BUTTON, size="sm", color="primary", className="mb-3"),
                 labelled(
                     "Saved",
                     dbc.Select(id=ids.SAVED_SELECT, options=[], placeholder="No saved scenarios yet"),
@@ -44,10 +51,20 @@ def panel() -> dbc.Card:
                             role="button",
                             **{"aria-disabled": "true"},
                         ),
-                        dbc.Button(
-                            "Rename to the name above", id=ids.SAVED_RENAME, size="sm", color="secondary", outline=True
+                        html.Span(
+                            [
+                                dbc.Button(
+                                    "Rename to the name above",
+                                    id=ids.SAVED_RENAME,
+                                    size="sm",
+                                    color="secondary",
+                                    outline=True,
+                                    className="me-1",
+                                ),
+                                dbc.Button("Delete", id=ids.SAVED_DELETE, size="sm", color="danger", outline=True),
+                            ],
+                            id=f"{ids.SAVED_WRITE}-manage",
                         ),
-                        dbc.Button("Delete", id=ids.SAVED_DELETE, size="sm", color="danger", outline=True),
                     ],
                     className="d-flex flex-wrap gap-1",
                 ),

@@ -36,3 +36,12 @@ audit_log = Table(
     Column("scenario_id", String(10), nullable=False),
     Column("detail", Text, nullable=False, default=""),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("role", String(8), nullable=False),  # viewer, editor or admin
+    Column("password_hash", Text, nullable=False, default=""),  # argon2; "" for proxy sign-in only
+    Column("created", DateTime(timezone=True), nullable=False),
+)
