@@ -24,6 +24,7 @@ And how callback requests are served: ``CallbackSlots`` runs one at a time per w
 
 from __future__ import annotations
 
+import io
 import threading
 
 import flask
@@ -159,6 +160,9 @@ def warm(app) -> list[str]:
 CALLBACK_SLOTS_PER_WORKER = 1
 
 
+MAX_CALLBACK_BODY = 3_000_000  # bytes: larger bodies are refused by the app (dashboard.MAX_REQUEST_BYTES)
+
+
 class CallbackSlots:
     """WSGI middleware: at most ``slots`` Dash callback requests of this process run at once; the
     others wait their turn in arrival order (``threading.Semaphore`` wakes waiters first in,
@@ -170,6 +174,15 @@ class CallbackSlots:
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").endswith("/_dash-update-component"):
+            # Read the whole body first, outside the slot: a client that drips its body (slowly,
+            # or on purpose) holds only its own thread, never the slot other people's clicks need.
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if 0 < length <= MAX_CALLBACK_BODY:
+                body = environ["wsgi.input"].read(length)
+                environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
             with self._slots:  # Flask builds the whole response body inside this call
                 return self.wsgi_app(environ, start_response)
         return self.wsgi_app(environ, start_response)

@@ -437,3 +437,44 @@ def test_every_link_written_for_a_twenty_site_view_opens_under_prod(prod_server,
     # the short link holds the whole view
     key = links[0].rsplit("/", 1)[1]
     assert store.load_view(key).count("family+hub+with+a+long+name@") == MAX_ADDED
+
+
+def test_clients_dripping_callback_bodies_do_not_hold_the_callback_slots(prod_server):
+    """Four clients that send a callback request's body a byte a second hold their own threads
+    only: other people's callback requests are still answered at once (the body is read before
+    a slot is taken: serving.CallbackSlots)."""
+    import socket
+    import threading
+
+    base, _ = prod_server
+    host, port = base.removeprefix("http://").split(":")
+    stop = threading.Event()
+    sockets = []
+
+    def drip(sock):
+        try:
+            sock.sendall(
+                b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 5000\r\n\r\n{"
+            )
+            while not stop.wait(1.0):
+                sock.sendall(b" ")
+        except OSError:
+            return
+
+    for _ in range(4):
+        sock = socket.create_connection((host, int(port)), timeout=30)
+        sockets.append(sock)
+        threading.Thread(target=drip, args=(sock,), daemon=True).start()
+    try:
+        time.sleep(1.5)
+        for _ in range(4):
+            started = time.perf_counter()
+            status, _, _ = _get(
+                base + "/_dash-update-component", data=b"{}", headers={"Content-Type": "application/json"}
+            )
+            assert status in (200, 204, 400, 500) and time.perf_counter() - started < 5
+    finally:
+        stop.set()
+        for sock in sockets:
+            sock.close()
