@@ -594,6 +594,8 @@ PAGE_STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 7.5,
+    # text people typed ("$\foo$", "£5$") is text: never parsed as mathematics
+    "text.parse_math": False,
 }
 
 

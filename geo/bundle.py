@@ -247,6 +247,35 @@ def _check_crs(crs: str, where: str) -> str:
     return crs
 
 
+MAX_SCALE_ERROR = 0.01  # a projected CRS may stretch distances by at most 1% over the area
+
+
+def _check_local_metric(crs: str, wards) -> None:
+    """Every distance is measured in the projected CRS: it must be in metres and true to scale
+    over the area (within ``MAX_SCALE_ERROR``), so Web Mercator (about 60% too long in England)
+    or a UTM zone far from the area is refused with the reason."""
+    from pyproj import CRS, Proj
+
+    where = "area.projected_crs"
+    system = CRS.from_user_input(crs)
+    if not system.is_projected:
+        raise BundleError(f"{crs} is not a projected CRS: distances need metres", file=MANIFEST, field=where)
+    units = {axis.unit_name for axis in system.axis_info}
+    if units != {"metre"}:
+        raise BundleError(f"{crs} is in {', '.join(sorted(units))}, not metres", file=MANIFEST, field=where)
+    minx, miny, maxx, maxy = wards.total_bounds  # WGS84
+    lons, lats = [minx, maxx, minx, maxx, (minx + maxx) / 2], [miny, miny, maxy, maxy, (miny + maxy) / 2]
+    factors = Proj(system).get_factors(lons, lats)
+    worst = max(abs(k - 1) for k in [*factors.meridional_scale, *factors.parallel_scale])
+    if worst > MAX_SCALE_ERROR:
+        raise BundleError(
+            f"{crs} stretches distances over this area by up to {100 * worst:.1f}% (more than "
+            f"{100 * MAX_SCALE_ERROR:g}%): use the area's national grid or local projection (in England, EPSG:27700)",
+            file=MANIFEST,
+            field=where,
+        )
+
+
 def read_manifest(folder: Path) -> dict:
     """Parse a bundle's bundle.toml; a missing file, a byte-order mark or bad TOML is a BundleError naming it."""
     path = folder / MANIFEST
@@ -284,6 +313,7 @@ def load_bundle(path: str | Path) -> Bundle:
     lsoa_codes = list(lsoas["code"])
     lsoa_set = set(lsoa_codes)
 
+    _check_local_metric(projected, wards)
     _check_overlap(lsoas, wards, layers)
     origin_xy = _load_origins(folder, layers["origins"], lsoa_codes, projected)
     _check_inside(origin_xy, wards, projected, layers["origins"], "origins")

@@ -191,3 +191,21 @@ def test_duplicate_postcode_in_lookup(tiny_path):
     path.write_text(path.read_text() + "ab1 1aa,500000,200000\n")
     err = _load_error(tiny_path)
     assert (err.file, err.row, err.field) == ("postcodes.csv", 6, "pc") and "duplicate postcode 'AB1 1AA'" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("crs", "words"),
+    [
+        ("EPSG:3857", "stretches distances over this area by up to"),  # Web Mercator: ~60% too long here
+        ("EPSG:32610", "stretches distances over this area by up to"),  # UTM zone 10N: the Pacific coast
+        ("EPSG:4326", "is not a projected CRS"),
+    ],
+)
+def test_a_projected_crs_must_be_true_to_scale_over_the_area(tiny_path, crs, words):
+    manifest = tiny_path / "bundle.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace('projected_crs = "EPSG:27700"', f'projected_crs = "{crs}"'),
+        encoding="utf-8",
+    )
+    err = _load_error(tiny_path)
+    assert (err.file, err.field) == ("bundle.toml", "area.projected_crs") and words in str(err)

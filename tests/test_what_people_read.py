@@ -355,3 +355,13 @@ def test_a_line_break_in_a_label_never_starts_a_csv_line(luton_engine):
     assert len(text.splitlines()) == 3  # two header lines and the (empty) column row
     with pytest.raises(StoreError, match="control character"):
         ScenarioStore("sqlite://").save("Plan\u202eA", "page=access")
+
+
+def test_a_dollar_label_is_text_on_paper(luton_engine):
+    """A site named "$\\foo$" (matplotlib would parse it as mathematics and fail) prints as typed."""
+    from geo.store import ScenarioStore
+
+    e = luton_engine
+    state = {**default_state(e), "page": "access", "add": ["$\\foo$ hub@LU1 3QZ"]}
+    text = _pdf_text(render_briefing(e, state, fmt="pdf", store=ScenarioStore("sqlite://")))
+    assert "$\\foo$ hub" in text
