@@ -185,9 +185,24 @@ class Bundle:
         band, year_value = band_and_year(self.age_tables, ages, year)
         field_id = population_field_id(band, year_value)
         if field_id not in self.population_fields:  # the sum over single years is made once per field
+            # Bands asked for by a link (?pop=age3-7_2019) are kept MADE_FIELDS_KEPT at a time: a
+            # stream of links must not grow the shared tables (the oldest is made again if asked).
+            made = self.__dict__.setdefault("_made_fields", [])
+            default = population_field_id(*band_and_year(self.age_tables, *self._default_band_year()))
+            if field_id != default:  # the default band is never let go
+                made.append(field_id)
+            while len(made) > MADE_FIELDS_KEPT:
+                old = made.pop(0)
+                self.population_fields.pop(old, None)
+                del self.lsoa_values[old]
             self.population_fields[field_id] = f"{band_label(band)} (mid-{year_value})"
             self.lsoa_values[field_id] = self.age_tables.values(band, year_value)
         return field_id
+
+    def _default_band_year(self) -> tuple[str, int]:
+        tables = self.age_tables
+        assert tables is not None
+        return tables.default_band, tables.default_year
 
     @property
     def default_population(self) -> str:
@@ -247,6 +262,7 @@ def _check_crs(crs: str, where: str) -> str:
     return crs
 
 
+MADE_FIELDS_KEPT = 8  # population bands made on request and kept at once (besides the manifest's own)
 MAX_SCALE_ERROR = 0.01  # a projected CRS may stretch distances by at most 1% over the area
 
 

@@ -146,6 +146,8 @@ class _OriginPopulation(dict):
         bundle = self._engine.bundle
         if field not in bundle.population_fields:
             raise KeyError(field)
+        for gone in [f for f in self if f not in bundle.population_fields]:  # bands the bundle let go
+            del self[gone]
         origins = self._engine.origins
         values = bundle.lsoa_values[field].reindex(origins.lsoa_code).to_numpy(float) * origins.share
         self[field] = values

@@ -365,3 +365,22 @@ def test_a_dollar_label_is_text_on_paper(luton_engine):
     state = {**default_state(e), "page": "access", "add": ["$\\foo$ hub@LU1 3QZ"]}
     text = _pdf_text(render_briefing(e, state, fmt="pdf", store=ScenarioStore("sqlite://")))
     assert "$\\foo$ hub" in text
+
+
+def test_links_asking_for_many_age_bands_do_not_grow_the_shared_tables(luton_bundle):
+    """Forty links each asking for another age band: the shared tables stay bounded, and every
+    band still gives the right figure when asked for again."""
+    from geo.bundle import MADE_FIELDS_KEPT
+    from geo.engine import Engine
+    from geo.viewstate import decode
+
+    e = Engine(luton_bundle)
+    columns = len(e.bundle.lsoa_values.columns)
+    for low in range(40):
+        state, notices = decode(e, f"?page=access&pop=age{low % 20}-{low % 20 + 1 + low // 20}_2019")
+        assert notices == []
+        e.evaluate(e.scenario("current_2020"), population=state["pop"], minutes=20)
+    assert len(e.bundle.lsoa_values.columns) <= columns + MADE_FIELDS_KEPT
+    assert len(e.origin_population) <= MADE_FIELDS_KEPT + 2
+    field = e.population_field("0-4", 2019)  # the default: always there, always the same
+    assert round(e.evaluate(e.scenario("current_2020"), population=field, minutes=20).population.sum()) == 17208
