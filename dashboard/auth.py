@@ -39,7 +39,9 @@ MODES = ("open", "signin", "public")
 ACCESS_ENV = "NEEDSMAP_ACCESS"
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 LOGIN_TRIES, LOGIN_WINDOW_S = 5, 300  # failed sign-ins per address before a pause, and the pause
-WRITE_OUTPUTS = ("saved-status.children",)  # callbacks that change saved scenarios (dashboard.ids.SAVED_STATUS)
+# the presses that change saved scenarios (dashboard.ids SAVE_BUTTON, SAVED_RENAME, SAVED_DELETE): the
+# callback acts on the press Dash names as changed, so that is what is checked
+WRITE_TRIGGERS = ("saved-save.n_clicks", "saved-rename.n_clicks", "saved-delete.n_clicks")
 
 
 class AccessError(RuntimeError):
@@ -149,9 +151,9 @@ def register(app, store, mode: str) -> None:
         if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
             return None
         body = request.get_json(silent=True) or {}
-        output = str(body.get("output", "")) if isinstance(body, dict) else ""
-        if not any(part in output for part in WRITE_OUTPUTS):
-            return None
+        changed = body.get("changedPropIds") if isinstance(body, dict) else None
+        if not isinstance(changed, list) or not any(str(c) in WRITE_TRIGGERS for c in changed):
+            return None  # not a write (the saved list's first load, a search, any other click)
         origin = request.headers.get("Origin")
         # the site's own address as the browser sees it (a proxy passes the Host header on)
         if origin and urlsplit(origin).netloc != request.host:

@@ -194,14 +194,37 @@ class ScenarioStore:
         row = self._run(lambda c: c.execute(query).mappings().first())
         return self._saved(row) if row else None
 
-    def list_saved(self, area: str | None = None) -> list[SavedScenario]:
-        """Saved scenarios, newest first (those of ``area`` only, when given)."""
+    def list_saved(
+        self, area: str | None = None, search: str = "", limit: int | None = None
+    ) -> list[SavedScenario]:
+        """Saved scenarios, newest first: those of ``area`` only, when given; whose name holds
+        ``search`` (any case), when given; ``limit`` of them at most."""
+        query = self._where(self._table().select(), area, search)
         table = self._table()
-        query = table.select().where(table.c.deleted.is_(None)).order_by(table.c.updated.desc(), table.c.name)
-        if area is not None:
-            query = query.where(table.c.area == area)
+        query = query.order_by(table.c.updated.desc(), table.c.name)
+        if limit is not None:
+            query = query.limit(limit)
         rows = self._run(lambda c: c.execute(query).mappings().all())
         return [self._saved(r) for r in rows]
+
+    def count_saved(self, area: str | None = None, search: str = "") -> int:
+        """How many saved scenarios ``list_saved`` would give without a limit."""
+        from sqlalchemy import func, select
+
+        table = self._table()
+        query = self._where(select(func.count()).select_from(table), area, search)
+        return int(self._run(lambda c: c.execute(query).scalar()))
+
+    def _where(self, query, area: str | None, search: str):
+        table = self._table()
+        query = query.where(table.c.deleted.is_(None))
+        if area is not None:
+            query = query.where(table.c.area == area)
+        search = " ".join(str(search or "").split())[:MAX_NAME]
+        if search:
+            pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(table.c.name.ilike(pattern, escape="\\"))
+        return query
 
     def rename(self, key: str, name: str, note: str | None = None, who: str = "") -> SavedScenario:
         """Give ``key`` a new name (and note, when given); logged with ``who``."""

@@ -57,6 +57,11 @@ def test_a_crafted_write_from_a_viewer_is_refused_and_changes_nothing(monkeypatc
     response = client.post("/_dash-update-component", json=_save_body(app, "Sneaky"))
     assert response.status_code == 403
     assert len(app.scenario_store.list_saved()) == before and app.scenario_store.audit()[-1]["action"] == "user"
+    # the same callback's first load (no press) lists the saved scenarios for anyone
+    app.scenario_store.save("Shown to all", "page=access", area=luton_engine.bundle.area_name)
+    listing = {**_save_body(app, ""), "changedPropIds": []}
+    response = client.post("/_dash-update-component", json=listing)
+    assert response.status_code == 200 and "Shown to all" in response.get_data(as_text=True)
 
 
 def test_an_editor_signs_in_and_saves(monkeypatch, luton_engine):

@@ -183,3 +183,19 @@ def test_a_bad_backup_file_is_named(tmp_path):
         bad.write_text(text, encoding="utf-8")
         err = io.StringIO()
         assert main(["scenarios", "import", str(bad), "--db", url], err=err) == 2 and words in err.getvalue()
+
+
+def test_a_long_saved_list_is_paged_and_searchable(tmp_path):
+    """150 saved scenarios: the select holds the 100 newest and says so; a search finds any of
+    them by part of its name; the Options page offers the 50 newest."""
+    from dashboard.callbacks.options import OPTION_SAVED_LISTED
+    from dashboard.callbacks.saved import LISTED, listed_words, options
+
+    store = ScenarioStore(f"sqlite:///{tmp_path / 'many.sqlite3'}")
+    for i in range(150):
+        store.save(f"Option {i:03d}", "page=access", area="Luton")
+    assert len(options(store, "Luton")) == LISTED == 100
+    assert listed_words(store, "Luton") == "The 100 newest of 150 are listed; type part of a name above to find others."
+    assert [o["label"].split(" (")[0] for o in options(store, "Luton", "option 007")] == ["Option 007"]
+    assert listed_words(store, "Luton", "nothing like it").startswith("No saved scenario's name holds")
+    assert len(store.list_saved(area="Luton", limit=OPTION_SAVED_LISTED)) == 50

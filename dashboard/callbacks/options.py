@@ -36,14 +36,19 @@ COLUMNS = [
 ]
 
 
+OPTION_SAVED_LISTED = 50  # saved scenarios offered as options at once, the newest
+
+
 def choices(engine, store: ScenarioStore | None) -> list[dict]:
     """Presets, the Access page's scenario, then this area's saved scenarios."""
     out = preset_choices(engine) + [{"label": "The scenario on the Access page", "value": VIEW_OPTION}]
     if store is not None:
         try:
+            # the newest ones (a database of thousands would make a page of thousands of boxes);
+            # any other is chosen by its link (opts=saved:<id>) or from the Access page's search
             out += [
                 {"label": f"Saved: {s.name}", "value": f"saved:{s.id}"}
-                for s in store.list_saved(area=engine.bundle.area_name)
+                for s in store.list_saved(area=engine.bundle.area_name, limit=OPTION_SAVED_LISTED)
             ]
         except StoreError:
             LOG.warning("saved scenarios could not be listed for the Options page", exc_info=True)

@@ -36,10 +36,16 @@ def panel() -> dbc.Card:
                     id=ids.SAVED_WRITE,
                 ),
                 labelled(
+                    "Find a saved scenario (part of its name)",
+                    dbc.Input(id=ids.SAVED_SEARCH, type="search", debounce=True, maxLength=MAX_NAME),
+                    ids.SAVED_SEARCH,
+                ),
+                labelled(
                     "Saved",
                     dbc.Select(id=ids.SAVED_SELECT, options=[], placeholder="No saved scenarios yet"),
                     ids.SAVED_SELECT,
                 ),
+                html.Div(id=ids.SAVED_MORE, className="small text-muted mb-1", role="status"),
                 html.Div(id=ids.SAVED_DETAIL, className="small text-muted mb-2"),
                 html.Div(
                     [
