@@ -42,8 +42,8 @@ def test_sqlite_store_is_created_on_first_open_and_round_trips(luton_engine, tmp
     assert path.exists()
     with sqlalchemy.create_engine(f"sqlite:///{path}").connect() as db:
         tables = {r[0] for r in db.exec_driver_sql("select name from sqlite_master where type='table'")}
-        assert {"saved_scenarios", "short_links", "audit_log", "alembic_version"} <= tables
-        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
+        assert {"saved_scenarios", "short_links", "audit_log", "users", "alembic_version"} <= tables
+        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0004"
     _round_trip(store, luton_engine)
     ScenarioStore(f"sqlite:///{path}")  # opening again upgrades nothing and loses nothing
     assert len(ScenarioStore(f"sqlite:///{path}").list_saved()) == 1
