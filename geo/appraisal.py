@@ -65,6 +65,9 @@ def from_state(engine, name: str, label: str, state: dict, source: str, where: s
     return Option(name=name, label=label or scenario.label, scenario=scenario, source=source, state=checked)
 
 
+MAX_VIEW_FILE_BYTES = 200_000  # a view-state file: the largest view the interface makes is about 20 KB
+
+
 def resolve(engine, spec: str, store=None) -> Option:
     """An option named on a command line: a preset name, a saved scenario id (``store``), or a
     JSON file of a view state."""
@@ -74,9 +77,13 @@ def resolve(engine, spec: str, store=None) -> Option:
     if spec.lower().endswith(".json"):
         path = Path(spec)
         try:
+            if path.stat().st_size > MAX_VIEW_FILE_BYTES:  # measured before any of it is read
+                raise ScenarioError(f"option {spec!r}: over {MAX_VIEW_FILE_BYTES // 1000} KB; a view state is small")
             state = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ScenarioError(f"option {spec!r}: file not found") from None
+        except RecursionError:
+            raise ScenarioError(f"option {spec!r}: nested too deeply to be a view state") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ScenarioError(f"option {spec!r}: not a JSON view state ({exc})") from None
         if not isinstance(state, dict):

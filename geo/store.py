@@ -194,9 +194,7 @@ class ScenarioStore:
         row = self._run(lambda c: c.execute(query).mappings().first())
         return self._saved(row) if row else None
 
-    def list_saved(
-        self, area: str | None = None, search: str = "", limit: int | None = None
-    ) -> list[SavedScenario]:
+    def list_saved(self, area: str | None = None, search: str = "", limit: int | None = None) -> list[SavedScenario]:
         """Saved scenarios, newest first: those of ``area`` only, when given; whose name holds
         ``search`` (any case), when given; ``limit`` of them at most."""
         query = self._where(self._table().select(), area, search)
@@ -560,10 +558,20 @@ def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
 
 
+UNREADABLE_TIME = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)  # a row's time that cannot be read
+
+
 def _utc(value) -> _dt.datetime:
-    """A stored time as an aware UTC datetime (SQLite gives naive ones or text)."""
+    """A stored time as an aware UTC datetime (SQLite gives naive ones or text). A time edited
+    by hand into nonsense reads as 1 January 1970: the row stays listed and openable (one bad
+    row made the saved list, Save and the Options page fail)."""
     if isinstance(value, str):
-        value = _dt.datetime.fromisoformat(value)
+        try:
+            value = _dt.datetime.fromisoformat(value)
+        except ValueError:
+            return UNREADABLE_TIME
+    if not isinstance(value, _dt.datetime):
+        return UNREADABLE_TIME
     return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
 
 

@@ -6,6 +6,7 @@ import io
 import pytest
 import sqlalchemy
 
+from geo.errors import NeedsMapError
 from geo.store import ScenarioStore, StoreError, default_url, open_saved
 from geo.viewstate import default_state, encode, named
 
@@ -199,3 +200,28 @@ def test_a_long_saved_list_is_paged_and_searchable(tmp_path):
     assert [o["label"].split(" (")[0] for o in options(store, "Luton", "option 007")] == ["Option 007"]
     assert listed_words(store, "Luton", "nothing like it").startswith("No saved scenario's name holds")
     assert len(store.list_saved(area="Luton", limit=OPTION_SAVED_LISTED)) == 50
+
+
+def test_a_row_with_an_unreadable_date_keeps_the_list_working(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = ScenarioStore(f"sqlite:///{path}")
+    good = store.save("Good", "page=access", area="Luton")
+    bad = store.save("Edited by hand", "page=access", area="Luton")
+    with sqlalchemy.create_engine(f"sqlite:///{path}").begin() as db:
+        db.exec_driver_sql("UPDATE saved_scenarios SET updated = 'not a date' WHERE id = ?", (bad.id,))
+    listed = {s.id: s for s in store.list_saved(area="Luton")}
+    assert set(listed) == {good.id, bad.id} and listed[bad.id].updated.year == 1970
+    assert store.get(bad.id).name == "Edited by hand"
+
+
+def test_an_option_file_too_large_or_too_deep_is_named(luton_engine, tmp_path):
+    from geo.appraisal import resolve
+
+    big = tmp_path / "big.json"
+    big.write_text('{"page": "' + "x" * 300_000 + '"}', encoding="utf-8")
+    with pytest.raises(NeedsMapError, match="over 200 KB"):
+        resolve(luton_engine, str(big))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(NeedsMapError, match="nested too deeply"):
+        resolve(luton_engine, str(deep))
