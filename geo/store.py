@@ -81,6 +81,11 @@ def view_id(query: str) -> str:
     return base64.b32encode(digest[:10]).decode("ascii").lower()
 
 
+def _data_folder_url() -> str:
+    folder = Path(os.environ.get("NEEDSMAP_DATA_DIR") or Path.home() / ".local" / "share" / "needs-map")
+    return f"sqlite:///{folder.expanduser() / 'needs-map.sqlite3'}"
+
+
 def default_url() -> str:
     """``DATABASE_URL``, else a SQLite file in the data folder."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -91,8 +96,7 @@ def default_url() -> str:
         elif url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
-    folder = Path(os.environ.get("NEEDSMAP_DATA_DIR") or Path.home() / ".local" / "share" / "needs-map")
-    return f"sqlite:///{folder.expanduser() / 'needs-map.sqlite3'}"
+    return _data_folder_url()
 
 
 def _clean(value, field: str, limit: int, required: bool = False) -> str:
@@ -116,12 +120,16 @@ class ScenarioStore:
     """Saved scenarios in one database (created or upgraded on open)."""
 
     def __init__(self, url: str | None = None):
+        from alembic.util.exc import CommandError
         from sqlalchemy import create_engine
         from sqlalchemy.exc import SQLAlchemyError
 
         self.url = url or default_url()
-        if self.url.startswith("sqlite:///"):
-            Path(self.url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = self._sqlite_path()
+        if path is not None and self.url == _data_folder_url():
+            path.parent.mkdir(parents=True, exist_ok=True)  # the data folder is ours to make
+        elif path is not None and not path.parent.is_dir():  # a URL someone gave: make no folders
+            raise StoreError(f"the folder of the scenario database does not exist ({path.parent})")
         try:
             # every wait is bounded: connecting, waiting for a lock, running a statement
             kwargs: dict[str, object] = {"pool_pre_ping": True, "pool_timeout": DB_TIMEOUT_S}
@@ -144,7 +152,17 @@ class ScenarioStore:
             if self.url != "sqlite://":
                 self.db.dispose()
             self._pid = os.getpid()
-        except (SQLAlchemyError, OSError) as exc:
+        except ImportError as exc:  # a database whose driver is not installed (mysql://...)
+            raise StoreError(
+                f"cannot open the scenario database: no driver for {self.url.split(':', 1)[0]}:// ({exc.name}); "
+                "use PostgreSQL (postgresql://...) or SQLite"
+            ) from None
+        except CommandError as exc:  # e.g. stamped by a newer Needs Map
+            raise StoreError(
+                f"cannot open the scenario database: its schema is not one this version knows ({_short(exc)}); "
+                "run the newer Needs Map that made it, or restore a backup"
+            ) from None
+        except (SQLAlchemyError, OSError, ValueError) as exc:
             raise StoreError(f"cannot open the scenario database ({_short(exc)})") from None
 
     def _upgrade(self) -> None:

@@ -225,3 +225,20 @@ def test_an_option_file_too_large_or_too_deep_is_named(luton_engine, tmp_path):
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     with pytest.raises(NeedsMapError, match="nested too deeply"):
         resolve(luton_engine, str(deep))
+
+
+def test_databases_that_cannot_be_opened_are_one_clear_line(tmp_path):
+    """No traceback and no folders made: a driver that is not installed, a folder that does not
+    exist, a schema stamped by a newer version."""
+    with pytest.raises(StoreError, match="no driver for mysql://"):
+        ScenarioStore("mysql://user:pw@localhost/maps")
+    missing = tmp_path / "no" / "such" / "folder"
+    with pytest.raises(StoreError, match="folder of the scenario database does not exist"):
+        ScenarioStore(f"sqlite:///{missing / 'x.sqlite3'}")
+    assert not (tmp_path / "no").exists()
+    path = tmp_path / "newer.sqlite3"
+    ScenarioStore(f"sqlite:///{path}")
+    with sqlalchemy.create_engine(f"sqlite:///{path}").begin() as db:
+        db.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    with pytest.raises(StoreError, match="its schema is not one this version knows"):
+        ScenarioStore(f"sqlite:///{path}")
