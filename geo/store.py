@@ -128,7 +128,9 @@ class ScenarioStore:
         path = self._sqlite_path()
         if path is not None and self.url == _data_folder_url():
             path.parent.mkdir(parents=True, exist_ok=True)  # the data folder is ours to make
-        elif path is not None and not path.parent.is_dir():  # a URL someone gave: make no folders
+        elif path is not None and path.parent.parent.is_dir():
+            path.parent.mkdir(exist_ok=True)  # a URL someone gave: its own folder at most
+        elif path is not None:  # never a chain of folders (a mistyped URL made them at the root)
             raise StoreError(f"the folder of the scenario database does not exist ({path.parent})")
         try:
             # every wait is bounded: connecting, waiting for a lock, running a statement
