@@ -282,7 +282,8 @@ def _check_local_metric(crs: str, wards) -> None:
     minx, miny, maxx, maxy = wards.total_bounds  # WGS84
     lons, lats = [minx, maxx, minx, maxx, (minx + maxx) / 2], [miny, miny, maxy, maxy, (miny + maxy) / 2]
     factors = Proj(system).get_factors(lons, lats)
-    worst = max(abs(k - 1) for k in [*factors.meridional_scale, *factors.parallel_scale])
+    scales = np.concatenate([np.atleast_1d(factors.meridional_scale), np.atleast_1d(factors.parallel_scale)])
+    worst = float(np.max(np.abs(scales - 1)))
     if worst > MAX_SCALE_ERROR:
         raise BundleError(
             f"{crs} stretches distances over this area by up to {100 * worst:.1f}% (more than "

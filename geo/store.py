@@ -200,9 +200,8 @@ class ScenarioStore:
             "created": now,
             "updated": now,
         }
-        self._write(
-            row["id"], "save", author, f"saved {name!r}", lambda c: c.execute(self._table().insert().values(**row))
-        )
+        insert = self._table().insert().values(**row)
+        self._write(str(row["id"]), "save", author, f"saved {name!r}", lambda c: c.execute(insert))
         return self._saved(row)
 
     def get(self, key: str) -> SavedScenario | None:
@@ -564,7 +563,7 @@ class ScenarioStore:
 KEEP_DELETED_DAYS = 30  # a deleted scenario can be restored for this long (``purge``)
 ROLES = ("viewer", "editor", "admin")  # each can do what the one before can, and more
 MIN_PASSWORD = 12
-_DUMMY = {}
+_DUMMY: dict[str, str] = {}
 
 
 def _DUMMY_HASH(hasher) -> str:  # noqa: N802 - a constant made once, on first use
