@@ -71,9 +71,11 @@ def test_find_takes_the_keyboard_to_its_result(dash_duo, luton_app):
             ActionChains(driver).send_keys(Keys.TAB).perform()
             time.sleep(0.1)
         assert reached, f"the ward card was not reached at {width} px"
-        top = driver.execute_script(
-            f"return document.getElementById('{ids.ACCESS_WARD_CARD}').getBoundingClientRect().top;"
-        )
+        top_js = f"return document.getElementById('{ids.ACCESS_WARD_CARD}').getBoundingClientRect().top;"
+        deadline = time.time() + 3  # the page settles (cards drawn above it) within moments
+        while time.time() < deadline and not 0 <= driver.execute_script(top_js) < 900:
+            time.sleep(0.1)
+        top = driver.execute_script(top_js)
         assert 0 <= top < 900, f"the ward card is not in view at {width} px (top {top})"
         # clear the found ward for the next width
         driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.find_clear('access')}"))

@@ -59,5 +59,12 @@ new MutationObserver(nmLabelFileInputs).observe(document.documentElement, {child
     box.setAttribute("tabindex", "-1");
     box.focus({preventScroll: true});
     box.scrollIntoView({block: "start", behavior: "auto"});
+    // what is drawn above it in the next moments (headline cards, notes) would push it away:
+    // keep it in view while the page settles, as long as the focus is still there
+    [300, 900, 1800].forEach(function (ms) {
+      setTimeout(function () {
+        if (box.contains(document.activeElement)) { box.scrollIntoView({block: "start", behavior: "auto"}); }
+      }, ms);
+    });
   }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 })();
