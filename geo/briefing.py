@@ -1,13 +1,15 @@
-"""One-page briefing for councillors: A4 landscape PDF, PNG or self-contained HTML.
+"""Briefings for councillors: two A4 landscape pages as PDF, PNG or self-contained HTML.
 
 ``briefing_content`` gathers every number and sentence from the engine (pure data, so
 tests compare it with the engine directly); ``render_briefing`` lays it out with
 matplotlib (vector PDF with real, extractable text; PNG; HTML with the page inlined as
-SVG, working with no server). The page holds: title and date; the scenario in plain
-words with its assumptions; a map (the area's own boundaries, site symbols, labels and
-a legend; no web tiles); headline figures as counts and percentages; coverage by IMD
-decile; the five wards with the largest loss; sources and method notes; and the link that
-reopens this exact view in the dashboard.
+SVG, working with no server). Page 1 holds: title and date; what the scenario changes against
+its comparison and the sites no figure counts; a map (the area's own boundaries, site symbols,
+names placed so none overprints another, a legend; no web tiles); headline figures as counts and
+percentages with their ranges; coverage by IMD decile; the five wards with the largest loss.
+Page 2 (``notes_page``) holds every assumption, the method and the sources in full. Both carry
+the view's short link and its QR code (``link_block``). The page toolkit here (``save_pages``,
+``notes_page``, ``link_block``, ``place_labels``) serves the ward and options briefings too.
 """
 
 from __future__ import annotations

@@ -144,12 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_app.add_argument(
         "--capacity", action="append", metavar="SITE=PEOPLE", help="a site's capacity in people (repeatable)"
     )
-    p_app.add_argument("--out", default=None, help="write the one-page options briefing: .pdf, .png or .html")
+    p_app.add_argument("--out", default=None, help="write the options briefing (two pages): .pdf, .png or .html")
     p_app.add_argument("--base-url", default="http://127.0.0.1:8050/", help="the dashboard's address, for links")
     _add_travel_options(p_app)
     p_cal = sub.add_parser("calibrate", help="check the travel model against the official road distances")
     p_cal.add_argument("--json", action="store_true")
-    p_brief = sub.add_parser("briefing", help="one-page briefing (PDF, PNG or HTML) with a link to the view")
+    p_brief = sub.add_parser("briefing", help="briefing (two A4 pages: PDF, PNG or HTML) with a short link to the view")
     p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
     p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
     p_brief.add_argument(
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ward",
         default=None,
         metavar="NAME",
-        help="a one-page briefing for one ward (name, code or a postcode in it) of --wards",
+        help="a briefing for one ward (name, code or a postcode in it) of --wards",
     )
     p_brief.add_argument(
         "--equality",
@@ -479,7 +479,7 @@ def briefing_state(engine, args) -> dict:
 
 
 def cmd_briefing(args, out) -> int:
-    """``briefing``: the one-page briefing of a view (or of one ward with --ward)."""
+    """``briefing``: the briefing of a view (or of one ward with --ward)."""
     from geo.briefing import briefing_content, render_briefing
 
     engine = _engine(args)

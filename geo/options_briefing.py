@@ -1,4 +1,4 @@
-"""The one-page options briefing (PDF, PNG or HTML): the appraisal table and a small map per
+"""The options briefing (two A4 pages, PDF, PNG or HTML): the appraisal table and a small map per
 option, minutes to the nearest open site by LSOA on one colour scale, so the options can be
 compared at a glance. Made by ``python -m geo appraise --out`` and the Options page."""
 

@@ -1,10 +1,11 @@
-"""One-page ward briefing for a councillor: their ward's needs against the area and England,
+"""The ward briefing for a councillor (two A4 pages): their ward's needs against the area and England,
 the sites in and near it, and what the scenario does to its families.
 
 ``ward_briefing_content`` gathers every figure from the engine (plain data, for tests);
-``render_ward_briefing`` lays it out on one A4 landscape page (PDF, PNG or HTML) with a map
+``render_ward_briefing`` lays it out on an A4 landscape page (PDF, PNG or HTML) with a map
 of the ward and its neighbours: LSOAs coloured by minutes to the nearest open site, every
-ward named, every site labelled, each site said to be open, opening, closing or moved against the comparison.
+ward named, every site labelled, each site said to be open, opening, closing or moved against the
+comparison; a second page holds every assumption, the method and the sources.
 
 People are counted where their origin lies (``geo.engine``): an origin belongs to the ward
 of the chosen ward set whose polygon holds its point.
