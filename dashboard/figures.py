@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
-from geo.scenario import status_words
+from geo.scenario import SITE_STATUS_WORDS
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 ROLE_STYLE = {
@@ -337,9 +337,7 @@ ACCESS_TRACE = {
 NUMBERED_COLOUR, NUMBERED_SIZE = "white", 22
 
 
-def site_styles(
-    sites, statuses: dict, role_labels: dict, numbers: dict | None = None, comparison_label: str | None = None
-) -> dict:
+def site_styles(sites, statuses: dict, role_labels: dict, numbers: dict | None = None) -> dict:
     """Marker symbols and colours, hover text, and (``numbers``: the catchment layer, site name ->
     its number in the colour bar) each open site's number written on the map beside it. Numbers,
     not names: with 16-20 sites in a town the names overlapped one another in the dense parts.
@@ -361,7 +359,7 @@ def site_styles(
         sizes.append(NUMBERED_SIZE if numbered else (13 if status != "not_in_scenario" else 9))
         texts.append(
             f"<b>{name}</b><br>{role_labels.get(role, role)}<br>"
-            f"{postcode} · {status_words(status, comparison_label)}<br><i>Click to {'close' if is_open else 'open'}</i>"
+            f"{postcode} · {SITE_STATUS_WORDS[status]}<br><i>Click to {'close' if is_open else 'open'}</i>"
         )
         names.append(str(numbers[name]) if numbered else "")
     return {
@@ -698,8 +696,11 @@ def outline_patch(patch, ward_set_ids: list[str], ward_set: str, codes: dict | N
         patch["data"][index]["visible"] = set_id == ward_set
         if codes is not None and set_id == ward_set:
             line = patch["data"][index]["marker"]["line"]
-            line["color"] = [FOUND_WARD_LINE[0] if c == found else "#333333" for c in codes[set_id]]
-            line["width"] = [FOUND_WARD_LINE[1] if c == found else 1.2 for c in codes[set_id]]
+            # one value for all when no ward is found: a click's answer stays small
+            line["color"] = (
+                [FOUND_WARD_LINE[0] if c == found else "#333333" for c in codes[set_id]] if found else "#333333"
+            )
+            line["width"] = [FOUND_WARD_LINE[1] if c == found else 1.2 for c in codes[set_id]] if found else 1.2
     return patch
 
 

@@ -75,16 +75,11 @@ def preview_kernel(engine, state: dict, sites, role_labels: dict) -> dict | None
     # each marker as it looks when its box is ticked or not: against the comparison, a site it
     # has open "closes" when unticked, any other is "not in this scenario" (Engine.site_statuses)
     cmp_open = set() if cmp is None else set(engine.open_site_ids(cmp))
-    cmp_label = None if cmp is None else cmp.label
     open_styles = site_styles(
-        sites,
-        {s: "open" if cmp is None or s in cmp_open else "opens" for s in sites.index},
-        role_labels,
-        None,
-        cmp_label,
+        sites, {s: "open" if cmp is None or s in cmp_open else "opens" for s in sites.index}, role_labels
     )
     closed_styles = site_styles(
-        sites, {s: "closes" if s in cmp_open else "not_in_scenario" for s in sites.index}, role_labels, None, cmp_label
+        sites, {s: "closes" if s in cmp_open else "not_in_scenario" for s in sites.index}, role_labels
     )
     return {
         "key": list(kernel_key(state)),

@@ -15,27 +15,15 @@ from geo.errors import ScenarioError
 from geo.readers import normalise_postcode
 
 # What people read for each site status (``Engine.site_statuses``): map hover, legend, tables and
-# briefings use these words and no others.
+# briefings use these words and no others. The comparison they are against is named beside them
+# (the legend, the cards), so a marker's hover stays short: it is sent on every click.
 SITE_STATUS_WORDS = {
     "open": "open",
-    "opens": "opens (not open in the comparison)",
-    "closes": "closes (open in the comparison)",
+    "opens": "opens",
+    "closes": "closes",
     "moved": "moved (drawn where it is placed)",
     "not_in_scenario": "not in this scenario",
 }
-
-
-def status_words(status: str, comparison_label: str | None = None) -> str:
-    """A site status in words, naming the comparison where it matters.
-
-    >>> status_words("closes", "Current (2020)")
-    'closes (open in Current (2020))'
-    >>> status_words("not_in_scenario")
-    'not in this scenario'
-    """
-    words = SITE_STATUS_WORDS[status]
-    return words.replace("the comparison", comparison_label) if comparison_label else words
-
 
 # Line breaks, other control characters and bidirectional overrides: refused in every name a
 # person gives (a label written on paper, in a CSV header or a link must read as it looks).

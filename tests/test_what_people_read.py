@@ -55,10 +55,10 @@ def test_a_site_closes_only_where_the_comparison_had_it_open(luton_engine):
             (False, False): "not_in_scenario",
         }[(site in current_ids, site in PROPOSED)]
         assert status == expected, site
-    styles = site_styles(e.bundle.located_sites, statuses, {}, comparison_label=current.label)
+    styles = site_styles(e.bundle.located_sites, statuses, {})
     crossed = {s for s, sym in zip(e.bundle.located_sites.index, styles["marker_symbol"]) if sym == CLOSED_STYLE[0]}
     assert crossed == current_ids & set(e.bundle.located_sites.index)
-    assert any("closes (open in Current (2020))" in t for t in styles["text"])
+    assert sum("· closes<br>" in t for t in styles["text"]) == len(crossed)
     assert ("x", CLOSED_STYLE[1], "Closes (open in the comparison)") in legend_items({})
 
 

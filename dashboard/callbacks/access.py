@@ -225,7 +225,7 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
     patch = access_patch(
         Patch(),
         values,
-        site_styles(sites, statuses, role_labels, values.get("numbers"), None if base is None else base.scenario.label),
+        site_styles(sites, statuses, role_labels, values.get("numbers")),
         added,
         tiles=view.get("tiles", False),
     )

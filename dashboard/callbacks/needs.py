@@ -40,8 +40,10 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
         values_index = needs_trace_index(list(engine.ward_sets), level, set_id)[1]
         found = view.get("ward")
         line = patch["data"][values_index]["marker"]["line"]
-        line["color"] = [FOUND_WARD_LINE[0] if c == found else "white" for c in trace["locations"]]
-        line["width"] = [FOUND_WARD_LINE[1] if c == found else 1.0 for c in trace["locations"]]
+        line["color"] = (
+            [FOUND_WARD_LINE[0] if c == found else "white" for c in trace["locations"]] if found else "white"
+        )
+        line["width"] = [FOUND_WARD_LINE[1] if c == found else 1.0 for c in trace["locations"]] if found else 1.0
     values = indicator_series(engine, view["ind"], level, view["w"], set_id)
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
     unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead
