@@ -81,8 +81,10 @@ def write(engine, store: ScenarioStore, trigger, name, note, author, chosen, pen
     return status, selected, pending_out
 
 
-def register(app, engine, store: ScenarioStore) -> None:
-    area = engine.bundle.area_name
+def _register_account(app, store: ScenarioStore) -> None:
+    """Who is signed in, and the write controls for editors only, filled at load (on one's own
+    machine, NEEDSMAP_ACCESS=open, nothing to fill: the callback is not even registered, so the
+    first page costs no extra request)."""
 
     @app.callback(
         Output(ids.ACCOUNT, "children"),
@@ -99,6 +101,13 @@ def register(app, engine, store: ScenarioStore) -> None:
         words, sign_in, hide_writes = auth.account_words(auth.current_user(store, mode), mode)
         signed_in = bool(words) and not sign_in
         return words, not sign_in, not signed_in, hide_writes, hide_writes
+
+
+def register(app, engine, store: ScenarioStore) -> None:
+    area = engine.bundle.area_name
+
+    if getattr(app, "access_mode", "open") != "open":
+        _register_account(app, store)
 
     @app.callback(
         Output(ids.SAVED_SELECT, "options"),
