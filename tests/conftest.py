@@ -298,3 +298,48 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
+
+
+def slow_clients(host: str, port: int, headers: int = 0, bodies: int = 0):
+    """Open ``headers`` connections that send a request's header lines one a second and
+    ``bodies`` that send a callback request's body a byte a second (a slowloris, by accident or
+    on purpose). Returns a function that stops them and closes the connections."""
+    import socket
+    import threading
+
+    stop = threading.Event()
+    sockets = []
+
+    def slow_header(sock):
+        try:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            for i in range(30):
+                if stop.wait(1.0):
+                    return
+                sock.sendall(f"X-Slow-{i}: y\r\n".encode())
+        except OSError:
+            return  # the server may close a connection that is too slow: that is fine too
+
+    def slow_body(sock):
+        try:
+            sock.sendall(
+                b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 5000\r\n\r\n{"
+            )
+            while not stop.wait(1.0):
+                sock.sendall(b" ")
+        except OSError:
+            return
+
+    for kind, count in ((slow_header, headers), (slow_body, bodies)):
+        for _ in range(count):
+            sock = socket.create_connection((host, int(port)), timeout=30)
+            sockets.append(sock)
+            threading.Thread(target=kind, args=(sock,), daemon=True).start()
+
+    def done():
+        stop.set()
+        for sock in sockets:
+            sock.close()
+
+    return done

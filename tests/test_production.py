@@ -13,7 +13,7 @@ import urllib.request
 import psutil
 import pytest
 
-from conftest import LUTON, ROOT, free_port
+from conftest import LUTON, ROOT, free_port, slow_clients
 
 pytestmark = pytest.mark.slow  # starts gunicorn with workers: the full suite's
 
@@ -132,30 +132,9 @@ def test_long_links_the_app_makes_are_served_under_prod(prod_server):
 def test_slow_clients_do_not_stall_the_server(prod_server):
     """Ten clients that send their request headers one line a second (a slowloris) do not keep
     /healthz from answering within a second."""
-    import socket
-    import threading
-
     base, _ = prod_server
     host, port = base.removeprefix("http://").split(":")
-    stop = threading.Event()
-    sockets = []
-
-    def dribble(sock):
-        try:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-            for i in range(20):
-                if stop.wait(1.0):
-                    return
-                sock.sendall(f"X-Slow-{i}: y\r\n".encode())
-        except OSError:
-            return  # the server may close a connection that is too slow: that is fine too
-
-    threads = []
-    for _ in range(10):
-        sock = socket.create_connection((host, int(port)), timeout=30)
-        sockets.append(sock)
-        threads.append(threading.Thread(target=dribble, args=(sock,), daemon=True))
-        threads[-1].start()
+    done = slow_clients(host, int(port), headers=10)
     try:
         time.sleep(1.5)  # the slow clients hold their connections
         for _ in range(3):
@@ -163,9 +142,7 @@ def test_slow_clients_do_not_stall_the_server(prod_server):
             status, _, _ = _get(base + "/healthz")
             assert status == 200 and time.perf_counter() - started < 1.0
     finally:
-        stop.set()
-        for sock in sockets:
-            sock.close()
+        done()
 
 
 def _start_prod(port: int) -> subprocess.Popen:
@@ -443,29 +420,9 @@ def test_clients_dripping_callback_bodies_do_not_hold_the_callback_slots(prod_se
     """Four clients that send a callback request's body a byte a second hold their own threads
     only: other people's callback requests are still answered at once (the body is read before
     a slot is taken: serving.CallbackSlots)."""
-    import socket
-    import threading
-
     base, _ = prod_server
     host, port = base.removeprefix("http://").split(":")
-    stop = threading.Event()
-    sockets = []
-
-    def drip(sock):
-        try:
-            sock.sendall(
-                b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 5000\r\n\r\n{"
-            )
-            while not stop.wait(1.0):
-                sock.sendall(b" ")
-        except OSError:
-            return
-
-    for _ in range(4):
-        sock = socket.create_connection((host, int(port)), timeout=30)
-        sockets.append(sock)
-        threading.Thread(target=drip, args=(sock,), daemon=True).start()
+    done = slow_clients(host, int(port), bodies=4)
     try:
         time.sleep(1.5)
         for _ in range(4):
@@ -475,6 +432,4 @@ def test_clients_dripping_callback_bodies_do_not_hold_the_callback_slots(prod_se
             )
             assert status in (200, 204, 400, 500) and time.perf_counter() - started < 5
     finally:
-        stop.set()
-        for sock in sockets:
-            sock.close()
+        done()

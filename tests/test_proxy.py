@@ -4,16 +4,14 @@ slowly, /healthz answers within a second and callbacks are answered."""
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port, start_app
+from conftest import ROOT, free_port, slow_clients, start_app
 
 pytestmark = pytest.mark.slow
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -72,35 +70,7 @@ def proxied(tmp_path):
 
 def test_the_shipped_proxy_keeps_the_app_answering_under_slow_clients(proxied):
     base, port = proxied
-    stop = threading.Event()
-    sockets: list[socket.socket] = []
-
-    def slow_header(sock):
-        try:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-            for i in range(30):
-                if stop.wait(1.0):
-                    return
-                sock.sendall(f"X-Slow-{i}: y\r\n".encode())
-        except OSError:
-            return
-
-    def slow_body(sock):
-        try:
-            sock.sendall(
-                b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 5000\r\n\r\n{"
-            )
-            while not stop.wait(1.0):
-                sock.sendall(b" ")
-        except OSError:
-            return
-
-    for kind, count in ((slow_header, 300), (slow_body, 50)):
-        for _ in range(count):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-            sockets.append(sock)
-            threading.Thread(target=kind, args=(sock,), daemon=True).start()
+    done = slow_clients("127.0.0.1", port, headers=300, bodies=50)
     try:
         time.sleep(2.0)  # every slow client holds its connection
         for _ in range(5):
@@ -112,6 +82,4 @@ def test_the_shipped_proxy_keeps_the_app_answering_under_slow_clients(proxied):
             assert status in (200, 204, 400, 500) and time.perf_counter() - started < 5
             time.sleep(0.5)
     finally:
-        stop.set()
-        for sock in sockets:
-            sock.close()
+        done()
