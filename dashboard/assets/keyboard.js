@@ -37,25 +37,14 @@ new MutationObserver(nmLabelFileInputs).observe(document.documentElement, {child
   const RESULTS = {needs: "needs-ward-profile", access: "access-ward-card"};
   let pending = null;  // the page whose Find was just used, until its result arrives
   let timer = null;
-  function armed(page) {
-    pending = page;
-    clearTimeout(timer);
-    timer = setTimeout(function () { pending = null; }, 10000);  // a Find with no result (an error)
-  }
-  document.addEventListener("click", function (event) {
-    const button = event.target.closest ? event.target.closest("button[id$='find-button']") : null;
-    if (button) { armed(button.id.split("-")[0]); }
-  }, true);
-  document.addEventListener("keydown", function (event) {
-    const input = event.target;
-    if (event.key === "Enter" && input && input.id && /find-text$/.test(input.id)) { armed(input.id.split("-")[0]); }
-  }, true);
-  new MutationObserver(function (records) {
+  // watches the page only between a Find and its result: a watcher of every change would cost
+  // the first page's drawing (thousands of new map nodes) for nothing
+  const watcher = new MutationObserver(function (records) {
     if (!pending) { return; }
     const box = document.getElementById(RESULTS[pending]);
     if (!box || !box.textContent.trim()) { return; }
     if (!records.some(function (r) { return box.contains(r.target) || r.target === box; })) { return; }
-    pending = null;
+    stop();
     box.setAttribute("tabindex", "-1");
     box.focus({preventScroll: true});
     box.scrollIntoView({block: "start", behavior: "auto"});
@@ -66,5 +55,24 @@ new MutationObserver(nmLabelFileInputs).observe(document.documentElement, {child
         if (box.contains(document.activeElement)) { box.scrollIntoView({block: "start", behavior: "auto"}); }
       }, ms);
     });
-  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+  });
+  function stop() {
+    pending = null;
+    clearTimeout(timer);
+    watcher.disconnect();
+  }
+  function armed(page) {
+    stop();
+    pending = page;
+    watcher.observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+    timer = setTimeout(stop, 10000);  // a Find with no result (an error)
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest ? event.target.closest("button[id$='find-button']") : null;
+    if (button) { armed(button.id.split("-")[0]); }
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    const input = event.target;
+    if (event.key === "Enter" && input && input.id && /find-text$/.test(input.id)) { armed(input.id.split("-")[0]); }
+  }, true);
 })();
