@@ -26,11 +26,12 @@ import html as html_text
 import io
 import json
 import math
-import re
 
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask import has_request_context, request
+
+from geo.scenario import CONTROL_CHARACTERS
 
 TABLE_DATA = "tbl-data"
 TABLE_BODY = "tbl-body"
@@ -251,9 +252,6 @@ def table_html(columns: list[dict], rows: list[dict], caption: str, name: str, s
         f'<caption class="visually-hidden">{html_text.escape(caption)}</caption>'
         f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def to_csv(data: dict) -> str:

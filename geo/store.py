@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import NeedsMapError
+from geo.scenario import CONTROL_CHARACTERS
 
 MAX_NAME = 80
 MAX_NOTE = 1000
@@ -105,8 +106,6 @@ def _clean(value, field: str, limit: int, required: bool = False) -> str:
     if not isinstance(value, str):
         raise StoreError(f"{field} must be text")
     text = " ".join(value.split()) if field != "note" else value.strip()
-    from geo.scenario import CONTROL_CHARACTERS
-
     if CONTROL_CHARACTERS.search(text.replace("\n", "").replace("\t", "") if field == "note" else text):
         raise StoreError(f"the {field} has a control character or a bidirectional override; type it plainly")
     if required and not text:

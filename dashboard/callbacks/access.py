@@ -45,6 +45,7 @@ from dashboard.views import (
     ward_rows,
     ward_table_indicators,
 )
+from geo.briefing import uncounted_sites
 from geo.errors import NeedsMapError
 from geo.population import lower_first
 from geo.results import range_bounds
@@ -177,26 +178,15 @@ def _range_note(h: dict) -> str:
 def unlocated_note(engine, alt, base):
     """Words next to the figures naming open sites that are not counted (no sourced location),
     in the scenario and in its comparison."""
-    by_sites: dict[tuple, list[str]] = {}  # the same sites missing in both: one sentence for both
-    for ev in (base, alt):
-        if ev is None:
-            continue
-        missing = tuple(engine.unlocated_open(ev.scenario))
-        if missing and ev.scenario.label not in by_sites.setdefault(missing, []):
-            by_sites[missing].append(ev.scenario.label)
-    parts = [
-        f"{' and '.join(labels)}: {len(missing)} site(s) not counted ({', '.join(engine.site_label(s) for s in missing)})."
-        for missing, labels in by_sites.items()
-        if missing
-    ]
+    # one sentence for sites missing in both (the briefings' own words: geo.briefing.uncounted_sites)
+    parts = uncounted_sites(engine, (None if base is None else base.scenario, alt.scenario))
     if not parts:
         return None
     return dbc.Alert(
         [
             html.B("Not in these figures: "),
             " ".join(parts),
-            " They have no sourced location, so they are left out of every figure; give one a postcode "
-            "with 'Place a site'.",
+            " Give one a postcode with 'Place a site'.",
         ],
         color="secondary",
         className="py-2 small mb-2",

@@ -145,15 +145,14 @@ def register(app, engine, store: ScenarioStore) -> None:
         Output(ids.SAVED_MORE, "children"),
         Input(ids.SAVED_SEARCH, "value"),
         Input(ids.SAVED_SELECT, "options"),
-        State(ids.SAVED_SEARCH, "value"),
         prevent_initial_call=True,
     )
-    def find(search_typed, _listed, search):
+    def find(search, _listed):
         """A read-only search of the saved list (anyone may search; writes are manage's)."""
         try:
             words = listed_words(store, area, search or "")
             if ctx.triggered_id == ids.SAVED_SEARCH:
-                return options(store, area, search_typed or ""), words
+                return options(store, area, search or ""), words
             return no_update, words
         except StoreError as exc:
             return no_update, str(exc)
