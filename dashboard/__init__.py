@@ -74,6 +74,8 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
             dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
             *jobs.watch_components(ids.BRIEF_JOB),
             *jobs.watch_components(ids.OPT_JOB),
+            *jobs.watch_components(ids.OPTIONS_MAPS_JOB),
+            *jobs.watch_components(ids.OPTIONS_BRIEF_JOB),
             header(engine),
             html.Main(
                 dbc.Container(

@@ -161,6 +161,14 @@ OPTIONS_FORMAT = "options-format"
 OPTIONS_DOWNLOAD_BUTTON = "options-download-button"
 OPTIONS_DOWNLOAD = "options-download"
 OPTIONS_SETTINGS = "options-settings"
+# The maps and the options briefing are drawn in background jobs, off the callback slot other
+# people's clicks need (matplotlib: 0.2-1 s each); their watchdogs' parts as for BRIEF_JOB
+OPTIONS_MAPS_JOB = "options-maps"
+OPTIONS_MAPS_REQUEST = "options-maps-request"  # a number that grows with each table drawn
+OPTIONS_MAPS_BUSY = "options-maps-busy"  # true while the maps' job runs
+OPTIONS_MAPS_STATUS = "options-maps-status"
+OPTIONS_BRIEF_JOB = "options-briefing"
+OPTIONS_BRIEF_STATUS = "options-briefing-status"
 SITES_LOAD_TABLE = "access-sites-load-table"
 CAP_SITE = "access-capacity-site"
 CAP_VALUE = "access-capacity-value"

@@ -115,12 +115,21 @@ def register_watchdog(
     timeout_s: float,
     user_cancel: tuple[str, str] | None = None,
     limit_note: str = "",
+    start: tuple[str, str] | None = None,
+    busy: tuple[str, str] | None = None,
 ) -> None:
     """The clientside callbacks of ``job``'s watchdog. ``button`` starts the job; the job's own
     callback must output ``n_clicks`` to ``part_id(job, "done")`` and list
     ``Input(part_id(job, "cancel"), "data")`` among its cancel inputs. ``user_cancel`` is the
     (id, property) of a Cancel button, if the job has one. While the job runs, ``elapsed(job)``
-    shows the seconds so far and ``limit_note`` (for example "; the solver stops at 30 s")."""
+    shows the seconds so far and ``limit_note`` (for example "; the solver stops at 30 s").
+
+    A job started by something other than a click (the Options page's maps, drawn whenever the
+    choices change) names ``start``: the (id, property) holding a number that grows with each
+    request, which the job writes back to its *done* store; and ``busy``: the (id, property)
+    its ``running`` sets true while it runs (the button's ``disabled`` by default)."""
+    start = start or (button, "n_clicks")
+    busy = busy or (button, "disabled")
     text = messages(what, timeout_s)
     cancel_state = State(*user_cancel) if user_cancel else State(part_id(job, "cancel"), "id")
     # with no Cancel button the state is the store's id, a string: "cancelled" never counts
@@ -130,7 +139,7 @@ def register_watchdog(
         Output(part_id(job, "started"), "data"),
         Output(part_id(job, "tick"), "disabled"),
         Output(part_id(job, "alert"), "children"),
-        Input(button, "n_clicks"),
+        Input(*start),
         cancel_state,
         prevent_initial_call=True,
     )
@@ -144,13 +153,13 @@ def register_watchdog(
         .replace("__LIMIT__", json.dumps(limit_note)),
         Output(part_id(job, "tick"), "disabled", allow_duplicate=True),
         Output(part_id(job, "alert"), "children", allow_duplicate=True),
-        Output(button, "disabled", allow_duplicate=True),
+        Output(*busy, allow_duplicate=True),
         Output(part_id(job, "cancel"), "data"),
         Output(part_id(job, "elapsed"), "children"),
         Input(part_id(job, "tick"), "n_intervals"),
         State(part_id(job, "started"), "data"),
         State(part_id(job, "done"), "data"),
-        State(button, "disabled"),
+        State(*busy),
         cancel_state,
         prevent_initial_call=True,
     )

@@ -97,3 +97,48 @@ def test_a_link_reopens_the_options_and_baseline_it_names(dash_duo, luton_app, l
     rows = dash_duo.find_elements(f"{region} tbody tr")
     view_row = next(r for r in rows if r.find_element("css selector", "th").text == "Proposed (2020) [2]")
     assert view_row.find_elements("css selector", "td")[4].text == f"{round(want):,}"
+
+
+@pytest.mark.browser
+def test_maths_signs_in_a_name_give_an_options_row_maps_and_a_briefing(dash_duo, luton_app, luton_engine):
+    """Issue 26: a scenario named `$\\foo$` whose added site is labelled `$x^2$` is text, never
+    mathematics: its Options row, the maps (a background job) and the options briefing (a
+    background job too) all arrive, and the briefing's words carry the name as typed."""
+    from pypdf import PdfReader
+
+    from geo.store import ScenarioStore
+    from tests.conftest import wait_for_download
+
+    saved = ScenarioStore().save(r"$\foo$ plan", "?base=proposed_2020&add=%24x%5E2%24%20hub%40LU1%203QZ")
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + f"/?page=options&opts=preset:current_2020,saved:{saved.id}")
+    region = body_css(ids.OPTIONS_TABLE)
+    dash_duo.wait_for_contains_text(region, r"$\foo$ plan", timeout=30)
+    dash_duo.wait_for_element(f"#{ids.OPTIONS_MAPS}[src^='data:image/png']", timeout=30)
+    assert r"$\foo$ plan" in dash_duo.find_element(f"#{ids.OPTIONS_MAPS}").get_attribute("alt")
+    dash_duo.find_element(f"#{ids.OPTIONS_DOWNLOAD_BUTTON}").click()
+    files = wait_for_download(dash_duo.download_path, "needs-map-options.pdf", seconds=60)
+    assert files, "the options briefing did not arrive"
+    words = " ".join(page.extract_text() for page in PdfReader(files[0]).pages)
+    assert r"$\foo$ plan" in words and "$x^2$ hub" in words
+    assert dash_duo.find_element(f"#{ids.OPTIONS_DOWNLOAD_BUTTON}").is_enabled()
+    assert dash_duo.find_element(f"#{ids.OPTIONS_MESSAGE}").text == ""
+
+
+@pytest.mark.browser
+def test_maths_signs_in_a_label_give_the_dashboard_briefing(dash_duo, luton_app):
+    """Issue 26: the header's briefing of an Access view whose added site is labelled
+    `$\\foo$ hub` arrives (matplotlib once parsed it as mathematics and the job always failed)
+    and prints the label as typed."""
+    from pypdf import PdfReader
+
+    from tests.conftest import wait_for_download
+
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access&base=proposed_2020&add=%24%5Cfoo%24%20hub%40LU1%203QZ")
+    dash_duo.wait_for_contains_text(f"#{ids.ASSUMPTIONS}", r"$\foo$ hub", timeout=30)
+    dash_duo.find_element(f"#{ids.BRIEF_BUTTON}").click()
+    files = wait_for_download(dash_duo.download_path, seconds=60)
+    assert files, "no briefing was downloaded within 60 s"
+    words = " ".join(page.extract_text() for page in PdfReader(files[0]).pages)
+    assert r"$\foo$ hub" in words

@@ -7,9 +7,10 @@ import base64
 import dataclasses
 import logging
 
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
-from dashboard import ids
+from dashboard import ids, jobs, runtime
 from dashboard.layouts.options import VIEW_OPTION, preset_choices
 from dashboard.tables import data_id
 from dashboard.views import csv_safe_rows
@@ -35,6 +36,9 @@ COLUMNS = [
     ("beyond_capacity", "Beyond capacity"),
 ]
 
+
+MAPS_TIMEOUT_S = 25  # six maps take about 1 s here; past this the watchdog stops the job and says so
+BRIEFING_TIMEOUT_S = 25
 
 OPTION_SAVED_LISTED = 50  # saved scenarios offered as options at once, the newest
 
@@ -146,13 +150,12 @@ def register(app, engine, store: ScenarioStore | None) -> None:
 
     @app.callback(
         Output(data_id(ids.OPTIONS_TABLE), "data"),
-        Output(ids.OPTIONS_MAPS, "src"),
-        Output(ids.OPTIONS_MAPS, "alt"),
         Output(ids.OPTIONS_BASELINE, "options"),
         # (its value is the state callback's: the view state holds the baseline, and moves it to
         # the first option chosen when it is unchosen)
         Output(ids.OPTIONS_MESSAGE, "children"),
         Output(ids.OPTIONS_SETTINGS, "children"),
+        Output(ids.OPTIONS_MAPS_REQUEST, "data"),
         Input(ids.OPTIONS_CHOICES, "value"),
         Input(ids.OPTIONS_BASELINE, "value"),
         Input(ids.PAGE_VIEW, "data"),
@@ -160,33 +163,21 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         # click on the Access page costs no request here
         State(ids.ACCESS_VIEW, "data"),
         State(ids.OPTIONS_CHOICES, "options"),
+        State(ids.OPTIONS_MAPS_REQUEST, "data"),
     )
-    def update(chosen, baseline, page, view, listed):
+    def update(chosen, baseline, page, view, listed, maps_request):
+        """The table (array arithmetic: tens of milliseconds); the maps follow in a job."""
         if page != "options":  # computed when the page is shown, not on every load and click
-            return (no_update,) * 6
+            return (no_update,) * 5
         listed = listed or []
         picked = [c for c in listed if c["value"] in (chosen or [])]
         base_options = [{"label": c["label"], "value": c["value"]} for c in picked]
         if baseline not in [c["value"] for c in picked]:
             baseline = picked[0]["value"] if picked else None
         try:
-            options, result, state, travel = _appraise(chosen, baseline, view, listed)
+            _, result, state, _ = _appraise(chosen, baseline, view, listed)
         except NeedsMapError as exc:
-            return (
-                no_update,
-                no_update,
-                no_update,
-                base_options,
-                html.Span(str(exc), className="text-danger"),
-                no_update,
-            )
-        png = maps_png(engine, result, options, **travel)
-        src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        alt = (
-            "Maps of minutes to the nearest open site for "
-            + ", ".join(o.label for o in options)
-            + "; the table above gives each option's figures."
-        )
+            return no_update, base_options, html.Span(str(exc), className="text-danger"), no_update, no_update
         capacity = state.get("cap") or {}
         settings = (
             f"{result.population_label} within {threshold_text(engine, state)} of an open site "
@@ -200,11 +191,64 @@ def register(app, engine, store: ScenarioStore | None) -> None:
                 else "No site capacity is set, so 'Beyond capacity' is unknown."
             )
         )
-        return table_data(engine, result), src, alt, base_options, "", settings
+        return table_data(engine, result), base_options, "", settings, (maps_request or 0) + 1
+
+    jobs.register_watchdog(
+        app,
+        ids.OPTIONS_MAPS_JOB,
+        ids.OPTIONS_DOWNLOAD_BUTTON,  # (not used: the job starts with each table, not a click)
+        "Drawing the maps",
+        MAPS_TIMEOUT_S,
+        start=(ids.OPTIONS_MAPS_REQUEST, "data"),
+        busy=(ids.OPTIONS_MAPS_BUSY, "data"),
+    )
+
+    @app.callback(
+        Output(ids.OPTIONS_MAPS, "src"),
+        Output(ids.OPTIONS_MAPS, "alt"),
+        Output(jobs.part_id(ids.OPTIONS_MAPS_JOB, "done"), "data"),
+        Input(ids.OPTIONS_MAPS_REQUEST, "data"),
+        State(ids.OPTIONS_CHOICES, "value"),
+        State(ids.OPTIONS_BASELINE, "value"),
+        State(ids.ACCESS_VIEW, "data"),
+        State(ids.OPTIONS_CHOICES, "options"),
+        background=True,
+        prevent_initial_call=True,
+        running=[
+            (Output(ids.OPTIONS_MAPS_BUSY, "data"), True, False),
+            (
+                Output(ids.OPTIONS_MAPS_STATUS, "children"),
+                [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Drawing a map per option…"],
+                "",
+            ),
+        ],
+        cancel=[Input(jobs.part_id(ids.OPTIONS_MAPS_JOB, "cancel"), "data")],
+    )
+    def draw_maps(request, chosen, baseline, view, listed):
+        """A map per option (matplotlib, 0.2-1 s), in a background job so that it holds no
+        callback slot: other people's clicks are answered while it draws."""
+        runtime.prepare_job_process()
+        try:
+            options, result, _, travel = _appraise(chosen, baseline, view, listed)
+        except NeedsMapError:
+            return no_update, no_update, request  # the table's callback has said why
+        png = maps_png(engine, result, options, **travel)
+        src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        alt = (
+            "Maps of minutes to the nearest open site for "
+            + ", ".join(o.label for o in options)
+            + "; the table above gives each option's figures."
+        )
+        return src, alt, request
+
+    jobs.register_watchdog(
+        app, ids.OPTIONS_BRIEF_JOB, ids.OPTIONS_DOWNLOAD_BUTTON, "The options briefing", BRIEFING_TIMEOUT_S
+    )
 
     @app.callback(
         Output(ids.OPTIONS_DOWNLOAD, "data"),
         Output(ids.OPTIONS_MESSAGE, "children", allow_duplicate=True),
+        Output(jobs.part_id(ids.OPTIONS_BRIEF_JOB, "done"), "data"),
         Input(ids.OPTIONS_DOWNLOAD_BUTTON, "n_clicks"),
         State(ids.OPTIONS_CHOICES, "value"),
         State(ids.OPTIONS_BASELINE, "value"),
@@ -212,22 +256,38 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         State(ids.OPTIONS_CHOICES, "options"),
         State(ids.OPTIONS_FORMAT, "value"),
         State(ids.URL, "href"),
+        background=True,
         prevent_initial_call=True,
+        running=[
+            (Output(ids.OPTIONS_DOWNLOAD_BUTTON, "disabled"), True, False),
+            (
+                Output(ids.OPTIONS_BRIEF_STATUS, "children"),
+                [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Preparing the options briefing…"],
+                "",
+            ),
+        ],
+        cancel=[Input(jobs.part_id(ids.OPTIONS_BRIEF_JOB, "cancel"), "data")],
     )
     def download(clicks, chosen, baseline, view, listed, fmt, href):
+        """The options briefing (matplotlib, 1-3 s), in a background job like the town briefing."""
+        runtime.prepare_job_process()
         if not clicks:
-            return no_update, no_update
+            return no_update, no_update, clicks
         fmt = fmt if fmt in ("pdf", "png", "html") else "pdf"
         try:
             options, result, state, travel = _appraise(chosen, baseline, view, listed)
         except NeedsMapError as exc:
-            return no_update, html.Span(str(exc), className="text-danger")
+            return no_update, html.Span(str(exc), className="text-danger"), clicks
         links = option_links(
             engine, options, (href or "http://127.0.0.1:8050/").split("?")[0], settings=state, store=store
         )
         data = render_options_briefing(engine, result, options, fmt=fmt, links=links, **travel)
-        return {
-            "content": base64.b64encode(data).decode("ascii"),
-            "base64": True,
-            "filename": f"needs-map-options.{fmt}",
-        }, ""
+        return (
+            {
+                "content": base64.b64encode(data).decode("ascii"),
+                "base64": True,
+                "filename": f"needs-map-options.{fmt}",
+            },
+            "",
+            clicks,
+        )

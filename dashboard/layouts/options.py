@@ -7,7 +7,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import ids, jobs
 from dashboard.layouts.common import labelled
 from dashboard.tables import table_block
 from geo.viewstate import OPTION_VIEW, default_options
@@ -66,6 +66,9 @@ def layout(engine) -> html.Div:
                                 size="sm",
                                 color="primary",
                             ),
+                            html.Span(id=ids.OPTIONS_BRIEF_STATUS, className="small ms-2", role="status"),
+                            jobs.elapsed(ids.OPTIONS_BRIEF_JOB),
+                            jobs.alert(ids.OPTIONS_BRIEF_JOB, "small text-danger mt-2"),
                             dcc.Download(id=ids.OPTIONS_DOWNLOAD),
                         ]
                     ),
@@ -83,11 +86,16 @@ def layout(engine) -> html.Div:
                     dcc.Loading(
                         [
                             table_block(ids.OPTIONS_TABLE, "Options side by side", csv_label="Download CSV"),
-                            html.H3("Minutes to the nearest open site, by option", className="h6 mt-3"),
-                            html.Img(id=ids.OPTIONS_MAPS, className="img-fluid", alt=""),
                         ],
                         type="dot",
                     ),
+                    html.H3("Minutes to the nearest open site, by option", className="h6 mt-3"),
+                    dcc.Store(id=ids.OPTIONS_MAPS_REQUEST, data=0),
+                    dcc.Store(id=ids.OPTIONS_MAPS_BUSY, data=False),
+                    html.Span(id=ids.OPTIONS_MAPS_STATUS, className="small", role="status"),
+                    jobs.elapsed(ids.OPTIONS_MAPS_JOB),
+                    jobs.alert(ids.OPTIONS_MAPS_JOB, "small text-danger"),
+                    html.Img(id=ids.OPTIONS_MAPS, className="img-fluid", alt=""),
                 ],
                 lg=9,
                 md=12,
