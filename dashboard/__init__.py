@@ -149,7 +149,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     )
     serving.compress_with_cache(app.server)
     serving.cache_versioned_assets(app.server)
-    app.server.wsgi_app = serving.CallbackSlots(app.server.wsgi_app)
+    slots = app.server.wsgi_app = serving.CallbackSlots(app.server.wsgi_app)
     serving.fast_json()
     # One secret for every worker process signs the background-job handles (see runtime).
     app.server.secret_key = runtime.signing_secret()
@@ -179,6 +179,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     if engine.bundle.equality_tables:  # the section exists only then
         equality_callbacks.register(app, engine, app.scenario_store)
     add_server_routes(app)
+    slots.watch_database_callbacks(app, ids.DATABASE_OUTPUTS)
     app.engine = engine
     # Dash registers the script files it may serve when it first renders the page. Render it once
     # here: gunicorn's workers are forked after this (--preload), so a worker that did not render

@@ -177,3 +177,15 @@ CAP_CLEAR = "access-capacity-clear"
 CAP_ERROR = "access-capacity-error"
 CAP_LIST = "access-capacity-list"
 SITES_CAPACITY_SUMMARY = "access-capacity-summary"
+
+
+# The callbacks that wait on the scenario database (by one of their outputs): served outside the
+# callback slot, so that a database that stops answering holds up no one else's clicks
+# (dashboard.serving.CallbackSlots)
+DATABASE_OUTPUTS = (
+    f"{SAVED_STATUS}.children",
+    f"{SAVED_SELECT}.options",
+    f"{SAVED_DETAIL}.children",
+    f"{ACCOUNT}.children",
+    f"{OPTIONS_CHOICES}.options",
+)

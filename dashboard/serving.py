@@ -25,6 +25,7 @@ And how callback requests are served: ``CallbackSlots`` runs one at a time per w
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import flask
@@ -163,6 +164,9 @@ CALLBACK_SLOTS_PER_WORKER = 1
 MAX_CALLBACK_BODY = 3_000_000  # bytes: larger bodies are refused by the app (dashboard.MAX_REQUEST_BYTES)
 
 
+_OUTPUT_KEY = re.compile(rb'"output"\s*:\s*"([^"\\]*)"')
+
+
 class CallbackSlots:
     """WSGI middleware: at most ``slots`` Dash callback requests of this process run at once; the
     others wait their turn in arrival order (``threading.Semaphore`` wakes waiters first in,
@@ -171,6 +175,14 @@ class CallbackSlots:
     def __init__(self, wsgi_app, slots: int = CALLBACK_SLOTS_PER_WORKER) -> None:
         self.wsgi_app = wsgi_app
         self._slots = threading.Semaphore(slots)
+        # Bodies naming one of these callbacks run outside the slot: they wait on the scenario
+        # database (each call bounded, geo.store.DB_TIMEOUT_S) and do little else, so a hung
+        # database must not make everyone else's clicks queue behind them.
+        self.outside_slot: frozenset[bytes] = frozenset()
+
+    def watch_database_callbacks(self, app, outputs: tuple[str, ...]) -> None:
+        """Run every callback of ``app`` with one of ``outputs`` ("id.property") outside the slot."""
+        self.outside_slot = frozenset(key.encode() for key in app.callback_map if any(o in key for o in outputs))
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").endswith("/_dash-update-component"):
@@ -183,6 +195,9 @@ class CallbackSlots:
             if 0 < length <= MAX_CALLBACK_BODY:
                 body = environ["wsgi.input"].read(length)
                 environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+                named = _OUTPUT_KEY.search(body, 0, 4096)  # the renderer writes "output" first
+                if named is not None and named.group(1) in self.outside_slot:
+                    return self.wsgi_app(environ, start_response)
             with self._slots:  # Flask builds the whole response body inside this call
                 return self.wsgi_app(environ, start_response)
         return self.wsgi_app(environ, start_response)

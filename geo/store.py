@@ -20,10 +20,12 @@ guessable from one another.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as _dt
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ ID_PATTERN = re.compile(r"^[a-z2-7]{10}$")
 VIEW_ID_PATTERN = re.compile(r"^[a-z2-7]{16}$")  # a short link's id (``view_id``)
 MIGRATIONS = Path(__file__).parent / "migrations"
 DB_TIMEOUT_S = 3.0  # seconds any database call may wait (connect, lock, statement)
+_DB_THREADS = 8  # database calls waiting at once per process (ScenarioStore._run)
 
 
 class StoreError(NeedsMapError):
@@ -153,6 +156,8 @@ class ScenarioStore:
             if self.url != "sqlite://":
                 self.db.dispose()
             self._pid = os.getpid()
+            self._threads: concurrent.futures.ThreadPoolExecutor | None = None
+            self._slots = threading.BoundedSemaphore(_DB_THREADS)
         except ImportError as exc:  # a database whose driver is not installed (mysql://...)
             raise StoreError(
                 f"cannot open the scenario database: no driver for {self.url.split(':', 1)[0]}:// ({exc.name}); "
@@ -506,23 +511,41 @@ class ScenarioStore:
         """[] when the database answers and takes writes; else one line saying why, naming no
         host, port or credentials (for /healthz, which anyone may read). Never waits more than
         ``wait_s``: a hung database is a problem to report, not a reason to hang."""
-        import concurrent.futures
-
         path = self._sqlite_path()
         if path is not None and not path.exists():
             return ["scenario database: its file is missing (restore it from a backup, or remove DATABASE_URL "
                     "and NEEDSMAP_DATA_DIR settings that point at it)"]  # fmt: skip
-        if path is not None and not os.access(path, os.W_OK):
-            return ["scenario database: its file cannot be written (saves would fail)"]
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+
+        def write_and_undo(connection):
+            # a real write, undone: the only test that sees a read-only file for every user
+            # (root ignores permission bits, not an immutable file or a read-only disk). SQLite
+            # is asked on a connection of its own: a pooled one opened before the file became
+            # read-only still takes an uncommitted write.
+            if path is None:
+                connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+                connection.rollback()
+                return
+            import sqlite3
+
+            try:
+                probe = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=wait_s)
+                try:
+                    probe.execute("BEGIN IMMEDIATE")
+                    probe.execute("UPDATE alembic_version SET version_num = version_num")
+                    probe.rollback()
+                finally:
+                    probe.close()
+            except sqlite3.Error as exc:
+                raise StoreError(f"the scenario database: {'readonly' if 'readonly' in str(exc) else exc}") from None
+
         try:
-            pool.submit(self._run, lambda c: c.exec_driver_sql("SELECT 1")).result(timeout=wait_s)
-        except concurrent.futures.TimeoutError:
-            return [f"scenario database: no answer within {wait_s:g} s"]
-        except StoreError:
+            self._run(write_and_undo, wait_s=wait_s)
+        except StoreError as exc:
+            if "readonly" in str(exc).replace("-", "").replace(" ", "").lower():
+                return ["scenario database: it cannot be written (saves would fail)"]
+            if "within" in str(exc):
+                return [f"scenario database: no answer within {wait_s:g} s"]
             return ["scenario database: it does not answer"]
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
         return []
 
     def _sqlite_path(self) -> Path | None:
@@ -531,15 +554,37 @@ class ScenarioStore:
             return Path(self.url[len("sqlite:///") :]).expanduser()
         return None
 
-    def _run(self, work, write: bool = False):
+    def _run(self, work, write: bool = False, wait_s: float = DB_TIMEOUT_S):
+        """``work(connection)`` in a transaction (``write``) or on a connection, waiting at most
+        ``wait_s``. A server that stops answering (a hung or paused PostgreSQL: its kernel still
+        accepts the bytes, so no socket or server-side timeout fires) leaves a thread waiting,
+        never the caller: the caller gets a ``StoreError`` and its request is answered. At most
+        ``_DB_THREADS`` calls wait at once; past that, calls fail at once rather than queue."""
         from sqlalchemy.exc import SQLAlchemyError
 
-        if os.getpid() != self._pid:  # a forked worker: fresh connections of its own
+        if os.getpid() != self._pid:  # a forked worker: fresh connections and threads of its own
             self.db.dispose(close=False)
             self._pid = os.getpid()
-        try:
+            self._threads = None
+
+        def call():
             with self.db.begin() if write else self.db.connect() as connection:
                 return work(connection)
+
+        if self._threads is None:
+            self._threads = concurrent.futures.ThreadPoolExecutor(_DB_THREADS, thread_name_prefix="scenario-db")
+        if not self._slots.acquire(blocking=False):
+            raise StoreError("the scenario database is not answering (every connection is waiting)")
+        try:
+            future = self._threads.submit(call)
+        except RuntimeError:  # the interpreter is shutting down
+            self._slots.release()
+            raise StoreError("the scenario database is closing") from None
+        future.add_done_callback(lambda _: self._slots.release())
+        try:
+            return future.result(timeout=wait_s)
+        except concurrent.futures.TimeoutError:
+            raise StoreError(f"the scenario database did not answer within {wait_s:g} s") from None
         except SQLAlchemyError as exc:
             raise StoreError(f"the scenario database did not answer ({_short(exc)})") from None
 

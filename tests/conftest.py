@@ -226,6 +226,7 @@ def postgres_url(tmp_path_factory):
     trust authentication on loopback; its URL for SQLAlchemy. Stopped at the end of the session."""
     import os
     import shutil
+    import signal
     import subprocess
 
     bindir = _postgres_bin()
@@ -266,7 +267,12 @@ def postgres_url(tmp_path_factory):
                 raise AssertionError("PostgreSQL did not start") from None
             time.sleep(0.3)
     yield url
-    server.terminate()
+    # an immediate shutdown (SIGQUIT to the postmaster) of this throw-away server: the default
+    # "smart" one waits for every client to leave, and runuser does not pass SIGTERM on in time
+    try:
+        os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGQUIT)
+    except (OSError, ValueError, IndexError):
+        server.terminate()
     server.wait(20)
     shutil.rmtree(folder, ignore_errors=True)
 

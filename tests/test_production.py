@@ -433,3 +433,75 @@ def test_clients_dripping_callback_bodies_do_not_hold_the_callback_slots(prod_se
             assert status in (200, 204, 400, 500) and time.perf_counter() - started < 5
     finally:
         done()
+
+
+def test_a_hung_database_is_reported_and_holds_no_one_up(postgres_url, luton_engine, tmp_path):
+    """Issue 26: PostgreSQL paused with SIGSTOP (every process of it: the kernel still accepts
+    bytes, so no socket or server timeout fires). /healthz answers 503 within 2 s naming no host
+    or port; saves answer within their bounded wait with a message; site clicks, which do not use
+    the database, are all answered meanwhile. Resumed, saving works again."""
+    import concurrent.futures
+    import os
+
+    from benchmarks.server_bench import click_requests
+    from conftest import start_app
+    from dashboard import create_app
+    from geo.viewstate import default_state
+    from tests.test_access_control import _save_body
+
+    app = create_app(engine=luton_engine, warm=False)  # the same layout: the page's request bodies
+    state = {**default_state(luton_engine), "page": "access"}
+    toggle, _, _ = click_requests(app, luton_engine, state, __import__("random").Random(4))
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": postgres_url, "NEEDSMAP_ACCESS": "open", "NEEDSMAP_DATA_DIR": str(tmp_path)}
+    server = start_app(port, env=env, prod=True)
+    base = f"http://127.0.0.1:{port}"
+    pg_port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+    postmaster = next(
+        p for p in psutil.process_iter(["name", "cmdline"]) if p.info["name"] == "postgres" and pg_port in (p.info["cmdline"] or [])
+    )
+    headers = {"Content-Type": "application/json"}
+
+    def post(body):
+        started = time.perf_counter()
+        status, _, data = _get(base + "/_dash-update-component", data=json.dumps(body).encode(), headers=headers)
+        return status, data, time.perf_counter() - started
+
+    paused = []
+    try:
+        status, data, _ = post(_save_body(app, "Before the pause"))
+        assert status == 200 and b"Saved" in data, data[:300]
+        postmaster.suspend()  # first: no new connection's process is started after the list is made
+        paused = [postmaster, *postmaster.children(recursive=True)]
+        for process in paused[1:]:
+            process.suspend()
+        time.sleep(6)  # /healthz's last answer is kept 5 s per worker
+        started = time.perf_counter()
+        status, _, data = _get(base + "/healthz")
+        assert time.perf_counter() - started < 2.0 and status == 503
+        assert b"no answer within" in data and pg_port.encode() not in data and b"127.0.0.1" not in data
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            saves = [pool.submit(post, _save_body(app, f"During the pause {k}")) for k in range(2)]
+            time.sleep(0.2)
+            clicks = [pool.submit(post, toggle(state)) for _ in range(8)]
+            for status, data, took in (c.result() for c in clicks):
+                assert status == 200 and took < 5, (status, took, data[:200])
+            for status, data, took in (s.result() for s in saves):
+                # answered within the database wait (3 s) and the slot's queue, with the reason
+                assert status == 200 and took < 10 and b"did not answer" in data, (status, took, data[:300])
+    finally:
+        for process in paused:
+            process.resume()
+        # runuser, which started the server, stops itself when its child stops (as su does)
+        postmaster.parent().resume()
+    try:
+        deadline = time.time() + 30
+        while True:  # the threads left waiting end; the pool's pre-ping replaces dead connections
+            status, data, _ = post(_save_body(app, "After the pause"))
+            if b"Saved" in data or time.time() > deadline:
+                break
+            time.sleep(1)
+        assert status == 200 and b"Saved" in data, data[:300]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)

@@ -3,6 +3,8 @@ schema is created by the Alembic migrations on first open; rows are read back li
 
 import io
 
+import os
+
 import pytest
 import sqlalchemy
 
@@ -106,22 +108,56 @@ def test_health_is_bounded_and_names_no_host(tmp_path, monkeypatch):
     store = ScenarioStore(f"sqlite:///{path}")
     assert store.problems() == []
 
-    def hung(work, write=False):
-        _time.sleep(5)
+    class Hung:  # a server that accepts the connection and never answers
+        def connect(self):
+            _time.sleep(5)
 
-    monkeypatch.setattr(store, "_run", hung)
+        begin = connect
+
+    real = store.db
+    monkeypatch.setattr(store, "db", Hung())
     started = _time.perf_counter()
     problems = store.problems(wait_s=1.0)
     assert _time.perf_counter() - started < 2.0 and problems == ["scenario database: no answer within 1 s"]
-    monkeypatch.undo()
+    # and every other call gives up after its bounded wait, with a message, never a hang
+    started = _time.perf_counter()
+    with pytest.raises(StoreError, match="did not answer within 0.5 s"):
+        store._run(lambda c: None, wait_s=0.5)
+    assert _time.perf_counter() - started < 1.5
+    monkeypatch.setattr(store, "db", real)
+    _time.sleep(5)  # the waiting threads end
+    assert store.problems() == []
     path.unlink()
     (problem,) = store.problems()
     assert "file is missing" in problem and str(tmp_path) not in problem
     pg = ScenarioStore.__new__(ScenarioStore)
     pg.url = "postgresql+psycopg://user:secret@db.internal:5432/maps"
-    monkeypatch.setattr(pg, "_run", lambda work, write=False: (_ for _ in ()).throw(StoreError("refused")))
+    monkeypatch.setattr(pg, "_run", lambda work, **_: (_ for _ in ()).throw(StoreError("refused")))
     (problem,) = pg.problems()
     assert not any(word in problem for word in ("db.internal", "5432", "secret", "user"))
+
+
+def test_a_read_only_database_file_is_reported_for_root_too(tmp_path):
+    """A SQLite file that cannot be written makes /healthz's check fail with a reason, whoever
+    runs the app: permission bits for other users, an immutable file for root (which ignores
+    permission bits, so only a real write shows it)."""
+    import subprocess
+
+    path = tmp_path / "needs-map.sqlite3"
+    store = ScenarioStore(f"sqlite:///{path}")
+    assert store.problems() == []
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+    try:
+        assert store.problems() == ["scenario database: it cannot be written (saves would fail)"]
+        with pytest.raises(StoreError):
+            store.save("Plan", "page=access")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    assert store.list_saved() == []  # nothing half-written
 
 
 def _nothing_lost(store_a, store_b, tmp_path):
