@@ -40,6 +40,10 @@ ID_PATTERN = re.compile(r"^[a-z2-7]{10}$")
 VIEW_ID_PATTERN = re.compile(r"^[a-z2-7]{16}$")  # a short link's id (``view_id``)
 MIGRATIONS = Path(__file__).parent / "migrations"
 DB_TIMEOUT_S = 3.0  # seconds any database call may wait (connect, lock, statement)
+# Beside a SQLite database, a small file that says it was created: with it, a missing database is
+# an error at start-up (a restart after the file was deleted must not start empty and lose nothing
+# visibly); without it (a new data folder), a new database is made
+CREATED_SUFFIX = ".created"
 _DB_THREADS = 8  # database calls waiting at once per process (ScenarioStore._run)
 
 
@@ -134,6 +138,14 @@ class ScenarioStore:
             path.parent.mkdir(exist_ok=True)  # a URL someone gave: its own folder at most
         elif path is not None:  # never a chain of folders (a mistyped URL made them at the root)
             raise StoreError(f"the folder of the scenario database does not exist ({path.parent})")
+        created = None if path is None else path.with_name(path.name + CREATED_SUFFIX)
+        if path is not None and created is not None and created.exists() and not path.exists():
+            # a database that existed and is gone is a loss to report, never a silent empty start
+            raise StoreError(
+                f"the scenario database file {path.name} is missing, though it was created here "
+                f"({created.read_text(errors='replace').strip()[:80]}); restore it from a backup (python -m geo "
+                f"scenarios import), or delete {created.name} beside it to start with an empty database"
+            )
         try:
             # every wait is bounded: connecting, waiting for a lock, running a statement
             kwargs: dict[str, object] = {"pool_pre_ping": True, "pool_timeout": DB_TIMEOUT_S}
@@ -158,6 +170,8 @@ class ScenarioStore:
             self._pid = os.getpid()
             self._threads: concurrent.futures.ThreadPoolExecutor | None = None
             self._slots = threading.BoundedSemaphore(_DB_THREADS)
+            if created is not None and not created.exists():
+                created.write_text(f"created {_dt.datetime.now(_dt.UTC):%Y-%m-%d %H:%M} UTC\n")
         except ImportError as exc:  # a database whose driver is not installed (mysql://...)
             raise StoreError(
                 f"cannot open the scenario database: no driver for {self.url.split(':', 1)[0]}:// ({exc.name}); "

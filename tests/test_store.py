@@ -6,6 +6,8 @@ import io
 import os
 
 import pytest
+
+from conftest import ROOT
 import sqlalchemy
 
 from geo.errors import NeedsMapError
@@ -135,6 +137,35 @@ def test_health_is_bounded_and_names_no_host(tmp_path, monkeypatch):
     monkeypatch.setattr(pg, "_run", lambda work, **_: (_ for _ in ()).throw(StoreError("refused")))
     (problem,) = pg.problems()
     assert not any(word in problem for word in ("db.internal", "5432", "secret", "user"))
+
+
+def test_a_restart_after_the_database_file_was_deleted_never_starts_empty(tmp_path, capsys):
+    """Issue 26: the database file deleted while the app ran is reported by /healthz (above); a
+    restart then refuses to start with an empty database (exit 2, one line saying how to restore
+    or to start afresh) for the CLI and the app alike; a new data folder still starts empty."""
+    import subprocess
+    import sys
+
+    from geo.cli import main
+
+    path = tmp_path / "needs-map.sqlite3"
+    store = ScenarioStore(f"sqlite:///{path}")
+    store.save("Plan A", "page=access")
+    path.unlink()
+    with pytest.raises(StoreError, match="needs-map.sqlite3 is missing, though it was created here"):
+        ScenarioStore(f"sqlite:///{path}")
+    assert not path.exists()  # nothing was made in its place
+    assert main(["scenarios", "list", "--db", f"sqlite:///{path}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "restore it from a backup" in err and "Traceback" not in err
+    env = {**os.environ, "NEEDSMAP_DATA_DIR": str(tmp_path)}
+    app = subprocess.run(
+        [sys.executable, "app.py", "--port", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert app.returncode == 2 and "is missing, though it was created here" in app.stderr
+    assert "Traceback" not in app.stderr and not path.exists()
+    (tmp_path / "needs-map.sqlite3.created").unlink()  # the administrator's choice: start afresh
+    assert ScenarioStore(f"sqlite:///{path}").list_saved() == []
 
 
 def test_a_read_only_database_file_is_reported_for_root_too(tmp_path):
