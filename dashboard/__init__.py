@@ -161,6 +161,7 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
         .replace("</footer>", "</div>", 1)
     )
     app.scenario_store = runtime.scenario_store()  # created (or upgraded) on first start
+    app.scenario_store.purge_views_daily()  # address-bar short links unused for 90 days
     auth.register(app, app.scenario_store, auth.access_mode())  # sign-in, roles, every write checked
     assets = MapAssets.of(engine)
     app.layout = build_layout(engine, assets)

@@ -44,7 +44,7 @@ def page_link(engine, state, store=None) -> str:
         from geo.store import StoreError
 
         try:
-            return f"{base.rstrip('/')}/v/{store.save_view(query)}"
+            return f"{base.rstrip('/')}/v/{store.save_view(query, printed=True)}"
         except StoreError:
             pass  # the full link, as the address bar has it when the store fails
     return base + query

@@ -102,7 +102,7 @@ def view_link(base_url: str, state: dict, store=None) -> str:
         if query.startswith("v=") and store is None:
             return f"{base_url}?{query}"
     if store is not None:
-        return f"{base_url.rstrip('/')}/v/{store.save_view(encode(state))}"
+        return f"{base_url.rstrip('/')}/v/{store.save_view(encode(state), printed=True)}"
     return base_url.rstrip("/") + "/" + encode(state)
 
 

@@ -195,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_scn.add_argument(
         "--days", type=float, default=None, help="purge: scenarios deleted more than this many days ago (default 30)"
     )
+    p_links = sub.add_parser("links", help="short links /v/<id>: how many are kept, and removing unused ones")
+    p_links.add_argument("action", choices=["count", "purge"], help="count, or purge the unused ones")
+    p_links.add_argument("--db", default=None, help="database URL (default: DATABASE_URL or the data folder)")
+    p_links.add_argument(
+        "--days",
+        type=float,
+        default=None,
+        help="purge: links nobody printed and nobody opened for this many days (default 90; printed ones are kept)",
+    )
     p_users = sub.add_parser("users", help="accounts and roles for signing in (an administrator's tool)")
     p_users.add_argument(
         "action", choices=["add", "role", "remove", "list"], help="add NAME, role NAME, remove NAME, list"
@@ -757,6 +766,23 @@ def cmd_appraise(args, out) -> int:
 MAX_BACKUP_BYTES = 200_000_000  # a scenarios file read before any of it is trusted
 
 
+def cmd_links(args, out) -> int:
+    """``links``: how many short links are kept; remove those nobody printed or opened lately."""
+    from geo.store import SHORT_LINK_DAYS, ScenarioStore
+
+    store = ScenarioStore(args.db)
+    if args.action == "purge":
+        days = SHORT_LINK_DAYS if args.days is None else args.days
+        print(f"Removed {store.purge_views(days)} short links nobody printed or opened for {days:g} days", file=out)
+    counts = store.count_views()
+    print(
+        f"{counts['printed']:,} printed short links (kept for good); "
+        f"{counts['address_bar']:,} address-bar links (removed {SHORT_LINK_DAYS} days after their last use)",
+        file=out,
+    )
+    return 0
+
+
 def cmd_scenarios(args, out) -> int:
     """``scenarios``: back up (export), load (import), list, restore deleted ones, purge, audit."""
     from geo.store import KEEP_DELETED_DAYS, ScenarioStore
@@ -843,6 +869,7 @@ def cmd_users(args, out) -> int:
 COMMANDS = {
     "users": cmd_users,
     "scenarios": cmd_scenarios,
+    "links": cmd_links,
     "appraise": cmd_appraise,
     "catchments": cmd_catchments,
     "calibrate": cmd_calibrate,

@@ -21,6 +21,7 @@ guessable from one another.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -44,6 +45,9 @@ DB_TIMEOUT_S = 3.0  # seconds any database call may wait (connect, lock, stateme
 # an error at start-up (a restart after the file was deleted must not start empty and lose nothing
 # visibly); without it (a new data folder), a new database is made
 CREATED_SUFFIX = ".created"
+# Short links nobody printed (the address bar's, for views too long to show) are removed this many
+# days after they were last opened; those written into a briefing or a file are kept for good
+SHORT_LINK_DAYS = 90
 _DB_THREADS = 8  # database calls waiting at once per process (ScenarioStore._run)
 
 
@@ -344,7 +348,15 @@ class ScenarioStore:
             item = self._saved(r).to_dict()
             item["deleted"] = None if r["deleted"] is None else _utc(r["deleted"]).isoformat(timespec="seconds")
             scenarios.append(item)
-        return {"format": "needs-map saved scenarios", "version": 1, "scenarios": scenarios}
+        from geo.migrations.schema import short_links
+
+        printed = short_links.select().where(short_links.c.printed == True).order_by(short_links.c.id)  # noqa: E712
+        links = [
+            {"id": r["id"], "query": r["query"], "created": _utc(r["created"]).isoformat(timespec="seconds")}
+            for r in self._run(lambda c: c.execute(printed).mappings().all())
+        ]
+        # the printed short links too: a briefing on paper must open after a restore elsewhere
+        return {"format": "needs-map saved scenarios", "version": 1, "scenarios": scenarios, "short_links": links}
 
     def import_(self, data, who: str = "") -> tuple[int, int]:
         """Load a backup made by ``export`` (checked field by field, like a link); scenarios
@@ -393,6 +405,15 @@ class ScenarioStore:
                 key, "import", who, f"imported {row['name']!r}", lambda c, statement=insert: c.execute(statement)
             )
             added += 1
+        links = data.get("short_links", [])
+        if not isinstance(links, list):
+            raise StoreError("'short_links' must be a list")
+        for i, link in enumerate(links, start=1):
+            query = link.get("query") if isinstance(link, dict) else None
+            # an id is the hash of its view: a link that does not match would open another view
+            if not isinstance(query, str) or link.get("id") != view_id(query.lstrip("?")):
+                raise StoreError(f"short link {i}: its 'id' is not the short id of its 'query'")
+            self.save_view(query, printed=True)
         return added, present
 
     def _write(self, key: str, action: str, who: str, detail: str, work) -> None:
@@ -413,10 +434,13 @@ class ScenarioStore:
 
         self._run(both, write=True)
 
-    def save_view(self, query: str) -> str:
+    def save_view(self, query: str, printed: bool = False) -> str:
         """Keep a view's query string under its short id and return the id (``/v/<id>``). The id
         is the first 80 bits of the query's SHA-256 in base 32 (``view_id``): one view, one
-        id, so saving it again stores nothing new.
+        id, so saving it again stores nothing new. ``printed``: the link is written into a
+        briefing or a downloaded file, so it is kept for good; other links (the address bar's
+        for long views) are removed ``SHORT_LINK_DAYS`` after they were last used
+        (``purge_views``).
 
         >>> store = ScenarioStore("sqlite://")
         >>> key = store.save_view("page=access&base=proposed_2020")
@@ -425,29 +449,98 @@ class ScenarioStore:
         """
         from sqlalchemy.exc import IntegrityError
 
+        from geo.migrations.schema import short_links
+
         query = str(query).lstrip("?")
         if len(query) > MAX_QUERY_STORED:
             raise StoreError(f"the view is {len(query):,} characters; {MAX_QUERY_STORED:,} at most")
         key = view_id(query)
-        if self.load_view(key) is None:
-            from geo.migrations.schema import short_links
-
-            row = {"id": key, "query": query, "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0)}
+        now = _now()
+        row = self._run(lambda c: c.execute(short_links.select().where(short_links.c.id == key)).mappings().first())
+        if row is None:
+            new = {"id": key, "query": query, "created": now, "printed": printed, "last_used": now}
             try:
-                self._run(lambda c: c.execute(short_links.insert().values(**row)), write=True)
+                self._run(lambda c: c.execute(short_links.insert().values(**new)), write=True)
             except StoreError as exc:  # another worker stored the same view first
                 if not isinstance(exc.__cause__, IntegrityError) and self.load_view(key) is None:
                     raise
+                if printed:
+                    self._mark_printed(key)
+            if not printed:
+                self.purge_views_daily()
+        elif printed and not row["printed"]:
+            self._mark_printed(key)
         return key
 
+    def purge_views_daily(self) -> None:
+        """``purge_views`` at most once a day per process (called at start-up and as links are
+        made), so unused address-bar links never pile up; a failure waits for the next day."""
+        import time
+
+        if time.monotonic() - getattr(self, "_views_purged", -1e9) < 86_400:
+            return
+        self._views_purged = time.monotonic()
+        with contextlib.suppress(StoreError):
+            self.purge_views()
+
+    def _mark_printed(self, key: str) -> None:
+        from geo.migrations.schema import short_links
+
+        change = short_links.update().where(short_links.c.id == key).values(printed=True)
+        self._run(lambda c: c.execute(change), write=True)
+
     def load_view(self, key: str) -> str | None:
-        """The query stored under short id ``key``, or None (also for anything that is not an id)."""
+        """The query stored under short id ``key``, or None (also for anything that is not an id).
+        Opening a link counts as using it (recorded at most once a day)."""
         if not isinstance(key, str) or not VIEW_ID_PATTERN.match(key):
             return None
         from geo.migrations.schema import short_links
 
         row = self._run(lambda c: c.execute(short_links.select().where(short_links.c.id == key)).mappings().first())
-        return row["query"] if row else None
+        if row is None:
+            return None
+        now = _now()
+        if not row["printed"] and (row["last_used"] is None or now - _utc(row["last_used"]) > _dt.timedelta(days=1)):
+            used = short_links.update().where(short_links.c.id == key).values(last_used=now)
+            with contextlib.suppress(StoreError):  # the view is still shown; only its clock stands still
+                self._run(lambda c: c.execute(used), write=True)
+        return row["query"]
+
+    def purge_views(self, older_than_days: float = SHORT_LINK_DAYS) -> int:
+        """Remove the short links nobody printed and nobody used for ``older_than_days``; returns
+        how many. Printed links (briefings, downloaded files) are never removed.
+
+        >>> store = ScenarioStore("sqlite://")
+        >>> kept, gone = store.save_view("base=current_2020", printed=True), store.save_view("base=proposed_2020")
+        >>> store.purge_views(older_than_days=0), store.load_view(kept) is not None, store.load_view(gone)
+        (1, True, None)
+        """
+        from sqlalchemy import func
+
+        from geo.migrations.schema import short_links
+
+        if not older_than_days >= 0:
+            raise StoreError(f"days must be 0 or more, not {older_than_days!r}")
+        cutoff = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=1) - _dt.timedelta(days=older_than_days)
+        stale = short_links.delete().where(
+            short_links.c.printed == False,  # noqa: E712 (SQL, not Python)
+            func.coalesce(short_links.c.last_used, short_links.c.created) < cutoff,
+        )
+        return self._run(lambda c: c.execute(stale).rowcount, write=True)
+
+    def count_views(self) -> dict[str, int]:
+        """How many short links are kept: ``{"printed": n, "address_bar": m}``."""
+        from sqlalchemy import func, select
+
+        from geo.migrations.schema import short_links
+
+        rows = self._run(
+            lambda c: c.execute(select(short_links.c.printed, func.count()).group_by(short_links.c.printed)).all()
+        )
+        counts = {"printed": 0, "address_bar": 0}
+        for printed, n in rows:
+            counts["printed" if printed else "address_bar"] += int(n)
+        return counts
 
     # -- users: built-in accounts and the roles of proxy-signed-in people ---------------------
     def set_user(self, name: str, role: str, password: str | None = None, who: str = "") -> None:

@@ -458,7 +458,9 @@ def test_a_hung_database_is_reported_and_holds_no_one_up(postgres_url, luton_eng
     base = f"http://127.0.0.1:{port}"
     pg_port = postgres_url.rsplit(":", 1)[1].split("/")[0]
     postmaster = next(
-        p for p in psutil.process_iter(["name", "cmdline"]) if p.info["name"] == "postgres" and pg_port in (p.info["cmdline"] or [])
+        p
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] == "postgres" and pg_port in (p.info["cmdline"] or [])
     )
     headers = {"Content-Type": "application/json"}
 

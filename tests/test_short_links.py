@@ -9,7 +9,7 @@ import pytest
 
 from conftest import free_port, start_app
 from dashboard import ids, viewstore
-from geo.store import VIEW_ID_PATTERN, ScenarioStore, view_id
+from geo.store import VIEW_ID_PATTERN, ScenarioStore, StoreError, view_id
 from geo.viewstate import MAX_ADDED, MAX_QUERY, decode, default_state, encode
 
 # 80 characters of Bengali with the separators and words the old link format mistook for syntax
@@ -142,3 +142,68 @@ def test_twenty_long_non_latin_labels_restore_from_the_link_under_prod(dash_br, 
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_unused_address_bar_links_are_removed_and_printed_ones_kept(tmp_path, monkeypatch):
+    """Issue 26: the short links nobody printed (the address bar's, for long views) are removed
+    90 days after their last use; links written into a briefing or a file are kept for good and
+    travel with the scenarios' backup; `python -m geo links` counts and purges."""
+    import datetime as dt
+    import io
+    import json
+
+    from geo.cli import main
+    from geo.migrations.schema import short_links
+    from geo.store import ScenarioStore
+
+    url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    store = ScenarioStore(url)
+    printed = store.save_view("base=current_2020&close=denbigh", printed=True)
+    opened = store.save_view("base=current_2020&close=foxdell")
+    stale = store.save_view("base=current_2020&close=mossdale_court")
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=91)
+    for key in (printed, opened, stale):  # all three last used 91 days ago
+        change = short_links.update().where(short_links.c.id == key).values(last_used=long_ago, created=long_ago)
+        store._run(lambda c, statement=change: c.execute(statement), write=True)
+    assert store.load_view(opened) is not None  # opening one counts as using it
+    out = io.StringIO()
+    assert main(["links", "purge", "--db", url], out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "Removed 1 short links nobody printed or opened for 90 days",
+        "1 printed short links (kept for good); 1 address-bar links (removed 90 days after their last use)",
+    ]
+    assert store.load_view(stale) is None and store.load_view(printed) and store.load_view(opened)
+    # printed links travel with the backup, checked: an id must be its view's own
+    backup = store.export()
+    assert [link["id"] for link in backup["short_links"]] == [printed]
+    fresh = ScenarioStore(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    fresh.import_(backup)
+    assert fresh.load_view(printed) == "base=current_2020&close=denbigh"
+    forged = json.loads(json.dumps(backup))
+    forged["short_links"][0]["query"] = "base=proposed_2020"
+    with pytest.raises(StoreError, match="short link 1: its 'id' is not the short id of its 'query'"):
+        ScenarioStore(f"sqlite:///{tmp_path / 'c.sqlite3'}").import_(forged)
+
+
+def test_links_made_before_the_retention_rule_are_kept_for_good(tmp_path):
+    """Migration 0005 marks every short link already stored as printed: it may be on paper."""
+    import sqlalchemy
+    from alembic import command
+    from alembic.config import Config
+
+    from geo.store import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    db = sqlalchemy.create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        query = "base=current_2020&close=denbigh"
+        connection.exec_driver_sql(
+            "INSERT INTO short_links (id, query, created) VALUES (?, ?, '2025-01-01 00:00:00')", (view_id(query), query)
+        )
+    store = ScenarioStore(url)  # upgrades to the latest revision
+    assert store.purge_views(older_than_days=0) == 0 and store.load_view(view_id(query)) == query
+    assert store.count_views() == {"printed": 1, "address_bar": 0}

@@ -2,14 +2,12 @@
 schema is created by the Alembic migrations on first open; rows are read back like links."""
 
 import io
-
 import os
 
 import pytest
-
-from conftest import ROOT
 import sqlalchemy
 
+from conftest import ROOT
 from geo.errors import NeedsMapError
 from geo.store import ScenarioStore, StoreError, default_url, open_saved
 from geo.viewstate import default_state, encode, named
@@ -48,7 +46,7 @@ def test_sqlite_store_is_created_on_first_open_and_round_trips(luton_engine, tmp
     with sqlalchemy.create_engine(f"sqlite:///{path}").connect() as db:
         tables = {r[0] for r in db.exec_driver_sql("select name from sqlite_master where type='table'")}
         assert {"saved_scenarios", "short_links", "audit_log", "users", "alembic_version"} <= tables
-        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0004"
+        assert db.exec_driver_sql("select version_num from alembic_version").scalar() == "0005"
     _round_trip(store, luton_engine)
     ScenarioStore(f"sqlite:///{path}")  # opening again upgrades nothing and loses nothing
     assert len(ScenarioStore(f"sqlite:///{path}").list_saved()) == 1

@@ -2,7 +2,7 @@
 
 import datetime as _dt
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -55,6 +55,9 @@ short_links = Table(
     Column("id", String(16), primary_key=True),
     Column("query", Text, nullable=False),
     Column("created", StoredTime(), nullable=False),
+    # printed in a briefing or a downloaded file: kept for good (paper cannot be updated)
+    Column("printed", Boolean, nullable=False, server_default=false()),
+    Column("last_used", StoredTime(), nullable=True),  # the last save or opening, to the day
 )
 
 audit_log = Table(
