@@ -97,3 +97,40 @@ def test_an_editor_signs_in_saves_and_deletes_and_an_admin_restores(dash_duo, tm
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_five_failed_sign_ins_pause_the_form_in_the_browser(dash_duo, tmp_path):
+    """Five wrong passwords from one address: the sixth try, even with the right password, is
+    refused with a message saying how long to wait, and nobody is signed in."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        NEEDSMAP_DATA_DIR=str(tmp_path),
+        NEEDSMAP_ACCESS="signin",
+        NEEDSMAP_INSECURE_COOKIES="1",
+        NEEDSMAP_PASSWORD=PASSWORD,
+    )
+    _cli(env, "users", "add", "Ana", "--role", "editor")
+    server = start_app(port, env)
+    driver = dash_duo.driver
+    base = f"http://127.0.0.1:{port}"
+
+    def sign_in(password: str) -> str:
+        driver.get(base + "/login")
+        driver.find_element("id", "name").send_keys("Ana")
+        driver.find_element("id", "password").send_keys(password)
+        driver.find_element("css selector", "button[type=submit]").click()
+        assert _wait(lambda: driver.find_elements("css selector", "[role=alert]") or "/login" not in driver.current_url)
+        return " ".join(e.text for e in driver.find_elements("css selector", "[role=alert]"))
+
+    try:
+        for attempt in range(5):
+            assert sign_in(f"wrong password {attempt}") == "That name and password do not match."
+        message = sign_in(PASSWORD)
+        assert "Too many failed sign-ins from here: wait 5 minutes." in message
+        driver.get(base + "/?page=access")
+        dash_duo.wait_for_element("#headline-alt", timeout=30)
+        assert _wait(lambda: _shown(driver, ids.SIGN_IN)) and not _shown(driver, ids.SAVE_BUTTON)
+    finally:
+        server.terminate()
+        server.wait(20)
