@@ -27,6 +27,19 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def configuration() -> str:
+    """What every section measures unless its row says otherwise: the app's own defaults."""
+    from benchmarks.common import luton_engine
+
+    engine = luton_engine()
+    kind = "output areas" if len(engine.origins.xy) != len(engine.bundle.lsoas) else "LSOA centroids"
+    return (
+        f"Configuration (the defaults of `python app.py` and the CLI): {len(engine.origins.xy):,} origins "
+        f"({kind}), population {engine.default_population}, mode {engine.default_mode}, "
+        f"{engine.default_minutes:g} minutes."
+    )
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| section | measure | result | goal | met |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
@@ -50,7 +63,7 @@ def main() -> None:
     took = time.perf_counter() - started
     text = (
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}; all benchmarks took {took:.0f} s.\n"
-        f"Command: `python -m benchmarks`\n\n{table(rows)}\n"
+        f"Command: `python -m benchmarks`\n\n{configuration()}\n\n{table(rows)}\n"
     )
     print()
     print(text)

@@ -54,7 +54,9 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
-def luton_engine(origins: str | None = "lsoa"):
+def luton_engine(origins: str | None = None):
+    """Luton's engine with the app's default origins (output areas) unless ``origins`` says
+    otherwise ("lsoa": the 121 LSOA centroids, kept as an extra row where a section gives one)."""
     import warnings
 
     from geo import Engine, load_bundle

@@ -1,6 +1,9 @@
-"""7. Load: simulated users for 60 seconds against ``python app.py --prod`` on loopback, each
-clicking site toggles (the state callback, then the charts-and-tables callback), with one worker
-killed (SIGKILL) 20 seconds in; run at 50 and at 200 users. Bounded in count and time; it stops
+"""7. Load: simulated users for 60 seconds against ``python app.py --prod`` on loopback (the app's
+defaults: output-area origins, under-fives mid-2019, a 20-minute walk), with one worker killed
+(SIGKILL) 20 seconds in; run at 50 and at 200 users. All but ``COMPARERS`` of them click site
+toggles (the state callback, then the charts-and-tables callback); ``COMPARERS`` compare options
+on the Options page over and over (the table, then the map per option, a background job polled
+as the browser polls it). The latency goal is the clickers'. Bounded in count and time; it stops
 by itself.
 
 No request is retried. Failures are sorted into three kinds:
@@ -32,6 +35,7 @@ import time
 from benchmarks.common import ROOT, Row, free_port, luton_engine, median_p95, ms
 
 USERS = (50, 200)
+COMPARERS = 4  # of the users, comparing two presets on the Options page again and again
 SECONDS = 60
 KILL_AT = 20
 MAX_REQUESTS = 400_000
@@ -52,7 +56,7 @@ def run_users(users: int, seconds: float = SECONDS, workers: int = 4) -> list[Ro
     from dashboard import create_app
     from geo.viewstate import default_state
 
-    engine = luton_engine()
+    engine = luton_engine(None)  # the app's own origins (output areas), as the server uses
     app = create_app(engine=engine)  # only to build request bodies exactly as the browser does
     port = free_port()
     server = subprocess.Popen(
@@ -126,7 +130,46 @@ def run_users(users: int, seconds: float = SECONDS, workers: int = 4) -> list[Ro
                     post(details({k: state[k] for k in keys}))
                 time.sleep(rng.uniform(0.2, 0.6))  # think time between clicks
 
-        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+        comparisons: list[float] = []  # seconds from choosing options to the maps drawn
+
+        def comparer(seed: int):
+            rng = random.Random(seed)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            bodies = options_requests(app, engine)
+            k = 0
+            while time.time() < stop_at:
+                k += 1
+                t0 = time.perf_counter()
+                try:
+                    for query, body in bodies(k):
+                        while True:  # a background job: polled until its answer comes
+                            conn.request(
+                                "POST", "/_dash-update-component" + query, body, {"Content-Type": "application/json"}
+                            )
+                            response = conn.getresponse()
+                            data = response.read()
+                            if response.status != 200:
+                                raise http.client.HTTPException(f"HTTP {response.status}")
+                            if b"cacheKey" in data and not query:
+                                handle = json.loads(data)
+                                query = f"?cacheKey={handle['cacheKey']}&job={handle['job']}"
+                            elif query and b'"response"' not in data:
+                                pass  # still running
+                            else:
+                                break
+                            time.sleep(0.5)  # the renderer's polling interval
+                            if time.time() > stop_at + 30:
+                                raise http.client.HTTPException("no answer")
+                except (OSError, http.client.HTTPException, ValueError):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    continue  # the kill, or the end: the clickers' figures are the goal
+                with lock:
+                    comparisons.append(time.perf_counter() - t0)
+                time.sleep(rng.uniform(1.0, 3.0))  # reading the table before changing the choice
+
+        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users - COMPARERS)]
+        threads += [threading.Thread(target=comparer, args=(1000 + i,), daemon=True) for i in range(COMPARERS)]
         for t in threads:
             t.start()
         time.sleep(min(KILL_AT, seconds / 3))
@@ -148,7 +191,8 @@ def run_users(users: int, seconds: float = SECONDS, workers: int = 4) -> list[Ro
         server.send_signal(signal.SIGTERM)
         server.wait(30)
     med, p95 = median_p95(latencies)
-    label = f"{users} users"
+    label = f"{users} users ({COMPARERS} comparing options)"
+    compare_med, compare_p95 = median_p95(comparisons) if comparisons else (float("nan"), float("nan"))
     goal = "< 250 ms" if users == 50 else ""
     return [
         Row(
@@ -158,7 +202,12 @@ def run_users(users: int, seconds: float = SECONDS, workers: int = 4) -> list[Ro
         ),
         Row(
             "7. load",
-            f"{label}: latency per callback request",
+            f"{label}: comparisons, choice to the maps drawn",
+            f"{len(comparisons)}; median {ms(compare_med)}, p95 {ms(compare_p95)}",
+        ),
+        Row(
+            "7. load",
+            f"{label}: latency per site-click callback request",
             f"median {ms(med)}, p95 {ms(p95)}",
             goal,
             (p95 * 1000 < 250) if goal else None,
@@ -179,3 +228,33 @@ def run_users(users: int, seconds: float = SECONDS, workers: int = 4) -> list[Ro
             replaced,
         ),
     ]
+
+
+def options_requests(app, engine):
+    """For the ``k``-th comparison: the Options table's request, then the maps job's, each as
+    (query, JSON body); the choices alternate between the two presets and those two with the
+    Access page's scenario."""
+    from benchmarks.dash_requests import CallbackRequests
+    from dashboard import ids
+    from dashboard.layouts.options import VIEW_OPTION, preset_choices
+    from geo.viewstate import default_state
+
+    table = CallbackRequests(app, '{"table":"options-table"')
+    maps = CallbackRequests(app, f"{ids.OPTIONS_MAPS}.src")
+    listed = preset_choices(engine) + [{"label": "The scenario on the Access page", "value": VIEW_OPTION}]
+    view = {**default_state(engine), "page": "options"}
+
+    def bodies(k: int):
+        chosen = [c["value"] for c in listed][: 2 + k % 2]
+        values = {
+            (ids.OPTIONS_CHOICES, "value"): chosen,
+            (ids.OPTIONS_BASELINE, "value"): chosen[0],
+            (ids.PAGE_VIEW, "data"): "options",
+            (ids.ACCESS_VIEW, "data"): view,
+            (ids.OPTIONS_CHOICES, "options"): listed,
+            (ids.OPTIONS_MAPS_REQUEST, "data"): k,
+        }
+        yield "", json.dumps(table.body(values, [f"{ids.OPTIONS_CHOICES}.value"]))
+        yield "", json.dumps(maps.body(values, [f"{ids.OPTIONS_MAPS_REQUEST}.data"]))
+
+    return bodies
