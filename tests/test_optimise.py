@@ -46,13 +46,46 @@ def test_solvers_match_brute_force(seed, with_fixed, p):
     threshold = 15.0
     chosen, optimal, _ = solve_mclp(minutes <= threshold, weights, fixed <= threshold, p)
     covered = (fixed <= threshold) | (minutes[:, chosen] <= threshold).any(axis=1)
-    assert optimal and len(chosen) == p
+    assert optimal and len(chosen) == p == len(set(chosen))
     assert weights[covered].sum() == brute_mclp(minutes <= threshold, weights, fixed <= threshold, p)
-    for method in ("ip", "enumerate"):
+    for method in ("ip", "enumerate", "lagrangian"):
         chosen, optimal, _ = solve_pmedian(minutes, weights, fixed, p, method=method)
         value = float((weights * np.minimum(fixed, minutes[:, chosen].min(axis=1))).sum())
         assert optimal and len(chosen) == p
         assert value == pytest.approx(brute_median(minutes, weights, fixed, p)), method
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_lagrangian_method_finds_the_brute_force_optimum_and_proves_it(seed):
+    """Larger random problems than the test above (30 origins, 12 candidates, p = 1 to 5, with
+    and without fixed sites, minutes rounded so that ties occur): whatever path the method takes
+    (the bound closes, or a search on what it leaves), the answer is the least cost and proven."""
+    rng = np.random.default_rng(1000 + seed)
+    p = 1 + seed % 5
+    minutes, weights, fixed = random_problem(seed, n_o=30, n_c=12, with_fixed=seed % 2 == 0)
+    minutes = (minutes / 5).round() * 5  # ties between candidates
+    weights[rng.random(30) < 0.1] = 0.0  # some origins of no weight
+    chosen, optimal, status = solve_pmedian(minutes, weights, fixed, p, method="lagrangian")
+    value = float((weights * np.minimum(fixed, minutes[:, chosen].min(axis=1))).sum())
+    assert optimal and len(chosen) == p == len(set(chosen)), status
+    assert value == pytest.approx(brute_median(minutes, weights, fixed, p), rel=1e-12), status
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_maximal_covering_after_its_reductions_finds_the_brute_force_optimum(seed):
+    """Covers with repeated and nested candidates (what the reductions remove) and p = 1 to 5:
+    the enumeration (p <= 2) and the integer program on the reduced problem agree with brute force."""
+    rng = np.random.default_rng(2000 + seed)
+    p = 1 + seed % 5
+    base = rng.random((30, 6)) < 0.3
+    extra = base[:, rng.integers(0, 6, 6)] & (rng.random((30, 6)) < 0.7)  # copies and subsets
+    cover = np.concatenate([base, extra], axis=1)
+    weights = rng.integers(0, 50, 30).astype(float)
+    fixed_cover = rng.random(30) < 0.2
+    chosen, optimal, status = solve_mclp(cover, weights, fixed_cover, p)
+    covered = fixed_cover | cover[:, chosen].any(axis=1)
+    assert optimal and len(chosen) == p == len(set(chosen)), status
+    assert weights[covered].sum() == brute_mclp(cover, weights, fixed_cover, p), status
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -307,9 +340,9 @@ def test_time_limit_covers_building_the_model(monkeypatch):
 
     clock = iter([0.0, 5.0])  # building "took" 5 s of a 1 s limit
     monkeypatch.setattr(opt.time, "perf_counter", lambda: next(clock))
-    cover = np.array([[True, False], [False, True]])
+    cover = np.eye(3, dtype=bool)  # three sites: the integer program (one or two are enumerated)
     with pytest.raises(ScenarioError, match="building the model took 5.0 s, more than the time limit of 1 s"):
-        opt.solve_mclp(cover, np.ones(2), np.zeros(2, bool), 1, time_limit=1)
+        opt.solve_mclp(cover, np.ones(3), np.zeros(3, bool), 3, time_limit=1)
 
 
 def test_reduced_enumeration_finds_the_brute_force_least_cost(monkeypatch):
