@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import io
 import math
 import os
@@ -352,9 +353,7 @@ def solve_mclp(
     started = time.perf_counter()
     # only origins that count and that some candidate covers get a variable
     open_origins = np.flatnonzero(~fixed_cover & (np.asarray(weights) > 0) & cover.any(axis=1))
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - highspy is a dependency; CBC through PuLP otherwise
+    if importlib.util.find_spec("highspy") is None:  # pragma: no cover - a dependency; CBC through PuLP otherwise
         return _mclp_pulp(cover, weights, open_origins, p, time_limit, started)
     kept, groups, group_weights = _reduce_mclp(cover[open_origins], np.asarray(weights, float)[open_origins], p)
     if p <= 2:  # every single site or pair, by matrix arithmetic: exact and instant
