@@ -20,6 +20,7 @@ SECTIONS = {
     "briefing": ("benchmarks.engine_bench", "briefing"),
     "options": ("benchmarks.options_bench", "run"),
     "load": ("benchmarks.load_bench", "run"),
+    "orlib": ("benchmarks.orlib_bench", "run"),
 }
 
 

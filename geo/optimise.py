@@ -659,6 +659,82 @@ def _greedy(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int) -> li
     return chosen
 
 
+# Python-level steps (combinations of p - 1 sites) an enumeration of any p may take: each scores
+# every last site at once with numpy
+ENUMERATION_PREFIXES = 200_000
+
+
+def _enumerate_combinations(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int) -> list[int]:
+    """The least-cost ``p`` of the candidates (rows of ``by_site``, capped minutes per origin) by
+    trying every combination: depth-first over the first p - 1, every last one at once.
+
+    >>> m = np.array([[1.0, 9.0, 9.0], [9.0, 1.0, 9.0], [9.0, 9.0, 1.0], [2.0, 2.0, 9.0]])
+    >>> _enumerate_combinations(m, np.ones(3), np.full(3, np.inf), 2)
+    [2, 3]
+    """
+    n_c = by_site.shape[0]
+    best_cost, best = np.inf, None
+
+    def extend(served: np.ndarray, first: int, prefix: tuple) -> None:
+        nonlocal best_cost, best
+        if len(prefix) == p - 1:
+            costs = np.minimum(by_site[first:], served) @ w
+            k = int(np.argmin(costs))
+            if best is None or costs[k] < best_cost - 1e-9 * max(1.0, abs(best_cost)):
+                best_cost, best = float(costs[k]), (*prefix, first + k)
+            return
+        for j in range(first, n_c - (p - 1 - len(prefix))):
+            extend(np.minimum(served, by_site[j]), j + 1, (*prefix, j))
+
+    extend(fixed.copy(), 0, ())
+    assert best is not None
+    return list(best)
+
+
+def _subgradient(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int, solution, upper: float, deadline):
+    """Subgradient steps on the Lagrangian bound (see ``lagrangian_pmedian``) until it reaches
+    ``upper``, stalls, leaves a small search, or ``deadline`` (a ``time.perf_counter`` value)
+    passes. Each step's sites are also tried as a solution. Returns (solution, its cost, the best
+    bound, the reduced costs at the best bound)."""
+    n_c = by_site.shape[0]
+    weighted = by_site * w
+    weighted_fixed = w * fixed
+    multipliers = weighted.min(axis=0)
+    lower, best_rho, step, stall = -np.inf, None, 2.0, 0
+    tried: set[tuple] = {tuple(solution)}
+    for iteration in range(LAGRANGIAN_ITERATIONS):
+        reduced = np.minimum(weighted - multipliers, 0.0)
+        rho = reduced.sum(axis=1)
+        opened = np.argpartition(rho, p - 1)[:p] if p < n_c else np.arange(n_c)
+        fixed_part = np.minimum(weighted_fixed - multipliers, 0.0)
+        bound = float(multipliers.sum() + fixed_part.sum() + rho[opened].sum())
+        if bound > lower:
+            lower, best_rho, stall = bound, rho, 0
+        else:
+            stall += 1
+            if stall >= 20:
+                step, stall = step / 2, 0
+        key = tuple(sorted(int(j) for j in opened))
+        if key not in tried:  # the relaxation's sites, as a solution
+            tried.add(key)
+            if _served_cost(by_site, w, fixed, key) < upper:
+                solution, upper = _greedy_interchange(by_site, w, fixed, list(key))
+        if upper - lower <= PROOF_GAP * max(1.0, abs(upper)) or step < 1e-8:
+            break
+        if time.perf_counter() > deadline:
+            break
+        if iteration % 25 == 24 and best_rho is not None:  # the bound leaves a search this small already
+            pth = np.partition(best_rho, p - 1)[p - 1]
+            if math.comb(int((lower + best_rho - pth < upper).sum()) + p, p) <= SMALL_SEARCH:
+                break
+        subgradient = 1.0 - (reduced[opened] < 0).sum(axis=0) - (fixed_part < 0)
+        norm = float(subgradient @ subgradient)
+        if norm == 0:
+            break
+        multipliers = multipliers + step * (upper - bound) / norm * subgradient
+    return solution, upper, lower, best_rho
+
+
 def lagrangian_pmedian(
     minutes: np.ndarray,
     weights: np.ndarray,
@@ -690,46 +766,11 @@ def lagrangian_pmedian(
     ([0, 2], True, 'Lagrangian bound: Optimal')
     """
     started = time.perf_counter()
-    n_c = minutes.shape[1]
-    by_site, w, fixed, constant = _capped_problem(minutes, weights, fixed_minutes)
+    by_site, w, fixed, _ = _capped_problem(minutes, weights, fixed_minutes)
     if by_site.shape[1] == 0:  # no candidate serves anyone better than the fixed sites
         return list(range(p)), True, "Lagrangian bound: Optimal (no candidate improves on the fixed sites)"
     solution, upper = _greedy_interchange(by_site, w, fixed, _greedy(by_site, w, fixed, p))
-    weighted = by_site * w
-    weighted_fixed = w * fixed
-    multipliers = weighted.min(axis=0)
-    lower, best_rho, step, stall = -np.inf, None, 2.0, 0
-    tried: set[tuple] = {tuple(solution)}
-    for iteration in range(LAGRANGIAN_ITERATIONS):
-        reduced = np.minimum(weighted - multipliers, 0.0)
-        rho = reduced.sum(axis=1)
-        opened = np.argpartition(rho, p - 1)[:p] if p < n_c else np.arange(n_c)
-        fixed_part = np.minimum(weighted_fixed - multipliers, 0.0)
-        bound = float(multipliers.sum() + fixed_part.sum() + rho[opened].sum())
-        if bound > lower:
-            lower, best_rho, stall = bound, rho, 0
-        else:
-            stall += 1
-            if stall >= 20:
-                step, stall = step / 2, 0
-        key = tuple(sorted(int(j) for j in opened))
-        if key not in tried:  # the relaxation's sites, as a solution
-            tried.add(key)
-            if _served_cost(by_site, w, fixed, key) < upper:
-                solution, upper = _greedy_interchange(by_site, w, fixed, list(key))
-        if upper - lower <= PROOF_GAP * max(1.0, abs(upper)) or step < 1e-8:
-            break
-        if time.perf_counter() - started > time_limit / 3:
-            break
-        if iteration % 25 == 24 and best_rho is not None:  # the bound leaves a search this small already
-            pth = np.partition(best_rho, p - 1)[p - 1]
-            if math.comb(int((lower + best_rho - pth < upper).sum()) + p, p) <= SMALL_SEARCH:
-                break
-        subgradient = 1.0 - (reduced[opened] < 0).sum(axis=0) - (fixed_part < 0)
-        norm = float(subgradient @ subgradient)
-        if norm == 0:
-            break
-        multipliers = multipliers + step * (upper - bound) / norm * subgradient
+    solution, upper, lower, best_rho = _subgradient(by_site, w, fixed, p, solution, upper, started + time_limit / 3)
     if upper - lower <= PROOF_GAP * max(1.0, abs(upper)):
         return solution, True, "Lagrangian bound: Optimal"
     # candidates the bound rules out: any solution with j costs at least lower + rho_j - rho_(p)
@@ -740,6 +781,12 @@ def lagrangian_pmedian(
     left = max(1.0, time_limit - (time.perf_counter() - started))
     if p <= 3 and _enumeration_work(sub, weights, fixed_minutes, p) <= ENUMERATION_BUDGET:
         found, optimal = enumerate_pmedian(sub, weights, fixed_minutes, p), True
+        how = f"Lagrangian bound and enumeration of the {len(remaining)} candidates it leaves"
+    elif (
+        math.comb(len(remaining), p - 1) <= ENUMERATION_PREFIXES
+        and math.comb(len(remaining), p) * by_site.shape[1] <= ENUMERATION_BUDGET
+    ):
+        found, optimal = _enumerate_combinations(by_site[remaining], w, fixed, p), True
         how = f"Lagrangian bound and enumeration of the {len(remaining)} candidates it leaves"
     else:
         found, optimal, how = _pmedian_program_highs(sub, weights, fixed_minutes, p, left)

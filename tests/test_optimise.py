@@ -372,3 +372,30 @@ def test_reduced_enumeration_finds_the_brute_force_least_cost(monkeypatch):
         least = min(cost(c) for c in itertools.combinations(range(14), p))
         chosen = go.enumerate_pmedian(minutes, weights, fixed, p)
         assert abs(cost(chosen) - least) < 1e-9
+
+
+@pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5", "pmed6"])
+def test_or_library_instances_reach_their_published_optima(name):
+    """Beasley's OR-Library p-median problems (benchmarks/orlib, checksums checked): the exact
+    method proves the published optimum (shortest paths over the graph, every vertex a client of
+    weight 1 and a candidate)."""
+    from benchmarks.orlib_bench import published_optima, read_pmed
+
+    cost, p = read_pmed(name)
+    n = len(cost)
+    chosen, optimal, status = solve_pmedian(cost, np.ones(n), np.full(n, np.inf), p)
+    assert optimal and len(set(chosen)) == p, status
+    assert float(cost[:, chosen].min(axis=1).sum()) == published_optima()[name]
+
+
+def test_or_library_files_are_checked_before_use(tmp_path, monkeypatch):
+    import benchmarks.orlib_bench as orlib
+
+    copy = tmp_path / "orlib"
+    copy.mkdir()
+    for path in orlib.ORLIB.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    (copy / "pmed1.txt").write_text((copy / "pmed1.txt").read_text().replace(" 1 2 30", " 1 2 31", 1))
+    monkeypatch.setattr(orlib, "ORLIB", copy)
+    with pytest.raises(ValueError, match="pmed1.txt: its SHA-256 is not the one in SHA256SUMS"):
+        orlib.read_pmed("pmed1")
