@@ -38,3 +38,19 @@ def test_default_bundle_follows_the_environment(monkeypatch, tmp_path):
     assert default_bundle_path() == ROOT / "data" / "luton"  # a checkout: its own data folder
     monkeypatch.setenv("NEEDSMAP_BUNDLE", str(tmp_path))
     assert default_bundle_path() == tmp_path
+
+
+def test_the_vendored_partial_plotly_js_is_the_installed_plotlys_version():
+    """The small plotly.js build served by default (dashboard/assets/vendor) must be the version
+    the installed plotly's figures are written for; pyproject pins plotly to the minor release
+    that bundles it. A plotly upgrade fails here until the build is remade (plotly_bundle/README)."""
+    import re
+
+    from plotly.offline import get_plotlyjs_version
+
+    from dashboard import PARTIAL_PLOTLY
+
+    path = ROOT / "dashboard" / "assets" / PARTIAL_PLOTLY
+    stamped = re.search(r'\.version="([0-9.]+)"', path.read_text(encoding="utf-8")[:2000])
+    assert stamped is not None, f"{path.name}: no version stamp"
+    assert stamped.group(1) == get_plotlyjs_version() and get_plotlyjs_version() in path.name
