@@ -38,28 +38,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from geo.errors import ScenarioError
+from geo.results import weighted_quantile
 
 MOST_DEPRIVED_DECILES = (1, 2)
-
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The smallest value within which at least ``q`` of the total weight lies (NaN when the
-    weights sum to 0).
-
-    >>> weighted_quantile(np.array([10.0, 1.0, 5.0]), np.array([1.0, 8.0, 1.0]), 0.9)
-    5.0
-    >>> weighted_quantile(np.array([10.0, 1.0, 5.0]), np.array([1.0, 8.0, 1.0]), 0.95)
-    10.0
-    """
-    values, weights = np.asarray(values, float), np.asarray(weights, float)
-    total = weights.sum()
-    if total <= 0:
-        return math.nan
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    # tolerance: 0.9 of a sum of floats may sit a rounding error above the exact cumulative sum
-    position = int(np.searchsorted(cumulative, q * total - 1e-9 * total, side="left"))
-    return float(values[order][min(position, len(values) - 1)])
 
 
 def capacitated_assignment(

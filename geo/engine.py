@@ -26,7 +26,7 @@ from geo.errors import NeedsMapError, ScenarioError
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
 from geo.population import lower_first
-from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges
+from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges, weighted_quantile
 from geo.scenario import AddedSite, Scenario, parse_added_site
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
@@ -172,10 +172,7 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     >>> weighted_median(np.array([3.0]), np.array([0.0]))
     nan
     """
-    keep = np.isfinite(values) & (weights > 0)
-    if not keep.any():
-        return math.nan
-    return float(np.quantile(values[keep], 0.5, weights=weights[keep], method="inverted_cdf"))
+    return weighted_quantile(values, weights, 0.5)
 
 
 class Engine:

@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from geo.catchments import capacitated_assignment, catchments, compare_catchments, weighted_quantile
+from geo.catchments import capacitated_assignment, catchments, compare_catchments
+from geo.results import weighted_quantile
 from geo.cli import main
 from geo.errors import ScenarioError
 
