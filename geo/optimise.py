@@ -1,4 +1,4 @@
-"""Location-allocation: which sites to add, solved exactly as integer programs.
+"""Location-allocation: which sites to add, solved exactly.
 
 Two models over the engine's origin x candidate route matrix (spopt-style: a cost
 matrix in, a typed result out):
@@ -8,18 +8,18 @@ matrix in, a typed result out):
   site is within the threshold. Variables: x_j (candidate j chosen), y_i (origin i
   covered); max sum w_i y_i subject to y_i <= sum of x_j over candidates covering i
   (origins already covered by a fixed site are counted as a constant), sum x_j = p.
+  Candidates that cover nothing another does not are dropped and origins covered alike
+  are grouped (``_reduce_mclp``); one or two sites are found by trying every one and every
+  pair, more by the integer program handed to HiGHS as arrays.
 * **p-median.** Choose ``p`` candidates, with fixed sites, to minimise the population-
-  weighted minutes to the nearest open site. Each origin is assigned to one open site;
-  only candidates nearer than the origin's nearest fixed site can improve on it, so only
-  those assignment variables are created (an exact reduction).
+  weighted minutes to the nearest open site. Solved by ``lagrangian_pmedian``: a
+  solution from greedy and interchange, a Lagrangian lower bound that proves it, and an
+  exact search (enumeration or the integer program with HiGHS) over the candidates the
+  bound cannot rule out. ``method="ip"`` and ``"enumerate"`` run those alone.
 
-The maximal covering problem is solved as an integer program through PuLP (HiGHS when installed,
-else CBC); the p-median integer program is built as arrays and passed to HiGHS directly (through
-PuLP to CBC when highspy is missing). Both run under a time limit; results name the solver that
-ran and its status, and ``optimal`` says whether the solver proved optimality. Small p-median
-problems (p <= 3 and few enough combinations) are solved exactly by exhaustive enumeration
-instead, which is faster there than building the integer program. The gain of each chosen site is what the objective loses if that site
-alone is dropped from the solution.
+Every run has a time limit; results name the method that ran and its status, and
+``optimal`` says whether optimality was proven. The gain of each chosen site is what the
+objective loses if that site alone is dropped from the solution.
 
 Need weighting: w_i = population_i x need_index_i / 100 (the need index ranks the
 area's LSOAs 0-100), so a covered child in the neediest LSOA counts fully and one in the
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import importlib.util
 import io
 import math
 import os
@@ -284,9 +283,9 @@ def _stdout_to_stderr():
         os.close(saved)
 
 
-# p-median assignment variables this server builds. PuLP needs about 7 KB per variable (OR-Library
-# pmed40, 900 x 900 = 810,000 variables, peaked at 5.7 GB), so 500,000 is about 3.5 GB. Luton's
-# largest case (621 output areas x 625 postcodes = 388,125) fits; p <= 3 is enumerated anyway.
+# p-median assignment variables the integer program (method="ip") may have: a memory bound set
+# when the model was built through PuLP (about 7 KB per variable); Luton's largest case (621 output
+# areas x 625 postcodes = 388,125) fits. The default method never builds the whole program.
 MAX_ASSIGNMENTS = 500_000
 
 
@@ -302,37 +301,6 @@ def _time_left(time_limit: float, started: float) -> float:
     return time_limit - spent
 
 
-def _solve(prob, time_limit: float, started: float | None = None) -> tuple[bool, str]:
-    """Solve a PuLP problem; (proven optimal, "<solver>: <status>"). The time limit counts
-    from ``started`` (when building the model began), so it covers building and solving."""
-    import pulp
-
-    if started is not None:
-        time_limit = _time_left(time_limit, started)
-
-    with _stdout_to_stderr():  # the HiGHS banner is printed when the solver is first loaded
-        solver = _solver(time_limit)
-        status = prob.solve(solver)
-    name = {"HiGHS": "HiGHS", "COIN_CMD": "CBC", "PULP_CBC_CMD": "CBC"}.get(type(solver).__name__, solver.name)
-    optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
-    if prob.sol_status == pulp.LpSolutionIntegerFeasible:
-        return False, f"{name}: stopped at the time limit with a feasible solution"
-    return optimal, f"{name}: {pulp.LpStatus[status]}"
-
-
-def _solver(time_limit: float):
-    """HiGHS (highspy) when installed, else CBC: the binary from ``pulp[cbc]`` (cbcbox), else
-    PuLP's bundled one (which PuLP 4 will drop)."""
-    import pulp
-
-    limit = max(1, int(math.ceil(time_limit)))
-    highs = pulp.HiGHS(msg=False, timeLimit=limit)
-    if highs.available():
-        return highs
-    coin = pulp.COIN_CMD(msg=False, timeLimit=limit)
-    return coin if coin.available() else pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
-
-
 def solve_mclp(
     cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, p: int, time_limit: float = 30.0
 ) -> tuple[list[int], bool, str]:
@@ -341,7 +309,7 @@ def solve_mclp(
 
     The problem is made smaller first (``_reduce_mclp``); one or two sites are then found by
     trying every one and every pair, more by the integer program built as arrays and passed to
-    HiGHS directly (through PuLP to CBC when highspy is missing).
+    HiGHS directly.
 
     >>> cover = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], bool)
     >>> solve_mclp(cover, np.array([1.0, 1.0, 5.0, 1.0]), np.zeros(4, bool), 1)
@@ -353,8 +321,6 @@ def solve_mclp(
     started = time.perf_counter()
     # only origins that count and that some candidate covers get a variable
     open_origins = np.flatnonzero(~fixed_cover & (np.asarray(weights) > 0) & cover.any(axis=1))
-    if importlib.util.find_spec("highspy") is None:  # pragma: no cover - a dependency; CBC through PuLP otherwise
-        return _mclp_pulp(cover, weights, open_origins, p, time_limit, started)
     kept, groups, group_weights = _reduce_mclp(cover[open_origins], np.asarray(weights, float)[open_origins], p)
     if p <= 2:  # every single site or pair, by matrix arithmetic: exact and instant
         weighted = groups * group_weights[:, None]
@@ -443,23 +409,6 @@ def _run_highs(lp, n_x: int, time_limit: float) -> tuple[list[int], bool, str]:
     if chosen:
         return chosen, False, "HiGHS: stopped at the time limit with a feasible solution"
     return [], False, f"HiGHS: {solver.modelStatusToString(status)}"
-
-
-def _mclp_pulp(cover, weights, open_origins, p: int, time_limit: float, started: float):
-    """The maximal covering program through PuLP, for CBC when highspy is missing."""
-    import pulp
-
-    n_c = cover.shape[1]
-    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
-    y = {int(i): prob.add_variable(f"y{i}", lowBound=0, upBound=1) for i in open_origins}
-    prob += pulp.lpSum(float(weights[i]) * y[i] for i in y)
-    for i in y:
-        prob += y[i] <= pulp.lpSum(x[j] for j in np.flatnonzero(cover[i]))
-    prob += pulp.lpSum(x) == p
-    optimal, status = _solve(prob, time_limit, started)
-    chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
-    return chosen, optimal, status
 
 
 # Origin x combination evaluations, after the reductions of reduce_pmedian, beyond which the
@@ -596,10 +545,6 @@ def solve_pmedian(
             f"this p-median problem needs {assignments:,} assignment variables, more than the "
             f"{MAX_ASSIGNMENTS:,} this server builds (memory); use fewer candidates or origins"
         )
-    try:
-        import highspy  # noqa: F401
-    except ImportError:  # pragma: no cover - highspy is a dependency; CBC through PuLP otherwise
-        return _pmedian_program_pulp(minutes, weights, fixed_minutes, p, time_limit, program)
     return _pmedian_program_highs(minutes, weights, fixed_minutes, p, time_limit, program)
 
 
@@ -820,9 +765,8 @@ def _pmedian_program_highs(
     time_limit: float,
     program: tuple | None = None,
 ) -> tuple[list[int], bool, str]:
-    """The p-median integer program built as arrays and passed to HiGHS directly: for Luton's
-    625 postcodes + 3 fixed sites PuLP spent about 0.8 s building the same model, HiGHS 0.8 s
-    solving it.
+    """The p-median integer program built as arrays and passed to HiGHS directly (through PuLP,
+    building the model took as long as solving it).
 
     Columns: x_j (candidate j open, integer 0/1), z_ij (origin i served by candidate j), zf_i
     (origin i served by its nearest fixed site). Rows: sum_j z_ij + zf_i = 1 for each origin;
@@ -872,45 +816,6 @@ def _pmedian_program_highs(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_c + [highspy.HighsVarType.kContinuous] * (n_z + n_f)
 
     return _run_highs(lp, n_c, _time_left(time_limit, started))
-
-
-def _pmedian_program_pulp(
-    minutes: np.ndarray,
-    weights: np.ndarray,
-    fixed_minutes: np.ndarray,
-    p: int,
-    time_limit: float,
-    program: tuple | None = None,
-) -> tuple[list[int], bool, str]:
-    """The same integer program through PuLP, for CBC when highspy is missing. ``program``: the
-    parts from ``_pmedian_program``, when the caller has them already."""
-    import pulp
-
-    started = time.perf_counter()
-    n_c = minutes.shape[1]
-    origin_of, candidate_of, assigned, to_fixed = (
-        program if program is not None else _pmedian_program(minutes, weights, fixed_minutes)
-    )
-    prob = pulp.LpProblem("pmedian", pulp.LpMinimize)
-    x = [prob.add_variable(f"x{j}", cat="Binary") for j in range(n_c)]
-    terms: list = []
-    served_by: dict[int, list] = {int(i): [] for i in assigned}
-    for i, j in zip(origin_of.tolist(), candidate_of.tolist()):
-        z = prob.add_variable(f"z{i}_{j}", lowBound=0, upBound=1)
-        terms.append(float(weights[i] * minutes[i, j]) * z)
-        prob += z <= x[j]
-        served_by[i].append(z)
-    for i in to_fixed.tolist():
-        zf = prob.add_variable(f"zf{i}", lowBound=0, upBound=1)
-        terms.append(float(weights[i] * fixed_minutes[i]) * zf)
-        served_by[i].append(zf)
-    for options in served_by.values():
-        prob += pulp.lpSum(options) == 1
-    prob += pulp.lpSum(terms)
-    prob += pulp.lpSum(x) == p
-    optimal, status = _solve(prob, time_limit, started)
-    chosen = [j for j in range(n_c) if (x[j].value() or 0) > 0.5]
-    return chosen, optimal, status
 
 
 def _coverage_value(cover, weights, fixed_cover, chosen) -> float:
