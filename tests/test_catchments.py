@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from geo.catchments import capacitated_assignment, catchments, compare_catchments
-from geo.results import weighted_quantile
 from geo.cli import main
 from geo.errors import ScenarioError
+from geo.results import weighted_quantile
 
 
 def test_every_origin_is_assigned_once_and_catchments_add_up(luton_engine):
