@@ -68,7 +68,9 @@ def run() -> list[Row]:
         ours = time.perf_counter() - started
         value = float(cost[:, chosen].min(axis=1).sum())
         started = time.perf_counter()
-        model = PMedian.from_cost_matrix(cost, np.ones(n), p_facilities=p).solve(pulp.HiGHS(msg=False, timeLimit=SPOPT_SECONDS))
+        model = PMedian.from_cost_matrix(cost, np.ones(n), p_facilities=p).solve(
+            pulp.HiGHS(msg=False, timeLimit=SPOPT_SECONDS)
+        )
         theirs = time.perf_counter() - started
         spopt_value = float(model.problem.objective.value())
         matched = optimal and value == optima[name]

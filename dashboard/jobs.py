@@ -60,36 +60,6 @@ def alert(job: str, class_name: str = "small") -> html.Div:
     return html.Div(id=part_id(job, "alert"), role="alert", className=f"{class_name} empty-hide")
 
 
-_START = """function(n, cancelled) {
-    const none = window.dash_clientside.no_update;
-    if (!n) { return [none, none, none]; }
-    (window.needsMapJobs = window.needsMapJobs || {})['__JOB__'] = 0;
-    return [{n: n, t0: Date.now(), c: cancelled || 0}, false, ''];
-}"""
-
-_TICK = """function(_tick, started, done, buttonDisabled, cancelled) {
-    const none = window.dash_clientside.no_update;
-    const idle = (window.needsMapJobs = window.needsMapJobs || {});
-    if (!started || done === started.n) { idle['__JOB__'] = 0; return [true, none, none, none, '']; }
-    if ((cancelled || 0) > started.c) {
-        return [true, __CANCELLED__, none, none, ''];
-    }
-    const seconds = (Date.now() - started.t0) / 1000;
-    if (seconds > __TIMEOUT__) {
-        return [true, __TIMED_OUT__, false, Date.now(), ''];
-    }
-    const took = Math.round(seconds) + ' s so far' + __LIMIT__;
-    if (!buttonDisabled) {
-        // the job's button is usable again but no answer came: give the answer one more tick
-        idle['__JOB__'] = (idle['__JOB__'] || 0) + 1;
-        if (idle['__JOB__'] >= 2) { idle['__JOB__'] = 0; return [true, __LOST__, none, none, '']; }
-    } else {
-        idle['__JOB__'] = 0;
-    }
-    return [none, none, none, none, took];
-}"""
-
-
 def messages(what: str, timeout_s: float) -> dict[str, str]:
     """The watchdog's three messages for a job described as ``what`` (e.g. "The briefing").
 
@@ -130,12 +100,12 @@ def register_watchdog(
     its ``running`` sets true while it runs (the button's ``disabled`` by default)."""
     start = start or (button, "n_clicks")
     busy = busy or (button, "disabled")
-    text = messages(what, timeout_s)
-    cancel_state = State(*user_cancel) if user_cancel else State(part_id(job, "cancel"), "id")
+    settings = {"job": job, "timeout": float(timeout_s), "limit": limit_note, "messages": messages(what, timeout_s)}
     # with no Cancel button the state is the store's id, a string: "cancelled" never counts
-    cancelled_js = "(typeof cancelled === 'number' ? cancelled : 0)"
+    cancel_state = State(*user_cancel) if user_cancel else State(part_id(job, "cancel"), "id")
+    # the logic is in assets/clientside.js (unit-tested with Node); here only its settings, as JSON
     app.clientside_callback(
-        _START.replace("__JOB__", job).replace("cancelled || 0", cancelled_js),
+        f"function(n, cancelled) {{ return window.dash_clientside.needsMap.jobStart(n, cancelled, {json.dumps(job)}); }}",
         Output(part_id(job, "started"), "data"),
         Output(part_id(job, "tick"), "disabled"),
         Output(part_id(job, "alert"), "children"),
@@ -144,13 +114,8 @@ def register_watchdog(
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        _TICK.replace("__JOB__", job)
-        .replace("(cancelled || 0)", cancelled_js)
-        .replace("__TIMEOUT__", repr(float(timeout_s)))
-        .replace("__CANCELLED__", json.dumps(text["cancelled"]))
-        .replace("__TIMED_OUT__", json.dumps(text["timed_out"]))
-        .replace("__LOST__", json.dumps(text["lost"]))
-        .replace("__LIMIT__", json.dumps(limit_note)),
+        "function(_tick, started, done, busy, cancelled) { return window.dash_clientside.needsMap.jobTick("
+        f"started, done, busy, cancelled, {json.dumps(settings)}); }}",
         Output(part_id(job, "tick"), "disabled", allow_duplicate=True),
         Output(part_id(job, "alert"), "children", allow_duplicate=True),
         Output(*busy, allow_duplicate=True),

@@ -621,16 +621,9 @@ def register(app, engine, assets, scenario_store=None) -> None:
 
     # The page shown: tabs and panels follow the state's page in the browser (no round trip
     # beyond the state callback's), keeping the ARIA attributes of the tablist right.
+    # (the logic of every clientside callback here is in assets/clientside.js, tested with Node)
     app.clientside_callback(
-        """function(page) {
-            const pages = __PAGES__;
-            const out = [];
-            for (const p of pages) {
-                const on = p === page;
-                out.push(on ? 'nav-link active' : 'nav-link', on ? 'true' : 'false', on ? '0' : '-1', !on);
-            }
-            return out;
-        }""".replace("__PAGES__", json.dumps(list(PAGES))),
+        f"function(page) {{ return window.dash_clientside.needsMap.pageTabs(page, {json.dumps(list(PAGES))}); }}",
         *[
             o
             for p in PAGES
@@ -659,12 +652,9 @@ def register(app, engine, assets, scenario_store=None) -> None:
     # when the partial build is the one loaded.
     app.clientside_callback(
         """function(search) {
-            // the tiles parameter itself, not the words "tiles=1" inside a site's label
-            const tiles = new URLSearchParams(search || '').get('tiles');
-            if (window.NEEDS_MAP_PARTIAL_PLOTLY && tiles === '1') {
-                window.location.reload();
-            }
-            return window.dash_clientside.no_update;
+            const cs = window.dash_clientside;
+            if (cs.needsMap.wantsFullPlotly(search, window.NEEDS_MAP_PARTIAL_PLOTLY)) { window.location.reload(); }
+            return cs.no_update;
         }""",
         Output(ids.TILES, "id"),
         Input(ids.URL, "search"),
@@ -673,20 +663,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
 
     # Copy link: the clipboard where the browser allows it, else the link shown to copy by hand.
     app.clientside_callback(
-        """async function(n, link) {
-            const none = window.dash_clientside.no_update;
-            if (!n) { return [none, none, none]; }
-            try {
-                await navigator.clipboard.writeText(link);
-                return ["Link copied", true, link];
-            } catch (err) {
-                setTimeout(function () {
-                    const box = document.getElementById('__BOX__');
-                    if (box) { box.focus(); box.select(); }
-                }, 50);
-                return ["The browser did not allow copying: the link is shown below.", false, link];
-            }
-        }""".replace("__BOX__", ids.COPY_FALLBACK),
+        f"function(n, link) {{ return window.dash_clientside.needsMap.copyLink(n, link, {json.dumps(ids.COPY_FALLBACK)}); }}",
         Output(ids.COPY_STATUS, "children"),
         Output(ids.COPY_FALLBACK_BOX, "hidden"),
         Output(ids.COPY_FALLBACK, "value"),
@@ -697,7 +674,7 @@ def register(app, engine, assets, scenario_store=None) -> None:
 
     # The link to copy: the page's own address (origin + path + query), in the browser.
     app.clientside_callback(
-        "function(search) { return window.location.origin + window.location.pathname + (search || ''); }",
+        "function(search) { return window.dash_clientside.needsMap.linkText(search); }",
         Output(ids.LINK_TEXT, "children"),
         Input(ids.URL, "search"),
     )
