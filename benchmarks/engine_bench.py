@@ -71,7 +71,7 @@ def optimiser() -> list[Row]:
 
 
 def briefing() -> list[Row]:
-    from geo.briefing import render_briefing
+    from geo.reports.briefing import render_briefing
     from geo.viewstate import default_state
 
     engine = luton_engine()

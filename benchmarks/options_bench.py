@@ -16,7 +16,8 @@ def run() -> list[Row]:
 
     from dashboard.callbacks.access import access_map_update
     from dashboard.maps import MapAssets
-    from geo.appraisal import appraise, from_state, preset
+    from geo.appraisal import appraise, preset
+    from geo.options import from_state
     from geo.viewstate import default_state
 
     engine = luton_engine(None)  # the app's own origins (output areas)

@@ -1,7 +1,7 @@
 """Options appraisal: two to six scenarios side by side against a baseline, in one table.
 
-An option is a scenario: a named preset of the bundle, a saved scenario (``geo.store``) or a
-view state (a JSON file, or a link's state). Only an option's sites count (its preset and the
+An option is a scenario: a named preset of the bundle, or one made elsewhere from a saved
+scenario or a view state (``geo.options``: the view-state layer above this core module). Only an option's sites count (its preset and the
 sites it opens, closes, adds or moves); every option is measured with the same travel settings
 (mode, threshold, travel model, population), the appraisal's own, so the options differ only in
 where the sites are. Each row gives:
@@ -22,9 +22,7 @@ where the sites are. Each row gives:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from geo.catchments import catchments
 from geo.errors import ScenarioError
@@ -51,55 +49,6 @@ def preset(engine, name: str) -> Option:
         raise ScenarioError(f"unknown scenario {name!r}; the bundle has {', '.join(engine.scenario_names())}")
     scenario = engine.scenario(name)
     return Option(name=name, label=scenario.label, scenario=scenario, source="preset")
-
-
-def from_state(engine, name: str, label: str, state: dict, source: str, where: str | None = None) -> Option:
-    """An option from a view state, checked like a link (``geo.viewstate.from_store``); any
-    problem is an error naming ``where`` it came from (default: its name)."""
-    from geo.viewstate import from_store, scenario_of
-
-    checked, notices = from_store(engine, state)
-    if notices:
-        raise ScenarioError(f"option {where or name!r}: " + "; ".join(notices))
-    scenario = scenario_of(engine, checked)
-    return Option(name=name, label=label or scenario.label, scenario=scenario, source=source, state=checked)
-
-
-MAX_VIEW_FILE_BYTES = 200_000  # a view-state file: the largest view the interface makes is about 20 KB
-
-
-def resolve(engine, spec: str, store=None) -> Option:
-    """An option named on a command line: a preset name, a saved scenario id (``store``), or a
-    JSON file of a view state."""
-    spec = spec.strip()
-    if spec in engine.bundle.scenarios:
-        return preset(engine, spec)
-    if spec.lower().endswith(".json"):
-        path = Path(spec)
-        try:
-            if path.stat().st_size > MAX_VIEW_FILE_BYTES:  # measured before any of it is read
-                raise ScenarioError(f"option {spec!r}: over {MAX_VIEW_FILE_BYTES // 1000} KB; a view state is small")
-            state = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ScenarioError(f"option {spec!r}: file not found") from None
-        except RecursionError:
-            raise ScenarioError(f"option {spec!r}: nested too deeply to be a view state") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ScenarioError(f"option {spec!r}: not a JSON view state ({exc})") from None
-        if not isinstance(state, dict):
-            raise ScenarioError(f"option {spec!r}: a view state is a JSON object")
-        return from_state(engine, path.stem, str(state.get("label", "")) or path.stem, state, "file", where=spec)
-    if store is not None:
-        from geo.store import open_saved
-
-        saved = store.get(spec)
-        if saved is not None:
-            state, notices = open_saved(engine, store, spec)
-            if state is None or notices:
-                raise ScenarioError(f"option {spec!r}: " + "; ".join(notices))
-            return from_state(engine, spec, saved.name, state, "saved")
-    where = "a preset, a saved scenario id or a .json file" if store is not None else "a preset or a .json file"
-    raise ScenarioError(f"option {spec!r} is not {where} (presets: {', '.join(engine.scenario_names())})")
 
 
 @dataclass
@@ -197,29 +146,3 @@ def appraise(engine, options: list[Option], baseline: Option | None = None, capa
         threshold=first.alt.threshold,
         rows=rows,
     )
-
-
-TRAVEL_KEYS = ("mode", "unit", "threshold", "pop")
-
-
-def option_links(
-    engine, options: list[Option], base_url: str, settings: dict | None = None, store=None
-) -> dict[str, str]:
-    """The link that reopens each option on the Access page (a preset as its scenario), with the
-    travel keys of the view state ``settings`` when given; short links with ``store``
-    (``geo.briefing.view_link``).
-
-    >>> option_links(engine, [preset(engine, "current_2020")], "http://x/")["current_2020"][:30]
-    'http://x/?page=access&ind=need'
-    """
-    from geo.briefing import view_link
-    from geo.viewstate import default_state
-
-    links = {}
-    for option in options:
-        # every option opens on the Access page, whatever page its view was on
-        state = {**(option.state or {**default_state(engine), "base": option.name}), "page": "access"}
-        if settings:
-            state = {**state, **{k: settings[k] for k in TRAVEL_KEYS}}
-        links[option.name] = view_link(base_url, state, store)
-    return links

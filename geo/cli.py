@@ -489,7 +489,7 @@ def briefing_state(engine, args) -> dict:
 
 def cmd_briefing(args, out) -> int:
     """``briefing``: the briefing of a view (or of one ward with --ward)."""
-    from geo.briefing import briefing_content, render_briefing
+    from geo.reports.briefing import briefing_content, render_briefing
 
     engine = _engine(args)
     if (
@@ -508,7 +508,7 @@ def cmd_briefing(args, out) -> int:
     if args.equality and not args.compare:
         raise UsageError("--equality needs --compare (who loses access is a comparison)")
     if args.ward is not None:
-        from geo.ward_briefing import render_ward_briefing, ward_briefing_content
+        from geo.reports.ward_briefing import render_ward_briefing, ward_briefing_content
 
         links = _link_store(args.db)
         content_w = ward_briefing_content(engine, state, args.ward, args.base_url, store=links)
@@ -724,7 +724,8 @@ def _print_catchments(result, out) -> None:
 
 def cmd_appraise(args, out) -> int:
     """``appraise``: options side by side (table or JSON), and the options briefing with --out."""
-    from geo.appraisal import appraise, option_links, resolve
+    from geo.appraisal import appraise
+    from geo.options import option_links, resolve
 
     engine = _engine(args)
     if args.out is not None:
@@ -745,7 +746,7 @@ def cmd_appraise(args, out) -> int:
     travel = _options(args, engine)
     result = appraise(engine, options, baseline, capacity=_capacities(args.capacity), **travel)
     if args.out is not None:
-        from geo.options_briefing import render_options_briefing
+        from geo.reports.options_briefing import render_options_briefing
 
         links = option_links(engine, options, args.base_url, store=store or _link_store(args.db))
         render_options_briefing(engine, result, options, args.out, links=links, **travel)
@@ -753,7 +754,7 @@ def cmd_appraise(args, out) -> int:
         json.dump(result.to_dict(), out, indent=2)
         print(file=out)
         return 0
-    from geo.options_briefing import HEADERS, table_rows
+    from geo.reports.options_briefing import HEADERS, table_rows
 
     print(f"{result.population_label}; baseline {result.baseline}", file=out)
     for row in table_rows(result):

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 
 from geo.errors import NeedsMapError
 from geo.scenario import CONTROL_CHARACTERS, parse_added_site
-from geo.store import ID_PATTERN
+from geo.store import ID_PATTERN, ScenarioStore, StoreError
 
 PAGES = ("needs", "access", "options", "sites", "about")
 NEED_INDEX = "need_index"
@@ -498,3 +498,46 @@ def threshold_text(engine, state: dict) -> str:
 def threshold_kwargs(state: dict) -> dict:
     """The view's travel options as keyword arguments of ``Engine.evaluate``."""
     return {"mode": state["mode"], "population": state["pop"], state["unit"]: float(state["threshold"])}
+
+
+def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, list[str]]:
+    """(view state, notices) for saved scenario ``key``, checked like a link; (None, [reason])
+    when there is no such scenario or the database cannot be read."""
+    try:
+        saved = store.get(key)
+    except StoreError as exc:
+        return None, [f"The saved scenario could not be read: {exc}."]
+    if saved is None:
+        return None, [f"No saved scenario {str(key)[:20]!r} in this database."]
+    notices = []
+    if saved.area and saved.area != engine.bundle.area_name:
+        notices.append(
+            f"The saved scenario {saved.name!r} was made for {saved.area}; parts that do not fit were ignored."
+        )
+    state, decoded = decode(engine, "?" + saved.query, max_query=MAX_STATE_QUERY)
+    # the scenario is called by its saved name on every card, table and briefing
+    state = named(state, clean_name(saved.name) or f"Saved scenario {saved.id}")
+    return state, notices + [f"Saved scenario {saved.name!r}: {n}" for n in decoded]
+
+
+def view_link(base_url: str, state: dict, store=None) -> str:
+    """The link that reopens ``state``. With ``store`` (a ``geo.store.ScenarioStore``), the short
+    link ``<base_url>/v/<id>`` (the view kept in the store): what paper and CSV files carry, short
+    enough to type and to serve. Without one, ``base_url`` plus the view's query; a ``base_url``
+    that already carries a query (a stored view's link, ``...?v=<id>``) is that link.
+
+    >>> view_link("https://maps.example/", default_state(engine))[:38]
+    'https://maps.example/?page=needs&ind=n'
+    >>> view_link("https://maps.example/?v=ddffb6fchpucwicm", default_state(engine))
+    'https://maps.example/?v=ddffb6fchpucwicm'
+    >>> from geo.store import ScenarioStore
+    >>> len(view_link("https://maps.example/", default_state(engine), ScenarioStore("sqlite://")))
+    39
+    """
+    if "?" in base_url:
+        base_url, query = base_url.split("?", 1)
+        if query.startswith("v=") and store is None:
+            return f"{base_url}?{query}"
+    if store is not None:
+        return f"{base_url.rstrip('/')}/v/{store.save_view(encode(state), printed=True)}"
+    return base_url.rstrip("/") + "/" + encode(state)

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from geo.appraisal import appraise, preset, resolve
+from geo.appraisal import appraise, preset
 from geo.cli import main
 from geo.errors import ScenarioError
+from geo.options import resolve
 from geo.store import ScenarioStore
 from geo.viewstate import default_state, encode, named
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from geo.briefing import PNG_DPI, briefing_content, render_briefing
 from geo.cli import main
+from geo.reports.briefing import PNG_DPI, briefing_content, render_briefing
 from geo.viewstate import decode, default_state
 
 

@@ -203,7 +203,7 @@ def test_malformed_link_shows_a_notice_not_an_error_page(dash_duo, luton_app):
 
 
 def test_briefing_link_reopens_the_view_with_the_same_headline(dash_duo, luton_app, luton_engine):
-    from geo.briefing import briefing_content
+    from geo.reports.briefing import briefing_content
     from geo.viewstate import default_state
 
     e = luton_engine
@@ -353,8 +353,8 @@ def test_bad_threshold_is_explained_next_to_the_box_and_cleared_when_fixed(dash_
 def test_ward_finder_by_name_and_postcode_and_ward_briefing(dash_duo, luton_app, luton_engine):
     from pypdf import PdfReader
 
+    from geo.reports.ward_briefing import ward_numbers
     from geo.viewstate import default_state
-    from geo.ward_briefing import ward_numbers
 
     e = luton_engine
     saints = e.find_ward("Saints")

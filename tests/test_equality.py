@@ -164,7 +164,7 @@ def test_dashboard_section_csv_and_briefing_show_the_same_figures(luton_engine):
     from pypdf import PdfReader
 
     from dashboard.callbacks.equality import equality_csv, equality_update
-    from geo.briefing import briefing_content, render_briefing
+    from geo.reports.briefing import briefing_content, render_briefing
     from geo.viewstate import default_state
 
     e = luton_engine

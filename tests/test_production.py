@@ -382,11 +382,12 @@ def test_every_link_written_for_a_twenty_site_view_opens_under_prod(prod_server,
 
     from dashboard.callbacks.access import access_detail_update
     from dashboard.links import page_link
-    from geo.appraisal import from_state, option_links, preset
-    from geo.briefing import briefing_content
+    from geo.appraisal import preset
+    from geo.options import from_state, option_links
+    from geo.reports.briefing import briefing_content
+    from geo.reports.ward_briefing import ward_briefing_content
     from geo.store import ScenarioStore
     from geo.viewstate import MAX_ADDED, default_state
-    from geo.ward_briefing import ward_briefing_content
 
     e = luton_engine
     store = ScenarioStore()  # the server's own database (NEEDSMAP_DATA_DIR, as the tests set it)

@@ -153,8 +153,8 @@ def test_unused_address_bar_links_are_removed_and_printed_ones_kept(tmp_path, mo
     import json
 
     from geo.cli import main
-    from geo.migrations.schema import short_links
     from geo.store import ScenarioStore
+    from geo.store.migrations.schema import short_links
 
     url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     store = ScenarioStore(url)

@@ -9,8 +9,8 @@ import sqlalchemy
 
 from conftest import ROOT
 from geo.errors import NeedsMapError
-from geo.store import ScenarioStore, StoreError, default_url, open_saved
-from geo.viewstate import default_state, encode, named
+from geo.store import ScenarioStore, StoreError, default_url
+from geo.viewstate import default_state, encode, named, open_saved
 
 
 def _round_trip(store, engine):
@@ -280,7 +280,7 @@ def test_a_row_with_an_unreadable_date_keeps_the_list_working(tmp_path):
 
 
 def test_an_option_file_too_large_or_too_deep_is_named(luton_engine, tmp_path):
-    from geo.appraisal import resolve
+    from geo.options import resolve
 
     big = tmp_path / "big.json"
     big.write_text('{"page": "' + "x" * 300_000 + '"}', encoding="utf-8")

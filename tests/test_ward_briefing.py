@@ -8,9 +8,9 @@ from pypdf import PdfReader
 
 from geo.cli import main
 from geo.errors import ScenarioError
+from geo.reports.ward_briefing import render_ward_briefing, ward_briefing_content, ward_numbers
 from geo.store import ScenarioStore
 from geo.viewstate import default_state
-from geo.ward_briefing import render_ward_briefing, ward_briefing_content, ward_numbers
 
 
 def test_find_ward_by_name_code_and_postcode(luton_engine):

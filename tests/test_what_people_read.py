@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard.figures import ABSENT_STYLE, CLOSED_STYLE, legend_items, site_styles
-from geo.briefing import render_briefing
+from geo.reports.briefing import render_briefing
+from geo.reports.ward_briefing import render_ward_briefing, ward_briefing_content
 from geo.viewstate import default_state
-from geo.ward_briefing import render_ward_briefing, ward_briefing_content
 
 PROPOSED = ("hub_manor", "hub_leagrave_tbc", "outreach_london_road", "outreach_beech_hill")
 
@@ -104,10 +104,10 @@ def test_a_saved_scenario_is_called_by_its_name_when_reopened(luton_engine, tmp_
     is "<name>, modified"."""
     from dashboard.callbacks.options import build_options
     from dashboard.views import evaluations, headline
-    from geo.briefing import briefing_content
-    from geo.store import ScenarioStore, open_saved
-    from geo.viewstate import encode, from_store
-    from geo.ward_briefing import ward_numbers
+    from geo.reports.briefing import briefing_content
+    from geo.reports.ward_briefing import ward_numbers
+    from geo.store import ScenarioStore
+    from geo.viewstate import encode, from_store, open_saved
 
     e = luton_engine
     store = ScenarioStore(f"sqlite:///{tmp_path / 'saved.sqlite3'}")
@@ -254,7 +254,7 @@ def test_a_wards_deprivation_is_one_number_everywhere(luton_engine, ward_set):
     ward briefing; a rank is a whole rank and a decile a whole decile."""
     from dashboard.callbacks.needs import needs_update
     from dashboard.views import _ward_static_rows, ward_profile
-    from geo.ward_briefing import _need_rows
+    from geo.reports.ward_briefing import _need_rows
 
     e = luton_engine
     code = e.find_ward("Farley", ward_set)
@@ -303,8 +303,9 @@ def test_no_briefing_sends_the_reader_to_the_app_or_prints_a_long_url(luton_engi
     no "open the link", no "in the dashboard", no "you can", and every URL at most 100 characters."""
     import re
 
-    from geo.appraisal import appraise, from_state, option_links, preset
-    from geo.options_briefing import render_options_briefing
+    from geo.appraisal import appraise, preset
+    from geo.options import from_state, option_links
+    from geo.reports.options_briefing import render_options_briefing
     from geo.store import ScenarioStore
 
     e = luton_engine

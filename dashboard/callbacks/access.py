@@ -45,9 +45,9 @@ from dashboard.views import (
     ward_rows,
     ward_table_indicators,
 )
-from geo.briefing import uncounted_sites
 from geo.errors import NeedsMapError
 from geo.population import lower_first
+from geo.reports.briefing import uncounted_sites
 from geo.results import range_bounds
 from geo.viewstate import from_store
 
@@ -178,7 +178,7 @@ def _range_note(h: dict) -> str:
 def unlocated_note(engine, alt, base):
     """Words next to the figures naming open sites that are not counted (no sourced location),
     in the scenario and in its comparison."""
-    # one sentence for sites missing in both (the briefings' own words: geo.briefing.uncounted_sites)
+    # one sentence for sites missing in both (the briefings' own words: geo.reports.briefing.uncounted_sites)
     parts = uncounted_sites(engine, (None if base is None else base.scenario, alt.scenario))
     if not parts:
         return None

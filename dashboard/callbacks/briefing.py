@@ -9,8 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import ids, jobs, runtime
-from geo.briefing import FORMATS, render_briefing
 from geo.errors import NeedsMapError
+from geo.reports.briefing import FORMATS, render_briefing
 from geo.viewstate import from_store
 
 

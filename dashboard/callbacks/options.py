@@ -14,8 +14,9 @@ from dashboard import ids, jobs, runtime
 from dashboard.layouts.options import VIEW_OPTION, preset_choices
 from dashboard.tables import data_id
 from dashboard.views import csv_safe_rows
-from geo.appraisal import MAX_OPTIONS, MIN_OPTIONS, Option, appraise, from_state, option_links, preset
+from geo.appraisal import MAX_OPTIONS, MIN_OPTIONS, Option, appraise, preset
 from geo.errors import NeedsMapError
+from geo.options import from_state, option_links
 from geo.store import ScenarioStore, StoreError
 from geo.viewstate import from_store, threshold_kwargs, threshold_text
 
@@ -61,7 +62,7 @@ def choices(engine, store: ScenarioStore | None) -> list[dict]:
 
 def build_options(engine, store, chosen: list, view: dict, labels: dict[str, str]) -> list[Option]:
     """The Option for each chosen value, in the order of the choices."""
-    from geo.store import open_saved
+    from geo.viewstate import open_saved
 
     options = []
     for value in chosen:
@@ -126,7 +127,7 @@ def table_data(engine, appraisal) -> dict:
 
 
 def register(app, engine, store: ScenarioStore | None) -> None:
-    from geo.options_briefing import maps_png, render_options_briefing
+    from geo.reports.options_briefing import maps_png, render_options_briefing
 
     @app.callback(
         Output(ids.OPTIONS_CHOICES, "options"),

@@ -371,7 +371,7 @@ def _read_link(engine, store, scenario_store, search) -> tuple[dict, list[str]]:
     """The state a page address asks for: a saved scenario (``?s=<id>``), a stored view
     (``?v=<id>``) or the view's own query, each checked like a link, with notices."""
     if isinstance(search, str) and search.startswith("?s=") and scenario_store is not None:
-        from geo.store import open_saved
+        from geo.viewstate import open_saved
 
         state, notices = open_saved(engine, scenario_store, search[3:].split("&", 1)[0])
         if state is None:

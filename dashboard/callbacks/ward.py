@@ -12,11 +12,11 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
 from dashboard.links import slug
-from geo.briefing import uncounted_sites
 from geo.errors import NeedsMapError
+from geo.reports.briefing import uncounted_sites
+from geo.reports.ward_briefing import render_ward_briefing, ward_numbers
 from geo.results import range_bounds
 from geo.viewstate import from_store, scenario_of
-from geo.ward_briefing import render_ward_briefing, ward_numbers
 
 BRIEF = "ward-brief"  # pattern: {"type": BRIEF, "ward": code, "page": page}
 

@@ -1,6 +1,6 @@
 """The Options page: two to six scenarios (presets, the Access page's view, saved scenarios)
 side by side against a baseline: one sortable, downloadable table, a small map per option,
-and a one-page options briefing (``geo.appraisal``, ``geo.options_briefing``)."""
+and a one-page options briefing (``geo.appraisal``, ``geo.reports.options_briefing``)."""
 
 from __future__ import annotations
 

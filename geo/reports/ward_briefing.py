@@ -25,7 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.briefing import (
+from geo.engine import METHOD_KINDS, weighted_median
+from geo.errors import ScenarioError
+from geo.population import lower_first
+from geo.reports.briefing import (
     ADDED_MARKER,
     CLOSED_MARKER,
     FORMATS,
@@ -42,13 +45,9 @@ from geo.briefing import (
     save_pages,
     scenario_changes,
     uncounted_sites,
-    view_link,
 )
-from geo.engine import METHOD_KINDS, weighted_median
-from geo.errors import ScenarioError
-from geo.population import lower_first
 from geo.results import range_bounds, travel_ranges
-from geo.viewstate import scenario_of, threshold_kwargs, threshold_text
+from geo.viewstate import scenario_of, threshold_kwargs, threshold_text, view_link
 
 NEAR_M = 1500.0  # sites this close to the ward's boundary are listed as "near"
 NEEDS_ON_PAGE_1, SITES_ON_PAGE_1 = 12, 8  # the rest of each list is on page 2, never cut

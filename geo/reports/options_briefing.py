@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from geo.appraisal import Appraisal, Option
-from geo.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, notes_page, qr_code, save_pages
 from geo.errors import ScenarioError
+from geo.reports.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, notes_page, qr_code, save_pages
 
 
 def _fmt(value, kind: str = "n") -> str:
@@ -198,7 +198,7 @@ def maps_png(engine, appraisal: Appraisal, options: list[Option], **travel) -> b
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from geo.briefing import PAGE_STYLE
+    from geo.reports.briefing import PAGE_STYLE
 
     edges, classes, colours = _map_scale(appraisal.threshold)
     geoms, wards = _map_layers(engine)

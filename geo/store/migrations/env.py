@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from geo.migrations.schema import metadata
+from geo.store.migrations.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

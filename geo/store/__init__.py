@@ -8,7 +8,7 @@ tampered link, never an error.
 Storage is SQLAlchemy 2: SQLite by default (``needs-map.sqlite3`` in the data folder,
 ``NEEDSMAP_DATA_DIR``, default ``~/.local/share/needs-map``) and PostgreSQL (or any database
 SQLAlchemy speaks) when ``DATABASE_URL`` is set. The schema is created and upgraded by the
-Alembic migrations in ``geo/migrations`` when a store is opened, so the first start creates
+Alembic migrations in ``geo/store/migrations`` when a store is opened, so the first start creates
 the database. Ids are 10 random base-32 characters: short enough for ``/s/<id>`` and not
 guessable from one another.
 
@@ -200,7 +200,7 @@ class ScenarioStore:
             command.upgrade(config, "head")
 
     def _table(self):
-        from geo.migrations.schema import saved_scenarios
+        from geo.store.migrations.schema import saved_scenarios
 
         return saved_scenarios
 
@@ -322,7 +322,7 @@ class ScenarioStore:
 
     def audit(self, key: str | None = None) -> list[dict]:
         """The audit log (of ``key`` only, when given), oldest first: at, who, action, id, detail."""
-        from geo.migrations.schema import audit_log
+        from geo.store.migrations.schema import audit_log
 
         query = audit_log.select().order_by(audit_log.c.id)
         if key is not None:
@@ -348,7 +348,7 @@ class ScenarioStore:
             item = self._saved(r).to_dict()
             item["deleted"] = None if r["deleted"] is None else _utc(r["deleted"]).isoformat(timespec="seconds")
             scenarios.append(item)
-        from geo.migrations.schema import short_links
+        from geo.store.migrations.schema import short_links
 
         printed = short_links.select().where(short_links.c.printed == True).order_by(short_links.c.id)  # noqa: E712
         links = [
@@ -418,7 +418,7 @@ class ScenarioStore:
 
     def _write(self, key: str, action: str, who: str, detail: str, work) -> None:
         """One change and its line in the audit log, in one transaction: both or neither."""
-        from geo.migrations.schema import audit_log
+        from geo.store.migrations.schema import audit_log
 
         line = {
             "at": _now(),
@@ -449,7 +449,7 @@ class ScenarioStore:
         """
         from sqlalchemy.exc import IntegrityError
 
-        from geo.migrations.schema import short_links
+        from geo.store.migrations.schema import short_links
 
         query = str(query).lstrip("?")
         if len(query) > MAX_QUERY_STORED:
@@ -484,7 +484,7 @@ class ScenarioStore:
             self.purge_views()
 
     def _mark_printed(self, key: str) -> None:
-        from geo.migrations.schema import short_links
+        from geo.store.migrations.schema import short_links
 
         change = short_links.update().where(short_links.c.id == key).values(printed=True)
         self._run(lambda c: c.execute(change), write=True)
@@ -494,7 +494,7 @@ class ScenarioStore:
         Opening a link counts as using it (recorded at most once a day)."""
         if not isinstance(key, str) or not VIEW_ID_PATTERN.match(key):
             return None
-        from geo.migrations.schema import short_links
+        from geo.store.migrations.schema import short_links
 
         row = self._run(lambda c: c.execute(short_links.select().where(short_links.c.id == key)).mappings().first())
         if row is None:
@@ -517,7 +517,7 @@ class ScenarioStore:
         """
         from sqlalchemy import func
 
-        from geo.migrations.schema import short_links
+        from geo.store.migrations.schema import short_links
 
         if not older_than_days >= 0:
             raise StoreError(f"days must be 0 or more, not {older_than_days!r}")
@@ -532,7 +532,7 @@ class ScenarioStore:
         """How many short links are kept: ``{"printed": n, "address_bar": m}``."""
         from sqlalchemy import func, select
 
-        from geo.migrations.schema import short_links
+        from geo.store.migrations.schema import short_links
 
         rows = self._run(
             lambda c: c.execute(select(short_links.c.printed, func.count()).group_by(short_links.c.printed)).all()
@@ -548,7 +548,7 @@ class ScenarioStore:
         never the password. A user with no password can sign in only through the proxy."""
         from argon2 import PasswordHasher
 
-        from geo.migrations.schema import users
+        from geo.store.migrations.schema import users
 
         name = _clean(name, "user name", MAX_AUTHOR, required=True)
         if role not in ROLES:
@@ -568,7 +568,7 @@ class ScenarioStore:
                     lambda c: c.execute(statement))  # fmt: skip
 
     def remove_user(self, name: str, who: str = "") -> None:
-        from geo.migrations.schema import users
+        from geo.store.migrations.schema import users
 
         if self.user(name) is None:
             raise StoreError(f"no user {str(name)[:40]!r}")
@@ -577,7 +577,7 @@ class ScenarioStore:
 
     def user(self, name: str) -> dict | None:
         """{"name", "role", "has_password"} of a user, or None."""
-        from geo.migrations.schema import users
+        from geo.store.migrations.schema import users
 
         if not isinstance(name, str) or not name:
             return None
@@ -589,7 +589,7 @@ class ScenarioStore:
         )
 
     def users(self) -> list[dict]:
-        from geo.migrations.schema import users
+        from geo.store.migrations.schema import users
 
         rows = self._run(lambda c: c.execute(users.select().order_by(users.c.name)).mappings().all())
         return [{"name": r["name"], "role": r["role"], "has_password": bool(r["password_hash"])} for r in rows]
@@ -599,7 +599,7 @@ class ScenarioStore:
         from argon2 import PasswordHasher
         from argon2.exceptions import Argon2Error
 
-        from geo.migrations.schema import users
+        from geo.store.migrations.schema import users
 
         hasher = PasswordHasher()
         row = None
@@ -747,25 +747,3 @@ def _utc(value) -> _dt.datetime:
 
 def _short(exc: Exception) -> str:
     return str(exc).split("\n")[0][:200]
-
-
-def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, list[str]]:
-    """(view state, notices) for saved scenario ``key``, checked like a link; (None, [reason])
-    when there is no such scenario or the database cannot be read."""
-    from geo.viewstate import MAX_STATE_QUERY, clean_name, decode, named
-
-    try:
-        saved = store.get(key)
-    except StoreError as exc:
-        return None, [f"The saved scenario could not be read: {exc}."]
-    if saved is None:
-        return None, [f"No saved scenario {str(key)[:20]!r} in this database."]
-    notices = []
-    if saved.area and saved.area != engine.bundle.area_name:
-        notices.append(
-            f"The saved scenario {saved.name!r} was made for {saved.area}; parts that do not fit were ignored."
-        )
-    state, decoded = decode(engine, "?" + saved.query, max_query=MAX_STATE_QUERY)
-    # the scenario is called by its saved name on every card, table and briefing
-    state = named(state, clean_name(saved.name) or f"Saved scenario {saved.id}")
-    return state, notices + [f"Saved scenario {saved.name!r}: {n}" for n in decoded]

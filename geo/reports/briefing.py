@@ -29,7 +29,7 @@ from geo.errors import ScenarioError
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import range_bounds
-from geo.viewstate import NEED_INDEX, encode, scenario_of, threshold_kwargs, threshold_text
+from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs, threshold_text, view_link
 
 FORMATS = ("pdf", "png", "html")
 PAGE_INCHES = (297 / 25.4, 210 / 25.4)  # A4 landscape
@@ -80,30 +80,6 @@ def _pct(v: float) -> str:
 
 def _short(name: str) -> str:
     return name.split(" (")[0]
-
-
-def view_link(base_url: str, state: dict, store=None) -> str:
-    """The link that reopens ``state``. With ``store`` (a ``geo.store.ScenarioStore``), the short
-    link ``<base_url>/v/<id>`` (the view kept in the store): what paper and CSV files carry, short
-    enough to type and to serve. Without one, ``base_url`` plus the view's query; a ``base_url``
-    that already carries a query (a stored view's link, ``...?v=<id>``) is that link.
-
-    >>> from geo.viewstate import default_state
-    >>> view_link("https://maps.example/", default_state(engine))[:38]
-    'https://maps.example/?page=needs&ind=n'
-    >>> view_link("https://maps.example/?v=ddffb6fchpucwicm", default_state(engine))
-    'https://maps.example/?v=ddffb6fchpucwicm'
-    >>> from geo.store import ScenarioStore
-    >>> len(view_link("https://maps.example/", default_state(engine), ScenarioStore("sqlite://")))
-    39
-    """
-    if "?" in base_url:
-        base_url, query = base_url.split("?", 1)
-        if query.startswith("v=") and store is None:
-            return f"{base_url}?{query}"
-    if store is not None:
-        return f"{base_url.rstrip('/')}/v/{store.save_view(encode(state), printed=True)}"
-    return base_url.rstrip("/") + "/" + encode(state)
 
 
 def scenario_changes(engine, scenario, comparison) -> list[str]:
