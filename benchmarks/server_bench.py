@@ -9,6 +9,7 @@ import random
 
 import dash
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
@@ -46,7 +47,9 @@ def naive_app(engine, checklist: bool = False) -> dash.Dash:
     bundle = engine.bundle
     lsoas = bundle.lsoas.copy()
     sites = bundle.located_sites
-    pop = engine.origin_population["age_0_15"]
+    # the app's defaults: its origins (output areas) and population (under-fives, mid-2019)
+    pop = engine.origin_population[engine.default_population]
+    origin_xy, origin_lsoa = engine.origins.xy, np.asarray(engine.origins.lsoa_code)
     speed = engine.modes["walk"].metres_per_minute
     # the world outline plotly's geo maps fetch, from the app's own copy (no internet here);
     # none of the app's scripts (assets_ignore)
@@ -63,9 +66,7 @@ def naive_app(engine, checklist: bool = False) -> dash.Dash:
     )
 
     def minutes_to_nearest(open_ids):
-        origins = gpd.GeoSeries(
-            gpd.points_from_xy(bundle.origin_xy[:, 0], bundle.origin_xy[:, 1]), crs=bundle.projected_crs
-        )
+        origins = gpd.GeoSeries(gpd.points_from_xy(origin_xy[:, 0], origin_xy[:, 1]), crs=bundle.projected_crs)
         chosen = sites.loc[[s for s in open_ids if s in sites.index]]
         points = gpd.GeoSeries(gpd.points_from_xy(chosen["x"], chosen["y"]), crs=bundle.projected_crs)
         dist = np.column_stack([origins.distance(p) for p in points])  # recomputed on every click
@@ -82,7 +83,10 @@ def naive_app(engine, checklist: bool = False) -> dash.Dash:
         alt, chosen = minutes_to_nearest(scenario["alt"])
         base, _ = minutes_to_nearest(scenario["base"])
         geojson = json.loads(lsoas.to_json())
-        fig = go.Figure(go.Choropleth(geojson=geojson, locations=lsoas["code"], z=alt, featureidkey="properties.code"))
+        by_lsoa = pd.Series(alt).groupby(origin_lsoa).mean().reindex(lsoas["code"])  # an LSOA's mean minutes
+        fig = go.Figure(
+            go.Choropleth(geojson=geojson, locations=lsoas["code"], z=by_lsoa.to_numpy(), featureidkey="properties.code")
+        )
         fig.add_trace(go.Scattergeo(lon=chosen["lon"], lat=chosen["lat"], mode="markers"))
         fig.update_geos(fitbounds="locations", visible=False)
         covered_alt, covered_base = alt <= 20, base <= 20
