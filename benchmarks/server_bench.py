@@ -85,7 +85,9 @@ def naive_app(engine, checklist: bool = False) -> dash.Dash:
         geojson = json.loads(lsoas.to_json())
         by_lsoa = pd.Series(alt).groupby(origin_lsoa).mean().reindex(lsoas["code"])  # an LSOA's mean minutes
         fig = go.Figure(
-            go.Choropleth(geojson=geojson, locations=lsoas["code"], z=by_lsoa.to_numpy(), featureidkey="properties.code")
+            go.Choropleth(
+                geojson=geojson, locations=lsoas["code"], z=by_lsoa.to_numpy(), featureidkey="properties.code"
+            )
         )
         fig.add_trace(go.Scattergeo(lon=chosen["lon"], lat=chosen["lat"], mode="markers"))
         fig.update_geos(fitbounds="locations", visible=False)
