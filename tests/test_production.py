@@ -492,12 +492,11 @@ def test_a_hung_database_is_reported_and_holds_no_one_up(postgres_url, luton_eng
             for status, data, took in (s.result() for s in saves):
                 # answered within the database wait (3 s) and the slot's queue, with the reason
                 assert status == 200 and took < 10 and b"did not answer" in data, (status, took, data[:300])
-    finally:
         for process in paused:
             process.resume()
         # runuser, which started the server, stops itself when its child stops (as su does)
         postmaster.parent().resume()
-    try:
+        paused = []
         deadline = time.time() + 30
         while True:  # the threads left waiting end; the pool's pre-ping replaces dead connections
             status, data, _ = post(_save_body(app, "After the pause"))
@@ -505,6 +504,10 @@ def test_a_hung_database_is_reported_and_holds_no_one_up(postgres_url, luton_eng
                 break
             time.sleep(1)
         assert status == 200 and b"Saved" in data, data[:300]
-    finally:
+    finally:  # whatever failed: the database resumed and the app stopped
+        for process in paused:
+            process.resume()
+        if paused:
+            postmaster.parent().resume()
         server.send_signal(signal.SIGTERM)
         server.wait(30)
