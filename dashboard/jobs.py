@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 PARTS = ("started", "done", "cancel", "tick", "alert", "elapsed")
@@ -58,6 +59,15 @@ def elapsed(job: str) -> html.Span:
 def alert(job: str, class_name: str = "small") -> html.Div:
     """Where the watchdog's message appears (beside the job's button)."""
     return html.Div(id=part_id(job, "alert"), role="alert", className=f"{class_name} empty-hide")
+
+
+def running(busy: tuple[str, str], status: str, words: str) -> list:
+    """A background job's ``running`` outputs: ``busy`` (an (id, property), a button's
+    ``disabled`` or a store) true while it runs, and a spinner with ``words`` in ``status``."""
+    return [
+        (Output(*busy), True, False),
+        (Output(status, "children"), [dbc.Spinner(size="sm", spinner_class_name="me-1"), words], ""),
+    ]
 
 
 def messages(what: str, timeout_s: float) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as _dt
 
-import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import ids, jobs, runtime
@@ -47,14 +46,7 @@ def register(app, engine) -> None:
         State(ids.LINK_TEXT, "children"),
         background=True,
         prevent_initial_call=True,
-        running=[
-            (Output(ids.BRIEF_BUTTON, "disabled"), True, False),
-            (
-                Output(ids.BRIEF_STATUS, "children"),
-                [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Preparing the briefing…"],
-                "",
-            ),
-        ],
+        running=jobs.running((ids.BRIEF_BUTTON, "disabled"), ids.BRIEF_STATUS, "Preparing the briefing…"),
         cancel=[Input(jobs.part_id(ids.BRIEF_JOB, "cancel"), "data")],
     )
     def download(clicks, state, fmt, link):

@@ -212,9 +212,8 @@ def register(app, engine) -> None:
         background=True,
         prevent_initial_call=True,
         running=[
-            (Output(ids.OPT_RUN, "disabled"), True, False),
+            *jobs.running((ids.OPT_RUN, "disabled"), ids.OPT_STATUS, "Solving…"),
             (Output(ids.OPT_CANCEL, "disabled"), False, True),
-            (Output(ids.OPT_STATUS, "children"), [dbc.Spinner(size="sm"), " Solving…"], ""),
         ],
         cancel=[Input(ids.OPT_CANCEL, "n_clicks"), Input(jobs.part_id(ids.OPT_JOB, "cancel"), "data")],
     )

@@ -7,7 +7,6 @@ import base64
 import dataclasses
 import logging
 
-import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
 from dashboard import ids, jobs, runtime
@@ -215,14 +214,7 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         State(ids.OPTIONS_CHOICES, "options"),
         background=True,
         prevent_initial_call=True,
-        running=[
-            (Output(ids.OPTIONS_MAPS_BUSY, "data"), True, False),
-            (
-                Output(ids.OPTIONS_MAPS_STATUS, "children"),
-                [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Drawing a map per option…"],
-                "",
-            ),
-        ],
+        running=jobs.running((ids.OPTIONS_MAPS_BUSY, "data"), ids.OPTIONS_MAPS_STATUS, "Drawing a map per option…"),
         cancel=[Input(jobs.part_id(ids.OPTIONS_MAPS_JOB, "cancel"), "data")],
     )
     def draw_maps(request, chosen, baseline, view, listed):
@@ -259,14 +251,9 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         State(ids.URL, "href"),
         background=True,
         prevent_initial_call=True,
-        running=[
-            (Output(ids.OPTIONS_DOWNLOAD_BUTTON, "disabled"), True, False),
-            (
-                Output(ids.OPTIONS_BRIEF_STATUS, "children"),
-                [dbc.Spinner(size="sm", spinner_class_name="me-1"), "Preparing the options briefing…"],
-                "",
-            ),
-        ],
+        running=jobs.running(
+            (ids.OPTIONS_DOWNLOAD_BUTTON, "disabled"), ids.OPTIONS_BRIEF_STATUS, "Preparing the options briefing…"
+        ),
         cancel=[Input(jobs.part_id(ids.OPTIONS_BRIEF_JOB, "cancel"), "data")],
     )
     def download(clicks, chosen, baseline, view, listed, fmt, href):
