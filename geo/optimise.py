@@ -703,8 +703,8 @@ def lagrangian_pmedian(
        with HiGHS), so the answer is always proven or said not to be.
 
     On Luton's largest question (p = 3 over 625 postcodes with three fixed sites and 621 output
-    areas) the linear relaxation is integral and the bound closes in well under a second, where the
-    integer program took over 20 s.
+    areas) the linear relaxation's value is the optimum itself and the bound closes in well under a
+    second, where the integer program took over 20 s (issue 29's measurement: 23 s).
 
     >>> m = np.array([[1.0, 5.0, 9.0], [9.0, 5.0, 1.0], [4.0, 1.0, 4.0]])
     >>> lagrangian_pmedian(m, np.array([1.0, 1.0, 1.0]), np.full(3, np.inf), 2)
