@@ -311,7 +311,10 @@ def read_manifest(folder: Path) -> dict:
     _require(manifest["area"], ["name", "projected_crs"], "area")
     if not isinstance(manifest["layers"], dict):
         raise BundleError("must be a table", file=MANIFEST, field="layers")
-    for layer in ("wards", "lsoas", "origins", "population", "postcodes", "sites", "calibration"):
+    required = ["wards", "lsoas", "origins", "population", "postcodes", "sites"]
+    if not isinstance(manifest["travel"], dict) or "model" not in manifest["travel"]:
+        required.append("calibration")  # pairs to fit the route model from, unless the bundle carries one
+    for layer in required:
         if layer not in manifest["layers"]:
             raise BundleError(f"missing layer [layers.{layer}]", file=MANIFEST, field=f"layers.{layer}")
     check_manifest(manifest)
@@ -360,7 +363,11 @@ def load_bundle(path: str | Path) -> Bundle:
         indicators=indicators,
         sites=pd.DataFrame(),
         postcodes=postcodes,
-        calibration=_load_calibration(folder, layers["calibration"]),
+        calibration=(
+            _load_calibration(folder, layers["calibration"])
+            if "calibration" in layers
+            else pd.DataFrame({"straight_km": [], "network_km": []})
+        ),
         scenarios={},
         warnings=warnings,
     )
@@ -784,7 +791,7 @@ def _site_capacity(frame: pd.DataFrame, spec: dict, name: str) -> np.ndarray:
 def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFrame:
     _require(spec, ["file", "key", "name", "role", "lat", "lon"], "layers.sites")
     name = spec["file"]
-    frame = read_csv(folder, name, [spec["key"], spec["name"], spec["role"], spec["lat"], spec["lon"]])
+    frame = read_csv(folder, name, [spec["key"], spec["name"], spec["role"], spec["lat"], spec["lon"]], allow_empty=True)
     ids = unique_keys(frame, spec["key"], name)
     roles = spec.get("roles", {})
     lats = numeric_column(frame, spec["lat"], name, allow_blank=True)

@@ -341,3 +341,96 @@ def report_table(report: CalibrationReport) -> pd.DataFrame:
         rows.append({"model": f"{FORM_LABELS[form]}, from output areas, out of sample{mark}", **stats})
     rows.append({"model": f"chosen, refitted on all {report.sample_size} LSOAs (in sample)", **report.in_sample})
     return pd.DataFrame(rows)
+
+
+def check_model(
+    sample: RoadSample, model: DetourModel, origin_xy: np.ndarray, origin_lsoa: np.ndarray, origin_weight: np.ndarray
+) -> dict:
+    """A fixed model against official distances: nothing is fitted, so every row is out of sample.
+
+    Returns ``{"summary": ..., "rows": [...]}``: the summary as ``error_summary`` gives it,
+    one row per LSOA with ``lsoa_code``, ``estimate_km`` and ``official_km``.
+
+    >>> sample = RoadSample(np.array(["A"]), np.array([1500.0]), np.array([[0.0, 0.0]]), "test", "", "f.csv")
+    >>> model = DetourModel((1000.0,), (1500.0,), (1.5,), (0,), (0.0,))
+    >>> check_model(sample, model, np.array([[1000.0, 0.0]]), np.array(["A"]), np.array([1.0]))["rows"]
+    [{'lsoa_code': 'A', 'estimate_km': 1.5, 'official_km': 1.5}]
+    """
+    problem = _Problem(sample, origin_xy, origin_lsoa, origin_weight)
+    estimate = problem.estimate(model)
+    rows = [
+        {"lsoa_code": str(code), "estimate_km": round(float(e) / 1000, 4), "official_km": round(float(o) / 1000, 4)}
+        for code, e, o in zip(sample.lsoa_codes, estimate, problem.official)
+    ]
+    return {"summary": error_summary(estimate, problem.official), "rows": rows}
+
+
+def load_official(
+    against: Path, services: Path, lsoa_codes: list[str], projected: str, transform
+) -> tuple[RoadSample, int]:
+    """Any official road-distance file (LSOA code, km) and the services it measured to.
+
+    ``against``: columns ``lsoa_code`` and ``km`` (or exactly two columns, in that order).
+    ``services``: a ``name`` column and ``lat``/``lon`` (WGS84) or ``easting``/``northing``
+    (British National Grid). Rows for LSOAs outside the bundle are left out and counted
+    (second value returned); any other bad row is a ``BundleError`` naming it.
+    """
+    folder, name = Path(against).parent, Path(against).name
+    try:
+        frame = pd.read_csv(against, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BundleError("no such file", file=str(against)) from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise BundleError(f"cannot be read as CSV: {exc}", file=name) from None
+    if {"lsoa_code", "km"} <= set(frame.columns):
+        key, km_column = "lsoa_code", "km"
+    elif len(frame.columns) == 2:
+        key, km_column = frame.columns
+    else:
+        raise BundleError("needs columns lsoa_code and km (or exactly two columns: LSOA code, km)", file=name)
+    known = set(lsoa_codes)
+    keep = frame[key].str.strip().isin(known)
+    skipped = int((~keep).sum())
+    if not keep.any():
+        raise BundleError(f"no LSOA code of this file is one of the bundle's {len(known)} LSOAs", file=name, field=key)
+    codes, kms = [], []
+    seen: set[str] = set()
+    for i in np.flatnonzero(keep.to_numpy()):
+        code, text = frame[key].iloc[i].strip(), frame[km_column].iloc[i].strip()
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not np.isfinite(value) or value <= 0:
+            raise BundleError(f"road distance {text!r} km must be a positive number", file=name, row=csv_line(int(i)), field=km_column)
+        if code in seen:
+            raise BundleError(f"LSOA code {code} appears twice", file=name, row=csv_line(int(i)), field=key)
+        seen.add(code)
+        codes.append(code)
+        kms.append(value)
+    del folder
+    sname = Path(services).name
+    try:
+        fac = pd.read_csv(services, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BundleError("no such file", file=str(services)) from None
+    if {"lat", "lon"} <= set(fac.columns):
+        xs_text, ys_text, crs = fac["lon"], fac["lat"], "EPSG:4326"
+    elif {"easting", "northing"} <= set(fac.columns):
+        xs_text, ys_text, crs = fac["easting"], fac["northing"], "EPSG:27700"
+    else:
+        raise BundleError("needs lat and lon columns (WGS84) or easting and northing (British National Grid)", file=sname)
+    xs = pd.to_numeric(xs_text, errors="coerce").to_numpy(float)
+    ys = pd.to_numeric(ys_text, errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~(np.isfinite(xs) & np.isfinite(ys)))
+    if len(bad):
+        field = "lon" if crs == "EPSG:4326" else "easting"
+        raise BundleError("coordinates are blank or not numbers", file=sname, row=csv_line(int(bad[0])), field=field)
+    if len(xs) == 0:
+        raise BundleError("lists no service", file=sname)
+    if crs != projected:
+        xs, ys = transform(crs, xs, ys)
+    sample = RoadSample(
+        np.array(codes), np.array(kms) * 1000.0, np.column_stack([xs, ys]).astype(float), name, "", name
+    )
+    return sample, skipped

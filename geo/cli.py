@@ -149,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_travel_options(p_app)
     p_cal = sub.add_parser("calibrate", help="check the travel model against the official road distances")
     p_cal.add_argument("--json", action="store_true")
+    p_cal.add_argument("--against", default=None, help="any official road-distance file: lsoa_code, km")
+    p_cal.add_argument("--services", default=None, help="the services it measured to: name, lat, lon (or easting, northing)")
+    p_build = sub.add_parser("build-bundle", help="build a checked bundle for any authority from the national pack")
+    p_build.add_argument("area", help="an authority's code (E06..., E07..., E08..., E09..., E10...) or name")
+    p_build.add_argument("--out", required=True, help="a new folder for the bundle")
+    p_build.add_argument("--sites", default=None, help="the council's register: name, role, status, postcode or lat/lon")
+    p_build.add_argument("--pack", default=None, help="the national pack folder (default: data/england)")
+    p_build.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_pack = sub.add_parser("make-pack", help="convert the England data pack to the Parquet pack the builder uses")
+    p_pack.add_argument("--source", required=True, help="the England data pack (gzipped CSV and GeoJSON)")
+    p_pack.add_argument("--out", required=True, help="where to write the Parquet pack (e.g. data/england)")
     p_brief = sub.add_parser("briefing", help="briefing (two A4 pages: PDF, PNG or HTML) with a short link to the view")
     p_brief.add_argument("--scenario", required=True, help="named scenario, modified by --open/--close/--add/--move")
     p_brief.add_argument("--compare", default=None, help="named scenario to compare against (default: none)")
@@ -590,11 +601,52 @@ def cmd_optimise(args, out) -> int:
     return 0
 
 
+def cmd_build_bundle(args, out) -> int:
+    """``build-bundle``: one authority's bundle from the national pack, then validated."""
+    from geo.build_bundle import STEPS, Progress, build_bundle
+    from geo.bundle import load_bundle
+    from geo.pack import default_pack_path, open_pack
+
+    progress = Progress(STEPS, enabled=not args.quiet)
+    pack = open_pack(args.pack or default_pack_path())
+    summary = build_bundle(pack, args.area, Path(args.out), Path(args.sites) if args.sites else None, progress.step)
+    bundle = load_bundle(args.out)
+    print(
+        f"{summary['name']} ({summary['code']}, {summary['kind']}): {summary['lsoa21']} LSOAs (2021), "
+        f"{summary['lsoa11']} LSOAs (2011), {summary['output_areas']} output areas, {summary['wards']} wards, "
+        f"{summary['postcodes']:,} postcodes, {summary['sites']} sites, {summary['road_distances']} official road "
+        f"distances; validated ({len(bundle.warnings)} warning(s)). Bundle: {args.out}",
+        file=out,
+    )
+    if not summary["sites"]:
+        print(
+            "No sites yet: build again with --sites FILE.csv (columns name, role, status, postcode or lat and lon; "
+            "optional site_id, role_label, capacity, address, notes).",
+            file=out,
+        )
+    return 0
+
+
+def cmd_make_pack(args, out) -> int:
+    """``make-pack``: the England data pack as checksummed Parquet."""
+    from geo.pack import convert_pack
+
+    manifest = convert_pack(Path(args.source), Path(args.out))
+    print(f"Wrote {len(manifest['files'])} files and pack.toml to {args.out}", file=out)
+    return 0
+
+
 def cmd_calibrate(args, out) -> int:
     """``calibrate``: the travel model against the official road distances."""
     from geo.calibrate import report_table
 
+    if bool(args.against) != bool(args.services):
+        raise UsageError("calibrate: --against and --services go together")
     engine = _engine(args)
+    if args.against:
+        return _calibrate_against(engine, args, out)
+    if engine.national_model is not None:
+        return _calibrate_national(engine, args, out)
     report = engine.calibration
     if report is None:
         raise UsageError(
@@ -625,6 +677,61 @@ def cmd_calibrate(args, out) -> int:
     )
     for item in report.at_bound:
         print(f"Warning: the fit ended on a bound of its search range: {item}.", file=out)
+    return 0
+
+
+def _print_check(check: dict, title: str, out) -> None:
+    s = check["summary"]
+    print(
+        f"{title}: {s['n']} LSOAs; median estimate/official {s['median_ratio']:.3f}, mean absolute error "
+        f"{s['mean_abs_pct_error']:.1f}%, within 20% {100 * s['share_within_20pct']:.1f}%",
+        file=out,
+    )
+
+
+def _calibrate_against(engine, args, out) -> int:
+    from geo.calibrate import load_official
+
+    bundle = engine.bundle
+    sample, skipped = load_official(
+        Path(args.against),
+        Path(args.services),
+        list(bundle.lsoa_values.index),
+        bundle.projected_crs,
+        lambda crs, xs, ys: bundle._transformer(crs, bundle.projected_crs).transform(xs, ys),
+    )
+    check = engine.check_travel_model(sample)
+    check["summary"]["rows_outside_bundle"] = skipped
+    check["model"] = engine.travel_description(engine.detour_name)
+    if args.json:
+        json.dump(check, out, indent=2)
+        print(file=out)
+        return 0
+    _print_check(check, f"Travel model against {Path(args.against).name}", out)
+    if skipped:
+        print(f"{skipped} row(s) are for LSOAs outside this bundle and were left out.", file=out)
+    return 0
+
+
+def _calibrate_national(engine, args, out) -> int:
+    spec = engine.national_model
+    national = {k: spec[k] for k in ("authorities", "lsoas", "median_ratio", "mean_abs_pct_error", "share_within_20pct")}
+    sample = engine.road_sample()
+    local = engine.check_travel_model(sample) if sample is not None else None
+    if args.json:
+        json.dump({"model": engine.travel_description(engine.detour_name), "national_out_of_authority": national,
+                   "local": local}, out, indent=2)
+        print(file=out)
+        return 0
+    print(engine.travel_description(engine.detour_name), file=out)
+    if local is None:
+        print("The pack holds no official road distances for this area: no local check.", file=out)
+    else:
+        _print_check(
+            local,
+            f"Here ({sample.name}; these LSOAs are among the {spec['lsoas']:,} the national curve was fitted on)",
+            out,
+        )
     return 0
 
 
@@ -874,6 +981,8 @@ COMMANDS = {
     "appraise": cmd_appraise,
     "catchments": cmd_catchments,
     "calibrate": cmd_calibrate,
+    "build-bundle": cmd_build_bundle,
+    "make-pack": cmd_make_pack,
     "optimise": cmd_optimise,
     "briefing": cmd_briefing,
     "validate": cmd_validate,

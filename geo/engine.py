@@ -28,6 +28,8 @@ from geo.need import need_index
 from geo.population import lower_first
 from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges, weighted_quantile
 from geo.scenario import AddedSite, Scenario, parse_added_site
+from geo.national_travel import describe as describe_national
+from geo.national_travel import detour_from_spec
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
 MAX_MINUTES = 240.0
@@ -197,16 +199,28 @@ class Engine:
         # the bundle's own default mode (a bundle need not call any mode "walk")
         self.default_mode = str(manifest.get("travel", {}).get("default_mode", next(iter(self.modes))))
         self.default_minutes = float(manifest.get("travel", {}).get("default_minutes", 20))
-        self.pairs_detour = fit_detour(bundle.calibration, manifest)
-        self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
+        # A bundle either carries a fitted model ([travel.model], e.g. the national curve of a
+        # built bundle) or calibration pairs to fit one from ([layers.calibration]).
+        self.national_model: dict | None = manifest["travel"].get("model")
         self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins, "output_areas": output_area_origins}[
             origins
         ](bundle)
-        self.calibration = self._calibrate() if travel_model is None else None
-        self.detour = self.calibration.model if self.calibration is not None else self.pairs_detour
-        # Route factors (low, high) for the travel range of every headline figure; None when the
-        # bundle has no official distances to measure the model's error against.
-        self.travel_range = self.calibration.interval if self.calibration is not None else None
+        if self.national_model is not None:
+            self.pairs_detour = detour_from_spec(self.national_model)
+            self.detour_name = str(self.national_model.get("name", "calibrated"))
+            self.calibration = None
+            self.detour = self.pairs_detour
+            low, high = self.national_model["interval"]
+            self.travel_range: tuple[float, float] | None = (float(low), float(high))
+        else:
+            self.pairs_detour = fit_detour(bundle.calibration, manifest)
+            self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
+            self.calibration = self._calibrate() if travel_model is None else None
+            self.detour = self.calibration.model if self.calibration is not None else self.pairs_detour
+            # Route factors (low, high) for the travel range of every headline figure; None when the
+            # bundle has no official distances to measure the model's error against.
+            self.travel_range = self.calibration.interval if self.calibration is not None else None
+        self.custom_travel_model = travel_model is not None
         self.travel_model = travel_model or DetourTravelModel(self.detour, name=self.detour_name)
         self.straight_model = StraightLineModel()
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
@@ -289,6 +303,33 @@ class Engine:
                 centroid_lsoa=np.array(codes),
             )
         return cache[key]
+
+    def check_travel_model(self, sample) -> dict:
+        """The route model in use against official distances (``geo.calibrate.RoadSample``),
+        averaged from output areas (or LSOA centroids) with residents as weights, as the
+        official figures are. Nothing is fitted: every row is out of sample."""
+        from geo.calibrate import check_model
+
+        bundle = self.bundle
+        fit_origins = output_area_origins(bundle) if bundle.output_areas is not None else lsoa_origins(bundle)
+        weights = fit_origins.share * _lsoa_weights(bundle, fit_origins.lsoa_code)
+        return check_model(sample, self.detour, fit_origins.xy, fit_origins.lsoa_code, weights)
+
+    def road_sample(self):
+        """The bundle's own official distances ([layers.road_check]) as a RoadSample, or None."""
+        from geo.calibrate import load_road_sample
+
+        bundle = self.bundle
+        spec = bundle.manifest["layers"].get("road_check")
+        if spec is None:
+            return None
+        return load_road_sample(
+            bundle.path,
+            spec,
+            list(bundle.lsoa_values.index),
+            bundle.projected_crs,
+            lambda crs, xs, ys: bundle._transformer(crs, bundle.projected_crs).transform(xs, ys),
+        )
 
     # -- per-LSOA views of per-origin arrays (maps draw LSOAs; origins may be smaller areas) --
     @property
@@ -606,6 +647,10 @@ class Engine:
         """One sentence saying what the route model is and how well it did out of sample."""
         if detour == "none":
             return "Distances are straight lines (no detour)."
+        if self.national_model is not None and not self.custom_travel_model:
+            return describe_national(self.national_model)
+        if self.custom_travel_model:
+            return f"Route length: the travel model '{self.travel_model.name}' given to the engine."
         if self.calibration is None:
             return (
                 f"Route length is the straight line times a detour factor fitted to "

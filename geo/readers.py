@@ -25,8 +25,11 @@ def csv_line(index: int) -> int:
     return index + 2
 
 
-def read_csv(folder: Path, name: str, required: list[str]) -> pd.DataFrame:
-    """Read a CSV as strings (so every value is validated by us, not guessed by pandas)."""
+def read_csv(folder: Path, name: str, required: list[str], allow_empty: bool = False) -> pd.DataFrame:
+    """Read a CSV as strings (so every value is validated by us, not guessed by pandas).
+
+    ``allow_empty``: a header with no rows is a valid, empty table (a site register not yet
+    filled in); otherwise it is an error."""
     path = folder / name
     if not path.is_file():
         raise BundleError("file not found in the bundle", file=name)
@@ -43,7 +46,7 @@ def read_csv(folder: Path, name: str, required: list[str]) -> pd.DataFrame:
     for column in required:
         if column not in frame.columns:
             raise BundleError(f"missing column; the file has: {', '.join(frame.columns)}", file=name, field=column)
-    if frame.empty:
+    if frame.empty and not allow_empty:
         raise BundleError("has a header but no data rows", file=name)
     return frame
 

@@ -58,11 +58,28 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
         dbc.CardBody(
             [
                 ward_finder(engine, "access"),
+                *(
+                    [
+                        dbc.Alert(
+                            [
+                                "This bundle has no sites yet. Add one with 'Add a site' below, or rebuild the "
+                                "bundle with the council's register: ",
+                                html.Code("python -m geo build-bundle AREA --out DIR --sites FILE.csv"),
+                                " (see the README).",
+                            ],
+                            color="info",
+                            id="no-sites-notice",
+                        )
+                    ]
+                    if engine.bundle.sites.empty
+                    else []
+                ),
                 html.H2("Scenario", className="h6"),
                 labelled(
                     "Start from",
                     dbc.RadioItems(
-                        options=scen_opts + [{"label": "No sites", "value": "none"}],
+                        # "none" is every bundle's empty start; a built bundle also names it
+                        options=scen_opts + ([] if "none" in engine.bundle.scenarios else [{"label": "No sites", "value": "none"}]),
                         value=state["base"],
                         id=ids.BASE,
                         name=ids.BASE,
