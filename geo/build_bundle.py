@@ -293,23 +293,18 @@ def _within(frame: pd.DataFrame, outline, buffer_m: float) -> pd.DataFrame:
 REGISTER_COLUMNS = ("name", "role", "status")
 
 
-def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
-    """The council's sites file, checked row by row (file, row and column in every error)."""
-    from pyproj import Transformer
-
-    from geo.readers import normalise_postcode
-
-    path = Path(path)
+def _register_rows(path: Path) -> tuple[list[dict], str]:
+    """The register's rows as stripped strings, its columns checked."""
     label = path.name
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows[0].keys() if rows else next(csv.reader(open(path, encoding="utf-8-sig")), [])
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = [h.strip() for h in reader.fieldnames or []]
     except FileNotFoundError:
         raise ScenarioError(f"--sites {path}: no such file") from None
     except UnicodeDecodeError:
         raise BundleError("is not UTF-8 text (save it as CSV UTF-8)", file=label) from None
-    header = [h.strip() for h in header]
     for column in REGISTER_COLUMNS:
         if column not in header:
             raise BundleError(
@@ -318,69 +313,94 @@ def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
             )
     if "postcode" not in header and not {"lat", "lon"} <= set(header):
         raise BundleError("needs a postcode column or lat and lon columns", file=label)
+    cleaned = [{k.strip(): (v or "").strip() for k, v in raw.items() if k is not None} for raw in rows]
+    return cleaned, label
+
+
+def _check_words(row: dict, label: str, line: int) -> tuple[str, str, str]:
+    """Name, role and status of one row, or a BundleError naming its line and column."""
+    name = row.get("name", "")
+    if not name:
+        raise BundleError("is blank", file=label, row=line, field="name")
+    if any(ord(ch) < 32 for ch in name) or name[:1] in "=+-@":
+        raise BundleError(
+            "must not start with =, +, - or @ nor hold control characters", file=label, row=line, field="name"
+        )
+    role = row.get("role", "")
+    if not re.fullmatch(r"[A-Za-z0-9_ -]{1,40}", role):
+        raise BundleError("must be a short name (letters, digits, spaces, - or _)", file=label, row=line, field="role")
+    status = row.get("status", "").lower()
+    if status not in SITE_STATUSES:
+        raise BundleError(
+            f"{row.get('status', '')!r} is not one of {', '.join(SITE_STATUSES)}", file=label, row=line, field="status"
+        )
+    capacity = row.get("capacity", "").replace(",", "")
+    if capacity:
+        try:
+            negative = float(capacity) < 0
+        except ValueError:
+            negative = True
+        if negative:
+            raise BundleError(
+                f"capacity {row['capacity']!r} must be a number 0 or more", file=label, row=line, field="capacity"
+            )
+    return name, role, status
+
+
+def _locate(row: dict, label: str, line: int, by_postcode: pd.DataFrame, to_lonlat) -> tuple[float, float, str, str]:
+    """(lat, lon, postcode, where the location came from); NaN when the row has none."""
+    from geo.readers import normalise_postcode
+
+    lat, lon, postcode = row.get("lat", ""), row.get("lon", ""), row.get("postcode", "")
+    if postcode:
+        try:
+            postcode = normalise_postcode(postcode)
+        except ScenarioError as exc:
+            raise BundleError(str(exc), file=label, row=line, field="postcode") from None
+    if lat or lon:
+        try:
+            return float(lat), float(lon), postcode, "coordinates from the council's register"
+        except ValueError:
+            raise BundleError(
+                f"lat {lat!r} and lon {lon!r} must both be numbers", file=label, row=line, field="lat"
+            ) from None
+    if postcode:
+        if postcode not in by_postcode.index:
+            raise BundleError(
+                f"postcode {postcode} is not in Code-Point Open within {SITE_BUFFER_M / 1000:g} km of the area",
+                file=label,
+                row=line,
+                field="postcode",
+            )
+        e, n = by_postcode.loc[postcode, ["easting", "northing"]]
+        lon_f, lat_f = to_lonlat.transform(float(e), float(n))
+        return (
+            lat_f,
+            lon_f,
+            postcode,
+            f"OS Code-Point Open 2025.4 postcode-unit centroid of {postcode} (E {e:.0f}, N {n:.0f})",
+        )
+    # no sourced location: kept, listed as unlocated and left out of distances
+    return float("nan"), float("nan"), "", "no location in the council's register"
+
+
+def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
+    """The council's sites file, checked row by row (file, line and column in every error)."""
+    from pyproj import Transformer
+
+    rows, label = _register_rows(Path(path))
     to_lonlat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
     by_postcode = postcodes.set_index("postcode")
     seen: set[str] = set()
     register = []
-    for i, raw in enumerate(rows):
-        line = i + 1
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        name = row.get("name", "")
-        if not name:
-            raise BundleError("is blank", file=label, row=line, field="name")
-        if any(ord(ch) < 32 for ch in name) or name[:1] in "=+-@":
-            raise BundleError(
-                "must not start with =, +, - or @ nor hold control characters", file=label, row=line, field="name"
-            )
+    for i, row in enumerate(rows):
+        line = i + 2  # the line in the file (header = 1), as every bundle error says
+        name, role, status = _check_words(row, label, line)
         site_id = row.get("site_id") or _SLUG.sub("_", name.lower()).strip("_")[:40] or f"site_{line}"
         if site_id in seen:
             raise BundleError(f"site id {site_id!r} is used twice (give a site_id column)", file=label, row=line)
         seen.add(site_id)
-        role = row.get("role", "")
-        if not role or not re.fullmatch(r"[A-Za-z0-9_ -]{1,40}", role):
-            raise BundleError("must be a short name (letters, digits, spaces, - or _)", file=label, row=line, field="role")
-        status = row.get("status", "").lower()
-        if status not in SITE_STATUSES:
-            raise BundleError(
-                f"{row.get('status', '')!r} is not one of {', '.join(SITE_STATUSES)}", file=label, row=line, field="status"
-            )
-        lat, lon, postcode, source = row.get("lat", ""), row.get("lon", ""), row.get("postcode", ""), ""
-        if postcode:
-            try:
-                postcode = normalise_postcode(postcode)
-            except Exception as exc:
-                raise BundleError(str(exc), file=label, row=line, field="postcode") from None
-        if lat or lon:
-            try:
-                lat_f, lon_f = float(lat), float(lon)
-            except ValueError:
-                raise BundleError(
-                    f"lat {lat!r} and lon {lon!r} must both be numbers", file=label, row=line, field="lat"
-                ) from None
-            source = "coordinates from the council's register"
-        elif postcode:
-            if postcode not in by_postcode.index:
-                raise BundleError(
-                    f"postcode {postcode} is not in Code-Point Open within {SITE_BUFFER_M / 1000:g} km of the area",
-                    file=label,
-                    row=line,
-                    field="postcode",
-                )
-            e, n = by_postcode.loc[postcode, ["easting", "northing"]]
-            lon_f, lat_f = to_lonlat.transform(float(e), float(n))
-            source = f"OS Code-Point Open 2025.4 postcode-unit centroid of {postcode} (E {e:.0f}, N {n:.0f})"
-        else:  # no sourced location: kept, listed as unlocated and left out of distances
-            lat_f = lon_f = float("nan")
-            source = "no location in the council's register"
-        capacity = row.get("capacity", "")
-        if capacity:
-            try:
-                if float(capacity.replace(",", "")) < 0:
-                    raise ValueError
-            except ValueError:
-                raise BundleError(
-                    f"capacity {capacity!r} must be a number 0 or more", file=label, row=line, field="capacity"
-                ) from None
+        lat, lon, postcode, source = _locate(row, label, line, by_postcode, to_lonlat)
         register.append(
             {
                 "site_id": site_id,
@@ -390,10 +410,10 @@ def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
                 "status": status,
                 "address": row.get("address", ""),
                 "postcode": postcode,
-                "lat": "" if np.isnan(lat_f) else round(lat_f, 6),
-                "lon": "" if np.isnan(lon_f) else round(lon_f, 6),
+                "lat": "" if np.isnan(lat) else round(lat, 6),
+                "lon": "" if np.isnan(lon) else round(lon, 6),
                 "coord_source": source,
-                "capacity": capacity.replace(",", ""),
+                "capacity": row.get("capacity", "").replace(",", ""),
                 "notes": row.get("notes", ""),
             }
         )
@@ -401,7 +421,19 @@ def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
 
 
 def _write_sites(register: list[dict], path: Path) -> None:
-    columns = ["site_id", "name", "role", "status", "address", "postcode", "lat", "lon", "coord_source", "capacity", "notes"]
+    columns = [
+        "site_id",
+        "name",
+        "role",
+        "status",
+        "address",
+        "postcode",
+        "lat",
+        "lon",
+        "coord_source",
+        "capacity",
+        "notes",
+    ]
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
         writer.writeheader()
@@ -430,13 +462,55 @@ _IOD_INDICATORS = (
     ),
     ("idaci_decile", "idaci_decile", "IDACI decile", "decile (1 = most deprived)", "lower", "median"),
     ("income_rank", "income_rank", "Income deprivation rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("employment_rank", "employment_rank", "Employment deprivation rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("education_rank", "education_rank", "Education, skills and training deprivation rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("health_rank", "health_rank", "Health deprivation and disability rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
+    (
+        "employment_rank",
+        "employment_rank",
+        "Employment deprivation rank",
+        "rank of 32,844 (1 = most deprived)",
+        "lower",
+        "median",
+    ),
+    (
+        "education_rank",
+        "education_rank",
+        "Education, skills and training deprivation rank",
+        "rank of 32,844 (1 = most deprived)",
+        "lower",
+        "median",
+    ),
+    (
+        "health_rank",
+        "health_rank",
+        "Health deprivation and disability rank",
+        "rank of 32,844 (1 = most deprived)",
+        "lower",
+        "median",
+    ),
     ("crime_rank", "crime_rank", "Crime rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("housing_access_rank", "barriers_rank", "Barriers to housing and services rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("environment_rank", "living_env_rank", "Living environment rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("idaopi_score", "idaopi_score", "Income deprivation affecting older people (IDAOPI)", "share of people 60+ income-deprived", "higher", None),
+    (
+        "housing_access_rank",
+        "barriers_rank",
+        "Barriers to housing and services rank",
+        "rank of 32,844 (1 = most deprived)",
+        "lower",
+        "median",
+    ),
+    (
+        "environment_rank",
+        "living_env_rank",
+        "Living environment rank",
+        "rank of 32,844 (1 = most deprived)",
+        "lower",
+        "median",
+    ),
+    (
+        "idaopi_score",
+        "idaopi_score",
+        "Income deprivation affecting older people (IDAOPI)",
+        "share of people 60+ income-deprived",
+        "higher",
+        None,
+    ),
 )
 
 
@@ -627,21 +701,46 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
             "",
         ]
     equality = (
-        ("ethnicity_2021", "Ethnic group (Census 2021, 5 broad groups)", "eth_total", "TS021", {
-            "eth_asian": "Asian, Asian British or Asian Welsh",
-            "eth_black": "Black, Black British, Black Welsh, Caribbean or African",
-            "eth_mixed": "Mixed or Multiple ethnic groups",
-            "eth_white": "White",
-            "eth_other": "Other ethnic group",
-        }),
-        ("religion_2021", "Religion (Census 2021)", "rel_total", "TS030", {
-            "rel_christian": "Christian", "rel_muslim": "Muslim", "rel_no_religion": "No religion",
-            "rel_hindu": "Hindu", "rel_sikh": "Sikh", "rel_buddhist": "Buddhist", "rel_jewish": "Jewish",
-            "rel_other_religion": "Other religion", "rel_not_answered": "Not answered",
-        }),
-        ("disability_2021", "Disability (Census 2021)", "dis_total", "TS038", {
-            "dis_disabled": "Disabled under the Equality Act", "dis_not_disabled": "Not disabled",
-        }),
+        (
+            "ethnicity_2021",
+            "Ethnic group (Census 2021, 5 broad groups)",
+            "eth_total",
+            "TS021",
+            {
+                "eth_asian": "Asian, Asian British or Asian Welsh",
+                "eth_black": "Black, Black British, Black Welsh, Caribbean or African",
+                "eth_mixed": "Mixed or Multiple ethnic groups",
+                "eth_white": "White",
+                "eth_other": "Other ethnic group",
+            },
+        ),
+        (
+            "religion_2021",
+            "Religion (Census 2021)",
+            "rel_total",
+            "TS030",
+            {
+                "rel_christian": "Christian",
+                "rel_muslim": "Muslim",
+                "rel_no_religion": "No religion",
+                "rel_hindu": "Hindu",
+                "rel_sikh": "Sikh",
+                "rel_buddhist": "Buddhist",
+                "rel_jewish": "Jewish",
+                "rel_other_religion": "Other religion",
+                "rel_not_answered": "Not answered",
+            },
+        ),
+        (
+            "disability_2021",
+            "Disability (Census 2021)",
+            "dis_total",
+            "TS038",
+            {
+                "dis_disabled": "Disabled under the Equality Act",
+                "dis_not_disabled": "Not disabled",
+            },
+        ),
     )
     for ident, label, total, table, groups in equality:
         lines += [

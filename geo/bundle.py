@@ -791,7 +791,9 @@ def _site_capacity(frame: pd.DataFrame, spec: dict, name: str) -> np.ndarray:
 def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFrame:
     _require(spec, ["file", "key", "name", "role", "lat", "lon"], "layers.sites")
     name = spec["file"]
-    frame = read_csv(folder, name, [spec["key"], spec["name"], spec["role"], spec["lat"], spec["lon"]], allow_empty=True)
+    frame = read_csv(
+        folder, name, [spec["key"], spec["name"], spec["role"], spec["lat"], spec["lon"]], allow_empty=True
+    )
     ids = unique_keys(frame, spec["key"], name)
     roles = spec.get("roles", {})
     lats = numeric_column(frame, spec["lat"], name, allow_blank=True)

@@ -365,6 +365,70 @@ def check_model(
     return {"summary": error_summary(estimate, problem.official), "rows": rows}
 
 
+def _read_official(against: Path, lsoa_codes: list[str]) -> tuple[list[str], list[float], int]:
+    """LSOA codes and km of an official file, the bundle's LSOAs only (and how many were not)."""
+    name = Path(against).name
+    try:
+        frame = pd.read_csv(against, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BundleError("no such file", file=str(against)) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise BundleError(f"cannot be read as CSV: {exc}", file=name) from None
+    if {"lsoa_code", "km"} <= set(frame.columns):
+        key, km_column = "lsoa_code", "km"
+    elif len(frame.columns) == 2:
+        key, km_column = frame.columns
+    else:
+        raise BundleError("needs columns lsoa_code and km (or exactly two columns: LSOA code, km)", file=name)
+    known = set(lsoa_codes)
+    keep = frame[key].str.strip().isin(known).to_numpy()
+    if not keep.any():
+        raise BundleError(f"no LSOA code of this file is one of the bundle's {len(known)} LSOAs", file=name, field=key)
+    codes: list[str] = []
+    kms: list[float] = []
+    for i in np.flatnonzero(keep):
+        code, text = frame[key].iloc[i].strip(), frame[km_column].iloc[i].strip()
+        value = pd.to_numeric(text, errors="coerce")
+        if not np.isfinite(value) or value <= 0:
+            raise BundleError(
+                f"road distance {text!r} km must be a positive number", file=name, row=csv_line(int(i)), field=km_column
+            )
+        if code in codes:
+            raise BundleError(f"LSOA code {code} appears twice", file=name, row=csv_line(int(i)), field=key)
+        codes.append(code)
+        kms.append(float(value))
+    return codes, kms, int((~keep).sum())
+
+
+def _read_services(services: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    """Service coordinates (x, y) and their CRS; a blank or non-numeric one names its row."""
+    name = Path(services).name
+    try:
+        frame = pd.read_csv(services, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BundleError("no such file", file=str(services)) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise BundleError(f"cannot be read as CSV: {exc}", file=name) from None
+    if {"lat", "lon"} <= set(frame.columns):
+        columns, crs = ("lon", "lat"), "EPSG:4326"
+    elif {"easting", "northing"} <= set(frame.columns):
+        columns, crs = ("easting", "northing"), "EPSG:27700"
+    else:
+        raise BundleError(
+            "needs lat and lon columns (WGS84) or easting and northing (British National Grid)", file=name
+        )
+    if frame.empty:
+        raise BundleError("lists no service", file=name)
+    xs = pd.to_numeric(frame[columns[0]], errors="coerce").to_numpy(float)
+    ys = pd.to_numeric(frame[columns[1]], errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~(np.isfinite(xs) & np.isfinite(ys)))
+    if len(bad):
+        raise BundleError(
+            "coordinates are blank or not numbers", file=name, row=csv_line(int(bad[0])), field=columns[0]
+        )
+    return xs, ys, crs
+
+
 def load_official(
     against: Path, services: Path, lsoa_codes: list[str], projected: str, transform
 ) -> tuple[RoadSample, int]:
@@ -375,61 +439,11 @@ def load_official(
     (British National Grid). Rows for LSOAs outside the bundle are left out and counted
     (second value returned); any other bad row is a ``BundleError`` naming it.
     """
-    folder, name = Path(against).parent, Path(against).name
-    try:
-        frame = pd.read_csv(against, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BundleError("no such file", file=str(against)) from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise BundleError(f"cannot be read as CSV: {exc}", file=name) from None
-    if {"lsoa_code", "km"} <= set(frame.columns):
-        key, km_column = "lsoa_code", "km"
-    elif len(frame.columns) == 2:
-        key, km_column = frame.columns
-    else:
-        raise BundleError("needs columns lsoa_code and km (or exactly two columns: LSOA code, km)", file=name)
-    known = set(lsoa_codes)
-    keep = frame[key].str.strip().isin(known)
-    skipped = int((~keep).sum())
-    if not keep.any():
-        raise BundleError(f"no LSOA code of this file is one of the bundle's {len(known)} LSOAs", file=name, field=key)
-    codes, kms = [], []
-    seen: set[str] = set()
-    for i in np.flatnonzero(keep.to_numpy()):
-        code, text = frame[key].iloc[i].strip(), frame[km_column].iloc[i].strip()
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not np.isfinite(value) or value <= 0:
-            raise BundleError(f"road distance {text!r} km must be a positive number", file=name, row=csv_line(int(i)), field=km_column)
-        if code in seen:
-            raise BundleError(f"LSOA code {code} appears twice", file=name, row=csv_line(int(i)), field=key)
-        seen.add(code)
-        codes.append(code)
-        kms.append(value)
-    del folder
-    sname = Path(services).name
-    try:
-        fac = pd.read_csv(services, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BundleError("no such file", file=str(services)) from None
-    if {"lat", "lon"} <= set(fac.columns):
-        xs_text, ys_text, crs = fac["lon"], fac["lat"], "EPSG:4326"
-    elif {"easting", "northing"} <= set(fac.columns):
-        xs_text, ys_text, crs = fac["easting"], fac["northing"], "EPSG:27700"
-    else:
-        raise BundleError("needs lat and lon columns (WGS84) or easting and northing (British National Grid)", file=sname)
-    xs = pd.to_numeric(xs_text, errors="coerce").to_numpy(float)
-    ys = pd.to_numeric(ys_text, errors="coerce").to_numpy(float)
-    bad = np.flatnonzero(~(np.isfinite(xs) & np.isfinite(ys)))
-    if len(bad):
-        field = "lon" if crs == "EPSG:4326" else "easting"
-        raise BundleError("coordinates are blank or not numbers", file=sname, row=csv_line(int(bad[0])), field=field)
-    if len(xs) == 0:
-        raise BundleError("lists no service", file=sname)
+    codes, kms, skipped = _read_official(against, lsoa_codes)
+    xs, ys, crs = _read_services(services)
     if crs != projected:
         xs, ys = transform(crs, xs, ys)
+    name = Path(against).name
     sample = RoadSample(
         np.array(codes), np.array(kms) * 1000.0, np.column_stack([xs, ys]).astype(float), name, "", name
     )

@@ -150,11 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_cal = sub.add_parser("calibrate", help="check the travel model against the official road distances")
     p_cal.add_argument("--json", action="store_true")
     p_cal.add_argument("--against", default=None, help="any official road-distance file: lsoa_code, km")
-    p_cal.add_argument("--services", default=None, help="the services it measured to: name, lat, lon (or easting, northing)")
+    p_cal.add_argument(
+        "--services", default=None, help="the services it measured to: name, lat, lon (or easting, northing)"
+    )
     p_build = sub.add_parser("build-bundle", help="build a checked bundle for any authority from the national pack")
     p_build.add_argument("area", help="an authority's code (E06..., E07..., E08..., E09..., E10...) or name")
     p_build.add_argument("--out", required=True, help="a new folder for the bundle")
-    p_build.add_argument("--sites", default=None, help="the council's register: name, role, status, postcode or lat/lon")
+    p_build.add_argument(
+        "--sites", default=None, help="the council's register: name, role, status, postcode or lat/lon"
+    )
     p_build.add_argument("--pack", default=None, help="the national pack folder (default: data/england)")
     p_build.add_argument("--quiet", action="store_true", help="no progress bar")
     p_pack = sub.add_parser("make-pack", help="convert the England data pack to the Parquet pack the builder uses")
@@ -715,12 +719,21 @@ def _calibrate_against(engine, args, out) -> int:
 
 def _calibrate_national(engine, args, out) -> int:
     spec = engine.national_model
-    national = {k: spec[k] for k in ("authorities", "lsoas", "median_ratio", "mean_abs_pct_error", "share_within_20pct")}
+    national = {
+        k: spec[k] for k in ("authorities", "lsoas", "median_ratio", "mean_abs_pct_error", "share_within_20pct")
+    }
     sample = engine.road_sample()
     local = engine.check_travel_model(sample) if sample is not None else None
     if args.json:
-        json.dump({"model": engine.travel_description(engine.detour_name), "national_out_of_authority": national,
-                   "local": local}, out, indent=2)
+        json.dump(
+            {
+                "model": engine.travel_description(engine.detour_name),
+                "national_out_of_authority": national,
+                "local": local,
+            },
+            out,
+            indent=2,
+        )
         print(file=out)
         return 0
     print(engine.travel_description(engine.detour_name), file=out)

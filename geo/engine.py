@@ -23,13 +23,13 @@ from geo.areas import WardSet, place_in_wards
 from geo.bundle import Bundle
 from geo.equality import EqualityResult, breakdown, origin_rates
 from geo.errors import NeedsMapError, ScenarioError
+from geo.national_travel import describe as describe_national
+from geo.national_travel import detour_from_spec
 from geo.nearest import NearestSiteIndex
 from geo.need import need_index
 from geo.population import lower_first
 from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges, weighted_quantile
 from geo.scenario import AddedSite, Scenario, parse_added_site
-from geo.national_travel import describe as describe_national
-from geo.national_travel import detour_from_spec
 from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
 MAX_MINUTES = 240.0

@@ -139,7 +139,7 @@ class Pack:
         key = f"{name}:{','.join(columns or [])}"
         if key not in self._cache:
             self._cache[key] = pd.read_parquet(self._path(name), columns=columns)
-        return self._cache[key]  # type: ignore[return-value]
+        return self._cache[key]
 
     def geometries(self, name: str):
         """A boundary layer of the pack as a GeoDataFrame (WGS84)."""
@@ -167,7 +167,7 @@ def open_pack(path: Path | str, check: bool = True) -> Pack:
     if missing:
         raise BundleError(f"the pack lists no {', '.join(missing)}", file=str(manifest_path))
     if check:
-        for name, entry in files.items():
+        for entry in files.values():
             target = folder / entry["file"]
             if not target.is_file():
                 raise BundleError("is missing from the pack", file=str(target))

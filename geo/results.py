@@ -507,13 +507,15 @@ class Comparison:
         base_minutes, alt_minutes = b["minutes"], a["minutes"]
         base_covered, alt_covered = b["covered"], a["covered"]
         columns = dict(b)
+        with np.errstate(invalid="ignore"):  # no open site in either (inf - inf): no change to measure, NaN
+            change_minutes = alt_minutes - base_minutes
         columns.update(
             base_site=b["nearest_site"],
             alt_site=a["nearest_site"],
             alt_site_name=a["nearest_site_name"],
             base_minutes=base_minutes,
             alt_minutes=alt_minutes,
-            change_minutes=alt_minutes - base_minutes,
+            change_minutes=change_minutes,
             alt_covered=alt_covered,
         )
         lost_mask = base_covered & ~alt_covered

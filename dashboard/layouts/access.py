@@ -79,7 +79,8 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                     "Start from",
                     dbc.RadioItems(
                         # "none" is every bundle's empty start; a built bundle also names it
-                        options=scen_opts + ([] if "none" in engine.bundle.scenarios else [{"label": "No sites", "value": "none"}]),
+                        options=scen_opts
+                        + ([] if "none" in engine.bundle.scenarios else [{"label": "No sites", "value": "none"}]),
                         value=state["base"],
                         id=ids.BASE,
                         name=ids.BASE,
