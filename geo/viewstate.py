@@ -44,14 +44,19 @@ def default_options(engine) -> list[str]:
 
 
 def default_state(engine) -> dict:
-    """The view a new visitor sees: the bundle's last scenario against its first, default mode, threshold and population."""
+    """The view a new visitor sees: the manifest's ``[dashboard] start_scenario`` against its
+    ``compare_with`` (default: the bundle's last scenario against its first), default mode,
+    threshold and population."""
     names = engine.scenario_names()
     travel = engine.bundle.manifest["travel"]
+    board = engine.bundle.manifest.get("dashboard", {})
+    start = board.get("start_scenario") if board.get("start_scenario") in names else names[-1]
+    compare = board.get("compare_with") if board.get("compare_with") in [*names, "none"] else None
     return {
         "page": "needs",
         "ind": NEED_INDEX,
         "level": "ward",
-        "base": names[-1],
+        "base": start,
         "open": [],
         "close": [],
         "add": [],
@@ -61,7 +66,7 @@ def default_state(engine) -> dict:
         "threshold": engine.default_minutes,
         "pop": engine.default_population,
         "wards": engine.primary_ward_set,
-        "cmp": names[0] if len(names) > 1 else "none",
+        "cmp": compare or (names[0] if len(names) > 1 else "none"),
         "colour": "minutes",
         "w": dict(engine.bundle.manifest.get("need_index", {}).get("weights", {})),
         "tiles": False,
