@@ -314,7 +314,8 @@ def _register_rows(path: Path) -> tuple[list[dict], str]:
     if "postcode" not in header and not {"lat", "lon"} <= set(header):
         raise BundleError("needs a postcode column or lat and lon columns", file=label)
     cleaned = [{k.strip(): (v or "").strip() for k, v in raw.items() if k is not None} for raw in rows]
-    return cleaned, label
+    # a line with no value at all (spreadsheets often end with some) is no site; it keeps its line number
+    return [row if any(row.values()) else {} for row in cleaned], label
 
 
 def _check_words(row: dict, label: str, line: int) -> tuple[str, str, str]:
@@ -395,6 +396,8 @@ def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
     register = []
     for i, row in enumerate(rows):
         line = i + 2  # the line in the file (header = 1), as every bundle error says
+        if not row:
+            continue
         name, role, status = _check_words(row, label, line)
         site_id = row.get("site_id") or _SLUG.sub("_", name.lower()).strip("_")[:40] or f"site_{line}"
         if site_id in seen:

@@ -70,8 +70,15 @@ def sha256(path: Path) -> str:
 
 
 def default_pack_path() -> Path:
-    """The pack shipped in the repository (``data/england``)."""
-    return Path(__file__).resolve().parent.parent / "data" / "england"
+    """The pack shipped with the product: ``data/england`` beside a checkout of the code, else
+    the copy an installed package carries (``<prefix>/share/needs-map/england``)."""
+    import sys
+
+    checkout = Path(__file__).resolve().parent.parent / "data" / "england"
+    installed = Path(sys.prefix) / "share" / "needs-map" / "england"
+    if not (checkout / PACK_MANIFEST).is_file() and (installed / PACK_MANIFEST).is_file():
+        return installed
+    return checkout
 
 
 def convert_pack(source: Path, out: Path) -> dict:

@@ -28,6 +28,9 @@ def test_wheel_carries_assets_and_the_bundle(tmp_path):
         f"{data}/data/share/needs-map/luton/bundle.toml",
         f"{data}/data/share/needs-map/luton/PROVENANCE.md",
         f"{data}/data/share/needs-map/luton/sites.csv",
+        f"{data}/data/share/needs-map/england/pack.toml",
+        f"{data}/data/share/needs-map/england/postcodes_england_codepoint_open_2025_4.parquet",
+        f"{data}/data/share/needs-map/england/SOURCE_PROVENANCE.md",
     ):
         assert expected in names, expected
 

@@ -48,7 +48,38 @@ def test_recipe_add_a_travel_mode(tiny_path):
 
 
 def test_recipe_add_an_area(tmp_path, capsys):
-    """Recipe 3: a new bundle, checked with `python -m geo validate --bundle PATH`."""
+    """Recipe 3 as written: the register of step 1 (MK40 1SQ is a Bedford postcode in the pack),
+    step 2's command, then step 3's commands."""
+    import re
+    import textwrap
+    from pathlib import Path
+
+    recipe = (Path(__file__).resolve().parent.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    recipe = recipe[recipe.index("## Recipe 3") :]
+    register = textwrap.dedent(re.search(r"```csv\n(.*?)```", recipe, re.S).group(1))
+    build = re.search(r"python -m geo build-bundle (.*?)\n", recipe).group(1).split()
+    (tmp_path / "sites.csv").write_text(register, encoding="utf-8")
+    out = tmp_path / "data" / "bedford"
+    argv = [
+        ("--out" if a == "--out" else str(out) if a == "data/bedford" else str(tmp_path / a) if a == "sites.csv" else a)
+        for a in build
+    ]
+    assert main(["build-bundle", *argv, "--quiet"]) == 0
+    assert "Bedford (E06000055, unitary)" in capsys.readouterr().out
+    assert (
+        main(
+            ["--bundle", str(out), "compare", "--base", "all_open", "--alt", "all_open", "--close", "family_hub_north"]
+        )
+        == 0
+    )
+    assert "losing access" in capsys.readouterr().out.lower()
+    e = Engine(load_bundle(out))
+    assert e.bundle.sites.loc["family_hub_north", "postcode"] == "MK40 1SQ"
+    assert e.bundle.manifest["layers"]["sites"]["roles"] == {"hub": "Family hub"}
+
+
+def test_recipe_a_hand_written_bundle(tmp_path, capsys):
+    """Recipe 3's other path: a bundle written by hand, checked with `python -m geo validate --bundle PATH`."""
     folder = make_other_bundle(tmp_path / "newtown")
     assert main(["validate", "--bundle", str(folder)]) == 0
     assert "Otherton): OK" in capsys.readouterr().out
