@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import sys
 import time
 
 from benchmarks.common import ROOT, Row
@@ -52,7 +53,28 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: " + ", ".join(SECTIONS))
+    parser.add_argument("--bundle", default=None, help="measure this bundle only (benchmarks/area_bench.py)")
+    parser.add_argument(
+        "--area", action="append", default=None, help="build this authority with a stand-in register and measure it"
+    )
     args = parser.parse_args()
+    if args.bundle or args.area:
+        from pathlib import Path
+
+        from benchmarks.area_bench import run, run_area
+
+        started = time.perf_counter()
+        rows = run(Path(args.bundle)) if args.bundle else []
+        for area in args.area or []:
+            rows.extend(run_area(area))
+        command = " ".join(["python -m benchmarks", *sys.argv[1:]])
+        text = (
+            f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}; took {time.perf_counter() - started:.0f} s.\n"
+            f"Command: `{command}`\n\nDefaults of the bundle: output-area origins, children under 5 (mid-2019), "
+            f"walking 20 minutes.\n\n{table(rows)}\n"
+        )
+        print(text)
+        return
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     rows: list[Row] = []
     started = time.perf_counter()

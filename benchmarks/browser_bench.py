@@ -133,14 +133,14 @@ def _clicks(driver, url: str, graph: str, site: str, n: int) -> list[float]:
     return out
 
 
-def _serve_naive() -> tuple[int, object]:
-    """The naive build (benchmarks/server_bench.naive_app with a checklist), served by Werkzeug
-    in a thread of this process."""
+def _serve_naive(engine=None) -> tuple[int, object]:
+    """The naive build (benchmarks/server_bench.naive_app with a checklist) of ``engine``
+    (default Luton's), served by Werkzeug in a thread of this process."""
     from werkzeug.serving import make_server
 
     from benchmarks.server_bench import naive_app
 
-    app = naive_app(luton_engine(), checklist=True)
+    app = naive_app(engine or luton_engine(), checklist=True)
     port = free_port()
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -54,7 +54,9 @@ def naive_app(engine, checklist: bool = False) -> dash.Dash:
     # the world outline plotly's geo maps fetch, from the app's own copy (no internet here);
     # none of the app's scripts (assets_ignore)
     app = dash.Dash(__name__, assets_folder=str(ROOT / "dashboard" / "assets"), assets_ignore=".*")
-    current_sites = list(engine.bundle.scenarios["current_2020"]["sites"])
+    # the comparison scenario: Luton's current sites, or a built bundle's first (all_open)
+    scenarios = engine.bundle.scenarios
+    current_sites = list(scenarios.get("current_2020", next(iter(scenarios.values())))["sites"])
     app.layout = html.Div(
         [
             dcc.Checklist(id="sites", options=current_sites, value=current_sites)
