@@ -114,8 +114,13 @@ def run(bundle_dir: Path, first_loads: int = 5, clicks: int = 15) -> list[Row]:
                 driver.quit()
         med, p95 = median_p95(loads)
         rows.append(
-            Row(section, f"first map painted ({first_loads} fresh profiles)", f"median {ms(med)}, p95 {ms(p95)}",
-                "< 1.5 s", med < 1.5)
+            Row(
+                section,
+                f"first map painted ({first_loads} fresh profiles)",
+                f"median {ms(med)}, p95 {ms(p95)}",
+                "< 1.5 s",
+                med < 1.5,
+            )
         )
         if engine.site_ids:
             site = engine.site_ids[0]
@@ -129,12 +134,22 @@ def run(bundle_dir: Path, first_loads: int = 5, clicks: int = 15) -> list[Row]:
             ours_med, ours_p95 = median_p95(ours)
             naive_med, _ = median_p95(naive)
             rows.append(
-                Row(section, f"click to painted map ({len(ours)} site toggles)",
-                    f"median {ms(ours_med)}, p95 {ms(ours_p95)}", "< 50 ms", ours_med < 0.05)
+                Row(
+                    section,
+                    f"click to painted map ({len(ours)} site toggles)",
+                    f"median {ms(ours_med)}, p95 {ms(ours_p95)}",
+                    "< 50 ms",
+                    ours_med < 0.05,
+                )
             )
             rows.append(
-                Row(section, "click: naive / Needs Map", f"{naive_med / ours_med:.1f}x (naive {ms(naive_med)})",
-                    ">= 3x", naive_med / ours_med >= 3)
+                Row(
+                    section,
+                    "click: naive / Needs Map",
+                    f"{naive_med / ours_med:.1f}x (naive {ms(naive_med)})",
+                    ">= 3x",
+                    naive_med / ours_med >= 3,
+                )
             )
     finally:
         server.terminate()
@@ -146,9 +161,13 @@ def run(bundle_dir: Path, first_loads: int = 5, clicks: int = 15) -> list[Row]:
         result = optimise(engine, objective="coverage", p=p, candidates=candidates, mode="walk", minutes=20)
         took = time.perf_counter() - started
         rows.append(
-            Row(section, f"optimiser: coverage, p={p} over {len(candidates.ids)} LSOA centroids",
-                f"{ms(took)} ({'optimal' if result.optimal else 'not proven'})", "proven, in seconds",
-                result.optimal and took < 10)
+            Row(
+                section,
+                f"optimiser: coverage, p={p} over {len(candidates.ids)} LSOA centroids",
+                f"{ms(took)} ({'optimal' if result.optimal else 'not proven'})",
+                "proven, in seconds",
+                result.optimal and took < 10,
+            )
         )
     return rows
 

@@ -742,7 +742,7 @@ def access_patch(patch, values, styles, added, tiles: bool = False):
 
 
 # -- Charts ----------------------------------------------------------------------------
-def decile_chart(rows: list[dict], base_label: str | None, alt_label: str) -> go.Figure:
+def decile_chart(rows: list[dict], base_label: str | None, alt_label: str, axis_title: str = "") -> go.Figure:
     """Coverage by IMD decile: trace 0 = comparison (hidden without one), trace 1 = scenario."""
     fig = go.Figure()
     deciles = [r["decile"] for r in rows]
@@ -753,7 +753,7 @@ def decile_chart(rows: list[dict], base_label: str | None, alt_label: str) -> go
         height=300,
         margin=dict(l=50, r=10, t=10, b=60),
         yaxis=dict(title="% within threshold", range=[0, 100]),
-        xaxis=dict(title="IMD 2019 decile (1 = most deprived 10% in England)", dtick=1),
+        xaxis=dict(title=axis_title, dtick=1),  # the bundle's decile, e.g. "IMD 2019 decile (1 = ...)"
         legend=dict(orientation="h", y=1.12),
         plot_bgcolor="white",
         template="none",

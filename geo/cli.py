@@ -386,7 +386,9 @@ def cmd_coverage(args, out) -> int:
         print(file=out)
     else:
         _print_coverage(res, out, engine)
-        print("  by IMD 2019 decile:", file=out)
+        if engine.deprivation_label is None:
+            return 0
+        print(f"  by {engine.deprivation_label}:", file=out)
         for r in res.summary()["by_imd_decile"]:
             print(
                 f"    {r['decile']:>2}: {r['covered']:>9,.0f} / {r['total']:>9,.0f}  {_fmt_pct(r['share_covered'])}",
@@ -410,14 +412,21 @@ def cmd_compare(args, out) -> int:
     _print_coverage(cmp.alt, out, engine)
     print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
     kind = {"lsoa": "LSOAs", "postcode": "postcode origins", "output_areas": "output areas"}[engine.origins.kind]
+    deprived = (
+        f"; {d['losing_access_in_most_deprived_20pct']:,.0f} of them "
+        f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in the 20% most deprived LSOAs "
+        f"({engine.deprivation_label} 1-2){_between(cmp.ranges, 'losing_deprived_share', share=True)}"
+        if engine.deprivation_label
+        else ""
+    )
     print(
         f"Losing access: {d['population_losing_access']:,.0f} {lower_first(cmp.alt.population_label)} in "
-        f"{len(cmp.lost)} {kind}{_between(cmp.ranges, 'losing')}; "
-        f"{d['losing_access_in_most_deprived_20pct']:,.0f} of them "
-        f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in England's 20% most deprived LSOAs"
-        f"{_between(cmp.ranges, 'losing_deprived_share', share=True)}",
+        f"{len(cmp.lost)} {kind}{_between(cmp.ranges, 'losing')}{deprived}",
         file=out,
     )
+    if engine.deprivation_label is None:
+        return 0
+    print(f"  {engine.deprivation_label}: share within reach, base and alternative", file=out)
     print("  decile  base    alt", file=out)
     for r in d["by_imd_decile"]:
         print(f"    {r['decile']:>2}  {_fmt_pct(r['base_share']):>6} {_fmt_pct(r['alt_share']):>6}", file=out)

@@ -225,6 +225,12 @@ class Engine:
         self.straight_model = StraightLineModel()
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         self.deprivation_indicator = manifest["area"].get("deprivation_decile")
+        # The decile's own words, e.g. "IMD 2019 decile (1 = most deprived 10% in England)"; None
+        # when the bundle has no deprivation measure (then no deprivation figure is shown anywhere).
+        spec = bundle.indicators.get(self.deprivation_indicator) if self.deprivation_indicator else None
+        self.deprivation_label: str | None = f"{spec.label} ({spec.unit})" if spec is not None else None
+        # the area's comparator for published benchmarks ("England"), from the bundle
+        self.comparator = str(manifest["area"].get("comparator", "national"))
 
         # Every origin's ward in every ward set (the ward holding its point; geo.areas).
         self.ward_sets = bundle.ward_sets or {"wards": WardSet("wards", "Wards", bundle.wards, True)}

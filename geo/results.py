@@ -560,7 +560,10 @@ class Comparison:
             gained_mask=gained_mask,
             population_losing_access=float(pop[lost_mask].sum()),
             population_gaining_access=float(pop[gained_mask].sum()),
-            losing_in_most_deprived=float(pop[lost_mask & deprived].sum()),
+            # no deprivation measure at all (every decile missing): no figure, never an invented 0
+            losing_in_most_deprived=(
+                float(pop[lost_mask & deprived].sum()) if pd.notna(columns["imd_decile"]).any() else math.nan
+            ),
             by_imd_decile=by_decile,
             by_ward=by_ward,
             ranges=ranges or {},

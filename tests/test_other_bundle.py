@@ -91,3 +91,42 @@ def test_dashboard_smoke(other, dash_duo):
         dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab(page)}"))
         dash_duo.wait_for_element(f"#{ids.page_panel(page)}:not([hidden])", timeout=10)
     assert [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")] == []
+
+
+def test_a_bundle_without_deprivation_shows_no_deprivation_figure(other, tmp_path, capsys):
+    """No deprivation measure in the manifest: no "most deprived" figure in the CLI or the
+    briefing (never an invented 0.0%), and the dashboard's deprivation card and chart are gone."""
+    import shutil
+
+    from pypdf import PdfReader
+
+    folder = tmp_path / "plain"
+    shutil.copytree(other, folder)
+    manifest = (folder / "bundle.toml").read_text()
+    assert 'deprivation_decile = "imd_decile"\n' in manifest
+    (folder / "bundle.toml").write_text(manifest.replace('deprivation_decile = "imd_decile"\n', ""))
+    for args in (["compare", "--base", "current", "--alt", "proposed"], ["coverage", "--scenario", "proposed"]):
+        assert main(["--bundle", str(folder), *args]) == 0
+        text = capsys.readouterr().out
+        assert "Losing access" in text or "within" in text
+        assert "depriv" not in text.lower() and "decile" not in text.lower()
+    assert main(["--bundle", str(folder), "compare", "--base", "current", "--alt", "proposed", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["population_losing_access"] > 0
+    assert figures["losing_access_in_most_deprived_20pct"] is None
+    assert figures["share_losing_access_in_most_deprived_20pct"] is None
+    out = tmp_path / "b.pdf"
+    db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    args = ["--bundle", str(folder), "briefing", "--scenario", "proposed", "--compare", "current", "--db", db]
+    assert main([*args, "--out", str(out)]) == 0
+    text = "\n".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "Losing access" in text
+    assert "depriv" not in text.lower() and "decile" not in text.lower()
+
+    from dashboard.callbacks.access import headline_cards
+    from dashboard.views import headline
+
+    e = Engine(load_bundle(folder))
+    alt, base = e.evaluate(e.scenario("proposed")), e.evaluate(e.scenario("current"))
+    cards = str(headline_cards(headline(e, {"pop": e.default_population}, alt, base), "a walk"))
+    assert "Losing access" in cards and "deprived" not in cards

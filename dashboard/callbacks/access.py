@@ -134,20 +134,21 @@ def headline_cards(h: dict, limit: str):
                 md=3,
             )
         )
-        cards.append(
-            dbc.Col(
-                stat_card(
-                    "Of those, in the 20% most deprived areas",
-                    _n(h["losing_deprived"]),
-                    _lines(
-                        f"{_p(h['losing_deprived_share'])} of those losing access (IMD deciles 1-2)",
-                        _range(h, "losing_deprived_share", share=True),
+        if h.get("deprivation_label"):
+            cards.append(
+                dbc.Col(
+                    stat_card(
+                        "Of those, in the 20% most deprived areas",
+                        _n(h["losing_deprived"]),
+                        _lines(
+                            f"{_p(h['losing_deprived_share'])} of those losing access ({h['deprivation_label']} 1-2)",
+                            _range(h, "losing_deprived_share", share=True),
+                        ),
+                        card_id="headline-deprived",
                     ),
-                    card_id="headline-deprived",
-                ),
-                md=3,
+                    md=3,
+                )
             )
-        )
     mean = "no open site" if h["alt_mean"] != h["alt_mean"] or h["alt_mean"] == float("inf") else f"{h['alt_mean']:.1f}"
     base_mean = ""
     if "base_mean" in h and h["base_mean"] not in (float("inf"),):
@@ -261,7 +262,7 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
     rows, base_label = decile_rows(out)
     threshold = view["threshold"] if view["unit"] == "minutes" else None
     if whole_charts:
-        decile = decile_chart(rows, base_label, alt.scenario_label)
+        decile = decile_chart(rows, base_label, alt.scenario_label, engine.deprivation_label or "")
         curve = curve_chart(CURVE_GRID, out["base_curve"], out["alt_curve"], base_label, alt.scenario_label, threshold)
     else:
         decile = decile_patch(Patch(), rows, base_label, alt.scenario_label)
@@ -269,7 +270,7 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
     # text alternatives of the two charts: one block of HTML each (a component per cell was a
     # third of this callback's server time)
     decile_text = plain_table(
-        ["IMD decile", base_label or "", alt.scenario_label],
+        [engine.deprivation_label or "Deprivation decile", base_label or "", alt.scenario_label],
         [[r["decile"], _p(r["base_share"]) if base_label else "", _p(r["alt_share"])] for r in rows],
         "Share within the threshold by IMD decile",
     )

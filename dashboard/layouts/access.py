@@ -322,6 +322,8 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                                             ),
                                         ],
                                         md=6,
+                                        # a bundle with no deprivation measure shows no deprivation figure
+                                        style={"display": "none"} if engine.deprivation_label is None else None,
                                     ),
                                     dbc.Col(
                                         [

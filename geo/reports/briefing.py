@@ -68,6 +68,7 @@ class BriefingContent:
     kind: str = "access"  # "access" (who can reach a site) or "needs" (an indicator's map)
     ranked: list[list[str]] = field(default_factory=list)  # needs briefings: areas with the greatest need
     equality_note: str = ""
+    decile_label: str = ""  # the deprivation decile's words; "" = the bundle has none (no chart)
 
 
 def _n(v: float) -> str:
@@ -194,14 +195,15 @@ def briefing_content(
                 f"{share_all} of all {lower_first(pop_label)}{between('losing')}",
             )
         )
-        headlines.append(
-            (
-                "Of those, in the 20% most deprived areas",
-                _n(cmp.losing_in_most_deprived),
-                f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"
-                f"{between('losing_deprived_share', share=True)}",
+        if engine.deprivation_label:
+            headlines.append(
+                (
+                    "Of those, in the 20% most deprived areas",
+                    _n(cmp.losing_in_most_deprived),
+                    f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"
+                    f"{between('losing_deprived_share', share=True)}",
+                )
             )
-        )
         numbers.update(
             base_covered=base.covered,
             base_share=base.share_covered,
@@ -254,7 +256,8 @@ def briefing_content(
         f"Population: {pop_full}. Origins: {len(engine.origins.xy)} {ORIGIN_DESCRIPTIONS[engine.origins.kind]}.",
         f"{engine.travel_description(kwargs.get('detour') or engine.detour_name)} "
         f"{mode.label} at {mode.speed_kmh:g} km/h ({mode.source}). No public transport is modelled.",
-        f"Wards: {engine.ward_sets[alt.ward_set].label}. Most deprived 20% = LSOAs in IMD 2019 deciles 1-2 (England).",
+        f"Wards: {engine.ward_sets[alt.ward_set].label}."
+        + (f" Most deprived 20% = LSOAs in {engine.deprivation_label} 1-2." if engine.deprivation_label else ""),
     ]
     sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
         bundle.manifest["area"].get("attribution", [])
@@ -265,7 +268,7 @@ def briefing_content(
             f"Ward values of LSOA figures are taken over the ward's {weights}, each counted at the value of "
             "the LSOA they live in: ranks and deciles are the median (an order has no mean), rates the mean, "
             "counts the sum; ward-only figures are as published.",
-            "Deciles and ranks are England-wide (1 = most deprived).",
+            "Deciles and ranks are as each indicator's unit says (1 = most deprived).",
         ]
         link = view_link(base_url, state, store)
         return _needs_content(engine, state, link, today, map_title, sources, needs_method)
@@ -296,7 +299,8 @@ def briefing_content(
             if a.kind not in METHOD_KINDS
         ],
         headlines=headlines,
-        deciles=deciles,
+        deciles=deciles if engine.deprivation_label else [],
+        decile_label=engine.deprivation_label or "",
         top_wards=top_wards,
         base_label=base.scenario_label if base is not None else None,
         alt_label=alt.scenario_label,
@@ -910,7 +914,13 @@ def _ranked_block(fig, c: BriefingContent, x0: float, top: float, ink: str) -> N
 
 def _access_blocks(fig, c: BriefingContent, x0: float, top: float, ink: str, muted: str) -> None:
     """Access briefings: coverage by deprivation and the wards with the largest loss."""
-    # Decile chart -------------------------------------------------------------------------
+    if c.decile_label:
+        _decile_chart(fig, c, x0, top, ink)
+    _wards_block(fig, c, x0, top, ink, muted)
+
+
+def _decile_chart(fig, c: BriefingContent, x0: float, top: float, ink: str) -> None:
+    """Coverage by deprivation decile (only when the bundle has a deprivation measure)."""
     cax = fig.add_axes([x0 + 0.035, top - 0.198, 0.20, 0.15])
     deciles = [r["decile"] for r in c.deciles]
     xs = np.arange(len(deciles))
@@ -922,13 +932,15 @@ def _access_blocks(fig, c: BriefingContent, x0: float, top: float, ink: str, mut
     cax.set_xticks(xs, [str(d_) for d_ in deciles], fontsize=6.5)
     cax.set_ylim(0, 100)
     cax.set_ylabel("% within reach", fontsize=6.5)
-    cax.set_xlabel("IMD 2019 decile (1 = most deprived 10% in England)", fontsize=6.5)
+    cax.set_xlabel(c.decile_label, fontsize=6.5)
     cax.tick_params(labelsize=6.5)
     cax.spines[["top", "right"]].set_visible(False)
     cax.legend(fontsize=6, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2)
     fig.text(x0, top, "Coverage by deprivation", fontsize=8.5, weight="bold", va="top", color=ink)
 
-    # Top five wards -----------------------------------------------------------------------
+
+def _wards_block(fig, c: BriefingContent, x0: float, top: float, ink: str, muted: str) -> None:
+    """The five wards with the largest loss."""
     wx = x0 + 0.27
     fig.text(wx, top, "Wards with the largest loss", fontsize=8.5, weight="bold", va="top", color=ink)
     if c.top_wards:
