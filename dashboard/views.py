@@ -49,13 +49,15 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
             "label": "Need index",
             "unit": "0-100 (100 = most need in the area)",
             "short_unit": "Need index",
-            "period": "IoD 2019",
+            # the periods of its parts, from the bundle (e.g. "IoD 2019")
+            "period": ", ".join(sorted({engine.bundle.indicators[k].period for k, v in w.items() if v > 0})),
             "direction": "higher",
             "level": "lsoa",
             "source": f"Composite of percentile ranks within the area: {parts}",
             "completeness": "Complete for every LSOA and ward.",
             "benchmark_area": None,
             "benchmark_england": None,
+            "comparator": engine.comparator,
         }
     spec = engine.bundle.indicators[ind]
     completeness = {
@@ -73,6 +75,7 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
         for k, v in (("benchmark_area", spec.benchmark_area), ("benchmark_england", spec.benchmark_england))
     }
     return {
+        "comparator": engine.comparator,
         "id": ind,
         "label": spec.label,
         "unit": unit,

@@ -230,7 +230,7 @@ class Engine:
         spec = bundle.indicators.get(self.deprivation_indicator) if self.deprivation_indicator else None
         self.deprivation_label: str | None = f"{spec.label} ({spec.unit})" if spec is not None else None
         # the area's comparator for published benchmarks ("England"), from the bundle
-        self.comparator = str(manifest["area"].get("comparator", "national"))
+        self.comparator = str(manifest["area"].get("comparator", "the nation"))
 
         # Every origin's ward in every ward set (the ward holding its point; geo.areas).
         self.ward_sets = bundle.ward_sets or {"wards": WardSet("wards", "Wards", bundle.wards, True)}

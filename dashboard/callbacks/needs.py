@@ -91,7 +91,7 @@ def info_card(meta: dict):
     if meta["benchmark_area"] is not None:
         bench.append(html.Li(f"Area average: {fmt(meta['benchmark_area'], meta['unit'])}"))
     if meta["benchmark_england"] is not None:
-        bench.append(html.Li(f"England: {fmt(meta['benchmark_england'], meta['unit'])}"))
+        bench.append(html.Li(f"{meta['comparator']}: {fmt(meta['benchmark_england'], meta['unit'])}"))
     direction = {
         "higher": "Higher values mean more need.",
         "lower": "Lower values mean more need.",

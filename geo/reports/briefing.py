@@ -375,7 +375,7 @@ def _needs_content(
     if bench_area is not None:
         headlines.append((f"{engine.bundle.area_name} average", fmt(bench_area), unit))
     if bench_england is not None:
-        headlines.append(("England", fmt(bench_england), unit))
+        headlines.append((engine.comparator, fmt(bench_england), unit))
     missing = int(values.isna().sum())
     if missing:
         about.append(f"{missing} of {len(values)} areas have no published figure.")

@@ -73,6 +73,7 @@ class WardBriefingContent:
     changes: list[str] = field(default_factory=list)  # what the scenario changes (sites closing, opening...)
     uncounted: list[str] = field(default_factory=list)  # open sites no figure counts, and why
     assumptions: list[str] = field(default_factory=list)
+    comparator: str = "national"  # the bundle's comparator for benchmarks ([area] comparator, e.g. England)
     sources: list[str] = field(default_factory=list)
 
 
@@ -134,7 +135,8 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
         ward_low = int((values.loc[in_ward, decile] == 1).sum()) if in_ward else 0
         rows.append(
             {
-                "indicator": "LSOAs in England's most deprived 10% (IMD 2019)",
+                "indicator": f"LSOAs in the most deprived 10% of {engine.comparator} "
+                f"({engine.bundle.indicators[decile].label} 1)",
                 "ward": f"{ward_low} of {len(in_ward)}",
                 "area": f"{int((values[decile] == 1).sum())} of {len(values)}",
                 "england": "10%",
@@ -296,12 +298,13 @@ def ward_briefing_content(
         "transport is modelled.",
         f"Ward needs: each LSOA figure is taken over the ward's {pop_label}, each counted at the value of the "
         "LSOA they live in (deciles: the median; rates: the mean); ward-only figures are as published. "
-        f"{engine.bundle.area_name} and England figures are the published benchmarks where there are any.",
+        f"{engine.bundle.area_name} and {engine.comparator} figures are the published benchmarks where there are any.",
     ]
     alt_scn, cmp_scn = scenario_of(engine, state, "alt"), scenario_of(engine, state, "cmp")
     items = engine.assumption_items(alt_scn, state["mode"], engine.detour_name, state["pop"])
     bundle = engine.bundle
     return WardBriefingContent(
+        comparator=engine.comparator,
         ward_code=code,
         ward_name=name,
         set_label=engine.ward_sets[set_id].label,
@@ -347,7 +350,7 @@ def render_ward_briefing(
     content = ward_briefing_content(engine, state, ward, base_url, today, store)
     sections = [
         (
-            "More needs figures (ward; area; England)",
+            f"More needs figures (ward; area; {content.comparator})",
             [f"{r['indicator']}: {r['ward']}; {r['area']}; {r['england']}" for r in content.needs[NEEDS_ON_PAGE_1:]],
         ),
         (
@@ -378,10 +381,12 @@ def render_ward_briefing(
 def _needs_block(fig, c: WardBriefingContent, area_name: str, x0: float, ink: str) -> float:
     """The ward's needs against the area and England; returns the y below the table."""
     y = 0.715
-    fig.text(x0, y, f"Needs: {c.ward_name} against {area_name} and England", fontsize=8.5, weight="bold", va="top")
+    fig.text(
+        x0, y, f"Needs: {c.ward_name} against {area_name} and {c.comparator}", fontsize=8.5, weight="bold", va="top"
+    )
     y -= 0.024
     cols = [x0, x0 + 0.29, x0 + 0.35, x0 + 0.41]
-    for k, text in enumerate(["Indicator", c.ward_name[:14], area_name, "England"]):
+    for k, text in enumerate(["Indicator", c.ward_name[:14], area_name, c.comparator]):
         fig.text(cols[k], y, text, fontsize=6.5, weight="bold", va="top", color=ink)
     for row in c.needs[:NEEDS_ON_PAGE_1]:
         y -= 0.0165
