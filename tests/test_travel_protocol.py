@@ -70,3 +70,6 @@ def test_a_route_table_drops_in(tiny_path, table):
         e, objective="coverage", p=1, fixed=["s3"], candidates=parse_candidates(e, "sites", exclude=["s3"]), minutes=20
     )
     assert result.chosen[0]["id"] == "s1" and result.covered_after == pytest.approx(500)
+    # every figure's method line names the model given, not the bundle's fitted curve
+    method = " ".join(added.assumptions)
+    assert "travel model 'table'" in method and "detour factor" not in method and "route pairs" not in method
