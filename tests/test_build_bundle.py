@@ -371,3 +371,24 @@ def test_a_built_bundle_serves_the_dashboard(built, dash_duo):
     dash_duo.wait_for_text_to_equal("#headline-alt .h4", f"{covered:,.0f}", timeout=20)
     assert "Bedford" in dash_duo.driver.title
     assert [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")] == []
+
+
+def test_a_site_over_the_border_is_kept_and_marked_outside(pack, tmp_path):
+    """A register site in a neighbouring authority (within 5 km) is placed and marked outside."""
+    built = tmp_path / "first"
+    build_bundle(pack, "Luton", built)
+    near = set(pd.read_csv(built / "postcodes.csv")["postcode"])
+    codepoint = pack.table("postcodes_england_codepoint_open_2025_4", ["postcode", "lad_code"])
+    outside = sorted(codepoint.loc[codepoint["postcode"].isin(near) & (codepoint["lad_code"] != "E06000032"), "postcode"])
+    inside = sorted(codepoint.loc[codepoint["postcode"].isin(near) & (codepoint["lad_code"] == "E06000032"), "postcode"])
+    register = tmp_path / "sites.csv"
+    # the middle postcodes of each list: well inside, and well over the border
+    register.write_text(
+        f"name,role,status,postcode\nIn town,hub,open,{inside[len(inside) // 2]}\n"
+        f"Over the border,hub,open,{outside[len(outside) // 2]}\n",
+        encoding="utf-8",
+    )
+    build_bundle(pack, "Luton", tmp_path / "second", register)
+    sites = load_bundle(tmp_path / "second").sites
+    assert not sites.loc["in_town", "outside_area"]
+    assert sites.loc["over_the_border", "outside_area"]
