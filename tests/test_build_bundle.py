@@ -379,8 +379,12 @@ def test_a_site_over_the_border_is_kept_and_marked_outside(pack, tmp_path):
     build_bundle(pack, "Luton", built)
     near = set(pd.read_csv(built / "postcodes.csv")["postcode"])
     codepoint = pack.table("postcodes_england_codepoint_open_2025_4", ["postcode", "lad_code"])
-    outside = sorted(codepoint.loc[codepoint["postcode"].isin(near) & (codepoint["lad_code"] != "E06000032"), "postcode"])
-    inside = sorted(codepoint.loc[codepoint["postcode"].isin(near) & (codepoint["lad_code"] == "E06000032"), "postcode"])
+    outside = sorted(
+        codepoint.loc[codepoint["postcode"].isin(near) & (codepoint["lad_code"] != "E06000032"), "postcode"]
+    )
+    inside = sorted(
+        codepoint.loc[codepoint["postcode"].isin(near) & (codepoint["lad_code"] == "E06000032"), "postcode"]
+    )
     register = tmp_path / "sites.csv"
     # the middle postcodes of each list: well inside, and well over the border
     register.write_text(
