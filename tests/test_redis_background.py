@@ -46,7 +46,9 @@ def start_worker(url: str, log: Path | None = None) -> subprocess.Popen:
     """A Celery worker; with ``log``, its log (INFO) goes to that file, for a failure to show."""
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "dashboard.celery_worker:celery_app", "worker"]
-        + ["--loglevel=INFO" if log else "--loglevel=WARNING", "--concurrency=1", "--pool=solo"]
+        # threads, not solo: a solo worker answers no control message (the /healthz ping) while it
+        # runs a job, so a briefing redelivered after a restart read as "no worker" under load
+        + ["--loglevel=INFO" if log else "--loglevel=WARNING", "--concurrency=1", "--pool=threads"]
         + ([f"--logfile={log}"] if log else []),
         cwd=ROOT,
         env=dict(os.environ, REDIS_URL=url),
