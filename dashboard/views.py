@@ -221,7 +221,7 @@ def headline(engine, state: dict, alt, base) -> dict:
     h["range_factors"] = alt.range_factors
     h["pop_label"] = lower_first(engine.bundle.population_fields[state["pop"]])
     h["alt_label"] = alt.scenario.label
-    h["deprivation_label"] = engine.deprivation_label  # None: no deprivation card
+    h["deprivation_label"] = engine.deprivation_name  # None: no deprivation card
     if base is not None:
         h["base_label"] = base.scenario.label
     return h

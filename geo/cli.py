@@ -415,7 +415,7 @@ def cmd_compare(args, out) -> int:
     deprived = (
         f"; {d['losing_access_in_most_deprived_20pct']:,.0f} of them "
         f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in the 20% most deprived LSOAs "
-        f"({engine.deprivation_label} 1-2){_between(cmp.ranges, 'losing_deprived_share', share=True)}"
+        f"({engine.deprivation_name} 1-2){_between(cmp.ranges, 'losing_deprived_share', share=True)}"
         if engine.deprivation_label
         else ""
     )

@@ -225,10 +225,17 @@ class Engine:
         self.straight_model = StraightLineModel()
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         self.deprivation_indicator = manifest["area"].get("deprivation_decile")
-        # The decile's own words, e.g. "IMD 2019 decile (1 = most deprived 10% in England)"; None
-        # when the bundle has no deprivation measure (then no deprivation figure is shown anywhere).
+        # The decile's own words: its name ("IMD 2019 decile", for "... decile 1-2") and its name
+        # with its scale ("IMD 2019 decile (1 = most deprived 10% in England)"); None when the
+        # bundle has no deprivation measure (then no deprivation figure is shown anywhere).
         spec = bundle.indicators.get(self.deprivation_indicator) if self.deprivation_indicator else None
-        self.deprivation_label: str | None = f"{spec.label} ({spec.unit})" if spec is not None else None
+        self.deprivation_name: str | None = spec.label if spec is not None else None
+        self.deprivation_label: str | None = None
+        self.deprivation_scale = ""
+        if spec is not None:
+            unit = spec.unit
+            self.deprivation_scale = unit.removeprefix("decile ") if unit.startswith("decile (") else f"({unit})"
+            self.deprivation_label = f"{spec.label} {self.deprivation_scale}"
         # the area's comparator for published benchmarks ("England"), from the bundle
         self.comparator = str(manifest["area"].get("comparator", "the nation"))
 

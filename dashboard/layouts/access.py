@@ -142,6 +142,8 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                     ],
                     open=True,
                     className="mb-3",
+                    # nothing to place (no assumed or unlocated site): the section would be an empty list
+                    style=None if placeable else {"display": "none"},
                 ),
                 html.Details(
                     [

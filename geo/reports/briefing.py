@@ -257,7 +257,11 @@ def briefing_content(
         f"{engine.travel_description(kwargs.get('detour') or engine.detour_name)} "
         f"{mode.label} at {mode.speed_kmh:g} km/h ({mode.source}). No public transport is modelled.",
         f"Wards: {engine.ward_sets[alt.ward_set].label}."
-        + (f" Most deprived 20% = LSOAs in {engine.deprivation_label} 1-2." if engine.deprivation_label else ""),
+        + (
+            f" Most deprived 20% = LSOAs in {engine.deprivation_name} 1-2 {engine.deprivation_scale}."
+            if engine.deprivation_label
+            else ""
+        ),
     ]
     sources = [f"Area: {bundle.area_name}. {bundle.manifest['area'].get('vintage', '')}"] + list(
         bundle.manifest["area"].get("attribution", [])
