@@ -365,15 +365,20 @@ def check_model(
     return {"summary": error_summary(estimate, problem.official), "rows": rows}
 
 
+def _read_text_csv(path: Path) -> pd.DataFrame:
+    """A user's CSV given on the command line, every value as text (checked by the caller)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BundleError("no such file", file=str(path)) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise BundleError(f"cannot be read as CSV: {exc}", file=path.name) from None
+
+
 def _read_official(against: Path, lsoa_codes: list[str]) -> tuple[list[str], list[float], int]:
     """LSOA codes and km of an official file, the bundle's LSOAs only (and how many were not)."""
     name = Path(against).name
-    try:
-        frame = pd.read_csv(against, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BundleError("no such file", file=str(against)) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BundleError(f"cannot be read as CSV: {exc}", file=name) from None
+    frame = _read_text_csv(Path(against))
     if {"lsoa_code", "km"} <= set(frame.columns):
         key, km_column = "lsoa_code", "km"
     elif len(frame.columns) == 2:
@@ -403,12 +408,7 @@ def _read_official(against: Path, lsoa_codes: list[str]) -> tuple[list[str], lis
 def _read_services(services: Path) -> tuple[np.ndarray, np.ndarray, str]:
     """Service coordinates (x, y) and their CRS; a blank or non-numeric one names its row."""
     name = Path(services).name
-    try:
-        frame = pd.read_csv(services, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BundleError("no such file", file=str(services)) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BundleError(f"cannot be read as CSV: {exc}", file=name) from None
+    frame = _read_text_csv(Path(services))
     if {"lat", "lon"} <= set(frame.columns):
         columns, crs = ("lon", "lat"), "EPSG:4326"
     elif {"easting", "northing"} <= set(frame.columns):

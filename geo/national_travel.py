@@ -20,9 +20,10 @@ LSOA's residents, measured on the road network to the schools of 2017-18.
 * **Form.** ``route = b * straight ** c`` (kilometres), the power curve on the straight
   line to the nearest school, fitted by least squares on log(estimate / official) with
   the estimate averaged over the output areas as the official figure is. A constant
-  access term and terms by density class (four bands of residents per km²) were tried
-  too and fitted as zero or changed the out-of-authority error by under 0.1 points, so
-  the model has one curve for every settlement type; its error *is* reported by type.
+  access term (it fitted as zero), curves by density class (four bands of residents per
+  km²), a density term and the second-nearest school were tried during development; each
+  moved the out-of-authority error by 0.1 point or less, so the model has one curve for
+  every settlement type; its error *is* reported by type.
 * **Use.** The curve is written into each built bundle as the knots of a
   ``geo.travel.DetourModel`` (route at fixed straight-line distances, linear between,
   the last knot's circuity beyond it, never shorter than the straight line), so every

@@ -290,3 +290,20 @@ def make_other_bundle(folder: Path) -> Path:
     sites = (folder / "sites.csv").read_text().replace("current_centre", "clinic").replace("proposed_hub", "new_clinic")
     (folder / "sites.csv").write_text(sites)
     return folder
+
+
+def dashboard_smoke(dash_duo, engine, scenario: str, area_name: str) -> None:
+    """Serve ``engine``'s dashboard, see its first map, the Access page's headline for
+    ``scenario`` (as the engine computes it), the Sites and About pages, and no browser error."""
+    from dashboard import create_app, ids
+
+    covered = engine.coverage(engine.scenario(scenario)).covered
+    dash_duo.start_server(create_app(engine=engine))
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=30)
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab('access')}"))
+    dash_duo.wait_for_text_to_equal("#headline-alt .h4", f"{covered:,.0f}", timeout=20)
+    assert area_name in dash_duo.driver.title
+    for page in ("sites", "about"):
+        dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab(page)}"))
+        dash_duo.wait_for_element(f"#{ids.page_panel(page)}:not([hidden])", timeout=10)
+    assert [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")] == []

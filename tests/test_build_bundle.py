@@ -360,17 +360,9 @@ def test_the_largest_county_builds_and_validates(pack, tmp_path, capsys):
 
 @pytest.mark.browser
 def test_a_built_bundle_serves_the_dashboard(built, dash_duo):
-    from dashboard import create_app, ids
+    from bundle_factory import dashboard_smoke
 
-    engine = Engine(load_bundle(built["E06000055"]))
-    covered = engine.coverage(engine.scenario("all_open")).covered
-    app = create_app(engine=engine)
-    dash_duo.start_server(app)
-    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=30)
-    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab('access')}"))
-    dash_duo.wait_for_text_to_equal("#headline-alt .h4", f"{covered:,.0f}", timeout=20)
-    assert "Bedford" in dash_duo.driver.title
-    assert [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")] == []
+    dashboard_smoke(dash_duo, Engine(load_bundle(built["E06000055"])), "all_open", "Bedford")
 
 
 def test_a_site_over_the_border_is_kept_and_marked_outside(pack, tmp_path):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bundle_factory import make_other_bundle
+from bundle_factory import dashboard_smoke, make_other_bundle
 from geo import Engine, load_bundle
 from geo.cli import main
 
@@ -77,20 +77,7 @@ def test_briefings_run(other, tmp_path, capsys):
 
 @pytest.mark.browser
 def test_dashboard_smoke(other, dash_duo):
-    from dashboard import create_app, ids
-
-    e = Engine(load_bundle(other))
-    covered = e.coverage(e.scenario("proposed")).covered
-    app = create_app(engine=e)
-    dash_duo.start_server(app)
-    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
-    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab('access')}"))
-    dash_duo.wait_for_text_to_equal("#headline-alt .h4", f"{covered:,.0f}", timeout=15)
-    assert "Otherton" in dash_duo.driver.title
-    for page in ("sites", "about"):
-        dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab(page)}"))
-        dash_duo.wait_for_element(f"#{ids.page_panel(page)}:not([hidden])", timeout=10)
-    assert [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")] == []
+    dashboard_smoke(dash_duo, Engine(load_bundle(other)), "proposed", "Otherton")
 
 
 def test_a_bundle_without_deprivation_shows_no_deprivation_figure(other, tmp_path, capsys):
