@@ -118,6 +118,14 @@ def build_bundle(
 
     ``out`` must be empty or absent. Errors: ``ScenarioError`` for an unknown area or a
     folder that is not empty; ``BundleError`` naming the sites file, row and field.
+
+    Luton from the shipped pack, with its 121 2011 LSOAs, 125 2021 LSOAs and 20 wards:
+
+    >>> import tempfile
+    >>> from geo.pack import default_pack_path, open_pack
+    >>> summary = build_bundle(open_pack(default_pack_path()), "E06000032", Path(tempfile.mkdtemp()) / "luton")
+    >>> summary["lsoa11"], summary["lsoa21"], summary["wards"], summary["sites"]
+    (121, 125, 20, 0)
     """
     step = progress or (lambda what: None)
     code, name, kind = resolve_area(pack, area)

@@ -152,7 +152,15 @@ def error_row(estimate: np.ndarray, official: np.ndarray) -> dict:
 
 
 def fit_power_curve(sample: CalibrationSample, rows: np.ndarray) -> tuple[float, float]:
-    """Least squares on log(estimate / official) over ``rows`` (a boolean mask of LSOAs)."""
+    """Least squares on log(estimate / official) over ``rows`` (a boolean mask of LSOAs).
+
+    Returns ``(b, c)`` of ``route = b * straight ** c`` (km). On official distances made by
+    that very curve it finds the curve again:
+
+    >>> sample = _synthetic_sample(b=1.4, c=0.8)
+    >>> [round(v, 3) for v in fit_power_curve(sample, np.ones(len(sample.lsoa_codes), bool))]
+    [1.4, 0.8]
+    """
     from scipy.optimize import least_squares
 
     def residuals(params):
@@ -168,7 +176,13 @@ def cross_validate(sample: CalibrationSample, folds: int = FOLDS) -> dict:
     """Fit on four fifths of the authorities, estimate the rest; the whole table.
 
     Returns the out-of-authority estimate per LSOA, the error overall and by density
-    class, the travel range and the final fit on every authority.
+    class, the travel range and the final fit on every authority. The estimates use the
+    curve as a bundle carries it (knots, linear between), so where every authority follows
+    the same curve the only error left is that of the knots, a fifth of a per cent:
+
+    >>> result = cross_validate(_synthetic_sample(b=1.4, c=0.8))
+    >>> result["overall"]["median_ratio"], result["overall"]["mean_abs_pct_error"], result["authorities"]
+    (0.9981, 0.21, 10)
     """
     authorities = np.array(sorted(set(sample.authority)))
     fold_of = {a: i % folds for i, a in enumerate(authorities)}
@@ -197,6 +211,27 @@ def cross_validate(sample: CalibrationSample, folds: int = FOLDS) -> dict:
         "folds": folds,
         "out_of_sample_km": out_of_sample,
     }
+
+
+def _synthetic_sample(b: float, c: float) -> CalibrationSample:
+    """Forty LSOAs in ten authorities, two output areas each, whose official distance is the
+    residents' mean of ``b * straight ** c`` (for the examples above)."""
+    rng = np.random.default_rng(0)
+    n = 40
+    straight = rng.uniform(0.2, 3.0, 2 * n)
+    origin_lsoa = np.repeat(np.arange(n), 2)
+    weight = rng.uniform(50, 300, 2 * n)
+    route = power_curve_km(straight, b, c)
+    official = np.bincount(origin_lsoa, weight * route, n) / np.bincount(origin_lsoa, weight, n)
+    return CalibrationSample(
+        np.array([f"L{i:02d}" for i in range(n)]),
+        official,
+        np.array([f"A{i % 10}" for i in range(n)]),
+        rng.uniform(100, 9000, n),
+        origin_lsoa,
+        weight,
+        straight,
+    )
 
 
 def calibration_sample(pack, lsoa11_codes=None) -> CalibrationSample:
