@@ -103,11 +103,25 @@ def indicator_series(engine, ind: str, level: str, weights: dict | None, ward_se
 
 def indicator_options(engine) -> list[dict]:
     """Dropdown options grouped by source level; ward-only ones say so."""
-    opts = [{"label": "Need index (composite, adjustable weights)", "value": NEED_INDEX}]
+    opts = (
+        [{"label": "Need index (composite, adjustable weights)", "value": NEED_INDEX}] if engine.has_need_index else []
+    )
     for ind, spec in engine.bundle.indicators.items():
         suffix = "" if spec.level == "lsoa" else " (ward only)"
         opts.append({"label": f"{spec.label}{suffix} · {spec.period}", "value": ind})
     return opts
+
+
+def need_index_row(engine, value: float, weights: dict | None) -> dict:
+    """The ward profile's need-index row; its period is its parts' (e.g. "IoD 2019")."""
+    used = weights if weights is not None else engine.bundle.manifest.get("need_index", {}).get("weights", {})
+    periods = sorted({engine.bundle.indicators[k].period for k, v in used.items() if v > 0})
+    return {
+        "Indicator": "Need index",
+        "Value": f"{value:.1f}",
+        "Period": ", ".join(periods),
+        "Source": "Composite (see About the data)",
+    }
 
 
 def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | None = None) -> dict:
@@ -118,15 +132,9 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
     if ward_code not in table.index:
         return {}
     rows = []
-    need = engine.need_index(weights, level="ward", ward_set=set_id)
-    rows.append(
-        {
-            "Indicator": "Need index",
-            "Value": f"{need[ward_code]:.1f}",
-            "Period": "IoD 2019",
-            "Source": "Composite (see About the data)",
-        }
-    )
+    if engine.has_need_index:
+        need = engine.need_index(weights, level="ward", ward_set=set_id)
+        rows.append(need_index_row(engine, need[ward_code], weights))
     for ind, spec in engine.bundle.indicators.items():
         reason = engine.unpublished_reason(ind, set_id)
         value = table.at[ward_code, ind] if ind in table.columns else float("nan")
@@ -272,13 +280,13 @@ def _ward_static_rows(engine, ward_set: str | None, weights: dict | None) -> dic
     if cached is not None:
         return cached
     table = engine.ward_table(ward_set)
-    need = engine.need_index(weights, level="ward", ward_set=ward_set).to_dict()
+    need = engine.need_index(weights, level="ward", ward_set=ward_set).to_dict() if engine.has_need_index else {}
     indicators = ward_table_indicators(engine)
     columns = [c for c in [engine.deprivation_indicator, *indicators] if c and c in table.columns]
     values = table[columns].to_dict("index")
     rows: dict[str, dict] = {}
     for code in table.index:
-        row: dict = {"need_index": round(float(need[code]), 1)}
+        row: dict = {"need_index": round(float(need[code]), 1)} if need else {}
         if engine.deprivation_indicator:
             # the ward's decile as the map, profile and briefings give it (a median: a decile)
             row["imd_decile_mean"] = round(float(values[code][engine.deprivation_indicator]))
@@ -313,7 +321,8 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
     rows = []
     for code, name, total, *share in zip(*columns):
         # the table's column order: ward, need index, population, then the indicators
-        row = {"ward": name, "need_index": static[code]["need_index"], "population": round(total)}
+        row = {"ward": name, **({"need_index": static[code]["need_index"]} if "need_index" in static[code] else {})}
+        row["population"] = round(total)
         row.update(static[code])
         if cmp is not None:
             row.update(

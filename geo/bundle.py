@@ -122,6 +122,10 @@ class Bundle:
     def postcode_xy(self, postcode: str) -> tuple[float, float]:
         """Projected coordinate of a postcode centroid, or ScenarioError."""
         code = normalise_postcode(postcode)
+        if "postcodes" not in self.manifest["layers"]:
+            raise ScenarioError(
+                f"this area's data has no postcode list, so {code} cannot be placed; give the place as latitude,longitude"
+            )
         if code not in self.postcodes.index:
             # words for the person who typed it: no file names (a bundle author's errors name them)
             raise ScenarioError(
@@ -311,7 +315,7 @@ def read_manifest(folder: Path) -> dict:
     _require(manifest["area"], ["name", "projected_crs"], "area")
     if not isinstance(manifest["layers"], dict):
         raise BundleError("must be a table", file=MANIFEST, field="layers")
-    required = ["wards", "lsoas", "origins", "population", "postcodes", "sites"]
+    required = ["wards", "lsoas", "origins", "population", "sites"]  # postcodes are optional
     if not isinstance(manifest["travel"], dict) or "model" not in manifest["travel"]:
         required.append("calibration")  # pairs to fit the route model from, unless the bundle carries one
     for layer in required:
@@ -347,7 +351,11 @@ def load_bundle(path: str | Path) -> Bundle:
     _apply_benchmarks(folder, layers.get("benchmarks"), indicators, ward_values)
     derive_ward_indicators(manifest, indicators, ward_values)
 
-    postcodes = _load_postcodes(folder, layers["postcodes"], projected)
+    postcodes = (
+        _load_postcodes(folder, layers["postcodes"], projected)
+        if "postcodes" in layers
+        else pd.DataFrame({"x": [], "y": []}, index=pd.Index([], name="postcode", dtype=object))
+    )
     bundle = Bundle(
         path=folder,
         manifest=manifest,
@@ -832,6 +840,13 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
                 normal = normalise_postcode(postcode)
             except ScenarioError as exc:
                 raise BundleError(str(exc), file=name, row=line, field=spec.get("postcode")) from None
+            if "postcodes" not in bundle.manifest["layers"]:
+                raise BundleError(
+                    f"postcode {normal} cannot be checked: the bundle has no [layers.postcodes]; give lat and lon",
+                    file=name,
+                    row=line,
+                    field=spec.get("postcode"),
+                )
             if normal not in bundle.postcodes.index:
                 raise BundleError(
                     f"postcode {normal} is not in the postcode lookup "

@@ -116,7 +116,7 @@ class SiteLoad:
     label: str
     population: float
     by_decile: dict[int, float]
-    most_deprived_share: float | None  # of the catchment, in deciles 1-2 (None: no population)
+    most_deprived_share: float | None  # of the catchment, in deciles 1-2 (None: no population or no measure)
     mean_minutes: float | None
     p90_minutes: float | None
     origins: int
@@ -314,7 +314,8 @@ def catchments(engine, scenario, capacity: dict[str, float] | None = None, **opt
                 label=engine.site_label(site, scenario) or site,
                 population=total,
                 by_decile=by_decile,
-                most_deprived_share=deprived / total if total > 0 else None,
+                # None: no population, or no deprivation measure in the bundle (never an invented 0)
+                most_deprived_share=deprived / total if total > 0 and engine.deprivation_name else None,
                 mean_minutes=float((ev.minutes[members] * people).sum() / total) if total > 0 else None,
                 p90_minutes=weighted_quantile(ev.minutes[members], people, 0.9) if total > 0 else None,
                 origins=int(members.sum()),

@@ -831,9 +831,10 @@ def _print_catchments(result, out) -> None:
         f"{result.with_a_site:,.0f} of {result.total:,.0f} with a located site)",
         file=out,
     )
-    print(f"  {'site':<52} {'people':>8} {'20% most deprived':>18} {'mean min':>9} {'p90 min':>8}", file=out)
+    heading = "20% most deprived" if any(s.most_deprived_share is not None for s in result.sites) else ""
+    print(f"  {'site':<52} {'people':>8} {heading:>18} {'mean min':>9} {'p90 min':>8}", file=out)
     for s in result.sites:
-        share = "n/a" if s.most_deprived_share is None else f"{100 * s.most_deprived_share:.1f}%"
+        share = "" if not heading else "n/a" if s.most_deprived_share is None else f"{100 * s.most_deprived_share:.1f}%"
         mean = "n/a" if s.mean_minutes is None else f"{s.mean_minutes:.1f}"
         p90 = "n/a" if s.p90_minutes is None else f"{s.p90_minutes:.1f}"
         print(f"  {s.label[:52]:<52} {s.population:>8,.0f} {share:>18} {mean:>9} {p90:>8}", file=out)

@@ -1257,10 +1257,19 @@ class Engine:
         listed = self.bundle.manifest.get("need_index", {}).get("candidates")
         return [i for i in listed if i in eligible] if listed else eligible
 
+    @property
+    def has_need_index(self) -> bool:
+        """True when the bundle defines need-index weights (``[need_index] weights``); without
+        them no need index is offered or shown."""
+        weights = self.bundle.manifest.get("need_index", {}).get("weights", {})
+        return any(float(v) > 0 for v in weights.values())
+
     def need_index(
         self, weights: dict[str, float] | None = None, level: str = "lsoa", ward_set: str | None = None
     ) -> pd.Series:
         """Composite need index (0-100) per LSOA, or per ward of a ward set (population-weighted)."""
+        if not self.has_need_index:
+            raise ScenarioError("this area's data defines no need index ([need_index] weights in bundle.toml)")
         weights = weights if weights is not None else self.bundle.manifest.get("need_index", {}).get("weights", {})
         ward_set = self.check_ward_set(ward_set) if level == "ward" else None
         if level == "lsoa_current":

@@ -54,7 +54,7 @@ def default_state(engine) -> dict:
     compare = board.get("compare_with") if board.get("compare_with") in [*names, "none"] else None
     return {
         "page": "needs",
-        "ind": NEED_INDEX,
+        "ind": NEED_INDEX if engine.has_need_index else first_indicator(engine),
         "level": "ward",
         "base": start,
         "open": [],
@@ -98,8 +98,15 @@ def chosen_options(engine, state: dict) -> tuple[list[str], str | None]:
 
 
 def indicator_ids(engine) -> list[str]:
-    """Ids a view may show: the need index and every indicator of the bundle."""
-    return [NEED_INDEX, *engine.bundle.indicators]
+    """Ids a view may show: the need index (when the bundle defines one) and every indicator."""
+    return [NEED_INDEX, *engine.bundle.indicators] if engine.has_need_index else [*engine.bundle.indicators]
+
+
+def first_indicator(engine) -> str:
+    """The view's indicator when the bundle has no need index: its first LSOA indicator of need."""
+    specs = engine.bundle.indicators
+    need = [i for i, s in specs.items() if s.level == "lsoa" and s.direction != "none"]
+    return (need or list(specs))[0]
 
 
 def encode(state: dict) -> str:

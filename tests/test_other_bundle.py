@@ -92,10 +92,14 @@ def test_a_bundle_without_deprivation_shows_no_deprivation_figure(other, tmp_pat
     manifest = (folder / "bundle.toml").read_text()
     assert 'deprivation_decile = "imd_decile"\n' in manifest
     (folder / "bundle.toml").write_text(manifest.replace('deprivation_decile = "imd_decile"\n', ""))
-    for args in (["compare", "--base", "current", "--alt", "proposed"], ["coverage", "--scenario", "proposed"]):
+    for args in (
+        ["compare", "--base", "current", "--alt", "proposed"],
+        ["coverage", "--scenario", "proposed"],
+        ["catchments", "--scenario", "proposed", "--compare", "current"],
+    ):
         assert main(["--bundle", str(folder), *args]) == 0
         text = capsys.readouterr().out
-        assert "Losing access" in text or "within" in text
+        assert "Losing access" in text or "within" in text or "nearest open site" in text
         assert "depriv" not in text.lower() and "decile" not in text.lower()
     assert main(["--bundle", str(folder), "compare", "--base", "current", "--alt", "proposed", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
@@ -117,3 +121,61 @@ def test_a_bundle_without_deprivation_shows_no_deprivation_figure(other, tmp_pat
     alt, base = e.evaluate(e.scenario("proposed")), e.evaluate(e.scenario("current"))
     cards = str(headline_cards(headline(e, {"pop": e.default_population}, alt, base), "a walk"))
     assert "Losing access" in cards and "deprived" not in cards
+
+
+def _without(folder, tables: set[str], line: str = "") -> None:
+    """Drop whole manifest tables (and one line) from a bundle's bundle.toml."""
+    kept, skip = [], False
+    for text in (folder / "bundle.toml").read_text().splitlines():
+        if text.startswith("["):
+            skip = text.strip() in tables
+        if not skip and text != line:
+            kept.append(text)
+    (folder / "bundle.toml").write_text("\n".join(kept) + "\n")
+
+
+@pytest.fixture
+def bare(other, tmp_path):
+    """The other bundle with no postcode list, no need index and no deprivation measure (its
+    sites keep their coordinates; their postcodes go, as nothing could check them)."""
+    import shutil
+
+    folder = tmp_path / "bare"
+    shutil.copytree(other, folder)
+    _without(folder, {"[layers.postcodes]", "[need_index]"}, 'deprivation_decile = "imd_decile"')
+    sites = (folder / "sites.csv").read_text().splitlines()
+    rows = [line.split(",") for line in sites]
+    column = rows[0].index("postcode")
+    for row in rows[1:]:
+        row[column] = ""
+    (folder / "sites.csv").write_text("\n".join(",".join(r) for r in rows) + "\n")
+    return folder
+
+
+def test_postcodes_and_the_need_index_are_optional(bare, capsys):
+    assert main(["--bundle", str(bare), "validate"]) == 0
+    assert main(["--bundle", str(bare), "compare", "--base", "current", "--alt", "proposed"]) == 0
+    capsys.readouterr()
+    # a place given by postcode is refused in words, with what to do instead
+    assert main(["--bundle", str(bare), "coverage", "--scenario", "proposed", "--add", "X@AB1 1AA"]) == 2
+    assert "no postcode list" in capsys.readouterr().err
+    e = Engine(load_bundle(bare))
+    assert not e.has_need_index
+    from geo.viewstate import default_state, indicator_ids
+
+    assert default_state(e)["ind"] != "need_index" and "need_index" not in indicator_ids(e)
+    from dashboard import create_app
+
+    layout = create_app(engine=e).server.test_client().get("/_dash-layout")
+    assert layout.status_code == 200 and b"Need index (composite" not in layout.data
+
+
+@pytest.mark.browser
+def test_a_bare_bundle_serves_the_dashboard_with_no_deprivation_figure(bare, dash_duo):
+    dashboard_smoke(dash_duo, Engine(load_bundle(bare)), "proposed", "Otherton")
+    from dashboard import ids
+
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab('access')}"))
+    dash_duo.wait_for_element(f"#{ids.page_panel('access')}:not([hidden])", timeout=10)
+    text = dash_duo.driver.find_element("css selector", f"#{ids.page_panel('access')}").text.lower()
+    assert "losing access" in text and "deprived" not in text

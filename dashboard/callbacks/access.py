@@ -304,7 +304,13 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
     ]
     lost = csv_safe_rows(lost_rows(engine, out))
     headers = {"population": alt.population_label, "lsoa": ORIGIN_HEADERS.get(engine.origins.kind, "Area")}
-    lost_cols = [{"name": headers.get(i, n), "id": i} for i, n in LOST_COLUMNS]
+    headers["imd_decile"] = engine.deprivation_name or ""
+    # no deprivation measure, no deprivation column
+    lost_cols = [
+        {"name": headers.get(i, n), "id": i}
+        for i, n in LOST_COLUMNS
+        if i != "imd_decile" or engine.deprivation_name is not None
+    ]
     about = csv_about(engine, view, alt, base_label, link)
     settings = f"{view['mode']}-{view['threshold']:g}{'min' if view['unit'] == 'minutes' else 'km'}"
     ward_data = {

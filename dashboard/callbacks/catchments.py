@@ -108,7 +108,11 @@ def site_load_data(engine, view: dict) -> tuple[dict, str]:
             }
         )
     columns = [
-        (k, n) for k, n in COLUMNS if (base is not None or k not in ("before", "change")) and (summary or k != "served")
+        (k, n)
+        for k, n in COLUMNS
+        if (base is not None or k not in ("before", "change"))
+        and (summary or k != "served")
+        and (engine.deprivation_name is not None or k != "deprived_pct")  # no measure, no column
     ]
     return {
         "columns": [{"id": k, "name": n} for k, n in columns],

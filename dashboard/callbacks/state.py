@@ -127,6 +127,8 @@ def _on_weights(engine, state, value, extra, msgs):
     except (TypeError, ValueError):
         msgs["notice"] = "A need-index weight must be a number; the weights were left as they were."
         return
+    if not engine.has_need_index:
+        return  # no need index in this bundle: nothing to weigh (the sliders are not shown)
     try:
         engine.need_index(weights)
         state["w"] = weights

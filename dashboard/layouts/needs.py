@@ -91,6 +91,8 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                         ),
                     ],
                     open=False,
+                    # a bundle with no need index ([need_index] weights) offers none to weigh
+                    style=None if engine.has_need_index else {"display": "none"},
                 ),
             ]
         ),
