@@ -317,8 +317,31 @@ def describe(spec: dict) -> str:
     )
 
 
+MODEL_NUMBERS = ("b", "c", "authorities", "lsoas", "median_ratio", "mean_abs_pct_error", "share_within_20pct")
+
+
 def detour_from_spec(spec: dict) -> DetourModel:
-    """The DetourModel a bundle's ``[travel.model]`` table describes (checked)."""
+    """The DetourModel a bundle's ``[travel.model]`` table describes, every key checked (a
+    ``BundleError`` names the one that is missing or wrong).
+
+    >>> detour_from_spec({"knots_straight_m": [1000.0]})
+    Traceback (most recent call last):
+    ...
+    geo.errors.BundleError: file bundle.toml, field 'travel.model.interval': is missing or not two numbers (low, high)
+    """
+    interval = spec.get("interval")
+    if (
+        not isinstance(interval, list)
+        or len(interval) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in interval)
+    ):
+        raise BundleError(
+            "is missing or not two numbers (low, high)", file="bundle.toml", field="travel.model.interval"
+        )
+    for key in MODEL_NUMBERS:
+        value = spec.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise BundleError("is missing or not a number", file="bundle.toml", field=f"travel.model.{key}")
     xs, ys = spec.get("knots_straight_m"), spec.get("knots_route_m")
     if not isinstance(xs, list) or not isinstance(ys, list) or len(xs) != len(ys) or len(xs) < 2:
         raise BundleError(
