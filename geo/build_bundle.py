@@ -27,8 +27,9 @@ What a built bundle holds, and the rules it follows
 * **Postcodes**: every Code-Point Open postcode within the site buffer (5 km) of the
   authority's outline, so sites just over the border can be placed (they are marked
   outside the area).
-* **Schools**: the open state-funded primary schools within the buffer, as the
-  facilities of the road-distance check (and a list a council may use as candidates).
+* **Schools**: the open state-funded primary schools within 10 km, the facilities of the
+  road-distance check; those within the site buffer also as an optimiser candidate file
+  (``candidate_schools.csv``: name, lat, lon).
 * **Travel**: the national model (``geo.national_travel``), with the authority's own
   IoD 2019 road distances to the nearest primary school as its local check.
 * **Sites**: the council's register (``--sites``), checked row by row; without one the
@@ -213,6 +214,12 @@ def build_bundle(
     schools = _within(schools, outline, SITE_BUFFER_M + 5000.0)  # a school just over the border is nearest too
     schools[["urn", "name", "phase", "type", "easting", "northing", "ltla_code"]].to_csv(
         out / "primary_schools_2025.csv", index=False
+    )
+    # the schools where a site may stand (within the site buffer), as an optimiser candidate file:
+    # python -m geo --bundle DIR optimise --candidates DIR/candidate_schools.csv
+    candidates = _within(schools, outline, SITE_BUFFER_M)
+    candidates[["name", "lat", "lon", "urn", "phase"]].sort_values("urn").to_csv(
+        out / "candidate_schools.csv", index=False
     )
     road = pack.table("iod2019_road_distances_lsoa11", ["lsoa11_code", "road_km_primary_school"])
     road = road[road["lsoa11_code"].isin(set(lsoa11)) & (road["road_km_primary_school"] > 0)]

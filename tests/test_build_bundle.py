@@ -388,3 +388,16 @@ def test_a_site_over_the_border_is_kept_and_marked_outside(pack, tmp_path):
     sites = load_bundle(tmp_path / "second").sites
     assert not sites.loc["in_town", "outside_area"]
     assert sites.loc["over_the_border", "outside_area"]
+
+
+def test_schools_are_a_candidate_set_for_the_optimiser(built, capsys):
+    """The bundle's candidate_schools.csv goes straight to `optimise --candidates`; the answer
+    is one of its schools, proven optimal."""
+    folder = built["E08000011"]
+    schools = pd.read_csv(folder / "candidate_schools.csv")
+    assert len(schools) > 10 and {"name", "lat", "lon"} <= set(schools.columns)
+    args = ["--bundle", str(folder), "optimise", "--p", "2", "--candidates", str(folder / "candidate_schools.csv")]
+    assert main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["optimal"] is True
+    assert {c["label"] for c in result["chosen"]} <= set(schools["name"])
