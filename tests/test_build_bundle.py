@@ -234,6 +234,7 @@ def test_a_changed_pack_file_is_refused(tmp_path):
         open_pack(tmp_path)
 
 
+@pytest.mark.slow  # the national cross-validation: 5 fits over 32,133 LSOAs
 def test_the_national_model_is_checked_out_of_authority(pack):
     """Cross-validation by whole authorities: each fold's fit never sees its authorities, and
     the reported error recomputes from the out-of-authority estimates."""
@@ -251,6 +252,7 @@ def test_the_national_model_is_checked_out_of_authority(pack):
     assert len(folds) == result["authorities"]
 
 
+@pytest.mark.slow  # the national cross-validation: 5 fits over 32,133 LSOAs
 def test_readme_gives_the_national_model_by_settlement_type(pack):
     from geo.national_travel import calibration_sample, cross_validate
 
