@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -133,7 +134,26 @@ def build_bundle(
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ScenarioError(f"--out {out}: the folder is not empty; name a new folder")
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _build(pack, code, name, kind, out, sites, step)
+    except BaseException:
+        # a build that stops (a bad register row, an interrupt) leaves no half-written bundle:
+        # the folder was new or empty, so the same command works again once the cause is fixed
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            for entry in out.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        raise
+
+
+def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path | None, step) -> dict:
+    """The build itself, into an existing empty folder (``build_bundle`` cleans up after a failure)."""
 
     lookup21 = pack.table("lookup_lsoa21_ward2025_ltla_utla")
     column = "ltla_code" if kind == "district" else "utla_code"

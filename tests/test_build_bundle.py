@@ -206,6 +206,9 @@ def test_the_register_is_checked_row_by_row(pack, tmp_path):
     bad.write_text("name,role,status,postcode\nA hub,hub,open,LU1 3QZ\nB hub,hub,maybe,LU1 3QZ\n", encoding="utf-8")
     with pytest.raises(BundleError, match=r"sites.csv, row 3, field 'status'"):
         build_bundle(pack, "Luton", tmp_path / "a", bad)
+    assert not (tmp_path / "a").exists()  # no half-written bundle: the same command works once fixed
+    bad.write_text("name,role,status,postcode\nA hub,hub,open,LU1 3QZ\nB hub,hub,open,LU1 3QZ\n", encoding="utf-8")
+    assert build_bundle(pack, "Luton", tmp_path / "a", bad)["sites"] == 2
     bad.write_text("name,role,status,postcode\nA hub,hub,open,ZZ9 9ZZ\n", encoding="utf-8")
     with pytest.raises(BundleError, match=r"row 2, field 'postcode'.*not in Code-Point"):
         build_bundle(pack, "Luton", tmp_path / "b", bad)
