@@ -49,8 +49,7 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
             "label": "Need index",
             "unit": "0-100 (100 = most need in the area)",
             "short_unit": "Need index",
-            # the periods of its parts, from the bundle (e.g. "IoD 2019")
-            "period": ", ".join(sorted({engine.bundle.indicators[k].period for k, v in w.items() if v > 0})),
+            "period": need_index_period(engine, w),
             "direction": "higher",
             "level": "lsoa",
             "source": f"Composite of percentile ranks within the area: {parts}",
@@ -112,14 +111,18 @@ def indicator_options(engine) -> list[dict]:
     return opts
 
 
-def need_index_row(engine, value: float, weights: dict | None) -> dict:
-    """The ward profile's need-index row; its period is its parts' (e.g. "IoD 2019")."""
+def need_index_period(engine, weights: dict | None) -> str:
+    """The need index's period: the periods of its weighted parts, from the bundle ("IoD 2019")."""
     used = weights if weights is not None else engine.bundle.manifest.get("need_index", {}).get("weights", {})
-    periods = sorted({engine.bundle.indicators[k].period for k, v in used.items() if v > 0})
+    return ", ".join(sorted({engine.bundle.indicators[k].period for k, v in used.items() if v > 0}))
+
+
+def need_index_row(engine, value: float, weights: dict | None) -> dict:
+    """The ward profile's need-index row."""
     return {
         "Indicator": "Need index",
         "Value": f"{value:.1f}",
-        "Period": ", ".join(periods),
+        "Period": need_index_period(engine, weights),
         "Source": "Composite (see About the data)",
     }
 

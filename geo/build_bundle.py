@@ -171,17 +171,17 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
     ward_shapes = pack.geometries("boundaries_wards_may2025_bgc")
     ward_shapes = ward_shapes[ward_shapes["WD25CD"].isin(set(wards_table["wd25_code"]))].copy()
     ward_shapes["WD25NM"] = ward_shapes["WD25CD"].map(dict(zip(wards_table["wd25_code"], wards_table["wd25_name"])))
-    _write_geojson(ward_shapes[["WD25CD", "WD25NM", "geometry"]], out / "wards_2025.geojson")
+    ward_shapes[["WD25CD", "WD25NM", "geometry"]].to_file(out / "wards_2025.geojson", driver="GeoJSON")
     shapes11 = pack.geometries("boundaries_lsoa11_bgc")
     shapes11 = shapes11[shapes11["LSOA11CD"].isin(set(lsoa11))].copy()
     names11 = pack.table("centroids_lsoa11_pwc")
     names11 = names11[names11["lsoa11_code"].isin(set(lsoa11))]
     shapes11["LSOA11NM"] = shapes11["LSOA11CD"].map(dict(zip(names11["lsoa11_code"], names11["lsoa11_name"])))
-    _write_geojson(shapes11[["LSOA11CD", "LSOA11NM", "geometry"]], out / "lsoa_2011.geojson")
+    shapes11[["LSOA11CD", "LSOA11NM", "geometry"]].to_file(out / "lsoa_2011.geojson", driver="GeoJSON")
     shapes21 = pack.geometries("boundaries_lsoa21_bgc")
     shapes21 = shapes21[shapes21["LSOA21CD"].isin(set(lsoa21))].copy()
     shapes21["LSOA21NM"] = shapes21["LSOA21CD"].map(dict(zip(mine21["lsoa21_code"], mine21["lsoa21_name"])))
-    _write_geojson(shapes21[["LSOA21CD", "LSOA21NM", "geometry"]], out / "lsoa_2021.geojson")
+    shapes21[["LSOA21CD", "LSOA21NM", "geometry"]].to_file(out / "lsoa_2021.geojson", driver="GeoJSON")
     names11[["lsoa11_code", "lon", "lat"]].sort_values("lsoa11_code").to_csv(out / "lsoa11_pwc.csv", index=False)
     pairs[["lsoa11_code", "lsoa21_code"]].sort_values(["lsoa11_code", "lsoa21_code"]).to_csv(
         out / "lookup_lsoa11_lsoa21.csv", index=False
@@ -195,7 +195,7 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
 
     population = pack.table("population_sape_lsoa11_mid2019_mid2020_age0_19")
     population = population[population["lsoa11_code"].isin(set(lsoa11))]
-    years = []
+    by_year: dict[int, pd.DataFrame] = {}
     for year, rows in population.groupby("year"):
         table = rows.sort_values("lsoa11_code")
         frame = pd.DataFrame({"lsoa11_code": table["lsoa11_code"], "total": table["total"]})
@@ -203,8 +203,9 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
             frame[str(age)] = table[f"age_{age}"].to_numpy()
         frame["20+"] = table["total"].to_numpy() - table[[f"age_{a}" for a in range(20)]].sum(axis=1).to_numpy()
         frame.to_csv(out / f"population_mid{year}_lsoa11.csv", index=False)
-        years.append(int(year))
-    latest = pd.read_csv(out / f"population_mid{min(years)}_lsoa11.csv")
+        by_year[int(year)] = frame
+    years = sorted(by_year)
+    latest = by_year[years[0]]  # the default year's totals and children 0-15
     pd.DataFrame(
         {
             "lsoa11_code": latest["lsoa11_code"],
@@ -288,10 +289,6 @@ def _national_model(pack: Pack) -> dict:
     if key not in _MODEL_CACHE:
         _MODEL_CACHE[key] = cross_validate(calibration_sample(pack))
     return _MODEL_CACHE[key]
-
-
-def _write_geojson(frame, path: Path) -> None:
-    frame.to_file(path, driver="GeoJSON")
 
 
 def _outline(pack: Pack, code: str, kind: str):

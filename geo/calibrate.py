@@ -391,6 +391,7 @@ def _read_official(against: Path, lsoa_codes: list[str]) -> tuple[list[str], lis
         raise BundleError(f"no LSOA code of this file is one of the bundle's {len(known)} LSOAs", file=name, field=key)
     codes: list[str] = []
     kms: list[float] = []
+    seen: set[str] = set()
     for i in np.flatnonzero(keep):
         code, text = frame[key].iloc[i].strip(), frame[km_column].iloc[i].strip()
         value = pd.to_numeric(text, errors="coerce")
@@ -398,8 +399,9 @@ def _read_official(against: Path, lsoa_codes: list[str]) -> tuple[list[str], lis
             raise BundleError(
                 f"road distance {text!r} km must be a positive number", file=name, row=csv_line(int(i)), field=km_column
             )
-        if code in codes:
+        if code in seen:
             raise BundleError(f"LSOA code {code} appears twice", file=name, row=csv_line(int(i)), field=key)
+        seen.add(code)
         codes.append(code)
         kms.append(float(value))
     return codes, kms, int((~keep).sum())

@@ -660,10 +660,10 @@ class Engine:
         """One sentence saying what the route model is and how well it did out of sample."""
         if detour == "none":
             return "Distances are straight lines (no detour)."
-        if self.national_model is not None and not self.custom_travel_model:
-            return describe_national(self.national_model)
         if self.custom_travel_model:
             return f"Route length: the travel model '{self.travel_model.name}' given to the engine."
+        if self.national_model is not None:
+            return describe_national(self.national_model)
         if self.calibration is None:
             return (
                 f"Route length is the straight line times a detour factor fitted to "
