@@ -106,7 +106,7 @@ def indicator_options(engine) -> list[dict]:
         [{"label": "Need index (composite, adjustable weights)", "value": NEED_INDEX}] if engine.has_need_index else []
     )
     for ind, spec in engine.bundle.indicators.items():
-        suffix = "" if spec.level == "lsoa" else " (ward only)"
+        suffix = " (ward only)" if spec.level == "ward" else ""
         opts.append({"label": f"{spec.label}{suffix} · {spec.period}", "value": ind})
     return opts
 
@@ -157,14 +157,23 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
                 else fmt(value, spec.unit)
             ) + (f"; {definition}" if definition else "")
         rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": publisher(spec.source)})
-    lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
     population = engine.default_population
+    decile = engine.deprivation_indicator
+    # The LSOAs of the deprivation measure: the current ones where it is published for those.
+    level = "lsoa_current" if decile and engine.bundle.indicators[decile].level == "lsoa_current" else "lsoa"
+    if level == "lsoa_current":
+        lsoa_names = engine.bundle.current_lsoas.names
+        values = engine.values_on_current_lsoas({population: "sum"})
+        values[decile] = engine.bundle.current_lsoa_values[decile]
+    else:
+        lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+        values = engine.bundle.lsoa_values
     lsoas = []
-    for code, share, of in engine.ward_lsoas(ward_code, set_id):
+    for code, share, of in engine.ward_lsoas(ward_code, set_id, level):
         row = {"LSOA": code, "Name": lsoa_names[code], f"Share of LSOA {of} in ward": f"{100 * share:.1f}%"}
-        if engine.deprivation_indicator:
-            row["IMD decile"] = int(engine.bundle.lsoa_values.at[code, engine.deprivation_indicator])
-        row[engine.bundle.population_fields[population]] = int(engine.bundle.lsoa_values.at[code, population])
+        if decile:
+            row[engine.deprivation_name or "Deprivation decile"] = int(values.at[code, decile])
+        row[engine.bundle.population_fields[population]] = round(float(values.at[code, population]))
         lsoas.append(row)
     ward_set_ = engine.ward_sets[set_id]
     return {

@@ -19,10 +19,11 @@ What a built bundle holds, and the rules it follows
 * **Population**: single years 0-19 and the total (``20+`` is the total less those
   single years) for mid-2019 and mid-2020. The default population is children under 5 in
   mid-2019.
-* **Deprivation**: IoD 2019 on the 2011 LSOAs (IMD and its domains, IDACI, IDAOPI), the
-  measure the population estimates line up with. IoD 2025 is on 2021 LSOAs, which the
-  engine does not yet carry indicators on: it is not in built bundles yet (said in the
-  bundle's PROVENANCE.md).
+* **Deprivation**: IoD 2025 on the 2021 LSOAs (IMD and its seven domains) is the current
+  measure: "the most deprived 20%" means IMD 2025 deciles 1-2, and each output area carries
+  the values of the 2021 LSOA it nests in. IoD 2019 on the 2011 LSOAs stands beside it
+  (IMD and its domains, IDACI, IDAOPI): the pack's IoD 2025 has no IDACI, so the default
+  need index, which weighs child income deprivation, is built from IoD 2019.
 * **Equality**: Census 2021 ethnic group, religion and disability by 2021 LSOA.
 * **Postcodes**: every Code-Point Open postcode within the site buffer (5 km) of the
   authority's outline, so sites just over the border can be placed (they are marked
@@ -217,6 +218,10 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
 
     iod = pack.table("iod2019_lsoa11")
     iod[iod["lsoa11_code"].isin(set(lsoa11))].sort_values("lsoa11_code").to_csv(out / "iod2019_lsoa11.csv", index=False)
+    iod25 = pack.table("iod2025_lsoa21", ["lsoa21_code", *_IOD2025_COLUMNS])
+    iod25[iod25["lsoa21_code"].isin(set(lsoa21))].sort_values("lsoa21_code").to_csv(
+        out / "iod2025_lsoa21.csv", index=False
+    )
     census = pack.table("census2021_lsoa21_ethnicity_religion_disability")
     census[census["lsoa21_code"].isin(set(lsoa21))].sort_values("lsoa21_code").to_csv(
         out / "census2021_lsoa21.csv", index=False
@@ -482,11 +487,70 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_IOD2025_RANK = "rank of 33,755 (1 = most deprived)"
+_IOD2025_INDICATORS = (
+    # id, column, label, unit, direction, aggregate (on the 2021 LSOAs; ranks of 33,755)
+    ("imd2025_decile", "imd_decile", "IMD 2025 decile", "decile (1 = most deprived 10% in England)", "lower", "median"),
+    ("imd2025_rank", "imd_rank", "IMD 2025 rank", _IOD2025_RANK, "lower", "median"),
+    ("imd2025_score", "imd_score", "IMD score (IoD 2025)", "score (higher = more deprived)", "higher", None),
+    (
+        "income2025_score",
+        "income_score",
+        "Income deprivation score (IoD 2025)",
+        "share of residents income-deprived",
+        "higher",
+        None,
+    ),
+    ("income2025_rank", "income_rank", "Income deprivation rank (IoD 2025)", _IOD2025_RANK, "lower", "median"),
+    (
+        "employment2025_rank",
+        "employment_rank",
+        "Employment deprivation rank (IoD 2025)",
+        _IOD2025_RANK,
+        "lower",
+        "median",
+    ),
+    (
+        "education2025_rank",
+        "education_rank",
+        "Education, skills and training deprivation rank (IoD 2025)",
+        _IOD2025_RANK,
+        "lower",
+        "median",
+    ),
+    (
+        "health2025_rank",
+        "health_rank",
+        "Health deprivation and disability rank (IoD 2025)",
+        _IOD2025_RANK,
+        "lower",
+        "median",
+    ),
+    ("crime2025_rank", "crime_rank", "Crime rank (IoD 2025)", _IOD2025_RANK, "lower", "median"),
+    (
+        "barriers2025_rank",
+        "barriers_rank",
+        "Barriers to housing and services rank (IoD 2025)",
+        _IOD2025_RANK,
+        "lower",
+        "median",
+    ),
+    ("environment2025_rank", "living_env_rank", "Living environment rank (IoD 2025)", _IOD2025_RANK, "lower", "median"),
+)
+_IOD2025_COLUMNS = sorted({column for _, column, *_ in _IOD2025_INDICATORS})
+
 _IOD_INDICATORS = (
     # id, column, label, unit, direction, aggregate
     ("imd_decile", "imd_decile", "IMD 2019 decile", "decile (1 = most deprived 10% in England)", "lower", "median"),
     ("imd_rank", "imd_rank", "IMD 2019 rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
-    ("income_score", "income_score", "Income deprivation score", "share of residents income-deprived", "higher", None),
+    (
+        "income_score",
+        "income_score",
+        "Income deprivation score (IoD 2019)",
+        "share of residents income-deprived",
+        "higher",
+        None,
+    ),
     (
         "idaci_score",
         "idaci_score",
@@ -496,11 +560,18 @@ _IOD_INDICATORS = (
         None,
     ),
     ("idaci_decile", "idaci_decile", "IDACI decile", "decile (1 = most deprived)", "lower", "median"),
-    ("income_rank", "income_rank", "Income deprivation rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
+    (
+        "income_rank",
+        "income_rank",
+        "Income deprivation rank (IoD 2019)",
+        "rank of 32,844 (1 = most deprived)",
+        "lower",
+        "median",
+    ),
     (
         "employment_rank",
         "employment_rank",
-        "Employment deprivation rank",
+        "Employment deprivation rank (IoD 2019)",
         "rank of 32,844 (1 = most deprived)",
         "lower",
         "median",
@@ -508,7 +579,7 @@ _IOD_INDICATORS = (
     (
         "education_rank",
         "education_rank",
-        "Education, skills and training deprivation rank",
+        "Education, skills and training deprivation rank (IoD 2019)",
         "rank of 32,844 (1 = most deprived)",
         "lower",
         "median",
@@ -516,16 +587,16 @@ _IOD_INDICATORS = (
     (
         "health_rank",
         "health_rank",
-        "Health deprivation and disability rank",
+        "Health deprivation and disability rank (IoD 2019)",
         "rank of 32,844 (1 = most deprived)",
         "lower",
         "median",
     ),
-    ("crime_rank", "crime_rank", "Crime rank", "rank of 32,844 (1 = most deprived)", "lower", "median"),
+    ("crime_rank", "crime_rank", "Crime rank (IoD 2019)", "rank of 32,844 (1 = most deprived)", "lower", "median"),
     (
         "housing_access_rank",
         "barriers_rank",
-        "Barriers to housing and services rank",
+        "Barriers to housing and services rank (IoD 2019)",
         "rank of 32,844 (1 = most deprived)",
         "lower",
         "median",
@@ -533,7 +604,7 @@ _IOD_INDICATORS = (
     (
         "environment_rank",
         "living_env_rank",
-        "Living environment rank",
+        "Living environment rank (IoD 2019)",
         "rank of 32,844 (1 = most deprived)",
         "lower",
         "median",
@@ -561,15 +632,16 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
         "[area]",
         f"name = {_toml_string(name)}",
         f'code = "{code}"',
-        'deprivation_decile = "imd_decile"',
+        'deprivation_decile = "imd2025_decile"',
         'projected_crs = "EPSG:27700"',
         'comparator = "England"',
-        f'vintage = "Wards May 2025 · LSOAs 2011 and 2021 · IoD 2019 · ONS population mid-{"/".join(str(y) for y in years)} · Census 2021 · postcodes: Code-Point Open 2025.4"',
+        f'vintage = "Wards May 2025 · LSOAs 2011 and 2021 · IoD 2025 and 2019 · ONS population mid-{"/".join(str(y) for y in years)} · Census 2021 · postcodes: Code-Point Open 2025.4"',
         f"site_buffer_m = {SITE_BUFFER_M:g}",
         "boundary_tolerance_m = 50",
         "attribution = [",
         # the pack's own attribution lines (data/england/SOURCE_PROVENANCE.md), word for word
         '  "Source: Office for National Statistics licensed under the Open Government Licence v3.0. Contains OS data © Crown copyright and database right 2011-2025.",',
+        '  "Contains public sector information licensed under the Open Government Licence v3.0. Source: Ministry of Housing, Communities and Local Government, English Indices of Deprivation 2025.",',
         '  "Contains public sector information licensed under the Open Government Licence v3.0. Source: Ministry of Housing, Communities and Local Government, English Indices of Deprivation 2019.",',
         '  "Contains OS data © Crown copyright and database right 2025. Contains Royal Mail data © Royal Mail copyright and database right 2025. Contains National Statistics data © Crown copyright and database right 2025. (OS Code-Point Open, Open Government Licence v3.0 / OS OpenData terms.)",',
         '  "Contains public sector information licensed under the Open Government Licence v3.0. Source: Department for Education, Get Information About Schools.",',
@@ -674,6 +746,10 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
             "",
         ]
     lines += [
+        "[tables.iod2025]",
+        'file = "iod2025_lsoa21.csv"',
+        'key = "lsoa21_code"',
+        "",
         "[tables.iod2019]",
         'file = "iod2019_lsoa11.csv"',
         'key = "lsoa11_code"',
@@ -708,6 +784,7 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
         "[need_index]",
         "# Default weights: child income deprivation (IDACI) half, overall deprivation (IMD rank) and",
         "# income deprivation a quarter each; the same three measures exist for every English LSOA.",
+        "# From IoD 2019, the one vintage in the pack with IDACI (its IoD 2025 has none).",
         "weights = { idaci_score = 0.5, imd_rank = 0.25, income_score = 0.25 }",
         'candidates = ["idaci_score", "income_score", "imd_rank", "employment_rank", "education_rank", "health_rank",',
         '              "crime_rank", "housing_access_rank", "environment_rank", "idaopi_score"]',
@@ -725,22 +802,35 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
         "sites = []",
         "",
     ]
-    for ident, column, label, unit, direction, aggregate in _IOD_INDICATORS:
-        lines += [
-            "[[indicators]]",
-            f'id = "{ident}"',
-            'level = "lsoa"',
-            'table = "iod2019"',
-            f'column = "{column}"',
-            f"label = {_toml_string(label)}",
-            f"unit = {_toml_string(unit)}",
-            *([f'aggregate = "{aggregate}"'] if aggregate else []),
-            'period = "IoD 2019"',
-            f'direction = "{direction}"',
-            'completeness = "complete"',
-            'source = "MHCLG English Indices of Deprivation 2019 (national pack: humaniverse/IMD and samuel-book/stroke_unit_demographics)"',
-            "",
-        ]
+    vintages = (
+        # IoD 2025 first: the current measure, and the Needs map's first indicator after the need index
+        (_IOD2025_INDICATORS, "lsoa_current", "iod2025", "IoD 2025", "2025", "humaniverse/IMD"),
+        (
+            _IOD_INDICATORS,
+            "lsoa",
+            "iod2019",
+            "IoD 2019",
+            "2019",
+            "humaniverse/IMD and samuel-book/stroke_unit_demographics",
+        ),
+    )
+    for indicators, level, table_id, period, year, repos in vintages:
+        for ident, column, label, unit, direction, aggregate in indicators:
+            lines += [
+                "[[indicators]]",
+                f'id = "{ident}"',
+                f'level = "{level}"',
+                f'table = "{table_id}"',
+                f'column = "{column}"',
+                f"label = {_toml_string(label)}",
+                f"unit = {_toml_string(unit)}",
+                *([f'aggregate = "{aggregate}"'] if aggregate else []),
+                f'period = "{period}"',
+                f'direction = "{direction}"',
+                'completeness = "complete"',
+                f'source = "MHCLG English Indices of Deprivation {year} (national pack: {repos})"',
+                "",
+            ]
     equality = (
         (
             "ethnicity_2021",
@@ -830,8 +920,10 @@ source, licence and checksum). Files used (pack file, its source, checksum check
 
 {straddle}
 
-IoD 2025 (on 2021 LSOAs) is in the pack but not in this bundle: the engine carries
-indicators on the 2011 LSOAs that the 2019 population estimates use.
+Deprivation: IoD 2025 (on 2021 LSOAs) is the current measure ("the most deprived 20%" is
+IMD 2025 deciles 1-2; each output area carries its 2021 LSOA's values). IoD 2019 (on 2011
+LSOAs) stands beside it; the default need index uses it, because the pack's IoD 2025 has no
+IDACI.
 
 {register}
 

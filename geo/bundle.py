@@ -38,8 +38,9 @@ from geo.schema import MIN_CALIBRATION_ROWS, check_manifest
 MANIFEST = "bundle.toml"
 DIRECTIONS = {"higher", "lower", "none"}
 COMPLETENESS = {"complete", "listed", "unlisted_zero"}
-
-
+# Where an indicator is published: the bundle's LSOAs (beside the population), the current
+# LSOAs (reached through output areas), or wards.
+INDICATOR_LEVELS = ("lsoa", "lsoa_current", "ward")
 AGGREGATES = ("mean", "median", "sum")
 
 
@@ -96,6 +97,9 @@ class Bundle:
     # The current small areas (e.g. 2021 LSOAs) that output areas nest in: a map level whose
     # values are carried from the bundle's LSOAs through the output areas (None: not in the bundle).
     current_lsoas: WardSet | None = None
+    # Indicators published for the current LSOAs (level "lsoa_current", e.g. IoD 2025 on 2021
+    # LSOAs); index = current LSOA code. Empty without such indicators.
+    current_lsoa_values: pd.DataFrame = field(default_factory=pd.DataFrame)
     stops: pd.DataFrame | None = None  # public transport stops in use: name, indicator, x, y (None: not in the bundle)
     lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
     equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
@@ -335,7 +339,6 @@ def load_bundle(path: str | Path) -> Bundle:
 
     wards, lsoas = (_load_polygons(folder, layers[name], f"layers.{name}") for name in ("wards", "lsoas"))
     lsoa_codes = list(lsoas["code"])
-    lsoa_set = set(lsoa_codes)
 
     _check_local_metric(projected, wards)
     _check_overlap(lsoas, wards, layers)
@@ -343,7 +346,7 @@ def load_bundle(path: str | Path) -> Bundle:
     _check_inside(origin_xy, wards, projected, layers["origins"], "origins")
     population_fields, lsoa_values = _load_population(folder, layers["population"], lsoa_codes)
     indicators = _indicator_specs(manifest)
-    _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, lsoa_values)
+    _load_lsoa_indicators(folder, manifest, "lsoa", lsoa_codes, lsoa_values)
 
     ward_lookup = _ward_lookup(wards, manifest.get("aliases", {}).get("ward", {}))
     ward_values = _load_ward_figures(folder, layers.get("ward_figures"), indicators, ward_lookup, wards)
@@ -405,6 +408,15 @@ def load_bundle(path: str | Path) -> Bundle:
         )
     if "lsoas_current" in layers:
         bundle.current_lsoas = _load_current_lsoas(folder, layers["lsoas_current"], bundle.output_areas)
+        bundle.current_lsoa_values = pd.DataFrame(index=pd.Index(bundle.current_lsoas.codes, name="lsoa_code"))
+        _load_lsoa_indicators(folder, manifest, "lsoa_current", bundle.current_lsoas.codes, bundle.current_lsoa_values)
+    elif any(s.level == "lsoa_current" for s in indicators.values()):
+        first = next(i for i, s in enumerate(indicators.values()) if s.level == "lsoa_current")
+        raise BundleError(
+            "an indicator of the current LSOAs needs [layers.lsoas_current]",
+            file=MANIFEST,
+            field=f"indicators[{first}].level",
+        )
     if "equality" in manifest:
         current = bundle.current_lsoas.codes if bundle.current_lsoas is not None else None
         bundle.equality_tables = load_equality_tables(folder, manifest["equality"], lsoa_codes, current)
@@ -493,9 +505,11 @@ def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
         _require(raw, ["id", "level", "label", "unit", "period", "direction", "completeness", "source"], where)
         if raw["id"] in specs:
             raise BundleError(f"duplicate indicator id {raw['id']!r}", file=MANIFEST, field=f"{where}.id")
-        if raw["level"] not in ("lsoa", "ward"):
+        if raw["level"] not in INDICATOR_LEVELS:
             raise BundleError(
-                f"level {raw['level']!r}; expected 'lsoa' or 'ward'", file=MANIFEST, field=f"{where}.level"
+                f"level {raw['level']!r}; expected one of {', '.join(map(repr, INDICATOR_LEVELS))}",
+                file=MANIFEST,
+                field=f"{where}.level",
             )
         if raw["direction"] not in DIRECTIONS:
             raise BundleError(
@@ -531,11 +545,13 @@ def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
     return specs
 
 
-def _load_lsoa_indicators(folder, manifest, indicators, lsoa_codes, lsoa_set, values: pd.DataFrame) -> None:
+def _load_lsoa_indicators(folder, manifest, level: str, lsoa_codes, values: pd.DataFrame) -> None:
+    """Read the indicators of one small-area level into ``values`` (index: that level's codes):
+    "lsoa" (the bundle's LSOAs, beside the population) or "lsoa_current" (the current LSOAs)."""
     tables = manifest.get("tables", {})
     frames: dict[str, tuple[pd.DataFrame, str]] = {}
     for i, raw in enumerate(manifest["indicators"]):
-        if raw["level"] != "lsoa":
+        if raw["level"] != level:
             continue
         where = f"indicators[{i}]"
         _require(raw, ["table", "column"], where)

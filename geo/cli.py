@@ -366,7 +366,11 @@ def _print_coverage(res, out, engine=None):
     print(
         f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} {lower_first(res.population_label)} "
         f"({_fmt_pct(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
-        f"mean {s['mean_minutes']} min ({_mode_words(engine, res.mode)})",
+        + (
+            f"mean time to the nearest open site {s['mean_minutes']:.1f} min ({_mode_words(engine, res.mode)})"
+            if s["mean_minutes"] is not None
+            else "no open site, so no travel time"
+        ),
         file=out,
     )
     print(f"  open sites used: {', '.join(s['open_sites']) or 'none'}", file=out)

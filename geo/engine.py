@@ -12,6 +12,7 @@ in a ward of every ward set once, so reports by either set are lookups.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -251,9 +252,7 @@ class Engine:
         self.origin_ward_name = np.array([self.ward_names.get(c) for c in self.origin_ward], dtype=object)
         self.origin_population = _OriginPopulation(self)
         if self.deprivation_indicator:
-            self.origin_decile = (
-                bundle.lsoa_values[self.deprivation_indicator].reindex(self.origins.lsoa_code).to_numpy()
-            )
+            self.origin_decile = self.origin_values([self.deprivation_indicator])[self.deprivation_indicator].to_numpy()
         else:
             self.origin_decile = np.full(len(self.origins.xy), np.nan)
 
@@ -1003,30 +1002,70 @@ class Engine:
         set_id = self.check_ward_set(ward_set)
         if set_id not in self._ward_tables:
             bundle = self.bundle
-            lsoa_ids = {i: s.aggregate for i, s in bundle.indicators.items() if s.level == "lsoa"}
+            lsoa_ids = {i: s.aggregate for i, s in bundle.indicators.items() if s.level != "ward"}
             lsoa_ids.update({f: "sum" for f in bundle.population_fields})
             ward_set_ = self.ward_sets[set_id]
-            agg = self._origin_ward_aggregates(set_id, bundle.lsoa_values, lsoa_ids)
+            agg = self._origin_ward_aggregates(set_id, self.origin_values(list(lsoa_ids)), lsoa_ids)
             table = bundle.ward_values.join(agg) if ward_set_.primary else agg
             table.insert(0, "ward_name", table.index.map(ward_set_.names))
             self._ward_tables[set_id] = table
         return self._ward_tables[set_id]
 
-    def _origin_ward_aggregates(self, set_id: str, lsoa_values: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    def _origin_ward_aggregates(
+        self, set_id: str, origin_values: pd.DataFrame, columns: dict[str, str]
+    ) -> pd.DataFrame:
         """Ward values of LSOA-level columns over origins (see ``_origin_aggregates``)."""
         return self._origin_aggregates(
-            self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id], lsoa_values, columns
+            self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id], origin_values, columns
         )
 
+    def origin_values(self, columns: list[str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Each origin's value of small-area columns: the value of the small area it lies in.
+
+        A column of the bundle's LSOAs (population fields, "lsoa" indicators, or ``frame``'s
+        columns, indexed by bundle LSOA) is read through the origin's LSOA; an indicator of the
+        current LSOAs ("lsoa_current", e.g. IoD 2025 on 2021 LSOAs) through the current LSOA
+        the origin lies in (``origin_current_lsoa_index``). Rows follow the origins.
+
+        Examples
+        --------
+        >>> engine.origin_values(["imd_decile"]).shape == (len(engine.origins.xy), 1)
+        True
+        """
+        out = {}
+        lsoa_frame = self.bundle.lsoa_values if frame is None else frame
+        for column in columns:
+            spec = self.bundle.indicators.get(column)
+            if frame is None and spec is not None and spec.level == "lsoa_current":
+                current = self.bundle.current_lsoa_values[column].to_numpy(float)
+                out[column] = current[self.origin_current_lsoa_index]
+            else:
+                out[column] = lsoa_frame[column].reindex(self.origins.lsoa_code).to_numpy()
+        return pd.DataFrame(out, index=pd.RangeIndex(len(self.origins.xy)))
+
+    @functools.cached_property
+    def origin_current_lsoa_index(self) -> np.ndarray:
+        """Each origin's position among the bundle's current LSOAs: an output area's own
+        parent (output areas nest exactly in their LSOA, so its code decides), and for any
+        other origin the current LSOA polygon holding its point."""
+        current = self.bundle.current_lsoas
+        if current is None:
+            raise ScenarioError("this area's data has no current LSOAs ([layers.lsoas_current])")
+        index = self._origin_wards(current)
+        areas = self.bundle.output_areas
+        if self.origins.kind == "output_areas" and areas is not None and areas.parent is not None:
+            position = {c: j for j, c in enumerate(current.codes)}
+            index[: len(areas.codes)] = [position[p] for p in areas.parent]
+        return index
+
     def _origin_aggregates(
-        self, codes: list[str], index: np.ndarray, lsoa_values: pd.DataFrame, columns: dict[str, str]
+        self, codes: list[str], index: np.ndarray, values: pd.DataFrame, columns: dict[str, str]
     ) -> pd.DataFrame:
-        """Values of LSOA-level columns for other areas, over origins: each origin carries its
-        LSOA's value; "mean" is weighted by the default population, "median" is the value at
-        which half that population lives in areas ranked at or below it (``weighted_median``:
-        ranks and deciles are orders, so a mean of them is not a rank), "sum" shares counts by
-        origin share. ``index`` is each origin's position in ``codes``."""
-        values = lsoa_values.reindex(self.origins.lsoa_code)
+        """Values of small-area columns for other areas, over origins (``values``: one row per
+        origin, ``origin_values``): "mean" is weighted by the default population, "median" is
+        the value at which half that population lives in areas ranked at or below it
+        (``weighted_median``: ranks and deciles are orders, so a mean of them is not a rank),
+        "sum" shares counts by origin share. ``index`` is each origin's position in ``codes``."""
         share = self.origins.share
         weight = self.origin_population[self.default_population]
         out = pd.DataFrame(index=pd.Index(codes, name="ward_code"))
@@ -1069,7 +1108,7 @@ class Engine:
         True
         """
         spec = self.bundle.indicators.get(indicator)
-        if spec is not None and spec.level != "lsoa":
+        if spec is not None and spec.level == "ward":
             return None
         how = "mean" if spec is None else spec.aggregate
         people = lower_first(self.ward_weights_label)
@@ -1106,9 +1145,14 @@ class Engine:
         spec = self.bundle.indicators.get(indicator)
         if spec is None:
             raise ScenarioError(f"unknown indicator {indicator!r}")
+        if level in ("lsoa", "lsoa_current") and spec.level == "ward":
+            raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
         if level == "lsoa":
-            if spec.level != "lsoa":
-                raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
+            if spec.level == "lsoa_current":
+                raise ScenarioError(
+                    f"{spec.label} is published for the current LSOAs, not for the LSOAs of the "
+                    "population estimates: show it by current LSOA (level 'lsoa_current') or by ward"
+                )
             return self.bundle.lsoa_values[indicator]
         if level == "ward":
             table = self.ward_table(ward_set)
@@ -1116,9 +1160,9 @@ class Engine:
                 return pd.Series(np.nan, index=table.index, name=indicator)
             return table[indicator]
         if level == "lsoa_current":
-            if spec.level != "lsoa":
-                raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
-            return self.current_lsoa_values({indicator: spec.aggregate})[indicator]
+            if spec.level == "lsoa_current":
+                return self.bundle.current_lsoa_values[indicator]
+            return self.values_on_current_lsoas({indicator: spec.aggregate})[indicator]
         raise ScenarioError(f"level {level!r}: expected one of {', '.join(self.levels)}")
 
     @property
@@ -1129,33 +1173,43 @@ class Engine:
             return ("ward", "lsoa", "lsoa_current")
         return ("ward", "lsoa")
 
-    def current_lsoa_values(self, columns: dict[str, str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    def shown_level(self, indicator: str, level: str) -> tuple[str, str | None]:
+        """The map level an indicator is shown at when ``level`` is asked for, and why it differs
+        (None when it does not): a figure published by ward only is shown by ward; one published
+        for the current LSOAs is shown by current LSOA where the bundle's LSOAs are asked for.
+
+        Examples
+        --------
+        >>> engine.shown_level("imd_rank", "lsoa")
+        ('lsoa', None)
+        >>> engine.shown_level("eyfs_gld_pct", "lsoa")[0]
+        'ward'
+        """
+        spec = self.bundle.indicators.get(indicator)
+        if spec is None:
+            return level, None
+        if level != "ward" and spec.level == "ward":
+            return "ward", f"{spec.label} is published by ward only, so it is shown by ward."
+        if level == "lsoa" and spec.level == "lsoa_current" and "lsoa_current" in self.levels:
+            label = self.bundle.current_lsoas.label if self.bundle.current_lsoas is not None else ""
+            return "lsoa_current", f"{spec.label} is published for {label}, so it is shown by those."
+        return level, None
+
+    def values_on_current_lsoas(self, columns: dict[str, str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """LSOA-level columns carried to the bundle's current LSOAs through the output areas.
 
         A bundle LSOA split into several current LSOAs gives each part its rate ("mean") and
         shares its counts ("sum") by residents; merged ones are summed or population-weighted.
 
-        >>> engine.current_lsoa_values({"imd_score": "mean"})  # doctest: +SKIP
+        >>> engine.values_on_current_lsoas({"imd_score": "mean"})  # doctest: +SKIP
         """
         current = self.bundle.current_lsoas
         if current is None or self.origins.kind != "output_areas":
             raise ScenarioError(
                 "current LSOAs need output-area origins ([layers.lsoas_current], --origins output_areas)"
             )
-        if "_current_lsoa_index" not in self.__dict__:
-            # Output areas nest exactly in their (current) LSOA by definition: its code decides.
-            # Origins after them (LSOAs with no output area) are placed by position.
-            index = self._origin_wards(current)
-            areas = self.bundle.output_areas
-            if areas is not None and areas.parent is not None:
-                position = {c: j for j, c in enumerate(current.codes)}
-                index[: len(areas.codes)] = [position[p] for p in areas.parent]
-            self.__dict__["_current_lsoa_index"] = index
         return self._origin_aggregates(
-            current.codes,
-            self.__dict__["_current_lsoa_index"],
-            self.bundle.lsoa_values if frame is None else frame,
-            columns,
+            current.codes, self.origin_current_lsoa_index, self.origin_values(list(columns), frame), columns
         )
 
     def unpublished_reason(self, indicator: str, ward_set: str | None = None) -> str | None:
@@ -1166,7 +1220,7 @@ class Engine:
         """
         spec = self.bundle.indicators.get(indicator)
         set_id = self.check_ward_set(ward_set)
-        if spec is None or spec.level == "lsoa" or self.ward_sets[set_id].primary:
+        if spec is None or spec.level != "ward" or self.ward_sets[set_id].primary:
             return None
         return f"published only for {self.ward_sets[self.primary_ward_set].label}"
 
@@ -1234,16 +1288,30 @@ class Engine:
         shares = np.bincount(index[index >= 0], weights=self.origins.share[inside][index >= 0])
         return self.ward_sets[set_id].codes[int(np.argmax(shares))] if len(shares) else None
 
-    def ward_lsoas(self, ward_code: str, ward_set: str | None = None) -> list[tuple[str, float, str]]:
+    def ward_lsoas(
+        self, ward_code: str, ward_set: str | None = None, level: str = "lsoa"
+    ) -> list[tuple[str, float, str]]:
         """(LSOA code, share, what the share is of) for each LSOA with residents in a ward: the
         share of the LSOA's residents whose origins lie in the ward (``geo.areas``), so an LSOA
-        split by a ward boundary shows the part of its residents on each side.
+        split by a ward boundary shows the part of its residents on each side. ``level``
+        "lsoa_current" lists the current LSOAs, shared by their output areas' residents.
         """
         set_id = self.check_ward_set(ward_set)
         codes = self.ward_sets[set_id].codes
         if ward_code not in codes:
             return []
         inside = self.origin_ward_index_by_set[set_id] == codes.index(ward_code)
+        if level == "lsoa_current":
+            current = self.bundle.current_lsoas
+            areas = self.bundle.output_areas
+            if current is None or areas is None or self.origins.kind != "output_areas":
+                raise ScenarioError("current LSOAs need output-area origins ([layers.lsoas_current])")
+            residents = np.zeros(len(self.origins.xy))
+            residents[: len(areas.codes)] = areas.residents
+            index = self.origin_current_lsoa_index
+            total = np.bincount(index, weights=residents, minlength=len(current.codes))
+            part = np.bincount(index[inside], weights=residents[inside], minlength=len(current.codes))
+            return [(current.codes[j], float(part[j] / total[j]), "residents") for j in np.flatnonzero(part > 0)]
         shares = pd.Series(self.origins.share[inside]).groupby(self.origins.lsoa_code[inside]).sum()
         return [(c, float(s), "residents") for c, s in shares.items()]
 
@@ -1274,10 +1342,12 @@ class Engine:
         ward_set = self.check_ward_set(ward_set) if level == "ward" else None
         if level == "lsoa_current":
             frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
-            return self.current_lsoa_values({"need_index": "mean"}, frame)["need_index"]
+            return self.values_on_current_lsoas({"need_index": "mean"}, frame)["need_index"]
         if ward_set is not None:
             frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
-            return self._origin_ward_aggregates(ward_set, frame, {"need_index": "mean"})["need_index"]
+            return self._origin_ward_aggregates(
+                ward_set, self.origin_values(["need_index"], frame), {"need_index": "mean"}
+            )["need_index"]
         key = (tuple(sorted(weights.items())), level)
         cache = self.__dict__.setdefault("_need_cache", {})
         if key not in cache:

@@ -196,12 +196,19 @@ def range_bounds(ranges: dict, key: str, share: bool = False) -> tuple[str, str]
     ('4,254', '6,533')
     >>> range_bounds({"losing_deprived_share": (0.2482, 0.3591)}, "losing_deprived_share", share=True)
     ('24.8%', '35.9%')
+
+    A figure the travel range does not move (nobody within reach of no site) has no range:
+
+    >>> range_bounds({"alt_covered": (0.0, 0.0)}, "alt_covered") is None
+    True
     """
     if key not in ranges:
         return None
     if share:
-        return tuple("n/a" if v != v else f"{100 * v:.1f}%" for v in ranges[key])  # type: ignore[return-value]
-    return tuple(f"{v:,.0f}" for v in ranges[key])  # type: ignore[return-value]
+        low, high = ("n/a" if v != v else f"{100 * v:.1f}%" for v in ranges[key])
+    else:
+        low, high = (f"{v:,.0f}" for v in ranges[key])
+    return None if low == high or "n/a" in (low, high) else (low, high)
 
 
 def _range_json(ranges: dict, keys=None) -> dict:

@@ -105,7 +105,7 @@ def indicator_ids(engine) -> list[str]:
 def first_indicator(engine) -> str:
     """The view's indicator when the bundle has no need index: its first LSOA indicator of need."""
     specs = engine.bundle.indicators
-    need = [i for i, s in specs.items() if s.level == "lsoa" and s.direction != "none"]
+    need = [i for i, s in specs.items() if s.level != "ward" and s.direction != "none"]
     return (need or list(specs))[0]
 
 
@@ -287,9 +287,8 @@ def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict
                 state[key] = value
             else:
                 bad(what, value)
-    spec = engine.bundle.indicators.get(state["ind"])
-    if spec is not None and spec.level == "ward":
-        state["level"] = "ward"  # a figure published by ward only is shown by ward
+    # a figure published by ward only is shown by ward; one of the current LSOAs by those
+    state["level"] = engine.shown_level(state["ind"], state["level"])[0]
     _decode_options(engine, query, state, bad)
     _decode_threshold(engine, query, state, bad)
     _decode_sites(engine, query, state, bad, notices)
@@ -484,13 +483,23 @@ def from_store(engine, data) -> tuple[dict, list[str]]:
     return decode(engine, search, max_query=MAX_STATE_QUERY)
 
 
+def base_scenario_id(engine, state: dict) -> str | None:
+    """The bundle scenario the state's sites start from: "none" is the empty start, which a
+    built bundle names as its own scenario ("No sites"); None for a bundle without one."""
+    return None if state["base"] == "none" and "none" not in engine.bundle.scenarios else state["base"]
+
+
 def scenario_of(engine, state: dict, which: str = "alt"):
     """The engine Scenario for the state's scenario (``alt``) or its comparison (``cmp``)."""
     if which == "cmp":
         return None if state["cmp"] == "none" else engine.scenario(state["cmp"])
-    base = None if state["base"] == "none" else state["base"]
     return engine.scenario(
-        base, state["open"], state["close"], state["add"], state["move"], label=scenario_name(state) or ""
+        base_scenario_id(engine, state),
+        state["open"],
+        state["close"],
+        state["add"],
+        state["move"],
+        label=scenario_name(state) or "",
     )
 
 

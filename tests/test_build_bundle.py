@@ -167,6 +167,53 @@ def test_bedford_coverage_counts_the_packs_under_fives(built, pack, capsys):
     assert 0 < result["covered"] < result["total"]
 
 
+def _median_by_hand(values: np.ndarray, weights: np.ndarray) -> float:
+    """The smallest value at or below which half the weight lies (the test's own)."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def test_iod_2025_is_the_current_deprivation_measure_with_iod_2019_beside_it(built, pack, capsys):
+    folder = built["E06000055"]
+    engine = Engine(load_bundle(folder))
+    areas = engine.bundle.output_areas
+    # every output area carries the IoD 2025 decile of its own 2021 LSOA (the pack's files)
+    centroids = pack.table("centroids_oa21_pwc_population", ["oa21_code", "lsoa21_code"]).set_index("oa21_code")
+    iod25 = pack.table("iod2025_lsoa21", ["lsoa21_code", "imd_decile", "imd_rank"]).set_index("lsoa21_code")
+    expected = iod25.loc[centroids.loc[areas.codes, "lsoa21_code"], "imd_decile"].to_numpy(float)
+    assert np.array_equal(engine.origin_decile[: len(areas.codes)], expected)
+    assert engine.deprivation_label == "IMD 2025 decile (1 = most deprived 10% in England)"
+    # shown on the 2021 LSOAs as published, never carried onto the 2011 ones
+    current = engine.indicator_values("imd2025_rank", "lsoa_current")
+    assert current.to_dict() == iod25.loc[current.index, "imd_rank"].astype(float).to_dict()
+    assert engine.shown_level("imd2025_rank", "lsoa")[0] == "lsoa_current"
+    with pytest.raises(ScenarioError, match="published for the current LSOAs"):
+        engine.indicator_values("imd2025_rank", "lsoa")
+    # a ward's decile: the median over its under-fives, each in its output area's 2021 LSOA
+    weights = engine.origin_population[engine.default_population]
+    table = engine.ward_table()
+    for j, code in enumerate(engine.ward_codes):
+        inside = engine.origin_ward_index == j
+        if weights[inside].sum() > 0:
+            assert table.at[code, "imd2025_decile"] == _median_by_hand(expected[inside], weights[inside]), code
+    # IoD 2019 beside it, on the 2011 LSOAs, IDACI included
+    iod19 = pack.table("iod2019_lsoa11", ["lsoa11_code", "idaci_score"]).set_index("lsoa11_code")
+    idaci = engine.indicator_values("idaci_score", "lsoa")
+    assert idaci.to_dict() == iod19.loc[idaci.index, "idaci_score"].to_dict()
+    # the share of those losing access who live in IMD 2025 deciles 1-2, from the pack's deciles
+    assert main(["--bundle", str(folder), "compare", "--base", "all_open", "--alt", "none", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    base = engine.evaluate(engine.scenario("all_open"))
+    losing = base.covered[: len(areas.codes)] * base.population[: len(areas.codes)]
+    by_hand = losing[expected <= 2].sum() / losing.sum()
+    assert result["share_losing_access_in_most_deprived_20pct"] == pytest.approx(by_hand, abs=1e-6)
+    assert main(["--bundle", str(folder), "compare", "--base", "all_open", "--alt", "none"]) == 0
+    text = capsys.readouterr().out
+    assert "in the 20% most deprived LSOAs (IMD 2025 decile 1-2)" in text
+    assert "no open site, so no travel time" in text and "None" not in text
+
+
 def test_calibrate_against_any_official_file(built, pack, tmp_path, capsys):
     """The bundle's model against an official file given on the command line: the JSON's rows
     recompute from the file, and the summary from the rows. (Bedford's official distances are

@@ -84,7 +84,7 @@ def _range(h: dict, key: str, share: bool = False) -> str:
     """'range 4,184-9,982' across the travel range, or '' when the figures have none, or none
     to speak of (a figure that is 0 whatever the routes, or has no value)."""
     bounds = range_bounds(h.get("ranges", {}), key, share)
-    if not bounds or "n/a" in bounds or bounds[0] == bounds[1]:
+    if not bounds:
         return ""
     return f"range {bounds[0]}-{bounds[1]}"
 

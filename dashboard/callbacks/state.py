@@ -23,7 +23,16 @@ from dashboard.maps import access_map, needs_map
 from dashboard.preview import kernel_key, preview_kernel
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site
-from geo.viewstate import MAX_ADDED, PAGES, chosen_options, decode, default_state, encode, from_store
+from geo.viewstate import (
+    MAX_ADDED,
+    PAGES,
+    base_scenario_id,
+    chosen_options,
+    decode,
+    default_state,
+    encode,
+    from_store,
+)
 
 LOG = logging.getLogger(__name__)
 INTERNAL_ERROR = "Something went wrong on the server; the view was kept as it was. (The error is logged.)"
@@ -53,12 +62,13 @@ ACCESS_KEYS = (
 
 
 def effective_open(engine, state: dict) -> list[str]:
-    scenario = engine.scenario(None if state["base"] == "none" else state["base"], state["open"], state["close"])
+    scenario = engine.scenario(base_scenario_id(engine, state), state["open"], state["close"])
     return engine.open_site_ids(scenario)
 
 
 def _set_open(engine, state: dict, wanted: set[str]) -> None:
-    base = set(engine.bundle.scenarios[state["base"]]["sites"]) if state["base"] != "none" else set()
+    start = base_scenario_id(engine, state)
+    base = set(engine.bundle.scenarios[start]["sites"]) if start is not None else set()
     order = list(engine.bundle.sites.index)
     state["open"] = [s for s in order if s in wanted - base]
     state["close"] = [s for s in order if s in base - wanted]
@@ -102,20 +112,15 @@ def _on_indicator(engine, state, value, extra, msgs):
     if not isinstance(value, str) or not value:
         return
     state["ind"] = value
-    spec = engine.bundle.indicators.get(value)
-    if spec is not None and spec.level == "ward":
-        state["level"] = "ward"
+    state["level"] = engine.shown_level(value, state["level"])[0]
 
 
 def _on_level(engine, state, value, extra, msgs):
     if not isinstance(value, str) or value not in engine.levels:
         return
-    spec = engine.bundle.indicators.get(state["ind"])
-    if value != "ward" and spec is not None and spec.level == "ward":
-        msgs["notice"] = f"{spec.label} is published by ward only, so it is shown by ward."
-        state["level"] = "ward"
-    else:
-        state["level"] = value
+    state["level"], why = engine.shown_level(state["ind"], value)
+    if why:
+        msgs["notice"] = why
 
 
 def _on_weights(engine, state, value, extra, msgs):

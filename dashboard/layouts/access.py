@@ -264,7 +264,10 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                     dbc.Select(
                         id=ids.COMPARE,
                         value=state["cmp"],
-                        options=scen_opts + [{"label": "No comparison", "value": "none"}],
+                        # "none" here means no comparison (links say cmp=none); a bundle's own
+                        # "No sites" scenario (id "none") is a starting point, not a comparison
+                        options=[o for o in scen_opts if o["value"] != "none"]
+                        + [{"label": "No comparison", "value": "none"}],
                     ),
                     ids.COMPARE,
                 ),

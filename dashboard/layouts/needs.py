@@ -58,13 +58,7 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                         inline=True,
                     ),
                     ids.LEVEL,
-                    "Ward-only figures have no LSOA values. "
-                    + (
-                        "LSOAs (2021) take the figures of the 2011 LSOAs they came from: a split area keeps its "
-                        "rates and shares counts by residents."
-                        if "lsoa_current" in engine.levels
-                        else ""
-                    ),
+                    level_help(engine),
                 ),
                 labelled(
                     "Ward boundaries",
@@ -133,3 +127,17 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
             ),
         ]
     )
+
+
+def level_help(engine) -> str:
+    """What each map level shows, in the bundle's words."""
+    words = "Ward-only figures have no LSOA values."
+    if "lsoa_current" in engine.levels:
+        current = engine.bundle.current_lsoas.label
+        words += (
+            f" {current} take the figures of the 2011 LSOAs they came from: a split area keeps its "
+            "rates and shares counts by residents."
+        )
+        if any(s.level == "lsoa_current" for s in engine.bundle.indicators.values()):
+            words += f" Figures published for {current} are shown by those, as published."
+    return words

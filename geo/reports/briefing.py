@@ -244,7 +244,9 @@ def briefing_content(
         if cmp_scn is not None:  # which sites it opens and closes against that preset
             lines[1:1] = [line for line in scenario_changes(engine, alt_scn, None) if line.startswith("Against")]
     if state.get("page") == "needs":
-        map_title = "Map: " + _indicator_label(engine, state["ind"]) + f" by {LEVEL_WORDS.get(state['level'], 'ward')}"
+        # the unit and period are in the subtitle above: a title that fits on one line
+        name = "need index" if state["ind"] == NEED_INDEX else engine.bundle.indicators[state["ind"]].label
+        map_title = f"Map: {name} by {LEVEL_WORDS.get(state['level'], 'ward')}"
     else:
         map_title = (
             f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
@@ -330,7 +332,7 @@ def _needs_content(
         label, unit, period, source, direction = (
             "Need index",
             "0-100, 100 = most need in the area",
-            "IoD 2019",
+            ", ".join(sorted({engine.bundle.indicators[k].period for k, v in state["w"].items() if v > 0})),
             "percentile ranks within the area, weighted",
             "higher",
         )
@@ -367,7 +369,10 @@ def _needs_content(
         ward_names = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names
         names = {c: f"{n} ({ward_names.get(engine.lsoa_ward(c, state.get('wards')), '')})" for c, n in names.items()}
     present = values.dropna().sort_values(ascending=direction == "lower")
-    fmt = (lambda v: f"{v:,.1f}") if direction != "none" else (lambda v: f"{v:,.3g}")
+    if ind != NEED_INDEX and engine.bundle.indicators[ind].aggregate == "median":
+        fmt = lambda v: f"{v:,.0f}"  # noqa: E731  ranks and deciles are whole (a median is an observed one)
+    else:
+        fmt = (lambda v: f"{v:,.1f}") if direction != "none" else (lambda v: f"{v:,.3g}")
     headlines = []
     if len(present):
         headlines.append(
@@ -388,7 +393,8 @@ def _needs_content(
     return BriefingContent(
         title=f"Needs: {label} by {where}",
         date=today.strftime("%-d %B %Y"),
-        subtitle=f"{engine.bundle.area_name} · {label} ({unit}, {period})"
+        subtitle=f"{engine.bundle.area_name} · "
+        + (f"{label} ({unit}, {period})" if ind == NEED_INDEX else _indicator_label(engine, ind))
         + (f" · {engine.ward_sets[engine.check_ward_set(wards)].label}" if level == "ward" else ""),
         scenario_lines=about,
         assumptions=[],
@@ -407,12 +413,35 @@ def _needs_content(
     )
 
 
+def _class_words(edges: np.ndarray, i: int, few: bool, whole: bool) -> str:
+    """A map class in words: class i holds values from edges[i] up to (not including)
+    edges[i + 1], the last one up to and including it; whole numbers (deciles, ranks) as
+    the whole numbers it holds.
+
+    >>> edges = np.array([1.0, 3.0, 5.0, 7.0, 8.0, 10.0])
+    >>> [_class_words(edges, i, False, whole=True) for i in range(5)]
+    ['1-2', '3-4', '5-6', '7', '8-10']
+    >>> _class_words(np.array([0.5, 1.25, 2.0]), 0, False, whole=False)
+    '0.5 to under 1.25'
+    """
+    low, high = edges[i], edges[i + 1]
+    last = i == len(edges) - 2
+    if few:  # one value per class
+        return f"{low:,.3g}"
+    if whole:
+        first, final = math.ceil(low), math.floor(high) if last else math.ceil(high) - 1
+        return f"{first:,}" if first == final else f"{first:,}-{final:,}"
+    return f"{low:,.3g} to {high:,.3g}" if last else f"{low:,.3g} to under {high:,.3g}"
+
+
 def _indicator_label(engine, ind: str) -> str:
     if ind == NEED_INDEX:
         return "need index (100 = most need in the area)"
     spec = engine.bundle.indicators[ind]
     unit = f"% of {spec.unit.removeprefix('share of ')}" if spec.unit.startswith("share") else spec.unit
-    return f"{spec.label} ({unit}, {spec.period})"
+    if unit.startswith("decile (") and unit.endswith(")"):  # "IMD 2019 decile (1 = most deprived ...; IoD 2019)"
+        unit = unit.removeprefix("decile (").removesuffix(")")
+    return f"{spec.label} ({unit}; {spec.period})"
 
 
 # -- drawing -----------------------------------------------------------------------------
@@ -456,7 +485,8 @@ def _map_classes(engine, state, alt_origins):
                 ["#d9d9d9"] * len(values),
                 [(f"no published figure ({reason})" if reason else "no published figure", "#d9d9d9")],
             )
-        if len(present.unique()) > 5:
+        few = len(present.unique()) <= 5
+        if not few:
             edges = np.unique(np.quantile(present, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
         else:
             edges = np.unique(np.concatenate([present.unique(), [present.max() + 1e-9]]))
@@ -465,7 +495,9 @@ def _map_classes(engine, state, alt_origins):
         labels: list[tuple[str, Any]] = []  # (legend text, colour)
         for i in range(n):
             shade = (i + 1) / (n + 1) if direction != "lower" else (n - i) / (n + 1)
-            labels.append((f"{edges[i]:.3g} to {edges[i + 1]:.3g}", cmap(0.15 + 0.8 * shade)))
+            labels.append(
+                (_class_words(edges, i, few, whole=bool((present == present.round()).all())), cmap(0.15 + 0.8 * shade))
+            )
         codes = list(values.index)
         fills: list[Any] = []
         for code in codes:

@@ -131,14 +131,17 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
     rows = []
     decile = engine.deprivation_indicator
     if decile:
-        in_ward = [c for c, share, _ in engine.ward_lsoas(ward_code, set_id) if share >= 0.5]
-        ward_low = int((values.loc[in_ward, decile] == 1).sum()) if in_ward else 0
+        # counted among the LSOAs the measure is published for (current ones for IoD 2025)
+        level = engine.bundle.indicators[decile].level
+        deciles = (engine.bundle.current_lsoa_values if level == "lsoa_current" else values)[decile]
+        in_ward = [c for c, share, _ in engine.ward_lsoas(ward_code, set_id, level) if share >= 0.5]
+        ward_low = int((deciles.loc[in_ward] == 1).sum()) if in_ward else 0
         rows.append(
             {
                 "indicator": f"LSOAs in the most deprived 10% of {engine.comparator} "
                 f"({engine.bundle.indicators[decile].label} 1)",
                 "ward": f"{ward_low} of {len(in_ward)}",
-                "area": f"{int((values[decile] == 1).sum())} of {len(values)}",
+                "area": f"{int((deciles == 1).sum())} of {len(deciles)}",
                 "england": "10%",
             }
         )
@@ -148,7 +151,7 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
             {
                 "indicator": f"{engine.bundle.indicators[decile].label} ({engine.ward_value_definition(decile)})",
                 "ward": _fmt(table.at[ward_code, decile]),
-                "area": _fmt(weighted_median(values[decile].reindex(engine.origins.lsoa_code).to_numpy(), everyone)),
+                "area": _fmt(weighted_median(engine.origin_decile, everyone)),
                 "england": "—",
             }
         )
@@ -160,6 +163,9 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
             continue
         if spec.level == "lsoa":
             area = float(np.average(values[ind], weights=weights))
+        elif spec.level == "lsoa_current":  # over origins, as the ward's own value
+            by_origin = engine.origin_values([ind])[ind].to_numpy(float)
+            area = float(np.average(by_origin, weights=engine.origin_population[engine.default_population]))
         else:
             area = spec.benchmark_area if spec.benchmark_area is not None else math.nan
         scale, unit = (100.0, "%") if spec.unit.startswith("share") else (1.0, "")
@@ -255,7 +261,7 @@ def ward_briefing_content(
 
     def between(key: str) -> str:
         bounds = range_bounds(numbers["ranges"], key)
-        return f"; between {bounds[0]} and {bounds[1]}" if bounds and bounds[0] != bounds[1] else ""
+        return f"; between {bounds[0]} and {bounds[1]}" if bounds else ""
 
     headlines = [(f"{pop_label[:1].upper() + pop_label[1:]} in {name}", _n(total), engine.ward_sets[set_id].label)]
     if "base_covered" in numbers:
@@ -277,13 +283,14 @@ def ward_briefing_content(
         headlines.append(
             ("Losing access", _n(numbers["losing"]), f"{share(numbers['losing'])} of the ward{between('losing')}")
         )
-        headlines.append(
-            (
-                "Further to travel",
-                f"+{numbers['added_minutes']:.1f} min" if numbers["changed_population"] else "none",
+        if numbers["changed_population"]:
+            further = (
+                f"+{numbers['added_minutes']:.1f} min",
                 f"on average, for the {_n(numbers['changed_population'])} whose nearest site changes",
             )
-        )
+        else:  # nobody's nearest open site changes (or no site is open to change to)
+            further = ("none", "nobody here moves to another open site")
+        headlines.append(("Further to travel", *further))
     state = {**state, "ward": code, "page": "access"}
     title = (
         f"{name} ward: {numbers['alt_label']} compared with {numbers['base_label']}"
