@@ -55,7 +55,23 @@ def colorbar_title(text: str, width: int = 60) -> str:
 BASE_COLOUR, ALT_COLOUR = "#999999", "#0072B2"
 
 
-def area_geojson(frame, digits: int = 5) -> dict:
+class SharedGeoJSON(dict):
+    """A GeoJSON FeatureCollection made once at start-up and never changed, which plotly's
+    figure building therefore need not copy: plotly deep-copies every trace it is given and
+    again when it serialises a figure, which for a county's boundaries (3 MB of coordinates)
+    took seconds of the app's start. ``copy.deepcopy`` returns the same object.
+
+    >>> import copy
+    >>> shape = SharedGeoJSON(type="FeatureCollection", features=[])
+    >>> copy.deepcopy(shape) is shape
+    True
+    """
+
+    def __deepcopy__(self, memo: dict) -> SharedGeoJSON:
+        return self
+
+
+def area_geojson(frame, digits: int = 5) -> SharedGeoJSON:
     """FeatureCollection with ``id`` = area code and coordinates rounded to ~1 m (smaller payload)."""
     import shapely
 
@@ -67,7 +83,7 @@ def area_geojson(frame, digits: int = 5) -> dict:
         features.append(
             {"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(rounded)}
         )
-    return {"type": "FeatureCollection", "features": features}
+    return SharedGeoJSON(type="FeatureCollection", features=features)
 
 
 def fmt(value, unit: str = "", digits: int = 1) -> str:

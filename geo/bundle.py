@@ -152,16 +152,20 @@ class Bundle:
     def inside_area(self, x: float, y: float) -> bool:
         """True when (x, y) may hold a site: within the area's boundary plus the manifest's
         ``site_buffer_m`` (sites just over the border serve residents too)."""
-        import shapely
-
-        return bool(shapely.contains_xy(self._area_shape("buffer"), x, y))
+        return self._within_of_area(x, y, self.site_buffer_m)
 
     def outside_boundary(self, x: float, y: float) -> bool:
         """True when (x, y) lies beyond the area's own boundary (by more than the
         ``boundary_tolerance_m`` that allows for generalised boundaries)."""
+        return not self._within_of_area(x, y, float(self.manifest["area"].get("boundary_tolerance_m", 0)))
+
+    def _within_of_area(self, x: float, y: float, distance: float) -> bool:
+        """True when (x, y) is within ``distance`` metres of the area (inside it, or that near).
+        A distance test, not a buffered polygon: buffering a county's outline took seconds."""
         import shapely
 
-        return not bool(shapely.contains_xy(self._area_shape("boundary"), x, y))
+        area = self._area_shape()
+        return bool(shapely.contains_xy(area, x, y) or shapely.dwithin(area, shapely.Point(x, y), distance))
 
     @property
     def site_buffer_m(self) -> float:
@@ -169,14 +173,15 @@ class Bundle:
         area = self.manifest["area"]
         return float(area.get("site_buffer_m", area.get("site_tolerance_m", 0)))
 
-    def _area_shape(self, kind: str):
-        key = f"area_{kind}"
-        if key not in self._transformers:
+    def _area_shape(self):
+        """The area's outline (the union of its wards, projected), prepared for repeated tests."""
+        if "area" not in self._transformers:
+            import shapely
+
             boundary = self.wards.to_crs(self.projected_crs).geometry.union_all()
-            tolerance = float(self.manifest["area"].get("boundary_tolerance_m", 0))
-            distance = self.site_buffer_m if kind == "buffer" else tolerance
-            self._transformers[key] = boundary.buffer(distance)
-        return self._transformers[key]
+            shapely.prepare(boundary)
+            self._transformers["area"] = boundary
+        return self._transformers["area"]
 
     # -- population ------------------------------------------------------------
     def population_field(self, ages: str, year) -> str:

@@ -1276,17 +1276,31 @@ class Engine:
     def lsoa_ward(self, lsoa_code: str, ward_set: str | None = None) -> str | None:
         """The ward of a ward set that holds most of an LSOA's (or a current LSOA's) residents,
         by where its origins are, or None if unknown."""
-        set_id = self.check_ward_set(ward_set)
-        inside = self.origins.lsoa_code == lsoa_code
-        areas = self.bundle.output_areas
-        if not inside.any() and areas is not None and areas.parent is not None and self.origins.kind == "output_areas":
-            inside = np.zeros(len(self.origins.lsoa_code), bool)  # a current LSOA: its output areas
-            inside[: len(areas.parent)] = areas.parent == lsoa_code
-        if not inside.any():
-            return None
-        index = self.origin_ward_index_by_set[set_id][inside]
-        shares = np.bincount(index[index >= 0], weights=self.origins.share[inside][index >= 0])
-        return self.ward_sets[set_id].codes[int(np.argmax(shares))] if len(shares) else None
+        return self._lsoa_wards(self.check_ward_set(ward_set)).get(lsoa_code)
+
+    def _lsoa_wards(self, set_id: str) -> dict[str, str]:
+        """Every LSOA's and current LSOA's ward in one ward set (see ``lsoa_ward``), made once:
+        a map labels hundreds of areas, one look-up each."""
+        cache = self.__dict__.setdefault("_lsoa_ward_cache", {})
+        if set_id not in cache:
+            index = self.origin_ward_index_by_set[set_id]
+            codes = self.ward_sets[set_id].codes
+
+            def most_residents(areas: np.ndarray, n: int) -> dict[str, str]:
+                frame = pd.DataFrame({"area": areas, "ward": index[:n], "share": self.origins.share[:n]})
+                frame = frame[frame["ward"] >= 0].groupby(["area", "ward"], as_index=False)["share"].sum()
+                # the largest share; a tie goes to the ward listed first
+                frame = frame.sort_values(["area", "share", "ward"], ascending=[True, False, True])
+                first = frame.drop_duplicates("area")
+                return {a: codes[int(w)] for a, w in zip(first["area"], first["ward"])}
+
+            mapping = most_residents(self.origins.lsoa_code, len(index))
+            areas = self.bundle.output_areas
+            if areas is not None and areas.parent is not None and self.origins.kind == "output_areas":
+                # a current LSOA by its output areas; a bundle LSOA's own code is looked up first
+                mapping = {**most_residents(areas.parent, len(areas.parent)), **mapping}
+            cache[set_id] = mapping
+        return cache[set_id]
 
     def ward_lsoas(
         self, ward_code: str, ward_set: str | None = None, level: str = "lsoa"

@@ -214,6 +214,17 @@ def test_iod_2025_is_the_current_deprivation_measure_with_iod_2019_beside_it(bui
     assert "no open site, so no travel time" in text and "None" not in text
 
 
+def test_a_built_bundles_no_sites_scenario_is_named_and_is_no_comparison_target(built):
+    from geo.viewstate import default_state, scenario_of
+
+    engine = Engine(load_bundle(built["E06000055"]))
+    state = {**default_state(engine), "base": "none", "cmp": "all_open"}
+    assert scenario_of(engine, state).label == "No sites"  # the bundle's own scenario, not "Custom"
+    assert engine.open_site_ids(scenario_of(engine, state)) == []
+    # in a link and the comparison control, "none" is no comparison
+    assert scenario_of(engine, {**state, "cmp": "none"}, "cmp") is None
+
+
 def test_calibrate_against_any_official_file(built, pack, tmp_path, capsys):
     """The bundle's model against an official file given on the command line: the JSON's rows
     recompute from the file, and the summary from the rows. (Bedford's official distances are
