@@ -73,16 +73,17 @@ class SharedGeoJSON(dict):
 
 def area_geojson(frame, digits: int = 5) -> SharedGeoJSON:
     """FeatureCollection with ``id`` = area code and coordinates rounded to ~1 m (smaller payload)."""
+    import json
+
     import shapely
 
-    features = []
-    for code, geom in zip(frame["code"], frame.geometry):
-        # d3-geo (Plotly's geo maps) wants clockwise exterior rings; RFC 7946 GeoJSON is
-        # counter-clockwise, which d3 reads as "the whole globe minus this polygon".
-        rounded = shapely.orient_polygons(shapely.set_precision(geom, 10**-digits), exterior_cw=True)
-        features.append(
-            {"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(rounded)}
-        )
+    # d3-geo (Plotly's geo maps) wants clockwise exterior rings; RFC 7946 GeoJSON is
+    # counter-clockwise, which d3 reads as "the whole globe minus this polygon".
+    rounded = shapely.orient_polygons(shapely.set_precision(frame.geometry.values, 10**-digits), exterior_cw=True)
+    features = [
+        {"type": "Feature", "id": code, "properties": {}, "geometry": json.loads(text)}
+        for code, text in zip(frame["code"], shapely.to_geojson(rounded))
+    ]
     return SharedGeoJSON(type="FeatureCollection", features=features)
 
 

@@ -32,7 +32,16 @@ from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, r
 from geo.equality import EqualityTable, load_equality_tables
 from geo.errors import BundleError, ScenarioError
 from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
-from geo.readers import csv_line, normalise_postcode, numeric_column, read_csv, read_geojson, same_codes, unique_keys
+from geo.readers import (
+    csv_line,
+    normalise_postcode,
+    normalise_postcodes,
+    numeric_column,
+    read_csv,
+    read_geojson,
+    same_codes,
+    unique_keys,
+)
 from geo.schema import MIN_CALIBRATION_ROWS, check_manifest
 
 MANIFEST = "bundle.toml"
@@ -763,12 +772,14 @@ def _load_postcodes(folder, spec, projected) -> pd.DataFrame:
         from pyproj import Transformer
 
         xs, ys = Transformer.from_crs(crs, projected, always_xy=True).transform(xs, ys)
-    codes = []
-    for i, raw in enumerate(frame[spec["postcode"]]):
+    codes = normalise_postcodes(frame[spec["postcode"]])
+    if codes.isna().any():  # the first one not shaped like a postcode, in normalise_postcode's words
+        i = int(np.argmax(codes.isna().to_numpy()))
         try:
-            codes.append(normalise_postcode(raw))
+            normalise_postcode(frame[spec["postcode"]].iloc[i])
         except ScenarioError as exc:
             raise BundleError(str(exc), file=name, row=csv_line(i), field=spec["postcode"]) from None
+    codes = list(codes)
     table = pd.DataFrame({"x": xs, "y": ys}, index=pd.Index(codes, name="postcode"))
     dup = table.index.duplicated()
     if dup.any():

@@ -164,6 +164,18 @@ def normalise_postcode(text: str) -> str:
     return f"{match.group(1)} {match.group(2)}"
 
 
+def normalise_postcodes(texts: pd.Series) -> pd.Series:
+    """``normalise_postcode`` for a whole column at once (a county's tens of thousands of
+    postcodes); NaN where a text is not shaped like a UK postcode.
+
+    >>> list(normalise_postcodes(pd.Series(["lu13qz", " LU1  3QZ ", "nope"])).fillna("-"))
+    ['LU1 3QZ', 'LU1 3QZ', '-']
+    """
+    compact = texts.astype(str).str.replace(r"\s+", "", regex=True).str.upper()
+    parts = compact.str.extract(f"^(?:{_POSTCODE_RE.pattern})")
+    return (parts[0] + " " + parts[1]).where(parts[0].notna() & parts[1].notna())
+
+
 def same_codes(keys: list[str], lsoa_codes: list[str], name: str, column: str) -> None:
     """Every file keyed by LSOA must hold exactly the boundary file's codes."""
     reference = set(lsoa_codes)
