@@ -40,7 +40,9 @@ DEFAULT_BUNDLE = default_bundle_path()
 def build_layout(engine, assets: MapAssets) -> html.Div:
     bundle = engine.bundle
     state = default_state(engine)
-    needs_fig = needs_map(engine, assets, state)
+    # only the boundaries of the level shown: the LSOA levels' are sent when first shown
+    shown = frozenset({state["level"]})
+    needs_fig = needs_map(engine, assets, state, lsoa_levels=shown)
     # The Needs page (the first page) starts complete: its info card and ranked table are in the
     # layout and its view store holds the default view, so nothing about it is answered again at
     # load (every answer the browser applies at load delays the first map's paint).
@@ -70,6 +72,7 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
             dcc.Store(id=ids.ACCESS_VIEW),
             dcc.Store(id=ids.MAP_PREVIEW),
             dcc.Store(id=ids.ACCESS_MAP_DRAWN, data=False),
+            dcc.Store(id=ids.NEEDS_LSOA_LEVELS_DRAWN, data=sorted(shown - {"ward"})),
             dcc.Store(id=ids.TILES_VIEW),
             dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),
             *jobs.watch_components(ids.BRIEF_JOB),

@@ -204,10 +204,13 @@ def needs_figure(
     bounds=None,
     current_lsoa: tuple | None = None,
     labels: dict | None = None,
+    lsoa_levels: frozenset[str] = frozenset({"lsoa", "lsoa_current"}),
 ) -> go.Figure:
     """The needs map. ``ward_layers`` holds one dict per ward set: ``id``, ``geojson``,
     ``names`` and ``view`` (``needs_trace_values``); only the chosen set's traces are visible.
-    ``current_lsoa`` is (geojson, view) of the current LSOAs, if any."""
+    ``current_lsoa`` is (geojson, view) of the current LSOAs, if any. The LSOA levels not in
+    ``lsoa_levels`` start without their boundaries (``lsoa_geometry_patch`` sends them when the
+    level is first shown): a county's LSOAs are most of the map's bytes."""
     fig = go.Figure()
     for layer in ward_layers:
         shown = level == "ward" and layer["id"] == ward_set
@@ -234,9 +237,12 @@ def needs_figure(
             )
         )
         fig.add_trace(_values_trace(tiles, layer["geojson"], view, shown, 1))
-    fig.add_trace(_values_trace(tiles, lsoa_geojson, lsoa_view, level == "lsoa", 0.3))
+    fig.add_trace(
+        _values_trace(tiles, lsoa_geojson if "lsoa" in lsoa_levels else None, lsoa_view, level == "lsoa", 0.3)
+    )
     if current_lsoa is not None:
-        fig.add_trace(_values_trace(tiles, current_lsoa[0], current_lsoa[1], level == "lsoa_current", 0.3))
+        geojson = current_lsoa[0] if "lsoa_current" in lsoa_levels else None
+        fig.add_trace(_values_trace(tiles, geojson, current_lsoa[1], level == "lsoa_current", 0.3))
     fig.add_trace(names_trace(tiles, labels or {}))
     _map_layout(fig, "needs", tiles, bounds)
     return fig
@@ -319,6 +325,12 @@ def _values_trace(tiles, geojson, view, visible: bool, line_width: float):
         colorbar=dict(title=dict(text=view["colorbar_title"], side="top"), **COLORBAR),
         showlegend=False,
     )
+
+
+def lsoa_geometry_patch(patch, ward_set_ids: list[str], level: str, geojson):
+    """Send one LSOA level's boundaries to a needs map that started without them."""
+    patch["data"][needs_trace_index(ward_set_ids, level, ward_set_ids[0])[1]]["geojson"] = geojson
+    return patch
 
 
 def needs_patch(

@@ -40,6 +40,7 @@ NEEDS_TABLE = "needs-ranked-table"
 # Access page
 ACCESS_MAP = "access-map"
 ACCESS_MAP_DRAWN = "access-map-drawn"  # store: True once the Access map has its boundaries
+NEEDS_LSOA_LEVELS_DRAWN = "needs-lsoa-levels-drawn"  # store: the LSOA levels whose boundaries the Needs map has
 MAP_PREVIEW = "access-map-preview"  # store: the arrays the browser recolours the map with (preview.py)
 BASE = "access-base"
 SITE_CHECKLIST = "access-site-checklist"

@@ -88,9 +88,9 @@ def needs_values(engine, state: dict, set_id: str, level: str = "ward") -> dict:
     layer's hover text saying why a ward has no value."""
     meta = indicator_meta(engine, state["ind"], state["w"])
     names = area_names(engine, level, set_id)
-    spec = engine.bundle.indicators.get(state["ind"])
-    if level != "ward" and spec is not None and spec.level != "lsoa":
-        # a ward-only indicator: the LSOA trace is hidden; fill it with the need index
+    if engine.shown_level(state["ind"], level)[0] != level:
+        # not published for this level (a ward-only figure on an LSOA level, a current-LSOA one
+        # on the older LSOAs): its trace is hidden; fill it with the need index
         values = engine.need_index(state["w"], level=level)
     else:
         values = indicator_series(engine, state["ind"], level, state["w"], set_id)
@@ -124,7 +124,9 @@ def missing_text(engine, state: dict, set_id: str) -> str:
     return f"No published figure: {reason}" if reason else "No published figure for this ward"
 
 
-def needs_map(engine, assets: MapAssets, state: dict):
+def needs_map(engine, assets: MapAssets, state: dict, lsoa_levels: frozenset[str] | None = None):
+    """The needs map for a view; ``lsoa_levels``: the LSOA levels whose boundaries it carries
+    (default: all; the first page load carries the level it shows only)."""
     layers = [
         {
             "id": set_id,
@@ -149,6 +151,7 @@ def needs_map(engine, assets: MapAssets, state: dict):
         bounds=assets.bounds,
         current_lsoa=current,
         labels=assets.labels(state),
+        lsoa_levels=frozenset({"lsoa", "lsoa_current"}) if lsoa_levels is None else lsoa_levels,
     )
     return _zoom(fig, engine, assets, state)
 

@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from dash.testing import wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -85,8 +86,18 @@ def test_switching_indicator_and_level_updates_the_map(dash_duo, luton_app, luto
     dash_duo.start_server(luton_app)
     dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is True
+    # the LSOAs' boundaries are not in the first page load; they come when the level is shown
+    assert _plot_data(dash_duo, ids.NEEDS_MAP, f"Boolean(g.data[{lsoa}].geojson)") is False
     dash_duo.find_element(f"#{ids.LEVEL} input[value='lsoa']").click()
     dash_duo.wait_for_contains_text(body_css(ids.NEEDS_TABLE), "Luton", timeout=10)
+    wait.until(
+        lambda: (
+            _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].geojson && g.data[{lsoa}].geojson.features.length")
+            == 121
+        ),
+        timeout=10,
+    )
+    assert len(dash_duo.find_elements(f"#{ids.NEEDS_MAP} .choroplethlocation")) >= 121
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].visible") is True
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{lsoa}].z.length") == 121
     assert _plot_data(dash_duo, ids.NEEDS_MAP, f"g.data[{ward}].visible") is False

@@ -188,6 +188,13 @@ def test_iod_2025_is_the_current_deprivation_measure_with_iod_2019_beside_it(bui
     current = engine.indicator_values("imd2025_rank", "lsoa_current")
     assert current.to_dict() == iod25.loc[current.index, "imd_rank"].astype(float).to_dict()
     assert engine.shown_level("imd2025_rank", "lsoa")[0] == "lsoa_current"
+    # and so the Needs map draws it (the values, not a stand-in)
+    from dashboard.maps import needs_values
+    from geo.viewstate import default_state
+
+    view_state = {**default_state(engine), "ind": "imd2025_rank", "level": "lsoa_current"}
+    view = needs_values(engine, view_state, engine.primary_ward_set, "lsoa_current")
+    assert dict(zip(view["locations"], view["z"])) == iod25.loc[view["locations"], "imd_rank"].astype(float).to_dict()
     with pytest.raises(ScenarioError, match="published for the current LSOAs"):
         engine.indicator_values("imd2025_rank", "lsoa")
     # a ward's decile: the median over its under-fives, each in its output area's 2021 LSOA

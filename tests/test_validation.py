@@ -193,6 +193,17 @@ def test_duplicate_postcode_in_lookup(tiny_path):
     assert (err.file, err.row, err.field) == ("postcodes.csv", 6, "pc") and "duplicate postcode 'AB1 1AA'" in str(err)
 
 
+def test_a_postcode_not_shaped_like_one_is_named_with_its_row(tiny_path):
+    path = tiny_path / "postcodes.csv"
+    path.write_text(path.read_text() + "ZZ 999,500000,200000\n")
+    err = _load_error(tiny_path)
+    assert (err.file, err.row, err.field) == (
+        "postcodes.csv",
+        6,
+        "pc",
+    ) and "'ZZ 999' is not a valid UK postcode" in str(err)
+
+
 @pytest.mark.parametrize(
     ("crs", "words"),
     [

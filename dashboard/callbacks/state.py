@@ -14,10 +14,11 @@ import json
 import logging
 import math
 
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard import ids, viewstore
 from dashboard.callbacks.access import access_map_update
+from dashboard.figures import lsoa_geometry_patch
 from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
 from dashboard.preview import kernel_key, preview_kernel
@@ -601,14 +602,31 @@ def register(app, engine, assets, scenario_store=None) -> None:
         Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
         Output(ids.ACCESS_MAP_DRAWN, "data", allow_duplicate=True),
+        Output(ids.NEEDS_LSOA_LEVELS_DRAWN, "data", allow_duplicate=True),
         Input(ids.TILES_VIEW, "data"),
         State(ids.STATE, "data"),
         prevent_initial_call=True,
     )
     def switch_basemap(_tiles, state):
-        # One of the two updates that send geometry again: the two map types draw differently.
+        # One of the updates that send geometry again: the two map types draw differently.
         state, _ = from_store(engine, state)
-        return needs_map(engine, assets, state), access_map(engine, assets, state), True
+        levels = [level for level in engine.levels if level != "ward"]
+        return needs_map(engine, assets, state), access_map(engine, assets, state), True, levels
+
+    @app.callback(
+        Output(ids.NEEDS_MAP, "figure", allow_duplicate=True),
+        Output(ids.NEEDS_LSOA_LEVELS_DRAWN, "data"),
+        Input(ids.LEVEL, "value"),
+        State(ids.NEEDS_LSOA_LEVELS_DRAWN, "data"),
+        prevent_initial_call=True,
+    )
+    def draw_needs_lsoas(level, drawn):
+        # The page starts with the boundaries of the level it shows; an LSOA level's are sent
+        # the first time it is shown (a county's LSOAs are most of the map's bytes).
+        if level not in ("lsoa", "lsoa_current") or level not in engine.levels or level in (drawn or []):
+            return no_update, no_update
+        geojson = assets.lsoa_geojson if level == "lsoa" else assets.current_lsoa_geojson
+        return lsoa_geometry_patch(Patch(), list(engine.ward_sets), level, geojson), [*(drawn or []), level]
 
     @app.callback(
         Output(ids.ACCESS_MAP, "figure", allow_duplicate=True),
