@@ -215,11 +215,12 @@ def needs_figure(
     for layer in ward_layers:
         shown = level == "ward" and layer["id"] == ward_set
         names, view = layer["names"], layer["view"]
-        # every ward in grey: shows through where a ward has no published figure
+        # every ward in grey: shows through where a ward has no published figure (drawn only
+        # where some ward of the set lacks some figure: ``gaps``)
         fig.add_trace(
             _choropleth(
                 tiles,
-                geojson=layer["geojson"],
+                geojson=layer["geojson"] if layer.get("gaps", True) else None,
                 locations=list(names),
                 z=[0] * len(names),
                 colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]],

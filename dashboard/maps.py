@@ -40,6 +40,20 @@ class MapAssets:
     current_lsoa_geojson: dict | None  # the bundle's current LSOAs (a Needs map level), if any
     ward_label_points: dict  # ward set id -> {"lon", "lat", "text"}: where each ward's name is written
     lsoa_neighbours: list  # pairs of LSOA positions sharing a boundary (catchment colours)
+    # ward set id -> whether some ward lacks a value of some indicator: only then does the Needs
+    # map draw its grey "no published figure" layer under the values (a second copy of every
+    # ward's boundary, which a county's first map paid for in bytes and drawing time)
+    ward_gaps: dict
+
+    @staticmethod
+    def _ward_gaps(engine) -> dict:
+        ids = list(engine.bundle.indicators)
+        gaps = {}
+        for set_id in engine.ward_sets:
+            table = engine.ward_table(set_id)
+            present = [i for i in ids if i in table.columns]
+            gaps[set_id] = len(present) < len(ids) or bool(table[present].isna().any().any())
+        return gaps
 
     @classmethod
     def of(cls, engine) -> MapAssets:
@@ -70,6 +84,7 @@ class MapAssets:
             area_geojson(current.wards) if current is not None else None,
             points,
             neighbour_pairs(bundle.lsoas),
+            cls._ward_gaps(engine),
         )
 
     def extent(self, engine, state: dict) -> dict:
@@ -134,6 +149,7 @@ def needs_map(engine, assets: MapAssets, state: dict, lsoa_levels: frozenset[str
             "names": ward_set.names,
             "view": needs_values(engine, state, set_id),
             "missing_text": missing_text(engine, state, set_id),
+            "gaps": assets.ward_gaps[set_id],
         }
         for set_id, ward_set in engine.ward_sets.items()
     ]

@@ -232,6 +232,22 @@ def test_a_built_bundles_no_sites_scenario_is_named_and_is_no_comparison_target(
     assert scenario_of(engine, {**state, "cmp": "none"}, "cmp") is None
 
 
+def test_the_needs_map_draws_a_grey_layer_only_where_a_ward_lacks_a_figure(built, luton_engine):
+    from dashboard.maps import MapAssets, needs_map
+    from geo.viewstate import default_state
+
+    # Bedford: every ward has every figure, so no second copy of the wards is drawn or sent
+    engine = Engine(load_bundle(built["E06000055"]))
+    assets = MapAssets.of(engine)
+    table = engine.ward_table()
+    assert not table[list(engine.bundle.indicators)].isna().any().any()
+    figure = needs_map(engine, assets, default_state(engine))
+    assert figure.data[0].geojson is None and len(figure.data[1].geojson["features"]) == len(engine.ward_codes)
+    # Luton publishes some figures for some wards only: the grey layer stays
+    luton = needs_map(luton_engine, MapAssets.of(luton_engine), default_state(luton_engine))
+    assert len(luton.data[0].geojson["features"]) == len(luton_engine.ward_codes)
+
+
 def test_calibrate_against_any_official_file(built, pack, tmp_path, capsys):
     """The bundle's model against an official file given on the command line: the JSON's rows
     recompute from the file, and the summary from the rows. (Bedford's official distances are
