@@ -31,7 +31,7 @@ from geo.need import need_index
 from geo.population import lower_first
 from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges, weighted_quantile
 from geo.scenario import AddedSite, Scenario, parse_added_site
-from geo.travel import DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
+from geo.travel import DetourModel, DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
 
 MAX_MINUTES = 240.0
 MAX_KM = 100.0
@@ -206,13 +206,21 @@ class Engine:
         self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins, "output_areas": output_area_origins}[
             origins
         ](bundle)
-        if self.national_model is not None:
+        self.detour: DetourModel | None
+        self.pairs_detour: DetourModel | None
+        self.travel_range: tuple[float, float] | None
+        if travel_model is not None and self.national_model is None and "calibration" not in manifest["layers"]:
+            # a model given with nothing to fit one from (Engine.from_arrays): it is all there is
+            self.pairs_detour, self.detour, self.calibration = None, None, None
+            self.detour_name = travel_model.name
+            self.travel_range = None
+        elif self.national_model is not None:
             self.pairs_detour = detour_from_spec(self.national_model)
             self.detour_name = str(self.national_model.get("name", "calibrated"))
             self.calibration = None
             self.detour = self.pairs_detour
             low, high = self.national_model["interval"]
-            self.travel_range: tuple[float, float] | None = (float(low), float(high))
+            self.travel_range = (float(low), float(high))
         else:
             self.pairs_detour = fit_detour(bundle.calibration, manifest)
             self.detour_name = manifest["layers"]["calibration"].get("name", "calibrated")
@@ -222,7 +230,10 @@ class Engine:
             # bundle has no official distances to measure the model's error against.
             self.travel_range = self.calibration.interval if self.calibration is not None else None
         self.custom_travel_model = travel_model is not None
-        self.travel_model = travel_model or DetourTravelModel(self.detour, name=self.detour_name)
+        if travel_model is None:
+            assert self.detour is not None  # a bundle either has a model or pairs to fit one
+            travel_model = DetourTravelModel(self.detour, name=self.detour_name)
+        self.travel_model: TravelModel = travel_model
         self.straight_model = StraightLineModel()
         self.ward_names = dict(zip(bundle.wards["code"], bundle.wards["name"]))
         self.deprivation_indicator = manifest["area"].get("deprivation_decile")
@@ -278,6 +289,40 @@ class Engine:
         )
         self._ward_tables: dict[str, pd.DataFrame] = {}
 
+    @classmethod
+    def from_arrays(cls, origins, population, sites, travel, **options) -> Engine:
+        """An engine over plain arrays, with no files and no national geography (as spopt's
+        ``from_cost_matrix`` builds a model from a cost matrix): coverage, comparisons and the
+        optimiser work as on a bundle; there are no indicators, wards or deprivation figures.
+
+        Parameters
+        ----------
+        origins : array-like, shape (n, 2)
+            Where people live, projected metres (``crs``).
+        population : array-like, shape (n,)
+            People at each origin.
+        sites : array-like, shape (m, 2)
+            Service sites, projected metres; the scenario ``all_open`` opens them all.
+        travel : TravelModel or float
+            A travel model (``geo.travel.TravelModel``: ``route_m`` and a ``name``), or a route
+            factor: route = factor x straight line (``geo.travel.FactorTravelModel``).
+        **options
+            ``crs`` (required) and the rest of ``geo.arrays.bundle_from_arrays``: ids, site
+            names, population label, area name, speed (km/h) and its source, default minutes.
+
+        Examples
+        --------
+        >>> e = Engine.from_arrays([[0, 0], [2000, 0]], [10, 30], [[0, 600]], 1.5, crs="EPSG:27700")
+        >>> result = e.coverage(e.scenario("all_open"), minutes=15)  # 4.8 km/h: 80 m a minute
+        >>> result.covered, result.total  # 900 m is 11.25 min; 1.5 x 2,088 m is 39.2 min
+        (10.0, 40.0)
+        """
+        from geo.arrays import bundle_from_arrays
+        from geo.travel import FactorTravelModel
+
+        model = FactorTravelModel(float(travel)) if isinstance(travel, int | float) else travel
+        return cls(bundle_from_arrays(origins, population, sites, **options), origins="lsoa", travel_model=model)
+
     def _origin_wards(self, ward_set: WardSet) -> np.ndarray:
         """Each origin's ward: the ward polygon holding its point (``geo.areas.place_in_wards``)."""
         return place_in_wards(self.origins.xy, ward_set.wards, self.bundle.projected_crs)
@@ -286,7 +331,7 @@ class Engine:
         """Fit the travel model on the bundle's official distances (cached on the bundle)."""
         bundle = self.bundle
         spec = bundle.manifest["layers"].get("road_check")
-        if spec is None:
+        if spec is None or self.pairs_detour is None:
             return None
         key = "calibration"  # one model per bundle, whatever origins this engine uses
         cache = bundle.__dict__.setdefault("_engine_cache", {})
@@ -322,6 +367,8 @@ class Engine:
         official figures are. Nothing is fitted: every row is out of sample."""
         from geo.calibrate import check_model
 
+        if self.detour is None:
+            raise ScenarioError("this engine's travel model was given to it; there is no fitted curve to check")
         bundle = self.bundle
         fit_origins = output_area_origins(bundle) if bundle.output_areas is not None else lsoa_origins(bundle)
         weights = fit_origins.share * _lsoa_weights(bundle, fit_origins.lsoa_code)
@@ -648,7 +695,7 @@ class Engine:
         out.append(
             Assumption(
                 "origins",
-                f"Origins: {ORIGIN_DESCRIPTIONS[self.origins.kind]}; "
+                f"Origins: {self.bundle.manifest['travel'].get('origins_words', ORIGIN_DESCRIPTIONS[self.origins.kind])}; "
                 f"population: {self.bundle.population_fields[population]}.",
                 {"origins": self.origins.kind, "population": population},
             )

@@ -129,7 +129,8 @@ def register_candidates(engine, exclude=()) -> Candidates:
     return _candidates(
         engine,
         list(sites.index),
-        [f"{n.split(' (')[0]} ({p})" for n, p in zip(sites["name"], sites["postcode"])],
+        # the name and, where the register has one, the postcode ("Name" alone, never "Name ()")
+        [f"{n.split(' (')[0]} ({p})" if p else n.split(" (")[0] for n, p in zip(sites["name"], sites["postcode"])],
         sites[["x", "y"]].to_numpy(),
         "sites",
     )

@@ -105,7 +105,10 @@ class TravelModel(Protocol):
     (``geo.nearest``). Every model is used the same way for register, moved and added sites.
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """How the model is named in every figure's method line."""
+        ...
 
     def route_m(self, origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray: ...
 
@@ -130,6 +133,34 @@ class StraightLineModel:
     def of_straight(self, straight):
         """Route metres as a non-decreasing function of straight-line metres."""
         return np.asarray(straight, float)
+
+
+@dataclass(frozen=True)
+class FactorTravelModel:
+    """Route = a fixed factor times the straight line (a user's own assumption).
+
+    >>> FactorTravelModel(1.5).route_m(np.array([[0.0, 0.0]]), np.array([[300.0, 400.0]]))
+    array([[750.]])
+    >>> FactorTravelModel(1.5).name
+    'route = 1.5 x straight line'
+    """
+
+    factor: float
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.factor) and self.factor >= 1):
+            raise ScenarioError(f"route factor {self.factor}: a route is at least the straight line (factor >= 1)")
+        if not self.name:
+            object.__setattr__(self, "name", f"route = {self.factor:g} x straight line")
+
+    def route_m(self, origins_xy, sites_xy):
+        """Route metres, origins x sites (the TravelModel protocol)."""
+        return self.factor * straight_m(origins_xy, sites_xy)
+
+    def of_straight(self, straight):
+        """Route metres as a non-decreasing function of straight-line metres."""
+        return self.factor * np.asarray(straight, float)
 
 
 @dataclass(frozen=True)
