@@ -167,10 +167,12 @@ def place_in_wards(xy: np.ndarray, wards, projected: str, nearest: bool = True) 
 
     polygons = wards.to_crs(projected).geometry.to_numpy()
     points = shapely.points(xy[:, 0], xy[:, 1])
-    out = np.full(len(xy), -1)
-    for j, polygon in enumerate(polygons):
-        inside = shapely.contains(polygon, points)
-        out[(out < 0) & inside] = j
+    # every (point, ward holding it) pair from a spatial index; a point on a shared edge is
+    # inside neither, and one inside two overlapping wards goes to the first of them
+    point_of, ward_of = shapely.STRtree(polygons).query(points, predicate="within")
+    first = np.full(len(xy), len(polygons))
+    np.minimum.at(first, point_of, ward_of)
+    out = np.where(first < len(polygons), first, -1)
     for i in np.flatnonzero(out < 0) if nearest else ():
         out[i] = int(np.argmin(shapely.distance(polygons, points[i])))
     return out

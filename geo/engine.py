@@ -1098,12 +1098,15 @@ class Engine:
         current = self.bundle.current_lsoas
         if current is None:
             raise ScenarioError("this area's data has no current LSOAs ([layers.lsoas_current])")
-        index = self._origin_wards(current)
         areas = self.bundle.output_areas
-        if self.origins.kind == "output_areas" and areas is not None and areas.parent is not None:
-            position = {c: j for j, c in enumerate(current.codes)}
-            index[: len(areas.codes)] = [position[p] for p in areas.parent]
-        return index
+        if self.origins.kind != "output_areas" or areas is None or areas.parent is None:
+            return self._origin_wards(current)
+        position = {c: j for j, c in enumerate(current.codes)}
+        parents = np.array([position[p] for p in areas.parent], dtype=np.intp)
+        rest = self.origins.xy[len(parents) :]  # LSOAs with no output area: by their point
+        if len(rest) == 0:
+            return parents
+        return np.concatenate([parents, place_in_wards(rest, current.wards, self.bundle.projected_crs)])
 
     def _origin_aggregates(
         self, codes: list[str], index: np.ndarray, values: pd.DataFrame, columns: dict[str, str]
