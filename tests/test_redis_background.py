@@ -111,6 +111,28 @@ def redis_and_worker(tmp_path, monkeypatch):
     services.close()
 
 
+def _redis_state(url: str) -> str:
+    """What Redis holds for Celery's control channel, for a failure message: the pub/sub channels
+    and patterns subscribed to (the workers' broadcast queues), the kombu bindings and each client's
+    last command. (The worker-answers-no-ping failure has not yet been caught with this in hand.)"""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, decode_responses=True)
+    try:
+        channels = sorted(client.pubsub_channels())
+        patterns = client.pubsub_numpat()
+        bindings = {key: sorted(client.smembers(key)) for key in client.keys("_kombu.binding.*")}
+        clients = [
+            f"{c.get('name') or '-'} {c.get('cmd')} sub={c.get('sub')} psub={c.get('psub')}"
+            for c in client.client_list()
+        ]
+        return f"channels {channels}; patterns {patterns}; bindings {bindings}; clients {clients}"
+    except (redis.RedisError, OSError) as exc:
+        return f"Redis could not be read ({exc})"
+    finally:
+        client.close()
+
+
 def _healthz(base: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
@@ -246,7 +268,9 @@ def test_briefings_survive_redis_restart_and_worker_replacement(dash_br, redis_a
         status, body = _healthz(base)
         # which check failed (cache, Redis, Celery, scenario DB), and whether the Celery worker still runs
         assert status == 200, (
-            f"{body}; Celery worker running: {redis_and_worker.worker.poll() is None}; its log ends:\n"
+            f"{body}; Celery worker running: {redis_and_worker.worker.poll() is None}; "
+            f"a ping from the test {'answered' if _worker_answers(redis_and_worker.url) else 'did not answer'}; "
+            f"Redis: {_redis_state(redis_and_worker.url)}; the worker's log ends:\n"
             + redis_and_worker.worker_log_tail()
         )
         # six briefings asked over new connections each time, so the page, the job's start and
