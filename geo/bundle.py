@@ -420,16 +420,16 @@ def load_bundle(path: str | Path) -> Bundle:
             projected,
             lambda crs, xs, ys: bundle._transformer(crs, projected).transform(xs, ys),
         )
+    first_current = next((i for i, s in enumerate(indicators.values()) if s.level == "lsoa_current"), None)
     if "lsoas_current" in layers:
         bundle.current_lsoas = _load_current_lsoas(folder, layers["lsoas_current"], bundle.output_areas)
         bundle.current_lsoa_values = pd.DataFrame(index=pd.Index(bundle.current_lsoas.codes, name="lsoa_code"))
         _load_lsoa_indicators(folder, manifest, "lsoa_current", bundle.current_lsoas.codes, bundle.current_lsoa_values)
-    elif any(s.level == "lsoa_current" for s in indicators.values()):
-        first = next(i for i, s in enumerate(indicators.values()) if s.level == "lsoa_current")
+    elif first_current is not None:
         raise BundleError(
             "an indicator of the current LSOAs needs [layers.lsoas_current]",
             file=MANIFEST,
-            field=f"indicators[{first}].level",
+            field=f"indicators[{first_current}].level",
         )
     if "equality" in manifest:
         current = bundle.current_lsoas.codes if bundle.current_lsoas is not None else None

@@ -68,7 +68,7 @@ def test_any_travel_model_names_itself():
     ],
 )
 def test_bad_arrays_are_refused_in_words(arguments, words):
-    with pytest.raises(ScenarioError, match=None) as error:
+    with pytest.raises(ScenarioError) as error:
         Engine.from_arrays(*arguments, crs="EPSG:27700")
     assert words in str(error.value)
 

@@ -186,6 +186,16 @@ def test_spreadsheet_mangled_postcodes_are_normalised(luton_engine, typed):
     assert scenario.added[0].postcode == "LU4 0PE"
 
 
+def test_an_indicator_of_current_lsoas_needs_current_lsoas(tiny_path):
+    manifest = tiny_path / "bundle.toml"
+    text = manifest.read_text()
+    assert 'id = "score"\nlevel = "lsoa"' in text
+    manifest.write_text(text.replace('id = "score"\nlevel = "lsoa"', 'id = "score"\nlevel = "lsoa_current"'))
+    err = _load_error(tiny_path)
+    assert err.file == "bundle.toml" and err.field == "indicators[1].level"
+    assert "needs [layers.lsoas_current]" in str(err)
+
+
 def test_duplicate_postcode_in_lookup(tiny_path):
     path = tiny_path / "postcodes.csv"
     path.write_text(path.read_text() + "ab1 1aa,500000,200000\n")
