@@ -159,6 +159,16 @@ def _map_layout(fig: go.Figure, uirevision: str, tiles: bool, bounds) -> None:
 
 
 # -- Needs map ----------------------------------------------------------------------
+def shown_value(value: float, meta: dict) -> float:
+    """A value as people read it: counts of people in whole people (a ward's share of a split
+    LSOA's count is an estimate), everything else as it is.
+
+    >>> shown_value(2200.6, {"counts": True}), shown_value(0.25, {"counts": False})
+    (2201, 0.25)
+    """
+    return round(value) if meta.get("counts") else value
+
+
 def needs_trace_values(values, names: dict, meta: dict, definition: str | None = None) -> dict:
     """z, locations, hover text and colour settings for one indicator at one level;
     ``definition`` (``Engine.ward_value_definition``) says how a ward's value is made."""
@@ -167,7 +177,8 @@ def needs_trace_values(values, names: dict, meta: dict, definition: str | None =
     reverse = meta["direction"] == "lower"
     how = f"<br><i>{definition}</i>" if definition else ""
     text = [
-        f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(v, meta['unit'])}{how}" for code, v in present.items()
+        f"<b>{names.get(code, code)}</b><br>{meta['label']}: {fmt(shown_value(v, meta), meta['unit'])}{how}"
+        for code, v in present.items()
     ]
     zmin, zmax = (min(z), max(z)) if z else (0, 1)
     if zmin == zmax:

@@ -29,6 +29,7 @@ COPY_FALLBACK_BOX = "copy-link-fallback-box"
 
 # Needs page
 NEEDS_MAP = "needs-map"
+NEEDS_MAP_NOTE = "needs-map-note"
 INDICATOR = "needs-indicator"
 LEVEL = "needs-level"
 NEEDS_WARD_SET = "needs-ward-set"

@@ -39,6 +39,21 @@ def csv_safe_rows(rows: list[dict]) -> list[dict]:
     return [{k: csv_safe(v) for k, v in row.items()} for row in rows]
 
 
+def map_note(engine, indicator: str, level: str) -> str:
+    """How to read the Needs map's colours for this indicator and level.
+
+    >>> map_note(engine, "imd_rank", "ward")
+    'Darker = more need. Grey = no published figure for that ward (never zero). Click a ward for its profile.'
+    """
+    spec = engine.bundle.indicators.get(indicator)
+    darker = "Darker = a higher value" if spec is not None and spec.direction == "none" else "Darker = more need"
+    if level == "ward":
+        area, click = "ward", "Click a ward for its profile."
+    else:
+        area, click = "LSOA", "Click an LSOA for the profile of the ward holding most of it."
+    return f"{darker}. Grey = no published figure for that {area} (never zero). {click}"
+
+
 def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
     if ind == NEED_INDEX:
         w = weights or {}
@@ -52,6 +67,7 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
             "period": need_index_period(engine, w),
             "direction": "higher",
             "level": "lsoa",
+            "counts": False,
             "source": f"Composite of percentile ranks within the area: {parts}",
             "completeness": "Complete for every LSOA and ward.",
             "benchmark_area": None,
@@ -82,6 +98,7 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
         "period": spec.period,
         "direction": spec.direction,
         "level": spec.level,
+        "counts": spec.aggregate == "sum",  # of whole people: a ward's share of an LSOA is rounded
         "source": publisher(spec.source),
         "completeness": completeness,
         **bench,
@@ -154,7 +171,7 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
             shown = (
                 f"{100 * value:.1f}% ({spec.unit.removeprefix('share of ')})"
                 if spec.unit.startswith("share")
-                else fmt(value, spec.unit)
+                else fmt(round(value) if spec.aggregate == "sum" else value, spec.unit)
             ) + (f"; {definition}" if definition else "")
         rows.append({"Indicator": spec.label, "Value": shown, "Period": spec.period, "Source": publisher(spec.source)})
     population = engine.default_population

@@ -223,6 +223,10 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
         out / "iod2025_lsoa21.csv", index=False
     )
     census = pack.table("census2021_lsoa21_ethnicity_religion_disability")
+    # Census 2021 residents by six age groups beside them: age is a protected characteristic, and its
+    # own total (the sum of the groups) is kept, as each Census table's total differs by a few people
+    ages = pack.table("population_census2021_lsoa21_age6").rename(columns={"total": "age_total"})
+    census = census.merge(ages, on="lsoa21_code", how="left", validate="one_to_one")
     census[census["lsoa21_code"].isin(set(lsoa21))].sort_values("lsoa21_code").to_csv(
         out / "census2021_lsoa21.csv", index=False
     )
@@ -488,6 +492,16 @@ def _toml_string(text: str) -> str:
 
 
 _IOD2025_RANK = "rank of 33,755 (1 = most deprived)"
+_CENSUS_AGE_GROUPS = (
+    # the pack's six Census 2021 age groups (its own column names and bounds)
+    ("age_0_15", "aged 15 and under"),
+    ("age_16_24", "aged 16 to 24"),
+    ("age_25_34", "aged 25 to 34"),
+    ("age_35_49", "aged 35 to 49"),
+    ("age_50_64", "aged 50 to 64"),
+    ("age_65_plus", "aged 65 and over"),
+)
+
 _IOD2025_INDICATORS = (
     # id, column, label, unit, direction, aggregate (on the 2021 LSOAs; ranks of 33,755)
     ("imd2025_decile", "imd_decile", "IMD 2025 decile", "decile (1 = most deprived 10% in England)", "lower", "median"),
@@ -750,6 +764,10 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
         'file = "iod2025_lsoa21.csv"',
         'key = "lsoa21_code"',
         "",
+        "[tables.census2021]",
+        'file = "census2021_lsoa21.csv"',
+        'key = "lsoa21_code"',
+        "",
         "[tables.iod2019]",
         'file = "iod2019_lsoa11.csv"',
         'key = "lsoa11_code"',
@@ -831,6 +849,23 @@ def _manifest(code, name, years, register, model_table, road_rows) -> str:
                 f'source = "MHCLG English Indices of Deprivation {year} (national pack: {repos})"',
                 "",
             ]
+    for column, ages in _CENSUS_AGE_GROUPS:
+        # counts of usual residents, summed over a ward (an LSOA split by a ward shared by residents)
+        lines += [
+            "[[indicators]]",
+            f'id = "census2021_{column}"',
+            'level = "lsoa_current"',
+            'table = "census2021"',
+            f'column = "{column}"',
+            f"label = {_toml_string(f'Residents {ages} (Census 2021)')}",
+            'unit = "usual residents"',
+            'aggregate = "sum"',
+            'period = "Census 2021"',
+            'direction = "none"',  # a count of people, not a measure of need
+            'completeness = "complete"',
+            'source = "ONS Census 2021, usual residents by age, 6 groups (national pack: cwthom/hack25usefuldata)"',
+            "",
+        ]
     equality = (
         (
             "ethnicity_2021",

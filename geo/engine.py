@@ -1059,11 +1059,11 @@ class Engine:
         return self._ward_tables[set_id]
 
     def _origin_ward_aggregates(
-        self, set_id: str, origin_values: pd.DataFrame, columns: dict[str, str]
+        self, set_id: str, origin_values: pd.DataFrame, columns: dict[str, str], frame: pd.DataFrame | None = None
     ) -> pd.DataFrame:
         """Ward values of LSOA-level columns over origins (see ``_origin_aggregates``)."""
         return self._origin_aggregates(
-            self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id], origin_values, columns
+            self.ward_sets[set_id].codes, self.origin_ward_index_by_set[set_id], origin_values, columns, frame
         )
 
     def origin_values(self, columns: list[str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1082,13 +1082,30 @@ class Engine:
         out = {}
         lsoa_frame = self.bundle.lsoa_values if frame is None else frame
         for column in columns:
-            spec = self.bundle.indicators.get(column)
-            if frame is None and spec is not None and spec.level == "lsoa_current":
+            if self._read_on_current_lsoas(column, frame):
                 current = self.bundle.current_lsoa_values[column].to_numpy(float)
                 out[column] = current[self.origin_current_lsoa_index]
             else:
                 out[column] = lsoa_frame[column].reindex(self.origins.lsoa_code).to_numpy()
         return pd.DataFrame(out, index=pd.RangeIndex(len(self.origins.xy)))
+
+    def _read_on_current_lsoas(self, column: str, frame: pd.DataFrame | None) -> bool:
+        """Whether ``origin_values`` reads ``column`` on the current LSOAs (not the bundle's)."""
+        spec = self.bundle.indicators.get(column)
+        return frame is None and spec is not None and spec.level == "lsoa_current"
+
+    @functools.cached_property
+    def origin_current_lsoa_share(self) -> np.ndarray:
+        """Each origin's share of its current LSOA's count: an output area's residents over
+        those of its LSOA's output areas (as ``Origins.share`` is of the bundle's LSOA); other
+        origins share their current LSOA in proportion to their share of their own LSOA."""
+        from geo.areas import share_by_group
+
+        weights = self.origins.share.copy()
+        areas = self.bundle.output_areas
+        if self.origins.kind == "output_areas" and areas is not None:
+            weights[: len(areas.residents)] = areas.residents
+        return share_by_group(self.origin_current_lsoa_index, weights)
 
     @functools.cached_property
     def origin_current_lsoa_index(self) -> np.ndarray:
@@ -1109,19 +1126,27 @@ class Engine:
         return np.concatenate([parents, place_in_wards(rest, current.wards, self.bundle.projected_crs)])
 
     def _origin_aggregates(
-        self, codes: list[str], index: np.ndarray, values: pd.DataFrame, columns: dict[str, str]
+        self,
+        codes: list[str],
+        index: np.ndarray,
+        values: pd.DataFrame,
+        columns: dict[str, str],
+        frame: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Values of small-area columns for other areas, over origins (``values``: one row per
-        origin, ``origin_values``): "mean" is weighted by the default population, "median" is
-        the value at which half that population lives in areas ranked at or below it
-        (``weighted_median``: ranks and deciles are orders, so a mean of them is not a rank),
-        "sum" shares counts by origin share. ``index`` is each origin's position in ``codes``."""
-        share = self.origins.share
+        origin, ``origin_values(columns, frame)``): "mean" is weighted by the default
+        population, "median" is the value at which half that population lives in areas ranked
+        at or below it (``weighted_median``: ranks and deciles are orders, so a mean of them is
+        not a rank), "sum" shares each small area's count among its origins by residents (of a
+        current LSOA for a column read there). ``index`` is each origin's position in ``codes``."""
         weight = self.origin_population[self.default_population]
         out = pd.DataFrame(index=pd.Index(codes, name="ward_code"))
         for column, how in columns.items():
             v = values[column].to_numpy(float)
             if how == "sum":
+                share = (
+                    self.origin_current_lsoa_share if self._read_on_current_lsoas(column, frame) else self.origins.share
+                )
                 agg = np.bincount(index, weights=v * share, minlength=len(codes))
             elif how == "median":
                 agg = np.array([weighted_median(v[index == j], weight[index == j]) for j in range(len(codes))])
@@ -1259,7 +1284,7 @@ class Engine:
                 "current LSOAs need output-area origins ([layers.lsoas_current], --origins output_areas)"
             )
         return self._origin_aggregates(
-            current.codes, self.origin_current_lsoa_index, self.origin_values(list(columns), frame), columns
+            current.codes, self.origin_current_lsoa_index, self.origin_values(list(columns), frame), columns, frame
         )
 
     def unpublished_reason(self, indicator: str, ward_set: str | None = None) -> str | None:
@@ -1410,7 +1435,7 @@ class Engine:
         if ward_set is not None:
             frame = pd.DataFrame({"need_index": self.need_index(weights, level="lsoa")})
             return self._origin_ward_aggregates(
-                ward_set, self.origin_values(["need_index"], frame), {"need_index": "mean"}
+                ward_set, self.origin_values(["need_index"], frame), {"need_index": "mean"}, frame
             )["need_index"]
         key = (tuple(sorted(weights.items())), level)
         cache = self.__dict__.setdefault("_need_cache", {})

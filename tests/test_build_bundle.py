@@ -221,6 +221,52 @@ def test_iod_2025_is_the_current_deprivation_measure_with_iod_2019_beside_it(bui
     assert "no open site, so no travel time" in text and "None" not in text
 
 
+def test_census_2021_age_groups_are_shown_by_2021_lsoa_and_summed_by_ward(built, pack):
+    folder = built["E06000055"]
+    engine = Engine(load_bundle(folder))
+    ages = pack.table("population_census2021_lsoa21_age6").set_index("lsoa21_code")
+    centroids = pack.table("centroids_oa21_pwc_population").set_index("oa21_code")
+    areas = engine.bundle.output_areas
+    oa = centroids.loc[areas.codes]
+    for column in ("age_0_15", "age_65_plus"):
+        ident = f"census2021_{column}"
+        # by 2021 LSOA: the published counts
+        current = engine.indicator_values(ident, "lsoa_current")
+        assert current.to_dict() == ages.loc[current.index, column].astype(float).to_dict()
+        # by ward: each output area holds its LSOA's count in proportion to its residents (from the
+        # pack's residents, not the engine's shares), summed over the ward's output areas
+        lsoa_residents = oa.groupby("lsoa21_code")["usual_residents_2021"].transform("sum").to_numpy(float)
+        share = oa["usual_residents_2021"].to_numpy(float) / lsoa_residents
+        per_area = ages.loc[oa["lsoa21_code"], column].to_numpy(float) * share
+        wards = engine.indicator_values(ident, "ward")
+        for j, code in enumerate(engine.ward_codes):
+            assert wards[code] == pytest.approx(per_area[engine.origin_ward_index[: len(share)] == j].sum()), code
+        assert wards.sum() == pytest.approx(current.sum())
+        assert engine.bundle.indicators[ident].direction == "none"  # a count of people, not of need
+    label = engine.bundle.indicators["census2021_age_65_plus"].label
+    assert label == "Residents aged 65 and over (Census 2021)"
+    # as people read it: whole people in the ranked table and the hover, a count not called need
+    from dashboard.callbacks.needs import needs_update
+    from dashboard.views import map_note
+
+    view = {"ind": "census2021_age_0_15", "level": "ward", "wards": engine.primary_ward_set, "w": {}}
+    patch, _card, data = needs_update(engine, view, engine.ward_sets[engine.primary_ward_set].names)
+    children = engine.indicator_values("census2021_age_0_15", "ward")
+    by_name = {engine.ward_sets[engine.primary_ward_set].names[c]: v for c, v in children.items()}
+    for row in data["rows"]:
+        assert row["value"] == f"{round(by_name[row['area']]):,} usual residents"
+    assert data["columns"][0]["name"] == "Rank (1 = highest)"
+    ops = patch.to_plotly_json()["operations"]
+    hover = next(
+        op["params"]["value"]
+        for op in ops
+        if str(op["location"]).endswith("'text']") and len(op["params"]["value"]) > 5
+    )
+    assert all(re.search(r": [\d,]+ usual residents", text) for text in hover)
+    assert map_note(engine, "census2021_age_0_15", "ward").startswith("Darker = a higher value.")
+    assert map_note(engine, "imd2025_rank", "lsoa_current").startswith("Darker = more need.")
+
+
 def test_a_built_bundles_no_sites_scenario_is_named_and_is_no_comparison_target(built):
     from geo.viewstate import default_state, scenario_of
 

@@ -9,11 +9,11 @@ from dash import Input, Output, Patch, State, ctx, html
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
 from dashboard.callbacks.ward import brief_button
-from dashboard.figures import FOUND_WARD_LINE, fmt, needs_patch, needs_trace_index, view_patch
+from dashboard.figures import FOUND_WARD_LINE, fmt, needs_patch, needs_trace_index, shown_value, view_patch
 from dashboard.links import csv_name, page_link
 from dashboard.maps import area_names, missing_text, needs_values
 from dashboard.tables import data_id, table_block
-from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, ward_profile
+from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, map_note, ward_profile
 from geo.viewstate import from_store
 
 
@@ -48,7 +48,7 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
     ranked = values.dropna().sort_values(ascending=meta["direction"] == "lower")
     unit = meta["unit"] if len(meta["unit"]) <= 24 else ""  # long units are in the column header instead
     rows = [
-        {"rank": i + 1, "area": names_here.get(code, code), "value": fmt(float(v), unit)}
+        {"rank": i + 1, "area": names_here.get(code, code), "value": fmt(shown_value(float(v), meta), unit)}
         for i, (code, v) in enumerate(ranked.items())
     ]
     reason = (
@@ -69,7 +69,7 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
     definition = engine.ward_value_definition(view["ind"]) if level == "ward" else None
     value_header = meta["label"] if unit else f"{meta['label']} ({meta['unit']})"
     columns = [
-        {"name": "Rank (1 = most need)", "id": "rank"},
+        {"name": "Rank (1 = highest)" if meta["direction"] == "none" else "Rank (1 = most need)", "id": "rank"},
         {"name": area_label, "id": "area"},
         {"name": f"{value_header}: {definition}" if definition else value_header, "id": "value"},
     ]
@@ -177,6 +177,7 @@ def register(app, engine, assets=None, store=None) -> None:
         Output(ids.NEEDS_MAP, "figure"),
         Output(ids.INDICATOR_INFO, "children"),
         Output(data_id(ids.NEEDS_TABLE), "data"),
+        Output(ids.NEEDS_MAP_NOTE, "children"),
         Input(ids.NEEDS_VIEW, "data"),
         Input(ids.PAGE_VIEW, "data"),
         State(ids.STATE, "data"),
@@ -185,7 +186,8 @@ def register(app, engine, assets=None, store=None) -> None:
     def update(view, page, full_state):
         only_when_shown(page, "needs")
         state, _ = from_store(engine, view)  # the store may have been tampered with
-        return needs_update(engine, state, names, page_link(engine, full_state, store), assets)
+        figure, info, ranked = needs_update(engine, state, names, page_link(engine, full_state, store), assets)
+        return figure, info, ranked, map_note(engine, state["ind"], state["level"])
 
     @app.callback(
         Output(ids.WARD_PROFILE, "children"),

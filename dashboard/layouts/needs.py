@@ -9,6 +9,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.layouts.common import MAP_CONFIG, labelled, ward_finder
 from dashboard.tables import dom_id, table_block
+from dashboard.views import map_note
 
 
 def layout(engine, state, figure, indicator_options, ranked: dict | None = None, info=None) -> html.Div:
@@ -100,8 +101,8 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                     dbc.Col(
                         [
                             html.P(
-                                "Darker = more need. Grey = no published figure for that ward (never zero). "
-                                "Click a ward for its profile.",
+                                map_note(engine, state["ind"], state["level"]),
+                                id=ids.NEEDS_MAP_NOTE,
                                 className="small text-muted mb-1",
                             ),
                             dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG, className="nm-map"),

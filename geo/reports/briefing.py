@@ -67,6 +67,7 @@ class BriefingContent:
     equality: list[dict] = field(default_factory=list)  # largest differences (losing vs all), when asked
     kind: str = "access"  # "access" (who can reach a site) or "needs" (an indicator's map)
     ranked: list[list[str]] = field(default_factory=list)  # needs briefings: areas with the greatest need
+    ranked_title: str = ""
     equality_note: str = ""
     decile_label: str = ""  # the deprivation decile's words; "" = the bundle has none (no chart)
 
@@ -369,10 +370,12 @@ def _needs_content(
         ward_names = engine.ward_sets[engine.check_ward_set(state.get("wards"))].names
         names = {c: f"{n} ({ward_names.get(engine.lsoa_ward(c, state.get('wards')), '')})" for c, n in names.items()}
     present = values.dropna().sort_values(ascending=direction == "lower")
-    if ind != NEED_INDEX and engine.bundle.indicators[ind].aggregate == "median":
-        fmt = lambda v: f"{v:,.0f}"  # noqa: E731  ranks and deciles are whole (a median is an observed one)
+    if ind != NEED_INDEX and engine.bundle.indicators[ind].aggregate in ("median", "sum"):
+        # ranks and deciles are whole (a median is an observed one); counts are of whole people (a
+        # ward's sum of an LSOA it shares is an estimate, so it is rounded)
+        fmt = lambda v: f"{v:,.0f}"  # noqa: E731
     else:
-        fmt = (lambda v: f"{v:,.1f}") if direction != "none" else (lambda v: f"{v:,.3g}")
+        fmt = (lambda v: f"{v:,.1f}") if direction != "none" else _three_figures
     headlines = []
     if len(present):
         headlines.append(
@@ -389,6 +392,7 @@ def _needs_content(
     if missing:
         about.append(f"{missing} of {len(values)} areas have no published figure.")
     ranked = [[names[c], fmt(v)] for c, v in list(present.items())[:8]]
+    ranked_title = "Areas with the greatest need" if direction != "none" else "Areas with the highest values"
     where = LEVEL_WORDS.get(level, "ward")
     return BriefingContent(
         title=f"Needs: {label} by {where}",
@@ -410,6 +414,7 @@ def _needs_content(
         numbers={"values": values},
         kind="needs",
         ranked=ranked,
+        ranked_title=ranked_title,
     )
 
 
@@ -427,11 +432,22 @@ def _class_words(edges: np.ndarray, i: int, few: bool, whole: bool) -> str:
     low, high = edges[i], edges[i + 1]
     last = i == len(edges) - 2
     if few:  # one value per class
-        return f"{low:,.3g}"
+        return _three_figures(low)
     if whole:
         first, final = math.ceil(low), math.floor(high) if last else math.ceil(high) - 1
         return f"{first:,}" if first == final else f"{first:,}-{final:,}"
-    return f"{low:,.3g} to {high:,.3g}" if last else f"{low:,.3g} to under {high:,.3g}"
+    low_words, high_words = _three_figures(low), _three_figures(high)
+    return f"{low_words} to {high_words}" if last else f"{low_words} to under {high_words}"
+
+
+def _three_figures(value: float) -> str:
+    """Three significant figures, but never in scientific notation: a thousand or more is
+    written in full.
+
+    >>> _three_figures(0.12345), _three_figures(62.61), _three_figures(2197.4)
+    ('0.123', '62.6', '2,197')
+    """
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
 
 
 def _indicator_label(engine, ind: str) -> str:
@@ -939,8 +955,8 @@ def _page(engine, state: dict, c: BriefingContent):
 
 
 def _ranked_block(fig, c: BriefingContent, x0: float, top: float, ink: str) -> None:
-    """Needs briefings: the areas with the greatest need, with their values."""
-    fig.text(x0, top, "Areas with the greatest need", fontsize=8.5, weight="bold", va="top", color=ink)
+    """Needs briefings: the areas with the greatest need (or highest values), with their values."""
+    fig.text(x0, top, c.ranked_title, fontsize=8.5, weight="bold", va="top", color=ink)
     y = top - 0.024
     for rank, (name, value) in enumerate(c.ranked, start=1):
         fig.text(x0, y, f"{rank}. {name}", fontsize=7, va="top", color=ink)
