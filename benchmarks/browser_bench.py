@@ -86,6 +86,7 @@ const g = document.querySelector(arguments[1] + ' .js-plotly-plot');
 const before = JSON.stringify(g.data[0].z);
 const box = document.querySelector("input[value='" + arguments[0] + "']");
 const t0 = performance.now();
+window.__nmClicked = t0;
 box.click();
 (function check() {
   if (JSON.stringify(g.data[0].z) !== before) {
@@ -106,7 +107,7 @@ def _driver():
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='nm-bench-')}")
     driver = webdriver.Chrome(options=options)
-    driver.set_script_timeout(30)
+    driver.set_script_timeout(40)  # WAIT_SETTLED gives up after 30 s
     return driver
 
 
@@ -121,15 +122,51 @@ def _wait_for_port(port: int, seconds: float = 120) -> None:
     raise RuntimeError(f"nothing listening on port {port} after {seconds:.0f} s")
 
 
-def _clicks(driver, url: str, graph: str, site: str, n: int) -> list[float]:
+# Counts the app's requests in flight (Dash calls window.fetch for every callback).
+WATCH_REQUESTS = """
+if (!window.__nmRequests) {
+  window.__nmRequests = 0; window.__nmLastAnswer = performance.now(); window.__nmLastAsked = 0;
+  const fetchFirst = window.fetch;
+  window.fetch = function () {
+    window.__nmRequests++; window.__nmLastAsked = performance.now();
+    return fetchFirst.apply(this, arguments).finally(function () {
+      window.__nmRequests--; window.__nmLastAnswer = performance.now();
+    });
+  };
+}
+"""
+
+# Waits until the click's requests have started (the preview hands the click to Dash a few
+# frames on) and none has been in flight for a second; answers the time from the click to its last
+# answer received (every panel the click changes has its data), or -1 after 30 s.
+WAIT_SETTLED = """
+const done = arguments[arguments.length - 1];
+const clicked = window.__nmClicked;
+(function check() {
+  const now = performance.now();
+  if (window.__nmLastAsked > clicked && window.__nmRequests === 0 && now - window.__nmLastAnswer > 1000) {
+    done(Math.max(0, window.__nmLastAnswer - clicked));
+  } else if (now - clicked > 30000) { done(-1); }
+  else { setTimeout(check, 50); }
+})();
+"""
+
+
+def _clicks(driver, url: str, graph: str, site: str, n: int, settled: list[float] | None = None) -> list[float]:
+    """Click to painted map, ``n`` site toggles, each from a settled page (no request in flight
+    for a second: the previous click's answers have all landed, as between a user's clicks);
+    ``settled`` receives each click's time to its last answer."""
     driver.get(url)
     time.sleep(4)
+    driver.execute_script(WATCH_REQUESTS)
     out = []
     for _ in range(n):
         took = driver.execute_async_script(CLICK_AND_WAIT, site, graph)
         if took >= 0:
             out.append(took / 1000)
-        time.sleep(0.4)  # the server's answer to the click lands, as between a user's clicks
+        last = driver.execute_async_script(WAIT_SETTLED)
+        if settled is not None and last >= 0:
+            settled.append(last / 1000)
     return out
 
 

@@ -72,6 +72,7 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
             dcc.Store(id=ids.ACCESS_VIEW),
             dcc.Store(id=ids.MAP_PREVIEW),
             dcc.Store(id=ids.ACCESS_MAP_DRAWN, data=False),
+            dcc.Store(id=ids.SITES_MAP_DRAWN, data=False),
             dcc.Store(id=ids.NEEDS_LSOA_LEVELS_DRAWN, data=sorted(shown - {"ward"})),
             dcc.Store(id=ids.TILES_VIEW),
             dcc.Store(id=ids.PAGE_VIEW, data=state["page"]),

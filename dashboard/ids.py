@@ -79,6 +79,7 @@ CURVE_TEXT = "access-curve-text"
 # Sites page
 SITES_TABLE = "sites-table"
 SITES_MAP = "sites-map"
+SITES_MAP_DRAWN = "sites-map-drawn"  # store: True once the Sites map has its boundaries
 
 # Briefing download (header)
 BRIEF_BUTTON = "briefing-button"

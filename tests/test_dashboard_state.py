@@ -2,6 +2,7 @@
 
 import pytest
 
+from dashboard import ids
 from dashboard.callbacks.access import access_detail_update, access_map_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.state import apply_event, effective_open
@@ -446,3 +447,27 @@ def test_a_table_is_one_component_whatever_its_rows(luton_engine):
     assert "<b>" not in text and "&lt;b&gt;LSOA 499&lt;/b&gt;" in text
     assert text.index("LSOA 499") < text.index("LSOA 0&lt;")  # sorted descending by n
     assert 'aria-sort="descending"' in text and '<tr class="nm-warn">' in text
+
+
+def test_the_first_page_load_carries_one_copy_of_the_ward_boundaries(luton_app, luton_engine):
+    """The layout holds the Needs map's ward boundaries once; the hidden Sites and Access maps
+    get theirs when first shown (callbacks/state.py draw_sites_map, draw_access_map)."""
+    import json
+
+    layout = json.loads(luton_app.server.test_client().get("/_dash-layout").data)
+
+    def figure_of(node, graph_id):
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == graph_id:
+                return node["props"]["figure"]
+            node = list(node.get("props", node).values())
+        for child in node if isinstance(node, list) else []:
+            found = figure_of(child, graph_id)
+            if found is not None:
+                return found
+        return None
+
+    first_ward = f'"id": "{luton_engine.ward_sets[luton_engine.primary_ward_set].codes[0]}"'
+    needs_map = json.dumps(figure_of(layout, ids.NEEDS_MAP))
+    assert json.dumps(layout).count(first_ward) == needs_map.count(first_ward) >= 1  # only the Needs map's
+    assert figure_of(layout, ids.SITES_MAP)["data"][0]["geojson"]["features"] == []

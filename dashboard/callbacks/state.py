@@ -644,6 +644,21 @@ def register(app, engine, assets, scenario_store=None) -> None:
         state, _ = from_store(engine, state)
         return access_map(engine, assets, state), True
 
+    @app.callback(
+        Output(ids.SITES_MAP, "figure"),
+        Output(ids.SITES_MAP_DRAWN, "data"),
+        Input(ids.PAGE_VIEW, "data"),
+        State(ids.SITES_MAP_DRAWN, "data"),
+        prevent_initial_call=True,
+    )
+    def draw_sites_map(page, drawn):
+        # The Sites map starts without boundaries; the wards' are sent when the page is first shown.
+        if page != "sites" or drawn:
+            return no_update, no_update
+        patch = Patch()
+        patch["data"][0]["geojson"] = assets.ward_geojson
+        return patch, True
+
     # The page shown: tabs and panels follow the state's page in the browser (no round trip
     # beyond the state callback's), keeping the ARIA attributes of the tablist right.
     # (the logic of every clientside callback here is in assets/clientside.js, tested with Node)

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.deferred import Deferred
 from dashboard.layouts.common import MAP_CONFIG, labelled, ward_finder
 from dashboard.tables import dom_id, table_block
 from dashboard.views import map_note
@@ -107,7 +108,10 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                             ),
                             dcc.Graph(id=ids.NEEDS_MAP, figure=figure, config=MAP_CONFIG, className="nm-map"),
                             html.H2("Areas ranked by this indicator", className="h6 mt-3"),
-                            table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True),
+                            # after the map: a county's table of hundreds of rows delayed its first paint
+                            Deferred(
+                                table_block(ids.NEEDS_TABLE, "Areas ranked by this indicator", ranked, filterable=True)
+                            ),
                         ],
                         lg=6,
                         md=12,

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.figures import area_geojson, sites_figure
+from dashboard.figures import sites_figure
 from dashboard.layouts.common import MAP_CONFIG
 from dashboard.links import csv_name
 from dashboard.tables import table_block
@@ -83,8 +83,10 @@ def layout(engine) -> html.Div:
     }
     located = bundle.located_sites.copy()
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
+    # the wards' boundaries come when the page is first shown (callbacks/state.py draw_sites_map):
+    # in the first page's layout they were a third of a county's bytes
     figure = sites_figure(
-        area_geojson(bundle.wards),
+        {"type": "FeatureCollection", "features": []},
         bundle.wards["code"],
         located,
         role_labels,

@@ -1,6 +1,6 @@
 // The Deferred component (dashboard/deferred.py): a page body React renders when its tab panel
 // is first shown, or once the page shown has drawn its graphs and the browser is idle, whichever
-// comes first.
+// comes first; a part of the page shown, once that page's graphs have been drawn.
 //
 // Why: Dash renders the whole layout before the first map is drawn, hidden pages included, and
 // the hidden Access page alone is about half of it. Its components stay in Dash's layout (every
@@ -34,9 +34,20 @@
       const panel = marker.current && marker.current.closest('[role="tabpanel"]');
       const show = function () { setPropsRef.current({rendered: true}); };
       if (!panel || !panel.hidden) {
-        // after this mount's effects: Dash's wrapper resets a new component's render state in
-        // its own effect, which runs after this one and would drop an update made now
-        const soon = setTimeout(show, 0);
+        // On the page shown (a part of it, such as a long table): once that page's graphs have
+        // been drawn, so the first map is not kept waiting for it. (Never in this mount's own
+        // effects: Dash's wrapper resets a new component's render state in its own effect, which
+        // runs after this one and would drop an update made now.)
+        let waits = LOOKS;
+        let soon = null;
+        const drawn = function () {
+          const graphs = panel ? Array.from(panel.querySelectorAll(".dash-graph")) : [];
+          return graphs.every(function (graph) { return graph.querySelector(".main-svg"); });
+        };
+        const wait = function () {
+          soon = drawn() || waits-- <= 0 ? setTimeout(show, 0) : setTimeout(wait, LOOK_EVERY_MS / 4);
+        };
+        soon = setTimeout(wait, 0);
         return function () { clearTimeout(soon); };
       }
       // shown: render now (the tab's click waits for this page, not for idle time)
