@@ -262,28 +262,35 @@ def _folder_problems(folder: str) -> list[str]:
     return []
 
 
+# Each Celery worker renews this key (its hostname in place of {}) every few seconds.
+WORKER_HEARTBEAT_KEY = "needs_map:worker:{}"
+WORKER_HEARTBEAT_SECONDS = 2.0
+WORKER_HEARTBEAT_TTL = 10
+
+
 def _celery_problems(celery_app) -> list[str]:
     import redis
 
     url = celery_app.conf.broker_url
     client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
     try:
-        client.ping()
-    except (redis.RedisError, OSError) as exc:
-        # /healthz is public: name no host, port or credentials
-        return [f"Redis does not answer ({type(exc).__name__})"]
+        try:
+            client.ping()
+        except (redis.RedisError, OSError) as exc:
+            # /healthz is public: name no host, port or credentials
+            return [f"Redis does not answer ({type(exc).__name__})"]
+        # a worker's heartbeat (dashboard/celery_worker.py Heartbeat): a key it renews every few seconds
+        try:
+            alive = next(client.scan_iter(match=WORKER_HEARTBEAT_KEY.format("*"), count=100), None)
+        except (redis.RedisError, OSError) as exc:
+            return [f"Redis does not answer ({type(exc).__name__})"]
     finally:
         client.close()
-    try:
-        # a connection of its own each time: the app's pooled one can outlive a Redis restart and
-        # then never hear a reply, so a worker process that saw the restart reported "degraded"
-        # for good while its neighbour, started after it, said "ok"
-        with celery_app.connection_for_write() as connection:
-            replies = celery_app.control.ping(timeout=1.0, connection=connection)
-    except Exception as exc:  # noqa: BLE001 - any failure of the control channel means no worker
-        return [f"no Celery worker could be asked ({type(exc).__name__})"]
-    if not replies:
-        return ["no Celery worker answers: start one with `celery -A dashboard.celery_worker:celery_app worker`"]
+    if alive is None:
+        return [
+            f"no Celery worker is running (none has renewed its heartbeat in {WORKER_HEARTBEAT_TTL} s): "
+            "start one with `celery -A dashboard.celery_worker:celery_app worker`"
+        ]
     return []
 
 
