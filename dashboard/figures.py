@@ -220,8 +220,9 @@ def needs_figure(
     """The needs map. ``ward_layers`` holds one dict per ward set: ``id``, ``geojson``,
     ``names`` and ``view`` (``needs_trace_values``); only the chosen set's traces are visible.
     ``current_lsoa`` is (geojson, view) of the current LSOAs, if any. The LSOA levels not in
-    ``lsoa_levels`` start without their boundaries (``lsoa_geometry_patch`` sends them when the
-    level is first shown): a county's LSOAs are most of the map's bytes."""
+    ``lsoa_levels`` start without their boundaries and values (``lsoa_geometry_patch`` and
+    ``needs_patch`` send them when the level is first shown): a county's LSOAs are most of the
+    map's bytes."""
     fig = go.Figure()
     for layer in ward_layers:
         shown = level == "ward" and layer["id"] == ward_set
@@ -249,12 +250,25 @@ def needs_figure(
             )
         )
         fig.add_trace(_values_trace(tiles, layer["geojson"], view, shown, 1))
+
+    def values_if_drawn(lsoa_level: str, view):
+        # a level drawn later gets its values then too (needs_patch): a county's LSOA names and
+        # values were a fifth of the first page's layout
+        return view if lsoa_level in lsoa_levels else {**view, "locations": [], "z": [], "text": []}
+
     fig.add_trace(
-        _values_trace(tiles, lsoa_geojson if "lsoa" in lsoa_levels else None, lsoa_view, level == "lsoa", 0.3)
+        _values_trace(
+            tiles,
+            lsoa_geojson if "lsoa" in lsoa_levels else None,
+            values_if_drawn("lsoa", lsoa_view),
+            level == "lsoa",
+            0.3,
+        )
     )
     if current_lsoa is not None:
         geojson = current_lsoa[0] if "lsoa_current" in lsoa_levels else None
-        fig.add_trace(_values_trace(tiles, geojson, current_lsoa[1], level == "lsoa_current", 0.3))
+        view = values_if_drawn("lsoa_current", current_lsoa[1])
+        fig.add_trace(_values_trace(tiles, geojson, view, level == "lsoa_current", 0.3))
     fig.add_trace(names_trace(tiles, labels or {}))
     _map_layout(fig, "needs", tiles, bounds)
     return fig

@@ -48,10 +48,11 @@ def map_note(engine, indicator: str, level: str) -> str:
     spec = engine.bundle.indicators.get(indicator)
     darker = "Darker = a higher value" if spec is not None and spec.direction == "none" else "Darker = more need"
     if level == "ward":
-        area, click = "ward", "Click a ward for its profile."
-    else:
-        area, click = "LSOA", "Click an LSOA for the profile of the ward holding most of it."
-    return f"{darker}. Grey = no published figure for that {area} (never zero). {click}"
+        return f"{darker}. Grey = no published figure for that ward (never zero). Click a ward for its profile."
+    return (
+        f"{darker}. An LSOA with no published figure is left blank (never zero). "
+        "Click an LSOA for the profile of the ward holding most of it."
+    )
 
 
 def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:

@@ -450,8 +450,9 @@ def test_a_table_is_one_component_whatever_its_rows(luton_engine):
 
 
 def test_the_first_page_load_carries_one_copy_of_the_ward_boundaries(luton_app, luton_engine):
-    """The layout holds the Needs map's ward boundaries once; the hidden Sites and Access maps
-    get theirs when first shown (callbacks/state.py draw_sites_map, draw_access_map)."""
+    """The layout holds the Needs map's ward boundaries once; the hidden Sites and Access maps and
+    the LSOA levels get theirs when first shown (callbacks/state.py draw_sites_map,
+    draw_access_map, draw_needs_lsoas)."""
     import json
 
     layout = json.loads(luton_app.server.test_client().get("/_dash-layout").data)
@@ -471,3 +472,10 @@ def test_the_first_page_load_carries_one_copy_of_the_ward_boundaries(luton_app, 
     needs_map = json.dumps(figure_of(layout, ids.NEEDS_MAP))
     assert json.dumps(layout).count(first_ward) == needs_map.count(first_ward) >= 1  # only the Needs map's
     assert figure_of(layout, ids.SITES_MAP)["data"][0]["geojson"]["features"] == []
+    # the LSOA levels' values come with their boundaries, when a level is first shown
+    from dashboard.figures import needs_trace_index
+
+    sets = list(luton_engine.ward_sets)
+    for level in ("lsoa", "lsoa_current"):
+        trace = figure_of(layout, ids.NEEDS_MAP)["data"][needs_trace_index(sets, level, sets[0])[1]]
+        assert "geojson" not in trace and trace["locations"] == []
