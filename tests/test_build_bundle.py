@@ -132,6 +132,7 @@ def test_luton_under_fives_match_the_packs_published_check(luton_pair):
     assert hand.origin_population[field].sum() == pytest.approx(published)
 
 
+@pytest.mark.slow  # six commands on four authorities: the full suite (CI) runs them
 @pytest.mark.parametrize(
     "args",
     [
