@@ -223,8 +223,8 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
         out / "iod2025_lsoa21.csv", index=False
     )
     census = pack.table("census2021_lsoa21_ethnicity_religion_disability")
-    # Census 2021 residents by six age groups beside them: age is a protected characteristic, and its
-    # own total (the sum of the groups) is kept, as each Census table's total differs by a few people
+    # Census 2021 residents by six age groups beside them (indicators on the 2021 LSOAs), with their
+    # own total (the sum of the groups): each Census table's total differs from the others by a few people
     ages = pack.table("population_census2021_lsoa21_age6").rename(columns={"total": "age_total"})
     census = census.merge(ages, on="lsoa21_code", how="left", validate="one_to_one")
     census[census["lsoa21_code"].isin(set(lsoa21))].sort_values("lsoa21_code").to_csv(
