@@ -171,30 +171,34 @@ def run() -> list[Row]:
     # the response is read after it stops.
     answers: dict = {}
 
-    def click(body):
-        answers["click"] = client.post("/_dash-update-component", json=body)
+    def post(kind: str):
+        def send(body) -> None:
+            answers[kind] = client.post("/_dash-update-component", json=body)
+
+        return send
+
+    def read(kind: str):
+        """The last answer of this kind, if any: checked, its size kept, its JSON returned."""
+        response = answers.pop(kind, None)
+        if response is None:
+            return None
+        assert response.status_code == 200, response.data[:300]
+        sizes[kind].append(len(response.data))
+        return json.loads(response.data)
 
     def next_click():
-        if "click" in answers:
-            response = answers.pop("click")
-            assert response.status_code == 200, response.data[:300]
-            sizes["click"].append(len(response.data))
-            current["state"] = json.loads(response.data)["response"]["view-state"]["data"]
+        answer = read("click")
+        if answer is not None:
+            current["state"] = answer["response"]["view-state"]["data"]
         return toggle(current["state"])
 
-    def detail(body):
-        answers["detail"] = client.post("/_dash-update-component", json=body)
-
     def next_detail():
-        if "detail" in answers:
-            response = answers.pop("detail")
-            assert response.status_code == 200, response.data[:300]
-            sizes["detail"].append(len(response.data))
+        read("detail")
         return details({k: current["state"][k] for k in access_keys})
 
-    click_t = timings(click, 100, prepare=next_click)
+    click_t = timings(post("click"), 100, prepare=next_click)
     next_click()  # the last answer read
-    detail_t = timings(detail, 100, prepare=next_detail)
+    detail_t = timings(post("detail"), 100, prepare=next_detail)
     next_detail()
     naive = naive_app(engine)
     naive_client = naive.server.test_client()
