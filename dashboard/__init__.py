@@ -18,7 +18,6 @@ from dash import dcc, html
 from dashboard import auth, ids, jobs, runtime, serving, tables
 from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
-from dashboard.callbacks import catchments as catchment_callbacks
 from dashboard.callbacks import equality as equality_callbacks
 from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
@@ -174,7 +173,6 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     state_callbacks.register(app, engine, assets, app.scenario_store)
     saved_callbacks.register(app, engine, app.scenario_store)
     options_callbacks.register(app, engine, app.scenario_store)
-    catchment_callbacks.register(app, engine)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
     needs_callbacks.register(app, engine, assets, app.scenario_store)

@@ -7,8 +7,11 @@ and Dash is retiring it. Here every control is a native button or input:
 
 * a table's content lives in a store (``data_id(name)``): ``{"columns": [{"id", "name"}],
   "rows": [...], "csv": {"filename": ..., "about": [lines]}}``, written by the page callbacks;
-* one generic callback (``register``) renders it, sorted by the header button last pressed
-  (``aria-sort`` on the header cell says which way) and filtered by the text box;
+* the page callback that writes new rows renders them in the same response (``table_outputs``,
+  ``table_shown``, ``table_update``: a table of its own callback was one more request per table
+  per click), keeping the sort and filter shown; one generic callback (``register``) renders
+  the table again when a header button is pressed (``aria-sort`` on the header cell says which
+  way) or the filter text changes;
 * the rendered table is one ``dcc.Markdown`` of escaped HTML, not one Dash component per cell:
   Dash's renderer gives every component a store subscription, and mounting a 216-row table
   (1,700 components) froze the page for about 20 s after each click (every mount notifies
@@ -271,21 +274,71 @@ def to_csv(data: dict) -> str:
     return out.getvalue()
 
 
+def table_outputs(name: str) -> dict:
+    """What a page callback writes a table through: its store and, rendered from it, the body,
+    sort state and row count (a dict grouping for ``app.callback(output=...)``)."""
+    return {
+        "data": Output(data_id(name), "data"),
+        "body": Output({"type": TABLE_BODY, "table": name}, "children"),
+        "sort": Output({"type": TABLE_SORT_STATE, "table": name}, "data"),
+        "count": Output({"type": TABLE_COUNT, "table": name}, "children"),
+    }
+
+
+def table_shown(name: str) -> dict:
+    """How a table is shown now (sort, filter text, caption): the states ``table_update`` reads."""
+    return {
+        "sort": State({"type": TABLE_SORT_STATE, "table": name}, "data"),
+        "query": State({"type": TABLE_FILTER, "table": name}, "value"),
+        "caption": State({"type": TABLE_BODY, "table": name}, "aria-label"),
+    }
+
+
+# a table output grouping left as it is
+TABLE_UNCHANGED = {"data": no_update, "body": no_update, "sort": no_update, "count": no_update}
+
+
+def _shown_table(data: dict, sort, query, caption, name: str) -> tuple:
+    """The body and row count of ``data`` as sorted and filtered now; the sort kept as given
+    when it is a sort (the browser sends it: anything else is no sort)."""
+    sort = sort if isinstance(sort, dict) and isinstance(sort.get("col"), str) else None
+    query = query if isinstance(query, str) else ""
+    caption = caption if isinstance(caption, str) else ""
+    shown = len(filtered_sorted(data, sort, query))
+    total = len(data.get("rows") or [])
+    count = f"{shown} of {total} rows" if query else ""
+    return render(data, caption, name, sort, query), sort, count
+
+
+def table_update(name: str, data: dict, shown: dict) -> dict:
+    """The outputs of ``table_outputs(name)`` for new rows, shown as the table is (``shown``:
+    the values of ``table_shown(name)``).
+
+    >>> data = {"columns": [{"id": "a", "name": "A"}], "rows": [{"a": 2}, {"a": 10}]}
+    >>> out = table_update("t", data, {"sort": {"col": "a", "dir": "descending"}, "query": "1"})
+    >>> out["sort"], out["count"], out["data"] is data
+    ({'col': 'a', 'dir': 'descending'}, '1 of 2 rows', True)
+    """
+    body, sort, count = _shown_table(data, shown.get("sort"), shown.get("query"), shown.get("caption"), name)
+    return {"data": data, "body": body, "sort": sort, "count": count}
+
+
 def register(app) -> None:
-    """One set of callbacks for every table on every page (pattern-matching ids)."""
+    """One set of callbacks for every table on every page (pattern-matching ids): a header
+    press or new filter text renders the table again; the CSV button downloads its rows."""
 
     @app.callback(
         Output({"type": TABLE_BODY, "table": MATCH}, "children"),
         Output({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
         Output({"type": TABLE_COUNT, "table": MATCH}, "children"),
-        Input({"type": TABLE_DATA, "table": MATCH}, "data"),
         Input({"type": TABLE_SORT_REQUEST, "table": MATCH}, "data"),
         Input({"type": TABLE_FILTER, "table": MATCH}, "value"),
+        State({"type": TABLE_DATA, "table": MATCH}, "data"),
         State({"type": TABLE_SORT_STATE, "table": MATCH}, "data"),
         State({"type": TABLE_BODY, "table": MATCH}, "aria-label"),
         prevent_initial_call=True,
     )
-    def update(data, request, query, sort, caption):
+    def update(request, query, data, sort, caption):
         trigger = ctx.triggered_id
         name = trigger.get("table") if isinstance(trigger, dict) else None
         data = data if isinstance(data, dict) else {}
@@ -295,13 +348,12 @@ def register(app) -> None:
             if col not in columns:  # a request for a column this table does not have
                 return no_update, no_update, no_update
             direction = (
-                "descending" if sort and sort.get("col") == col and sort.get("dir") == "ascending" else "ascending"
+                "descending"
+                if isinstance(sort, dict) and sort.get("col") == col and sort.get("dir") == "ascending"
+                else "ascending"
             )
             sort = {"col": col, "dir": direction}
-        shown = len(filtered_sorted(data, sort, query or ""))
-        total = len(data.get("rows") or [])
-        count = f"{shown} of {total} rows" if query else ""
-        return render(data, caption or "", name or "", sort, query or ""), sort, count
+        return _shown_table(data, sort, query, caption, name or "")
 
     @app.callback(
         Output({"type": TABLE_DOWNLOAD, "table": MATCH}, "data"),

@@ -438,6 +438,70 @@ def test_tables_sort_by_header_buttons_and_filter(dash_duo, luton_app, luton_eng
     assert len(dash_duo.find_elements(f"{region} tbody tr")) == 1
 
 
+# Records every callback request (its outputs) and the time of its last answer.
+_WATCH_CALLBACKS = """
+window.__nmCallbacks = []; window.__nmInFlight = 0; window.__nmLastAnswer = performance.now();
+const fetchFirst = window.fetch;
+window.fetch = function (url, options) {
+  if (!String(url).includes('_dash-update-component')) return fetchFirst.apply(this, arguments);
+  let output = '?'; try { output = JSON.parse(options.body).output; } catch (e) {}
+  window.__nmCallbacks.push(output); window.__nmInFlight++;
+  return fetchFirst.apply(this, arguments).finally(function () {
+    window.__nmInFlight--; window.__nmLastAnswer = performance.now();
+  });
+};
+"""
+
+
+def _callbacks_of_one_click(dash_duo, element) -> list[str]:
+    """The callback requests a click on ``element`` sends, once none has been in flight for 1.5 s."""
+    driver = dash_duo.driver
+    driver.execute_script("window.__nmCallbacks = []; arguments[0].click();", element)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        sent, busy, quiet = driver.execute_script(
+            "return [window.__nmCallbacks.length, window.__nmInFlight, performance.now() - window.__nmLastAnswer]"
+        )
+        if sent and not busy and quiet > 1500:
+            break
+        time.sleep(0.1)
+    return driver.execute_script("return window.__nmCallbacks")
+
+
+def test_a_site_click_is_two_requests_and_tables_keep_their_sort(dash_duo, luton_app, luton_engine):
+    """A site click on the Access page asks the server twice (the state with the map, then every
+    other panel), and the tables it refills stay sorted as the user left them, with the engine's
+    figures."""
+    from dashboard.tables import TABLE_SORT, dom_id
+
+    e = luton_engine
+    dash_duo.start_server(luton_app)
+    dash_duo.driver.get(dash_duo.server_url + "/?page=access")
+    region = body_css(ids.WARD_TABLE)
+    dash_duo.wait_for_element(f"{region} tbody tr", timeout=20)
+    sort = f"[id='{dom_id({'type': TABLE_SORT, 'table': ids.WARD_TABLE, 'col': 'losing_access'})}']"
+    for direction in ("ascending", "descending"):
+        dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(sort))
+        dash_duo.wait_for_element(f"{region} th[aria-sort='{direction}']", timeout=10)
+    _open_details(dash_duo, "Open or close sites")
+    dash_duo.driver.execute_script(_WATCH_CALLBACKS)
+    box = dash_duo.driver.find_element(By.XPATH, "//input[@value='outreach_beech_hill']")
+    sent = _callbacks_of_one_click(dash_duo, box)
+    assert len(sent) <= 2, sent
+    assert sent[0].startswith("..url.search") and sent[-1].startswith(f"..{ids.DECILE_CHART}.figure"), sent
+    cmp = e.compare(
+        e.scenario("current_2020"), e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20
+    )
+    expected = sorted((round(v) for v in cmp.by_ward["losing_access"]), reverse=True)
+    dash_duo.wait_for_element(f"{region} th[aria-sort='descending']", timeout=10)
+    shown = [
+        int(row.find_elements("css selector", "td")[-1].text.replace(",", ""))
+        for row in dash_duo.find_elements(f"{region} tbody tr")
+    ]
+    assert shown == expected
+    _wait_headline(dash_duo, "headline-losing", f"{cmp.population_losing_access:,.0f}")
+
+
 def _expected_lsoa_minutes(e, scenario):
     ev = e.evaluate(scenario, minutes=20)
     return e.lsoa_mean(ev.minutes, ev.population)

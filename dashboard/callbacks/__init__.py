@@ -3,9 +3,12 @@ the functions they wrap are plain functions, unit-tested without a browser.
 
 * ``state``: the one callback that keeps URL, view state and controls in step (events go
   through a handler table, ``EVENTS``), and the Access map's fast update;
-* ``needs``, ``access``, ``equality``, ``ward``: what each page shows for a view;
+* ``needs``, ``access``: each page's one callback for a new view (a site click is two requests:
+  the state, then the page's panels); ``catchments``, ``equality``, ``ward``: the Access page's
+  site table, equality section and ward card, which ``access`` fills;
 * ``optimise``, ``briefing``: background jobs (the optimiser, briefing downloads).
-Tables on every page are driven by ``dashboard.tables.register``.
+A page callback renders the tables it refills (``dashboard.tables.table_update``);
+``dashboard.tables.register`` sorts and filters them.
 """
 
 from dash.exceptions import PreventUpdate

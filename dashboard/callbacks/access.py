@@ -14,6 +14,9 @@ from dash import Input, Output, Patch, State, ctx, html
 
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
+from dashboard.callbacks.catchments import site_load_data
+from dashboard.callbacks.equality import equality_outputs, equality_update
+from dashboard.callbacks.ward import ward_card
 from dashboard.figures import (
     ACCESS_TRACE,
     access_patch,
@@ -28,7 +31,7 @@ from dashboard.figures import (
 )
 from dashboard.layouts.common import stat_card
 from dashboard.links import csv_name, page_link
-from dashboard.tables import data_id, plain_table
+from dashboard.tables import plain_table, table_outputs, table_shown, table_update
 from dashboard.views import (
     CURVE_GRID,
     ORIGIN_HEADERS,
@@ -353,23 +356,58 @@ def csv_about(engine, view: dict, alt, base_label: str | None, link: str | None)
 
 
 def register(app, engine, store=None) -> None:
-    # The map and headline figures are updated by the state callback (callbacks/state.py),
-    # in the same response as the click; this one fills the charts and tables after it.
+    # The map and headline figures are updated by the state callback (callbacks/state.py), in
+    # the same response as the click; this one callback fills every other panel of the page
+    # after it (charts, tables rendered as shown, site loads, the ward card, the equality
+    # section), so that a click is two requests, whatever the page holds.
+    equality = bool(engine.bundle.equality_tables)  # the section exists only then
+    outputs: dict = {
+        "decile": Output(ids.DECILE_CHART, "figure"),
+        "curve": Output(ids.CURVE_CHART, "figure"),
+        "decile_text": Output(ids.DECILE_TEXT, "children"),
+        "curve_text": Output(ids.CURVE_TEXT, "children"),
+        "wards": table_outputs(ids.WARD_TABLE),
+        "lost": table_outputs(ids.LOST_TABLE),
+        "sites": table_outputs(ids.SITES_LOAD_TABLE),
+        "capacity": Output(ids.SITES_CAPACITY_SUMMARY, "children"),
+        "ward_card": Output(ids.ACCESS_WARD_CARD, "children"),
+    }
+    states: dict = {
+        "full_state": State(ids.STATE, "data"),
+        "wards": table_shown(ids.WARD_TABLE),
+        "lost": table_shown(ids.LOST_TABLE),
+        "sites": table_shown(ids.SITES_LOAD_TABLE),
+    }
+    if equality:
+        outputs["equality"] = equality_outputs()
+        states["equality_table"] = State(ids.EQUALITY_TABLE, "value")
+
     @app.callback(
-        Output(ids.DECILE_CHART, "figure"),
-        Output(ids.CURVE_CHART, "figure"),
-        Output(data_id(ids.WARD_TABLE), "data"),
-        Output(data_id(ids.LOST_TABLE), "data"),
-        Output(ids.DECILE_TEXT, "children"),
-        Output(ids.CURVE_TEXT, "children"),
-        Input(ids.ACCESS_VIEW, "data"),
-        Input(ids.PAGE_VIEW, "data"),
-        State(ids.STATE, "data"),
+        output=outputs,
+        inputs={"view": Input(ids.ACCESS_VIEW, "data"), "page": Input(ids.PAGE_VIEW, "data")},
+        state=states,
         prevent_initial_call=True,
     )
-    def update_details(view, page, full_state):
+    def update_panels(view, page, full_state, wards, lost, sites, equality_table=None):
         only_when_shown(page, "access")
         state, _ = from_store(engine, view)  # the store may have been tampered with
         # the page has just been shown: the charts may not be drawn yet (the layout starts them empty)
         shown = any(p.startswith(ids.PAGE_VIEW + ".") for p in ctx.triggered_prop_ids)
-        return access_detail_update(engine, state, page_link(engine, full_state, store), whole_charts=shown)
+        decile, curve, ward_data, lost_data, decile_text, curve_text = access_detail_update(
+            engine, state, page_link(engine, full_state, store), whole_charts=shown
+        )
+        site_data, capacity = site_load_data(engine, state)
+        out = {
+            "decile": decile,
+            "curve": curve,
+            "decile_text": decile_text,
+            "curve_text": curve_text,
+            "wards": table_update(ids.WARD_TABLE, ward_data, wards),
+            "lost": table_update(ids.LOST_TABLE, lost_data, lost),
+            "sites": table_update(ids.SITES_LOAD_TABLE, site_data, sites),
+            "capacity": capacity,
+            "ward_card": ward_card(engine, state),
+        }
+        if equality:
+            out["equality"] = dict(zip(("summary", "chart", "detail"), equality_update(engine, state, equality_table)))
+        return out

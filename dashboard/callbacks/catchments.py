@@ -3,11 +3,6 @@ it is, its capacity where known, and its nearest bus stop (``geo.catchments``)."
 
 from __future__ import annotations
 
-from dash import Input, Output
-
-from dashboard import ids
-from dashboard.callbacks import only_when_shown
-from dashboard.tables import data_id
 from dashboard.views import csv_safe_rows
 from geo.catchments import catchments, compare_catchments, nearest_stops
 from geo.errors import NeedsMapError
@@ -127,16 +122,3 @@ def site_load_data(engine, view: dict) -> tuple[dict, str]:
             + ([summary] if summary else []),
         },
     }, summary
-
-
-def register(app, engine) -> None:
-    @app.callback(
-        Output(data_id(ids.SITES_LOAD_TABLE), "data"),
-        Output(ids.SITES_CAPACITY_SUMMARY, "children"),
-        Input(ids.ACCESS_VIEW, "data"),
-        Input(ids.PAGE_VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def update(view, page):
-        only_when_shown(page, "access")
-        return site_load_data(engine, view)

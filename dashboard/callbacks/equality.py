@@ -131,6 +131,15 @@ def detail_table(b, area_name: str) -> html.Div:
     )
 
 
+def equality_outputs(allow_duplicate: bool = False) -> dict:
+    """The equality section's outputs (a dict grouping: summary, chart, detail)."""
+    return {
+        "summary": Output(ids.EQUALITY_SUMMARY, "children", allow_duplicate=allow_duplicate),
+        "chart": Output(ids.EQUALITY_CHART, "figure", allow_duplicate=allow_duplicate),
+        "detail": Output(ids.EQUALITY_DETAIL, "children", allow_duplicate=allow_duplicate),
+    }
+
+
 def equality_update(engine, view: dict, table_id: str):
     """(summary, chart, detail) for a view and a chosen table."""
     try:
@@ -214,18 +223,18 @@ def equality_csv(engine, view: dict, table_id: str, link: str, today: dt.date | 
 
 
 def register(app, engine, store=None) -> None:
+    # A new view fills the section in the Access page's one callback (callbacks/access.py);
+    # this one answers the choice of another table.
     @app.callback(
-        Output(ids.EQUALITY_SUMMARY, "children"),
-        Output(ids.EQUALITY_CHART, "figure"),
-        Output(ids.EQUALITY_DETAIL, "children"),
-        Input(ids.ACCESS_VIEW, "data"),
-        Input(ids.EQUALITY_TABLE, "value"),
-        Input(ids.PAGE_VIEW, "data"),
+        output=equality_outputs(allow_duplicate=True),
+        inputs={"table_id": Input(ids.EQUALITY_TABLE, "value")},
+        state={"view": State(ids.ACCESS_VIEW, "data"), "page": State(ids.PAGE_VIEW, "data")},
+        prevent_initial_call=True,
     )
-    def update(view, table_id, page):
+    def update(table_id, view, page):
         only_when_shown(page, "access")
         state, _ = from_store(engine, view)  # the store may have been tampered with (or not set yet)
-        return equality_update(engine, state, table_id)
+        return dict(zip(("summary", "chart", "detail"), equality_update(engine, state, table_id)))
 
     @app.callback(
         Output(ids.EQUALITY_CSV, "data"),

@@ -12,7 +12,7 @@ from dashboard.callbacks.ward import brief_button
 from dashboard.figures import FOUND_WARD_LINE, fmt, needs_patch, needs_trace_index, shown_value, view_patch
 from dashboard.links import csv_name, page_link
 from dashboard.maps import area_names, missing_text, needs_values
-from dashboard.tables import data_id, table_block
+from dashboard.tables import table_block, table_outputs, table_shown, table_update
 from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, map_note, ward_profile
 from geo.viewstate import from_store
 
@@ -174,20 +174,26 @@ def register(app, engine, assets=None, store=None) -> None:
     names = {"lsoa": dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))}
 
     @app.callback(
-        Output(ids.NEEDS_MAP, "figure"),
-        Output(ids.INDICATOR_INFO, "children"),
-        Output(data_id(ids.NEEDS_TABLE), "data"),
-        Output(ids.NEEDS_MAP_NOTE, "children"),
-        Input(ids.NEEDS_VIEW, "data"),
-        Input(ids.PAGE_VIEW, "data"),
-        State(ids.STATE, "data"),
+        output={
+            "figure": Output(ids.NEEDS_MAP, "figure"),
+            "info": Output(ids.INDICATOR_INFO, "children"),
+            "table": table_outputs(ids.NEEDS_TABLE),
+            "note": Output(ids.NEEDS_MAP_NOTE, "children"),
+        },
+        inputs={"view": Input(ids.NEEDS_VIEW, "data"), "page": Input(ids.PAGE_VIEW, "data")},
+        state={"full_state": State(ids.STATE, "data"), "table": table_shown(ids.NEEDS_TABLE)},
         prevent_initial_call=True,
     )
-    def update(view, page, full_state):
+    def update(view, page, full_state, table):
         only_when_shown(page, "needs")
         state, _ = from_store(engine, view)  # the store may have been tampered with
         figure, info, ranked = needs_update(engine, state, names, page_link(engine, full_state, store), assets)
-        return figure, info, ranked, map_note(engine, state["ind"], state["level"])
+        return {
+            "figure": figure,
+            "info": info,
+            "table": table_update(ids.NEEDS_TABLE, ranked, table),
+            "note": map_note(engine, state["ind"], state["level"]),
+        }
 
     @app.callback(
         Output(ids.WARD_PROFILE, "children"),

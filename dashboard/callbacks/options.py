@@ -11,7 +11,7 @@ from dash import Input, Output, State, html, no_update
 
 from dashboard import ids, jobs, runtime
 from dashboard.layouts.options import VIEW_OPTION, preset_choices
-from dashboard.tables import data_id
+from dashboard.tables import TABLE_UNCHANGED, table_outputs, table_shown, table_update
 from dashboard.views import csv_safe_rows
 from geo.appraisal import MAX_OPTIONS, MIN_OPTIONS, Option, appraise, preset
 from geo.errors import NeedsMapError
@@ -149,26 +149,40 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         return options, appraise(engine, options, base, capacity=capacity, **travel), state, travel
 
     @app.callback(
-        Output(data_id(ids.OPTIONS_TABLE), "data"),
-        Output(ids.OPTIONS_BASELINE, "options"),
-        # (its value is the state callback's: the view state holds the baseline, and moves it to
-        # the first option chosen when it is unchosen)
-        Output(ids.OPTIONS_MESSAGE, "children"),
-        Output(ids.OPTIONS_SETTINGS, "children"),
-        Output(ids.OPTIONS_MAPS_REQUEST, "data"),
-        Input(ids.OPTIONS_CHOICES, "value"),
-        Input(ids.OPTIONS_BASELINE, "value"),
-        Input(ids.PAGE_VIEW, "data"),
-        # the travel settings are set on the Access page: read when this page is shown, so a
-        # click on the Access page costs no request here
-        State(ids.ACCESS_VIEW, "data"),
-        State(ids.OPTIONS_CHOICES, "options"),
-        State(ids.OPTIONS_MAPS_REQUEST, "data"),
+        output={
+            "table": table_outputs(ids.OPTIONS_TABLE),
+            "baselines": Output(ids.OPTIONS_BASELINE, "options"),
+            # (its value is the state callback's: the view state holds the baseline, and moves it
+            # to the first option chosen when it is unchosen)
+            "message": Output(ids.OPTIONS_MESSAGE, "children"),
+            "settings": Output(ids.OPTIONS_SETTINGS, "children"),
+            "maps_request": Output(ids.OPTIONS_MAPS_REQUEST, "data"),
+        },
+        inputs={
+            "chosen": Input(ids.OPTIONS_CHOICES, "value"),
+            "baseline": Input(ids.OPTIONS_BASELINE, "value"),
+            "page": Input(ids.PAGE_VIEW, "data"),
+        },
+        state={
+            # the travel settings are set on the Access page: read when this page is shown, so a
+            # click on the Access page costs no request here
+            "view": State(ids.ACCESS_VIEW, "data"),
+            "listed": State(ids.OPTIONS_CHOICES, "options"),
+            "maps_request": State(ids.OPTIONS_MAPS_REQUEST, "data"),
+            "table": table_shown(ids.OPTIONS_TABLE),
+        },
     )
-    def update(chosen, baseline, page, view, listed, maps_request):
+    def update(chosen, baseline, page, view, listed, maps_request, table):
         """The table (array arithmetic: tens of milliseconds); the maps follow in a job."""
+        unchanged = {
+            "table": TABLE_UNCHANGED,
+            "baselines": no_update,
+            "message": no_update,
+            "settings": no_update,
+            "maps_request": no_update,
+        }
         if page != "options":  # computed when the page is shown, not on every load and click
-            return (no_update,) * 5
+            return unchanged
         listed = listed or []
         picked = [c for c in listed if c["value"] in (chosen or [])]
         base_options = [{"label": c["label"], "value": c["value"]} for c in picked]
@@ -177,7 +191,7 @@ def register(app, engine, store: ScenarioStore | None) -> None:
         try:
             _, result, state, _ = _appraise(chosen, baseline, view, listed)
         except NeedsMapError as exc:
-            return no_update, base_options, html.Span(str(exc), className="text-danger"), no_update, no_update
+            return {**unchanged, "baselines": base_options, "message": html.Span(str(exc), className="text-danger")}
         capacity = state.get("cap") or {}
         settings = (
             f"{result.population_label} within {threshold_text(engine, state)} of an open site "
@@ -191,7 +205,13 @@ def register(app, engine, store: ScenarioStore | None) -> None:
                 else "No site capacity is set, so 'Beyond capacity' is unknown."
             )
         )
-        return table_data(engine, result), base_options, "", settings, (maps_request or 0) + 1
+        return {
+            "table": table_update(ids.OPTIONS_TABLE, table_data(engine, result), table),
+            "baselines": base_options,
+            "message": "",
+            "settings": settings,
+            "maps_request": (maps_request or 0) + 1,
+        }
 
     jobs.register_watchdog(
         app,

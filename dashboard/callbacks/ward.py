@@ -10,7 +10,6 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.callbacks import only_when_shown
 from dashboard.links import slug
 from geo.errors import NeedsMapError
 from geo.reports.briefing import uncounted_sites
@@ -91,16 +90,6 @@ def ward_card(engine, view: dict):
 
 
 def register(app, engine, store=None) -> None:
-    @app.callback(
-        Output(ids.ACCESS_WARD_CARD, "children"),
-        Input(ids.ACCESS_VIEW, "data"),
-        Input(ids.PAGE_VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def card(view, page):
-        only_when_shown(page, "access")
-        return ward_card(engine, from_store(engine, view)[0])
-
     @app.callback(
         Output(ids.WARD_BRIEF_DOWNLOAD, "data"),
         Output(ids.WARD_BRIEF_STATUS, "children"),
