@@ -23,10 +23,14 @@ where the sites are. Each row gives:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from geo.catchments import catchments
 from geo.errors import ScenarioError
 from geo.scenario import Scenario
+
+if TYPE_CHECKING:
+    from geo.engine import Engine
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
 
@@ -40,10 +44,10 @@ class Option:
     label: str
     scenario: Scenario
     source: str  # "preset" | "saved" | "file"
-    state: dict | None = None
+    state: dict[str, Any] | None = None
 
 
-def preset(engine, name: str) -> Option:
+def preset(engine: Engine, name: str) -> Option:
     """A named scenario of the bundle."""
     if name not in engine.bundle.scenarios:
         raise ScenarioError(f"unknown scenario {name!r}; the bundle has {', '.join(engine.scenario_names())}")
@@ -58,10 +62,10 @@ class Appraisal:
     baseline: str
     population_label: str
     mode: str
-    threshold: dict
-    rows: list[dict]
+    threshold: dict[str, Any]
+    rows: list[dict[str, Any]]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """For JSON: people to 0.1, shares to 6 places, minutes to 0.01 (the rows themselves
         are unrounded, so a page that shows whole people rounds once, not twice)."""
         return {
@@ -87,7 +91,7 @@ JSON_PLACES = {
 }
 
 
-def _rounded(key: str, value):
+def _rounded(key: str, value: Any) -> Any:
     places = JSON_PLACES.get(key)
     if places is None or value is None:
         return value
@@ -96,7 +100,13 @@ def _rounded(key: str, value):
     return round(float(value), places)
 
 
-def appraise(engine, options: list[Option], baseline: Option | None = None, capacity=None, **travel) -> Appraisal:
+def appraise(
+    engine: Engine,
+    options: list[Option],
+    baseline: Option | None = None,
+    capacity: dict[str, float] | None = None,
+    **travel: Any,
+) -> Appraisal:
     """Each option against ``baseline`` (default: the first option) with the same ``travel``
     options (as for ``Engine.evaluate``)."""
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:

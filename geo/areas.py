@@ -83,10 +83,10 @@ def share_by_group(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     frame = pd.DataFrame({"g": groups, "w": np.asarray(weights, float)})
     total = frame.groupby("g")["w"].transform("sum")
     count = frame.groupby("g")["w"].transform("size")
-    return np.where(total > 0, frame["w"] / total.where(total > 0, 1), 1.0 / count).astype(float)
+    return np.asarray(np.where(total > 0, frame["w"] / total.where(total > 0, 1), 1.0 / count), float)
 
 
-def read_lsoa_lookup(folder: Path, spec: dict, lsoa_codes: list[str]) -> dict[str, list[str]]:
+def read_lsoa_lookup(folder: Path, spec: dict[str, Any], lsoa_codes: list[str]) -> dict[str, list[str]]:
     """Newer LSOA code -> the bundle LSOA codes it came from."""
     name = spec["file"]
     frame = read_csv(folder, name, [spec["old"], spec["new"]])
@@ -114,7 +114,7 @@ def read_lsoa_lookup(folder: Path, spec: dict, lsoa_codes: list[str]) -> dict[st
 
 
 def load_output_areas(
-    folder: Path, spec: dict, parents: dict[str, list[str]], lsoas, projected: str, to_projected
+    folder: Path, spec: dict[str, Any], parents: dict[str, list[str]], lsoas: Any, projected: str, to_projected: Any
 ) -> OutputAreas:
     """Read the output areas, project them and give each one bundle LSOA (rules above)."""
     import shapely
@@ -160,7 +160,7 @@ def load_output_areas(
     )
 
 
-def place_in_wards(xy: np.ndarray, wards, projected: str, nearest: bool = True) -> np.ndarray:
+def place_in_wards(xy: np.ndarray, wards: Any, projected: str, nearest: bool = True) -> np.ndarray:
     """Index (into ``wards`` rows) of the ward holding each point; when none does, the nearest
     ward (``nearest=True``) or -1."""
     import shapely
@@ -178,7 +178,9 @@ def place_in_wards(xy: np.ndarray, wards, projected: str, nearest: bool = True) 
     return out
 
 
-def load_ward_sets(folder: Path, manifest: dict, primary_wards, read_polygons) -> dict[str, WardSet]:
+def load_ward_sets(
+    folder: Path, manifest: dict[str, Any], primary_wards: Any, read_polygons: Any
+) -> dict[str, WardSet]:
     """The primary ward set plus every ``[ward_sets.<id>]`` (in manifest order)."""
     wards_spec = manifest["layers"]["wards"]
     primary_id = str(wards_spec.get("set_id", "wards"))

@@ -25,16 +25,18 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.bundle import Bundle
 from geo.errors import ScenarioError
 
 
-def _ids(given, prefix: str, n: int, what: str) -> list[str]:
+def _ids(given: Iterable[object] | None, prefix: str, n: int, what: str) -> list[str]:
     ids = [f"{prefix}_{i + 1}" for i in range(n)] if given is None else [str(v) for v in given]
     if len(ids) != n:
         raise ScenarioError(f"{len(ids)} {what} ids for {n} {what}s")
@@ -43,7 +45,7 @@ def _ids(given, prefix: str, n: int, what: str) -> list[str]:
     return ids
 
 
-def _points(values, what: str) -> np.ndarray:
+def _points(values: ArrayLike, what: str) -> np.ndarray:
     xy = np.asarray(values, float)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) == 0:
         raise ScenarioError(f"{what}: expected an (n, 2) array of projected x, y metres, got shape {xy.shape}")
@@ -53,14 +55,14 @@ def _points(values, what: str) -> np.ndarray:
 
 
 def bundle_from_arrays(
-    origins_xy,
-    population,
-    sites_xy,
+    origins_xy: ArrayLike,
+    population: ArrayLike,
+    sites_xy: ArrayLike,
     *,
     crs: str,
-    origin_ids=None,
-    site_ids=None,
-    site_names=None,
+    origin_ids: Iterable[object] | None = None,
+    site_ids: Iterable[object] | None = None,
+    site_names: Iterable[object] | None = None,
     population_label: str = "People",
     area_name: str = "the area",
     speed_kmh: float = 4.8,

@@ -53,6 +53,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def resolve_area(pack: Pack, area: str) -> tuple[str, str, str]:
 class Progress:
     """A one-line progress bar on standard error: ``[####......] 4/10 postcodes (3.1 s)``."""
 
-    def __init__(self, steps: int, stream=None, enabled: bool = True):
+    def __init__(self, steps: int, stream: TextIO | None = None, enabled: bool = True) -> None:
         self.steps, self.done, self.start = steps, 0, time.perf_counter()
         self.stream = stream or sys.stderr
         self.enabled = enabled
@@ -116,7 +117,7 @@ def build_bundle(
     out: Path,
     sites: Path | None = None,
     progress: Callable[[str], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Write the bundle of ``area`` to ``out`` and return a summary (counts per layer).
 
     ``out`` must be empty or absent. Errors: ``ScenarioError`` for an unknown area or a
@@ -153,7 +154,9 @@ def build_bundle(
         raise
 
 
-def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path | None, step) -> dict:
+def _build(
+    pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path | None, step: Callable[[str], None]
+) -> dict[str, Any]:
     """The build itself, into an existing empty folder (``build_bundle`` cleans up after a failure)."""
 
     lookup21 = pack.table("lookup_lsoa21_ward2025_ltla_utla")
@@ -287,10 +290,10 @@ def _build(pack: Pack, code: str, name: str, kind: str, out: Path, sites: Path |
 STEPS = 9
 
 
-_MODEL_CACHE: dict[str, dict] = {}
+_MODEL_CACHE: dict[str, dict[str, Any]] = {}
 
 
-def _national_model(pack: Pack) -> dict:
+def _national_model(pack: Pack) -> dict[str, Any]:
     """The national fit with its cross-validation (5 s; kept for the process)."""
     from geo.national_travel import calibration_sample, cross_validate
 
@@ -300,7 +303,7 @@ def _national_model(pack: Pack) -> dict:
     return _MODEL_CACHE[key]
 
 
-def _outline(pack: Pack, code: str, kind: str):
+def _outline(pack: Pack, code: str, kind: str) -> Any:
     """The authority's outline in British National Grid metres (one shapely geometry)."""
     if kind == "district":
         shapes = pack.geometries("boundaries_ltla_may2025_from_wards")
@@ -311,7 +314,7 @@ def _outline(pack: Pack, code: str, kind: str):
     return shapes.to_crs("EPSG:27700").union_all()
 
 
-def _within(frame: pd.DataFrame, outline, buffer_m: float) -> pd.DataFrame:
+def _within(frame: pd.DataFrame, outline: Any, buffer_m: float) -> pd.DataFrame:
     """Rows whose easting/northing lie within ``buffer_m`` of the outline."""
     import shapely
 
@@ -334,7 +337,7 @@ def _within(frame: pd.DataFrame, outline, buffer_m: float) -> pd.DataFrame:
 REGISTER_COLUMNS = ("name", "role", "status")
 
 
-def _register_rows(path: Path) -> tuple[list[dict], str]:
+def _register_rows(path: Path) -> tuple[list[dict[str, Any]], str]:
     """The register's rows as stripped strings, its columns checked."""
     label = path.name
     try:
@@ -359,7 +362,7 @@ def _register_rows(path: Path) -> tuple[list[dict], str]:
     return [row if any(row.values()) else {} for row in cleaned], label
 
 
-def _check_words(row: dict, label: str, line: int) -> tuple[str, str, str]:
+def _check_words(row: dict[str, Any], label: str, line: int) -> tuple[str, str, str]:
     """Name, role and status of one row, or a BundleError naming its line and column."""
     name = row.get("name", "")
     if not name:
@@ -389,7 +392,9 @@ def _check_words(row: dict, label: str, line: int) -> tuple[str, str, str]:
     return name, role, status
 
 
-def _locate(row: dict, label: str, line: int, by_postcode: pd.DataFrame, to_lonlat) -> tuple[float, float, str, str]:
+def _locate(
+    row: dict[str, Any], label: str, line: int, by_postcode: pd.DataFrame, to_lonlat: Any
+) -> tuple[float, float, str, str]:
     """(lat, lon, postcode, where the location came from); NaN when the row has none."""
     from geo.readers import normalise_postcode
 
@@ -426,7 +431,7 @@ def _locate(row: dict, label: str, line: int, by_postcode: pd.DataFrame, to_lonl
     return float("nan"), float("nan"), "", "no location in the council's register"
 
 
-def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
+def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict[str, Any]]:
     """The council's sites file, checked row by row (file, line and column in every error)."""
     from pyproj import Transformer
 
@@ -464,7 +469,7 @@ def _read_register(path: Path, postcodes: pd.DataFrame) -> list[dict]:
     return register
 
 
-def _write_sites(register: list[dict], path: Path) -> None:
+def _write_sites(register: list[dict[str, Any]], path: Path) -> None:
     columns = [
         "site_id",
         "name",
@@ -634,7 +639,9 @@ _IOD_INDICATORS = (
 )
 
 
-def _manifest(code, name, years, register, model_table, road_rows) -> str:
+def _manifest(
+    code: str, name: str, years: Any, register: list[dict[str, Any]], model_table: Any, road_rows: Any
+) -> str:
     roles: dict[str, str] = {}
     for site in register:
         roles.setdefault(site["role"], site["role_label"])

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, read_lsoa_lookup
 from geo.equality import EqualityTable, load_equality_tables
@@ -84,7 +85,7 @@ class Bundle:
     """
 
     path: Path
-    manifest: dict
+    manifest: dict[str, Any]
     area_name: str
     projected_crs: str
     wards: Any  # GeoDataFrame: code, name, geometry (WGS84)
@@ -98,7 +99,7 @@ class Bundle:
     sites: pd.DataFrame  # index = site id; x, y (projected, NaN when unlocated), located
     postcodes: pd.DataFrame  # index = normalised postcode; x, y projected metres
     calibration: pd.DataFrame  # straight_km, network_km
-    scenarios: dict[str, dict]
+    scenarios: dict[str, dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
     age_tables: AgeTables | None = None  # single-year-of-age population by year (None: not in the bundle)
     output_areas: OutputAreas | None = None  # small areas inside LSOAs, used as origins when present
@@ -113,10 +114,10 @@ class Bundle:
     lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
     equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
     ward_lookup: dict[str, str] = field(default_factory=dict)  # lower-cased ward name, alias or code -> code
-    _transformers: dict = field(default_factory=dict, repr=False)
+    _transformers: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     # -- coordinate helpers -------------------------------------------------
-    def _transformer(self, source: str, target: str):
+    def _transformer(self, source: str, target: str) -> Any:
         from pyproj import Transformer
 
         key = (source, target)
@@ -124,11 +125,11 @@ class Bundle:
             self._transformers[key] = Transformer.from_crs(source, target, always_xy=True)
         return self._transformers[key]
 
-    def to_projected(self, lon, lat):
+    def to_projected(self, lon: ArrayLike, lat: ArrayLike) -> Any:
         """WGS84 lon/lat -> the bundle's projected x/y (metres)."""
         return self._transformer("EPSG:4326", self.projected_crs).transform(lon, lat)
 
-    def to_lonlat(self, x, y):
+    def to_lonlat(self, x: ArrayLike, y: ArrayLike) -> Any:
         """The bundle's projected x/y -> WGS84 lon/lat."""
         return self._transformer(self.projected_crs, "EPSG:4326").transform(x, y)
 
@@ -182,7 +183,7 @@ class Bundle:
         area = self.manifest["area"]
         return float(area.get("site_buffer_m", area.get("site_tolerance_m", 0)))
 
-    def _area_shape(self):
+    def _area_shape(self) -> Any:
         """The area's outline (the union of its wards, projected), prepared for repeated tests."""
         if "area" not in self._transformers:
             import shapely
@@ -193,7 +194,7 @@ class Bundle:
         return self._transformers["area"]
 
     # -- population ------------------------------------------------------------
-    def population_field(self, ages: str, year) -> str:
+    def population_field(self, ages: str, year: object) -> str:
         """The population field for an age band and year (``"0-4"``, 2019), added on first use.
 
         Raises ``ScenarioError`` when the bundle has no age table, the band is outside it
@@ -232,10 +233,10 @@ class Bundle:
         if self.age_tables is not None:
             return self.population_field(self.age_tables.default_band, self.age_tables.default_year)
         spec = self.manifest["layers"]["population"]
-        return spec.get("default", next(iter(self.population_fields)))
+        return str(spec.get("default", next(iter(self.population_fields))))
 
 
-def _check_overlap(lsoas, wards, layers: dict) -> None:
+def _check_overlap(lsoas: Any, wards: Any, layers: dict[str, Any]) -> None:
     """LSOAs and wards must cover the same place: when their extents do not meet, one of the two
     declared CRSs is wrong (say which files, rather than blaming a later one)."""
     lminx, lminy, lmaxx, lmaxy = lsoas.total_bounds
@@ -249,7 +250,9 @@ def _check_overlap(lsoas, wards, layers: dict) -> None:
         )
 
 
-def _check_inside(xy: np.ndarray, wards, projected: str, spec: dict, layer: str, slack_m: float = 5000.0) -> None:
+def _check_inside(
+    xy: np.ndarray, wards: Any, projected: str, spec: dict[str, Any], layer: str, slack_m: float = 5000.0
+) -> None:
     """Points of the area (origins) must lie in it: far outside the wards means the declared CRS
     (or the x/y columns) are wrong, which would otherwise give 0% coverage and absurd minutes."""
     minx, miny, maxx, maxy = wards.to_crs(projected).total_bounds
@@ -265,7 +268,7 @@ def _check_inside(xy: np.ndarray, wards, projected: str, spec: dict, layer: str,
         )
 
 
-def _require(table: dict, keys: list[str], where: str) -> None:
+def _require(table: dict[str, Any], keys: list[str], where: str) -> None:
     for key in keys:
         if key not in table or table[key] in (None, ""):
             raise BundleError(f"missing key '{key}' in [{where}]", file=MANIFEST, field=f"{where}.{key}")
@@ -288,7 +291,7 @@ MADE_FIELDS_KEPT = 8  # population bands made on request and kept at once (besid
 MAX_SCALE_ERROR = 0.01  # a projected CRS may stretch distances by at most 1% over the area
 
 
-def _check_local_metric(crs: str, wards) -> None:
+def _check_local_metric(crs: str, wards: Any) -> None:
     """Every distance is measured in the projected CRS: it must be in metres and true to scale
     over the area (within ``MAX_SCALE_ERROR``), so Web Mercator (about 60% too long in England)
     or a UTM zone far from the area is refused with the reason."""
@@ -315,7 +318,7 @@ def _check_local_metric(crs: str, wards) -> None:
         )
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> dict[str, Any]:
     """Parse a bundle's bundle.toml; a missing file, a byte-order mark or bad TOML is a BundleError naming it."""
     path = folder / MANIFEST
     if not folder.is_dir():
@@ -444,7 +447,7 @@ def load_bundle(path: str | Path) -> Bundle:
 # -- layers ------------------------------------------------------------------
 
 
-def _load_polygons(folder: Path, spec: dict, where: str):
+def _load_polygons(folder: Path, spec: dict[str, Any], where: str) -> Any:
     _require(spec, ["file", "key", "name", "crs"], where)
     crs = _check_crs(spec["crs"], f"{where}.crs")
     frame = read_geojson(folder, spec["file"], spec["key"], spec["name"])
@@ -454,7 +457,7 @@ def _load_polygons(folder: Path, spec: dict, where: str):
     return frame
 
 
-def _load_current_lsoas(folder: Path, spec: dict, areas: OutputAreas | None) -> WardSet:
+def _load_current_lsoas(folder: Path, spec: dict[str, Any], areas: OutputAreas | None) -> WardSet:
     """The current small areas: boundaries whose codes are the output areas' parent codes."""
     where = "layers.lsoas_current"
     if areas is None or areas.parent is None:
@@ -475,7 +478,7 @@ def _load_current_lsoas(folder: Path, spec: dict, areas: OutputAreas | None) -> 
     return WardSet("lsoas_current", str(spec.get("label", "Current LSOAs")), frame, False)
 
 
-def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: str) -> np.ndarray:
+def _load_origins(folder: Path, spec: dict[str, Any], lsoa_codes: list[str], projected: str) -> np.ndarray:
     _require(spec, ["file", "key", "x", "y", "crs"], "layers.origins")
     name = spec["file"]
     frame = read_csv(folder, name, [spec["key"], spec["x"], spec["y"]])
@@ -493,10 +496,10 @@ def _load_origins(folder: Path, spec: dict, lsoa_codes: list[str], projected: st
     return np.column_stack([np.asarray(xs)[idx], np.asarray(ys)[idx]])
 
 
-def _load_population(folder: Path, spec: dict, lsoa_codes: list[str]):
+def _load_population(folder: Path, spec: dict[str, Any], lsoa_codes: list[str]) -> Any:
     _require(spec, ["file", "key", "fields"], "layers.population")
     name = spec["file"]
-    fields: dict = spec["fields"]
+    fields: dict[str, Any] = spec["fields"]
     frame = read_csv(folder, name, [spec["key"], *fields.values()])
     keys = unique_keys(frame, spec["key"], name)
     same_codes(keys, lsoa_codes, name, spec["key"])
@@ -512,7 +515,7 @@ def _load_population(folder: Path, spec: dict, lsoa_codes: list[str]):
     return {f: labels.get(f, f) for f in fields}, values.loc[lsoa_codes]
 
 
-def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
+def _indicator_specs(manifest: dict[str, Any]) -> dict[str, Indicator]:
     specs: dict[str, Indicator] = {}
     for i, raw in enumerate(manifest["indicators"]):
         where = f"indicators[{i}]"
@@ -559,7 +562,9 @@ def _indicator_specs(manifest: dict) -> dict[str, Indicator]:
     return specs
 
 
-def _load_lsoa_indicators(folder, manifest, level: str, lsoa_codes, values: pd.DataFrame) -> None:
+def _load_lsoa_indicators(
+    folder: Path, manifest: dict[str, Any], level: str, lsoa_codes: list[str], values: pd.DataFrame
+) -> None:
     """Read the indicators of one small-area level into ``values`` (index: that level's codes):
     "lsoa" (the bundle's LSOAs, beside the population) or "lsoa_current" (the current LSOAs)."""
     tables = manifest.get("tables", {})
@@ -592,9 +597,9 @@ def _load_lsoa_indicators(folder, manifest, level: str, lsoa_codes, values: pd.D
         values[raw["id"]] = pd.Series(numbers, index=frame.index).loc[lsoa_codes].to_numpy()
 
 
-def _ward_lookup(wards, aliases: dict) -> dict[str, str]:
+def _ward_lookup(wards: Any, aliases: dict[str, Any]) -> dict[str, str]:
     """Lower-cased ward name or alias -> ward code."""
-    lookup = {name.lower(): code for code, name in zip(wards["code"], wards["name"])}
+    lookup: dict[str, str] = {str(name).lower(): str(code) for code, name in zip(wards["code"], wards["name"])}
     for alias, target in aliases.items():
         if target.lower() not in lookup:
             raise BundleError(
@@ -606,7 +611,7 @@ def _ward_lookup(wards, aliases: dict) -> dict[str, str]:
     return lookup
 
 
-def _ward_code(lookup: dict, name: str, file: str, row: int, field: str) -> str:
+def _ward_code(lookup: dict[str, Any], name: str, file: str, row: int, field: str) -> str:
     code = lookup.get(name.strip().lower())
     if code is None:
         raise BundleError(
@@ -616,10 +621,12 @@ def _ward_code(lookup: dict, name: str, file: str, row: int, field: str) -> str:
             row=row,
             field=field,
         )
-    return code
+    return str(code)
 
 
-def _load_ward_figures(folder, spec, indicators, lookup, wards) -> pd.DataFrame:
+def _load_ward_figures(
+    folder: Path, spec: dict[str, Any] | None, indicators: dict[str, Any], lookup: dict[str, str], wards: Any
+) -> pd.DataFrame:
     values = pd.DataFrame(index=pd.Index(list(wards["code"]), name="ward_code"))
     ward_ids = [i for i, s in indicators.items() if s.level == "ward"]
     if spec is None:
@@ -650,7 +657,13 @@ def _load_ward_figures(folder, spec, indicators, lookup, wards) -> pd.DataFrame:
     return values
 
 
-def _load_flags(folder, spec, lookup, indicators, ward_values) -> pd.DataFrame:
+def _load_flags(
+    folder: Path,
+    spec: dict[str, Any] | None,
+    lookup: dict[str, str],
+    indicators: dict[str, Any],
+    ward_values: pd.DataFrame,
+) -> pd.DataFrame:
     """Each flag becomes a complete 0/1 ward indicator ``flag_<name>``."""
     rows = []
     if spec is None:
@@ -684,7 +697,9 @@ def _load_flags(folder, spec, lookup, indicators, ward_values) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _apply_benchmarks(folder, spec, indicators, ward_values) -> None:
+def _apply_benchmarks(
+    folder: Path, spec: dict[str, Any] | None, indicators: dict[str, Any], ward_values: pd.DataFrame
+) -> None:
     """Attach area/England benchmarks and build the derived 'gap below area average' indicators."""
     bench: dict[str, tuple[float | None, float | None]] = {}
     if spec is not None:
@@ -709,7 +724,9 @@ def _apply_benchmarks(folder, spec, indicators, ward_values) -> None:
         )
 
 
-def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], ward_values: pd.DataFrame) -> None:
+def derive_ward_indicators(
+    manifest: dict[str, Any], indicators: dict[str, Indicator], ward_values: pd.DataFrame
+) -> None:
     """Derived ward indicators (``derived_from`` in the manifest), computed after benchmarks."""
     for i, raw in enumerate(manifest["indicators"]):
         if "derived_from" not in raw:
@@ -732,7 +749,7 @@ def derive_ward_indicators(manifest: dict, indicators: dict[str, Indicator], war
         indicators[raw["id"]] = Indicator(**{**ind.__dict__, "benchmark_area": None, "derived_from": base.id})
 
 
-def _load_stops(folder, spec, projected) -> pd.DataFrame:
+def _load_stops(folder: Path, spec: dict[str, Any], projected: str) -> pd.DataFrame:
     """Public transport stops (optional ``[layers.stops]``): id, name, indicator and projected
     x, y of the stops in use (``status`` column "active" when the manifest names one)."""
     _require(spec, ["file", "key", "name", "x", "y", "crs"], "layers.stops")
@@ -761,7 +778,7 @@ def _load_stops(folder, spec, projected) -> pd.DataFrame:
     )
 
 
-def _load_postcodes(folder, spec, projected) -> pd.DataFrame:
+def _load_postcodes(folder: Path, spec: dict[str, Any], projected: str) -> pd.DataFrame:
     _require(spec, ["file", "postcode", "x", "y", "crs"], "layers.postcodes")
     name = spec["file"]
     frame = read_csv(folder, name, [spec["postcode"], spec["x"], spec["y"]])
@@ -788,7 +805,7 @@ def _load_postcodes(folder, spec, projected) -> pd.DataFrame:
     return table
 
 
-def _load_calibration(folder, spec) -> pd.DataFrame:
+def _load_calibration(folder: Path, spec: dict[str, Any]) -> pd.DataFrame:
     _require(spec, ["file", "straight_km", "network_km"], "layers.calibration")
     name = spec["file"]
     frame = read_csv(folder, name, [spec["straight_km"], spec["network_km"]])
@@ -813,7 +830,7 @@ def _load_calibration(folder, spec) -> pd.DataFrame:
     return pd.DataFrame({"straight_km": straight, "network_km": network})
 
 
-def _site_capacity(frame: pd.DataFrame, spec: dict, name: str) -> np.ndarray:
+def _site_capacity(frame: pd.DataFrame, spec: dict[str, Any], name: str) -> np.ndarray:
     """Optional capacity per site, in people of the population the catchments count (the
     column named by ``layers.sites.capacity``); blank or no column = unknown (NaN)."""
     column = spec.get("capacity")
@@ -828,7 +845,7 @@ def _site_capacity(frame: pd.DataFrame, spec: dict, name: str) -> np.ndarray:
     return capacity
 
 
-def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFrame:
+def _load_sites(folder: Path, spec: dict[str, Any], bundle: Bundle, warnings: list[str]) -> pd.DataFrame:
     _require(spec, ["file", "key", "name", "role", "lat", "lon"], "layers.sites")
     name = spec["file"]
     frame = read_csv(
@@ -840,7 +857,7 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
     lons = numeric_column(frame, spec["lon"], name, allow_blank=True)
     out = pd.DataFrame(index=pd.Index(ids, name="site_id"))
 
-    def col(key):
+    def col(key: str) -> list[str]:
         column = spec.get(key)
         return [str(v).strip() for v in frame[column]] if column and column in frame.columns else [""] * len(frame)
 
@@ -919,7 +936,7 @@ def _load_sites(folder, spec, bundle: Bundle, warnings: list[str]) -> pd.DataFra
     return out
 
 
-def _load_scenarios(manifest: dict, sites: pd.DataFrame) -> dict[str, dict]:
+def _load_scenarios(manifest: dict[str, Any], sites: pd.DataFrame) -> dict[str, dict[str, Any]]:
     scenarios = {}
     for i, raw in enumerate(manifest["scenarios"]):
         where = f"scenarios[{i}]"

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,9 @@ class RoadSample:
     file: str
 
 
-def load_road_sample(folder: Path, spec: dict, lsoa_codes: list[str], projected: str, transform) -> RoadSample:
+def load_road_sample(
+    folder: Path, spec: dict[str, Any], lsoa_codes: list[str], projected: str, transform: Any
+) -> RoadSample:
     """Read ``[layers.road_check]``: the sample file and the facilities file.
 
     Errors name file, row and field: an unknown LSOA code, a distance that is not a
@@ -133,7 +136,7 @@ def load_road_sample(folder: Path, spec: dict, lsoa_codes: list[str], projected:
     )
 
 
-def error_summary(estimate: np.ndarray, official: np.ndarray) -> dict:
+def error_summary(estimate: np.ndarray, official: np.ndarray) -> dict[str, Any]:
     """Median estimate/official ratio, mean absolute % error, share within 20%, and
     agreement on "within 1 km" (both at most 1 km, or both more)."""
     ratio = np.asarray(estimate, float) / np.asarray(official, float)
@@ -152,18 +155,18 @@ class CalibrationReport:
 
     chosen: str
     model: DetourModel
-    parameters: dict
-    in_sample: dict
-    out_of_sample: dict  # form -> error summary of cross-validated estimates
+    parameters: dict[str, Any]
+    in_sample: dict[str, Any]
+    out_of_sample: dict[str, Any]  # form -> error summary of cross-validated estimates
     interval: tuple[float, float]  # route factors (low, high): 10th/90th pct of official/estimate
     sample_name: str
     sample_source: str
     sample_size: int
     pairs: int
-    before: dict = field(default_factory=dict)  # the pairs-only model from LSOA centroids
+    before: dict[str, Any] = field(default_factory=dict[str, Any])  # the pairs-only model from LSOA centroids
     at_bound: list[str] = field(default_factory=list)  # fitted parameters that ended on a bound
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The calibration report as plain data (the CLI's JSON)."""
         return {
             "chosen_form": self.chosen,
@@ -246,10 +249,10 @@ class _Problem:
         if not start:
             return np.array([])
 
-        def residuals(p):
-            return np.log(self.estimate(build_model(form, p, detour))[rows] / self.official[rows])
+        def residuals(p: np.ndarray) -> np.ndarray:
+            return np.asarray(np.log(self.estimate(build_model(form, p, detour))[rows] / self.official[rows]))
 
-        return least_squares(residuals, start, bounds=_BOUNDS[form]).x
+        return np.asarray(least_squares(residuals, start, bounds=_BOUNDS[form]).x)
 
 
 def calibrate(
@@ -269,7 +272,7 @@ def calibrate(
     pairs-only model measured from LSOA centroids, as the product worked before this check.
     """
     problem = _Problem(sample, origin_xy, origin_lsoa, origin_weight)
-    out_of_sample: dict[str, dict] = {}
+    out_of_sample: dict[str, dict[str, Any]] = {}
     oos_estimates: dict[str, np.ndarray] = {}
     everyone = np.arange(problem.n)
     for form in FORMS:
@@ -345,7 +348,7 @@ def report_table(report: CalibrationReport) -> pd.DataFrame:
 
 def check_model(
     sample: RoadSample, model: DetourModel, origin_xy: np.ndarray, origin_lsoa: np.ndarray, origin_weight: np.ndarray
-) -> dict:
+) -> dict[str, Any]:
     """A fixed model against official distances: nothing is fitted, so every row is out of sample.
 
     Returns ``{"summary": ..., "rows": [...]}``: the summary as ``error_summary`` gives it,
@@ -432,7 +435,7 @@ def _read_services(services: Path) -> tuple[np.ndarray, np.ndarray, str]:
 
 
 def load_official(
-    against: Path, services: Path, lsoa_codes: list[str], projected: str, transform
+    against: Path, services: Path, lsoa_codes: list[str], projected: str, transform: Any
 ) -> tuple[RoadSample, int]:
     """Any official road-distance file (LSOA code, km) and the services it measured to.
 

@@ -34,11 +34,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from geo.errors import ScenarioError
 from geo.results import weighted_quantile
+
+if TYPE_CHECKING:
+    from geo.engine import Engine
+    from geo.results import Evaluation
+    from geo.scenario import Scenario
 
 MOST_DEPRIVED_DECILES = (1, 2)
 
@@ -126,7 +132,7 @@ class SiteLoad:
     # the summary's beyond_capacity)
     beyond_capacity: float | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "site": self.site,
             "label": self.label,
@@ -142,7 +148,7 @@ class SiteLoad:
         }
 
 
-def _round(value, digits):
+def _round(value: float | None, digits: int) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, digits)
 
 
@@ -155,7 +161,7 @@ class CapacitySummary:
     not_covered: float  # beyond the threshold of every open site
     unknown_capacity: list[str]  # open sites treated as unlimited
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "served": round(self.served, 1),
             "in_a_catchment_beyond_capacity": round(self.beyond_capacity, 1),
@@ -171,7 +177,7 @@ class Catchments:
     scenario: str
     population_label: str
     mode: str
-    threshold: dict
+    threshold: dict[str, Any]
     assigned: np.ndarray  # site id per origin (None: no open located site)
     minutes: np.ndarray
     population: np.ndarray
@@ -183,7 +189,7 @@ class Catchments:
     def load(self, site: str) -> SiteLoad | None:
         return next((s for s in self.sites if s.site == site), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
             "population": self.population_label,
@@ -216,7 +222,7 @@ class CatchmentChange:
             return None
         return float((self.added_minutes[self.changed] * people).sum() / people.sum())
 
-    def site_rows(self) -> list[dict]:
+    def site_rows(self) -> list[dict[str, Any]]:
         """One row per site open in either scenario: catchment before and after, and change."""
         ids = [s.site for s in self.base.sites] + [s.site for s in self.alt.sites if self.base.load(s.site) is None]
         rows = []
@@ -243,7 +249,7 @@ class CatchmentChange:
             )
         return rows
 
-    def moves(self) -> list[dict]:
+    def moves(self) -> list[dict[str, Any]]:
         """Origins whose site changes: where they went and the minutes added, most people first."""
         idx = np.nonzero(self.changed)[0]
         order = idx[np.argsort(-self.alt.population[idx], kind="stable")]
@@ -260,7 +266,7 @@ class CatchmentChange:
             for i in order
         ]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         mean_added = self.mean_added_minutes()
         return {
             "base": self.base.to_dict(),
@@ -272,7 +278,7 @@ class CatchmentChange:
         }
 
 
-def register_capacity(engine) -> dict[str, float]:
+def register_capacity(engine: Engine) -> dict[str, float]:
     """Capacities from the site register (sites with a number; blank = unknown, left out)."""
     sites = engine.bundle.sites
     if "capacity" not in sites.columns:
@@ -280,7 +286,9 @@ def register_capacity(engine) -> dict[str, float]:
     return {s: float(v) for s, v in sites["capacity"].items() if v == v}  # NaN: unknown
 
 
-def catchments(engine, scenario, capacity: dict[str, float] | None = None, **options) -> Catchments:
+def catchments(
+    engine: Engine, scenario: Scenario, capacity: dict[str, float] | None = None, **options: Any
+) -> Catchments:
     """Each open site's catchment (nearest-site allocation) for ``scenario``; ``options`` as for
     ``Engine.evaluate`` (mode, minutes or km, detour, population). ``capacity`` (site id ->
     people) overrides the register's; with any capacity known, the capacitated assignment runs.
@@ -339,7 +347,7 @@ def catchments(engine, scenario, capacity: dict[str, float] | None = None, **opt
     return result
 
 
-def _apply_capacity(engine, ev, result: Catchments) -> None:
+def _apply_capacity(engine: Engine, ev: Evaluation, result: Catchments) -> None:
     """Fill served / beyond capacity per site and overall from the capacitated assignment."""
     open_ids = [load.site for load in result.sites]
     minutes = open_site_route_m(engine, ev.scenario, ev.detour, open_ids) / ev.metres_per_minute
@@ -368,7 +376,7 @@ def _apply_capacity(engine, ev, result: Catchments) -> None:
     )
 
 
-def open_site_route_m(engine, scenario, detour: str, open_ids: list[str]) -> np.ndarray:
+def open_site_route_m(engine: Engine, scenario: Scenario, detour: str, open_ids: list[str]) -> np.ndarray:
     """Origins x ``open_ids`` estimated route metres (straight-line metres with detour "none"):
     register sites where the register has them, moved and added sites where the scenario puts
     them. The same model as ``Engine.nearest_open``, so each row's minimum is its nearest site."""
@@ -380,7 +388,7 @@ def open_site_route_m(engine, scenario, detour: str, open_ids: list[str]) -> np.
     return np.column_stack(columns) if columns else np.zeros((len(engine.origins.xy), 0))
 
 
-def site_xy(engine, scenario, site: str) -> tuple[float, float]:
+def site_xy(engine: Engine, scenario: Scenario, site: str) -> tuple[float, float]:
     """Where ``site`` is in ``scenario``: moved and added sites where the scenario puts them."""
     added = {f"added:{a.label}": a for a in scenario.added}
     if site in scenario.moved_map:
@@ -391,7 +399,7 @@ def site_xy(engine, scenario, site: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def nearest_stops(engine, scenario, sites: list[str]) -> dict[str, dict]:
+def nearest_stops(engine: Engine, scenario: Scenario, sites: list[str]) -> dict[str, dict[str, Any]]:
     """Each located site's nearest public transport stop by the travel model's estimated walking
     route, with the route metres and walking minutes ({} when the bundle has no stops).
 
@@ -423,7 +431,9 @@ def nearest_stops(engine, scenario, sites: list[str]) -> dict[str, dict]:
     return out
 
 
-def compare_catchments(engine, base, alt, capacity: dict[str, float] | None = None, **options) -> CatchmentChange:
+def compare_catchments(
+    engine: Engine, base: Scenario, alt: Scenario, capacity: dict[str, float] | None = None, **options: Any
+) -> CatchmentChange:
     """Catchments of ``base`` and ``alt`` and, for every origin whose assigned site changes,
     the new site and the minutes added.
 

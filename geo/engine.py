@@ -15,14 +15,17 @@ import difflib
 import functools
 import math
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.areas import WardSet, place_in_wards
 from geo.bundle import Bundle
-from geo.equality import EqualityResult, breakdown, origin_rates
+from geo.equality import EqualityResult, EqualityTable, breakdown, origin_rates
 from geo.errors import NeedsMapError, ScenarioError
 from geo.national_travel import describe as describe_national
 from geo.national_travel import detour_from_spec
@@ -32,6 +35,9 @@ from geo.population import lower_first
 from geo.results import Comparison, CoverageResult, Evaluation, coverage_result, travel_ranges, weighted_quantile
 from geo.scenario import AddedSite, Scenario, parse_added_site
 from geo.travel import DetourModel, DetourTravelModel, StraightLineModel, TravelModel, fit_detour, modes_from_manifest
+
+if TYPE_CHECKING:  # the calibration module (scipy) is imported when a model is fitted
+    from geo.calibrate import CalibrationReport, RoadSample
 
 MAX_MINUTES = 240.0
 MAX_KM = 100.0
@@ -60,7 +66,7 @@ class Assumption:
 
     kind: str
     text: str
-    values: dict
+    values: dict[str, Any]
 
 
 ORIGIN_DESCRIPTIONS = {
@@ -134,10 +140,10 @@ def _lsoa_weights(bundle: Bundle, lsoa_code: np.ndarray) -> np.ndarray:
         field = bundle.population_field("all", bundle.age_tables.default_year)
     else:
         field = next(iter(bundle.population_fields))
-    return bundle.lsoa_values[field].reindex(lsoa_code).to_numpy(float)
+    return np.asarray(bundle.lsoa_values[field].reindex(lsoa_code).to_numpy(float))
 
 
-class _OriginPopulation(dict):
+class _OriginPopulation(dict[str, Any]):
     """Population per origin for each population field, filled on first use (so an age band
     chosen by a user costs one array when it is first asked for)."""
 
@@ -152,7 +158,7 @@ class _OriginPopulation(dict):
         for gone in [f for f in self if f not in bundle.population_fields]:  # bands the bundle let go
             del self[gone]
         origins = self._engine.origins
-        values = bundle.lsoa_values[field].reindex(origins.lsoa_code).to_numpy(float) * origins.share
+        values: np.ndarray = bundle.lsoa_values[field].reindex(origins.lsoa_code).to_numpy(float) * origins.share
         self[field] = values
         return values
 
@@ -202,7 +208,7 @@ class Engine:
         self.default_minutes = float(manifest.get("travel", {}).get("default_minutes", 20))
         # A bundle either carries a fitted model ([travel.model], e.g. the national curve of a
         # built bundle) or calibration pairs to fit one from ([layers.calibration]).
-        self.national_model: dict | None = manifest["travel"].get("model")
+        self.national_model: dict[str, Any] | None = manifest["travel"].get("model")
         self.origins = {"lsoa": lsoa_origins, "postcode": postcode_origins, "output_areas": output_area_origins}[
             origins
         ](bundle)
@@ -290,7 +296,9 @@ class Engine:
         self._ward_tables: dict[str, pd.DataFrame] = {}
 
     @classmethod
-    def from_arrays(cls, origins, population, sites, travel, **options) -> Engine:
+    def from_arrays(
+        cls, origins: ArrayLike, population: ArrayLike, sites: ArrayLike, travel: TravelModel | float, **options: Any
+    ) -> Engine:
         """An engine over plain arrays, with no files and no national geography (as spopt's
         ``from_cost_matrix`` builds a model from a cost matrix): coverage, comparisons and the
         optimiser work as on a bundle; there are no indicators, wards or deprivation figures.
@@ -327,14 +335,14 @@ class Engine:
         """Each origin's ward: the ward polygon holding its point (``geo.areas.place_in_wards``)."""
         return place_in_wards(self.origins.xy, ward_set.wards, self.bundle.projected_crs)
 
-    def _calibrate(self):
+    def _calibrate(self) -> CalibrationReport | None:
         """Fit the travel model on the bundle's official distances (cached on the bundle)."""
         bundle = self.bundle
         spec = bundle.manifest["layers"].get("road_check")
         if spec is None or self.pairs_detour is None:
             return None
         key = "calibration"  # one model per bundle, whatever origins this engine uses
-        cache = bundle.__dict__.setdefault("_engine_cache", {})
+        cache: dict[str, CalibrationReport] = bundle.__dict__.setdefault("_engine_cache", {})
         if key not in cache:
             from geo.calibrate import calibrate, load_road_sample
 
@@ -361,7 +369,7 @@ class Engine:
             )
         return cache[key]
 
-    def check_travel_model(self, sample) -> dict:
+    def check_travel_model(self, sample: RoadSample) -> dict[str, Any]:
         """The route model in use against official distances (``geo.calibrate.RoadSample``),
         averaged from output areas (or LSOA centroids) with residents as weights, as the
         official figures are. Nothing is fitted: every row is out of sample."""
@@ -374,7 +382,7 @@ class Engine:
         weights = fit_origins.share * _lsoa_weights(bundle, fit_origins.lsoa_code)
         return check_model(sample, self.detour, fit_origins.xy, fit_origins.lsoa_code, weights)
 
-    def road_sample(self):
+    def road_sample(self) -> RoadSample | None:
         """The bundle's own official distances ([layers.road_check]) as a RoadSample, or None."""
         from geo.calibrate import load_road_sample
 
@@ -397,7 +405,8 @@ class Engine:
         if "_origin_lsoa_index" not in self.__dict__:
             position = {c: i for i, c in enumerate(self.bundle.lsoa_values.index)}
             self.__dict__["_origin_lsoa_index"] = np.array([position[c] for c in self.origins.lsoa_code])
-        return self.__dict__["_origin_lsoa_index"]
+        index: np.ndarray = self.__dict__["_origin_lsoa_index"]
+        return index
 
     def lsoa_mean(self, values: np.ndarray, population: np.ndarray) -> np.ndarray:
         """Population-weighted mean of a per-origin array for each LSOA (bundle order); inf when
@@ -416,7 +425,7 @@ class Engine:
             out = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
         return np.where(infinite, np.inf, out)
 
-    def lsoa_main_site(self, nearest: np.ndarray, population: np.ndarray) -> list:
+    def lsoa_main_site(self, nearest: np.ndarray, population: np.ndarray) -> list[Any]:
         """For each LSOA, the nearest site of its most populous origin (what the map names)."""
         order = np.lexsort((-np.asarray(population, float), self.origin_lsoa_index))
         first = np.unique(self.origin_lsoa_index[order], return_index=True)[1]
@@ -442,9 +451,10 @@ class Engine:
         if added.postcode:
             x, y = self.bundle.postcode_xy(added.postcode)
         else:
-            x, y = self.bundle.to_projected(added.lon, added.lat)
+            lon, lat = (math.nan if v is None else float(v) for v in (added.lon, added.lat))
+            x, y = self.bundle.to_projected(lon, lat)
             if not (math.isfinite(x) and math.isfinite(y)) or not self.bundle.inside_area(x, y):
-                swapped = self.bundle.to_projected(added.lat, added.lon)
+                swapped = self.bundle.to_projected(lat, lon)
                 hint = (
                     " (latitude and longitude look swapped)"
                     if all(map(math.isfinite, swapped)) and self.bundle.inside_area(*swapped)
@@ -456,7 +466,15 @@ class Engine:
                 )
         return x, y
 
-    def scenario(self, base: str | None = None, open=(), close=(), add=(), move=None, label: str = "") -> Scenario:
+    def scenario(
+        self,
+        base: str | None = None,
+        open: Iterable[str] = (),
+        close: Iterable[str] = (),
+        add: Iterable[AddedSite | str] = (),
+        move: Mapping[str, AddedSite | str] | None = None,
+        label: str = "",
+    ) -> Scenario:
         """Build and validate a scenario. ``add`` items are AddedSite or 'LABEL@POSTCODE' /
         'LABEL@LAT,LON' strings; ``move`` maps site id -> AddedSite or 'LABEL@WHERE'."""
         if base is not None and base not in self.bundle.scenarios:
@@ -479,7 +497,7 @@ class Engine:
                 label = f"{label}, modified" if base else label
         return Scenario(base, opened, closed, added, tuple(sorted(moved)), label)
 
-    def site_label(self, site_id, scenario: Scenario | None = None) -> str | None:
+    def site_label(self, site_id: str | None, scenario: Scenario | None = None) -> str | None:
         """Display name of a register site, or the label of an added one ('added:LABEL'). A site
         the scenario moves is named with where it now is, not with the register's note (e.g. a
         hub "to be agreed" placed at a postcode)."""
@@ -490,10 +508,10 @@ class Engine:
             if scenario is not None and site_id in scenario.moved_map:
                 where = scenario.moved_map[site_id]
                 return f"{name.split(' (')[0]} (placed at {where.postcode or f'{where.lat:.5f}, {where.lon:.5f}'})"
-            return name
+            return str(name)
         return str(site_id).removeprefix("added:")
 
-    def placeable_sites(self) -> list[dict]:
+    def placeable_sites(self) -> list[dict[str, Any]]:
         """Sites whose placement the manifest marks as an assumption (e.g. a hub 'to be agreed')."""
         out, seen = [], set()
         for scenario in self.bundle.scenarios.values():
@@ -519,7 +537,7 @@ class Engine:
             }
         return out
 
-    def sites_in_ward(self, ward_code: str, ward_set: str | None = None) -> list[dict]:
+    def sites_in_ward(self, ward_code: str, ward_set: str | None = None) -> list[dict[str, Any]]:
         """Located register sites whose point lies in the ward (of the given ward set)."""
         import shapely
 
@@ -750,7 +768,7 @@ class Engine:
             raise ScenarioError("no dense matrix: this engine uses the k-d tree strategy")
         return self.index.route
 
-    def nearest_open(self, scenario: Scenario, detour: str):
+    def nearest_open(self, scenario: Scenario, detour: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         """For each origin, the nearest open located site of the scenario.
 
         Returns (ids of the open sites used, nearest site id per origin (None if no site is
@@ -811,7 +829,9 @@ class Engine:
             parts.append(f"postcode sector {str(nearest)[:-2].strip()}")
         return "; ".join(parts)
 
-    def site_moves(self, before_ids, before: Scenario, after_ids, after: Scenario) -> np.ndarray:
+    def site_moves(
+        self, before_ids: np.ndarray, before: Scenario, after_ids: np.ndarray, after: Scenario
+    ) -> np.ndarray:
         """Per origin, whether the site it goes to stands somewhere else after the change: both
         give it a site and the two stand more than a metre apart. A site replaced by another at
         the same point (a proposed hub placed at a current centre's postcode) is no change for a
@@ -837,7 +857,7 @@ class Engine:
         return out
 
     # -- queries -----------------------------------------------------------------------
-    def check_options(self, mode: str, minutes, km, detour: str, population: str) -> None:
+    def check_options(self, mode: str, minutes: Any, km: Any, detour: str, population: str) -> None:
         """Raise ScenarioError naming the option when mode, threshold, detour or population is not valid here."""
         if mode not in self.modes:
             raise ScenarioError(f"unknown mode {mode!r}; choose from {', '.join(self.modes)}")
@@ -931,9 +951,11 @@ class Engine:
         """
         self.__dict__.pop("_coverage_cache", None)
 
-    def _own_coverage(self, ev: Evaluation, wards: str | None, ranges) -> CoverageResult:
+    def _own_coverage(
+        self, ev: Evaluation, wards: str | None, ranges: Callable[[], dict[str, Any] | None]
+    ) -> CoverageResult:
         key = (ev.scenario, ev.mode, tuple(sorted(ev.threshold.items())), ev.detour, ev.population_field, wards)
-        cache = self.__dict__.setdefault("_coverage_cache", {})
+        cache: dict[Any, CoverageResult] = self.__dict__.setdefault("_coverage_cache", {})
         with self._coverage_lock:
             if key in cache:
                 cache[key] = cache.pop(key)  # most recently used last
@@ -945,7 +967,7 @@ class Engine:
                 cache.pop(next(iter(cache)))
         return result
 
-    def _coverage_of(self, ev: Evaluation, wards: str | None, ranges: dict) -> CoverageResult:
+    def _coverage_of(self, ev: Evaluation, wards: str | None, ranges: dict[str, Any] | None) -> CoverageResult:
         return coverage_result(
             engine=self,
             scenario=ev.scenario,
@@ -964,7 +986,7 @@ class Engine:
             ranges=ranges,
         )
 
-    def compare(self, base: Scenario, alt: Scenario, *, wards: str | None = None, **options) -> Comparison:
+    def compare(self, base: Scenario, alt: Scenario, *, wards: str | None = None, **options: Any) -> Comparison:
         """Coverage of ``base`` and ``alt`` and who loses or gains access, with low-high ranges
         of the headline figures across the travel range (``Comparison.ranges``).
 
@@ -982,7 +1004,7 @@ class Engine:
         )
 
     # -- equality impact -------------------------------------------------------------------
-    def equality(self, base: Scenario, alt: Scenario, **options) -> EqualityResult:
+    def equality(self, base: Scenario, alt: Scenario, **options: Any) -> EqualityResult:
         """Who loses (keeps, gains) access from ``base`` to ``alt``, by each characteristic of the
         bundle's equality tables, against the whole area (``geo.equality``). ``options`` as for
         ``evaluate`` (mode, minutes or km, detour, population).
@@ -1022,8 +1044,8 @@ class Engine:
             )
         return result
 
-    def _equality_rates(self, table) -> np.ndarray:
-        cache = self.__dict__.setdefault("_equality_rate_cache", {})
+    def _equality_rates(self, table: EqualityTable) -> np.ndarray:
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_equality_rate_cache", {})
         if table.id not in cache:
             areas = self.bundle.output_areas
             current = None
@@ -1203,7 +1225,7 @@ class Engine:
         """The bundle's default population field id."""
         return self.bundle.default_population
 
-    def population_field(self, ages: str, year) -> str:
+    def population_field(self, ages: str, year: object) -> str:
         """Population field id for an age band and year (see ``geo.population``).
 
         >>> engine.population_field("0-4", 2019)
@@ -1356,7 +1378,7 @@ class Engine:
     def _lsoa_wards(self, set_id: str) -> dict[str, str]:
         """Every LSOA's and current LSOA's ward in one ward set (see ``lsoa_ward``), made once:
         a map labels hundreds of areas, one look-up each."""
-        cache = self.__dict__.setdefault("_lsoa_ward_cache", {})
+        cache: dict[str, dict[str, str]] = self.__dict__.setdefault("_lsoa_ward_cache", {})
         if set_id not in cache:
             index = self.origin_ward_index_by_set[set_id]
             codes = self.ward_sets[set_id].codes

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ class EqualityTable:
 
 
 def load_equality_tables(
-    folder: Path, specs: dict, lsoa_codes: list[str], current_codes: list[str] | None
+    folder: Path, specs: dict[str, Any], lsoa_codes: list[str], current_codes: list[str] | None
 ) -> dict[str, EqualityTable]:
     """Read and check every ``[equality.<id>]`` table of the manifest.
 
@@ -227,7 +228,7 @@ class EqualityBreakdown:
     @property
     def difference_pp(self) -> np.ndarray:
         """Share among those losing access minus share in the whole area, percentage points."""
-        return 100 * (self.shares("losing") - self.shares("all"))
+        return np.asarray(100 * (self.shares("losing") - self.shares("all")))
 
     @property
     def over_represented(self) -> np.ndarray:
@@ -246,7 +247,7 @@ class EqualityBreakdown:
             f"{self.population_label}: an area-level estimate, not a count of people."
         )
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[dict[str, Any]]:
         """One dict per group: counts, shares (0-1), difference (pp) and the flag."""
         out = []
         flags = self.over_represented
@@ -262,7 +263,7 @@ class EqualityBreakdown:
             out.append(row)
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data for the CLI's JSON."""
         t = self.table
         return {
@@ -318,11 +319,11 @@ class EqualityResult:
     base_label: str
     alt_label: str
     population_label: str
-    settings: dict
+    settings: dict[str, Any]
     losing_total: float
     breakdowns: list[EqualityBreakdown] = field(default_factory=list)
 
-    def headline_lines(self) -> list[dict]:
+    def headline_lines(self) -> list[dict[str, Any]]:
         """The groups a bundle marks for their own line (e.g. households with no car)."""
         out = []
         for b in self.breakdowns:
@@ -342,7 +343,7 @@ class EqualityResult:
             )
         return out
 
-    def largest_differences(self, n: int = 6) -> list[dict]:
+    def largest_differences(self, n: int = 6) -> list[dict[str, Any]]:
         """The groups with the largest positive differences (losing minus whole area), all tables."""
         rows = [
             {"table": b.table.label, "census_year": b.table.year, **r}
@@ -352,7 +353,7 @@ class EqualityResult:
         ]
         return sorted(rows, key=lambda r: -r["difference_pp"])[:n]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data for the CLI's JSON."""
         return {
             "base": self.base_label,
@@ -370,5 +371,5 @@ class EqualityResult:
         }
 
 
-def _share(x) -> float | None:
+def _share(x: float) -> float | None:
     return None if not np.isfinite(x) else float(x)

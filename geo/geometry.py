@@ -7,8 +7,10 @@ computed over origins (``geo.engine``).
 
 from __future__ import annotations
 
+from typing import Any
 
-def neighbour_pairs(areas) -> list[tuple[int, int]]:
+
+def neighbour_pairs(areas: Any) -> list[tuple[int, int]]:
     """Pairs of row positions (i < j) of areas that share a boundary or overlap, from a
     GeoDataFrame or GeoSeries of polygons (any one CRS).
 
@@ -17,6 +19,6 @@ def neighbour_pairs(areas) -> list[tuple[int, int]]:
     >>> neighbour_pairs(gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)]))
     [(0, 1)]
     """
-    geoms = getattr(areas, "geometry", areas)
+    geoms: Any = getattr(areas, "geometry", areas)
     left, right = geoms.sindex.query(geoms.values, predicate="intersects")
     return sorted({(int(i), int(j)) for i, j in zip(left, right) if i < j})

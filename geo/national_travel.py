@@ -44,13 +44,20 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.errors import BundleError
 from geo.travel import DetourModel
+
+if TYPE_CHECKING:
+    from geo.pack import Pack
 
 FOLDS = 5
 DENSITY_EDGES = (1000.0, 3000.0, 6000.0)  # residents per km²: four settlement classes
@@ -84,16 +91,21 @@ def state_primary_schools(schools: pd.DataFrame) -> pd.DataFrame:
     return schools[keep]
 
 
-def power_curve_km(straight_km, b: float, c: float) -> np.ndarray:
+def power_curve_km(straight_km: ArrayLike, b: float, c: float) -> np.ndarray:
     """``b * straight ** c``, the fitted form (kilometres in, kilometres out).
 
     >>> float(power_curve_km(1.0, 1.4, 0.8))
     1.4
     """
-    return b * np.power(np.asarray(straight_km, float), c)
+    return np.asarray(b * np.power(np.asarray(straight_km, float), c))
 
 
-def curve_to_detour(b: float, c: float, knots_km=KNOTS_KM) -> DetourModel:
+def _route_km(model: DetourModel, straight_km: np.ndarray) -> np.ndarray:
+    """``model``'s route in km for straight-line km."""
+    return model.network_m(np.asarray(straight_km) * 1000.0) / 1000.0
+
+
+def curve_to_detour(b: float, c: float, knots_km: Sequence[float] = KNOTS_KM) -> DetourModel:
     """The power curve as the knots of a DetourModel (never below the straight line).
 
     >>> model = curve_to_detour(1.4, 1.0, knots_km=(1.0, 2.0))
@@ -124,7 +136,7 @@ class CalibrationSample:
     origin_weight: np.ndarray  # residents, one per output area
     origin_straight_km: np.ndarray  # one per output area
 
-    def estimate(self, route_km_of_straight) -> np.ndarray:
+    def estimate(self, route_km_of_straight: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Each LSOA's estimate: the residents' mean of the model route."""
         n = len(self.lsoa_codes)
         route = route_km_of_straight(self.origin_straight_km)
@@ -133,10 +145,10 @@ class CalibrationSample:
 
     def density_class(self) -> np.ndarray:
         """0-3 by DENSITY_EDGES."""
-        return np.digitize(self.density, DENSITY_EDGES)
+        return np.asarray(np.digitize(self.density, DENSITY_EDGES))
 
 
-def error_row(estimate: np.ndarray, official: np.ndarray) -> dict:
+def error_row(estimate: np.ndarray, official: np.ndarray) -> dict[str, Any]:
     """Median estimate/official, mean absolute % error and share within 20%.
 
     >>> error_row(np.array([1.0, 1.2]), np.array([1.0, 1.0]))["mean_abs_pct_error"]
@@ -167,10 +179,10 @@ def fit_power_curve(sample: CalibrationSample, rows: np.ndarray) -> tuple[float,
     """
     from scipy.optimize import least_squares, minimize
 
-    def residuals(params):
+    def residuals(params: np.ndarray) -> np.ndarray:
         b, c = params
         estimate = sample.estimate(lambda d: power_curve_km(d, b, c))
-        return np.log(estimate[rows] / sample.official_km[rows])
+        return np.asarray(np.log(estimate[rows] / sample.official_km[rows]))
 
     # the least-squares fit is the start; the absolute deviations have no gradient at zero, so
     # a simplex search (bounded) finishes it
@@ -185,7 +197,7 @@ def fit_power_curve(sample: CalibrationSample, rows: np.ndarray) -> tuple[float,
     return float(result.x[0]), float(result.x[1])
 
 
-def cross_validate(sample: CalibrationSample, folds: int = FOLDS) -> dict:
+def cross_validate(sample: CalibrationSample, folds: int = FOLDS) -> dict[str, Any]:
     """Fit on four fifths of the authorities, estimate the rest; the whole table.
 
     Returns the out-of-authority estimate per LSOA, the error overall and by density
@@ -204,7 +216,7 @@ def cross_validate(sample: CalibrationSample, folds: int = FOLDS) -> dict:
     for k in range(folds):
         b, c = fit_power_curve(sample, fold != k)
         detour = curve_to_detour(b, c)
-        estimate = sample.estimate(lambda d, m=detour: m.network_m(np.asarray(d) * 1000.0) / 1000.0)
+        estimate = sample.estimate(partial(_route_km, detour))
         out_of_sample[fold == k] = estimate[fold == k]
     b, c = fit_power_curve(sample, np.ones(len(sample.lsoa_codes), bool))
     classes = sample.density_class()
@@ -247,7 +259,7 @@ def _synthetic_sample(b: float, c: float) -> CalibrationSample:
     )
 
 
-def calibration_sample(pack, lsoa11_codes=None) -> CalibrationSample:
+def calibration_sample(pack: Pack, lsoa11_codes: Sequence[str] | None = None) -> CalibrationSample:
     """The national sample (or the given LSOAs' part of it) from an opened pack."""
     from pyproj import Transformer
     from scipy.spatial import cKDTree
@@ -288,15 +300,15 @@ def calibration_sample(pack, lsoa11_codes=None) -> CalibrationSample:
     )
 
 
-def _lsoa11_density(pack, codes: np.ndarray, origin_lsoa: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def _lsoa11_density(pack: Pack, codes: np.ndarray, origin_lsoa: np.ndarray, weight: np.ndarray) -> np.ndarray:
     shapes = pack.geometries("boundaries_lsoa11_bgc")
     shapes = shapes[shapes["LSOA11CD"].isin(set(codes))].to_crs("EPSG:27700")
     area_km2 = pd.Series(shapes.area.to_numpy() / 1e6, index=shapes["LSOA11CD"].to_numpy()).reindex(codes)
     residents = np.bincount(origin_lsoa, weight, len(codes))
-    return residents / area_km2.to_numpy()
+    return np.asarray(residents / area_km2.to_numpy())
 
 
-def model_toml(result: dict) -> str:
+def model_toml(result: dict[str, Any]) -> str:
     """The fitted national model as a TOML table (``[travel.model]`` of a built bundle)."""
     detour = curve_to_detour(result["b"], result["c"])
     overall = result["overall"]
@@ -318,7 +330,7 @@ def model_toml(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe(spec: dict) -> str:
+def describe(spec: dict[str, Any]) -> str:
     """The one sentence every figure's method line uses for a national model."""
     low, high = spec["interval"]
     return (
@@ -333,7 +345,7 @@ def describe(spec: dict) -> str:
 MODEL_NUMBERS = ("b", "c", "authorities", "lsoas", "median_ratio", "mean_abs_pct_error", "share_within_20pct")
 
 
-def detour_from_spec(spec: dict) -> DetourModel:
+def detour_from_spec(spec: dict[str, Any]) -> DetourModel:
     """The DetourModel a bundle's ``[travel.model]`` table describes, every key checked (a
     ``BundleError`` names the one that is missing or wrong).
 

@@ -53,7 +53,7 @@ class NearestSiteIndex:
             self.straight = np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
             self.route = route_matrix_fn(o, s) if route_matrix_fn is not None else self.route_of_straight(self.straight)
 
-    def nearest(self, open_mask: np.ndarray, use_route: bool = True):
+    def nearest(self, open_mask: np.ndarray, use_route: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(site index or -1, straight metres, route metres) per origin, over the open sites.
         ``use_route=False`` ranks and reports by straight line only."""
         open_idx = np.flatnonzero(np.asarray(open_mask, bool))

@@ -16,13 +16,14 @@ young children.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
 from geo.errors import ScenarioError
 
 
-def need_index(values: pd.DataFrame, indicators: dict, weights: dict[str, float]) -> pd.Series:
+def need_index(values: pd.DataFrame, indicators: dict[str, Any], weights: dict[str, float]) -> pd.Series:
     """Composite need index (0-100, 100 = most need) per LSOA: the weighted mean of each chosen indicator's percentile rank, oriented by its direction."""
     usable = {k: float(w) for k, w in weights.items()}
     for ind, w in usable.items():

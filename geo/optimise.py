@@ -35,14 +35,21 @@ import math
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from geo.engine import METHOD_KINDS
 from geo.errors import BundleError, ScenarioError
 from geo.readers import csv_line, normalise_postcode
+
+if TYPE_CHECKING:
+    from geo.engine import Engine
+    from geo.scenario import Scenario
 
 MAX_P = 10
 MAX_CANDIDATES = 5000
@@ -66,7 +73,7 @@ class OptimiseResult:
 
     objective: str  # "coverage" or "median"
     objective_value: float
-    chosen: list[dict]
+    chosen: list[dict[str, Any]]
     fixed: list[str]
     covered_before: float
     covered_after: float
@@ -78,15 +85,15 @@ class OptimiseResult:
     n_candidates: int
     candidate_kind: str
     seconds: float
-    baseline: dict | None = None
+    baseline: dict[str, Any] | None = None
     assumptions: list[str] = field(default_factory=list)
     solver: str = ""  # which solver ran and what it said, e.g. "HiGHS: Optimal" or "exhaustive enumeration"
     unreachable: float = 0.0  # people no candidate and no kept site can serve (left out of the objective)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data for the CLI's JSON and the dashboard panel."""
 
-        def num(v, d=2):
+        def num(v: float | None, d: int = 2) -> float | None:
             return None if v is None or not math.isfinite(v) else round(float(v), d)
 
         return {
@@ -112,7 +119,7 @@ class OptimiseResult:
 
 
 # -- candidate sets ----------------------------------------------------------------------
-def _candidates(engine, ids, labels, xy, kind) -> Candidates:
+def _candidates(engine: Engine, ids: Sequence[str], labels: Sequence[str], xy: ArrayLike, kind: str) -> Candidates:
     xy = np.asarray(xy, float).reshape(-1, 2)
     if len(ids) == 0:
         raise ScenarioError(f"the candidate set '{kind}' is empty")
@@ -122,7 +129,7 @@ def _candidates(engine, ids, labels, xy, kind) -> Candidates:
     return Candidates(list(ids), list(labels), xy, np.column_stack([lon, lat]), kind)
 
 
-def register_candidates(engine, exclude=()) -> Candidates:
+def register_candidates(engine: Engine, exclude: Iterable[str] = ()) -> Candidates:
     """The register's located sites as candidates (excluding ``exclude``)."""
     sites = engine.bundle.located_sites
     sites = sites[~sites.index.isin(list(exclude))]
@@ -136,7 +143,7 @@ def register_candidates(engine, exclude=()) -> Candidates:
     )
 
 
-def lsoa_candidates(engine) -> Candidates:
+def lsoa_candidates(engine: Engine) -> Candidates:
     """The LSOA population-weighted centroids as candidates."""
     codes = list(engine.bundle.lsoa_values.index)
     names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
@@ -145,7 +152,7 @@ def lsoa_candidates(engine) -> Candidates:
     )
 
 
-def postcode_candidates(engine, wards: list[str]) -> Candidates:
+def postcode_candidates(engine: Engine, wards: list[str]) -> Candidates:
     """Postcode centroids inside the named wards (names or codes; the manifest's aliases apply)."""
     import shapely
 
@@ -185,7 +192,7 @@ def _candidate_bytes(source: str | Path | bytes, name: str) -> tuple[bytes, str]
     return source, name
 
 
-def _csv_rows(raw: bytes, name: str) -> list[dict]:
+def _csv_rows(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The rows of a UTF-8 CSV (a byte-order mark is fine); errors name the file and line."""
     try:
         text = raw.decode("utf-8-sig")
@@ -199,7 +206,7 @@ def _csv_rows(raw: bytes, name: str) -> list[dict]:
         raise BundleError(f"cannot be read as CSV ({exc})", file=name, row=reader.line_num + 1) from None
 
 
-def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.csv") -> Candidates:
+def csv_candidates(engine: Engine, source: str | Path | bytes, name: str = "candidates.csv") -> Candidates:
     """A user's CSV of candidates: columns ``name`` and either ``postcode`` or ``lat``/``lon``.
     Errors name the row and the field; nothing is skipped."""
     raw, name = _candidate_bytes(source, name)
@@ -245,7 +252,7 @@ def csv_candidates(engine, source: str | Path | bytes, name: str = "candidates.c
     return _candidates(engine, ids, labels, xy, f"file:{name}")
 
 
-def parse_candidates(engine, spec: str, exclude=()) -> Candidates:
+def parse_candidates(engine: Engine, spec: str, exclude: Iterable[str] = ()) -> Candidates:
     """'sites' | 'lsoas' | 'postcodes:WARD,WARD' | a CSV file path."""
     if spec == "sites":
         return register_candidates(engine, exclude)
@@ -266,7 +273,7 @@ METHODS = ("auto", "lagrangian", "enumerate", "ip")
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr():
+def _stdout_to_stderr() -> Iterator[None]:
     """Send what solvers print (HiGHS prints a banner from C++ even with msg=False) to stderr,
     at the file-descriptor level, so ``--json`` output stays pure JSON."""
     sys.stdout.flush()
@@ -336,7 +343,7 @@ def solve_mclp(
     return sorted(kept[j] for j in chosen), optimal, status
 
 
-def _reduce_mclp(cover: np.ndarray, weights: np.ndarray, p: int):
+def _reduce_mclp(cover: np.ndarray, weights: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same maximal covering problem, smaller: (kept candidates' original positions, their
     cover of the distinct origin groups, each group's weight).
 
@@ -363,7 +370,9 @@ def _reduce_mclp(cover: np.ndarray, weights: np.ndarray, p: int):
     return kept, rows, np.bincount(group_of.ravel(), weights=weights, minlength=len(rows))
 
 
-def _mclp_highs(cover: np.ndarray, weights: np.ndarray, p: int, time_limit: float, started: float):
+def _mclp_highs(
+    cover: np.ndarray, weights: np.ndarray, p: int, time_limit: float, started: float
+) -> tuple[list[int], bool, str]:
     """The maximal covering integer program as arrays for HiGHS: x_j (candidate j open), y_i
     (origin group i covered); maximise sum w_i y_i with y_i <= sum of x_j covering i, sum x_j = p."""
     import highspy
@@ -392,12 +401,12 @@ def _mclp_highs(cover: np.ndarray, weights: np.ndarray, p: int, time_limit: floa
     return _run_highs(lp, n_c, _time_left(time_limit, started))
 
 
-def _run_highs(lp, n_x: int, time_limit: float) -> tuple[list[int], bool, str]:
+def _run_highs(lp: Any, n_x: int, time_limit: float) -> tuple[list[int], bool, str]:
     """Solve ``lp`` with HiGHS; the first ``n_x`` columns are the 0/1 site choices."""
     import highspy
 
     with _stdout_to_stderr():  # the HiGHS banner is printed when the solver is first loaded
-        solver = highspy.Highs()
+        solver = highspy.Highs()  # type: ignore[no-untyped-call, unused-ignore]
         solver.setOptionValue("output_flag", False)
         solver.setOptionValue("time_limit", float(time_limit))
         solver.passModel(lp)
@@ -427,7 +436,9 @@ def _combinations_count(n: int, p: int) -> int:
     return math.comb(n, p)
 
 
-def reduce_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int):
+def reduce_pmedian(
+    minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
     """The smaller problem an exact enumeration needs: (candidate x origin minutes, weights, minutes
     to the nearest fixed site, the kept candidates' original positions).
 
@@ -481,7 +492,7 @@ def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: n
     buffer = np.empty_like(by_site)  # reused: no allocation per pair
     best_cost, best = np.inf, None
 
-    def consider(served: np.ndarray, first: int, prefix: tuple) -> None:
+    def consider(served: np.ndarray, first: int, prefix: tuple[Any, ...]) -> None:
         """Score ``prefix`` + each candidate from ``first`` on, given minutes ``served`` so far."""
         nonlocal best_cost, best
         rest = buffer[: n_c - first]
@@ -502,14 +513,14 @@ def enumerate_pmedian(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: n
     return [kept[i] for i in best]
 
 
-def _enumeration_work(minutes, weights, fixed_minutes, p: int) -> int:
+def _enumeration_work(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, p: int) -> int:
     """Origin x combination evaluations of an enumeration, after reduce_pmedian (only worked out
     when the unreduced work is over the budget)."""
     n_o, n_c = minutes.shape
     if _combinations_count(n_c, p) * n_o <= ENUMERATION_BUDGET:
-        return _combinations_count(n_c, p) * n_o
+        return int(_combinations_count(n_c, p) * n_o)
     by_site, *_ = reduce_pmedian(minutes, weights, fixed_minutes, p)
-    return _combinations_count(by_site.shape[0], p) * by_site.shape[1]
+    return int(_combinations_count(by_site.shape[0], p) * by_site.shape[1])
 
 
 def solve_pmedian(
@@ -557,7 +568,9 @@ LAGRANGIAN_ITERATIONS = 3000
 SMALL_SEARCH = 2000  # combinations left by the bound below which the exact search starts at once
 
 
-def _capped_problem(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray):
+def _capped_problem(
+    minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(candidate x origin capped minutes, weights, fixed minutes, constant cost) over the
     origins a candidate can serve better than its nearest fixed site: each origin is served at
     its fixed site's minutes at worst, so minutes beyond it count as it, and the other origins
@@ -570,11 +583,13 @@ def _capped_problem(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.
     return np.ascontiguousarray(capped[useful].T), w[useful], fixed_minutes[useful], constant
 
 
-def _served_cost(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, chosen) -> float:
+def _served_cost(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, chosen: Iterable[int]) -> float:
     return float(w @ np.minimum(fixed, by_site[list(chosen)].min(axis=0)))
 
 
-def _greedy_interchange(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, chosen: list[int]):
+def _greedy_interchange(
+    by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, chosen: list[int]
+) -> tuple[list[int], float]:
     """``chosen`` improved by swapping one site at a time for another while a swap lowers the
     cost (Teitz and Bart's interchange). Returns (sorted chosen, cost)."""
     chosen = list(chosen)
@@ -621,7 +636,7 @@ def _enumerate_combinations(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarra
     n_c = by_site.shape[0]
     best_cost, best = np.inf, None
 
-    def extend(served: np.ndarray, first: int, prefix: tuple) -> None:
+    def extend(served: np.ndarray, first: int, prefix: tuple[Any, ...]) -> None:
         nonlocal best_cost, best
         if len(prefix) == p - 1:
             costs = np.minimum(by_site[first:], served) @ w
@@ -637,7 +652,9 @@ def _enumerate_combinations(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarra
     return list(best)
 
 
-def _subgradient(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int, solution, upper: float, deadline):
+def _subgradient(
+    by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int, solution: list[int], upper: float, deadline: float
+) -> tuple[list[int], float, float, np.ndarray | None]:
     """Subgradient steps on the Lagrangian bound (see ``lagrangian_pmedian``) until it reaches
     ``upper``, stalls, leaves a small search, or ``deadline`` (a ``time.perf_counter`` value)
     passes. Each step's sites are also tried as a solution. Returns (solution, its cost, the best
@@ -647,7 +664,7 @@ def _subgradient(by_site: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int, 
     weighted_fixed = w * fixed
     multipliers = weighted.min(axis=0)
     lower, best_rho, step, stall = -np.inf, None, 2.0, 0
-    tried: set[tuple] = {tuple(solution)}
+    tried: set[tuple[Any, ...]] = {tuple(solution)}
     for iteration in range(LAGRANGIAN_ITERATIONS):
         reduced = np.minimum(weighted - multipliers, 0.0)
         rho = reduced.sum(axis=1)
@@ -745,7 +762,9 @@ def lagrangian_pmedian(
     return solution, optimal, f"{how}: {'Optimal' if optimal else 'not proven optimal'}"
 
 
-def _pmedian_program(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray):
+def _pmedian_program(
+    minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The p-median integer program's parts as arrays: (origin, candidate) of each assignment
     variable, and the origins that get a variable for their nearest fixed site.
 
@@ -764,7 +783,7 @@ def _pmedian_program_highs(
     fixed_minutes: np.ndarray,
     p: int,
     time_limit: float,
-    program: tuple | None = None,
+    program: tuple[Any, ...] | None = None,
 ) -> tuple[list[int], bool, str]:
     """The p-median integer program built as arrays and passed to HiGHS directly (through PuLP,
     building the model took as long as solving it).
@@ -819,21 +838,21 @@ def _pmedian_program_highs(
     return _run_highs(lp, n_c, _time_left(time_limit, started))
 
 
-def _coverage_value(cover, weights, fixed_cover, chosen) -> float:
+def _coverage_value(cover: np.ndarray, weights: np.ndarray, fixed_cover: np.ndarray, chosen: Sequence[int]) -> float:
     covered = fixed_cover.copy()
     if chosen:
-        covered |= cover[:, chosen].any(axis=1)
+        covered |= cover[:, list(chosen)].any(axis=1)
     return float(weights[covered].sum())
 
 
-def _median_value(minutes, weights, fixed_minutes, chosen) -> float:
+def _median_value(minutes: np.ndarray, weights: np.ndarray, fixed_minutes: np.ndarray, chosen: Sequence[int]) -> float:
     best = fixed_minutes.copy()
     if chosen:
-        best = np.minimum(best, minutes[:, chosen].min(axis=1))
+        best = np.minimum(best, minutes[:, list(chosen)].min(axis=1))
     return float((weights * best).sum())
 
 
-def _check_arguments(objective, p, candidates: Candidates, weight, time_limit) -> None:
+def _check_arguments(objective: str, p: int, candidates: Candidates, weight: str, time_limit: float) -> None:
     """Clear errors for arguments the solvers would otherwise crash on or quietly change."""
     if objective not in ("coverage", "median"):
         raise ScenarioError(f"objective {objective!r}: use coverage or median")
@@ -854,11 +873,11 @@ def _check_arguments(objective, p, candidates: Candidates, weight, time_limit) -
 
 
 def optimise(
-    engine,
+    engine: Engine,
     *,
     objective: str = "coverage",
     p: int = 1,
-    fixed=(),
+    fixed: Iterable[str] = (),
     candidates: Candidates,
     mode: str | None = None,
     minutes: float | None = None,
@@ -868,7 +887,7 @@ def optimise(
     weight: str = "population",
     time_limit: float = 30.0,
     baseline: str | None = None,
-    fixed_scenario=None,
+    fixed_scenario: Scenario | None = None,
 ) -> OptimiseResult:
     """Best ``p`` candidates to add to the ``fixed`` sites (register ids) for the objective.
 
@@ -934,10 +953,10 @@ def optimise(
         )
     )
 
-    def plain_cover(indices):
+    def plain_cover(indices: Sequence[int]) -> float:
         return _coverage_value(cover, pop, fixed_cover, indices)
 
-    def plain_minutes(indices):
+    def plain_minutes(indices: Sequence[int]) -> float:
         total = pop.sum()
         return _median_value(cand_min, pop, fixed_min, indices) / total if total > 0 else math.nan
 

@@ -25,6 +25,7 @@ import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -81,7 +82,7 @@ def default_pack_path() -> Path:
     return checkout
 
 
-def convert_pack(source: Path, out: Path) -> dict:
+def convert_pack(source: Path, out: Path) -> dict[str, Any]:
     """Convert the source pack's gzipped CSV and GeoJSON files to Parquet in ``out``.
 
     Writes ``out/pack.toml`` (files, rows, checksums) and copies the source's
@@ -91,7 +92,7 @@ def convert_pack(source: Path, out: Path) -> dict:
 
     source, out = Path(source), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    files: dict[str, dict] = {}
+    files: dict[str, dict[str, Any]] = {}
     for name in TABLES + GEOMETRIES:
         is_geometry = name in GEOMETRIES
         src = source / (f"{name}.geojson.gz" if is_geometry else f"{name}.csv.gz")
@@ -133,13 +134,13 @@ class Pack:
     """An opened, checked pack: tables and geometries read on first use and kept."""
 
     path: Path
-    files: dict[str, dict]
+    files: dict[str, dict[str, Any]]
     _cache: dict[str, object] = field(default_factory=dict)
 
     def _path(self, name: str) -> Path:
         if name not in self.files:
             raise BundleError(f"the pack has no table {name!r}", file=str(self.path / PACK_MANIFEST))
-        return self.path / self.files[name]["file"]
+        return self.path / str(self.files[name]["file"])
 
     def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A table of the pack (``columns``: read only these)."""
@@ -148,7 +149,7 @@ class Pack:
             self._cache[key] = pd.read_parquet(self._path(name), columns=columns)
         return self._cache[key]
 
-    def geometries(self, name: str):
+    def geometries(self, name: str) -> Any:
         """A boundary layer of the pack as a GeoDataFrame (WGS84)."""
         import geopandas as gpd
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ class AgeTables:
         """The years the bundle has single-year tables for."""
         return sorted(self.counts)
 
-    def check_year(self, year) -> int:
+    def check_year(self, year: object) -> int:
         """The year as an int, or a BundleError/ScenarioError naming the years the bundle has."""
         try:
             value = int(str(year).strip().removeprefix("mid-"))
@@ -167,10 +168,10 @@ class AgeTables:
         low, high = band
         top = self.max_single_age + 1  # column index of the open-ended group
         stop = top + 1 if high == OPEN_END else high + 1
-        return self.counts[year][:, low:stop].sum(axis=1)
+        return np.asarray(self.counts[year][:, low:stop].sum(axis=1))
 
 
-def load_age_tables(folder: Path, spec: dict, lsoa_codes: list[str], manifest_name: str) -> AgeTables:
+def load_age_tables(folder: Path, spec: dict[str, Any], lsoa_codes: list[str], manifest_name: str) -> AgeTables:
     """Read every year's single-year-of-age file, check it and align it on ``lsoa_codes``.
 
     Errors (``BundleError`` naming file, row and field): a missing column, a blank or
@@ -257,6 +258,6 @@ def load_age_tables(folder: Path, spec: dict, lsoa_codes: list[str], manifest_na
     )
 
 
-def band_and_year(tables: AgeTables, ages: str, year) -> tuple[tuple[int, int] | None, int]:
+def band_and_year(tables: AgeTables, ages: str, year: object) -> tuple[tuple[int, int] | None, int]:
     """The band and year typed by a user, checked against the table (``ScenarioError`` if not)."""
     return parse_age_band(ages, tables.max_single_age), tables.check_year(year)

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,7 @@ def unique_keys(frame: pd.DataFrame, column: str, name: str) -> list[str]:
 MAX_GEOJSON_BYTES = 200_000_000
 
 
-def read_geojson(folder: Path, name: str, key: str, name_field: str):
+def read_geojson(folder: Path, name: str, key: str, name_field: str) -> Any:
     """Read a GeoJSON layer as a GeoDataFrame and check each feature's geometry."""
     import geopandas as gpd
     import shapely

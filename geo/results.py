@@ -11,26 +11,29 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:  # results name the scenario they describe; no import cycle at run time
+    from geo.engine import Engine
     from geo.scenario import Scenario
 
 MOST_DEPRIVED_DECILES = (1, 2)  # "the 20% most deprived areas" nationally
 
 
-def _num(value, digits: int = 3):
+def _num(value: Any, digits: int = 3) -> float | int | None:
     """JSON-safe number: None for NaN/inf; ints stay ints when whole."""
     if value is None:
         return None
     value = float(value)
     if not math.isfinite(value):
         return None
-    return round(value, digits)
+    return float(round(value, digits))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -74,8 +77,8 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(values[order][min(position, len(values) - 1)])
 
 
-def _share(covered, total):
-    return covered / total if total > 0 else float("nan")
+def _share(covered: float, total: float) -> float:
+    return float(covered / total) if total > 0 else float("nan")
 
 
 @dataclass
@@ -93,7 +96,7 @@ class Evaluation:
     population_field: str
     mode: str
     detour: str
-    threshold: dict
+    threshold: dict[str, Any]
     range_factors: tuple[float, float] | None = None  # route factors of the travel range (None: no range)
     metres_per_minute: float = 80.0
 
@@ -114,8 +117,8 @@ class Evaluation:
         are unchanged, since scaling all routes alike keeps their order."""
         route = self.route_m[None, :] * np.asarray(factors, float)[:, None]
         if self.threshold.get("minutes") is not None:
-            return route / self.metres_per_minute <= self.threshold["minutes"]
-        return route <= self.threshold["km"] * 1000.0
+            return np.asarray(route / self.metres_per_minute <= self.threshold["minutes"])
+        return np.asarray(route <= self.threshold["km"] * 1000.0)
 
     @property
     def total(self) -> float:
@@ -143,7 +146,7 @@ class Evaluation:
 RANGE_STEPS = 9
 
 
-def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
+def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict[str, Any]:
     """Low-high range of each headline figure across the travel range (routes scaled by the
     engine's two factors); empty when the evaluation has no range (e.g. straight lines).
 
@@ -188,7 +191,7 @@ def travel_ranges(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray)
     return out
 
 
-def range_bounds(ranges: dict, key: str, share: bool = False) -> tuple[str, str] | None:
+def range_bounds(ranges: dict[str, Any], key: str, share: bool = False) -> tuple[str, str] | None:
     """A figure's travel range as shown to people ('4,184', '9,982'; shares as '24.8%'), or None
     when the figure has no range. Callers word it ("between A and B", "range A-B").
 
@@ -211,7 +214,7 @@ def range_bounds(ranges: dict, key: str, share: bool = False) -> tuple[str, str]
     return None if low == high or "n/a" in (low, high) else (low, high)
 
 
-def _range_json(ranges: dict, keys=None) -> dict:
+def _range_json(ranges: dict[str, Any], keys: Iterable[str] | None = None) -> dict[str, Any]:
     return {
         k: [_num(a, 4 if "share" in k else 1), _num(b, 4 if "share" in k else 1)]
         for k, (a, b) in ranges.items()
@@ -219,7 +222,7 @@ def _range_json(ranges: dict, keys=None) -> dict:
     }
 
 
-def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict:
+def headline_numbers(alt: Evaluation, base: Evaluation | None, deciles: np.ndarray) -> dict[str, Any]:
     """The Access page's headline figures from two evaluations (no tables)."""
     out = {
         "alt_covered": alt.covered_population,
@@ -257,7 +260,7 @@ class CoverageResult:
     assumptions: list[str]
     population: str
     mode: str
-    threshold: dict
+    threshold: dict[str, Any]
     detour: str
     columns: dict[str, np.ndarray] = field(repr=False)  # the columns of ``origins``, aligned to the engine's origins
     by_ward: pd.DataFrame
@@ -270,7 +273,7 @@ class CoverageResult:
     p90_minutes: float
     population_label: str = ""
     ward_set: str = ""
-    ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
+    ranges: dict[str, Any] = field(default_factory=dict[str, Any])  # figure -> (low, high) across the travel range
 
     @functools.cached_property
     def origins(self) -> pd.DataFrame:
@@ -279,7 +282,7 @@ class CoverageResult:
         when first asked for (a click needs only the columns as arrays)."""
         return pd.DataFrame(self.columns)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Headline figures as plain data (the CLI's text and the dashboard's cards)."""
         return {
             "population_label": self.population_label,
@@ -321,7 +324,7 @@ class CoverageResult:
             ],
         }
 
-    def to_dict(self, include_origins: bool = True) -> dict:
+    def to_dict(self, include_origins: bool = True) -> dict[str, Any]:
         """Plain data for the CLI's JSON (the documented contract)."""
         out = self.summary()
         if include_origins:
@@ -329,7 +332,7 @@ class CoverageResult:
         return out
 
 
-def comparison_origin_rows(frame: pd.DataFrame) -> list[dict]:
+def comparison_origin_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-origin rows of a comparison, every field named for the scenario it describes:
     origin, LSOA, ward, population, IMD decile, then ``base_``/``alt_`` site, minutes and
     covered, and the minutes added (a bare "covered" would describe only one of the two)."""
@@ -352,7 +355,7 @@ def comparison_origin_rows(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-def origin_rows(frame: pd.DataFrame) -> list[dict]:
+def origin_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-origin rows (origin, LSOA, ward, nearest site, metres, minutes, covered, population)."""
     rows = []
     for r in frame.itertuples():
@@ -376,7 +379,9 @@ def origin_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _group_sums(codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.ndarray):
+def _group_sums(
+    codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Totals and covered population per group code (0..n_groups-1); code -1 = no group."""
     ok = codes >= 0
     total = np.bincount(codes[ok], weights=pop[ok], minlength=n_groups)
@@ -388,21 +393,21 @@ def _group_sums(codes: np.ndarray, n_groups: int, pop: np.ndarray, covered: np.n
 
 def coverage_result(
     *,
-    engine,
-    scenario,
-    open_ids,
-    population,
-    mode,
-    threshold,
-    detour,
-    nearest,
-    straight_m,
-    route_m,
-    minutes,
-    covered,
-    assumptions,
-    ward_set=None,
-    ranges=None,
+    engine: Engine,
+    scenario: Scenario,
+    open_ids: list[str],
+    population: str,
+    mode: str,
+    threshold: dict[str, Any],
+    detour: str,
+    nearest: Sequence[str] | np.ndarray,
+    straight_m: np.ndarray,
+    route_m: np.ndarray,
+    minutes: np.ndarray,
+    covered: np.ndarray,
+    assumptions: list[str],
+    ward_set: str | None = None,
+    ranges: dict[str, Any] | None = None,
 ) -> CoverageResult:
     """Build a CoverageResult from the engine's per-origin arrays (used by Engine.coverage and compare)."""
     pop = engine.origin_population[population]
@@ -480,7 +485,7 @@ def coverage_result(
     )
 
 
-def _aligned(keys, frame: pd.DataFrame, key: str, column: str) -> np.ndarray:
+def _aligned(keys: Iterable[Any], frame: pd.DataFrame, key: str, column: str) -> np.ndarray:
     """``frame[column]`` in the order of ``keys`` (NaN for a key the frame lacks)."""
     values = dict(zip(frame[key].to_numpy().tolist(), frame[column].to_numpy(float).tolist()))
     return np.array([values.get(k, np.nan) for k in np.asarray(keys).tolist()], dtype=float)
@@ -500,11 +505,13 @@ class Comparison:
     losing_in_most_deprived: float
     by_imd_decile: pd.DataFrame
     by_ward: pd.DataFrame
-    extra: dict = field(default_factory=dict)
-    ranges: dict = field(default_factory=dict)  # figure -> (low, high) across the travel range
+    extra: dict[str, Any] = field(default_factory=dict[str, Any])
+    ranges: dict[str, Any] = field(default_factory=dict[str, Any])  # figure -> (low, high) across the travel range
 
     @classmethod
-    def of(cls, engine, base: CoverageResult, alt: CoverageResult, ranges: dict | None = None) -> Comparison:
+    def of(
+        cls, engine: Engine, base: CoverageResult, alt: CoverageResult, ranges: dict[str, Any] | None = None
+    ) -> Comparison:
         """The comparison of two coverage results of the same origins and population.
 
         Built from the results' columns as arrays (pandas per-column assignment and group-bys were
@@ -600,7 +607,7 @@ class Comparison:
         """Share of those losing access who live in the most deprived 20% of LSOAs (IMD deciles 1-2)."""
         return _share(self.losing_in_most_deprived, self.population_losing_access)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data for the CLI's JSON (the documented contract)."""
         return {
             "population": self.alt.population,
@@ -643,7 +650,7 @@ class Comparison:
         }
 
 
-def cumulative_share(result: CoverageResult, minutes_grid) -> np.ndarray:
+def cumulative_share(result: CoverageResult, minutes_grid: ArrayLike) -> np.ndarray:
     """Share (0-1) of the population whose nearest open site is within each t of ``minutes_grid``."""
     minutes = result.columns["minutes"]
     pop = result.columns["population"]
@@ -653,4 +660,4 @@ def cumulative_share(result: CoverageResult, minutes_grid) -> np.ndarray:
         return np.zeros(len(grid))
     order = np.argsort(minutes)
     cum = np.concatenate([[0.0], np.cumsum(pop[order])]) / total
-    return cum[np.searchsorted(minutes[order], grid, side="right")]
+    return np.asarray(cum[np.searchsorted(minutes[order], grid, side="right")])

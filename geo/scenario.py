@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from geo.errors import ScenarioError
 from geo.readers import normalise_postcode
@@ -97,7 +98,7 @@ class Scenario:
         """Register site id -> where the user placed it."""
         return dict(self.moved)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data for the CLI's JSON."""
         return {
             "base": self.base,

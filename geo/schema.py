@@ -10,6 +10,7 @@ rows) are made where the data are read (``geo.bundle``).
 from __future__ import annotations
 
 import math
+from typing import Any, NoReturn
 
 from geo.errors import BundleError
 
@@ -18,11 +19,13 @@ MIN_CALIBRATION_ROWS = 3  # a detour curve from fewer pairs is a guess, not a fi
 MAX_SPEED_KMH = 200.0
 
 
-def _fail(field: str, message: str) -> None:
+def _fail(field: str, message: str) -> NoReturn:
     raise BundleError(message, file=MANIFEST, field=field)
 
 
-def _number(value, field: str, low: float | None = None, high: float | None = None, strict_low: bool = False) -> float:
+def _number(
+    value: Any, field: str, low: float | None = None, high: float | None = None, strict_low: bool = False
+) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         _fail(field, f"{value!r} is not a number")
     number = float(value)
@@ -33,13 +36,13 @@ def _number(value, field: str, low: float | None = None, high: float | None = No
     return number
 
 
-def _table(value, field: str) -> dict:
+def _table(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         _fail(field, f"must be a table ([{field}] with keys), not {type(value).__name__} {value!r}"[:200])
     return value
 
 
-def _text(value, field: str) -> str:
+def _text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         _fail(field, f"{value!r} must be non-empty text")
     return value
@@ -69,7 +72,7 @@ def projected_crs(crs: str, field: str = "area.projected_crs") -> None:
         _fail(field, f"{crs} is measured in {', '.join(sorted(units))}, not metres")
 
 
-def check_manifest(manifest: dict) -> None:
+def check_manifest(manifest: dict[str, Any]) -> None:
     """Types, allowed values and ranges of every key the engine reads."""
     area = _table(manifest.get("area"), "area")
     _text(area.get("name"), "area.name")
@@ -87,7 +90,7 @@ def check_manifest(manifest: dict) -> None:
     _check_need_index(manifest)
 
 
-def _check_calibration(spec: dict) -> None:
+def _check_calibration(spec: dict[str, Any]) -> None:
     edges = spec.get("band_edges_km", [0.0])
     if not isinstance(edges, list) or not edges:
         _fail("layers.calibration.band_edges_km", f"{edges!r} must be a list of distances in km, e.g. [0.0, 1.5]")
@@ -96,7 +99,7 @@ def _check_calibration(spec: dict) -> None:
         _fail("layers.calibration.band_edges_km", f"{edges} must be in increasing order")
 
 
-def _check_travel(travel) -> None:
+def _check_travel(travel: Any) -> None:
     travel = _table(travel, "travel")
     modes = _table(travel.get("modes", {}), "travel.modes")
     if not modes:
@@ -112,7 +115,7 @@ def _check_travel(travel) -> None:
         _number(travel["default_minutes"], "travel.default_minutes", low=0, high=240, strict_low=True)
 
 
-def _check_need_index(manifest: dict) -> None:
+def _check_need_index(manifest: dict[str, Any]) -> None:
     need = manifest.get("need_index", {})
     _table(need, "need_index")
     known = {spec.get("id") for spec in manifest.get("indicators", []) if isinstance(spec, dict)}

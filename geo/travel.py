@@ -25,11 +25,13 @@ Method and assumptions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.errors import BundleError, ScenarioError
 
@@ -46,7 +48,7 @@ class DetourModel:
     access_m: float = 0.0  # added to every route: door to street network (fitted, see geo.calibrate)
 
     @classmethod
-    def fit(cls, straight_km, network_km, band_edges_km) -> DetourModel:
+    def fit(cls, straight_km: ArrayLike, network_km: ArrayLike, band_edges_km: Sequence[float]) -> DetourModel:
         """Fit the detour curve to calibration pairs (banded medians, made non-decreasing)."""
         straight = np.asarray(straight_km, float)
         network = np.asarray(network_km, float)
@@ -67,7 +69,7 @@ class DetourModel:
         ys = list(np.maximum.accumulate(ys))
         return cls(tuple(xs), tuple(ys), tuple(factors), tuple(counts), tuple(band_edges_km))
 
-    def network_m(self, straight_m):
+    def network_m(self, straight_m: ArrayLike) -> np.ndarray:
         """Estimated route metres for straight-line metres (never shorter than the straight line)."""
         d = np.asarray(straight_m, float)
         xs, ys = np.asarray(self.knots_straight_m), np.asarray(self.knots_network_m)
@@ -75,7 +77,7 @@ class DetourModel:
         out = np.interp(d, xs, ys)
         out = np.where(d < xs[0], d * first, out)
         out = np.where(d > xs[-1], d * last, out)
-        return np.maximum(out, d) + self.access_m
+        return np.asarray(np.maximum(out, d) + self.access_m)
 
     def with_access(self, access_m: float) -> DetourModel:
         """The same curve with a different access distance."""
@@ -88,7 +90,7 @@ class DetourModel:
             float(access_m),
         )
 
-    def describe(self) -> list[dict]:
+    def describe(self) -> list[dict[str, Any]]:
         """The model in one sentence."""
         return [
             {"median_straight_km": round(x / 1000, 3), "circuity": round(f, 3), "pairs": n}
@@ -117,7 +119,7 @@ def straight_m(origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray:
     """Euclidean distance matrix in projected metres."""
     o = np.asarray(origins_xy, float).reshape(-1, 2)
     s = np.asarray(sites_xy, float).reshape(-1, 2)
-    return np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1])
+    return np.asarray(np.hypot(o[:, None, 0] - s[None, :, 0], o[:, None, 1] - s[None, :, 1]))
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,11 @@ class StraightLineModel:
 
     name: str = "none"
 
-    def route_m(self, origins_xy, sites_xy):
+    def route_m(self, origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray:
         """Route metres, origins x sites (the TravelModel protocol)."""
         return straight_m(origins_xy, sites_xy)
 
-    def of_straight(self, straight):
+    def of_straight(self, straight: ArrayLike) -> np.ndarray:
         """Route metres as a non-decreasing function of straight-line metres."""
         return np.asarray(straight, float)
 
@@ -154,11 +156,11 @@ class FactorTravelModel:
         if not self.name:
             object.__setattr__(self, "name", f"route = {self.factor:g} x straight line")
 
-    def route_m(self, origins_xy, sites_xy):
+    def route_m(self, origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray:
         """Route metres, origins x sites (the TravelModel protocol)."""
         return self.factor * straight_m(origins_xy, sites_xy)
 
-    def of_straight(self, straight):
+    def of_straight(self, straight: ArrayLike) -> np.ndarray:
         """Route metres as a non-decreasing function of straight-line metres."""
         return self.factor * np.asarray(straight, float)
 
@@ -170,11 +172,11 @@ class DetourTravelModel:
     detour: DetourModel
     name: str = "calibrated"
 
-    def route_m(self, origins_xy, sites_xy):
+    def route_m(self, origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray:
         """Route metres, origins x sites (the TravelModel protocol)."""
         return self.detour.network_m(straight_m(origins_xy, sites_xy))
 
-    def of_straight(self, straight):
+    def of_straight(self, straight: ArrayLike) -> np.ndarray:
         """Route metres as a non-decreasing function of straight-line metres."""
         return self.detour.network_m(straight)
 
@@ -187,7 +189,7 @@ class NetworkTravelModel:
     snap distance + shortest path + snap distance. Unreachable pairs are ``inf``.
     """
 
-    def __init__(self, graph, name: str = "network"):
+    def __init__(self, graph: Any, name: str = "network") -> None:
         from scipy.spatial import cKDTree
 
         self.graph = graph
@@ -198,7 +200,7 @@ class NetworkTravelModel:
             raise ScenarioError("the street graph has no nodes")
         self._tree = cKDTree(xy)
 
-    def route_m(self, origins_xy, sites_xy):
+    def route_m(self, origins_xy: np.ndarray, sites_xy: np.ndarray) -> np.ndarray:
         """Route metres, origins x sites (the TravelModel protocol)."""
         import networkx as nx
 
@@ -230,7 +232,7 @@ class Mode:
         return self.speed_kmh * 1000.0 / 60.0
 
 
-def modes_from_manifest(manifest: dict, car_kmh: float | None = None) -> dict[str, Mode]:
+def modes_from_manifest(manifest: dict[str, Any], car_kmh: float | None = None) -> dict[str, Mode]:
     """The bundle's [travel.modes.*] as Mode objects (``car_kmh`` overrides the car speed)."""
     modes = {}
     for mode_id, raw in manifest["travel"].get("modes", {}).items():
@@ -250,7 +252,7 @@ def modes_from_manifest(manifest: dict, car_kmh: float | None = None) -> dict[st
     return modes
 
 
-def fit_detour(calibration: pd.DataFrame, manifest: dict) -> DetourModel:
+def fit_detour(calibration: pd.DataFrame, manifest: dict[str, Any]) -> DetourModel:
     """The detour model fitted to the bundle's calibration pairs (straight vs network km)."""
     edges = manifest["layers"]["calibration"].get("band_edges_km", [0.0])
     return DetourModel.fit(calibration["straight_km"], calibration["network_km"], edges)
