@@ -489,9 +489,7 @@ def test_a_site_click_is_two_requests_and_tables_keep_their_sort(dash_duo, luton
     sent = _callbacks_of_one_click(dash_duo, box)
     assert len(sent) <= 2, sent
     assert sent[0].startswith("..url.search") and sent[-1].startswith(f"..{ids.DECILE_CHART}.figure"), sent
-    cmp = e.compare(
-        e.scenario("current_2020"), e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20
-    )
+    cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020", close=["outreach_beech_hill"]), minutes=20)
     expected = sorted((round(v) for v in cmp.by_ward["losing_access"]), reverse=True)
     dash_duo.wait_for_element(f"{region} th[aria-sort='descending']", timeout=10)
     shown = [
