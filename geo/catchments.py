@@ -412,21 +412,27 @@ def nearest_stops(engine: Engine, scenario: Scenario, sites: list[str]) -> dict[
         return {}
     xy = stops[["x", "y"]].to_numpy(float)
     walk = engine.modes.get("walk")
-    out = {}
+    located: dict[str, tuple[float, float]] = {}
     for site in sites:
         try:
-            where = np.array([site_xy(engine, scenario, site)])
+            located[site] = site_xy(engine, scenario, site)
         except (ValueError, KeyError, ScenarioError):  # unlocated: no distance to give
             continue
-        route = engine.travel_model.route_m(where, xy)[0]
-        k = int(np.argmin(route))
+    if not located:
+        return {}
+    where = np.array(list(located.values()))
+    route = engine.travel_model.route_m(where, xy)  # every site to every stop at once
+    nearest = np.argmin(route, axis=1)
+    ids, names, indicators = (np.asarray(v) for v in (stops.index, stops["name"], stops["indicator"]))
+    out = {}
+    for i, (site, k) in enumerate(zip(located, nearest)):
         out[site] = {
-            "stop_id": str(stops.index[k]),
-            "name": stops["name"].iloc[k],
-            "indicator": stops["indicator"].iloc[k],
-            "straight_m": float(np.hypot(*(xy[k] - where[0]))),
-            "walk_m": float(route[k]),
-            "walk_minutes": float(route[k] / walk.metres_per_minute) if walk is not None else None,
+            "stop_id": str(ids[k]),
+            "name": names[k],
+            "indicator": indicators[k],
+            "straight_m": float(np.hypot(*(xy[k] - where[i]))),
+            "walk_m": float(route[i, k]),
+            "walk_minutes": float(route[i, k] / walk.metres_per_minute) if walk is not None else None,
         }
     return out
 

@@ -176,7 +176,7 @@ def test_dashboard_section_csv_and_briefing_show_the_same_figures(luton_engine):
     for row in religion.rows():
         assert f"{100 * row['losing_share']:.1f}%" in shown and f"{100 * row['all_share']:.1f}%" in shown
     assert f"{result.losing_total:,.0f}" in str(summary)
-    assert list(chart.data[1].x) == pytest.approx([100 * r["losing_share"] for r in religion.rows()])
+    assert list(chart["data"][1]["x"]) == pytest.approx([100 * r["losing_share"] for r in religion.rows()])
 
     payload = equality_csv(e, state, "religion_2021", "http://host/?page=access", dt.date(2026, 12, 1))
     assert payload["filename"] == (
