@@ -111,6 +111,7 @@ class Bundle:
     # LSOAs); index = current LSOA code. Empty without such indicators.
     current_lsoa_values: pd.DataFrame = field(default_factory=pd.DataFrame)
     stops: pd.DataFrame | None = None  # public transport stops in use: name, indicator, x, y (None: not in the bundle)
+    stops_source: str = ""  # what the stop list is, in words ([layers.stops] source)
     lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
     equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
     ward_lookup: dict[str, str] = field(default_factory=dict)  # lower-cased ward name, alias or code -> code
@@ -441,6 +442,12 @@ def load_bundle(path: str | Path) -> Bundle:
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
     if "stops" in layers:
         bundle.stops = _load_stops(folder, layers["stops"], projected)
+        source = layers["stops"].get("source", "the bundle's stop list")
+        if not isinstance(source, str) or not source.strip():
+            raise BundleError(
+                "must be text: what the stop list is and when it was taken", file=MANIFEST, field="layers.stops.source"
+            )
+        bundle.stops_source = source.strip()
     return bundle
 
 

@@ -108,6 +108,7 @@ def site_load_data(engine, view: dict) -> tuple[dict, str]:
         if (base is not None or k not in ("before", "change"))
         and (summary or k != "served")
         and (engine.deprivation_name is not None or k != "deprived_pct")  # no measure, no column
+        and (engine.bundle.stops is not None or k not in ("stop", "stop_walk_m"))  # no stops, no column
     ]
     return {
         "columns": [{"id": k, "name": n} for k, n in columns],
@@ -117,8 +118,12 @@ def site_load_data(engine, view: dict) -> tuple[dict, str]:
             "about": [
                 f"Needs Map ({engine.bundle.area_name}): each area counted at its nearest open site",
                 f"Scenario: {alt.label}" + (f"; compared with {base.label}" if base is not None else ""),
-                "Bus stops: NaPTAN (Department for Transport, OGL v3.0), today's register; walk = estimated route",
             ]
+            + (
+                [f"Bus stops: {engine.bundle.stops_source}; walk = estimated route"]
+                if engine.bundle.stops is not None
+                else []
+            )
             + ([summary] if summary else []),
         },
     }, summary

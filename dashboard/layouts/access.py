@@ -354,8 +354,12 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                             html.H2("Sites and the families they would serve", className="h6 mt-4"),
                             html.P(
                                 "Each area is counted at its nearest open site (its catchment). Capacity is shown "
-                                "where the site register records one. Bus stops: today's NaPTAN register, not 2020's; "
-                                "the walk is the travel model's estimated route.",
+                                "where the site register records one."
+                                + (
+                                    f" Bus stops: {engine.bundle.stops_source}; the walk is the travel model's estimated route."
+                                    if engine.bundle.stops is not None
+                                    else ""
+                                ),
                                 className="small text-muted mb-1",
                             ),
                             html.P(id=ids.SITES_CAPACITY_SUMMARY, className="small mb-1"),
