@@ -64,6 +64,7 @@ class Appraisal:
     mode: str
     threshold: dict[str, Any]
     rows: list[dict[str, Any]]
+    deprivation: bool = True  # the bundle has a deprivation measure (else no such figure)
 
     def to_dict(self) -> dict[str, Any]:
         """For JSON: people to 0.1, shares to 6 places, minutes to 0.01 (the rows themselves
@@ -141,7 +142,9 @@ def appraise(
                 "covered_range": None if low_high is None else list(low_high),
                 "change_vs_baseline": alt.covered - cmp.base.covered,
                 "losing_access": losing,
-                "losing_most_deprived_20pct_share": cmp.losing_in_most_deprived / losing if losing else None,
+                "losing_most_deprived_20pct_share": cmp.losing_in_most_deprived / losing
+                if losing and engine.deprivation_name is not None
+                else None,
                 "mean_minutes": alt.mean_minutes,
                 "busiest_site": None if busiest is None else busiest.label,
                 "busiest_site_population": None if busiest is None else busiest.population,
@@ -155,4 +158,5 @@ def appraise(
         mode=first.alt.mode,
         threshold=first.alt.threshold,
         rows=rows,
+        deprivation=engine.deprivation_name is not None,
     )

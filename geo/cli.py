@@ -888,11 +888,11 @@ def cmd_appraise(args, out) -> int:
         json.dump(result.to_dict(), out, indent=2)
         print(file=out)
         return 0
-    from geo.reports.options_briefing import HEADERS, table_rows
+    from geo.reports.options_briefing import headers, table_rows
 
     print(f"{result.population_label}; baseline {result.baseline}", file=out)
     for row in table_rows(result):
-        print("  " + " | ".join(f"{h}: {c}" for h, c in zip(HEADERS, row)), file=out)
+        print("  " + " | ".join(f"{h}: {c}" for h, c in zip(headers(result), row)), file=out)
     if args.out is not None:
         print(f"Wrote {args.out}", file=out)
     return 0

@@ -307,3 +307,40 @@ def dashboard_smoke(dash_duo, engine, scenario: str, area_name: str) -> None:
         dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab(page)}"))
         dash_duo.wait_for_element(f"#{ids.page_panel(page)}:not([hidden])", timeout=10)
     assert [e for e in dash_duo.get_logs() if "favicon" not in e.get("message", "")] == []
+
+
+def without_tables(folder: Path, tables: set[str], line: str = "") -> None:
+    """Drop whole manifest tables (and one line) from a bundle's bundle.toml."""
+    kept, skip = [], False
+    for text in (folder / "bundle.toml").read_text().splitlines():
+        if text.startswith("["):
+            skip = text.strip() in tables
+        if not skip and text != line:
+            kept.append(text)
+    (folder / "bundle.toml").write_text("\n".join(kept) + "\n")
+
+
+def make_abroad_bundle(folder: Path) -> Path:
+    """Recipe 3's hand-written bundle for a place outside the UK: the other bundle (no name of
+    Luton's) with accented place names, no deprivation measure or deprivation indicator, no
+    postcode list, no need index and one ward set (its wards). Sites keep their coordinates."""
+    folder = make_other_bundle(folder)
+    names = {"Otherton": "Saint-Étienne", "North": "Côte-Chaude", "South": "Montreynaud"}
+    for name in ("bundle.toml", "wards.geojson", "ward_figures.csv", "ward_flags.csv"):
+        text = (folder / name).read_text(encoding="utf-8")
+        for old, new in names.items():
+            text = text.replace(f'"{old}"', f'"{new}"') if name.endswith(".geojson") else text.replace(old, new)
+        (folder / name).write_text(text, encoding="utf-8")
+    without_tables(folder, {"[layers.postcodes]", "[need_index]"}, 'deprivation_decile = "imd_decile"')
+    manifest = (folder / "bundle.toml").read_text(encoding="utf-8")
+    blocks = manifest.split("\n[[indicators]]\n")
+    kept = [blocks[0]] + [b for b in blocks[1:] if 'id = "imd_decile"' not in b]
+    (folder / "bundle.toml").write_text("\n[[indicators]]\n".join(kept), encoding="utf-8")
+    rows = [line.split(",") for line in (folder / "sites.csv").read_text().splitlines()]
+    postcode = rows[0].index("postcode")
+    site_names = {"Site s1": "Crèche Sainte-Barbe", "Site s2": "Maison de l'enfance", "Site s3": "Pôle famille"}
+    for row in rows[1:]:
+        row[postcode] = ""
+        row[1] = site_names.get(row[1], row[1])
+    (folder / "sites.csv").write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    return folder

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bundle_factory import dashboard_smoke, make_other_bundle
+from bundle_factory import dashboard_smoke, make_other_bundle, without_tables
 from geo import Engine, load_bundle
 from geo.cli import main
 
@@ -123,17 +123,6 @@ def test_a_bundle_without_deprivation_shows_no_deprivation_figure(other, tmp_pat
     assert "Losing access" in cards and "deprived" not in cards
 
 
-def _without(folder, tables: set[str], line: str = "") -> None:
-    """Drop whole manifest tables (and one line) from a bundle's bundle.toml."""
-    kept, skip = [], False
-    for text in (folder / "bundle.toml").read_text().splitlines():
-        if text.startswith("["):
-            skip = text.strip() in tables
-        if not skip and text != line:
-            kept.append(text)
-    (folder / "bundle.toml").write_text("\n".join(kept) + "\n")
-
-
 @pytest.fixture
 def bare(other, tmp_path):
     """The other bundle with no postcode list, no need index and no deprivation measure (its
@@ -142,7 +131,7 @@ def bare(other, tmp_path):
 
     folder = tmp_path / "bare"
     shutil.copytree(other, folder)
-    _without(folder, {"[layers.postcodes]", "[need_index]"}, 'deprivation_decile = "imd_decile"')
+    without_tables(folder, {"[layers.postcodes]", "[need_index]"}, 'deprivation_decile = "imd_decile"')
     sites = (folder / "sites.csv").read_text().splitlines()
     rows = [line.split(",") for line in sites]
     column = rows[0].index("postcode")

@@ -112,7 +112,8 @@ def table_data(engine, appraisal) -> dict:
             }
         )
     return {
-        "columns": [{"id": k, "name": n} for k, n in COLUMNS],
+        # no deprivation measure, no deprivation column
+        "columns": [{"id": k, "name": n} for k, n in COLUMNS if appraisal.deprivation or k != "losing_deprived_pct"],
         "rows": csv_safe_rows(rows),
         "csv": {
             "filename": "needs-map-options.csv",

@@ -14,6 +14,7 @@ import numpy as np
 from geo.appraisal import Appraisal, Option
 from geo.errors import ScenarioError
 from geo.reports.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, notes_page, qr_code, save_pages
+from geo.viewstate import threshold_text
 
 
 def _fmt(value, kind: str = "n") -> str:
@@ -40,18 +41,23 @@ def table_rows(appraisal: Appraisal) -> list[list[str]]:
     for r in appraisal.rows:
         low_high = r["covered_range"]
         rows.append(
-            [
-                r["label"] + (" (baseline)" if r["is_baseline"] else ""),
-                str(r["open_sites"]),
-                f"{_fmt(r['covered'])} ({_fmt(r['share_covered'], 'pct')})",
-                "n/a" if low_high is None else f"{_fmt(low_high[0])}-{_fmt(low_high[1])}",
-                _fmt(r["change_vs_baseline"], "signed"),
-                _fmt(r["losing_access"]),
-                _fmt(r["losing_most_deprived_20pct_share"], "pct"),
-                _fmt(r["mean_minutes"], "min"),
-                f"{_short(r['busiest_site'])}: {_fmt(r['busiest_site_population'])}" if r["busiest_site"] else "n/a",
-                _fmt(r["beyond_capacity"]) if r["beyond_capacity"] is not None else "unknown",
-            ]
+            _shown(
+                appraisal,
+                [
+                    r["label"] + (" (baseline)" if r["is_baseline"] else ""),
+                    str(r["open_sites"]),
+                    f"{_fmt(r['covered'])} ({_fmt(r['share_covered'], 'pct')})",
+                    "n/a" if low_high is None else f"{_fmt(low_high[0])}-{_fmt(low_high[1])}",
+                    _fmt(r["change_vs_baseline"], "signed"),
+                    _fmt(r["losing_access"]),
+                    _fmt(r["losing_most_deprived_20pct_share"], "pct"),
+                    _fmt(r["mean_minutes"], "min"),
+                    f"{_short(r['busiest_site'])}: {_fmt(r['busiest_site_population'])}"
+                    if r["busiest_site"]
+                    else "n/a",
+                    _fmt(r["beyond_capacity"]) if r["beyond_capacity"] is not None else "unknown",
+                ],
+            )
         )
     return rows
 
@@ -68,6 +74,20 @@ HEADERS = [
     "Busiest site (nearest for)",
     "Beyond capacity",
 ]
+
+
+DEPRIVATION_COLUMN = HEADERS.index("of them most deprived 20%")
+
+
+def _shown(appraisal: Appraisal, cells: list) -> list:
+    """The cells (or headers, or widths) of the columns shown: no deprivation column for a
+    bundle with no deprivation measure (never an invented 0%)."""
+    return cells if appraisal.deprivation else cells[:DEPRIVATION_COLUMN] + cells[DEPRIVATION_COLUMN + 1 :]
+
+
+def headers(appraisal: Appraisal) -> list[str]:
+    """The table's column headers for this appraisal (``table_rows`` gives its cells)."""
+    return _shown(appraisal, HEADERS)
 
 
 def _short(name: str | None) -> str:
@@ -93,14 +113,18 @@ def render_options_briefing(
     if fmt not in FORMATS:
         raise ScenarioError(f"options briefing format {fmt!r}: use .pdf, .png or .html")
     today = today or _dt.date.today()
-    limit = (
-        f"{appraisal.threshold['minutes']:g}-minute {appraisal.mode}"
-        if appraisal.threshold.get("minutes") is not None
-        else f"{appraisal.threshold['km']:g} km"
+    minutes = appraisal.threshold.get("minutes")
+    limit = threshold_text(  # the journey in the bundle's words, as on the dashboard
+        engine,
+        {
+            "unit": "minutes" if minutes is not None else "km",
+            "mode": appraisal.mode,
+            "threshold": minutes if minutes is not None else appraisal.threshold["km"],
+        },
     )
     baseline = next(r["label"] for r in appraisal.rows if r["is_baseline"])
     title = f"Options appraisal: {len(options)} options against {baseline}"
-    subtitle = f"{appraisal.population_label} within a {limit} of an open site, {engine.bundle.area_name}"
+    subtitle = f"{appraisal.population_label} within {limit} of an open site, {engine.bundle.area_name}"
     links = links or {}
 
     def draw():
@@ -112,7 +136,7 @@ def render_options_briefing(
     def html(svg: str) -> str:
         from html import escape
 
-        head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in HEADERS)
+        head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in headers(appraisal))
         body = "".join(
             "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table_rows(appraisal)
         )
@@ -243,10 +267,12 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
 
     # The table ----------------------------------------------------------------------
     rows = table_rows(appraisal)
-    widths = [0.17, 0.055, 0.095, 0.095, 0.065, 0.075, 0.09, 0.06, 0.19, 0.07]
+    widths = _shown(appraisal, [0.17, 0.055, 0.095, 0.095, 0.065, 0.075, 0.09, 0.06, 0.19, 0.07])
+    if not appraisal.deprivation:  # the freed width to the option names
+        widths[0] += 0.09
     lefts = np.concatenate([[0.02], 0.02 + np.cumsum(widths)[:-1]])
     top = 0.885
-    for x, w, header in zip(lefts, widths, HEADERS):
+    for x, w, header in zip(lefts, widths, headers(appraisal)):
         fig.text(
             x,
             top,
