@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, read_lsoa_lookup
 from geo.equality import EqualityTable, load_equality_tables
 from geo.errors import BundleError, ScenarioError
+from geo.manifest import MANIFEST, MIN_CALIBRATION_ROWS, check_manifest
 from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
 from geo.readers import (
     csv_line,
@@ -43,15 +44,6 @@ from geo.readers import (
     same_codes,
     unique_keys,
 )
-from geo.schema import MIN_CALIBRATION_ROWS, check_manifest
-
-MANIFEST = "bundle.toml"
-DIRECTIONS = {"higher", "lower", "none"}
-COMPLETENESS = {"complete", "listed", "unlisted_zero"}
-# Where an indicator is published: the bundle's LSOAs (beside the population), the current
-# LSOAs (reached through output areas), or wards.
-INDICATOR_LEVELS = ("lsoa", "lsoa_current", "ward")
-AGGREGATES = ("mean", "median", "sum")
 
 
 @dataclass(frozen=True)
@@ -331,19 +323,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BundleError(f"cannot be parsed as TOML: {exc}", file=MANIFEST) from None
-    _require(manifest, ["area", "layers", "indicators", "scenarios", "travel"], "top level")
-    if not isinstance(manifest["area"], dict):
-        raise BundleError("must be a table", file=MANIFEST, field="area")
-    _require(manifest["area"], ["name", "projected_crs"], "area")
-    if not isinstance(manifest["layers"], dict):
-        raise BundleError("must be a table", file=MANIFEST, field="layers")
-    required = ["wards", "lsoas", "origins", "population", "sites"]  # postcodes are optional
-    if not isinstance(manifest["travel"], dict) or "model" not in manifest["travel"]:
-        required.append("calibration")  # pairs to fit the route model from, unless the bundle carries one
-    for layer in required:
-        if layer not in manifest["layers"]:
-            raise BundleError(f"missing layer [layers.{layer}]", file=MANIFEST, field=f"layers.{layer}")
-    check_manifest(manifest)
+    model = check_manifest(manifest)  # types, allowed values, required keys (geo.manifest)
+    if model.travel.model is None and model.layers.calibration is None:
+        # pairs to fit the route model from, unless the bundle carries one
+        raise BundleError("missing layer [layers.calibration]", file=MANIFEST, field="layers.calibration")
     return manifest
 
 
@@ -525,34 +508,9 @@ def _load_population(folder: Path, spec: dict[str, Any], lsoa_codes: list[str]) 
 def _indicator_specs(manifest: dict[str, Any]) -> dict[str, Indicator]:
     specs: dict[str, Indicator] = {}
     for i, raw in enumerate(manifest["indicators"]):
-        where = f"indicators[{i}]"
-        _require(raw, ["id", "level", "label", "unit", "period", "direction", "completeness", "source"], where)
+        where = f"indicators[{i}]"  # (keys, types and allowed values: geo.manifest)
         if raw["id"] in specs:
             raise BundleError(f"duplicate indicator id {raw['id']!r}", file=MANIFEST, field=f"{where}.id")
-        if raw["level"] not in INDICATOR_LEVELS:
-            raise BundleError(
-                f"level {raw['level']!r}; expected one of {', '.join(map(repr, INDICATOR_LEVELS))}",
-                file=MANIFEST,
-                field=f"{where}.level",
-            )
-        if raw["direction"] not in DIRECTIONS:
-            raise BundleError(
-                f"direction {raw['direction']!r}; expected one of {sorted(DIRECTIONS)}",
-                file=MANIFEST,
-                field=f"{where}.direction",
-            )
-        if raw["completeness"] not in COMPLETENESS:
-            raise BundleError(
-                f"completeness {raw['completeness']!r}; expected one of {sorted(COMPLETENESS)}",
-                file=MANIFEST,
-                field=f"{where}.completeness",
-            )
-        if raw.get("aggregate", "mean") not in AGGREGATES:
-            raise BundleError(
-                f"aggregate {raw['aggregate']!r}: expected one of {', '.join(AGGREGATES)}",
-                file=MANIFEST,
-                field=f"{where}.aggregate",
-            )
         specs[raw["id"]] = Indicator(
             id=raw["id"],
             level=raw["level"],

@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     # --bundle is accepted after the subcommand too (SUPPRESS keeps the top-level default).
     sub.add_parser("validate", help="check a data bundle and summarise it")
+    sub.add_parser("schema", help="print the JSON Schema of bundle.toml (docs/bundle.schema.json)")
     p_sites = sub.add_parser("sites", help="list the site register with status")
     p_sites.add_argument("--json", action="store_true")
     p_cov = sub.add_parser("coverage", help="coverage of one scenario")
@@ -1001,7 +1002,17 @@ def cmd_users(args, out) -> int:
     return 0
 
 
+def cmd_schema(args, out) -> int:
+    """The manifest's JSON Schema, for bundle authors' editors (``geo.manifest``)."""
+    from geo.manifest import json_schema
+
+    json.dump(json_schema(), out, indent=2, ensure_ascii=False)
+    print(file=out)
+    return 0
+
+
 COMMANDS = {
+    "schema": cmd_schema,
     "users": cmd_users,
     "scenarios": cmd_scenarios,
     "links": cmd_links,

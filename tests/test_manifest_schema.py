@@ -86,3 +86,26 @@ def test_deeply_nested_geojson_is_refused(tiny_path):
     with pytest.raises(BundleError, match="wards.geojson.*nested too deeply"):
         load_bundle(tiny_path)
     json.dumps({})  # the module stays usable
+
+
+def test_the_published_json_schema_is_the_models_and_checks_real_manifests(tiny_path):
+    """docs/bundle.schema.json is what ``python -m geo schema`` prints, and an independent JSON
+    Schema validator (jsonschema) accepts the example bundle's and the test bundle's manifests
+    and refuses what ``validate`` refuses (a speed that is text, an unknown direction)."""
+    import tomllib
+
+    import jsonschema
+
+    from conftest import ROOT
+    from geo.manifest import json_schema
+
+    published = json.loads((ROOT / "docs" / "bundle.schema.json").read_text(encoding="utf-8"))
+    assert published == json_schema()
+    validator = jsonschema.Draft202012Validator(published)
+    for path in (ROOT / "data" / "luton" / "bundle.toml", tiny_path / "bundle.toml"):
+        assert list(validator.iter_errors(tomllib.loads(path.read_text(encoding="utf-8")))) == []
+    manifest = tomllib.loads((tiny_path / "bundle.toml").read_text())
+    manifest["travel"]["modes"]["walk"]["speed_kmh"] = "fast"
+    manifest["indicators"][0]["direction"] = "up"
+    wrong = {tuple(e.absolute_path) for e in validator.iter_errors(manifest)}
+    assert ("travel", "modes", "walk", "speed_kmh") in wrong and ("indicators", 0, "direction") in wrong
