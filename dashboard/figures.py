@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
+from geo.formatting import percent_number
 from geo.scenario import SITE_STATUS_WORDS
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -822,8 +823,8 @@ def decile_patch(target, rows: list[dict], base_label: str | None, alt_label: st
     """Set the bars' values and names on a Figure or a dash.Patch (values only travel)."""
     data = target["data"] if not isinstance(target, go.Figure) else None
     values = [
-        ([_pct(r.get("base_share")) for r in rows], base_label or "", base_label is not None),
-        ([_pct(r["alt_share"]) for r in rows], alt_label, True),
+        ([percent_number(r.get("base_share"), 2) for r in rows], base_label or "", base_label is not None),
+        ([percent_number(r["alt_share"], 2) for r in rows], alt_label, True),
     ]
     for i, (y, name, visible) in enumerate(values):
         if data is None:
@@ -881,10 +882,6 @@ def curve_patch(target, base_curve, alt_curve, base_label, alt_label, threshold)
         shape = target["layout"]["shapes"][0]
         shape["x0"], shape["x1"], shape["visible"] = x, x, threshold is not None
     return target
-
-
-def _pct(v):
-    return None if v is None else round(100 * v, 2)
 
 
 def suggestion_patch(patch, chosen: list[dict]):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.figures import fmt
+from geo.formatting import percent_number
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import cumulative_share, headline_numbers, travel_ranges
@@ -357,13 +358,13 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
         if cmp is not None:
             row.update(
                 {
-                    "base_covered_pct": _pct(share[0]),
-                    "alt_covered_pct": _pct(share[1]),
+                    "base_covered_pct": percent_number(share[0]),
+                    "alt_covered_pct": percent_number(share[1]),
                     "losing_access": round(share[2]),
                 }
             )
         else:
-            row["alt_covered_pct"] = _pct(share[0])
+            row["alt_covered_pct"] = percent_number(share[0])
         rows.append(row)
     return rows
 
@@ -403,10 +404,6 @@ def lost_rows(engine, out: dict) -> list[dict]:
             }
         )
     return rows
-
-
-def _pct(v):
-    return None if v is None or not math.isfinite(v) else round(100 * float(v), 1)
 
 
 def _round(v):

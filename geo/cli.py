@@ -18,6 +18,7 @@ from pathlib import Path
 from geo.bundle import default_bundle_path
 from geo.engine import ORIGIN_KINDS
 from geo.errors import NeedsMapError
+from geo.formatting import NO_FIGURE, minutes, percent
 from geo.population import lower_first
 from geo.results import range_bounds
 
@@ -300,10 +301,6 @@ def _between(ranges: dict, key: str, share: bool = False) -> str:
     return f" (between {bounds[0]} and {bounds[1]} across the travel range)" if bounds else ""
 
 
-def _fmt_pct(x):
-    return "n/a" if x is None else f"{100 * x:.1f}%"
-
-
 def cmd_validate(args, out) -> int:
     """``validate``: load and check a bundle; print its counts and warnings."""
     bundle = _load(args)
@@ -366,7 +363,7 @@ def _print_coverage(res, out, engine=None):
         limit = f"{t['km']:g} km ({'straight line' if res.detour == 'none' else 'estimated route'})"
     print(
         f"{s['scenario']}: {s['covered']:,.0f} of {s['total']:,.0f} {lower_first(res.population_label)} "
-        f"({_fmt_pct(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
+        f"({percent(s['share_covered'])}) within {limit}{_between(res.ranges, 'alt_covered')}; "
         + (
             f"mean time to the nearest open site {s['mean_minutes']:.1f} min ({_mode_words(engine, res.mode)})"
             if s["mean_minutes"] is not None
@@ -396,7 +393,7 @@ def cmd_coverage(args, out) -> int:
         print(f"  by {engine.deprivation_label}:", file=out)
         for r in res.summary()["by_imd_decile"]:
             print(
-                f"    {r['decile']:>2}: {r['covered']:>9,.0f} / {r['total']:>9,.0f}  {_fmt_pct(r['share_covered'])}",
+                f"    {r['decile']:>2}: {r['covered']:>9,.0f} / {r['total']:>9,.0f}  {percent(r['share_covered'])}",
                 file=out,
             )
     return 0
@@ -419,7 +416,7 @@ def cmd_compare(args, out) -> int:
     kind = {"lsoa": "LSOAs", "postcode": "postcode origins", "output_areas": "output areas"}[engine.origins.kind]
     deprived = (
         f"; {d['losing_access_in_most_deprived_20pct']:,.0f} of them "
-        f"({_fmt_pct(d['share_losing_access_in_most_deprived_20pct'])}) in the 20% most deprived LSOAs "
+        f"({percent(d['share_losing_access_in_most_deprived_20pct'])}) in the 20% most deprived LSOAs "
         f"({engine.deprivation_name} 1-2){_between(cmp.ranges, 'losing_deprived_share', share=True)}"
         if engine.deprivation_label
         else ""
@@ -434,7 +431,7 @@ def cmd_compare(args, out) -> int:
     print(f"  {engine.deprivation_label}: share within reach, base and alternative", file=out)
     print("  decile  base    alt", file=out)
     for r in d["by_imd_decile"]:
-        print(f"    {r['decile']:>2}  {_fmt_pct(r['base_share']):>6} {_fmt_pct(r['alt_share']):>6}", file=out)
+        print(f"    {r['decile']:>2}  {percent(r['base_share']):>6} {percent(r['alt_share']):>6}", file=out)
     return 0
 
 
@@ -459,7 +456,7 @@ def cmd_equality(args, out) -> int:
         kind = "estimated " if line["estimate"] else ""
         print(
             f"  {line['group']} ({kind}Census {line['census_year']}): {line['losing_count']:,.0f} of those losing "
-            f"access ({_fmt_pct(line['losing_share'])}), against {_fmt_pct(line['all_share'])} of all",
+            f"access ({percent(line['losing_share'])}), against {percent(line['all_share'])} of all",
             file=out,
         )
     for c in d["characteristics"]:
@@ -468,10 +465,9 @@ def cmd_equality(args, out) -> int:
         print(f"  {'group':48} {'all':>7} {'losing':>7} {'diff pp':>8}", file=out)
         for g in c["groups"]:
             flag = "  over-represented" if g["over_represented"] else ""
-            diff = "n/a" if g["difference_pp"] is None else f"{g['difference_pp']:+.1f}"
+            diff = NO_FIGURE if g["difference_pp"] is None else f"{g['difference_pp']:+.1f}"
             print(
-                f"  {g['group'][:48]:48} {_fmt_pct(g['all_share']):>7} {_fmt_pct(g['losing_share']):>7} "
-                f"{diff:>8}{flag}",
+                f"  {g['group'][:48]:48} {percent(g['all_share']):>7} {percent(g['losing_share']):>7} {diff:>8}{flag}",
                 file=out,
             )
     rule = d["flag_rule"]
@@ -818,7 +814,7 @@ def cmd_catchments(args, out) -> int:
     mean_added = change.mean_added_minutes()
     print(
         f"Assigned a different site: {change.people_changing_site:,.0f} people in {int(change.changed.sum())} "
-        f"origins; mean minutes added {'n/a' if mean_added is None else f'{mean_added:+.1f}'}",
+        f"origins; mean minutes added {NO_FIGURE if mean_added is None else f'{mean_added:+.1f}'}",
         file=out,
     )
     for move in change.moves()[: max(0, args.moves)]:
@@ -839,9 +835,9 @@ def _print_catchments(result, out) -> None:
     heading = "20% most deprived" if any(s.most_deprived_share is not None for s in result.sites) else ""
     print(f"  {'site':<52} {'people':>8} {heading:>18} {'mean min':>9} {'p90 min':>8}", file=out)
     for s in result.sites:
-        share = "" if not heading else "n/a" if s.most_deprived_share is None else f"{100 * s.most_deprived_share:.1f}%"
-        mean = "n/a" if s.mean_minutes is None else f"{s.mean_minutes:.1f}"
-        p90 = "n/a" if s.p90_minutes is None else f"{s.p90_minutes:.1f}"
+        share = "" if not heading else percent(s.most_deprived_share)
+        mean = minutes(s.mean_minutes)
+        p90 = minutes(s.p90_minutes)
         print(f"  {s.label[:52]:<52} {s.population:>8,.0f} {share:>18} {mean:>9} {p90:>8}", file=out)
     if result.capacity is not None:
         c = result.capacity

@@ -49,6 +49,7 @@ from dashboard.views import (
     ward_table_indicators,
 )
 from geo.errors import NeedsMapError
+from geo.formatting import people, percent
 from geo.population import lower_first
 from geo.reports.briefing import uncounted_sites
 from geo.results import range_bounds
@@ -75,14 +76,6 @@ LOST_COLUMNS = [
 CURVE_MARKS = [5, 10, 15, 20, 30, 45, 60]
 
 
-def _n(v):
-    return f"{v:,.0f}"
-
-
-def _p(v):
-    return "n/a" if v is None or v != v else f"{100 * v:.1f}%"
-
-
 def _range(h: dict, key: str, share: bool = False) -> str:
     """'range 4,184-9,982' across the travel range, or '' when the figures have none, or none
     to speak of (a figure that is 0 whatever the routes, or has no value)."""
@@ -101,8 +94,8 @@ def headline_cards(h: dict, limit: str):
         dbc.Col(
             stat_card(
                 f"{h['alt_label']}: {h['pop_label']} within {limit}",
-                _n(h["alt_covered"]),
-                _lines(f"{_p(h['alt_share'])} of {_n(h['total'])}", _range(h, "alt_covered")),
+                people(h["alt_covered"]),
+                _lines(f"{percent(h['alt_share'])} of {people(h['total'])}", _range(h, "alt_covered")),
                 card_id="headline-alt",
             ),
             md=3,
@@ -114,8 +107,8 @@ def headline_cards(h: dict, limit: str):
             dbc.Col(
                 stat_card(
                     f"{h['base_label']}: within {limit}",
-                    _n(h["base_covered"]),
-                    _lines(f"{_p(h['base_share'])} of {_n(h['total'])}", _range(h, "base_covered")),
+                    people(h["base_covered"]),
+                    _lines(f"{percent(h['base_share'])} of {people(h['total'])}", _range(h, "base_covered")),
                     card_id="headline-base",
                 ),
                 md=3,
@@ -125,10 +118,10 @@ def headline_cards(h: dict, limit: str):
             dbc.Col(
                 stat_card(
                     "Losing access",
-                    _n(h["losing"]),
+                    people(h["losing"]),
                     _lines(
-                        f"{_p(h['losing_share_of_total'])} of all. Net change {h['change']:+,.0f}: "
-                        f"{_n(h['losing'])} lose access, {_n(h['gaining'])} gain it",
+                        f"{percent(h['losing_share_of_total'])} of all. Net change {h['change']:+,.0f}: "
+                        f"{people(h['losing'])} lose access, {people(h['gaining'])} gain it",
                         _range(h, "losing"),
                     ),
                     colour="warning" if h["losing"] > 0 else "light",
@@ -142,9 +135,9 @@ def headline_cards(h: dict, limit: str):
                 dbc.Col(
                     stat_card(
                         "Of those, in the 20% most deprived areas",
-                        _n(h["losing_deprived"]),
+                        people(h["losing_deprived"]),
                         _lines(
-                            f"{_p(h['losing_deprived_share'])} of those losing access ({h['deprivation_label']} 1-2)",
+                            f"{percent(h['losing_deprived_share'])} of those losing access ({h['deprivation_label']} 1-2)",
                             _range(h, "losing_deprived_share", share=True),
                         ),
                         card_id="headline-deprived",
@@ -247,9 +240,9 @@ def access_map_update(engine, view: dict, sites, role_labels, assets=None):
 
 def compact_summary(h: dict, limit: str) -> str:
     """One line: the scenario's figure and, with a comparison, those losing access."""
-    line = f"{h['alt_label']}: {_n(h['alt_covered'])} ({_p(h['alt_share'])}) within {limit}"
+    line = f"{h['alt_label']}: {people(h['alt_covered'])} ({percent(h['alt_share'])}) within {limit}"
     if "base_label" in h:
-        line += f" · losing access {_n(h['losing'])}"
+        line += f" · losing access {people(h['losing'])}"
     return line
 
 
@@ -274,13 +267,16 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
     # third of this callback's server time)
     decile_text = plain_table(
         [engine.deprivation_label or "Deprivation decile", base_label or "", alt.scenario_label],
-        [[r["decile"], _p(r["base_share"]) if base_label else "", _p(r["alt_share"])] for r in rows],
+        [[r["decile"], percent(r["base_share"]) if base_label else "", percent(r["alt_share"])] for r in rows],
         "Share within the threshold by IMD decile",
     )
     base_curve = out["base_curve"]
     curve_text = plain_table(
         ["Within"] + ([base_label] if base_label else []) + [alt.scenario_label],
-        [[f"{m} min"] + ([_p(base_curve[m])] if base_label else []) + [_p(out["alt_curve"][m])] for m in CURVE_MARKS],
+        [
+            [f"{m} min"] + ([percent(base_curve[m])] if base_label else []) + [percent(out["alt_curve"][m])]
+            for m in CURVE_MARKS
+        ],
         "Share of the population within each number of minutes",
     )
     wards = csv_safe_rows(ward_rows(engine, out, view.get("w")))

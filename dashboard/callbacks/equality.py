@@ -18,6 +18,7 @@ from dashboard.callbacks import only_when_shown
 from dashboard.figures import equality_chart
 from dashboard.links import page_link
 from geo.errors import NeedsMapError
+from geo.formatting import percent
 from geo.viewstate import from_store, scenario_of, threshold_kwargs, threshold_text
 
 
@@ -27,10 +28,6 @@ def equality_result(engine, view: dict):
     if base is None:
         return None
     return engine.equality(base, scenario_of(engine, view, "alt"), **threshold_kwargs(view))
-
-
-def _pct(x) -> str:
-    return "—" if x is None else f"{100 * x:.1f}%"
 
 
 def _pp(x) -> str:
@@ -51,8 +48,8 @@ def summary(result, view: dict, engine) -> html.Div:
             html.P(
                 [
                     html.Strong(f"{line['group']} ({kind}Census {line['census_year']}): "),
-                    f"{_pct(line['losing_share'])} of those losing access live in such households, "
-                    f"against {_pct(line['all_share'])} across {engine.bundle.area_name}.",
+                    f"{percent(line['losing_share'])} of those losing access live in such households, "
+                    f"against {percent(line['all_share'])} across {engine.bundle.area_name}.",
                 ],
                 className="mb-1",
             )
@@ -94,9 +91,9 @@ def detail_table(b, area_name: str) -> html.Div:
             html.Tr(
                 [
                     html.Th(r["group"], scope="row", className="fw-normal"),
-                    html.Td(_pct(r["all_share"])),
-                    html.Td(_pct(r["keeping_share"])),
-                    html.Td(_pct(r["losing_share"])),
+                    html.Td(percent(r["all_share"])),
+                    html.Td(percent(r["keeping_share"])),
+                    html.Td(percent(r["losing_share"])),
                     html.Td(_pp(r["difference_pp"])),
                     html.Td(f"{r['losing_count']:,.0f}"),
                     html.Td(f"{r['gaining_count']:,.0f}"),

@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.links import slug
 from geo.errors import NeedsMapError
+from geo.formatting import NO_FIGURE, people, percent
 from geo.reports.briefing import uncounted_sites
 from geo.reports.ward_briefing import render_ward_briefing, ward_numbers
 from geo.results import range_bounds
@@ -30,10 +31,6 @@ def brief_button(ward_code: str, ward_name: str, page: str) -> html.Button:
     )
 
 
-def _n(v: float) -> str:
-    return f"{v:,.0f}"
-
-
 def ward_card(engine, view: dict):
     """The found ward's figures in the view's scenario (and comparison), or nothing."""
     code = view.get("ward")
@@ -49,28 +46,28 @@ def ward_card(engine, view: dict):
     def share(v, key):
         bounds = range_bounds(numbers["ranges"], key)
         spread = f"; range {bounds[0]}-{bounds[1]}" if bounds and bounds[0] != bounds[1] else ""
-        return (f"{100 * v / total:.1f}%" if total else "n/a") + spread
+        return (percent(v / total) if total else NO_FIGURE) + spread
 
-    items = [html.Li(f"{_n(total)} {engine.bundle.population_fields[view['pop']].lower()} live in the ward.")]
+    items = [html.Li(f"{people(total)} {engine.bundle.population_fields[view['pop']].lower()} live in the ward.")]
     if "base_covered" in numbers:
         items.append(
             html.Li(
-                f"{numbers['base_label']}: {_n(numbers['base_covered'])} within reach "
+                f"{numbers['base_label']}: {people(numbers['base_covered'])} within reach "
                 f"({share(numbers['base_covered'], 'base_covered')})."
             )
         )
     items.append(
         html.Li(
-            f"{numbers['alt_label']}: {_n(numbers['alt_covered'])} within reach "
+            f"{numbers['alt_label']}: {people(numbers['alt_covered'])} within reach "
             f"({share(numbers['alt_covered'], 'alt_covered')})."
         )
     )
     if "losing" in numbers:
-        items.append(html.Li(f"Losing access: {_n(numbers['losing'])} ({share(numbers['losing'], 'losing')})."))
+        items.append(html.Li(f"Losing access: {people(numbers['losing'])} ({share(numbers['losing'], 'losing')})."))
         if numbers["changed_population"]:
             items.append(
                 html.Li(
-                    f"{_n(numbers['changed_population'])} have a different nearest site, "
+                    f"{people(numbers['changed_population'])} have a different nearest site, "
                     f"{numbers['added_minutes']:+.1f} minutes further on average."
                 )
             )

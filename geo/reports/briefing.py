@@ -26,6 +26,7 @@ import numpy as np
 
 from geo.engine import METHOD_KINDS, ORIGIN_DESCRIPTIONS
 from geo.errors import ScenarioError
+from geo.formatting import people, percent
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import range_bounds
@@ -70,14 +71,6 @@ class BriefingContent:
     ranked_title: str = ""
     equality_note: str = ""
     decile_label: str = ""  # the deprivation decile's words; "" = the bundle has none (no chart)
-
-
-def _n(v: float) -> str:
-    return f"{v:,.0f}"
-
-
-def _pct(v: float) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{100 * v:.1f}%"
 
 
 def _short(name: str) -> str:
@@ -172,15 +165,15 @@ def briefing_content(
         headlines.append(
             (
                 f"{base.scenario_label}: within reach",
-                _n(base.covered),
-                f"{_pct(base.share_covered)} of {_n(base.total)}{between('base_covered')}",
+                people(base.covered),
+                f"{percent(base.share_covered)} of {people(base.total)}{between('base_covered')}",
             )
         )
     headlines.append(
         (
             f"{alt.scenario_label}: within reach",
-            _n(alt.covered),
-            f"{_pct(alt.share_covered)} of {_n(alt.total)}{between('alt_covered')}",
+            people(alt.covered),
+            f"{percent(alt.share_covered)} of {people(alt.total)}{between('alt_covered')}",
         )
     )
     if cmp is not None:
@@ -188,11 +181,11 @@ def briefing_content(
         headlines.append(
             ("Change", f"{change:+,.0f}", f"{100 * change / alt.total:+.1f} percentage points" if alt.total else "")
         )
-        share_all = _pct(cmp.population_losing_access / alt.total if alt.total else math.nan)
+        share_all = percent(cmp.population_losing_access / alt.total if alt.total else math.nan)
         headlines.append(
             (
                 "Losing access",
-                _n(cmp.population_losing_access),
+                people(cmp.population_losing_access),
                 f"{share_all} of all {lower_first(pop_label)}{between('losing')}",
             )
         )
@@ -200,8 +193,8 @@ def briefing_content(
             headlines.append(
                 (
                     "Of those, in the 20% most deprived areas",
-                    _n(cmp.losing_in_most_deprived),
-                    f"{_pct(cmp.share_losing_in_most_deprived)} of those losing"
+                    people(cmp.losing_in_most_deprived),
+                    f"{percent(cmp.share_losing_in_most_deprived)} of those losing"
                     f"{between('losing_deprived_share', share=True)}",
                 )
             )
@@ -218,9 +211,9 @@ def briefing_content(
         top_wards = [
             {
                 "ward": r.ward_name,
-                "losing": _n(r.losing_access),
-                "before": _pct(r.base_share),
-                "after": _pct(r.alt_share),
+                "losing": people(r.losing_access),
+                "before": percent(r.base_share),
+                "after": percent(r.alt_share),
             }
             for r in wards.itertuples()
             if r.losing_access > 0
@@ -286,7 +279,7 @@ def briefing_content(
         car = result.headline_lines()
         equality_note = "Areas, not people: census shares of each area applied to its population. " + " ".join(
             f"{c['group']} ({'estimated, ' if c['estimate'] else ''}Census {c['census_year']}): "
-            f"{_pct(c['losing_share'])} of those losing access, {_pct(c['all_share'])} of all."
+            f"{percent(c['losing_share'])} of those losing access, {percent(c['all_share'])} of all."
             for c in car
         )
         numbers["equality"] = equality_rows
@@ -572,8 +565,8 @@ def _equality_block(fig, c: BriefingContent, x0: float, y: float, ink: str, mute
         cells = [
             "\n".join(textwrap.wrap(r["group"], 40)),
             "\n".join(textwrap.wrap(f"{r['table'].split(' (')[0]}, {r['census_year']}", 28)),
-            _pct(r["all_share"]),
-            _pct(r["losing_share"]),
+            percent(r["all_share"]),
+            percent(r["losing_share"]),
             f"{r['difference_pp']:+.1f}",
             "over-represented" if r["over_represented"] else "no",
         ]
@@ -1094,8 +1087,8 @@ def paper_sections(c: BriefingContent) -> list[tuple[str, list[str]]]:
         (
             "Equality: the largest differences among those losing access",
             [
-                f"{r['group']} ({r['table'].split(' (')[0]}, Census {r['census_year']}): {_pct(r['losing_share'])} of "
-                f"those losing access, {_pct(r['all_share'])} of all ({r['difference_pp']:+.1f} points)"
+                f"{r['group']} ({r['table'].split(' (')[0]}, Census {r['census_year']}): {percent(r['losing_share'])} of "
+                f"those losing access, {percent(r['all_share'])} of all ({r['difference_pp']:+.1f} points)"
                 + ("; over-represented." if r["over_represented"] else ".")
                 for r in c.equality
             ],

@@ -13,20 +13,9 @@ import numpy as np
 
 from geo.appraisal import Appraisal, Option
 from geo.errors import ScenarioError
+from geo.formatting import NO_FIGURE, minutes, people, percent, signed
 from geo.reports.briefing import FORMATS, PAGE_INCHES, ROLE_MARKERS, _draw_polygons, notes_page, qr_code, save_pages
 from geo.viewstate import threshold_text
-
-
-def _fmt(value, kind: str = "n") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if kind == "pct":
-        return f"{100 * value:.1f}%"
-    if kind == "signed":
-        return f"{value:+,.0f}"
-    if kind == "min":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
 
 
 def table_rows(appraisal: Appraisal) -> list[list[str]]:
@@ -46,16 +35,16 @@ def table_rows(appraisal: Appraisal) -> list[list[str]]:
                 [
                     r["label"] + (" (baseline)" if r["is_baseline"] else ""),
                     str(r["open_sites"]),
-                    f"{_fmt(r['covered'])} ({_fmt(r['share_covered'], 'pct')})",
-                    "n/a" if low_high is None else f"{_fmt(low_high[0])}-{_fmt(low_high[1])}",
-                    _fmt(r["change_vs_baseline"], "signed"),
-                    _fmt(r["losing_access"]),
-                    _fmt(r["losing_most_deprived_20pct_share"], "pct"),
-                    _fmt(r["mean_minutes"], "min"),
-                    f"{_short(r['busiest_site'])}: {_fmt(r['busiest_site_population'])}"
+                    f"{people(r['covered'])} ({percent(r['share_covered'])})",
+                    NO_FIGURE if low_high is None else f"{people(low_high[0])}-{people(low_high[1])}",
+                    signed(r["change_vs_baseline"]),
+                    people(r["losing_access"]),
+                    percent(r["losing_most_deprived_20pct_share"]),
+                    minutes(r["mean_minutes"]),
+                    f"{_short(r['busiest_site'])}: {people(r['busiest_site_population'])}"
                     if r["busiest_site"]
-                    else "n/a",
-                    _fmt(r["beyond_capacity"]) if r["beyond_capacity"] is not None else "unknown",
+                    else NO_FIGURE,
+                    people(r["beyond_capacity"]) if r["beyond_capacity"] is not None else "unknown",
                 ],
             )
         )
@@ -113,13 +102,13 @@ def render_options_briefing(
     if fmt not in FORMATS:
         raise ScenarioError(f"options briefing format {fmt!r}: use .pdf, .png or .html")
     today = today or _dt.date.today()
-    minutes = appraisal.threshold.get("minutes")
+    by_time = appraisal.threshold.get("minutes")
     limit = threshold_text(  # the journey in the bundle's words, as on the dashboard
         engine,
         {
-            "unit": "minutes" if minutes is not None else "km",
+            "unit": "minutes" if by_time is not None else "km",
             "mode": appraisal.mode,
-            "threshold": minutes if minutes is not None else appraisal.threshold["km"],
+            "threshold": by_time if by_time is not None else appraisal.threshold["km"],
         },
     )
     baseline = next(r["label"] for r in appraisal.rows if r["is_baseline"])

@@ -27,6 +27,7 @@ import pandas as pd
 
 from geo.engine import METHOD_KINDS, weighted_median
 from geo.errors import ScenarioError
+from geo.formatting import NO_FIGURE, people, percent
 from geo.population import lower_first
 from geo.reports.briefing import (
     ADDED_MARKER,
@@ -36,8 +37,6 @@ from geo.reports.briefing import (
     ROLE_MARKERS,
     _draw_polygons,
     _html,
-    _n,
-    _pct,
     _short,
     link_block,
     notes_page,
@@ -185,7 +184,7 @@ def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
 
 def _fmt(value, unit: str = "") -> str:
     if value is None or not math.isfinite(value):
-        return "—"
+        return NO_FIGURE
     if abs(value - round(value)) < 1e-9 and not unit:
         return f"{value:,.0f}"  # a count
     return f"{value:,.1f}{unit}"
@@ -257,36 +256,36 @@ def ward_briefing_content(
     total = numbers["population"]
 
     def share(v):
-        return _pct(v / total) if total else "n/a"
+        return percent(v / total) if total else NO_FIGURE
 
     def between(key: str) -> str:
         bounds = range_bounds(numbers["ranges"], key)
         return f"; between {bounds[0]} and {bounds[1]}" if bounds else ""
 
-    headlines = [(f"{pop_label[:1].upper() + pop_label[1:]} in {name}", _n(total), engine.ward_sets[set_id].label)]
+    headlines = [(f"{pop_label[:1].upper() + pop_label[1:]} in {name}", people(total), engine.ward_sets[set_id].label)]
     if "base_covered" in numbers:
         headlines.append(
             (
                 f"{numbers['base_label']}: within {limit}",
-                _n(numbers["base_covered"]),
+                people(numbers["base_covered"]),
                 f"{share(numbers['base_covered'])} of the ward{between('base_covered')}",
             )
         )
     headlines.append(
         (
             f"{numbers['alt_label']}: within {limit}",
-            _n(numbers["alt_covered"]),
+            people(numbers["alt_covered"]),
             f"{share(numbers['alt_covered'])} of the ward{between('alt_covered')}",
         )
     )
     if "losing" in numbers:
         headlines.append(
-            ("Losing access", _n(numbers["losing"]), f"{share(numbers['losing'])} of the ward{between('losing')}")
+            ("Losing access", people(numbers["losing"]), f"{share(numbers['losing'])} of the ward{between('losing')}")
         )
         if numbers["changed_population"]:
             further = (
                 f"+{numbers['added_minutes']:.1f} min",
-                f"on average, for the {_n(numbers['changed_population'])} whose nearest site changes",
+                f"on average, for the {people(numbers['changed_population'])} whose nearest site changes",
             )
         else:  # nobody's nearest open site changes (or no site is open to change to)
             further = ("none", "nobody here moves to another open site")
