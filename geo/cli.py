@@ -16,9 +16,9 @@ import warnings
 from pathlib import Path
 
 from geo.bundle import default_bundle_path
-from geo.engine import ORIGIN_KINDS
 from geo.errors import NeedsMapError
 from geo.formatting import NO_FIGURE, minutes, percent
+from geo.origins import ORIGIN_KINDS
 from geo.population import lower_first
 from geo.results import range_bounds
 

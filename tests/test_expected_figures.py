@@ -118,7 +118,8 @@ def test_calibration_does_not_depend_on_the_order_of_the_sample(luton_bundle):
     from dataclasses import replace
 
     from geo.calibrate import calibrate, load_road_sample
-    from geo.engine import Engine, _lsoa_weights, output_area_origins
+    from geo.engine import Engine
+    from geo.origins import _lsoa_weights, output_area_origins
 
     b = luton_bundle
     engine = Engine(b)

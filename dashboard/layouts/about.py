@@ -8,7 +8,7 @@ from dash import dcc, html
 from dashboard.links import csv_name
 from dashboard.tables import table_block
 from geo.calibrate import FORM_LABELS
-from geo.engine import ORIGIN_DESCRIPTIONS
+from geo.origins import ORIGIN_DESCRIPTIONS
 from geo.population import lower_first
 
 

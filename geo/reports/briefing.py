@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from geo.engine import METHOD_KINDS, ORIGIN_DESCRIPTIONS
+from geo.engine import METHOD_KINDS
 from geo.errors import ScenarioError
 from geo.formatting import people, percent
+from geo.origins import ORIGIN_DESCRIPTIONS
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import range_bounds

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.engine import METHOD_KINDS, weighted_median
+from geo.area_views import weighted_median
+from geo.engine import METHOD_KINDS
 from geo.errors import ScenarioError
 from geo.formatting import NO_FIGURE, people, percent
 from geo.population import lower_first
