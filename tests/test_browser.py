@@ -148,6 +148,28 @@ def test_hidden_pages_render_after_the_first_map_and_show_what_callbacks_wrote(d
     assert not _severe(dash_duo)
 
 
+def test_lazy_component_code_is_fetched_before_the_layout(dash_duo, luton_app):
+    """assets/late/lazy_warmup.js relies on Dash internals (dash_component_api.DashContext, dcc's
+    lazy Graph, Markdown and Upload): with them, the lazy components' code is asked for before
+    the page's layout, so the first map does not wait for it. A Dash upgrade that moves them
+    fails here rather than slowing the first map unnoticed."""
+    dash_duo.start_server(luton_app)
+    dash_duo.wait_for_element(f"#{ids.NEEDS_MAP} .choroplethlocation", timeout=20)
+    started = dash_duo.driver.execute_script(
+        "const out = {};"
+        "for (const e of performance.getEntriesByType('resource')) {"
+        "  const name = e.name.split('?')[0].split('/').pop();"
+        "  if (!(name in out)) { out[name] = e.startTime; } }"
+        "return out;"
+    )
+    assert dash_duo.driver.execute_script(
+        "return !!(window.dash_component_api && window.dash_component_api.DashContext)"
+    )
+    for chunk in ("async-graph.js", "async-markdown.js", "async-upload.js"):
+        assert chunk in started and started[chunk] < started["_dash-layout"], (chunk, started)
+    assert _severe(dash_duo) == []
+
+
 def test_proposed_preset_shows_engine_figures(dash_duo, luton_app, luton_engine):
     e = luton_engine
     cmp = e.compare(e.scenario("current_2020"), e.scenario("proposed_2020"), minutes=20)
