@@ -148,6 +148,12 @@
     }
   }
 
+  // Node's test runner (tests/js) loads this file for its arithmetic; the rest needs a page.
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = {round1: round1, lsoaMinutes: lsoaMinutes, scaleColour: scaleColour, rgb: rgb};
+  }
+  if (typeof document === "undefined") { return; }
+
   // A site checkbox. The browser sets the box's new checked state before it dispatches the
   // click, and this listener (capturing, on the document) runs before React's. It recolours the
   // map, holds the click back from React, and hands the new value to Dash after the next paint:
