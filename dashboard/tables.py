@@ -195,6 +195,8 @@ def _attr(value) -> str:
 
 def _text(value) -> str:
     # no blank line may end the raw HTML block early, and no cell may carry markup
+    if value is None or isinstance(value, (int, float)):  # digits, separators and "—": nothing to escape
+        return _cell(value)
     return html_text.escape(_cell(value)).replace("\n", " ").replace("\r", " ")
 
 
@@ -239,14 +241,11 @@ def table_html(columns: list[dict], rows: list[dict], caption: str, name: str, s
             f'title="{_attr("Sort by " + str(c["name"]))}">{html_text.escape(str(c["name"]))}'
             f'<span aria-hidden="true">{arrow}</span></button></th>'
         )
-    first = columns[0]["id"]
+    first, *rest = [c["id"] for c in columns]
     body = []
     for r in rows:
-        cells = "".join(
-            f'<th scope="row" class="fw-normal">{_text(r.get(c["id"]))}</th>'
-            if c["id"] == first
-            else f"<td>{_text(r.get(c['id']))}</td>"
-            for c in columns
+        cells = f'<th scope="row" class="fw-normal">{_text(r.get(first))}</th>' + "".join(
+            f"<td>{_text(r.get(c))}</td>" for c in rest
         )
         row_class = f' class="{_attr(r["_class"])}"' if r.get("_class") else ""
         body.append(f"<tr{row_class}>{cells}</tr>")
