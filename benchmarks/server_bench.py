@@ -108,7 +108,7 @@ def naive_app(engine, checklist: bool = False) -> dash.Dash:
 
 def click_requests(app, engine, state: dict, rng):
     """Bodies for a site toggle as the browser sends it: the state callback (which returns the
-    map and headline patch) and then the charts-and-tables callback."""
+    map and headline patch) and then the callback that fills the Access page's other panels."""
     from benchmarks.dash_requests import CallbackRequests
     from dashboard.callbacks.state import ACCESS_KEYS, effective_open
     from dashboard.layouts.access import checklist_values, site_groups
@@ -236,7 +236,7 @@ def run() -> list[Row]:
         Row("2. server", "response per update, naive", f"{n_size / 1024:.1f} KB"),
         Row(
             "2. server",
-            "then: charts and tables callback",
+            "then: the Access page's panels callback (charts, tables, site table, ward card, equality)",
             f"median {ms(d_med)}, p95 {ms(d_p95)}; {d_size / 1024:.1f} KB",
         ),
     ]
