@@ -1,6 +1,7 @@
 """The three recipes of CONTRIBUTING.md, followed literally: each edits only what the recipe says
 and checks the result by hand."""
 
+import textwrap
 import time
 
 import pytest
@@ -10,43 +11,94 @@ from geo import Engine, load_bundle
 from geo.cli import main
 
 
-def test_recipe_add_an_indicator(tiny_path):
-    """Recipe 1: a new column of an existing table becomes an indicator with a manifest entry only."""
-    (tiny_path / "imd.csv").write_text("code,decile,score,rate\nL1,1,0.1,12\nL2,2,0.2,14\nL3,5,0.3,16\nL4,9,0.4,18\n")
-    with open(tiny_path / "bundle.toml", "a") as manifest:
-        manifest.write("""
-[[indicators]]
-id = "rate"
-level = "lsoa"
-table = "imd"
-column = "rate"
-label = "A new rate"
-unit = "per 1,000"
-period = "2024"
-direction = "higher"
-completeness = "complete"
-source = "Recipe test"
-""")
+def _recipe_toml(number: int) -> str:
+    """The TOML block of recipe ``number`` in CONTRIBUTING.md, as written there."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text[text.index(f"## Recipe {number}") : text.index(f"## Recipe {number + 1}")]
+    return textwrap.dedent(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
+
+
+def _follow_recipes_1_and_2(folder) -> None:
+    """Recipe 1 (a new column "rate" of the table "imd", then the manifest entry as written) and
+    recipe 2 (the mode entry as written), on the tiny bundle."""
+    (folder / "imd.csv").write_text("code,decile,score,rate\nL1,1,0.1,12\nL2,2,0.2,14\nL3,5,0.3,16\nL4,9,0.4,18\n")
+    with open(folder / "bundle.toml", "a", encoding="utf-8") as manifest:
+        manifest.write("\n" + _recipe_toml(1) + "\n" + _recipe_toml(2))
+
+
+def test_recipe_add_an_indicator(tiny_path, capsys):
+    """Recipe 1 as written: a new column of an existing table becomes an indicator with the
+    manifest entry of CONTRIBUTING.md; step 3's validate passes; the ward values are the
+    population-weighted means worked by hand; the CLI's briefing of it runs."""
+    _follow_recipes_1_and_2(tiny_path)
+    assert main(["validate", "--bundle", str(tiny_path)]) == 0
+    assert "OK" in capsys.readouterr().out
     e = Engine(load_bundle(tiny_path), origins="lsoa")
+    assert e.bundle.indicators["rate"].label == "A new rate"
     assert e.indicator_values("rate", "lsoa").to_dict() == {"L1": 12, "L2": 14, "L3": 16, "L4": 18}
     # ward value: the mean over the ward's LSOAs weighted by the default population (children
     # 100, 200, 300, 400; L1 in A, L2 mostly in A, L3 and L4 in B)
     ward = e.indicator_values("rate", "ward")
     assert ward["W1"] == pytest.approx((12 * 100 + 14 * 200) / 300)
     assert ward["W2"] == pytest.approx((16 * 300 + 18 * 400) / 700)
+    out = tiny_path.parent / "rate.html"
+    db = f"sqlite:///{tiny_path.parent / 'db.sqlite3'}"
+    args = ["--bundle", str(tiny_path), "briefing", "--scenario", "proposed", "--indicator", "rate", "--level", "ward"]
+    args += ["--db", db]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "A new rate" in out.read_text(encoding="utf-8")
 
 
-def test_recipe_add_a_travel_mode(tiny_path):
-    """Recipe 2: a speed-based mode is a manifest entry only."""
-    with open(tiny_path / "bundle.toml", "a") as manifest:
-        manifest.write(
-            '\n[travel.modes.scooter]\nlabel = "Mobility scooter"\nspeed_kmh = 9.6\nsource = "Recipe test"\n'
-        )
-    e = Engine(load_bundle(tiny_path), origins="lsoa")
+def test_recipe_add_a_travel_mode(tiny_path, capsys):
+    """Recipe 2 as written: a speed-based mode is the manifest entry of CONTRIBUTING.md only."""
+    import json
+
+    _follow_recipes_1_and_2(tiny_path)
+    assert main(["validate", "--bundle", str(tiny_path)]) == 0
+    capsys.readouterr()
     # 9.6 km/h = 160 m/min; 10 minutes = 1,600 m of route = 1,066.7 m straight (routes are 1.5 x).
     # Proposed site s3 (2000,1000): L2 at 500 m and L3 at 700 m are within; L1 (1,500 m) and L4 (1,500 m) not.
-    res = e.coverage(e.scenario("proposed"), mode="scooter", minutes=10)
-    assert res.covered == pytest.approx(200 + 300)
+    args = ["--bundle", str(tiny_path), "coverage", "--scenario", "proposed", "--mode", "scooter", "--minutes", "10"]
+    assert main([*args, "--origins", "lsoa", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["covered"] == pytest.approx(200 + 300)
+    e = Engine(load_bundle(tiny_path), origins="lsoa")
+    assert e.modes["scooter"].label == "Mobility scooter"
+
+
+@pytest.mark.browser
+def test_recipes_1_and_2_in_the_browser(tiny_path, dash_duo):
+    """Both recipes served: the new indicator is offered on the Needs page and chosen, its ward
+    values shown as worked by hand; the new mode is offered on the Access page and chosen, its
+    headline the engine's figure."""
+    from selenium.webdriver.support.ui import Select
+
+    from bundle_factory import dashboard_smoke
+    from dashboard import ids
+    from dashboard.tables import body_css
+
+    _follow_recipes_1_and_2(tiny_path)
+    engine = Engine(load_bundle(tiny_path))
+    dashboard_smoke(dash_duo, engine, "proposed", "Testshire")
+    driver = dash_duo.driver
+    driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab('needs')}"))
+    dash_duo.wait_for_element(f"#{ids.page_panel('needs')}:not([hidden])", timeout=10)
+    Select(dash_duo.find_element(f"#{ids.INDICATOR}")).select_by_value("rate")  # "A new rate · 2024"
+    dash_duo.wait_for_contains_text(f"#{ids.INDICATOR_INFO}", "A new rate", timeout=10)
+    ward = engine.indicator_values("rate", "ward")  # 13.3 and 17.1, as worked in the test above
+    table = body_css(ids.NEEDS_TABLE)
+    for code in ("W1", "W2"):
+        dash_duo.wait_for_contains_text(table, f"{ward[code]:.1f}", timeout=10)
+    driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.page_tab('access')}"))
+    dash_duo.wait_for_element(f"#{ids.page_panel('access')}:not([hidden])", timeout=10)
+    driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.MODE} input[value='scooter']"))
+    minutes = engine.default_minutes
+    covered = engine.coverage(engine.scenario("proposed"), mode="scooter", minutes=minutes).covered
+    dash_duo.wait_for_text_to_equal("#headline-alt .h4", f"{covered:,.0f}", timeout=20)
+    assert "Mobility scooter" in driver.find_element("css selector", f"#{ids.MODE}").text
 
 
 def test_recipe_add_an_area(tmp_path, capsys):
