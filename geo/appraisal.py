@@ -22,6 +22,7 @@ where the sites are. Each row gives:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ class Option:
     label: str
     scenario: Scenario
     source: str  # "preset" | "saved" | "file"
-    state: dict[str, Any] | None = None
+    state: Mapping[str, Any] | None = None
 
 
 def preset(engine: Engine, name: str) -> Option:

@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.bundle import default_bundle_path
 from geo.errors import NeedsMapError
@@ -21,6 +22,9 @@ from geo.formatting import NO_FIGURE, minutes, percent
 from geo.origins import ORIGIN_KINDS
 from geo.population import lower_first
 from geo.results import range_bounds
+
+if TYPE_CHECKING:  # (the view state is imported where a command needs it: the CLI starts fast)
+    from geo.viewstate import ViewState
 
 DEFAULT_BUNDLE = default_bundle_path()
 
@@ -479,28 +483,25 @@ def cmd_equality(args, out) -> int:
     return 0
 
 
-def briefing_state(engine, args) -> dict:
+def briefing_state(engine, args) -> ViewState:
     """The dashboard view state that the briefing's options describe."""
     from geo.viewstate import decode, default_state, encode
 
     state = default_state(engine)
-    state.update(
-        page="needs" if args.indicator else "access",
-        base=args.scenario,
-        cmp=args.compare or "none",
-        open=_ids(args.open),
-        close=_ids(args.close),
-        mode=args.mode or engine.default_mode,
-        pop=_population(engine, args) or engine.default_population,
-    )
+    state["page"] = "needs" if args.indicator else "access"
+    state["base"] = args.scenario
+    state["cmp"] = args.compare or "none"
+    state["open"], state["close"] = _ids(args.open), _ids(args.close)
+    state["mode"] = args.mode or engine.default_mode
+    state["pop"] = _population(engine, args) or engine.default_population
     if args.wards is not None:
         state["wards"] = engine.check_ward_set(args.wards)
     if args.indicator:
-        state.update(ind=args.indicator, level=args.level)
+        state["ind"], state["level"] = args.indicator, args.level
     if args.km is not None:
-        state.update(unit="km", threshold=args.km)
+        state["unit"], state["threshold"] = "km", args.km
     elif args.minutes is not None:
-        state.update(unit="minutes", threshold=args.minutes)
+        state["unit"], state["threshold"] = "minutes", args.minutes
     engine.scenario(args.scenario, state["open"], state["close"], args.add or [], _moves(args.move))
     from geo.scenario import parse_added_site
 

@@ -8,14 +8,18 @@ view states) and beside the view-state codec (``geo.viewstate``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 from geo.appraisal import Option, preset
 from geo.errors import ScenarioError
-from geo.viewstate import default_state, from_store, open_saved, scenario_of, view_link
+from geo.viewstate import ViewState, default_state, from_store, open_saved, scenario_of, view_link
 
 
-def from_state(engine, name: str, label: str, state: dict, source: str, where: str | None = None) -> Option:
+def from_state(
+    engine, name: str, label: str, state: Mapping[str, Any], source: str, where: str | None = None
+) -> Option:
     """An option from a view state, checked like a link (``geo.viewstate.from_store``); any
     problem is an error naming ``where`` it came from (default: its name)."""
     checked, notices = from_store(engine, state)
@@ -79,5 +83,5 @@ def option_links(
         state = {**(option.state or {**default_state(engine), "base": option.name}), "page": "access"}
         if settings:
             state = {**state, **{k: settings[k] for k in TRAVEL_KEYS}}
-        links[option.name] = view_link(base_url, state, store)
+        links[option.name] = view_link(base_url, cast(ViewState, state), store)
     return links

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypedDict, cast
 from urllib.parse import parse_qs, urlencode
 
 from geo.errors import NeedsMapError
@@ -33,6 +33,36 @@ OPTION_VIEW = "view"
 MAX_OPTION_CHOICES = 20
 
 
+class ViewState(TypedDict):
+    """A view: every key a page, a link, a saved scenario and a briefing read (``default_state``
+    gives each its default; ``decode`` and ``from_store`` check each one)."""
+
+    page: str  # one of PAGES
+    ind: str  # an indicator id, or NEED_INDEX
+    level: str  # "ward", "lsoa" or "lsoa_current"
+    base: str  # the scenario started from (a preset id)
+    open: list[str]  # register sites opened on top of it
+    close: list[str]  # sites closed
+    add: list[str]  # sites added, "LABEL@POSTCODE" or "LABEL@LAT,LON"
+    move: dict[str, str]  # site id -> "LABEL@WHERE"
+    mode: str  # a travel mode id
+    unit: str  # "minutes" or "km"
+    threshold: float
+    pop: str  # a population field id
+    wards: str  # a ward set id
+    cmp: str  # the comparison's preset id, or "none"
+    colour: str  # what the Access map colours by
+    w: dict[str, float]  # need-index weights
+    tiles: bool  # the street basemap
+    ward: str | None  # a ward the view zooms to (the ward finder)
+    labels: bool  # ward names on the maps
+    cap: dict[str, float]  # site id -> capacity in people
+    opts: list[str] | None  # the Options page's choices (None: its first ones)
+    optbase: str | None  # the option the others are compared with (None: the first chosen)
+    name: str | None  # the scenario's given name
+    named: str | None  # the fingerprint of the sites the name was given to
+
+
 def default_options(engine) -> list[str]:
     """The Options page's first choices: the bundle's first two presets (or its one preset and
     the Access page's scenario).
@@ -43,7 +73,7 @@ def default_options(engine) -> list[str]:
     return ([f"preset:{n}" for n in engine.scenario_names()] + [OPTION_VIEW])[:2]
 
 
-def default_state(engine) -> dict:
+def default_state(engine) -> ViewState:
     """The view a new visitor sees: the manifest's ``[dashboard] start_scenario`` against its
     ``compare_with`` (default: the bundle's last scenario against its first), default mode,
     threshold and population."""
@@ -84,7 +114,7 @@ def default_state(engine) -> dict:
     }
 
 
-def chosen_options(engine, state: dict) -> tuple[list[str], str | None]:
+def chosen_options(engine, state: ViewState) -> tuple[list[str], str | None]:
     """The Options page's chosen options and baseline of a view, its defaults resolved.
 
     >>> chosen_options(engine, default_state(engine))
@@ -92,7 +122,8 @@ def chosen_options(engine, state: dict) -> tuple[list[str], str | None]:
     >>> chosen_options(engine, {**default_state(engine), "opts": ["view", "preset:current_2020"], "optbase": None})
     (['view', 'preset:current_2020'], 'view')
     """
-    chosen = default_options(engine) if state.get("opts") is None else list(state["opts"])
+    opts = state.get("opts")
+    chosen = default_options(engine) if opts is None else list(opts)
     baseline = state.get("optbase")
     return chosen, baseline if baseline in chosen else (chosen[0] if chosen else None)
 
@@ -109,7 +140,7 @@ def first_indicator(engine) -> str:
     return (need or list(specs))[0]
 
 
-def encode(state: dict) -> str:
+def encode(state: ViewState) -> str:
     """The view as a link's query string (``?page=...``); ``decode`` reads it back."""
     params = {
         "page": state["page"],
@@ -127,8 +158,9 @@ def encode(state: dict) -> str:
         params["colour"] = state["colour"]
     if state.get("tiles"):
         params["tiles"] = "1"
-    if state.get("ward"):
-        params["ward"] = state["ward"]
+    ward = state.get("ward")
+    if ward:
+        params["ward"] = ward
     if state.get("labels"):
         params["labels"] = "1"
     if state["open"]:
@@ -143,12 +175,13 @@ def encode(state: dict) -> str:
         params["w"] = ",".join(f"{k}:{v:g}" for k, v in state["w"].items())
     if state.get("cap"):
         params["cap"] = ",".join(f"{k}:{v:g}" for k, v in sorted(state["cap"].items()))
-    if state.get("opts") is not None:  # the Options page's choices, once the user made them
-        params["opts"] = ",".join(state["opts"]) or "none"
-        if state.get("optbase") is not None and state["opts"] and state["optbase"] != state["opts"][0]:
-            params["optbase"] = state["optbase"]
-    if state.get("name"):
-        params["name"] = state["name"]
+    opts, optbase, name = state.get("opts"), state.get("optbase"), state.get("name")
+    if opts is not None:  # the Options page's choices, once the user made them
+        params["opts"] = ",".join(opts) or "none"
+        if optbase is not None and opts and optbase != opts[0]:
+            params["optbase"] = optbase
+    if name:
+        params["name"] = name
         params["named"] = state["named"] or ""
     return "?" + urlencode(params, safe=",:|@=")
 
@@ -157,7 +190,7 @@ MAX_NAME = 80
 _FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
 
 
-def scenario_fingerprint(state: dict) -> str:
+def scenario_fingerprint(state: ViewState) -> str:
     """Eight hex digits that change whenever the state's sites change (base, opened, closed,
     added, moved): a name given to one set of sites is not carried to another.
 
@@ -190,12 +223,12 @@ def clean_name(name: str) -> str | None:
     return name if 0 < len(name) <= MAX_NAME and not CONTROL_CHARACTERS.search(name) else None
 
 
-def named(state: dict, name: str) -> dict:
+def named(state: ViewState, name: str) -> ViewState:
     """The state with its sites given ``name``."""
     return {**state, "name": name, "named": scenario_fingerprint(state)}
 
 
-def scenario_name(state: dict) -> str | None:
+def scenario_name(state: ViewState) -> str | None:
     """What the state's scenario is called by its name: the name while its sites are those it
     was given to, "<name>, modified" after they change; None for an unnamed scenario."""
     if not state.get("name"):
@@ -256,7 +289,7 @@ def _unescape(item: str) -> str:
     return item.replace("%7C", "|").replace("%7c", "|").replace("%25", "%")
 
 
-def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict, list[str]]:
+def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[ViewState, list[str]]:
     """A valid state from a query string, and notices for every part that was ignored.
     ``max_query`` is the longest query read (a view stored server-side may be longer than
     a link can be).
@@ -284,7 +317,7 @@ def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict
         value = _one(query, key)
         if value is not None:
             if value in choices(engine):
-                state[key] = value
+                cast(dict[str, Any], state)[key] = value  # (keys from the CHOICES table)
             else:
                 bad(what, value)
     # a figure published by ward only is shown by ward; one of the current LSOAs by those
@@ -299,7 +332,7 @@ def decode(engine, search: str | None, max_query: int = MAX_QUERY) -> tuple[dict
     return state, collapse_notices(notices)
 
 
-def _decode_name(query: dict, state: dict, bad) -> None:
+def _decode_name(query: dict, state: ViewState, bad) -> None:
     """The scenario's name and the fingerprint of the sites it was given to."""
     name, fingerprint = _one(query, "name"), _one(query, "named")
     if name is None:
@@ -328,13 +361,13 @@ def collapse_notices(notices: list[str], most: int = 5) -> list[str]:
     return lines
 
 
-def _decode_options(engine, query: dict, state: dict, bad) -> None:
+def _decode_options(engine, query: dict, state: ViewState, bad) -> None:
     """On/off options, the population, and a found ward (which must be of the chosen ward set)."""
     for key, what in FLAGS:
         value = _one(query, key)
         if value is not None:
             if value in ("0", "1"):
-                state[key] = value == "1"
+                cast(dict[str, Any], state)[key] = value == "1"  # (keys from the FLAGS table)
             else:
                 bad(what, value)
     pop = _one(query, "pop")
@@ -352,7 +385,7 @@ def _decode_options(engine, query: dict, state: dict, bad) -> None:
             bad("ward", ward)
 
 
-def _decode_threshold(engine, query: dict, state: dict, bad) -> None:
+def _decode_threshold(engine, query: dict, state: ViewState, bad) -> None:
     for unit in ("minutes", "km"):
         raw = _one(query, unit)
         if raw is None:
@@ -366,7 +399,7 @@ def _decode_threshold(engine, query: dict, state: dict, bad) -> None:
             bad(f"threshold ({unit})", raw)
 
 
-def _decode_sites(engine, query: dict, state: dict, bad, notices: list[str]) -> None:
+def _decode_sites(engine, query: dict, state: ViewState, bad, notices: list[str]) -> None:
     """Opened, closed, added and moved sites."""
     for key in ("open", "close"):
         for site in (_one(query, key) or "").split(",") if _one(query, key) else []:
@@ -398,7 +431,7 @@ def _decode_sites(engine, query: dict, state: dict, bad, notices: list[str]) -> 
             notices.append(f"A moved site in the link was ignored: {exc}")
 
 
-def _decode_weights(engine, query: dict, state: dict, bad, notices: list[str]) -> None:
+def _decode_weights(engine, query: dict, state: ViewState, bad, notices: list[str]) -> None:
     raw = _one(query, "w")
     if raw is None:
         return
@@ -422,7 +455,7 @@ def _decode_weights(engine, query: dict, state: dict, bad, notices: list[str]) -
 MAX_CAPACITY = 10_000_000  # people: beyond any site's capacity, short of a typo's 1e308
 
 
-def _decode_capacity(engine, query: dict, state: dict, bad) -> None:
+def _decode_capacity(engine, query: dict, state: ViewState, bad) -> None:
     """Site capacities set for the scenario: ``cap=site:people,site:people``."""
     raw = _one(query, "cap")
     if raw is None:
@@ -438,7 +471,7 @@ def _decode_capacity(engine, query: dict, state: dict, bad) -> None:
             bad("site capacity", item)
 
 
-def _decode_option_choices(engine, query: dict, state: dict, bad) -> None:
+def _decode_option_choices(engine, query: dict, state: ViewState, bad) -> None:
     """The Options page's choices (``opts=preset:a,view,saved:<id>`` or ``opts=none``) and
     baseline (``optbase=``, one of them). A saved scenario's id is checked for its form here;
     whether it still exists is said on the Options page, which has the database."""
@@ -467,7 +500,7 @@ def _decode_option_choices(engine, query: dict, state: dict, bad) -> None:
         state["opts"], state["optbase"] = chosen, baseline
 
 
-def from_store(engine, data) -> tuple[dict, list[str]]:
+def from_store(engine, data) -> tuple[ViewState, list[str]]:
     """A valid state from a view state sent back by a browser (dcc.Store), which a modified
     browser may have tampered with: it goes through the same checks as a link."""
     if data is None:
@@ -475,7 +508,7 @@ def from_store(engine, data) -> tuple[dict, list[str]]:
     if not isinstance(data, dict):
         return default_state(engine), ["The view could not be read; showing the default view."]
     merged = default_state(engine)
-    merged.update({k: v for k, v in data.items() if k in merged})
+    cast(dict[str, Any], merged).update({k: v for k, v in data.items() if k in merged})
     try:
         search = encode(merged)
     except (TypeError, ValueError, AttributeError, KeyError):
@@ -483,13 +516,13 @@ def from_store(engine, data) -> tuple[dict, list[str]]:
     return decode(engine, search, max_query=MAX_STATE_QUERY)
 
 
-def base_scenario_id(engine, state: dict) -> str | None:
+def base_scenario_id(engine, state: ViewState) -> str | None:
     """The bundle scenario the state's sites start from: "none" is the empty start, which a
     built bundle names as its own scenario ("No sites"); None for a bundle without one."""
     return None if state["base"] == "none" and "none" not in engine.bundle.scenarios else state["base"]
 
 
-def scenario_of(engine, state: dict, which: str = "alt"):
+def scenario_of(engine, state: ViewState, which: str = "alt"):
     """The engine Scenario for the state's scenario (``alt``) or its comparison (``cmp``)."""
     if which == "cmp":
         return None if state["cmp"] == "none" else engine.scenario(state["cmp"])
@@ -503,7 +536,7 @@ def scenario_of(engine, state: dict, which: str = "alt"):
     )
 
 
-def threshold_text(engine, state: dict) -> str:
+def threshold_text(engine, state: Mapping[str, Any]) -> str:
     """The threshold in words, with its article so it reads after "within" or "lose":
     'a 20-minute walk', 'a 15-minute journey by cycling', '1 km'."""
     if state["unit"] == "minutes":
@@ -516,12 +549,12 @@ def threshold_text(engine, state: dict) -> str:
     return f"{state['threshold']:g} km"
 
 
-def threshold_kwargs(state: dict) -> dict:
+def threshold_kwargs(state: Mapping[str, Any]) -> dict:
     """The view's travel options as keyword arguments of ``Engine.evaluate``."""
     return {"mode": state["mode"], "population": state["pop"], state["unit"]: float(state["threshold"])}
 
 
-def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, list[str]]:
+def open_saved(engine, store: ScenarioStore, key: str) -> tuple[ViewState | None, list[str]]:
     """(view state, notices) for saved scenario ``key``, checked like a link; (None, [reason])
     when there is no such scenario or the database cannot be read."""
     try:
@@ -541,7 +574,7 @@ def open_saved(engine, store: ScenarioStore, key: str) -> tuple[dict | None, lis
     return state, notices + [f"Saved scenario {saved.name!r}: {n}" for n in decoded]
 
 
-def view_link(base_url: str, state: dict, store=None) -> str:
+def view_link(base_url: str, state: ViewState, store=None) -> str:
     """The link that reopens ``state``. With ``store`` (a ``geo.store.ScenarioStore``), the short
     link ``<base_url>/v/<id>`` (the view kept in the store): what paper and CSV files carry, short
     enough to type and to serve. Without one, ``base_url`` plus the view's query; a ``base_url``

@@ -31,7 +31,7 @@ from geo.origins import ORIGIN_DESCRIPTIONS
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import range_bounds
-from geo.viewstate import NEED_INDEX, scenario_of, threshold_kwargs, threshold_text, view_link
+from geo.viewstate import NEED_INDEX, ViewState, scenario_of, threshold_kwargs, threshold_text, view_link
 
 FORMATS = ("pdf", "png", "html")
 PAGE_INCHES = (297 / 25.4, 210 / 25.4)  # A4 landscape
@@ -131,7 +131,7 @@ def uncounted_sites(engine, scenarios) -> list[str]:
 
 def briefing_content(
     engine,
-    state: dict,
+    state: ViewState,
     base_url: str = "http://127.0.0.1:8050/",
     today: _dt.date | None = None,
     equality: bool = False,
@@ -316,7 +316,7 @@ def briefing_content(
 
 
 def _needs_content(
-    engine, state: dict, link: str, today: _dt.date, map_title: str, sources: list[str], method: list[str]
+    engine, state: ViewState, link: str, today: _dt.date, map_title: str, sources: list[str], method: list[str]
 ) -> BriefingContent:
     """A needs briefing: the indicator's map, its greatest- and least-need areas against the
     area's and England's figures, what the figure is, and where it comes from."""
@@ -584,7 +584,7 @@ def _equality_block(fig, c: BriefingContent, x0: float, y: float, ink: str, mute
 
 def render_briefing(
     engine,
-    state: dict,
+    state: ViewState,
     out: str | Path | None = None,
     fmt: str | None = None,
     base_url: str = "http://127.0.0.1:8050/",
@@ -754,7 +754,7 @@ def _html(content, svg: str) -> str:
     )
 
 
-def _page(engine, state: dict, c: BriefingContent):
+def _page(engine, state: ViewState, c: BriefingContent):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle

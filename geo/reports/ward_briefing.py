@@ -47,7 +47,7 @@ from geo.reports.briefing import (
     uncounted_sites,
 )
 from geo.results import range_bounds, travel_ranges
-from geo.viewstate import scenario_of, threshold_kwargs, threshold_text, view_link
+from geo.viewstate import ViewState, scenario_of, threshold_kwargs, threshold_text, view_link
 
 NEAR_M = 1500.0  # sites this close to the ward's boundary are listed as "near"
 NEEDS_ON_PAGE_1, SITES_ON_PAGE_1 = 12, 8  # the rest of each list is on page 2, never cut
@@ -83,7 +83,7 @@ def _mean(values: np.ndarray, weights: np.ndarray) -> float:
     return float((values[finite] * weights[finite]).sum() / total) if total > 0 else math.nan
 
 
-def ward_numbers(engine, state: dict, ward_code: str) -> dict:
+def ward_numbers(engine, state: ViewState, ward_code: str) -> dict:
     """The ward's figures for a view state: population, covered before and after, losing
     access, mean minutes, and the added minutes of those whose nearest site changes."""
     set_id = engine.check_ward_set(state.get("wards"))
@@ -121,7 +121,7 @@ def ward_numbers(engine, state: dict, ward_code: str) -> dict:
     return out
 
 
-def _need_rows(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
+def _need_rows(engine, state: ViewState, ward_code: str, set_id: str) -> list[dict]:
     """Indicators for the ward against the whole area and England, each as the map, the table
     and the profile give it (``Engine.ward_value_definition``), and the number of the ward's
     LSOAs (those with half or more of their residents in it) in England's most deprived 10%."""
@@ -191,7 +191,7 @@ def _fmt(value, unit: str = "") -> str:
     return f"{value:,.1f}{unit}"
 
 
-def _sites(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
+def _sites(engine, state: ViewState, ward_code: str, set_id: str) -> list[dict]:
     """Register sites in the ward or within NEAR_M of it, and added or moved ones, with status."""
     import shapely
 
@@ -241,7 +241,7 @@ def _sites(engine, state: dict, ward_code: str, set_id: str) -> list[dict]:
 
 def ward_briefing_content(
     engine,
-    state: dict,
+    state: ViewState,
     ward: str,
     base_url: str = "http://127.0.0.1:8050/",
     today: _dt.date | None = None,
@@ -334,7 +334,7 @@ def ward_briefing_content(
 
 def render_ward_briefing(
     engine,
-    state: dict,
+    state: ViewState,
     ward: str,
     out: str | Path | None = None,
     fmt: str | None = None,
@@ -412,7 +412,7 @@ def _needs_block(fig, c: WardBriefingContent, area_name: str, x0: float, ink: st
     return y
 
 
-def _page(engine, state: dict, c: WardBriefingContent):
+def _page(engine, state: ViewState, c: WardBriefingContent):
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
     from matplotlib.lines import Line2D
