@@ -114,23 +114,8 @@ def needs_values(engine, state: dict, set_id: str, level: str = "ward") -> dict:
 
 
 def area_names(engine, level: str, set_id: str) -> dict:
-    """Code -> name of the areas a Needs map level shows; an LSOA's name says its ward (of the
-    chosen ward set), so a user knows where "Luton 003B" is."""
-    if level == "ward":
-        return engine.ward_sets[set_id].names
-    cache = engine.__dict__.setdefault("_area_names", {})
-    if (level, set_id) not in cache:
-        names = (
-            engine.bundle.current_lsoas.names
-            if level == "lsoa_current"
-            else dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
-        )
-        wards = engine.ward_sets[set_id].names
-        cache[(level, set_id)] = {
-            code: f"{name} ({wards.get(engine.lsoa_ward(code, set_id), '')})".replace(" ()", "")
-            for code, name in names.items()
-        }
-    return cache[(level, set_id)]
+    """Code -> name of the areas a Needs map level shows (``Engine.area_names``)."""
+    return engine.area_names(level, set_id)
 
 
 def missing_text(engine, state: dict, set_id: str) -> str:

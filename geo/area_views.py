@@ -373,6 +373,30 @@ class AreaViews:
         wards = self.ward_sets[self.check_ward_set(ward_set)].wards
         return tuple(float(v) for v in wards[wards["code"] == ward_code].total_bounds)  # type: ignore[return-value]
 
+    def area_names(self, level: str, set_id: str) -> dict[str, str]:
+        """Code -> name of the areas of a level (``"ward"``, ``"lsoa"`` or ``"lsoa_current"``);
+        an LSOA's name says its ward of the set ``set_id``, so a reader knows where "Luton 003B" is.
+
+        >>> engine.area_names("lsoa", engine.primary_ward_set)["E01015693"]
+        'Luton 007A (Barnfield)'
+        """
+        if level == "ward":
+            return self.ward_sets[set_id].names
+        cache: dict[tuple[str, str], dict[str, str]] = self.__dict__.setdefault("_area_names", {})
+        if (level, set_id) not in cache:
+            current = self.bundle.current_lsoas
+            names = (
+                current.names
+                if level == "lsoa_current" and current is not None
+                else dict(zip(self.bundle.lsoas["code"], self.bundle.lsoas["name"]))
+            )
+            wards = self.ward_sets[set_id].names
+            cache[(level, set_id)] = {
+                code: f"{name} ({wards.get(self.lsoa_ward(code, set_id) or '', '')})".replace(" ()", "")
+                for code, name in names.items()
+            }
+        return cache[(level, set_id)]
+
     def lsoa_ward(self, lsoa_code: str, ward_set: str | None = None) -> str | None:
         """The ward of a ward set that holds most of an LSOA's (or a current LSOA's) residents,
         by where its origins are, or None if unknown."""
