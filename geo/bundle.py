@@ -425,12 +425,8 @@ def load_bundle(path: str | Path) -> Bundle:
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
     if "stops" in layers:
         bundle.stops = _load_stops(folder, layers["stops"], projected)
-        source = layers["stops"].get("source", "the bundle's stop list")
-        if not isinstance(source, str) or not source.strip():
-            raise BundleError(
-                "must be text: what the stop list is and when it was taken", file=MANIFEST, field="layers.stops.source"
-            )
-        bundle.stops_source = source.strip()
+        # non-empty text when given (geo.manifest)
+        bundle.stops_source = layers["stops"].get("source", "the bundle's stop list").strip()
     return bundle
 
 

@@ -19,31 +19,27 @@ import math
 NO_FIGURE = "—"  # no figure exists (no source, or nothing to divide by)
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or not math.isfinite(value)
-
-
 def people(value: float | None) -> str:
     """Whole people with thousands separators (a share of a split area is an estimate: whole)."""
-    return NO_FIGURE if value is None or _missing(value) else f"{value:,.0f}"
+    return NO_FIGURE if value is None or not math.isfinite(value) else f"{value:,.0f}"
 
 
 def percent(share: float | None, places: int = 1) -> str:
     """A share of 0-1 as a percentage."""
-    return NO_FIGURE if share is None or _missing(share) else f"{100 * share:.{places}f}%"
+    return NO_FIGURE if share is None or not math.isfinite(share) else f"{100 * share:.{places}f}%"
 
 
 def signed(value: float | None) -> str:
     """A change in whole people, with its sign (+0 for no change)."""
-    return NO_FIGURE if value is None or _missing(value) else f"{value:+,.0f}"
+    return NO_FIGURE if value is None or not math.isfinite(value) else f"{value:+,.0f}"
 
 
 def minutes(value: float | None) -> str:
     """Minutes to one decimal place."""
-    return NO_FIGURE if value is None or _missing(value) else f"{value:.1f}"
+    return NO_FIGURE if value is None or not math.isfinite(value) else f"{value:.1f}"
 
 
 def percent_number(share: float | None, places: int = 1) -> float | None:
     """A share of 0-1 as a rounded percentage number for a table cell or CSV (``None`` when
     missing: the table prints ``NO_FIGURE``)."""
-    return None if share is None or _missing(share) else round(100 * float(share), places)
+    return None if share is None or not math.isfinite(share) else round(100 * float(share), places)

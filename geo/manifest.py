@@ -207,7 +207,7 @@ class StopsLayer(PointLayer):
     name: Text = Field(description="The column of stop names.")
     indicator: str | None = Field(None, description="The column of the stop's indicator (e.g. 'Stop A').")
     status: str | None = Field(None, description="The column whose 'active' keeps a stop.")
-    source: str | None = Field(None, description="What the stop list is and when it was taken, in words.")
+    source: Text | None = Field(None, description="What the stop list is and when it was taken, in words.")
 
 
 class Layers(_Table):

@@ -109,3 +109,18 @@ def test_the_published_json_schema_is_the_models_and_checks_real_manifests(tiny_
     manifest["indicators"][0]["direction"] = "up"
     wrong = {tuple(e.absolute_path) for e in validator.iter_errors(manifest)}
     assert ("travel", "modes", "walk", "speed_kmh") in wrong and ("indicators", 0, "direction") in wrong
+
+
+@pytest.mark.parametrize("source", ["", "   ", 5])
+def test_a_stop_list_says_what_it_is_in_words(source):
+    """``[layers.stops] source`` is printed beside every stop figure: when given, it is text."""
+    import tomllib
+
+    from conftest import ROOT
+    from geo.manifest import check_manifest
+
+    manifest = tomllib.loads((ROOT / "data" / "luton" / "bundle.toml").read_text(encoding="utf-8"))
+    assert check_manifest(manifest).layers.stops.source.startswith("today's NaPTAN register")
+    manifest["layers"]["stops"]["source"] = source
+    with pytest.raises(BundleError, match=r"field 'layers.stops.source': .* must be non-empty text"):
+        check_manifest(manifest)

@@ -15,7 +15,7 @@ from dash import Input, Output, Patch, State, ctx, html
 from dashboard import ids
 from dashboard.callbacks import only_when_shown
 from dashboard.callbacks.catchments import site_load_data
-from dashboard.callbacks.equality import equality_outputs, equality_update
+from dashboard.callbacks.equality import equality_outputs, equality_panel
 from dashboard.callbacks.ward import ward_card
 from dashboard.figures import (
     ACCESS_TRACE,
@@ -405,5 +405,5 @@ def register(app, engine, store=None) -> None:
             "ward_card": ward_card(engine, state),
         }
         if equality:
-            out["equality"] = dict(zip(("summary", "chart", "detail"), equality_update(engine, state, equality_table)))
+            out["equality"] = equality_panel(engine, state, equality_table)
         return out

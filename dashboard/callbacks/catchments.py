@@ -6,7 +6,7 @@ from __future__ import annotations
 from dashboard.views import csv_safe_rows
 from geo.catchments import catchments, compare_catchments, nearest_stops
 from geo.errors import NeedsMapError
-from geo.viewstate import from_store, scenario_of, threshold_kwargs
+from geo.viewstate import scenario_of, threshold_kwargs
 
 COLUMNS = [
     ("site", "Site"),
@@ -41,10 +41,9 @@ def capacity_summary(result) -> str:
     )
 
 
-def site_load_data(engine, view: dict) -> tuple[dict, str]:
+def site_load_data(engine, state: dict) -> tuple[dict, str]:
     """The table store's content (one row per site open in the scenario or its comparison) and
-    the capacity line."""
-    state, _ = from_store(engine, view)
+    the capacity line, for a checked view state (``geo.viewstate.from_store``)."""
     travel = threshold_kwargs(state)
     capacity = state.get("cap") or {}
     summary = ""

@@ -137,6 +137,11 @@ def equality_outputs(allow_duplicate: bool = False) -> dict:
     }
 
 
+def equality_panel(engine, view: dict, table_id: str) -> dict:
+    """``equality_update`` as the outputs of ``equality_outputs`` (summary, chart, detail)."""
+    return dict(zip(("summary", "chart", "detail"), equality_update(engine, view, table_id)))
+
+
 def equality_update(engine, view: dict, table_id: str):
     """(summary, chart, detail) for a view and a chosen table."""
     try:
@@ -231,7 +236,7 @@ def register(app, engine, store=None) -> None:
     def update(table_id, view, page):
         only_when_shown(page, "access")
         state, _ = from_store(engine, view)  # the store may have been tampered with (or not set yet)
-        return dict(zip(("summary", "chart", "detail"), equality_update(engine, state, table_id)))
+        return equality_panel(engine, state, table_id)
 
     @app.callback(
         Output(ids.EQUALITY_CSV, "data"),
