@@ -1,8 +1,10 @@
 """The dashboard view state: what the user is looking at, kept in the browser (dcc.Store and the
 URL query string), never on the server.
 
-``decode`` turns any query string, however malformed or stale, into a valid state plus
-a list of notices saying what was ignored; ``encode`` is its inverse. Pure functions of
+``ViewState`` is the view's model: its keys and types, checked by mypy where a view is built
+or read and by pydantic (``VIEW_STATE_MODEL``) when a browser sends one back. ``decode`` turns
+any query string, however malformed or stale, into a valid state plus a list of notices saying
+what was ignored; ``encode`` is its inverse. Pure functions of
 the engine, so they are unit-tested without a browser. It lives in the engine, not in
 dashboard/, because the CLI prints the same links (briefings) without Dash.
 """
@@ -12,8 +14,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 from urllib.parse import parse_qs, urlencode
+
+from pydantic import TypeAdapter, ValidationError
+
+# pydantic reads a TypedDict as a model only from typing_extensions before Python 3.12
+from typing_extensions import TypedDict
 
 from geo.errors import NeedsMapError
 from geo.scenario import CONTROL_CHARACTERS, parse_added_site
@@ -61,6 +68,12 @@ class ViewState(TypedDict):
     optbase: str | None  # the option the others are compared with (None: the first chosen)
     name: str | None  # the scenario's given name
     named: str | None  # the fingerprint of the sites the name was given to
+
+
+# The view's run-time model: every key's type, checked strictly (a number is not read from a text,
+# nor a flag from a number). What the values mean for this bundle (a known site, a valid
+# threshold) is checked by ``decode``.
+VIEW_STATE_MODEL: TypeAdapter[ViewState] = TypeAdapter(ViewState)
 
 
 def default_options(engine) -> list[str]:
@@ -502,18 +515,35 @@ def _decode_option_choices(engine, query: dict, state: ViewState, bad) -> None:
 
 def from_store(engine, data) -> tuple[ViewState, list[str]]:
     """A valid state from a view state sent back by a browser (dcc.Store), which a modified
-    browser may have tampered with: it goes through the same checks as a link."""
+    browser may have tampered with: each key's type is checked by the model (a key of the wrong
+    type is reset to its default, and a notice names it; the others are kept), then the whole
+    view goes through the same checks as a link.
+
+    >>> state, notices = from_store(engine, {**default_state(engine), "threshold": "twenty", "close": ["denbigh"]})
+    >>> state["threshold"], state["close"], notices
+    (20.0, ['denbigh'], ["The view's threshold could not be read (Input should be a valid number) and was reset."])
+    """
     if data is None:
         return default_state(engine), []
     if not isinstance(data, dict):
         return default_state(engine), ["The view could not be read; showing the default view."]
     merged = default_state(engine)
-    cast(dict[str, Any], merged).update({k: v for k, v in data.items() if k in merged})
+    given = {k: v for k, v in data.items() if k in merged}
+    notices: list[str] = []
+    try:
+        merged = VIEW_STATE_MODEL.validate_python({**merged, **given}, strict=True)
+    except ValidationError as exc:
+        wrong: dict[str, str] = {}
+        for error in exc.errors():
+            wrong.setdefault(str(error["loc"][0]), error["msg"])
+        notices = [f"The view's {key} could not be read ({msg}) and was reset." for key, msg in sorted(wrong.items())]
+        cast(dict[str, Any], merged).update({k: v for k, v in given.items() if k not in wrong})
     try:
         search = encode(merged)
     except (TypeError, ValueError, AttributeError, KeyError):
         return default_state(engine), ["The view could not be read; showing the default view."]
-    return decode(engine, search, max_query=MAX_STATE_QUERY)
+    state, decoded = decode(engine, search, max_query=MAX_STATE_QUERY)
+    return state, collapse_notices(notices + decoded)
 
 
 def base_scenario_id(engine, state: ViewState) -> str | None:

@@ -6,7 +6,7 @@ from dashboard import ids
 from dashboard.callbacks.access import access_detail_update, access_map_update
 from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.state import apply_event, effective_open
-from geo.viewstate import chosen_options, decode, default_state, encode, scenario_of, threshold_kwargs
+from geo.viewstate import chosen_options, decode, default_state, encode, from_store, scenario_of, threshold_kwargs
 
 
 def test_default_state_is_proposed_vs_current(luton_engine):
@@ -73,6 +73,29 @@ def test_bad_links_fall_back_with_a_notice(luton_engine, search, fragment):
     # whatever was wrong, the state is usable
     scenario_of(luton_engine, state)
     luton_engine.coverage(scenario_of(luton_engine, state), **threshold_kwargs(state))
+
+
+def test_a_tampered_view_loses_only_its_keys_of_the_wrong_type(luton_engine):
+    """The view's model checks each key's type: a key of the wrong type is reset and named, the
+    rest of what the user built is kept (and still checked for meaning, as a link is)."""
+    state = default_state(luton_engine)
+    sent = {
+        **state,
+        "page": "access",
+        "close": ["denbigh"],
+        "threshold": "15",  # a text, not a number
+        "tiles": 1,  # a number, not a flag
+        "cap": {"hub_manor": "lots"},
+        "mode": "cycle",
+    }
+    checked, notices = from_store(luton_engine, sent)
+    assert checked["page"] == "access" and checked["close"] == ["denbigh"] and checked["mode"] == "cycle"
+    assert checked["threshold"] == state["threshold"] and checked["tiles"] is False and checked["cap"] == {}
+    assert [n.split(" could not")[0] for n in notices] == ["The view's cap", "The view's threshold", "The view's tiles"]
+    # a whole number where a number is due is a number (JSON has no other), and a view of the
+    # right types gives no notice
+    again, none = from_store(luton_engine, {**sent, "threshold": 15, "tiles": True, "cap": {"hub_manor": 300}})
+    assert (again["threshold"], again["tiles"], again["cap"], none) == (15.0, True, {"hub_manor": 300.0}, [])
 
 
 def test_options_page_choices_travel_in_the_link(luton_engine):
