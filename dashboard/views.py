@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.figures import fmt
-from geo.formatting import percent_number
+from geo.formatting import percent_number, upper_first
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import cumulative_share, headline_numbers, travel_ranges
@@ -50,9 +50,10 @@ def map_note(engine, indicator: str, level: str) -> str:
     darker = "Darker = a higher value" if spec is not None and spec.direction == "none" else "Darker = more need"
     if level == "ward":
         return f"{darker}. Grey = no published figure for that ward (never zero). Click a ward for its profile."
+    words = engine.level_words(level)
     return (
-        f"{darker}. An LSOA with no published figure is left blank (never zero). "
-        "Click an LSOA for the profile of the ward holding most of it."
+        f"{darker}. {upper_first(words.many)} with no published figure are left blank (never zero). "
+        f"Click one of the {words.many} for the profile of the ward holding most of it."
     )
 
 
@@ -71,7 +72,7 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
             "level": "lsoa",
             "counts": False,
             "source": f"Composite of percentile ranks within the area: {parts}",
-            "completeness": "Complete for every LSOA and ward.",
+            "completeness": f"Complete for every {engine.bundle.small_area.one} and ward.",
             "benchmark_area": None,
             "benchmark_england": None,
             "comparator": engine.comparator,
@@ -187,9 +188,14 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
     else:
         lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
         values = engine.bundle.lsoa_values
+    words = engine.level_words(level)
     lsoas = []
     for code, share, of in engine.ward_lsoas(ward_code, set_id, level):
-        row = {"LSOA": code, "Name": lsoa_names[code], f"Share of LSOA {of} in ward": f"{100 * share:.1f}%"}
+        row = {
+            upper_first(words.one): code,
+            "Name": lsoa_names[code],
+            f"Share of {words.one} {of} in ward": f"{100 * share:.1f}%",
+        }
         if decile:
             row[engine.deprivation_name or "Deprivation decile"] = int(values.at[code, decile])
         row[engine.bundle.population_fields[population]] = round(float(values.at[code, population]))
@@ -200,6 +206,7 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
         "set_label": ward_set_.label,
         "indicators": rows,
         "lsoas": lsoas,
+        "lsoa_words": words,  # what the listed small areas are called
         "sites": engine.sites_in_ward(ward_code, set_id),
     }
 
@@ -370,7 +377,17 @@ def ward_rows(engine, out: dict, weights: dict | None) -> list[dict]:
 
 
 # The lost-access table's first column, named for what the engine's origins are.
-ORIGIN_HEADERS = {"output_areas": "Output area (its LSOA)", "lsoa": "LSOA", "postcode": "Postcode (its LSOA)"}
+ORIGIN_HEADERS = {"output_areas": "Output area (its {one})", "lsoa": "{One}", "postcode": "Postcode (its {one})"}
+
+
+def origin_header(engine) -> str:
+    """The lost-access table's first column: what the engine's origins are, in the bundle's words.
+
+    >>> origin_header(engine)
+    'Output area (its LSOA)'
+    """
+    one = engine.bundle.small_area.one
+    return ORIGIN_HEADERS.get(engine.origins.kind, "Area").format(one=one, One=upper_first(one))
 
 
 def lost_rows(engine, out: dict) -> list[dict]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo.areas import WardSet, place_in_wards
+from geo.bundle import AreaWords
 from geo.errors import NeedsMapError, ScenarioError
 from geo.need import need_index
 from geo.population import lower_first
@@ -215,7 +216,7 @@ class AreaViews:
         return {
             "median": f"median over the ward's {people}",
             "mean": f"mean over the ward's {people}",
-            "sum": "sum over the ward (an LSOA split by a ward boundary shared by residents)",
+            "sum": f"sum over the ward ({self.bundle.small_area.many} split by a ward boundary shared by residents)",
         }[how]
 
     @property
@@ -246,7 +247,9 @@ class AreaViews:
         if spec is None:
             raise ScenarioError(f"unknown indicator {indicator!r}")
         if level in ("lsoa", "lsoa_current") and spec.level == "ward":
-            raise ScenarioError(f"{spec.label} is published by ward only; there is no LSOA value")
+            raise ScenarioError(
+                f"{spec.label} is published by ward only; there is no value by {self.bundle.small_area.one}"
+            )
         if level == "lsoa":
             if spec.level == "lsoa_current":
                 raise ScenarioError(
@@ -272,6 +275,21 @@ class AreaViews:
         if self.bundle.current_lsoas is not None and self.origins.kind == "output_areas":
             return ("ward", "lsoa", "lsoa_current")
         return ("ward", "lsoa")
+
+    def level_words(self, level: str) -> AreaWords:
+        """What the areas of a map level are called in printed words: the bundle's own words
+        for its small areas (``[layers.lsoas] word``, ``[layers.lsoas_current] word``).
+
+        Examples
+        --------
+        >>> engine.level_words("lsoa").one, engine.level_words("lsoa_current").many, engine.level_words("ward").one
+        ('LSOA', '2021 LSOAs', 'ward')
+        """
+        if level == "lsoa_current":
+            return self.bundle.current_small_area
+        if level == "lsoa":
+            return self.bundle.small_area
+        return AreaWords("ward", "wards", "Wards")
 
     def shown_level(self, indicator: str, level: str) -> tuple[str, str | None]:
         """The map level an indicator is shown at when ``level`` is asked for, and why it differs

@@ -68,6 +68,28 @@ class Indicator:
     derived_from: str = ""  # a gap below the area's average: the indicator it is derived from
 
 
+@dataclass(frozen=True)
+class AreaWords:
+    """What a bundle's small areas are called in printed words (``[layers.lsoas] word``,
+    ``plural``, ``level_label``): England's are LSOAs, another country's have their own name.
+
+    >>> AreaWords.of({"word": "IRIS", "plural": "IRIS"})
+    AreaWords(one='IRIS', many='IRIS', level='IRIS')
+    >>> AreaWords.of({}).many
+    'small areas'
+    """
+
+    one: str  # "LSOA"
+    many: str  # "LSOAs"
+    level: str  # the map level's name, "LSOAs (2011)"
+
+    @classmethod
+    def of(cls, spec: dict[str, Any]) -> AreaWords:
+        one = str(spec.get("word") or "small area")
+        many = str(spec.get("plural") or f"{one}s")
+        return cls(one, many, str(spec.get("level_label") or many[:1].upper() + many[1:]))
+
+
 @dataclass
 class Bundle:
     """Everything the engine knows about one area, validated and aligned.
@@ -104,6 +126,9 @@ class Bundle:
     current_lsoa_values: pd.DataFrame = field(default_factory=pd.DataFrame)
     stops: pd.DataFrame | None = None  # public transport stops in use: name, indicator, x, y (None: not in the bundle)
     stops_source: str = ""  # what the stop list is, in words ([layers.stops] source)
+    # what the small areas (and the current ones) are called in printed words
+    small_area: AreaWords = field(default_factory=lambda: AreaWords.of({}))
+    current_small_area: AreaWords = field(default_factory=lambda: AreaWords.of({}))
     lsoa_parents: dict[str, list[str]] = field(default_factory=dict)  # current LSOA -> bundle LSOA(s)
     equality_tables: dict[str, EqualityTable] = field(default_factory=dict)  # [equality.<id>] (geo.equality)
     ward_lookup: dict[str, str] = field(default_factory=dict)  # lower-cased ward name, alias or code -> code
@@ -423,6 +448,8 @@ def load_bundle(path: str | Path) -> Bundle:
         bundle.equality_tables = load_equality_tables(folder, manifest["equality"], lsoa_codes, current)
     bundle.sites = _load_sites(folder, layers["sites"], bundle, warnings)
     bundle.scenarios = _load_scenarios(manifest, bundle.sites)
+    bundle.small_area = AreaWords.of(layers["lsoas"])
+    bundle.current_small_area = AreaWords.of(layers.get("lsoas_current", {}))
     if "stops" in layers:
         bundle.stops = _load_stops(folder, layers["stops"], projected)
         # non-empty text when given (geo.manifest)

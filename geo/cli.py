@@ -310,7 +310,10 @@ def cmd_validate(args, out) -> int:
     bundle = _load(args)
     located = int(bundle.sites["located"].sum())
     print(f"Bundle {bundle.path} ({bundle.area_name}): OK", file=out)
-    print(f"  wards: {len(bundle.wards)}; LSOAs: {len(bundle.lsoas)}; postcodes: {len(bundle.postcodes)}", file=out)
+    print(
+        f"  wards: {len(bundle.wards)}; {bundle.small_area.many}: {len(bundle.lsoas)}; postcodes: {len(bundle.postcodes)}",
+        file=out,
+    )
     print(f"  sites: {len(bundle.sites)} ({located} located, {len(bundle.sites) - located} unlocated)", file=out)
     print(f"  indicators: {len(bundle.indicators)}; scenarios: {', '.join(bundle.scenarios)}", file=out)
     print(f"  warnings: {len(bundle.warnings)}", file=out)
@@ -417,10 +420,12 @@ def cmd_compare(args, out) -> int:
     _print_coverage(cmp.base, out, engine)
     _print_coverage(cmp.alt, out, engine)
     print(f"Change in population covered: {d['change_covered']:+,.0f}", file=out)
-    kind = {"lsoa": "LSOAs", "postcode": "postcode origins", "output_areas": "output areas"}[engine.origins.kind]
+    kind = {"lsoa": engine.bundle.small_area.many, "postcode": "postcode origins", "output_areas": "output areas"}[
+        engine.origins.kind
+    ]
     deprived = (
         f"; {d['losing_access_in_most_deprived_20pct']:,.0f} of them "
-        f"({percent(d['share_losing_access_in_most_deprived_20pct'])}) in the 20% most deprived LSOAs "
+        f"({percent(d['share_losing_access_in_most_deprived_20pct'])}) in the 20% most deprived {engine.bundle.small_area.many} "
         f"({engine.deprivation_name} 1-2){_between(cmp.ranges, 'losing_deprived_share', share=True)}"
         if engine.deprivation_label
         else ""
@@ -724,7 +729,9 @@ def _calibrate_against(engine, args, out) -> int:
         return 0
     _print_check(check, f"Travel model against {Path(args.against).name}", out)
     if skipped:
-        print(f"{skipped} row(s) are for LSOAs outside this bundle and were left out.", file=out)
+        print(
+            f"{skipped} row(s) are for {engine.bundle.small_area.many} outside this bundle and were left out.", file=out
+        )
     return 0
 
 

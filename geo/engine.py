@@ -31,10 +31,10 @@ from geo.national_travel import describe as describe_national
 from geo.national_travel import detour_from_spec
 from geo.nearest import NearestSiteIndex
 from geo.origins import (
-    ORIGIN_DESCRIPTIONS,
     ORIGIN_KINDS,
     _lsoa_weights,
     lsoa_origins,
+    origin_description,
     output_area_origins,
     postcode_origins,
 )
@@ -612,7 +612,7 @@ class Engine(AreaViews):
         out.append(
             Assumption(
                 "origins",
-                f"Origins: {self.bundle.manifest['travel'].get('origins_words', ORIGIN_DESCRIPTIONS[self.origins.kind])}; "
+                f"Origins: {origin_description(self.bundle, self.origins.kind)}; "
                 f"population: {self.bundle.population_fields[population]}.",
                 {"origins": self.origins.kind, "population": population},
             )

@@ -43,3 +43,13 @@ def percent_number(share: float | None, places: int = 1) -> float | None:
     """A share of 0-1 as a rounded percentage number for a table cell or CSV (``None`` when
     missing: the table prints ``NO_FIGURE``)."""
     return None if share is None or not math.isfinite(share) else round(100 * float(share), places)
+
+
+def upper_first(text: str) -> str:
+    """Words at the start of a sentence or a heading: only the first letter changes, so
+    'LSOAs' and 'IoD' keep theirs (``geo.population.lower_first`` is its inverse).
+
+    >>> upper_first("small areas in this ward"), upper_first("2021 LSOAs")
+    ('Small areas in this ward', '2021 LSOAs')
+    """
+    return text[:1].upper() + text[1:]

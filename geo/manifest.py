@@ -136,6 +136,14 @@ class PolygonLayer(FileLayer):
     name: Text = Field(description="The property holding each feature's name.")
     crs: Text = Field(description="The file's CRS (GeoJSON from ONS is EPSG:4326).")
     label: str | None = Field(None, description="What the layer is, in words.")
+    word: str | None = Field(
+        None,
+        description="Small areas: what one is called in a sentence ('LSOA'); default 'small area'.",
+    )
+    plural: str | None = Field(None, description="Small areas: the word in the plural (default: the word and 's').")
+    level_label: str | None = Field(
+        None, description="Small areas: the map level's name in a page's choice (default: the plural, capitalised)."
+    )
 
 
 class PointLayer(FileLayer):

@@ -32,7 +32,7 @@ def need_index(values: pd.DataFrame, indicators: dict[str, Any], weights: dict[s
             raise ScenarioError(f"need index: unknown indicator {ind!r}")
         if spec.level != "lsoa" or spec.completeness != "complete" or spec.direction == "none":
             raise ScenarioError(
-                f"need index: {spec.label} cannot be used (only complete LSOA indicators with a need direction)"
+                f"need index: {spec.label} cannot be used (only complete indicators of the small areas with a need direction)"
             )
         if not math.isfinite(w) or w < 0:
             raise ScenarioError(f"need index: weight {w} for {spec.label} must be 0 or more")

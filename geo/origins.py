@@ -29,12 +29,26 @@ class Origins:
 
 
 ORIGIN_KINDS = ("output_areas", "lsoa", "postcode")
+# What each kind of origin is, in words; {one} is what the bundle calls a small area
+# (``Bundle.small_area``), filled in by ``origin_description``.
 ORIGIN_DESCRIPTIONS = {
-    "lsoa": "LSOA population-weighted centroids",
-    "postcode": "postcode centroids sharing their LSOA population equally",
-    "output_areas": "output-area population-weighted centroids sharing their LSOA's population in proportion "
+    "lsoa": "{one} population-weighted centroids",
+    "postcode": "postcode centroids sharing their {one}'s population equally",
+    "output_areas": "output-area population-weighted centroids sharing their {one}'s population in proportion "
     "to residents",
 }
+
+
+def origin_description(bundle: Bundle, kind: str) -> str:
+    """What the origins are, in words: the manifest's ``[travel] origins_words`` when it has
+    them, else the kind's description in the bundle's word for its small areas.
+
+    >>> from geo.bundle import AreaWords
+    >>> ORIGIN_DESCRIPTIONS["lsoa"].format(one=AreaWords.of({"word": "IRIS"}).one)
+    'IRIS population-weighted centroids'
+    """
+    given = bundle.manifest.get("travel", {}).get("origins_words")
+    return str(given) if given else ORIGIN_DESCRIPTIONS[kind].format(one=bundle.small_area.one)
 
 
 def lsoa_origins(bundle: Bundle) -> Origins:

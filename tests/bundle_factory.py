@@ -322,8 +322,9 @@ def without_tables(folder: Path, tables: set[str], line: str = "") -> None:
 
 def make_abroad_bundle(folder: Path) -> Path:
     """Recipe 3's hand-written bundle for a place outside the UK: the other bundle (no name of
-    Luton's) with accented place names, no deprivation measure or deprivation indicator, no
-    postcode list, no need index and one ward set (its wards). Sites keep their coordinates."""
+    Luton's) with accented place names, small areas called by their French name (IRIS), no
+    deprivation measure or deprivation indicator, no postcode list, no need index and one ward set
+    (its wards). Sites keep their coordinates."""
     folder = make_other_bundle(folder)
     names = {"Otherton": "Saint-Étienne", "North": "Côte-Chaude", "South": "Montreynaud"}
     for name in ("bundle.toml", "wards.geojson", "ward_figures.csv", "ward_flags.csv"):
@@ -333,6 +334,9 @@ def make_abroad_bundle(folder: Path) -> Path:
         (folder / name).write_text(text, encoding="utf-8")
     without_tables(folder, {"[layers.postcodes]", "[need_index]"}, 'deprivation_decile = "imd_decile"')
     manifest = (folder / "bundle.toml").read_text(encoding="utf-8")
+    small_areas = '[layers.lsoas]\nfile = "lsoas.geojson"\n'
+    assert small_areas in manifest
+    manifest = manifest.replace(small_areas, small_areas + 'word = "IRIS"\nplural = "IRIS"\n')
     blocks = manifest.split("\n[[indicators]]\n")
     kept = [blocks[0]] + [b for b in blocks[1:] if 'id = "imd_decile"' not in b]
     (folder / "bundle.toml").write_text("\n[[indicators]]\n".join(kept), encoding="utf-8")

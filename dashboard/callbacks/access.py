@@ -34,7 +34,6 @@ from dashboard.links import csv_name, page_link
 from dashboard.tables import plain_table, table_outputs, table_shown, table_update
 from dashboard.views import (
     CURVE_GRID,
-    ORIGIN_HEADERS,
     added_points,
     csv_safe_rows,
     decile_rows,
@@ -43,6 +42,7 @@ from dashboard.views import (
     lost_rows,
     lsoa_added_minutes,
     lsoa_map_arrays,
+    origin_header,
     scenario_outputs,
     threshold_label,
     ward_rows,
@@ -302,7 +302,7 @@ def access_detail_update(engine, view: dict, link: str | None = None, whole_char
         if wards and i in wards[0]
     ]
     lost = csv_safe_rows(lost_rows(engine, out))
-    headers = {"population": alt.population_label, "lsoa": ORIGIN_HEADERS.get(engine.origins.kind, "Area")}
+    headers = {"population": alt.population_label, "lsoa": origin_header(engine)}
     headers["imd_decile"] = engine.deprivation_name or ""
     # no deprivation measure, no deprivation column
     lost_cols = [

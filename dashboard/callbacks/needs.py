@@ -14,6 +14,7 @@ from dashboard.links import csv_name, page_link
 from dashboard.maps import area_names, missing_text, needs_values
 from dashboard.tables import table_block, table_outputs, table_shown, table_update
 from dashboard.views import csv_safe_rows, indicator_meta, indicator_series, map_note, ward_profile
+from geo.formatting import upper_first
 from geo.viewstate import from_store
 
 
@@ -63,7 +64,7 @@ def needs_update(engine, view: dict, names: dict, link: str | None = None, asset
     ]
     area_label = {
         "ward": engine.ward_sets[set_id].label,
-        "lsoa": "LSOA (2011)",
+        "lsoa": engine.bundle.small_area.level,
         "lsoa_current": getattr(engine.bundle.current_lsoas, "label", ""),
     }[level]
     definition = engine.ward_value_definition(view["ind"]) if level == "ward" else None
@@ -128,6 +129,7 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
         return html.P("No profile for this area.", className="text-muted")
     sites = profile["sites"]
     name = profile["name"]
+    many = profile["lsoa_words"].many
     about = [f"Needs Map: ward profile of {name} ({profile['set_label']})"]
     indicators = {
         "columns": [{"name": c, "id": c} for c in ("Indicator", "Value", "Period", "Source")],
@@ -137,7 +139,7 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
     lsoas = {
         "columns": [{"name": c, "id": c} for c in profile["lsoas"][0]] if profile["lsoas"] else [],
         "rows": csv_safe_rows(profile["lsoas"]),
-        "empty": "No LSOA in this ward.",
+        "empty": f"No {profile['lsoa_words'].one} in this ward.",
         "csv": {"filename": csv_name("ward-profile", name, "lsoas"), "about": about},
     }
     return html.Div(
@@ -152,8 +154,8 @@ def profile_panel(engine, ward_code: str, weights, ward_set: str | None = None):
             *([html.P(unlocated_sentence(engine), className="small")] if engine.bundle.unlocated_site_ids else []),
             html.H3("Indicators", className="h6"),
             table_block("profile-indicators", f"Indicators of {name}", indicators, max_height="24rem"),
-            html.H3("LSOAs in this ward", className="h6 mt-2"),
-            table_block("profile-lsoas", f"LSOAs in {name}", lsoas, max_height="18rem"),
+            html.H3(f"{upper_first(many)} in this ward", className="h6 mt-2"),
+            table_block("profile-lsoas", f"{upper_first(many)} in {name}", lsoas, max_height="18rem"),
         ],
         **{"aria-live": "polite"},
     )

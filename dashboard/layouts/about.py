@@ -8,7 +8,8 @@ from dash import dcc, html
 from dashboard.links import csv_name
 from dashboard.tables import table_block
 from geo.calibrate import FORM_LABELS
-from geo.origins import ORIGIN_DESCRIPTIONS
+from geo.formatting import upper_first
+from geo.origins import origin_description
 from geo.population import lower_first
 
 
@@ -34,10 +35,6 @@ def source_rows(engine) -> list[dict]:
 
 
 PARAMETER_WORDS = {"access_m": "access distance", "short_circuity": "short-trip circuity", "circuity": "circuity"}
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _calibration_text(engine) -> str:
@@ -76,13 +73,14 @@ def layout(engine) -> html.Div:
     unlocated = ", ".join(bundle.sites.loc[s, "name"] for s in bundle.unlocated_site_ids) or "none"
     default_pop = bundle.population_fields[engine.default_population]
     ward_sets = "; ".join(w.label for w in engine.ward_sets.values())
+    small = bundle.small_area
     current_lsoas = (
         ""
         if engine.bundle.current_lsoas is None
         else (
-            f"\n* **{engine.bundle.current_lsoas.label}.** A map level whose figures come from the bundle's LSOAs "
-            "through the output areas: a split LSOA's parts keep its rates and share its counts by residents; "
-            "merged LSOAs are summed (counts) or population-weighted (rates)."
+            f"\n* **{engine.bundle.current_lsoas.label}.** A map level whose figures come from the "
+            f"{small.level} through the output areas: a split {small.one}'s parts keep its rates and share its "
+            f"counts by residents; merged {small.many} are summed (counts) or population-weighted (rates)."
         )
     )
     calibration = _calibration_text(engine)
@@ -106,19 +104,19 @@ def layout(engine) -> html.Div:
 
 * **Population.** {default_pop} by default; any age band and year the bundle holds can be chosen. Every figure
   names the population it counts.
-* **Where people start.** {_first_upper(ORIGIN_DESCRIPTIONS[engine.origins.kind])} ({len(engine.origins.xy)} origins).
-  Coverage is the population whose nearest open site is within the threshold. The age mix of small areas inside an
-  LSOA is assumed to be the LSOA's.
+* **Where people start.** {upper_first(origin_description(bundle, engine.origins.kind))} ({len(engine.origins.xy)} origins).
+  Coverage is the population whose nearest open site is within the threshold. The age mix of the origins inside
+  one of the {small.many} is assumed to be that {small.one}'s.
 * **Distance.** Straight-line distance in the area's projected grid (metres), turned into an estimated route
   length. {calibration}
 * **Time.** Minutes = route length / speed. {modes}.
 * **Not modelled.** Public transport (there is no timetable data), waiting and parking time, opening hours,
   site capacity, and whether a family would use its nearest site.
 * **Wards.** Figures can be reported by: {ward_sets}. Each origin counts in the ward an official lookup gives where the bundle has one, else the ward holding its point. Ward values of
-  LSOA indicators are weighted by {lower_first(engine.ward_weights_label)} (means) or summed (counts).{current_lsoas}
+  indicators by {small.one} are weighted by {lower_first(engine.ward_weights_label)} (means) or summed (counts).{current_lsoas}
 * **Border sites.** Sites up to {bundle.site_buffer_m / 1000:g} km beyond the boundary can be used (families near the
   edge use them) and are marked as outside {bundle.area_name}; the people counted are always its residents.
-* **Need index.** The percentile rank of each chosen indicator among the area's LSOAs, oriented so 100 = most need,
+* **Need index.** The percentile rank of each chosen indicator among the area's {small.many}, oriented so 100 = most need,
   averaged with the chosen weights. It ranks areas within {bundle.area_name}; it is not comparable between areas.
 
 {equality}

@@ -1,4 +1,4 @@
-"""Needs page: choropleth of any indicator at ward or LSOA level, with its metadata and a
+"""Needs page: choropleth of any indicator at ward or small-area (LSOA) level, with its metadata and a
 ward profile on click."""
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                 labelled(
                     "Level",
                     dbc.RadioItems(
-                        options=[{"label": "Wards", "value": "ward"}, {"label": "LSOAs (2011)", "value": "lsoa"}]
+                        options=[
+                            {"label": "Wards", "value": "ward"},
+                            {"label": engine.bundle.small_area.level, "value": "lsoa"},
+                        ]
                         + (
                             [{"label": engine.bundle.current_lsoas.label, "value": "lsoa_current"}]
                             if "lsoa_current" in engine.levels
@@ -73,7 +76,8 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                     ),
                     ids.NEEDS_WARD_SET,
                     "Figures published by ward exist only for the wards they were published for; "
-                    "LSOA figures are carried to any ward set through its output areas.",
+                    f"figures of the {engine.bundle.small_area.many} are carried to any ward set through its "
+                    "output areas.",
                 )
                 if len(engine.ward_sets) > 1
                 else None,
@@ -121,7 +125,8 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
                             id=ids.WARD_PROFILE,
                             children=html.P(
                                 "Click a ward on the map, or find it by name or postcode, to see its profile: every indicator "
-                                "with its source, the LSOAs in it, the sites in it, and its one-page briefing.",
+                                f"with its source, the {engine.bundle.small_area.many} in it, the sites in it, and its "
+                                "one-page briefing.",
                                 className="text-muted",
                             ),
                         ),
@@ -136,11 +141,12 @@ def layout(engine, state, figure, indicator_options, ranked: dict | None = None,
 
 def level_help(engine) -> str:
     """What each map level shows, in the bundle's words."""
-    words = "Ward-only figures have no LSOA values."
+    small = engine.bundle.small_area
+    words = f"Ward-only figures have no values by {small.one}."
     if "lsoa_current" in engine.levels:
         current = engine.bundle.current_lsoas.label
         words += (
-            f" {current} take the figures of the 2011 LSOAs they came from: a split area keeps its "
+            f" {current} take the figures of the {small.level} they came from: a split area keeps its "
             "rates and shares counts by residents."
         )
         if any(s.level == "lsoa_current" for s in engine.bundle.indicators.values()):

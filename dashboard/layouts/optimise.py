@@ -90,7 +90,10 @@ def panel(engine) -> dbc.Card:
                         options=[
                             {"label": "Postcodes in these wards", "value": "postcodes"},
                             {"label": "Sites in the register", "value": "sites"},
-                            {"label": "LSOA population-weighted centroids", "value": "lsoas"},
+                            {
+                                "label": f"{engine.bundle.small_area.one} population-weighted centroids",
+                                "value": "lsoas",
+                            },
                             {"label": "My CSV file (name, postcode or lat/lon)", "value": "upload"},
                         ],
                     ),

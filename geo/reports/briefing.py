@@ -27,7 +27,7 @@ import numpy as np
 from geo.engine import METHOD_KINDS
 from geo.errors import ScenarioError
 from geo.formatting import people, percent
-from geo.origins import ORIGIN_DESCRIPTIONS
+from geo.origins import origin_description
 from geo.population import lower_first
 from geo.readers import publisher
 from geo.results import range_bounds
@@ -241,7 +241,7 @@ def briefing_content(
     if state.get("page") == "needs":
         # the unit and period are in the subtitle above: a title that fits on one line
         name = "need index" if state["ind"] == NEED_INDEX else engine.bundle.indicators[state["ind"]].label
-        map_title = f"Map: {name} by {LEVEL_WORDS.get(state['level'], 'ward')}"
+        map_title = f"Map: {name} by {engine.level_words(state['level']).one}"
     else:
         map_title = (
             f"Map: minutes to the nearest open site, {alt.scenario_label} ({engine.modes[state['mode']].label.lower()})"
@@ -250,12 +250,13 @@ def briefing_content(
     mode = engine.modes[state["mode"]]
     lines = scenario_changes(engine, alt_scn, cmp_scn) + lines + uncounted_sites(engine, (cmp_scn, alt_scn))
     method = [
-        f"Population: {pop_full}. Origins: {len(engine.origins.xy)} {ORIGIN_DESCRIPTIONS[engine.origins.kind]}.",
+        f"Population: {pop_full}. Origins: {origin_description(bundle, engine.origins.kind)} "
+        f"({len(engine.origins.xy):,}).",
         f"{engine.travel_description(kwargs.get('detour') or engine.detour_name)} "
         f"{mode.label} at {mode.speed_kmh:g} km/h ({mode.source}). No public transport is modelled.",
         f"Wards: {engine.ward_sets[alt.ward_set].label}."
         + (
-            f" Most deprived 20% = LSOAs in {engine.deprivation_name} 1-2 {engine.deprivation_scale}."
+            f" Most deprived 20% = {bundle.small_area.many} in {engine.deprivation_name} 1-2 {engine.deprivation_scale}."
             if engine.deprivation_label
             else ""
         ),
@@ -266,8 +267,8 @@ def briefing_content(
     if state.get("page") == "needs":
         weights = lower_first(engine.ward_weights_label)
         needs_method = [
-            f"Ward values of LSOA figures are taken over the ward's {weights}, each counted at the value of "
-            "the LSOA they live in: ranks and deciles are the median (an order has no mean), rates the mean, "
+            f"Ward values of figures by {bundle.small_area.one} are taken over the ward's {weights}, each counted "
+            f"at the value of the {bundle.small_area.one} they live in: ranks and deciles are the median (an order has no mean), rates the mean, "
             "counts the sum; ward-only figures are as published.",
             "Deciles and ranks are as each indicator's unit says (1 = most deprived).",
         ]
@@ -333,7 +334,7 @@ def _needs_content(
         )
         bench_area = bench_england = None
         about = [
-            "The need index ranks the area's LSOAs on each chosen indicator (percentile, 100 = most need) and "
+            f"The need index ranks the area's {engine.bundle.small_area.many} on each chosen indicator (percentile, 100 = most need) and "
             "takes the weighted mean: "
             + ", ".join(f"{engine.bundle.indicators[k].label} {v:g}" for k, v in state["w"].items() if v > 0)
             + "."
@@ -387,7 +388,7 @@ def _needs_content(
         about.append(f"{missing} of {len(values)} areas have no published figure.")
     ranked = [[names[c], fmt(v)] for c, v in list(present.items())[:8]]
     ranked_title = "Areas with the greatest need" if direction != "none" else "Areas with the highest values"
-    where = LEVEL_WORDS.get(level, "ward")
+    where = engine.level_words(level).one
     return BriefingContent(
         title=f"Needs: {label} by {where}",
         date=today.strftime("%-d %B %Y"),
@@ -465,9 +466,6 @@ def _draw_polygons(ax, geoms, colours, edge="white", width=0.3):
             patches.append(Polygon(np.asarray(poly.exterior.coords), closed=True))
             facecolours.append(colour)
     ax.add_collection(PatchCollection(patches, facecolor=facecolours, edgecolor=edge, linewidth=width))
-
-
-LEVEL_WORDS = {"ward": "ward", "lsoa": "LSOA", "lsoa_current": "current LSOA"}
 
 
 def _map_classes(engine, state, alt_origins):

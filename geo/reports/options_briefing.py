@@ -312,7 +312,8 @@ def _page(engine, appraisal: Appraisal, options: list[Option], title, subtitle, 
         ncol=5,
         fontsize=7,
         frameon=False,
-        title="Mean minutes to the nearest open site, by LSOA (open sites marked; diamonds: added or moved)",
+        title=f"Mean minutes to the nearest open site, by {engine.bundle.small_area.one} (open sites marked; "
+        "diamonds: added or moved)",
         title_fontsize=7,
     )
     method = (

@@ -28,7 +28,7 @@ import pandas as pd
 from geo.area_views import weighted_median
 from geo.engine import METHOD_KINDS
 from geo.errors import ScenarioError
-from geo.formatting import NO_FIGURE, people, percent
+from geo.formatting import NO_FIGURE, people, percent, upper_first
 from geo.population import lower_first
 from geo.reports.briefing import (
     ADDED_MARKER,
@@ -138,7 +138,8 @@ def _need_rows(engine, state: ViewState, ward_code: str, set_id: str) -> list[di
         ward_low = int((deciles.loc[in_ward] == 1).sum()) if in_ward else 0
         rows.append(
             {
-                "indicator": f"LSOAs in the most deprived 10% of {engine.comparator} "
+                "indicator": f"{upper_first(engine.level_words(level).many)} in the most deprived 10% of "
+                f"{engine.comparator} "
                 f"({engine.bundle.indicators[decile].label} 1)",
                 "ward": f"{ward_low} of {len(in_ward)}",
                 "area": f"{int((deciles == 1).sum())} of {len(deciles)}",
@@ -300,11 +301,11 @@ def ward_briefing_content(
     mode = engine.modes[state["mode"]]
     method = [
         f"Population: {engine.bundle.population_fields[state['pop']]}, counted where it lives (output areas "
-        "or LSOAs, in the ward that holds them).",
+        f"or {engine.bundle.small_area.many}, in the ward that holds them).",
         f"{engine.travel_description(engine.detour_name)} {mode.label} at {mode.speed_kmh:g} km/h. No public "
         "transport is modelled.",
-        f"Ward needs: each LSOA figure is taken over the ward's {pop_label}, each counted at the value of the "
-        "LSOA they live in (deciles: the median; rates: the mean); ward-only figures are as published. "
+        f"Ward needs: each figure by {engine.bundle.small_area.one} is taken over the ward's {pop_label}, each "
+        f"counted at the value of the {engine.bundle.small_area.one} they live in (deciles: the median; rates: the mean); ward-only figures are as published. "
         f"{engine.bundle.area_name} and {engine.comparator} figures are the published benchmarks where there are any.",
     ]
     alt_scn, cmp_scn = scenario_of(engine, state, "alt"), scenario_of(engine, state, "cmp")
