@@ -236,7 +236,7 @@ def options_requests(app, engine):
     Access page's scenario."""
     from benchmarks.dash_requests import CallbackRequests
     from dashboard import ids
-    from dashboard.layouts.options import VIEW_OPTION, preset_choices
+    from dashboard.pages.options import VIEW_OPTION, preset_choices
     from geo.viewstate import default_state
 
     table = CallbackRequests(app, '{"table":"options-table"')

@@ -14,8 +14,8 @@ REPEATS = 40
 def run() -> list[Row]:
     import plotly
 
-    from dashboard.callbacks.access import access_map_update
     from dashboard.maps import MapAssets
+    from dashboard.pages.access import access_map_update
     from geo.appraisal import appraise, preset
     from geo.options import from_state
     from geo.viewstate import default_state

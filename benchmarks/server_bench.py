@@ -111,7 +111,7 @@ def click_requests(app, engine, state: dict, rng):
     map and headline patch) and then the callback that fills the Access page's other panels."""
     from benchmarks.dash_requests import CallbackRequests
     from dashboard.callbacks.state import ACCESS_KEYS, effective_open
-    from dashboard.layouts.access import checklist_values, site_groups
+    from dashboard.pages.access import checklist_values, site_groups
 
     sync = CallbackRequests(app, "url.search")
     detail = CallbackRequests(app, "access-decile-chart.figure")

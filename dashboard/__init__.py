@@ -16,19 +16,16 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import auth, ids, jobs, runtime, serving, tables
-from dashboard.callbacks import access as access_callbacks
 from dashboard.callbacks import briefing as briefing_callbacks
 from dashboard.callbacks import equality as equality_callbacks
-from dashboard.callbacks import needs as needs_callbacks
 from dashboard.callbacks import optimise as optimise_callbacks
-from dashboard.callbacks import options as options_callbacks
 from dashboard.callbacks import saved as saved_callbacks
 from dashboard.callbacks import state as state_callbacks
 from dashboard.callbacks import ward as ward_callbacks
 from dashboard.figures import legend_items
-from dashboard.layouts import about, access, needs, options, sites
 from dashboard.layouts.common import header, page_tabs
 from dashboard.maps import NOT_DRAWN, MapAssets, needs_map
+from dashboard.pages import about, access, needs, options, sites
 from dashboard.views import indicator_options
 from geo.bundle import default_bundle_path
 from geo.viewstate import default_state, encode, scenario_of
@@ -46,7 +43,7 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
     # layout and its view store holds the default view, so nothing about it is answered again at
     # load (every answer the browser applies at load delays the first map's paint).
     needs_view = {k: state[k] for k in state_callbacks.NEEDS_KEYS}
-    _, needs_info, needs_ranked = needs_callbacks.needs_update(engine, needs_view, {}, encode(state), assets)
+    _, needs_info, needs_ranked = needs.needs_update(engine, needs_view, {}, encode(state), assets)
     role_labels = bundle.manifest["layers"]["sites"].get("roles", {})
     open_ids = engine.open_site_ids(scenario_of(engine, state))
     tabs = page_tabs(
@@ -54,7 +51,7 @@ def build_layout(engine, assets: MapAssets) -> html.Div:
         {
             "needs": needs.layout(engine, state, needs_fig, indicator_options(engine), needs_ranked, needs_info),
             # The Access page's map and charts are drawn when it is first shown (callbacks/state.py,
-            # callbacks/access.py): drawn hidden at load they delayed the Needs map by 150 ms.
+            # pages/access.py): drawn hidden at load they delayed the Needs map by 150 ms.
             "access": access.layout(
                 engine, state, NOT_DRAWN, legend_items(role_labels), open_ids, (NOT_DRAWN, NOT_DRAWN)
             ),
@@ -172,11 +169,11 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     _load_late_scripts(app)
     state_callbacks.register(app, engine, assets, app.scenario_store)
     saved_callbacks.register(app, engine, app.scenario_store)
-    options_callbacks.register(app, engine, app.scenario_store)
+    options.register(app, engine, app.scenario_store)
     briefing_callbacks.register(app, engine)
     optimise_callbacks.register(app, engine)
-    needs_callbacks.register(app, engine, assets, app.scenario_store)
-    access_callbacks.register(app, engine, app.scenario_store)
+    needs.register(app, engine, assets, app.scenario_store)
+    access.register(app, engine, app.scenario_store)
     tables.register(app)
     ward_callbacks.register(app, engine, app.scenario_store)
     if engine.bundle.equality_tables:  # the section exists only then

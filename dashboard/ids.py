@@ -154,7 +154,7 @@ SAVED_WRITE = "saved-write-controls"  # shown to editors only (dashboard.auth)
 ACCOUNT = "account"  # who is signed in
 SIGN_IN = "sign-in"
 SIGN_OUT = "sign-out"
-# The Options page (dashboard/layouts/options.py, dashboard/callbacks/options.py)
+# The Options page (dashboard/pages/options.py)
 OPTIONS_CHOICES = "options-choices"
 OPTIONS_BASELINE = "options-baseline"
 OPTIONS_MESSAGE = "options-message"

@@ -247,7 +247,7 @@ def test_census_2021_age_groups_are_shown_by_2021_lsoa_and_summed_by_ward(built,
     label = engine.bundle.indicators["census2021_age_65_plus"].label
     assert label == "Residents aged 65 and over (Census 2021)"
     # as people read it: whole people in the ranked table and the hover, a count not called need
-    from dashboard.callbacks.needs import needs_update
+    from dashboard.pages.needs import needs_update
     from dashboard.views import map_note
 
     view = {"ind": "census2021_age_0_15", "level": "ward", "wards": engine.primary_ward_set, "w": {}}

@@ -3,9 +3,9 @@
 import pytest
 
 from dashboard import ids
-from dashboard.callbacks.access import access_detail_update, access_map_update
-from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.state import apply_event, effective_open
+from dashboard.pages.access import access_detail_update, access_map_update
+from dashboard.pages.needs import needs_update
 from geo.viewstate import chosen_options, decode, default_state, encode, from_store, scenario_of, threshold_kwargs
 
 
@@ -338,7 +338,7 @@ def test_lost_rows_name_the_nearest_site_after_the_change(luton_engine):
 
 def test_table_downloads_cannot_carry_formulas(tiny_path):
     from bundle_factory import replace_in
-    from dashboard.layouts import sites
+    from dashboard.pages import sites
     from dashboard.views import csv_safe
     from geo import Engine, load_bundle
 

@@ -7,10 +7,10 @@ import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.callbacks.access import access_detail_update, access_map_update
-from dashboard.callbacks.needs import needs_update
 from dashboard.callbacks.optimise import run_optimiser
 from dashboard.callbacks.state import INTERNAL_ERROR, apply_event
+from dashboard.pages.access import access_detail_update, access_map_update
+from dashboard.pages.needs import needs_update
 from geo.errors import NeedsMapError
 from geo.viewstate import decode, default_state, encode, from_store, scenario_of, threshold_kwargs
 

@@ -143,3 +143,21 @@ def test_the_checks_see_a_cycle_and_a_wrong_layer():
     edges["geo.store"] = edges["geo.store"] | {"geo.viewstate"}
     assert wrong_layers(edges) == ["geo.store (store) imports geo.viewstate (viewstate)"]
     assert cycles(edges) == ["geo.store -> geo.viewstate -> geo.store"]
+
+
+def test_each_page_is_one_module_with_its_layout_and_callbacks():
+    """The Dash Pages shape: every page of the tab list is one module of dashboard/pages with a
+    ``layout``; no page imports another (what pages share lives in layouts/ and callbacks/)."""
+    from geo.viewstate import PAGES
+
+    folder = ROOT / "dashboard" / "pages"
+    modules = {p.stem: p for p in folder.glob("*.py") if p.stem != "__init__"}
+    assert sorted(modules) == sorted(PAGES)
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert "layout" in defined, name
+        others = {f"dashboard.pages.{p}" for p in PAGES if p != name}
+        assert not imports(path) & others, name
+    # the pages with callbacks register them from their own module
+    assert all("def register(" in modules[p].read_text(encoding="utf-8") for p in ("needs", "access", "options"))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dashboard import ids
-from dashboard.callbacks.options import COLUMNS, table_data
+from dashboard.pages.options import COLUMNS, table_data
 from dashboard.tables import body_css
 from geo.appraisal import appraise, preset
 from geo.cli import main

@@ -114,7 +114,7 @@ def test_a_bundle_without_deprivation_shows_no_deprivation_figure(other, tmp_pat
     assert "Losing access" in text
     assert "depriv" not in text.lower() and "decile" not in text.lower()
 
-    from dashboard.callbacks.access import headline_cards
+    from dashboard.pages.access import headline_cards
     from dashboard.views import headline
 
     e = Engine(load_bundle(folder))

@@ -380,8 +380,8 @@ def test_every_link_written_for_a_twenty_site_view_opens_under_prod(prod_server,
     answers 200 under --prod, reopening that view."""
     import re
 
-    from dashboard.callbacks.access import access_detail_update
     from dashboard.links import page_link
+    from dashboard.pages.access import access_detail_update
     from geo.appraisal import preset
     from geo.options import from_state, option_links
     from geo.reports.briefing import briefing_content

@@ -254,8 +254,8 @@ def test_a_bad_backup_file_is_named(tmp_path):
 def test_a_long_saved_list_is_paged_and_searchable(tmp_path):
     """150 saved scenarios: the select holds the 100 newest and says so; a search finds any of
     them by part of its name; the Options page offers the 50 newest."""
-    from dashboard.callbacks.options import OPTION_SAVED_LISTED
     from dashboard.callbacks.saved import LISTED, listed_words, options
+    from dashboard.pages.options import OPTION_SAVED_LISTED
 
     store = ScenarioStore(f"sqlite:///{tmp_path / 'many.sqlite3'}")
     for i in range(150):

@@ -102,7 +102,7 @@ def test_a_saved_scenario_is_called_by_its_name_when_reopened(luton_engine, tmp_
     """Saved, then reopened by its id (what ``/s/<id>`` does): the cards, the ward card, the
     town and ward briefings and the Options page call it by its name; once its sites change it
     is "<name>, modified"."""
-    from dashboard.callbacks.options import build_options
+    from dashboard.pages.options import build_options
     from dashboard.views import evaluations, headline
     from geo.reports.briefing import briefing_content
     from geo.reports.ward_briefing import ward_numbers
@@ -199,7 +199,7 @@ def _words(component) -> str:
 def test_a_scenario_compared_with_itself_reads_plainly(luton_engine):
     """Current (2020) against itself: no "range 0-0" or "n/a-n/a", the sites it cannot count
     named once, and the net change explained by who loses and who gains."""
-    from dashboard.callbacks.access import headline_cards, unlocated_note
+    from dashboard.pages.access import headline_cards, unlocated_note
     from dashboard.views import evaluations, headline
 
     e = luton_engine
@@ -252,7 +252,7 @@ def test_a_wards_deprivation_is_one_number_everywhere(luton_engine, ward_set):
     """Farley's IMD rank and decile: the same number, with the same definition, in the map's
     hover, the ranked table (and so its CSV), the ward profile, the Access ward table and the
     ward briefing; a rank is a whole rank and a decile a whole decile."""
-    from dashboard.callbacks.needs import needs_update
+    from dashboard.pages.needs import needs_update
     from dashboard.views import _ward_static_rows, ward_profile
     from geo.reports.ward_briefing import _need_rows
 

@@ -225,7 +225,7 @@ def equality_csv(engine, view: dict, table_id: str, link: str, today: dt.date | 
 
 
 def register(app, engine, store=None) -> None:
-    # A new view fills the section in the Access page's one callback (callbacks/access.py);
+    # A new view fills the section in the Access page's one callback (pages/access.py);
     # this one answers the choice of another table.
     @app.callback(
         output=equality_outputs(allow_duplicate=True),

@@ -17,10 +17,9 @@ import math
 from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard import ids, viewstore
-from dashboard.callbacks.access import access_map_update
 from dashboard.figures import lsoa_geometry_patch
-from dashboard.layouts.access import checklist_values, site_groups
 from dashboard.maps import access_map, needs_map
+from dashboard.pages.access import access_map_update, checklist_values, site_groups
 from dashboard.preview import kernel_key, preview_kernel
 from geo.errors import NeedsMapError
 from geo.scenario import parse_added_site

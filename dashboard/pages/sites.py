@@ -1,5 +1,6 @@
 """Sites page: a map of the register beside its table (status, address, postcode, wards,
-source and confidence). Internal site ids are kept in the CSV, not shown."""
+source and confidence). Internal site ids are kept in the CSV, not shown.
+"""
 
 from __future__ import annotations
 
