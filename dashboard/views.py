@@ -65,7 +65,7 @@ def indicator_meta(engine, ind: str, weights: dict | None = None) -> dict:
         return {
             "id": ind,
             "label": "Need index",
-            "unit": "0-100 (100 = most need in the area)",
+            "unit": "0-100, 100 = most need in the area",
             "short_unit": "Need index",
             "period": need_index_period(engine, w),
             "direction": "higher",
