@@ -28,6 +28,7 @@ from dashboard.maps import NOT_DRAWN, MapAssets, needs_map
 from dashboard.pages import about, access, needs, options, sites
 from dashboard.views import indicator_options
 from geo.bundle import default_bundle_path
+from geo.reports.briefing import warm_up as warm_up_reports
 from geo.viewstate import default_state, encode, scenario_of
 
 DEFAULT_BUNDLE = default_bundle_path()
@@ -189,6 +190,10 @@ def create_app(bundle_path: str | Path = DEFAULT_BUNDLE, engine=None, warm=True,
     serving.cache_layout(app)
     if warm:
         serving.warm(app)
+        # matplotlib's first figure in a process costs about 350 ms more than the next: paid here
+        # once, so the background jobs forked from this process (a map per option, briefings) do
+        # not each pay it again
+        warm_up_reports()
     return app
 
 

@@ -304,17 +304,19 @@ def catchments(
             raise ScenarioError(f"capacity of {site!r} must be a number of people, 0 or more")
     assigned = ev.nearest
     has_site = np.array([a is not None for a in assigned])
-    deciles = engine.origin_decile
+    # each origin's site and decile as small integers (comparing the object array of site ids,
+    # and each decile in turn, was most of this function's time on every click)
+    position = {site: k for k, site in enumerate(ev.open_ids)}
+    site_code = np.array([position.get(a, -1) for a in assigned.tolist()], dtype=int)
+    deciles = np.asarray(engine.origin_decile, dtype=float)
+    decile_code = np.where(np.isin(deciles, range(1, 11)), np.nan_to_num(deciles), 0).astype(int)  # 0: none
     loads = []
-    for site in ev.open_ids:
-        members = assigned == site  # object array: elementwise
+    for k, site in enumerate(ev.open_ids):
+        members = site_code == k
         people = ev.population[members]
         total = float(people.sum())
-        by_decile = {}
-        for d in range(1, 11):
-            in_decile = members & (deciles == d)
-            if in_decile.any():
-                by_decile[d] = float(ev.population[in_decile].sum())
+        member_deciles = decile_code[members]
+        by_decile = {d: float(people[member_deciles == d].sum()) for d in np.unique(member_deciles).tolist() if d != 0}
         deprived = sum(by_decile.get(d, 0.0) for d in MOST_DEPRIVED_DECILES)
         loads.append(
             SiteLoad(
@@ -410,31 +412,41 @@ def nearest_stops(engine: Engine, scenario: Scenario, sites: list[str]) -> dict[
     stops = engine.bundle.stops
     if stops is None or stops.empty:
         return {}
-    xy = stops[["x", "y"]].to_numpy(float)
-    walk = engine.modes.get("walk")
     located: dict[str, tuple[float, float]] = {}
     for site in sites:
         try:
-            located[site] = site_xy(engine, scenario, site)
+            point = site_xy(engine, scenario, site)
         except (ValueError, KeyError, ScenarioError):  # unlocated: no distance to give
             continue
-    if not located:
-        return {}
-    where = np.array(list(located.values()))
-    route = engine.travel_model.route_m(where, xy)  # every site to every stop at once
-    nearest = np.argmin(route, axis=1)
-    ids, names, indicators = (np.asarray(v) for v in (stops.index, stops["name"], stops["indicator"]))
-    out = {}
-    for i, (site, k) in enumerate(zip(located, nearest)):
-        out[site] = {
-            "stop_id": str(ids[k]),
-            "name": names[k],
-            "indicator": indicators[k],
-            "straight_m": float(np.hypot(*(xy[k] - where[i]))),
-            "walk_m": float(route[i, k]),
-            "walk_minutes": float(route[i, k] / walk.metres_per_minute) if walk is not None else None,
-        }
-    return out
+        if math.isfinite(point[0]) and math.isfinite(point[1]):
+            located[site] = point
+    # A point's nearest stop never changes (the stops and the travel model are fixed after
+    # start-up), and the site table asks for the same register sites on every click: each point's
+    # answer is kept, up to NEAREST_STOPS_KEPT points (then the oldest is let go).
+    kept: dict[tuple[float, float], dict[str, Any]] = engine.__dict__.setdefault("_nearest_stop_cache", {})
+    missing = sorted({xy for xy in located.values() if xy not in kept})
+    if missing:
+        xy = stops[["x", "y"]].to_numpy(float)
+        walk = engine.modes.get("walk")
+        where = np.array(missing, dtype=float)
+        route = engine.travel_model.route_m(where, xy)  # every point to every stop at once
+        nearest = np.argmin(route, axis=1)
+        ids, names, indicators = (np.asarray(v) for v in (stops.index, stops["name"], stops["indicator"]))
+        for i, (point, k) in enumerate(zip(missing, nearest)):
+            kept[point] = {
+                "stop_id": str(ids[k]),
+                "name": names[k],
+                "indicator": indicators[k],
+                "straight_m": float(np.hypot(*(xy[k] - where[i]))),
+                "walk_m": float(route[i, k]),
+                "walk_minutes": float(route[i, k] / walk.metres_per_minute) if walk is not None else None,
+            }
+        while len(kept) > NEAREST_STOPS_KEPT:
+            kept.pop(next(iter(kept)))
+    return {site: dict(kept[point]) for site, point in located.items() if point in kept}
+
+
+NEAREST_STOPS_KEPT = 4096  # points whose nearest stop is kept (the register's sites, added sites)
 
 
 def compare_catchments(

@@ -741,18 +741,19 @@ class Engine(AreaViews):
         >>> int((a != b).sum() - engine.site_moves(a, cur, b, pro).sum()) > 0  # Leagrave CC -> the hub at its point
         True
         """
-        points: dict[tuple[str, bool], tuple[float, float]] = {}
-
-        def where(site: str, is_after: bool) -> tuple[float, float]:
-            if (site, is_after) not in points:
-                points[(site, is_after)] = self.site_point(site, after if is_after else before)
-            return points[(site, is_after)]
-
-        out = np.zeros(len(before_ids), bool)
-        for i, (a, b) in enumerate(zip(before_ids, after_ids)):
-            if a is not None and b is not None and a != b:
-                (ax, ay), (bx, by) = where(a, False), where(b, True)
-                out[i] = math.hypot(ax - bx, ay - by) > 1.0
+        first, then = np.asarray(before_ids, dtype=object), np.asarray(after_ids, dtype=object)
+        out = np.zeros(len(first), bool)
+        # only origins whose site id changes can move (a loop over every origin was most of this)
+        both = np.array([a is not None and b is not None for a, b in zip(first.tolist(), then.tolist())], bool)
+        changed = np.flatnonzero(both & (first != then))
+        if not len(changed):
+            return out
+        was, now = first[changed].tolist(), then[changed].tolist()
+        before_at = {site: self.site_point(site, before) for site in set(was)}
+        after_at = {site: self.site_point(site, after) for site in set(now)}
+        start = np.array([before_at[site] for site in was], dtype=float)
+        end = np.array([after_at[site] for site in now], dtype=float)
+        out[changed] = np.hypot(start[:, 0] - end[:, 0], start[:, 1] - end[:, 1]) > 1.0
         return out
 
     # -- queries -----------------------------------------------------------------------

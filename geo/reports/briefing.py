@@ -625,6 +625,36 @@ PAGE_STYLE: dict[Any, Any] = {
 }
 
 
+def warm_up() -> None:
+    """Draw and save one small figure in the briefings' style, so that a process forked after
+    this (a background job: the options' maps, a briefing) finds matplotlib's fonts, text layout
+    and PNG writer ready. The first figure of a process cost about 350 ms more than the next, and
+    every forked job paid it again (``dashboard.create_app`` calls this before workers fork).
+
+    >>> warm_up()
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon
+
+    with matplotlib.rc_context(PAGE_STYLE):
+        fig = plt.figure(figsize=(3, 2))
+        try:
+            ax = fig.add_axes((0.1, 0.1, 0.8, 0.6))
+            ax.add_collection(PatchCollection([Polygon(np.array([[0, 0], [1, 0], [1, 1]]))], facecolor="#cccccc"))
+            ax.scatter([0.5], [0.5], marker="D", s=12)
+            ax.set_axis_off()
+            fig.text(0.1, 0.9, "Needs Map 0-9", fontsize=9, weight="bold")
+            fig.text(0.1, 0.8, "minutes to the nearest open site", fontsize=6.3)
+            fig.legend(handles=[], title="Mean minutes", fontsize=7, frameon=False)
+            fig.savefig(io.BytesIO(), format="png", dpi=72)
+        finally:
+            plt.close(fig)
+
+
 def save_pages(draws, fmt: str, title: str, link: str, html) -> bytes:
     """Draw the pages of a briefing (``draws``: one function per page, each returning a figure)
     and save them: a PDF of as many pages, a PNG of the pages one under the other, or HTML
