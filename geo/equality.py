@@ -27,6 +27,7 @@ ratio nor a large group's small tilt is overstated.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,15 +251,19 @@ class EqualityBreakdown:
     def rows(self) -> list[dict[str, Any]]:
         """One dict per group: counts, shares (0-1), difference (pp) and the flag."""
         out = []
-        flags = self.over_represented
+        flags = self.over_represented.tolist()
+        situations = ("all", "keeping", "losing", "gaining")
+        counts = {who: self.groups[who].tolist() for who in situations}  # each array read once
+        shares = {who: self.shares(who).tolist() for who in situations}
+        differences = self.difference_pp.tolist()
         for j, (column, label) in enumerate(zip(self.table.group_columns, self.table.group_labels)):
             row: dict[str, object] = {"group": label, "column": column}
-            for who in ("all", "keeping", "losing", "gaining"):
-                share = self.shares(who)[j]
-                row[f"{who}_count"] = float(self.groups[who][j])
-                row[f"{who}_share"] = None if not np.isfinite(share) else float(share)
-            diff = self.difference_pp[j]
-            row["difference_pp"] = None if not np.isfinite(diff) else float(diff)
+            for who in situations:
+                share = shares[who][j]
+                row[f"{who}_count"] = float(counts[who][j])
+                row[f"{who}_share"] = None if not math.isfinite(share) else share
+            diff = differences[j]
+            row["difference_pp"] = None if not math.isfinite(diff) else diff
             row["over_represented"] = bool(flags[j])
             out.append(row)
         return out
