@@ -511,3 +511,36 @@ def test_a_hung_database_is_reported_and_holds_no_one_up(postgres_url, luton_eng
             postmaster.parent().resume()
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+
+
+def test_answers_are_compressed_fast_and_fixed_files_kept_small(luton_app, luton_engine):
+    """After start-up (``serving.warm``) a callback answer asked for as a browser asks is
+    Brotli-compressed at the fast level and decodes to the very answer sent uncompressed; the
+    fixed files were kept at the smaller level before that."""
+    import re
+
+    import brotli
+
+    from dashboard import ids, serving
+
+    assert luton_app.server.config["COMPRESS_BR_LEVEL"] == serving.ANSWER_BR_LEVEL == 1
+    client = luton_app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    script = next(p for p in re.findall(r'src="([^"]+)"', page) if "plotly" in p)
+    packed = client.get(script, headers={"Accept-Encoding": "br"})
+    raw = client.get(script).data
+    # kept from start-up: smaller than level 1 makes it (so not made again at level 1)
+    assert len(packed.data) < len(brotli.compress(raw, quality=1))
+    # a real answer: the Needs page's map, text and table for another indicator
+    from benchmarks.dash_requests import CallbackRequests
+    from geo.viewstate import default_state
+
+    needs = CallbackRequests(luton_app, ids.NEEDS_MAP + ".figure")
+    view = {k: v for k, v in default_state(luton_engine).items()}
+    view["ind"] = "imd_rank"
+    request = needs.body({(ids.NEEDS_VIEW, "data"): view, (ids.PAGE_VIEW, "data"): "needs"}, [f"{ids.NEEDS_VIEW}.data"])
+    plain = client.post("/_dash-update-component", json=request)
+    squeezed = client.post("/_dash-update-component", json=request, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.status_code == squeezed.status_code == 200
+    assert squeezed.headers["Content-Encoding"] == "br" and len(squeezed.data) < len(plain.data) / 3
+    assert brotli.decompress(squeezed.data) == plain.data
