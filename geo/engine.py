@@ -177,6 +177,7 @@ class Engine(AreaViews):
         self._site_col = {s: j for j, s in enumerate(self.site_ids)}
         # Fixed facts of the register, looked up on every click (sets, not per-site DataFrame reads).
         self._unlocated_ids = frozenset(bundle.unlocated_site_ids)
+        self._register_ids: tuple[str, ...] = tuple(bundle.sites.index)  # every site, in register order
         self._outside_ids = frozenset(bundle.sites.index[bundle.sites["outside_area"]])
         self.site_xy = located[["x", "y"]].to_numpy(float)
         # The heavy work, done once: the origin x site structure (a dense route matrix, or a
@@ -456,7 +457,7 @@ class Engine(AreaViews):
         """Register sites open in the scenario, in register order (located or not)."""
         members = set(self.bundle.scenarios[scenario.base]["sites"]) if scenario.base else set()
         members = (members | scenario.opened) - scenario.closed
-        return [s for s in self.bundle.sites.index if s in members]
+        return [s for s in self._register_ids if s in members]
 
     def site_statuses(self, scenario: Scenario, comparison: Scenario | None = None) -> dict[str, str]:
         """Each register site's status in ``scenario`` against ``comparison``, one word each
@@ -493,7 +494,7 @@ class Engine(AreaViews):
         open_now = set(self.open_site_ids(scenario)) - set(moved)
         open_before = None if comparison is None else set(self.open_site_ids(comparison))
         out = {}
-        for site in self.bundle.sites.index:
+        for site in self._register_ids:
             if site in moved:
                 out[site] = "moved"
             elif site in open_now:
