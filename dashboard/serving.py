@@ -28,6 +28,7 @@ import io
 import re
 import threading
 
+import dash
 import flask
 
 # Responses whose bytes are fixed for the life of the process (their addresses carry versions).
@@ -146,6 +147,7 @@ def warm(app) -> list[str]:
     page = client.get("/").get_data(as_text=True)
     paths = re.findall(r'(?:src|href)="([^"]+)"', page)
     paths = [p for p in paths if p.startswith(FIXED_PREFIXES)] + ["/_dash-layout", "/_dash-dependencies"]
+    paths += lazy_chunk_paths() + [f"/_favicon.ico?v={dash.__version__}"]
     for path in paths:
         for encoding in ("br", "gzip"):
             client.get(path, headers={"Accept-Encoding": encoding})
@@ -158,6 +160,21 @@ def warm(app) -> list[str]:
 
 ANSWER_BR_LEVEL = 1
 ANSWER_GZIP_LEVEL = 1
+
+
+def lazy_chunk_paths() -> list[str]:
+    """The addresses of dcc's lazily loaded scripts (the graph, markdown and upload code the page
+    asks for after it starts), which the page's own script tags do not list."""
+    import os
+
+    from dash import dcc
+
+    folder = os.path.dirname(dcc.__file__)
+    return [
+        f"/_dash-component-suites/dash/dcc/{name}"
+        for name in sorted(os.listdir(folder))
+        if name.startswith("async-") and name.endswith(".js")
+    ]
 
 
 # Callback requests one worker process runs at once. A worker has many threads so that slow

@@ -529,8 +529,14 @@ def test_answers_are_compressed_fast_and_fixed_files_kept_small(luton_app, luton
     script = next(p for p in re.findall(r'src="([^"]+)"', page) if "plotly" in p)
     packed = client.get(script, headers={"Accept-Encoding": "br"})
     raw = client.get(script).data
-    # kept from start-up: smaller than level 1 makes it (so not made again at level 1)
+    # kept from start-up: smaller than level 1 makes it (so not made again at level 1); the same
+    # for the scripts the page loads later (dcc's lazy chunks), which no script tag lists
     assert len(packed.data) < len(brotli.compress(raw, quality=1))
+    for chunk in ("async-markdown.js", "async-graph.js"):
+        path = f"/_dash-component-suites/dash/dcc/{chunk}"
+        assert path in serving.lazy_chunk_paths()
+        kept, raw = client.get(path, headers={"Accept-Encoding": "br"}).data, client.get(path).data
+        assert brotli.decompress(kept) == raw and len(kept) < len(brotli.compress(raw, quality=1))
     # a real answer: the Needs page's map, text and table for another indicator
     from benchmarks.dash_requests import CallbackRequests
     from geo.viewstate import default_state
