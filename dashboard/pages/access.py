@@ -362,35 +362,17 @@ def layout(engine, state, figure, legend_items, open_ids, charts) -> html.Div:
                             dbc.Row(
                                 [
                                     dbc.Col(
-                                        [
-                                            html.H2("Coverage by deprivation", className="h6"),
-                                            dcc.Graph(
-                                                id=ids.DECILE_CHART, figure=charts[0], config={"displayModeBar": False}
-                                            ),
-                                            html.Details(
-                                                [
-                                                    html.Summary("Chart as a table", className="small"),
-                                                    html.Div(id=ids.DECILE_TEXT),
-                                                ]
-                                            ),
-                                        ],
+                                        chart_with_table(
+                                            "Coverage by deprivation", ids.DECILE_CHART, charts[0], ids.DECILE_TEXT
+                                        ),
                                         md=6,
                                         # a bundle with no deprivation measure shows no deprivation figure
                                         style={"display": "none"} if engine.deprivation_label is None else None,
                                     ),
                                     dbc.Col(
-                                        [
-                                            html.H2("Share within t minutes", className="h6"),
-                                            dcc.Graph(
-                                                id=ids.CURVE_CHART, figure=charts[1], config={"displayModeBar": False}
-                                            ),
-                                            html.Details(
-                                                [
-                                                    html.Summary("Chart as a table", className="small"),
-                                                    html.Div(id=ids.CURVE_TEXT),
-                                                ]
-                                            ),
-                                        ],
+                                        chart_with_table(
+                                            "Share within t minutes", ids.CURVE_CHART, charts[1], ids.CURVE_TEXT
+                                        ),
                                         md=6,
                                     ),
                                 ]
@@ -557,6 +539,15 @@ def unlocated_note(engine, alt, base):
         color="secondary",
         className="py-2 small mb-2",
     )
+
+
+def chart_with_table(title: str, chart_id: str, figure, text_id: str) -> list:
+    """A chart under its heading, with its text alternative (a table) in a disclosure below it."""
+    return [
+        html.H2(title, className="h6"),
+        dcc.Graph(id=chart_id, figure=figure, config={"displayModeBar": False}),
+        html.Details([html.Summary("Chart as a table", className="small"), html.Div(id=text_id)]),
+    ]
 
 
 def access_map_update(engine, view: dict, sites, role_labels, assets=None):
