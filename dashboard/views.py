@@ -186,7 +186,7 @@ def ward_profile(engine, ward_code: str, weights: dict | None, ward_set: str | N
         values = engine.values_on_current_lsoas({population: "sum"})
         values[decile] = engine.bundle.current_lsoa_values[decile]
     else:
-        lsoa_names = dict(zip(engine.bundle.lsoas["code"], engine.bundle.lsoas["name"]))
+        lsoa_names = _lsoa_names(engine)
         values = engine.bundle.lsoa_values
     words = engine.level_words(level)
     lsoas = []

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 from geo.areas import OutputAreas, WardSet, load_output_areas, load_ward_sets, read_lsoa_lookup
 from geo.equality import EqualityTable, load_equality_tables
 from geo.errors import BundleError, ScenarioError
+from geo.formatting import upper_first
 from geo.manifest import MANIFEST, MIN_CALIBRATION_ROWS, check_manifest
 from geo.population import AgeTables, band_and_year, band_label, load_age_tables, population_field_id
 from geo.readers import (
@@ -87,7 +88,7 @@ class AreaWords:
     def of(cls, spec: dict[str, Any]) -> AreaWords:
         one = str(spec.get("word") or "small area")
         many = str(spec.get("plural") or f"{one}s")
-        return cls(one, many, str(spec.get("level_label") or many[:1].upper() + many[1:]))
+        return cls(one, many, str(spec.get("level_label") or upper_first(many)))
 
 
 @dataclass
