@@ -49,7 +49,7 @@ def _gunicorn_settings(args) -> dict:
         "limit_request_line": 8190,
         # threads per worker: a client that sends its request slowly holds one thread, not a
         # whole worker, so /healthz and other users keep being served
-        "worker_class": "gthread",
+        "worker_class": "dashboard.gunicorn_worker.BalancedThreadWorker",
         "threads": THREADS_PER_WORKER,
         "preload_app": True,
     }

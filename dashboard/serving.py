@@ -192,10 +192,31 @@ MAX_CALLBACK_BODY = 3_000_000  # bytes: larger bodies are refused by the app (da
 _OUTPUT_KEY = re.compile(rb'"output"\s*:\s*"([^"\\]*)"')
 
 
+_busy_lock = threading.Lock()
+_callbacks_busy = 0  # callback requests of this process running or waiting for a slot
+
+
+def callbacks_busy() -> bool:
+    """Whether a callback request of this process is running or waiting for its slot (read by
+    ``dashboard.gunicorn_worker`` to leave new connections to free workers)."""
+    return _callbacks_busy > 0
+
+
+def close_after_response(start_response) -> None:
+    """Ask gunicorn to close this connection once the answer is sent. ``start_response`` is a
+    bound method of gunicorn's response; under any other server nothing happens."""
+    force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+    if callable(force_close):
+        force_close()
+
+
 class CallbackSlots:
     """WSGI middleware: at most ``slots`` Dash callback requests of this process run at once; the
     others wait their turn in arrival order (``threading.Semaphore`` wakes waiters first in,
-    first out). Everything else (pages, files, /healthz) is served at once."""
+    first out). Everything else (pages, files, /healthz) is served at once. How many callback
+    requests run or wait here is what ``callbacks_busy`` tells ``dashboard.gunicorn_worker``; a
+    callback that ends while others wait here has its connection closed after the answer, so
+    that user's next click opens a connection, which a free worker takes."""
 
     def __init__(self, wsgi_app, slots: int = CALLBACK_SLOTS_PER_WORKER) -> None:
         self.wsgi_app = wsgi_app
@@ -223,8 +244,19 @@ class CallbackSlots:
                 named = _OUTPUT_KEY.search(body, 0, 4096)  # the renderer writes "output" first
                 if named is not None and named.group(1) in self.outside_slot:
                     return self.wsgi_app(environ, start_response)
-            with self._slots:  # Flask builds the whole response body inside this call
-                return self.wsgi_app(environ, start_response)
+            global _callbacks_busy
+            with _busy_lock:
+                _callbacks_busy += 1
+            try:
+                with self._slots:  # Flask builds the whole response body inside this call
+                    answer = self.wsgi_app(environ, start_response)
+            finally:
+                with _busy_lock:
+                    _callbacks_busy -= 1
+                    others_waiting = _callbacks_busy > 0
+            if others_waiting:  # this user's next click opens a connection a free worker takes
+                close_after_response(start_response)
+            return answer
         return self.wsgi_app(environ, start_response)
 
 

@@ -161,6 +161,34 @@ if __name__ == "__main__":
     assert not alive, "the orphaned job was still running 5 s after its parent died"
 
 
+def test_a_forked_job_yields_the_cpu_to_the_web_workers():
+    """A job forked from a web worker runs at a lower CPU priority than the worker (clicks go
+    first on a busy machine); the worker's own priority is unchanged."""
+    import subprocess
+    import sys
+
+    script = r"""
+import os
+import multiprocess
+from dashboard import runtime
+
+def job(queue):
+    runtime.prepare_job_process()
+    queue.put(os.nice(0))
+
+if __name__ == "__main__":
+    queue = multiprocess.Queue()
+    child = multiprocess.Process(target=job, args=(queue,))
+    child.start()
+    print(os.nice(0), queue.get(timeout=30), flush=True)
+    child.join(30)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    worker, job = (int(x) for x in out.stdout.split())
+    assert job == min(worker + runtime.JOB_NICENESS, 19)
+    assert worker == os.nice(0)
+
+
 @pytest.mark.browser
 def test_a_job_that_cannot_answer_gives_a_visible_message(dash_duo, luton_engine, tmp_path, monkeypatch):
     """The briefing's job process is killed mid-job: within seconds the user reads why beside the

@@ -293,6 +293,97 @@ def test_callback_slots_run_one_callback_at_a_time_and_let_other_requests_throug
     assert order[2:] == [f"/_dash-update-componentn{i}" for i in range(3)]  # first come, first served
 
 
+def test_a_callback_ending_while_others_wait_closes_its_connection_and_busy_is_told():
+    """CallbackSlots tells the worker when callbacks run or wait (``callbacks_busy``), and asks
+    gunicorn to close the connection of a callback that ends while another waits, so that
+    user's next request may go to a free worker; one that ends with nobody waiting keeps it."""
+    import threading
+
+    from dashboard import serving
+
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ["QUERY_STRING"] == "first":
+            release.wait(5)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    class GunicornResponse:  # what gunicorn passes as start_response: a bound method
+        def __init__(self):
+            self.closed = False
+
+        def start_response(self, status, headers):
+            pass
+
+        def force_close(self):
+            self.closed = True
+
+    slots = serving.CallbackSlots(app, slots=1)
+    responses = {}
+
+    def call(query):
+        responses[query] = GunicornResponse()
+        env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/_dash-update-component", "QUERY_STRING": query}
+        return slots(env, responses[query].start_response)
+
+    assert not serving.callbacks_busy()
+    first = threading.Thread(target=call, args=("first",))
+    first.start()
+    time.sleep(0.2)
+    assert serving.callbacks_busy()  # one running
+    second = threading.Thread(target=call, args=("second",))
+    second.start()
+    time.sleep(0.2)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert responses["first"].closed  # it ended while "second" waited
+    assert not responses["second"].closed  # nobody waited behind it
+    assert not serving.callbacks_busy()
+    assert call("alone") == [b"ok"] and not responses["alone"].closed
+    serving.close_after_response(lambda status, headers: None)  # any other server: nothing to do
+
+
+def test_a_worker_with_callbacks_busy_takes_no_new_connections(monkeypatch):
+    """BalancedThreadWorker: while a callback of its own runs or waits, the worker stops
+    accepting (new connections go to free workers); when it is free it accepts again. The
+    methods it extends are gthread's own, so an upgrade that renames them fails here."""
+    import selectors
+    import socket
+
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from dashboard import gunicorn_worker, serving
+
+    for name in ("set_accept_enabled", "accept"):
+        assert callable(getattr(ThreadWorker, name, None)), f"gunicorn's gthread has no {name}"
+    worker = object.__new__(gunicorn_worker.BalancedThreadWorker)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    worker.sockets = [listener]
+    worker.poller = selectors.DefaultSelector()
+    worker._accepting = False
+    try:
+        monkeypatch.setattr(serving, "_callbacks_busy", 1)
+        worker.set_accept_enabled(True)
+        assert not worker._accepting and not worker.poller.get_map()
+        monkeypatch.setattr(serving, "_callbacks_busy", 0)
+        worker.set_accept_enabled(True)
+        assert worker._accepting and worker.poller.get_key(listener)
+        monkeypatch.setattr(serving, "_callbacks_busy", 2)
+        worker.set_accept_enabled(True)  # busy again: whoever asks, it stops accepting
+        assert not worker._accepting and not worker.poller.get_map()
+        # busy for longer than MAX_DEFER_S: it takes connections again, so nobody waits for ever
+        worker._busy_since -= gunicorn_worker.MAX_DEFER_S
+        worker.set_accept_enabled(True)
+        assert worker._accepting and worker.poller.get_key(listener)
+    finally:
+        worker.poller.close()
+        listener.close()
+
+
 def test_every_asset_of_the_page_is_cached_for_good_under_a_versioned_address(prod_server, tmp_path):
     """Repeat visits: every asset the page asks for carries its modification time in its address
     and is served with a year's cache; the same file asked for without one is revalidated
