@@ -42,6 +42,17 @@ class CallbackRequests:
         self.key = next(k for k in app.callback_map if k.lstrip(".").startswith(first_output))
         self.spec = app.callback_map[self.key]
         self.comps = components(app)
+        # each dict id parsed once, and each pattern's matching components found once: a load
+        # test builds thousands of bodies on the cores the server uses (a browser does this
+        # work on its own machine), and parsing every id again for every body was most of it
+        self._parsed = {key: json.loads(key) for key in self.comps if key.startswith("{")}
+        self._matching: dict[str, list[str]] = {}
+
+    def _matches_of(self, cid: str) -> list[str]:
+        if cid not in self._matching:
+            pattern = json.loads(cid)
+            self._matching[cid] = [key for key, parsed in self._parsed.items() if _matches(pattern, parsed)]
+        return self._matching[cid]
 
     def _entry(self, dep: dict, values: dict):
         cid, prop = dep["id"], dep["property"]
@@ -50,13 +61,14 @@ class CallbackRequests:
             value = values.get((cid, prop), getattr(comp, prop, None))
             return {"id": json.loads(cid), "property": prop, "value": value}
         if cid.startswith("{"):
-            pattern = json.loads(cid)
-            out = []
-            for key, comp in self.comps.items():
-                if key.startswith("{") and _matches(pattern, json.loads(key)):
-                    value = values.get((key, prop), getattr(comp, prop, None))
-                    out.append({"id": json.loads(key), "property": prop, "value": value})
-            return out
+            return [
+                {
+                    "id": self._parsed[key],
+                    "property": prop,
+                    "value": values.get((key, prop), getattr(self.comps[key], prop, None)),
+                }
+                for key in self._matches_of(cid)
+            ]
         value = values.get((cid, prop), getattr(self.comps.get(cid), prop, None))
         return {"id": cid, "property": prop, "value": value}
 
