@@ -18,7 +18,11 @@ requests (median 52 ms) and another 1,319 (median 19 ms). Two rules even this ou
 Measured (``benchmarks/load_bench.py``, 50 users, 4 workers): the four workers answered 2,731
 to 2,945 requests each. The cost: a request on a new connection may wait up to
 ``MAX_DEFER_S`` when every worker is busy (the options' maps, polled on new connections,
-took longer under that load). Slow clients, keep-alive and timeouts are gunicorn's own.
+took longer under that load), and under overload (200 users on 2 cores) more connections are
+closed and opened again, so the p95 there rose (1.6 s to 2.5 s). gunicorn closes a connection
+on its main loop and waits up to 2 s for the client to close its side; a browser closes at once
+on "Connection: close" (a client can already cause the same wait by asking for that close
+itself). Slow clients, keep-alive and timeouts are gunicorn's own.
 """
 
 from __future__ import annotations
