@@ -15,8 +15,8 @@ requests (median 52 ms) and another 1,319 (median 19 ms). Two rules even this ou
   the answer (``CallbackSlots``), so that user's next click opens a new connection, which a
   free worker takes.
 
-Measured (``benchmarks/load_bench.py``, 50 users, 4 workers): the four workers answered 2,731
-to 2,945 requests each. The cost: a request on a new connection may wait up to
+Measured (``benchmarks/load_bench.py``, 50 users, 4 workers, one killed at 20 s): the three
+workers that ran throughout answered 2,316 to 2,583 requests each. The cost: a request on a new connection may wait up to
 ``MAX_DEFER_S`` when every worker is busy (the options' maps, polled on new connections,
 took longer under that load), and under overload (200 users on 2 cores) more connections are
 closed and opened again, so the p95 there rose (1.6 s to 2.5 s). gunicorn closes a connection
